@@ -1,0 +1,129 @@
+# oqlink: plain GNU Makefile. Quiet unless V=1.
+#   make           build ./oqlink (strict warnings, hardening)
+#   make asan      build build/asan/oqlink with ASan+UBSan
+#   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan
+#   make demo      bring up the lab, apply, run the operational test, write a report
+#   make fuzz      run the fuzz targets for FUZZ_SECONDS each
+#   make install   DESTDIR=... PREFIX=/usr
+#   make deps      install build, test and runtime dependencies (Debian 12)
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr
+DESTDIR   ?=
+CC        ?= cc
+FUZZ_SECONDS ?= 10
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+WARN := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+        -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -Wl,-z,relro,-z,now
+DEFS    := -DOQ_VERSION='"$(VERSION)"' -I.
+CFLAGS_REL  := -O2 -g $(WARN) $(HARDEN) $(DEFS)
+CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined $(WARN) $(DEFS)
+
+MODULES  := core ipsec provision probes report tui cli
+SRCS     := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+REL_OBJS  := $(SRCS:%.c=build/rel/%.o)
+ASAN_OBJS := $(SRCS:%.c=build/asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+
+.PHONY: deps-quiet all asan check demo deps fuzz install clean unit-bins fuzz-bins man-check
+all: deps-quiet oqlink
+
+oqlink: $(REL_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HARDEN_LD) -o $@ $^ $(PKG_LIBS)
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_REL) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+asan: deps-quiet build/asan/oqlink
+build/asan/oqlink: $(ASAN_OBJS)
+	@echo "  LD      $@ (asan)"
+	$(Q)$(CC) -fsanitize=address,undefined -o $@ $^ $(PKG_LIBS)
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (asan)"
+	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/liboqlink.a: $(ASAN_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/asan/tests/%: tests/unit/%.c build/asan/liboqlink.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (unit)"
+	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS) -lcmocka
+
+unit-bins: $(UNIT_BINS)
+
+# libFuzzer targets: the library built again with clang and the fuzzer's instrumentation.
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -std=gnu11 $(DEFS)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	$(Q)clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	@echo "  LD      $@ (fuzz)"
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: deps-quiet fuzz-bins
+	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
+
+check: deps-quiet oqlink build/asan/oqlink unit-bins fuzz-bins man-check
+	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" tests/run
+
+man-check: oqlink
+	$(Q)./oqlink --lang en help --man | cmp -s - docs/oqlink.8 || \
+	  { echo "docs/oqlink.8 is out of date: run ./oqlink --lang en help --man > docs/oqlink.8"; exit 1; }
+
+demo: deps-quiet oqlink
+	$(Q)tools/demo
+
+deps:
+	$(Q)tools/deps
+deps-quiet:
+	$(Q)tools/deps --quiet
+
+install: oqlink
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	  $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples $(DESTDIR)$(PREFIX)/share/oqlink \
+	  $(DESTDIR)/etc/oqlink
+	install -m 0755 oqlink $(DESTDIR)$(PREFIX)/sbin/oqlink
+	install -m 0644 docs/oqlink.8 $(DESTDIR)$(PREFIX)/share/man/man8/oqlink.8
+	install -m 0644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/oqlink/
+	chmod 0750 $(DESTDIR)/etc/oqlink
+
+clean:
+	rm -rf build oqlink
+
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -1,0 +1,13 @@
+/* The run functions of the commands in the table (one file per command
+ * group: cli/cmd_<group>.c). Each returns an exit code (core/util.h). */
+#ifndef OQ_CMDS_H
+#define OQ_CMDS_H
+
+#include "cli/cli.h"
+
+int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

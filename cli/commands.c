@@ -1,0 +1,249 @@
+/* The command table: it dispatches, prints help and the man page. Keep it
+ * sorted by name. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli/cmds.h"
+#include "core/util.h"
+
+const struct cli_command cli_commands[] = {
+	{ "config check", cmd_config_check, CLI_JSON,
+	  BT("設定ファイルを検査し、問題をすべて示す",
+	     "check the site config and show every problem"),
+	  "[FILE]",
+	  BT("問題があれば FILE:LINE:COL: の形ですべて示し、終了コード 2 で終わります。",
+	     "Every problem is shown as FILE:LINE:COL: message; exits 2 when there is one.") },
+	{ "config show", cmd_config_show, CLI_JSON,
+	  BT("正規化した設定を表示する (秘密は伏せる)",
+	     "show the normalised config (secrets redacted)"),
+	  "[FILE]", BT("", "") },
+	{ "help", cmd_help, 0,
+	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
+	     "list the commands, or show how to use one"),
+	  "[COMMAND] [--man]", BT("", "") },
+	{ "version", cmd_version, CLI_JSON,
+	  BT("版数を表示する", "show the version"), "", BT("", "") },
+};
+const unsigned cli_n_commands = ARRAY_SIZE(cli_commands);
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("oqlink: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_put_json(struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = 0;
+
+	if (fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF)
+		r = -EIO;
+	json_object_put(o);
+	return r;
+}
+
+/* The word at position level (0 or 1) of a command name, copied into buf;
+ * false when the name has no such word. */
+static bool name_word(const char *name, int level, char *buf, size_t size)
+{
+	const char *p = name;
+
+	if (level == 1) {
+		p = strchr(name, ' ');
+		if (p == NULL)
+			return false;
+		p++;
+	}
+	snprintf(buf, size, "%.*s", (int)strcspn(p, " "), p);
+	return true;
+}
+
+/* Choose one word among the distinct words at position level of the
+ * commands whose first word is group (any when NULL): an exact match, or a
+ * unique prefix. Prints the candidates on ambiguity. Returns false when
+ * nothing matches (quiet) or on ambiguity (*ambiguous set). */
+static bool pick_word(const char *group, int level, const char *arg, char *out, size_t size,
+		      bool *ambiguous)
+{
+	char cand[32][32], w[32], first[32];
+	size_t ncand = 0;
+
+	*ambiguous = false;
+	for (unsigned i = 0; i < cli_n_commands; i++) {
+		const char *name = cli_commands[i].name;
+		if (group && (!name_word(name, 0, first, sizeof(first)) || strcmp(first, group)))
+			continue;
+		if (!name_word(name, level, w, sizeof(w)) || !str_has_prefix(w, arg))
+			continue;
+		if (strcmp(w, arg) == 0) {
+			snprintf(out, size, "%s", w);
+			return true;
+		}
+		bool dup = false;
+		for (size_t k = 0; k < ncand; k++)
+			dup |= strcmp(cand[k], w) == 0;
+		if (!dup && ncand < ARRAY_SIZE(cand))
+			snprintf(cand[ncand++], sizeof(cand[0]), "%s", w);
+	}
+	if (ncand == 1) {
+		snprintf(out, size, "%s", cand[0]);
+		return true;
+	}
+	if (ncand > 1) {
+		char list[512] = "";
+		for (size_t k = 0; k < ncand; k++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 k ? ", " : "", cand[k]);
+		cli_error(_("コマンド '%s' があいまいです。候補: %s",
+			    "ambiguous command: %s, could be: %s"), arg, list);
+		*ambiguous = true;
+	}
+	return false;
+}
+
+/* The command with exactly this name, or NULL. */
+static const struct cli_command *by_name(const char *name)
+{
+	for (unsigned i = 0; i < cli_n_commands; i++)
+		if (strcmp(cli_commands[i].name, name) == 0)
+			return &cli_commands[i];
+	return NULL;
+}
+
+/* Print the commands of a group ("ipsec") or all when group is NULL. */
+static void print_group(const char *group)
+{
+	char first[32];
+
+	printf("%s\n", _("コマンド:", "Commands:"));
+	for (unsigned i = 0; i < cli_n_commands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		name_word(c->name, 0, first, sizeof(first));
+		if (group && strcmp(first, group) != 0)
+			continue;
+		char *pad = str_pad(c->name, 18);
+		printf("  %s %s\n", pad, bitext_get(c->summary, i18n_lang()));
+		free(pad);
+	}
+}
+
+const struct cli_command *cli_find(int argc, char **argv, int *used)
+{
+	char w0[32], w1[32], full[72];
+	const struct cli_command *leaf;
+	bool ambiguous, has_sub = false;
+
+	if (!pick_word(NULL, 0, argv[0], w0, sizeof(w0), &ambiguous)) {
+		if (!ambiguous)
+			cli_error(_("不明なコマンド '%s' です。'oqlink help' を見てください",
+				    "unknown command '%s'; see 'oqlink help'"), argv[0]);
+		return NULL;
+	}
+	leaf = by_name(w0);
+	for (unsigned i = 0; i < cli_n_commands; i++)
+		has_sub |= name_word(cli_commands[i].name, 0, w1, sizeof(w1)) &&
+			   strcmp(w1, w0) == 0 && strchr(cli_commands[i].name, ' ') != NULL;
+	*used = 1;
+	if (!has_sub)
+		return leaf;
+	if (argc > 1 && argv[1][0] != '-') {
+		if (pick_word(w0, 1, argv[1], w1, sizeof(w1), &ambiguous)) {
+			snprintf(full, sizeof(full), "%s %s", w0, w1);
+			*used = 2;
+			return by_name(full);
+		}
+		if (ambiguous)
+			return NULL;
+		if (leaf == NULL) {
+			cli_error(_("'%s' に '%s' というコマンドはありません",
+				    "'%s' has no command '%s'"), w0, argv[1]);
+			print_group(w0);
+			return NULL;
+		}
+	}
+	if (leaf == NULL)
+		print_group(w0);
+	return leaf;
+}
+
+void cli_print_usage(const struct cli_command *c)
+{
+	if (c == NULL) {
+		printf("%s\n\n", _("使い方: oqlink [--config FILE] [--json] [--lang ja|en] COMMAND [ARGS]",
+				   "usage: oqlink [--config FILE] [--json] [--lang ja|en] COMMAND [ARGS]"));
+		print_group(NULL);
+		printf("\n%s\n", _("'oqlink help COMMAND' で各コマンドの詳細を表示します。",
+				   "'oqlink help COMMAND' shows the details of one command."));
+		return;
+	}
+	printf("%s oqlink %s %s\n", _("使い方:", "usage:"), c->name, c->usage);
+	printf("  %s\n", bitext_get(c->summary, i18n_lang()));
+	const char *d = bitext_get(c->details, i18n_lang());
+	if (*d)
+		printf("\n%s\n", d);
+}
+
+/* Escape a string for roff: backslashes and leading dots. */
+static void roff(const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", stdout);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", stdout);
+		else if (*s == '-')
+			fputs("\\-", stdout);
+		else if (*s == '\n')
+			fputs("\n.br\n", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+void cli_print_man(void)
+{
+	enum oq_lang l = i18n_lang();
+
+	printf(".TH OQLINK 8 \"\" \"oqlink %s\" \"System Administration\"\n", OQ_VERSION);
+	printf(".SH NAME\noqlink \\- online qualification confirmation network appliance\n");
+	printf(".SH SYNOPSIS\n.B oqlink\n[\\-\\-config FILE] [\\-\\-json] [\\-\\-lang ja|en] COMMAND [ARGS]\n");
+	printf(".SH DESCRIPTION\n");
+	printf("oqlink configures the uplink of a clinic (IPsec+IKE or IP\\-VPN) for online\n"
+	       "qualification confirmation and online claims, sets up routing and\n"
+	       "segmentation, proves the path with probes and writes the operational\\-test report.\n");
+	printf(".SH COMMANDS\n");
+	for (unsigned i = 0; i < cli_n_commands; i++) {
+		const struct cli_command *c = &cli_commands[i];
+		printf(".TP\n.B ");
+		roff(c->name);
+		if (*c->usage) {
+			putchar(' ');
+			roff(c->usage);
+		}
+		putchar('\n');
+		roff(bitext_get(c->summary, l));
+		putchar('\n');
+		const char *d = bitext_get(c->details, l);
+		if (*d) {
+			printf(".br\n");
+			roff(d);
+			putchar('\n');
+		}
+	}
+	printf(".SH EXIT STATUS\n0 all passed; 1 a check failed or warned; 2 usage or config error;\n"
+	       "3 could not run.\n");
+	printf(".SH FILES\n/etc/oqlink/site.conf, /var/lib/oqlink/, /run/oqlink/\n");
+}

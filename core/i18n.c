@@ -1,0 +1,62 @@
+#include "core/i18n.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum oq_lang current = OQ_LANG_JA;
+
+static bool env_lang(const char *name, enum oq_lang *out)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0')
+		return false;
+	*out = strncmp(v, "ja", 2) == 0 ? OQ_LANG_JA : OQ_LANG_EN;
+	return true;
+}
+
+void i18n_init(void)
+{
+	static const char *const vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
+	enum oq_lang l = OQ_LANG_JA;
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (env_lang(vars[i], &l))
+			break;
+	current = l;
+	/* Display widths (wcwidth) need a UTF-8 character type whatever the
+	 * user's locale is installed or not. */
+	if (setlocale(LC_ALL, "") == NULL || strstr(setlocale(LC_CTYPE, NULL), "UTF-8") == NULL)
+		setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+void i18n_set_lang(enum oq_lang lang) { current = lang; }
+enum oq_lang i18n_lang(void) { return current; }
+
+bool i18n_parse_lang(const char *s, enum oq_lang *out)
+{
+	if (strcmp(s, "ja") == 0)
+		*out = OQ_LANG_JA;
+	else if (strcmp(s, "en") == 0)
+		*out = OQ_LANG_EN;
+	else
+		return false;
+	return true;
+}
+
+const char *i18n_lang_name(enum oq_lang lang) { return lang == OQ_LANG_JA ? "ja" : "en"; }
+
+const char *i18n_pick(const char *ja, const char *en)
+{
+	return current == OQ_LANG_JA ? ja : en;
+}
+
+const char *bitext_get(struct bitext t, enum oq_lang lang)
+{
+	const char *s = lang == OQ_LANG_JA ? t.ja : t.en;
+
+	if (s == NULL || *s == '\0')
+		s = lang == OQ_LANG_JA ? t.en : t.ja;
+	return s ? s : "";
+}

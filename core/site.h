@@ -1,0 +1,179 @@
+/* The site config: one file that describes the whole site.
+ *
+ * site_load() parses an INI file (inih) into a struct site and validates it,
+ * reporting every problem as "FILE:LINE:COL: message". The struct owns every
+ * string and array in it; site_free() releases them. Secrets are never held:
+ * only the paths of the files that hold them. */
+#ifndef OQ_SITE_H
+#define OQ_SITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/addr.h"
+
+struct json_object;
+
+enum site_line { SITE_LINE_IPSEC = 0, SITE_LINE_IPVPN = 1 };
+enum site_addr_mode { SITE_ADDR_STATIC = 0, SITE_ADDR_DHCP = 1 };
+enum site_addr6_mode { SITE_ADDR6_NONE = 0, SITE_ADDR6_RA = 1, SITE_ADDR6_STATIC = 2 };
+enum site_auth { SITE_AUTH_PUBKEY = 0, SITE_AUTH_PSK = 1 };
+enum site_natt { SITE_NATT_AUTO = 0, SITE_NATT_FORCE = 1, SITE_NATT_OFF = 2 };
+enum site_start { SITE_START_START = 0, SITE_START_TRAP = 1, SITE_START_NONE = 2 };
+enum site_segment { SITE_SEGMENT_LAN = 0, SITE_SEGMENT_SEPARATE = 1 };
+enum site_ipv6vpn { SITE_IPVPN6_NONE = 0, SITE_IPVPN6_IPOE = 1 };
+
+/* "tcp/443" or "udp/123". */
+struct site_port {
+	char proto[4];		/* "tcp" or "udp" */
+	unsigned port;
+};
+
+/* "host:port". */
+struct site_hostport {
+	char *host;
+	unsigned port;
+};
+
+/* One TLS endpoint to probe: [probe.tls.NAME]. */
+struct site_tls {
+	char *name;		/* the NAME of the section */
+	char *host;		/* host name to connect to and verify */
+	unsigned port;
+	char *ca;		/* CA file to verify the server chain */
+	char *client_p12;	/* the terminal's PKCS#12 */
+	char *password_file;	/* secret file holding the PKCS#12 password */
+};
+
+struct site {
+	char *path;		/* the file it came from */
+
+	/* [site] */
+	char *facility_code;	/* 医療機関コード, 10 digits */
+	char *facility_name;
+	char *vendor;
+	char *engineer;
+	char *witness;
+
+	/* [uplink] */
+	enum site_line line;
+	char *wan_if;
+	enum site_addr_mode wan_mode;
+	struct oq_prefix wan_addr;	/* static address with its prefix length */
+	struct oq_prefix wan_gateway;	/* next hop (family 0 with dhcp) */
+	enum site_addr6_mode wan6_mode;
+	struct oq_prefix wan6_addr;
+	struct oq_prefix wan6_gateway;
+	unsigned wan_mtu;
+	char **wan_dns;			/* resolvers for the internet side (peer name) */
+	size_t n_wan_dns;
+
+	/* [ipsec] */
+	char *peer;			/* address or DNS name of the carrier's gateway */
+	char *local_id;
+	char *remote_id;
+	enum site_auth auth;
+	char *certificate;		/* PEM or DER */
+	char *private_key;		/* secret file */
+	char *ca;
+	char *psk_file;			/* secret file */
+	char *ike_proposals;		/* strongSwan syntax, comma separated */
+	char *esp_proposals;
+	unsigned dpd_delay;		/* seconds, 0 = off */
+	enum site_natt natt;
+	enum site_start start_action;
+	unsigned tunnel_mtu;		/* for MSS clamping */
+	char *vici_socket;		/* path of charon's VICI socket */
+
+	/* [ipvpn] */
+	struct oq_prefix ce_router;
+	char *customer_id;		/* お客さまID: CAF/COP + digits, may be NULL */
+	enum site_ipv6vpn ipvpn6;
+
+	/* [lan] */
+	char *lan_if;
+	struct oq_prefix lan_addr;	/* appliance address with prefix length */
+	struct oq_prefix *management;	/* where management is allowed from */
+	size_t n_management;
+
+	/* [terminal] */
+	enum site_segment segment;
+	char *term_if;			/* separate segment only */
+	struct oq_prefix term_addr;	/* appliance address on that segment */
+	struct oq_prefix terminal;	/* the qualification terminal's address */
+	struct site_port *lan_ports;	/* LAN hosts may reach the terminal here */
+	size_t n_lan_ports;
+
+	/* [central] */
+	struct oq_prefix *central;	/* prefixes reached through the uplink */
+	size_t n_central;
+	struct oq_prefix *dns;		/* closed-network DNS servers */
+	size_t n_dns;
+	char **ntp;			/* NTP servers (address or name) */
+	size_t n_ntp;
+	struct site_hostport proxy;	/* host NULL when there is none */
+
+	/* [probe] */
+	char **dns_names;		/* names to resolve */
+	size_t n_dns_names;
+	char **ping_targets;		/* addresses or names to ping */
+	size_t n_ping_targets;
+	struct site_hostport *tcp_targets;
+	size_t n_tcp_targets;
+	char *lineauth_url;		/* ipvpn line authentication page */
+	char *lineauth_expect;		/* the text that means authenticated */
+	unsigned ping_count;
+	unsigned ping_interval_ms;
+	unsigned timeout_ms;		/* per probe */
+
+	/* [probe.tls.NAME] */
+	struct site_tls *tls;
+	size_t n_tls;
+
+	/* [paths] */
+	char *state_dir;		/* /var/lib/oqlink */
+	char *run_dir;			/* /run/oqlink */
+	char *report_dir;		/* /var/lib/oqlink/reports */
+};
+
+/* One diagnostic from loading or checking a config. */
+struct site_diag {
+	char *file;
+	unsigned line;		/* 0 when the problem is not on one line */
+	unsigned col;
+	char *message;		/* in the current language */
+};
+
+struct site_diags {
+	struct site_diag *v;
+	size_t n;
+};
+
+void site_diags_free(struct site_diags *d);
+/* Print each as "FILE:LINE:COL: message" (or "FILE: message"). */
+void site_diags_print(const struct site_diags *d, FILE *out);
+
+/* Default path when no --config is given. */
+#define SITE_DEFAULT_PATH "/etc/oqlink/site.conf"
+
+/* Parse and validate path. Returns a new site on success (no errors; there
+ * may be none) or NULL with every problem in diags. check_files: also check
+ * that the named files exist and that secret files are mode 0600. The caller
+ * owns the result and frees it with site_free(), and frees diags. */
+struct site *site_load(const char *path, bool check_files, struct site_diags *diags);
+/* Parse from memory; name is used in diagnostics. */
+struct site *site_load_string(const char *name, const char *text, bool check_files,
+			      struct site_diags *diags);
+void site_free(struct site *s);
+
+/* The normalised config as INI text, secrets as file references only. The
+ * caller frees the result. Loading the output gives an equal site. */
+char *site_format(const struct site *s);
+/* The normalised config as JSON (new object, caller puts it). */
+struct json_object *site_to_json(const struct site *s);
+
+/* Names of enum values as written in the file. */
+const char *site_line_name(enum site_line l);
+
+#endif

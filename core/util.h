@@ -1,0 +1,74 @@
+/* Small helpers every module uses: error causes, files, strings, widths. */
+#ifndef OQ_UTIL_H
+#define OQ_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit codes of every command. */
+enum oq_exit {
+	OQ_EXIT_OK = 0,		/* passed */
+	OQ_EXIT_FAIL = 1,	/* a check failed or warned */
+	OQ_EXIT_USAGE = 2,	/* usage or config error */
+	OQ_EXIT_CANT = 3,	/* could not run */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Set *cause (if cause is not NULL) to a newly allocated sentence; frees a
+ * previous one. Returns -err so callers can `return cause_set(...)`. The
+ * caller owns *cause and frees it. */
+int cause_set(char **cause, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cause_vset(char **cause, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/* Allocation that never returns NULL: on failure the process exits with a
+ * message (there is nothing sensible to do on an appliance without memory). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read a whole file of at most max bytes into a NUL-terminated buffer the
+ * caller frees. Returns 0 or -errno with *cause set. */
+int file_read(const char *path, size_t max, char **data, size_t *len, char **cause);
+/* Write data to path atomically (temporary file, fsync, rename, fsync of the
+ * directory) with the given mode. */
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      char **cause);
+/* A secret file must exist, be a regular file and be readable by its owner
+ * only (no group or other bits). Returns 0 or -errno with *cause set. */
+int file_check_secret(const char *path, char **cause);
+/* mkdir -p with mode for each new component. */
+int mkdir_p(const char *path, mode_t mode, char **cause);
+
+/* Strings. */
+char *str_trim(char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+/* Split a comma or space separated list into a NULL-terminated array of
+ * trimmed, non-empty, newly allocated strings; *n gets the count. */
+char **str_split_list(const char *s, size_t *n);
+void str_list_free(char **list);
+/* Levenshtein distance, for "did you mean". */
+size_t str_distance(const char *a, const char *b);
+
+/* Terminal display width of a UTF-8 string (wide characters count 2,
+ * control characters 0). Invalid bytes count 1 each. */
+size_t str_width(const char *s);
+/* Copy at most width columns of s into a new string padded with spaces to
+ * exactly width columns (truncating on a character boundary, with "…" when
+ * cut). */
+char *str_pad(const char *s, size_t width);
+/* Replace control characters (C0, DEL, C1) by '?' in a new string. */
+char *str_sanitize(const char *s);
+
+/* Monotonic time in milliseconds. */
+int64_t now_ms(void);
+
+#endif
