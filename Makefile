@@ -33,7 +33,7 @@ WARN += -Werror
 endif
 HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
-DEFS    := -DOQ_VERSION='"$(VERSION)"' -I.
+DEFS    := -D_GNU_SOURCE -DOQ_VERSION='"$(VERSION)"' -I.
 CFLAGS_REL  := -O2 -g $(WARN) $(HARDEN) $(DEFS)
 CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(WARN) $(DEFS)
