@@ -1,5 +1,6 @@
 #include "core/proposal.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,18 @@ static const char *closest(const char *name)
 	return best;
 }
 
+/* Set *cause and return false. */
+static bool fail(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(char **cause, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cause_vset(cause, 0, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
 /* Check one proposal "a-b-c". */
 static bool check_one(const char *proposal, bool ike, char **cause)
 {
@@ -108,27 +121,27 @@ static bool check_one(const char *proposal, bool ike, char **cause)
 	if (!ok || strcmp(proposal, "default") == 0)
 		return ok;
 	if (!encr && !aead)
-		return !cause_set(cause, 0, _("提案 '%s' に暗号アルゴリズムがありません",
+		return fail(cause, _("提案 '%s' に暗号アルゴリズムがありません",
 					      "proposal '%s' has no encryption algorithm"), proposal);
 	if (encr && aead)
-		return !cause_set(cause, 0, _("提案 '%s' に AEAD と通常の暗号が混在しています",
+		return fail(cause, _("提案 '%s' に AEAD と通常の暗号が混在しています",
 					      "proposal '%s' mixes AEAD and classic encryption"), proposal);
 	if (aead && integ)
-		return !cause_set(cause, 0, _("提案 '%s' の AEAD 暗号に完全性アルゴリズムは付けられません",
+		return fail(cause, _("提案 '%s' の AEAD 暗号に完全性アルゴリズムは付けられません",
 					      "proposal '%s' has an integrity algorithm with an AEAD cipher"),
 				  proposal);
 	if (encr && !integ)
-		return !cause_set(cause, 0, _("提案 '%s' に完全性アルゴリズムがありません",
+		return fail(cause, _("提案 '%s' に完全性アルゴリズムがありません",
 					      "proposal '%s' has no integrity algorithm"), proposal);
 	if (ike && aead && !prf)
-		return !cause_set(cause, 0, _("IKE の提案 '%s' は AEAD 暗号なので PRF (例 prfsha256) が必要です",
+		return fail(cause, _("IKE の提案 '%s' は AEAD 暗号なので PRF (例 prfsha256) が必要です",
 					      "IKE proposal '%s' uses an AEAD cipher and needs a PRF (e.g. prfsha256)"),
 				  proposal);
 	if (ike && !ke)
-		return !cause_set(cause, 0, _("IKE の提案 '%s' に DH グループがありません",
+		return fail(cause, _("IKE の提案 '%s' に DH グループがありません",
 					      "IKE proposal '%s' has no DH group"), proposal);
 	if (!ike && prf)
-		return !cause_set(cause, 0, _("ESP の提案 '%s' に PRF は書けません",
+		return fail(cause, _("ESP の提案 '%s' に PRF は書けません",
 					      "ESP proposal '%s' cannot have a PRF"), proposal);
 	return true;
 }

@@ -600,8 +600,8 @@ static void set_list(struct parser *p, const struct key_def *k, void *base, cons
 		unsigned c = col_of(p, items[i], from);
 		if (!list_add(k, base, items[i]))
 			diag_add(p, p->line, c,
-				 _("'%s' の値 '%s' が正しくありません: %s を書いてください",
-				   "bad value '%s' for '%s': expected %s"),
+				 _("'%1$s' の値 '%2$s' が正しくありません: %3$s を書いてください",
+				   "bad value '%2$s' for '%1$s': expected %3$s"),
 				 k->key, items[i], list_expect(k->type));
 		from = c + (unsigned)strlen(items[i]);
 	}
@@ -612,8 +612,8 @@ static void set_list(struct parser *p, const struct key_def *k, void *base, cons
 static void bad_value(struct parser *p, const struct key_def *k, const char *value, unsigned col,
 		      const char *expected)
 {
-	diag_add(p, p->line, col, _("'%s' の値 '%s' が正しくありません: %s",
-				    "bad value '%s' for '%s': %s"),
+	diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$s",
+				    "bad value '%2$s' for '%1$s': %3$s"),
 		 k->key, value, expected);
 }
 
@@ -630,12 +630,12 @@ static void bad_enum(struct parser *p, const struct key_def *k, const char *valu
 	}
 	const char *near = closest(value, cands, n);
 	if (near)
-		diag_add(p, p->line, col, _("'%s' の値 '%s' が正しくありません: %s のいずれかです ('%s' のことですか?)",
-					    "bad value '%s' for '%s': one of %s (did you mean '%s'?)"),
+		diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$s のいずれかです ('%4$s' のことですか?)",
+					    "bad value '%2$s' for '%1$s': one of %3$s (did you mean '%4$s'?)"),
 			 k->key, value, list, near);
 	else
-		diag_add(p, p->line, col, _("'%s' の値 '%s' が正しくありません: %s のいずれかです",
-					    "bad value '%s' for '%s': one of %s"),
+		diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$s のいずれかです",
+					    "bad value '%2$s' for '%1$s': one of %3$s"),
 			 k->key, value, list);
 }
 
@@ -694,8 +694,8 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 		return;
 	case K_UINT:
 		if (!parse_uint(value, k->min, k->max, field(base, k->off)))
-			diag_add(p, p->line, col, _("'%s' の値 '%s' が正しくありません: %u から %u までの数です",
-						    "bad value '%s' for '%s': a number from %u to %u"),
+			diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$u から %4$u までの数です",
+						    "bad value '%2$s' for '%1$s': a number from %3$u to %4$u"),
 				 k->key, value, k->min, k->max);
 		return;
 	case K_ADDR:
@@ -848,8 +848,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	void *base = p->site;
 	struct key_loc *loc;
 
-	if (*section != '\0' && !known_section(section))
-		return 1;
+	if ((*section != '\0' && !known_section(section)) || *name == '\0')
+		return 1;	/* reported by check_syntax */
 	si = section_index(section, &tls_name);
 	kcol = p->continuation ? 1 : col_of(p, name, 1);
 	vcol = col_of(p, value, p->continuation ? 1 : kcol + (unsigned)strlen(name));
@@ -936,16 +936,21 @@ static void check_syntax(struct parser *p)
 {
 	const char *s = p->text;
 	unsigned line = 0;
+	bool after_key = false;
 
 	while (*s) {
 		size_t len = strcspn(s, "\n");
 		char *l = xstrndup(s, len), *t = str_trim(l);
+		bool indented = l[0] == ' ' || l[0] == '\t';
 		line++;
 		if (line == 1 && str_has_prefix(t, "\xef\xbb\xbf"))
 			t += 3;
 		if (*t == '\0' || *t == '#' || *t == ';' || len > SITE_MAX_LINE) {
 			/* blank, comment, or reported by the reader */
+		} else if (indented && after_key) {
+			/* continuation of the value above */
 		} else if (*t == '[') {
+			after_key = false;
 			char *close = strchr(t, ']');
 			if (close == NULL) {
 				diag_add(p, line, (unsigned)(t - l) + 1,
@@ -959,6 +964,8 @@ static void check_syntax(struct parser *p)
 				 _("'キー = 値' の形ではありません: '%s'", "not a 'key = value' line: '%s'"), t);
 		} else if (*t == '=') {
 			diag_add(p, line, (unsigned)(t - l) + 1, _("キーがありません", "key is missing"));
+		} else {
+			after_key = true;
 		}
 		free(l);
 		s += len + (s[len] == '\n');
@@ -1152,6 +1159,12 @@ static void site_validate(struct parser *p, bool files)
 				at_key(p, "ipsec", "psk_file", _("auth = pubkey では psk_file は使いません",
 								 "psk_file is not used with auth = pubkey"));
 		} else {
+			static const char *const pubkey_only[] = { "certificate", "private_key", "ca" };
+			for (size_t i = 0; i < ARRAY_SIZE(pubkey_only); i++)
+				if (is_set(p, "ipsec", pubkey_only[i]))
+					at_key(p, "ipsec", pubkey_only[i],
+					       _("auth = psk では '%s' は使いません",
+						 "'%s' is not used with auth = psk"), pubkey_only[i]);
 			if (!is_set(p, "ipsec", "psk_file"))
 				missing(p, "ipsec", "psk_file");
 			if (!is_set(p, "ipsec", "local_id"))
@@ -1159,7 +1172,7 @@ static void site_validate(struct parser *p, bool files)
 			if (!is_set(p, "ipsec", "remote_id"))
 				missing(p, "ipsec", "remote_id");
 		}
-		if (s->tunnel_mtu > s->wan_mtu)
+		if (s->wan_mtu && s->tunnel_mtu > s->wan_mtu)
 			at_key(p, "ipsec", "tunnel_mtu", _("トンネルの MTU %u が回線の MTU %u より大きいです",
 							   "tunnel MTU %u is larger than the line MTU %u"),
 			       s->tunnel_mtu, s->wan_mtu);
@@ -1225,6 +1238,12 @@ static void site_validate(struct parser *p, bool files)
 	/* Central prefixes */
 	for (size_t i = 0; i < s->n_central; i++) {
 		const struct oq_prefix *c = &s->central[i];
+		if (c->len == 0) {
+			at_key(p, "central", "prefixes", _("センター側に既定経路 %s は書けません (インターネットの通信がトンネルに入ります)",
+							   "the central prefixes cannot hold the default route %s (internet traffic would enter the tunnel)"),
+			       pstr(c, b1));
+			continue;
+		}
 		if (s->lan_addr.family && prefix_overlaps(c, &s->lan_addr))
 			at_key(p, "central", "prefixes", _("センター側のプレフィックス %s が LAN と重なっています",
 							   "central prefix %s overlaps the LAN"), pstr(c, b1));
@@ -1236,10 +1255,6 @@ static void site_validate(struct parser *p, bool files)
 		if (s->wan_addr.family && prefix_overlaps(c, &s->wan_addr))
 			at_key(p, "central", "prefixes", _("センター側のプレフィックス %s が WAN と重なっています",
 							   "central prefix %s overlaps the WAN"), pstr(c, b1));
-		if (c->len == 0)
-			at_key(p, "central", "prefixes", _("センター側に既定経路 %s は書けません (インターネットの通信がトンネルに入ります)",
-							   "the central prefixes cannot hold the default route %s (internet traffic would enter the tunnel)"),
-			       pstr(c, b1));
 		for (size_t j = 0; j < i; j++)
 			if (prefix_overlaps(c, &s->central[j]))
 				at_key(p, "central", "prefixes", _("センター側のプレフィックス %s と %s が重なっています",
@@ -1426,6 +1441,35 @@ static bool section_used(const struct site *s, const char *section)
 	return true;
 }
 
+/* Write "key = value", folding a long list onto indented continuation
+ * lines so that no line exceeds what the parser reads. */
+static void put_key(FILE *m, const struct key_def *k, const char *v)
+{
+	size_t col = strlen(k->key) + 3, n;
+	char **items;
+
+	fprintf(m, "%s = ", k->key);
+	if (!is_list(k->type) || col + strlen(v) <= 120) {
+		fprintf(m, "%s\n", v);
+		return;
+	}
+	items = str_split_list(v, &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(items[i]);
+		if (i > 0 && col + len + 2 > 120) {
+			fputs(",\n  ", m);
+			col = 2;
+		} else if (i > 0) {
+			fputs(", ", m);
+			col += 2;
+		}
+		fputs(items[i], m);
+		col += len;
+	}
+	str_list_free(items);
+	fputc('\n', m);
+}
+
 char *site_format(const struct site *s)
 {
 	char *out = NULL;
@@ -1445,7 +1489,7 @@ char *site_format(const struct site *s)
 			fprintf(m, "%s[%s]\n", cur ? "\n" : "\n", k->section);
 			cur = k->section;
 		}
-		fprintf(m, "%s = %s\n", k->key, v);
+		put_key(m, k, v);
 		free(v);
 	}
 	for (size_t t = 0; t < s->n_tls; t++) {
