@@ -1349,6 +1349,17 @@ struct site *site_load(const char *path, bool files, struct site_diags *diags)
 	return s;
 }
 
+size_t site_key_count(void)
+{
+	return ARRAY_SIZE(keys);
+}
+
+void site_key_at(size_t i, const char **section, const char **key)
+{
+	*section = keys[i].section;
+	*key = keys[i].key;
+}
+
 const char *site_line_name(enum site_line l)
 {
 	return l == SITE_LINE_IPVPN ? "ipvpn" : "ipsec";

@@ -196,6 +196,29 @@ static void test_files_checked(void **state)
 	free(text);
 }
 
+/* docs/config.md describes every key, under its section's heading. */
+static void test_docs_cover_every_key(void **state)
+{
+	char *doc = NULL, *cause = NULL;
+
+	assert_int_equal(file_read("docs/config.md", 1 << 20, &doc, NULL, &cause), 0);
+	for (size_t i = 0; i < site_key_count(); i++) {
+		const char *section, *key;
+		site_key_at(i, &section, &key);
+		char *heading = xasprintf(strcmp(section, "probe.tls") == 0 ? "## [%s.NAME]" : "## [%s]",
+					  section);
+		char *row = xasprintf("| `%s` |", key);
+		const char *h = strstr(doc, heading);
+		const char *next = h ? strstr(h + 3, "\n## ") : NULL;
+		const char *r = h ? strstr(h, row) : NULL;
+		if (r == NULL || (next != NULL && r > next))
+			fail_msg("docs/config.md does not describe %s under %s", key, heading);
+		free(heading);
+		free(row);
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_valid_roundtrip),
 		cmocka_unit_test(test_long_list_folds),
 		cmocka_unit_test(test_files_checked),
+		cmocka_unit_test(test_docs_cover_every_key),
 	};
 
 	i18n_init();
