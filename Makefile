@@ -126,4 +126,6 @@ install: oqlink
 clean:
 	rm -rf build oqlink
 
+.SECONDARY:
+
 -include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
