@@ -165,6 +165,10 @@ int vici_call(struct vici_conn *c, const char *cmd, struct vici_builder *req, in
 /* vici_call, then check "success = yes"; charon's errmsg goes to *cause. */
 int vici_call_ok(struct vici_conn *c, const char *cmd, struct vici_builder *req,
 		 int timeout_ms, char **cause);
+/* vici_call for commands whose answer is empty or has "success": fails only
+ * on "success = no" (charon's errmsg in *cause). */
+int vici_call_void(struct vici_conn *c, const char *cmd, struct vici_builder *req,
+		   int timeout_ms, char **cause);
 /* Register for (fn != NULL) or unregister from (fn NULL) an event. */
 int vici_register(struct vici_conn *c, const char *event, vici_event_fn *fn, void *ctx,
 		  int timeout_ms, char **cause);

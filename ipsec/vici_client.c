@@ -335,6 +335,23 @@ int vici_call_ok(struct vici_conn *c, const char *cmd, struct vici_builder *req,
 	return r;
 }
 
+int vici_call_void(struct vici_conn *c, const char *cmd, struct vici_builder *req,
+		   int timeout_ms, char **cause)
+{
+	struct vici_node *reply;
+	int r = vici_call(c, cmd, req, timeout_ms, &reply, cause);
+
+	if (r < 0)
+		return r;
+	if (vici_str(reply, "success") && !vici_yes(reply, "success")) {
+		const char *e = vici_str(reply, "errmsg");
+		r = cause_set(cause, EIO, _("charon が '%s' を拒否しました: %s",
+					    "charon refused '%s': %s"), cmd, e ? e : "?");
+	}
+	vici_node_free(reply);
+	return r;
+}
+
 int vici_register(struct vici_conn *c, const char *event, vici_event_fn *fn, void *ctx,
 		  int timeout_ms, char **cause)
 {
