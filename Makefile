@@ -5,6 +5,7 @@
 #   make demo      bring up the lab, apply, run the operational test, write a report
 #   make fuzz      run the fuzz targets for FUZZ_SECONDS each
 #   make install   DESTDIR=... PREFIX=/usr
+#   make bench     run the benchmarks under bench/ (each a ratio against a baseline)
 #   make deps      install build, test and runtime dependencies (Debian 12)
 
 VERSION   := 0.1.0
@@ -33,7 +34,7 @@ WARN += -Werror
 endif
 HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
-DEFS    := -DOQ_VERSION='"$(VERSION)"' -I.
+DEFS    := -D_GNU_SOURCE -DOQ_VERSION='"$(VERSION)"' -I.
 CFLAGS_REL  := -O2 -g $(WARN) $(HARDEN) $(DEFS)
 CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(WARN) $(DEFS)
@@ -50,7 +51,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: deps-quiet all asan check demo deps fuzz install clean unit-bins fuzz-bins man-check
+.PHONY: deps-quiet all asan bench check demo deps fuzz install clean unit-bins fuzz-bins man-check
 all: deps-quiet oqlink
 
 oqlink: $(REL_OBJS)
@@ -105,6 +106,10 @@ man-check: oqlink
 	$(Q)./oqlink --lang en help --man | cmp -s - docs/oqlink.8 || \
 	  { echo "docs/oqlink.8 is out of date: run ./oqlink --lang en help --man > docs/oqlink.8"; exit 1; }
 
+bench: deps-quiet oqlink
+	$(Q)status=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; echo "== $$b"; \
+	  OQLINK=$$PWD/oqlink $$b || status=1; done; exit $$status
+
 demo: deps-quiet oqlink
 	$(Q)tools/demo
 
@@ -125,5 +130,7 @@ install: oqlink
 
 clean:
 	rm -rf build oqlink
+
+.SECONDARY:
 
 -include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -173,6 +173,11 @@ char *site_format(const struct site *s);
 /* The normalised config as JSON (new object, caller puts it). */
 struct json_object *site_to_json(const struct site *s);
 
+/* The known keys, in file order: for documentation checks and completion.
+ * section is "probe.tls" for every [probe.tls.NAME]. Points to static data. */
+size_t site_key_count(void);
+void site_key_at(size_t i, const char **section, const char **key);
+
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);
 

@@ -366,8 +366,9 @@ char *str_pad(const char *s, size_t width)
 		s += n;
 	}
 	if (cut && width > 0) {
-		memcpy(out + used, "\xe2\x80\xa6", 3);	/* … is one column */
-		used += 3;
+		/* ASCII, not "…": that one is ambiguous-width and takes two
+		 * columns on many Japanese terminals */
+		out[used++] = '~';
 		cols++;
 	}
 	while (cols < width) {

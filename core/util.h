@@ -62,7 +62,7 @@ size_t str_distance(const char *a, const char *b);
  * control characters 0). Invalid bytes count 1 each. */
 size_t str_width(const char *s);
 /* Copy at most width columns of s into a new string padded with spaces to
- * exactly width columns (truncating on a character boundary, with "…" when
+ * exactly width columns (truncating on a character boundary, with "~" when
  * cut). */
 char *str_pad(const char *s, size_t width);
 /* Replace control characters (C0, DEL, C1) by '?' in a new string. */

@@ -1,0 +1,1580 @@
+/* The site config: parse with inih, validate, format. Every key is one row of
+ * a table (keys[]); validation that spans keys is in site_validate(). */
+#include "core/site.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <json-c/json.h>
+
+#include "core/i18n.h"
+#include "core/proposal.h"
+#include "core/util.h"
+
+#define SITE_MAX_SIZE (256 * 1024)
+#define SITE_MAX_LINE 199	/* inih's line buffer is 200 bytes */
+#define SITE_MAX_TLS 32
+#define SITE_MAX_LIST 1024
+
+enum key_type {
+	K_STR,		/* free text (no control characters) */
+	K_NAME,		/* host name or address */
+	K_ID,		/* IKE identity */
+	K_PATH,		/* absolute path of a file that must exist */
+	K_SECRET,	/* absolute path of a secret file (0600) */
+	K_DIR,		/* absolute path of a directory (created when needed) */
+	K_IFNAME,	/* network interface name */
+	K_ENUM,		/* one word of an enum table */
+	K_UINT,		/* number within [min, max] */
+	K_ADDR,		/* address, no prefix length */
+	K_IFADDR,	/* address with prefix length */
+	K_WANADDR,	/* "dhcp" or address with prefix length */
+	K_WANADDR6,	/* "none", "ra" or IPv6 address with prefix length */
+	K_PREFIXES,	/* list of prefixes */
+	K_ADDRS,	/* list of addresses */
+	K_NAMES,	/* list of host names or addresses */
+	K_HOSTPORT,	/* host:port */
+	K_HOSTPORTS,	/* list of host:port */
+	K_PORTS,	/* list of tcp/N, udp/N */
+	K_PROPOSALS,	/* strongSwan proposals, IKE */
+	K_ESP_PROPOSALS,/* strongSwan proposals, ESP */
+	K_FACILITY,	/* 医療機関コード */
+	K_CUSTOMER,	/* お客さまID */
+	K_URL,		/* http:// or https:// URL */
+};
+
+struct enum_word {
+	const char *word;
+	int value;
+};
+
+static const struct enum_word line_words[] = {
+	{ "ipsec", SITE_LINE_IPSEC }, { "ipvpn", SITE_LINE_IPVPN }, { NULL, 0 } };
+static const struct enum_word auth_words[] = {
+	{ "pubkey", SITE_AUTH_PUBKEY }, { "psk", SITE_AUTH_PSK }, { NULL, 0 } };
+static const struct enum_word natt_words[] = {
+	{ "auto", SITE_NATT_AUTO }, { "force", SITE_NATT_FORCE }, { "off", SITE_NATT_OFF },
+	{ NULL, 0 } };
+static const struct enum_word start_words[] = {
+	{ "start", SITE_START_START }, { "trap", SITE_START_TRAP }, { "none", SITE_START_NONE },
+	{ NULL, 0 } };
+static const struct enum_word segment_words[] = {
+	{ "lan", SITE_SEGMENT_LAN }, { "separate", SITE_SEGMENT_SEPARATE }, { NULL, 0 } };
+static const struct enum_word ipvpn6_words[] = {
+	{ "none", SITE_IPVPN6_NONE }, { "ipoe", SITE_IPVPN6_IPOE }, { NULL, 0 } };
+
+/* Which line types need a key. */
+enum key_need { NEED_NO = 0, NEED_ALWAYS, NEED_IPSEC, NEED_IPVPN };
+
+struct key_def {
+	const char *section;	/* "probe.tls" for every [probe.tls.NAME] */
+	const char *key;
+	enum key_type type;
+	size_t off;		/* offset in struct site (or struct site_tls) */
+	size_t count_off;	/* offset of the size_t count of a list */
+	const struct enum_word *words;
+	unsigned min, max;
+	enum key_need need;
+	const char *def;	/* default value as it would be written */
+};
+
+#define S(f) offsetof(struct site, f)
+#define T(f) offsetof(struct site_tls, f)
+#define NOCOUNT 0
+
+/* Sorted by section in file order, then as written by site_format(). */
+static const struct key_def keys[] = {
+	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL },
+	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
+	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
+	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
+
+	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL },
+	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none" },
+	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500" },
+	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL },
+
+	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL },
+	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey" },
+	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO,
+	  "aes256-sha256-modp2048" },
+	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO,
+	  "aes256gcm16-modp2048" },
+	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30" },
+	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto" },
+	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start" },
+	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400" },
+	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO,
+	  "/var/run/charon.vici" },
+
+	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL },
+	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none" },
+
+	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL },
+
+	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan" },
+	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL },
+
+	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL },
+	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL },
+	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+
+	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO,
+	  "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, "
+	  "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp" },
+	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL },
+	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL },
+	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20" },
+	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50" },
+	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000" },
+	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO,
+	  "認証済みです" },
+
+	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443" },
+	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
+	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+
+	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink" },
+	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink" },
+	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO,
+	  "/var/lib/oqlink/reports" },
+};
+
+static const char *const sections[] = {
+	"site", "uplink", "ipsec", "ipvpn", "lan", "terminal", "central", "probe", "probe.tls",
+	"paths",
+};
+
+/* Where a key was set: for diagnostics that span keys. */
+struct key_loc {
+	unsigned line, col, vcol;
+};
+
+/* State of one parse. */
+struct parser {
+	const char *name;		/* file name for diagnostics */
+	const char *text;		/* the whole file */
+	const char *pos;		/* reader position */
+	unsigned line;			/* number of the line just read */
+	char raw[SITE_MAX_LINE + 2];	/* that line as read */
+	bool continuation;		/* it starts with white space */
+	struct site *site;
+	struct site_diags *diags;
+	unsigned errors;
+	struct key_loc loc[ARRAY_SIZE(keys)];
+	struct key_loc *tls_loc;	/* per TLS section, ARRAY_SIZE(keys) each */
+};
+
+static void diag_add(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Record one problem. */
+static void diag_add(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct site_diags *d = p->diags;
+	struct site_diag *g;
+	va_list ap;
+
+	p->errors++;
+	if (d == NULL)
+		return;
+	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
+	g = &d->v[d->n++];
+	g->file = xstrdup(p->name);
+	g->line = line;
+	g->col = col;
+	va_start(ap, fmt);
+	if (vasprintf(&g->message, fmt, ap) < 0)
+		g->message = xstrdup("?");
+	va_end(ap);
+}
+
+void site_diags_free(struct site_diags *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].message);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+void site_diags_print(const struct site_diags *d, FILE *out)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct site_diag *g = &d->v[i];
+		if (g->line)
+			fprintf(out, "%s:%u:%u: %s\n", g->file, g->line, g->col, g->message);
+		else
+			fprintf(out, "%s: %s\n", g->file, g->message);
+	}
+}
+
+/* Order diagnostics by line and column, keeping the order of equal ones. */
+static void diags_sort(struct site_diags *d)
+{
+	for (size_t i = 1; i < d->n; i++) {
+		struct site_diag t = d->v[i];
+		size_t j = i;
+		while (j > 0 && (d->v[j - 1].line > t.line ||
+				 (d->v[j - 1].line == t.line && d->v[j - 1].col > t.col))) {
+			d->v[j] = d->v[j - 1];
+			j--;
+		}
+		d->v[j] = t;
+	}
+}
+
+/* inih reader: hand out one line at a time, remember it, and refuse lines
+ * longer than inih's buffer instead of letting it split them. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	size_t len;
+
+	if (*p->pos == '\0')
+		return NULL;
+	len = strcspn(p->pos, "\n");
+	p->line++;
+	if (len > SITE_MAX_LINE || (int)len + 2 > num) {
+		diag_add(p, p->line, (unsigned)SITE_MAX_LINE + 1,
+			 _("行が長すぎます (%zu バイト、上限 %d)。値は空白で始まる次の行に続けられます",
+			   "line is too long (%zu bytes, limit %d); continue a value on the next line, indented"),
+			 len, SITE_MAX_LINE);
+		p->raw[0] = '\0';
+		strcpy(str, "\n");
+	} else {
+		memcpy(p->raw, p->pos, len);
+		p->raw[len] = '\0';
+		memcpy(str, p->pos, len);
+		str[len] = '\n';
+		str[len + 1] = '\0';
+	}
+	p->continuation = p->raw[0] == ' ' || p->raw[0] == '\t';
+	p->pos += len + (p->pos[len] == '\n');
+	return str;
+}
+
+/* Column (1-based) of the first occurrence of needle in the current raw line
+ * at or after from, or 1. */
+static unsigned col_of(const struct parser *p, const char *needle, unsigned from)
+{
+	const char *raw = p->raw, *hit;
+
+	if (needle == NULL || *needle == '\0' || from > strlen(raw))
+		return 1;
+	hit = strstr(raw + (from ? from - 1 : 0), needle);
+	return hit ? (unsigned)(hit - raw) + 1 : 1;
+}
+
+/* Find a section by its name; [probe.tls.NAME] is "probe.tls". */
+static int section_index(const char *section, const char **tls_name)
+{
+	*tls_name = NULL;
+	if (str_has_prefix(section, "probe.tls.") && section[10] != '\0') {
+		*tls_name = section + 10;
+		section = "probe.tls";
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (strcmp(sections[i], section) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const char *closest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = (size_t)-1, lim = strlen(word) / 3 + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = str_distance(word, cands[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	return bestd <= (lim < 3 ? lim : 3) ? best : NULL;
+}
+
+/* The closest known key of a section, for "did you mean". */
+static const char *closest_key(const char *section, const char *key)
+{
+	const char *cands[ARRAY_SIZE(keys)];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0)
+			cands[n++] = keys[i].key;
+	return closest(key, cands, n);
+}
+
+/* The closest section name, for "did you mean". */
+static const char *closest_section(const char *section)
+{
+	return closest(section, sections, ARRAY_SIZE(sections));
+}
+
+static bool valid_hostname(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (const char *c = s; *c; c++) {
+		if (*c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+			return false;
+		if (++label > 63 || (*c == '-' && label == 1))
+			return false;
+	}
+	return label > 0 || s[len - 1] == '.';
+}
+
+static bool valid_name(const char *s)
+{
+	struct oq_prefix a;
+
+	return addr_parse(s, &a) || valid_hostname(s);
+}
+
+static bool valid_ifname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (const char *c = s; *c; c++)
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c) || !isprint((unsigned char)*c))
+			return false;
+	return true;
+}
+
+static bool has_control(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return true;
+	return false;
+}
+
+/* Parse "N" within [min, max]. */
+static bool parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v < min || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* Parse "host:port" or "[v6]:port". */
+static bool parse_hostport(const char *s, struct site_hostport *hp)
+{
+	const char *colon;
+	char *host;
+	unsigned port;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return false;
+		host = xstrndup(s + 1, (size_t)(close - s - 1));
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || strchr(s, ':') != colon)
+			return false;
+		host = xstrndup(s, (size_t)(colon - s));
+	}
+	if (!valid_name(host) || !parse_uint(colon + 1, 1, 65535, &port)) {
+		free(host);
+		return false;
+	}
+	hp->host = host;
+	hp->port = port;
+	return true;
+}
+
+static bool parse_port(const char *s, struct site_port *p)
+{
+	if (strncmp(s, "tcp/", 4) != 0 && strncmp(s, "udp/", 4) != 0)
+		return false;
+	if (!parse_uint(s + 4, 1, 65535, &p->port))
+		return false;
+	memcpy(p->proto, s, 3);
+	p->proto[3] = '\0';
+	return true;
+}
+
+static bool valid_facility(const char *s)
+{
+	if (strlen(s) != 10)
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	int pref = (s[0] - '0') * 10 + (s[1] - '0');
+	return pref >= 1 && pref <= 47;
+}
+
+static bool valid_customer(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "CAF", 3) != 0 && strncmp(s, "COP", 3) != 0)
+		return false;
+	n = strlen(s + 3);
+	if (n < 8 || n > 10)
+		return false;
+	for (const char *c = s + 3; *c; c++)
+		if (!isdigit((unsigned char)*c))
+			return false;
+	return true;
+}
+
+static bool valid_url(const char *s)
+{
+	const char *host;
+
+	if (str_has_prefix(s, "http://"))
+		host = s + 7;
+	else if (str_has_prefix(s, "https://"))
+		host = s + 8;
+	else
+		return false;
+	if (*host == '\0' || *host == '/' || has_control(s) || strchr(s, ' '))
+		return false;
+	return true;
+}
+
+static bool valid_tls_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+static void *field(void *base, size_t off) { return (char *)base + off; }
+
+/* Append one parsed element of a list key. Returns false on a bad element. */
+static bool list_add(const struct key_def *k, void *base, const char *item)
+{
+	size_t *count = field(base, k->count_off);
+	struct oq_prefix pfx;
+	struct site_hostport hp;
+	struct site_port port;
+
+	if (*count >= SITE_MAX_LIST)
+		return false;
+	switch (k->type) {
+	case K_PREFIXES:
+	case K_ADDRS:
+		if (k->type == K_PREFIXES ? !prefix_parse(item, &pfx) : !addr_parse(item, &pfx))
+			return false;
+		if (k->type == K_PREFIXES && !prefix_equal(&pfx, &(struct oq_prefix){ 0 })) {
+			struct oq_prefix net = prefix_network(&pfx);
+			if (!prefix_equal(&net, &pfx))
+				return false;
+		}
+		{
+			struct oq_prefix **v = field(base, k->off);
+			*v = xrealloc(*v, (*count + 1) * sizeof(**v));
+			(*v)[(*count)++] = pfx;
+		}
+		return true;
+	case K_NAMES: {
+		char ***v = field(base, k->off);
+		if (!valid_name(item))
+			return false;
+		*v = xrealloc(*v, (*count + 2) * sizeof(**v));
+		(*v)[(*count)++] = xstrdup(item);
+		(*v)[*count] = NULL;
+		return true;
+	}
+	case K_HOSTPORTS: {
+		struct site_hostport **v = field(base, k->off);
+		if (!parse_hostport(item, &hp))
+			return false;
+		*v = xrealloc(*v, (*count + 1) * sizeof(**v));
+		(*v)[(*count)++] = hp;
+		return true;
+	}
+	case K_PORTS: {
+		struct site_port **v = field(base, k->off);
+		if (!parse_port(item, &port))
+			return false;
+		*v = xrealloc(*v, (*count + 1) * sizeof(**v));
+		(*v)[(*count)++] = port;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* What a list element should look like, for the message. */
+static const char *list_expect(enum key_type t)
+{
+	switch (t) {
+	case K_PREFIXES: return _("ネットワークアドレス/長さ (例 192.0.2.0/24)",
+				  "network/length (e.g. 192.0.2.0/24)");
+	case K_ADDRS: return _("IP アドレス", "an IP address");
+	case K_NAMES: return _("ホスト名か IP アドレス", "a host name or IP address");
+	case K_HOSTPORTS: return _("ホスト:ポート", "host:port");
+	case K_PORTS: return _("tcp/ポート か udp/ポート", "tcp/PORT or udp/PORT");
+	default: return "";
+	}
+}
+
+static void list_free(const struct key_def *k, void *base)
+{
+	size_t *count = field(base, k->count_off);
+	void **v = field(base, k->off);
+
+	if (k->type == K_NAMES)
+		str_list_free(*(char ***)v);
+	else if (k->type == K_HOSTPORTS)
+		for (size_t i = 0; i < *count; i++)
+			free((*(struct site_hostport **)v)[i].host);
+	if (k->type != K_NAMES)
+		free(*v);
+	*v = NULL;
+	*count = 0;
+}
+
+/* Parse a list value (one line of it) into the key's array. */
+static void set_list(struct parser *p, const struct key_def *k, void *base, const char *value,
+		     unsigned vcol)
+{
+	size_t n;
+	char **items = str_split_list(value, &n);
+	unsigned from = vcol;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = col_of(p, items[i], from);
+		if (!list_add(k, base, items[i]))
+			diag_add(p, p->line, c,
+				 _("'%1$s' の値 '%2$s' が正しくありません: %3$s を書いてください",
+				   "bad value '%2$s' for '%1$s': expected %3$s"),
+				 k->key, items[i], list_expect(k->type));
+		from = c + (unsigned)strlen(items[i]);
+	}
+	str_list_free(items);
+}
+
+/* Report a bad scalar value. */
+static void bad_value(struct parser *p, const struct key_def *k, const char *value, unsigned col,
+		      const char *expected)
+{
+	diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$s",
+				    "bad value '%2$s' for '%1$s': %3$s"),
+		 k->key, value, expected);
+}
+
+static void bad_enum(struct parser *p, const struct key_def *k, const char *value, unsigned col)
+{
+	char list[128] = "";
+	const char *cands[8];
+	size_t n = 0;
+
+	for (const struct enum_word *w = k->words; w->word; w++) {
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", n ? ", " : "",
+			 w->word);
+		cands[n++] = w->word;
+	}
+	const char *near = closest(value, cands, n);
+	if (near)
+		diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$s のいずれかです ('%4$s' のことですか?)",
+					    "bad value '%2$s' for '%1$s': one of %3$s (did you mean '%4$s'?)"),
+			 k->key, value, list, near);
+	else
+		diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$s のいずれかです",
+					    "bad value '%2$s' for '%1$s': one of %3$s"),
+			 k->key, value, list);
+}
+
+/* Parse a scalar value into its field. */
+static void set_scalar(struct parser *p, const struct key_def *k, void *base, const char *value,
+		       unsigned col)
+{
+	struct site *s = p->site;
+	char *cause = NULL;
+
+	switch (k->type) {
+	case K_STR:
+		if (has_control(value))
+			bad_value(p, k, value, col, _("制御文字は使えません", "control characters are not allowed"));
+		else if (strlen(value) < k->min || strlen(value) > k->max)
+			bad_value(p, k, value, col, _("長さが範囲外です", "length out of range"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_NAME:
+		if (!valid_name(value))
+			bad_value(p, k, value, col, _("ホスト名か IP アドレスを書いてください",
+						      "expected a host name or IP address"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_ID:
+		if (has_control(value) || strchr(value, '"') != NULL)
+			bad_value(p, k, value, col, _("制御文字や \" は使えません",
+						      "control characters and \" are not allowed"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_PATH:
+	case K_SECRET:
+	case K_DIR:
+		if (value[0] != '/' || has_control(value))
+			bad_value(p, k, value, col, _("絶対パスを書いてください", "expected an absolute path"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_IFNAME:
+		if (!valid_ifname(value))
+			bad_value(p, k, value, col, _("インターフェース名は 15 文字までで、/ : 空白を含みません",
+						      "an interface name has at most 15 characters and no / : or space"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_ENUM:
+		for (const struct enum_word *w = k->words; w->word; w++)
+			if (strcmp(w->word, value) == 0) {
+				*(int *)field(base, k->off) = w->value;
+				return;
+			}
+		bad_enum(p, k, value, col);
+		return;
+	case K_UINT:
+		if (!parse_uint(value, k->min, k->max, field(base, k->off)))
+			diag_add(p, p->line, col, _("'%1$s' の値 '%2$s' が正しくありません: %3$u から %4$u までの数です",
+						    "bad value '%2$s' for '%1$s': a number from %3$u to %4$u"),
+				 k->key, value, k->min, k->max);
+		return;
+	case K_ADDR:
+		if (!addr_parse(value, field(base, k->off)))
+			bad_value(p, k, value, col, _("IP アドレスを書いてください (長さなし)",
+						      "expected an IP address (no prefix length)"));
+		return;
+	case K_WANADDR:
+		if (strcmp(value, "dhcp") == 0) {
+			s->wan_mode = SITE_ADDR_DHCP;
+			return;
+		}
+		/* fall through */
+	case K_IFADDR: {
+		struct oq_prefix *a = field(base, k->off);
+		if (!prefix_parse(value, a) || strchr(value, '/') == NULL ||
+		    (k->type == K_WANADDR && a->family != AF_INET)) {
+			memset(a, 0, sizeof(*a));
+			bad_value(p, k, value, col, k->type == K_WANADDR
+				  ? _("dhcp か IPv4 アドレス/長さ (例 198.51.100.2/24) を書いてください",
+				      "expected dhcp or an IPv4 address/length (e.g. 198.51.100.2/24)")
+				  : _("アドレス/長さ (例 192.168.10.1/24) を書いてください",
+				      "expected address/length (e.g. 192.168.10.1/24)"));
+		} else if (prefix_is_network_or_broadcast(a)) {
+			bad_value(p, k, value, col, _("ネットワークアドレスかブロードキャストアドレスです",
+						      "that is the network or broadcast address"));
+		}
+		return;
+	}
+	case K_WANADDR6:
+		if (strcmp(value, "none") == 0) {
+			s->wan6_mode = SITE_ADDR6_NONE;
+		} else if (strcmp(value, "ra") == 0) {
+			s->wan6_mode = SITE_ADDR6_RA;
+		} else if (prefix_parse(value, &s->wan6_addr) && s->wan6_addr.family == AF_INET6 &&
+			   strchr(value, '/') != NULL) {
+			s->wan6_mode = SITE_ADDR6_STATIC;
+		} else {
+			memset(&s->wan6_addr, 0, sizeof(s->wan6_addr));
+			bad_value(p, k, value, col, _("none、ra、または IPv6 アドレス/長さを書いてください",
+						      "expected none, ra or an IPv6 address/length"));
+		}
+		return;
+	case K_HOSTPORT:
+		if (!parse_hostport(value, field(base, k->off)))
+			bad_value(p, k, value, col, _("ホスト:ポート を書いてください", "expected host:port"));
+		return;
+	case K_PROPOSALS:
+	case K_ESP_PROPOSALS:
+		if (!proposals_check(value, k->type == K_PROPOSALS, &cause))
+			bad_value(p, k, value, col, cause);
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		free(cause);
+		return;
+	case K_FACILITY:
+		if (!valid_facility(value))
+			bad_value(p, k, value, col, _("医療機関コードは 10 桁の数字で、先頭 2 桁は都道府県番号 (01〜47) です",
+						      "the facility code is 10 digits, the first two a prefecture number (01-47)"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_CUSTOMER:
+		if (!valid_customer(value))
+			bad_value(p, k, value, col, _("お客さまID は CAF か COP に続く 8〜10 桁の数字です",
+						      "the customer ID is CAF or COP followed by 8 to 10 digits"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	case K_URL:
+		if (!valid_url(value))
+			bad_value(p, k, value, col, _("http:// か https:// で始まる URL を書いてください",
+						      "expected a URL starting with http:// or https://"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
+	default:
+		return;
+	}
+}
+
+static bool is_list(enum key_type t)
+{
+	return t == K_PREFIXES || t == K_ADDRS || t == K_NAMES || t == K_HOSTPORTS || t == K_PORTS;
+}
+
+/* Free what one key holds (before it is set again, and in site_free). */
+static void key_free(const struct key_def *k, void *base)
+{
+	if (is_list(k->type)) {
+		list_free(k, base);
+		return;
+	}
+	switch (k->type) {
+	case K_HOSTPORT:
+		free(((struct site_hostport *)field(base, k->off))->host);
+		((struct site_hostport *)field(base, k->off))->host = NULL;
+		break;
+	case K_STR: case K_NAME: case K_ID: case K_PATH: case K_SECRET: case K_DIR:
+	case K_IFNAME: case K_PROPOSALS: case K_ESP_PROPOSALS: case K_FACILITY: case K_CUSTOMER:
+	case K_URL:
+		free(*(char **)field(base, k->off));
+		*(char **)field(base, k->off) = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The TLS endpoint of section [probe.tls.NAME], created on first use. */
+static struct site_tls *tls_get(struct parser *p, const char *name, size_t *index)
+{
+	struct site *s = p->site;
+
+	for (size_t i = 0; i < s->n_tls; i++)
+		if (strcmp(s->tls[i].name, name) == 0) {
+			*index = i;
+			return &s->tls[i];
+		}
+	if (s->n_tls >= SITE_MAX_TLS)
+		return NULL;
+	s->tls = xrealloc(s->tls, (s->n_tls + 1) * sizeof(*s->tls));
+	p->tls_loc = xrealloc(p->tls_loc, (s->n_tls + 1) * ARRAY_SIZE(keys) * sizeof(*p->tls_loc));
+	memset(&p->tls_loc[s->n_tls * ARRAY_SIZE(keys)], 0, ARRAY_SIZE(keys) * sizeof(*p->tls_loc));
+	memset(&s->tls[s->n_tls], 0, sizeof(s->tls[0]));
+	s->tls[s->n_tls].name = xstrdup(name);
+	*index = s->n_tls;
+	return &s->tls[s->n_tls++];
+}
+
+/* Is this a section we know (unknown ones were reported by check_syntax)? */
+static bool known_section(const char *section)
+{
+	const char *tls_name;
+
+	if (section_index(section, &tls_name) < 0)
+		return false;
+	return tls_name == NULL || valid_tls_name(tls_name);
+}
+
+/* inih handler: one key = value. */
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *p = user;
+	const char *tls_name;
+	int si;
+	unsigned kcol, vcol;
+	const struct key_def *k = NULL;
+	size_t ki = 0;
+	void *base = p->site;
+	struct key_loc *loc;
+
+	if ((*section != '\0' && !known_section(section)) || *name == '\0')
+		return 1;	/* reported by check_syntax */
+	si = section_index(section, &tls_name);
+	kcol = p->continuation ? 1 : col_of(p, name, 1);
+	vcol = col_of(p, value, p->continuation ? 1 : kcol + (unsigned)strlen(name));
+	if (*section == '\0') {
+		diag_add(p, p->line, kcol, _("キー '%s' がどのセクションにも属していません",
+					     "key '%s' is outside any section"), name);
+		return 1;
+	}
+	for (ki = 0; ki < ARRAY_SIZE(keys); ki++)
+		if (strcmp(keys[ki].section, sections[si]) == 0 && strcmp(keys[ki].key, name) == 0) {
+			k = &keys[ki];
+			break;
+		}
+	if (k == NULL) {
+		const char *near = closest_key(sections[si], name);
+		if (near)
+			diag_add(p, p->line, kcol, _("[%2$s] に不明なキー '%1$s' があります ('%3$s' のことですか?)",
+						     "unknown key '%1$s' in [%2$s] (did you mean '%3$s'?)"),
+				 name, section, near);
+		else
+			diag_add(p, p->line, kcol, _("[%2$s] に不明なキー '%1$s' があります",
+						     "unknown key '%1$s' in [%2$s]"), name, section);
+		return 1;
+	}
+	loc = &p->loc[ki];
+	if (tls_name != NULL) {
+		size_t ti;
+		struct site_tls *t = tls_get(p, tls_name, &ti);
+		if (t == NULL) {
+			diag_add(p, p->line, 1, _("TLS の宛先が多すぎます (上限 %d)",
+						  "too many TLS endpoints (limit %d)"), SITE_MAX_TLS);
+			return 1;
+		}
+		base = t;
+		loc = &p->tls_loc[ti * ARRAY_SIZE(keys) + ki];
+	}
+	if (p->continuation && loc->line != 0 && is_list(k->type)) {
+		set_list(p, k, base, value, vcol);
+		return 1;
+	}
+	if (loc->line != 0) {
+		diag_add(p, p->line, kcol, _("'%s' が [%s] で二度設定されています (最初は %u 行目)",
+					     "'%s' is set twice in [%s] (first at line %u)"),
+			 name, section, loc->line);
+		return 1;
+	}
+	loc->line = p->line;
+	loc->col = kcol;
+	loc->vcol = vcol;
+	if (*value == '\0') {
+		diag_add(p, p->line, vcol, _("'%s' の値が空です", "'%s' has an empty value"), name);
+		return 1;
+	}
+	if (is_list(k->type))
+		set_list(p, k, base, value, vcol);
+	else
+		set_scalar(p, k, base, value, vcol);
+	return 1;
+}
+
+/* Report an unknown section name or a bad [probe.tls.NAME]. */
+static void check_section(struct parser *p, unsigned line, unsigned col, const char *section)
+{
+	const char *tls_name, *near;
+
+	if (section_index(section, &tls_name) < 0) {
+		near = closest_section(section);
+		if (near)
+			diag_add(p, line, col, _("不明なセクション [%s] です ([%s] のことですか?)",
+						 "unknown section [%s] (did you mean [%s]?)"), section, near);
+		else
+			diag_add(p, line, col, _("不明なセクション [%s] です", "unknown section [%s]"),
+				 section);
+	} else if (tls_name != NULL && !valid_tls_name(tls_name)) {
+		diag_add(p, line, col, _("[probe.tls.NAME] の NAME '%s' は英数字と - _ で 32 文字までです",
+					 "the NAME '%s' of [probe.tls.NAME] takes letters, digits, - and _, up to 32"),
+			 tls_name);
+	}
+}
+
+/* Check the shape of every line inih will see, so that syntax errors are
+ * reported with our wording and all of them, not only the first. */
+static void check_syntax(struct parser *p)
+{
+	const char *s = p->text;
+	unsigned line = 0;
+	bool after_key = false;
+
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+		char *l = xstrndup(s, len), *t = str_trim(l);
+		bool indented = l[0] == ' ' || l[0] == '\t';
+		line++;
+		if (line == 1 && str_has_prefix(t, "\xef\xbb\xbf"))
+			t += 3;
+		if (*t == '\0' || *t == '#' || *t == ';' || len > SITE_MAX_LINE) {
+			/* blank, comment, or reported by the reader */
+		} else if (indented && after_key) {
+			/* continuation of the value above */
+		} else if (*t == '[') {
+			after_key = false;
+			char *close = strchr(t, ']');
+			if (close == NULL) {
+				diag_add(p, line, (unsigned)(t - l) + 1,
+					 _("セクション見出しに ']' がありません", "section header has no ']'"));
+			} else {
+				*close = '\0';
+				check_section(p, line, (unsigned)(t - l) + 2, t + 1);
+			}
+		} else if (strchr(t, '=') == NULL && strchr(t, ':') == NULL) {
+			diag_add(p, line, (unsigned)(t - l) + 1,
+				 _("'キー = 値' の形ではありません: '%s'", "not a 'key = value' line: '%s'"), t);
+		} else if (*t == '=') {
+			diag_add(p, line, (unsigned)(t - l) + 1, _("キーがありません", "key is missing"));
+		} else {
+			after_key = true;
+		}
+		free(l);
+		s += len + (s[len] == '\n');
+	}
+}
+
+/* Apply defaults of keys not set in the file. */
+static void apply_defaults(struct parser *p, const struct key_def *k, void *base,
+			   const struct key_loc *loc)
+{
+	struct parser quiet = *p;
+
+	if (loc->line != 0 || k->def == NULL)
+		return;
+	quiet.diags = NULL;
+	if (is_list(k->type))
+		set_list(&quiet, k, base, k->def, 1);
+	else
+		set_scalar(&quiet, k, base, k->def, 1);
+}
+
+/* The line of a section header, for "missing key" diagnostics. */
+static unsigned section_line(const struct parser *p, const char *section)
+{
+	const char *s = p->text;
+	unsigned line = 0;
+	size_t sl = strlen(section);
+
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+		const char *t = s;
+		line++;
+		while (t < s + len && (*t == ' ' || *t == '\t'))
+			t++;
+		if (*t == '[' && strncmp(t + 1, section, sl) == 0 && t[1 + sl] == ']')
+			return line;
+		s += len + (s[len] == '\n');
+	}
+	return 0;
+}
+
+static bool needed(const struct key_def *k, const struct site *s)
+{
+	return k->need == NEED_ALWAYS || (k->need == NEED_IPSEC && s->line == SITE_LINE_IPSEC) ||
+	       (k->need == NEED_IPVPN && s->line == SITE_LINE_IPVPN);
+}
+
+static void missing(struct parser *p, const char *section, const char *key)
+{
+	unsigned line = section_line(p, section);
+
+	diag_add(p, line, line ? 1 : 0, _("[%2$s] に '%1$s' がありません", "'%1$s' is missing in [%2$s]"),
+		 key, section);
+}
+
+/* Index of a key in keys[]. */
+static size_t key_index(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+			return i;
+	abort();
+}
+
+/* Report at the value of a key (or the section when it was defaulted). */
+static void at_key(struct parser *p, const char *section, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void at_key(struct parser *p, const char *section, const char *key, const char *fmt, ...)
+{
+	const struct key_loc *loc = &p->loc[key_index(section, key)];
+	unsigned line = loc->line ? loc->line : section_line(p, section);
+	unsigned col = loc->line ? loc->vcol : 1;
+	char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	diag_add(p, line, line ? col : 0, "%s", msg ? msg : "?");
+	free(msg);
+}
+
+static bool is_set(const struct parser *p, const char *section, const char *key)
+{
+	return p->loc[key_index(section, key)].line != 0;
+}
+
+/* A file named by the config must exist (and a secret one be 0600). */
+static void check_file(struct parser *p, const char *key, const char *path,
+		       bool secret, const struct key_loc *loc)
+{
+	char *cause = NULL;
+
+	if (path == NULL)
+		return;
+	if (secret) {
+		if (file_check_secret(path, &cause) < 0)
+			diag_add(p, loc->line, loc->vcol, "%s", cause);
+	} else if (access(path, R_OK) < 0) {
+		diag_add(p, loc->line, loc->vcol, _("'%s' のファイル %s を読めません: %s",
+						    "'%s': cannot read %s: %s"),
+			 key, path, strerror(errno));
+	}
+	free(cause);
+}
+
+static void check_files(struct parser *p)
+{
+	struct site *s = p->site;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		if (k->type != K_PATH && k->type != K_SECRET)
+			continue;
+		if (strcmp(k->section, "ipsec") == 0 && s->line != SITE_LINE_IPSEC)
+			continue;
+		if (strcmp(k->key, "vici_socket") == 0)
+			continue;	/* charon makes it when it starts */
+		if (strcmp(k->section, "probe.tls") == 0) {
+			for (size_t t = 0; t < s->n_tls; t++)
+				check_file(p, k->key,
+					   *(char **)field(&s->tls[t], k->off), k->type == K_SECRET,
+					   &p->tls_loc[t * ARRAY_SIZE(keys) + i]);
+			continue;
+		}
+		check_file(p, k->key, *(char **)field(s, k->off),
+			   k->type == K_SECRET, &p->loc[i]);
+	}
+}
+
+static const char *pstr(const struct oq_prefix *a, char *buf)
+{
+	return prefix_str(a, buf, true);
+}
+
+/* The network of an interface address, as "192.0.2.0/24". */
+static const char *net_str(const struct oq_prefix *a, char *buf)
+{
+	struct oq_prefix n = prefix_network(a);
+
+	return prefix_str(&n, buf, false);
+}
+
+/* Checks that span keys: required keys, subnets, overlaps, auth files. */
+static void site_validate(struct parser *p, bool files)
+{
+	struct site *s = p->site;
+	char b1[64], b2[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, "probe.tls") != 0 && needed(&keys[i], s) && p->loc[i].line == 0)
+			missing(p, keys[i].section, keys[i].key);
+	for (size_t t = 0; t < s->n_tls; t++)
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (strcmp(keys[i].section, "probe.tls") == 0 && keys[i].need == NEED_ALWAYS &&
+			    p->tls_loc[t * ARRAY_SIZE(keys) + i].line == 0) {
+				char sec[64];
+				snprintf(sec, sizeof(sec), "probe.tls.%s", s->tls[t].name);
+				missing(p, sec, keys[i].key);
+			}
+
+	/* WAN */
+	if (s->wan_mode == SITE_ADDR_STATIC && s->wan_addr.family && s->wan_gateway.family &&
+	    !prefix_contains(&s->wan_addr, &s->wan_gateway))
+		at_key(p, "uplink", "gateway", _("ゲートウェイ %s が WAN のサブネット %s の外にあります",
+						 "gateway %s is outside the WAN subnet %s"),
+		       pstr(&s->wan_gateway, b1), net_str(&s->wan_addr, b2));
+	if (s->line == SITE_LINE_IPSEC && s->wan_mode == SITE_ADDR_STATIC && !is_set(p, "uplink", "gateway") &&
+	    is_set(p, "uplink", "address"))
+		missing(p, "uplink", "gateway");
+	if (s->wan6_mode == SITE_ADDR6_STATIC && s->wan6_gateway.family == 0)
+		missing(p, "uplink", "gateway6");
+	if (s->wan6_gateway.family == AF_INET)
+		at_key(p, "uplink", "gateway6", _("gateway6 には IPv6 アドレスを書いてください",
+						  "gateway6 takes an IPv6 address"));
+	if (s->wan_gateway.family == AF_INET6)
+		at_key(p, "uplink", "gateway", _("gateway には IPv4 アドレスを書いてください (IPv6 は gateway6)",
+						 "gateway takes an IPv4 address (IPv6 goes in gateway6)"));
+
+	/* IPsec */
+	if (s->line == SITE_LINE_IPSEC) {
+		if (s->auth == SITE_AUTH_PUBKEY) {
+			if (!is_set(p, "ipsec", "certificate"))
+				missing(p, "ipsec", "certificate");
+			if (!is_set(p, "ipsec", "private_key"))
+				missing(p, "ipsec", "private_key");
+			if (!is_set(p, "ipsec", "ca"))
+				missing(p, "ipsec", "ca");
+			if (is_set(p, "ipsec", "psk_file"))
+				at_key(p, "ipsec", "psk_file", _("auth = pubkey では psk_file は使いません",
+								 "psk_file is not used with auth = pubkey"));
+		} else {
+			static const char *const pubkey_only[] = { "certificate", "private_key", "ca" };
+			for (size_t i = 0; i < ARRAY_SIZE(pubkey_only); i++)
+				if (is_set(p, "ipsec", pubkey_only[i]))
+					at_key(p, "ipsec", pubkey_only[i],
+					       _("auth = psk では '%s' は使いません",
+						 "'%s' is not used with auth = psk"), pubkey_only[i]);
+			if (!is_set(p, "ipsec", "psk_file"))
+				missing(p, "ipsec", "psk_file");
+			if (!is_set(p, "ipsec", "local_id"))
+				missing(p, "ipsec", "local_id");
+			if (!is_set(p, "ipsec", "remote_id"))
+				missing(p, "ipsec", "remote_id");
+		}
+		if (s->wan_mtu && s->tunnel_mtu > s->wan_mtu)
+			at_key(p, "ipsec", "tunnel_mtu", _("トンネルの MTU %u が回線の MTU %u より大きいです",
+							   "tunnel MTU %u is larger than the line MTU %u"),
+			       s->tunnel_mtu, s->wan_mtu);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (strcmp(keys[i].section, "ipsec") == 0 && p->loc[i].line != 0) {
+				at_key(p, "ipsec", keys[i].key, _("[ipsec] は type = ipsec のときだけ使います",
+								  "[ipsec] is only used with type = ipsec"));
+				break;
+			}
+		if (s->ce_router.family && s->wan_mode == SITE_ADDR_STATIC && s->wan_addr.family &&
+		    !prefix_contains(&s->wan_addr, &s->ce_router))
+			at_key(p, "ipvpn", "ce_router", _("CE ルーター %s が WAN のサブネットの外にあります",
+							  "CE router %s is outside the WAN subnet"),
+			       pstr(&s->ce_router, b1));
+	}
+	if (s->line == SITE_LINE_IPSEC) {
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (strcmp(keys[i].section, "ipvpn") == 0 && p->loc[i].line != 0) {
+				at_key(p, "ipvpn", keys[i].key, _("[ipvpn] は type = ipvpn のときだけ使います",
+								  "[ipvpn] is only used with type = ipvpn"));
+				break;
+			}
+	}
+
+	/* LAN and terminal */
+	if (s->segment == SITE_SEGMENT_SEPARATE) {
+		if (!is_set(p, "terminal", "interface"))
+			missing(p, "terminal", "interface");
+		if (!is_set(p, "terminal", "address"))
+			missing(p, "terminal", "address");
+		if (s->term_if && s->lan_if && strcmp(s->term_if, s->lan_if) == 0)
+			at_key(p, "terminal", "interface", _("端末用セグメントのインターフェースが LAN と同じです",
+							     "the terminal segment's interface is the LAN's"));
+		if (s->term_addr.family && s->terminal.family && !prefix_contains(&s->term_addr, &s->terminal))
+			at_key(p, "terminal", "host", _("資格確認端末 %s が端末用セグメント %s の外にあります",
+							"the terminal %s is outside its segment %s"),
+			       pstr(&s->terminal, b1), net_str(&s->term_addr, b2));
+		if (s->term_addr.family && s->lan_addr.family && prefix_overlaps(&s->term_addr, &s->lan_addr))
+			at_key(p, "terminal", "address", _("端末用セグメントが LAN と重なっています",
+							   "the terminal segment overlaps the LAN"));
+	} else {
+		if (is_set(p, "terminal", "interface") || is_set(p, "terminal", "address"))
+			at_key(p, "terminal", is_set(p, "terminal", "interface") ? "interface" : "address",
+			       _("segment = lan では interface と address は使いません (LAN のものを使います)",
+				 "interface and address are not used with segment = lan (the LAN's are)"));
+		if (s->lan_addr.family && s->terminal.family && !prefix_contains(&s->lan_addr, &s->terminal))
+			at_key(p, "terminal", "host", _("資格確認端末 %s が LAN %s の外にあります",
+							"the terminal %s is outside the LAN %s"),
+			       pstr(&s->terminal, b1), net_str(&s->lan_addr, b2));
+	}
+	{
+		struct oq_prefix own = s->segment == SITE_SEGMENT_SEPARATE ? s->term_addr : s->lan_addr;
+		own.len = own.family == AF_INET ? 32 : 128;
+		if (own.family && s->terminal.family && prefix_equal(&own, &s->terminal))
+			at_key(p, "terminal", "host", _("資格確認端末のアドレスがこの機器自身のアドレスです",
+							"the terminal's address is this appliance's own"));
+	}
+	if (s->wan_addr.family && s->lan_addr.family && prefix_overlaps(&s->wan_addr, &s->lan_addr))
+		at_key(p, "lan", "address", _("LAN が WAN のサブネットと重なっています",
+					      "the LAN overlaps the WAN subnet"));
+
+	/* Central prefixes */
+	for (size_t i = 0; i < s->n_central; i++) {
+		const struct oq_prefix *c = &s->central[i];
+		if (c->len == 0) {
+			at_key(p, "central", "prefixes", _("センター側に既定経路 %s は書けません (インターネットの通信がトンネルに入ります)",
+							   "the central prefixes cannot hold the default route %s (internet traffic would enter the tunnel)"),
+			       pstr(c, b1));
+			continue;
+		}
+		if (s->lan_addr.family && prefix_overlaps(c, &s->lan_addr))
+			at_key(p, "central", "prefixes", _("センター側のプレフィックス %s が LAN と重なっています",
+							   "central prefix %s overlaps the LAN"), pstr(c, b1));
+		if (s->segment == SITE_SEGMENT_SEPARATE && s->term_addr.family &&
+		    prefix_overlaps(c, &s->term_addr))
+			at_key(p, "central", "prefixes", _("センター側のプレフィックス %s が端末用セグメントと重なっています",
+							   "central prefix %s overlaps the terminal segment"),
+			       pstr(c, b1));
+		if (s->wan_addr.family && prefix_overlaps(c, &s->wan_addr))
+			at_key(p, "central", "prefixes", _("センター側のプレフィックス %s が WAN と重なっています",
+							   "central prefix %s overlaps the WAN"), pstr(c, b1));
+		for (size_t j = 0; j < i; j++)
+			if (prefix_overlaps(c, &s->central[j]))
+				at_key(p, "central", "prefixes", _("センター側のプレフィックス %s と %s が重なっています",
+								   "central prefixes %s and %s overlap"),
+				       pstr(&s->central[j], b1), pstr(c, b2));
+	}
+	for (size_t i = 0; i < s->n_dns; i++) {
+		bool inside = false;
+		for (size_t j = 0; j < s->n_central; j++)
+			inside |= prefix_contains(&s->central[j], &s->dns[i]);
+		if (!inside && s->n_central)
+			at_key(p, "central", "dns", _("DNS サーバー %s がセンター側のプレフィックスの外にあります",
+						      "DNS server %s is outside the central prefixes"),
+			       pstr(&s->dns[i], b1));
+	}
+	if (s->line == SITE_LINE_IPVPN && s->lineauth_url == NULL && s->customer_id != NULL)
+		missing(p, "probe", "lineauth_url");
+
+	if (files)
+		check_files(p);
+}
+
+void site_free(struct site *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strcmp(keys[i].section, "probe.tls") == 0) {
+			for (size_t t = 0; t < s->n_tls; t++)
+				key_free(&keys[i], &s->tls[t]);
+			continue;
+		}
+		key_free(&keys[i], s);
+	}
+	for (size_t t = 0; t < s->n_tls; t++)
+		free(s->tls[t].name);
+	free(s->tls);
+	free(s->path);
+	free(s);
+}
+
+struct site *site_load_string(const char *name, const char *text, bool files,
+			      struct site_diags *diags)
+{
+	struct parser p = { .name = name, .text = text, .pos = text, .diags = diags };
+	struct site *s = xcalloc(1, sizeof(*s));
+	p.site = s;
+	s->path = xstrdup(name);
+	check_syntax(&p);
+	/* inih's own error count is not used: check_syntax reported them all */
+	ini_parse_stream(reader, &p, handler, &p);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strcmp(keys[i].section, "probe.tls") == 0) {
+			for (size_t t = 0; t < s->n_tls; t++)
+				apply_defaults(&p, &keys[i], &s->tls[t],
+					       &p.tls_loc[t * ARRAY_SIZE(keys) + i]);
+			continue;
+		}
+		apply_defaults(&p, &keys[i], s, &p.loc[i]);
+	}
+	site_validate(&p, files);
+	free(p.tls_loc);
+	if (diags)
+		diags_sort(diags);
+	if (p.errors > 0) {
+		site_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct site *site_load(const char *path, bool files, struct site_diags *diags)
+{
+	char *text = NULL, *cause = NULL;
+	size_t len;
+	struct site *s;
+
+	if (file_read(path, SITE_MAX_SIZE, &text, &len, &cause) < 0) {
+		struct parser p = { .name = path, .diags = diags };
+		diag_add(&p, 0, 0, "%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (strlen(text) != len) {
+		struct parser p = { .name = path, .diags = diags };
+		diag_add(&p, 0, 0, _("ファイルに NUL バイトがあります", "the file contains a NUL byte"));
+		free(text);
+		return NULL;
+	}
+	s = site_load_string(path, text, files, diags);
+	free(text);
+	return s;
+}
+
+size_t site_key_count(void)
+{
+	return ARRAY_SIZE(keys);
+}
+
+void site_key_at(size_t i, const char **section, const char **key)
+{
+	*section = keys[i].section;
+	*key = keys[i].key;
+}
+
+const char *site_line_name(enum site_line l)
+{
+	return l == SITE_LINE_IPVPN ? "ipvpn" : "ipsec";
+}
+
+/* The value of one key as it would be written, or NULL when unset. The
+ * caller frees it. */
+static char *key_value(const struct key_def *k, const void *base, const struct site *s)
+{
+	char b[64];
+	const void *f = (const char *)base + k->off;
+
+	if (is_list(k->type)) {
+		size_t n = *(const size_t *)((const char *)base + k->count_off);
+		char *out = NULL;
+		size_t len = 0;
+		FILE *m;
+		if (n == 0)
+			return NULL;
+		m = open_memstream(&out, &len);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputs(", ", m);
+			switch (k->type) {
+			case K_PREFIXES:
+			case K_ADDRS:
+				fputs(prefix_str(&(*(struct oq_prefix *const *)f)[i], b, true), m);
+				break;
+			case K_NAMES:
+				fputs((*(char *const *const *)f)[i], m);
+				break;
+			case K_HOSTPORTS: {
+				const struct site_hostport *hp = &(*(struct site_hostport *const *)f)[i];
+				fprintf(m, strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u", hp->host, hp->port);
+				break;
+			}
+			case K_PORTS: {
+				const struct site_port *pt = &(*(struct site_port *const *)f)[i];
+				fprintf(m, "%s/%u", pt->proto, pt->port);
+				break;
+			}
+			default:
+				break;
+			}
+		}
+		fclose(m);
+		return out;
+	}
+	switch (k->type) {
+	case K_ENUM:
+		for (const struct enum_word *w = k->words; w->word; w++)
+			if (w->value == *(const int *)f)
+				return xstrdup(w->word);
+		return NULL;
+	case K_UINT:
+		return xasprintf("%u", *(const unsigned *)f);
+	case K_WANADDR:
+		if (s->wan_mode == SITE_ADDR_DHCP)
+			return xstrdup("dhcp");
+		/* fall through */
+	case K_ADDR:
+	case K_IFADDR:
+		if (((const struct oq_prefix *)f)->family == 0)
+			return NULL;
+		return xstrdup(prefix_str(f, b, k->type == K_ADDR));
+	case K_WANADDR6:
+		if (s->wan6_mode == SITE_ADDR6_NONE)
+			return xstrdup("none");
+		if (s->wan6_mode == SITE_ADDR6_RA)
+			return xstrdup("ra");
+		return xstrdup(prefix_str(&s->wan6_addr, b, false));
+	case K_HOSTPORT: {
+		const struct site_hostport *hp = f;
+		if (hp->host == NULL)
+			return NULL;
+		return xasprintf(strchr(hp->host, ':') ? "[%s]:%u" : "%s:%u", hp->host, hp->port);
+	}
+	default:
+		return *(char *const *)f ? xstrdup(*(char *const *)f) : NULL;
+	}
+}
+
+/* Is a section in use for this site (so that format writes it)? */
+static bool section_used(const struct site *s, const char *section)
+{
+	if (strcmp(section, "ipsec") == 0)
+		return s->line == SITE_LINE_IPSEC;
+	if (strcmp(section, "ipvpn") == 0)
+		return s->line == SITE_LINE_IPVPN;
+	return true;
+}
+
+/* Write "key = value", folding a long list onto indented continuation
+ * lines so that no line exceeds what the parser reads. */
+static void put_key(FILE *m, const struct key_def *k, const char *v)
+{
+	size_t col = strlen(k->key) + 3, n;
+	char **items;
+
+	fprintf(m, "%s = ", k->key);
+	if (!is_list(k->type) || col + strlen(v) <= 120) {
+		fprintf(m, "%s\n", v);
+		return;
+	}
+	items = str_split_list(v, &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(items[i]);
+		if (i > 0 && col + len + 2 > 120) {
+			fputs(",\n  ", m);
+			col = 2;
+		} else if (i > 0) {
+			fputs(", ", m);
+			col += 2;
+		}
+		fputs(items[i], m);
+		col += len;
+	}
+	str_list_free(items);
+	fputc('\n', m);
+}
+
+char *site_format(const struct site *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	const char *cur = NULL;
+
+	fputs("# oqlink site configuration (normalised)\n", m);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		if (strcmp(k->section, "probe.tls") == 0 || !section_used(s, k->section))
+			continue;
+		char *v = key_value(k, s, s);
+		if (v == NULL)
+			continue;
+		if (cur == NULL || strcmp(cur, k->section) != 0) {
+			fprintf(m, "%s[%s]\n", cur ? "\n" : "\n", k->section);
+			cur = k->section;
+		}
+		put_key(m, k, v);
+		free(v);
+	}
+	for (size_t t = 0; t < s->n_tls; t++) {
+		fprintf(m, "\n[probe.tls.%s]\n", s->tls[t].name);
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (strcmp(keys[i].section, "probe.tls") != 0)
+				continue;
+			char *v = key_value(&keys[i], &s->tls[t], s);
+			if (v)
+				fprintf(m, "%s = %s\n", keys[i].key, v);
+			free(v);
+		}
+	}
+	fclose(m);
+	return out;
+}
+
+/* JSON value of one key: lists as arrays, numbers as numbers. */
+static struct json_object *key_json(const struct key_def *k, const void *base, const struct site *s)
+{
+	char *v = key_value(k, base, s);
+	struct json_object *o;
+
+	if (v == NULL)
+		return NULL;
+	if (k->type == K_UINT) {
+		o = json_object_new_int64(*(const unsigned *)((const char *)base + k->off));
+	} else if (is_list(k->type)) {
+		size_t n;
+		char **items = str_split_list(v, &n);
+		o = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(o, json_object_new_string(items[i]));
+		str_list_free(items);
+	} else {
+		o = json_object_new_string(v);
+	}
+	free(v);
+	return o;
+}
+
+struct json_object *site_to_json(const struct site *s)
+{
+	struct json_object *root = json_object_new_object(), *sec = NULL, *tls;
+	const char *cur = NULL;
+
+	json_object_object_add(root, "schema", json_object_new_string("oqlink.site/1"));
+	json_object_object_add(root, "file", json_object_new_string(s->path ? s->path : ""));
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		if (strcmp(k->section, "probe.tls") == 0 || !section_used(s, k->section))
+			continue;
+		if (cur == NULL || strcmp(cur, k->section) != 0) {
+			sec = json_object_new_object();
+			json_object_object_add(root, k->section, sec);
+			cur = k->section;
+		}
+		struct json_object *v = key_json(k, s, s);
+		if (v)
+			json_object_object_add(sec, k->key, v);
+	}
+	tls = json_object_new_array();
+	for (size_t t = 0; t < s->n_tls; t++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(s->tls[t].name));
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (strcmp(keys[i].section, "probe.tls") != 0)
+				continue;
+			struct json_object *v = key_json(&keys[i], &s->tls[t], s);
+			if (v)
+				json_object_object_add(o, keys[i].key, v);
+		}
+		json_object_array_add(tls, o);
+	}
+	json_object_object_add(root, "probe_tls", tls);
+	return root;
+}

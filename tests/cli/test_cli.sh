@@ -1,0 +1,35 @@
+#!/bin/bash
+# The command line: table, help, prefixes, exit codes, --json purity, languages.
+set -u
+cd "$(dirname "$0")/../.."
+O=${OQLINK:-build/asan/oqlink}
+n=0; failed=0
+t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+echo "1..18"
+
+desc="--version prints the version"; t bash -c "$O --version | grep -qE '^oqlink [0-9]+\.[0-9]+'"
+desc="help lists every command of the table"; t bash -c "$O --lang en help | grep -q 'config check' && $O --lang en help | grep -q 'version'"
+desc="help CMD shows usage"; t bash -c "$O --lang en help config check | grep -q 'usage: oqlink config check \[FILE\]'"
+desc="unique prefix runs the command"; t bash -c "$O --lang en vers | grep -q '^oqlink '"
+desc="two-word prefix runs the command"; t bash -c "$O --lang en conf sh examples/site-ipvpn.conf | grep -q '^type = ipvpn'"
+desc="unknown command exits 2 and says so"; t bash -c "$O --lang en frobnicate 2>$tmp/e; [ \$? -eq 2 ] && grep -q \"unknown command 'frobnicate'\" $tmp/e"
+# a one-letter prefix shared by two top-level commands, from the table itself
+amb=$($O --lang en help | awk '/^  [a-z]/{print $1}' | sort -u | awk '{c=substr($1,1,1); if (seen[c] && seen[c]!=$1) {print c; exit} seen[c]=$1}')
+if [ -n "$amb" ]; then
+	desc="ambiguous prefix '$amb' lists the candidates, exits 2"; t bash -c "$O --lang en $amb 2>$tmp/e; [ \$? -eq 2 ] && grep -q 'ambiguous command: $amb, could be: ' $tmp/e"
+else
+	n=$((n+1)); echo "ok $n # SKIP no two commands share a first letter yet"
+fi
+desc="unknown option exits 2"; t bash -c "$O --bogus 2>/dev/null; [ \$? -eq 2 ]"
+desc="--lang rejects other languages"; t bash -c "$O --lang fr version 2>/dev/null; [ \$? -eq 2 ]"
+desc="Japanese by default from LANG=ja_JP.UTF-8"; t bash -c "LANG=ja_JP.UTF-8 $O help | grep -q 'コマンド:'"
+desc="English from LANG=en_US.UTF-8"; t bash -c "LANG=en_US.UTF-8 LC_ALL= LANGUAGE= $O help | grep -q 'Commands:'"
+desc="--lang en overrides LANG"; t bash -c "LANG=ja_JP.UTF-8 $O --lang en help | grep -q 'Commands:'"
+desc="config check of a valid file exits 0"; t bash -c "$O --lang en config check tests/data/config/valid/ipvpn.conf >/dev/null 2>&1"
+desc="config check reports every problem, FILE:LINE:COL, exits 2"; t bash -c "$O --lang en config check tests/data/config/invalid/many-errors.conf 2>$tmp/e; [ \$? -eq 2 ] && [ \$(grep -c 'many-errors.conf:[0-9]*:[0-9]*: ' $tmp/e) -ge 5 ]"
+desc="--json stdout is exactly one JSON document (also with errors)"; t bash -c "$O --json --lang en config check tests/data/config/invalid/many-errors.conf >$tmp/o 2>/dev/null; python3 -c 'import json,sys; d=json.load(open(\"$tmp/o\")); sys.exit(0 if d[\"valid\"] is False and len(d[\"problems\"])>=5 else 1)'"
+desc="--json after the command works too"; t bash -c "$O config show tests/data/config/valid/ipvpn.conf --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"uplink\"][\"type\"]==\"ipvpn\" else 1)'"
+desc="a command without --json output refuses --json"; t bash -c "$O --json help 2>/dev/null; [ \$? -eq 2 ]"
+desc="man page matches the command table"; t bash -c "$O --lang en help --man | cmp -s - docs/oqlink.8"
+exit $failed

@@ -1,0 +1,235 @@
+/* The site config: every invalid file gives exactly its expected
+ * diagnostics; every valid file round-trips through site_format(). Run with
+ * OQ_REGEN=1 to rewrite the .expect files (then read the diff). */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "core/i18n.h"
+#include "core/site.h"
+#include "core/util.h"
+
+#define DATA "tests/data/config"
+
+/* Sorted list of the .conf files in dir. */
+static char **list_confs(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **v = NULL;
+	struct dirent *e;
+
+	*n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".conf") != 0)
+			continue;
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	for (size_t i = 1; i < *n; i++)
+		for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			char *t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v;
+}
+
+static char *diags_text(const struct site_diags *d)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+
+	site_diags_print(d, m);
+	fclose(m);
+	return out;
+}
+
+static void test_invalid_corpus(void **state)
+{
+	size_t n, failures = 0;
+	char **files = list_confs(DATA "/invalid", &n);
+
+	assert_true(n >= 40);
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf(DATA "/invalid/%s", files[i]);
+		char *expect_path = xasprintf("%.*s.expect", (int)(strlen(path) - 5), path);
+		char *text = NULL, *expect = NULL, *cause = NULL, *got;
+		struct site_diags d = { 0 };
+		struct site *s;
+
+		assert_int_equal(file_read(path, 1 << 20, &text, NULL, &cause), 0);
+		s = site_load_string("site.conf", text, false, &d);
+		got = diags_text(&d);
+		if (getenv("OQ_REGEN"))
+			file_write_atomic(expect_path, got, strlen(got), 0644, NULL);
+		if (file_read(expect_path, 1 << 20, &expect, NULL, &cause) < 0)
+			expect = xstrdup("(missing .expect file)\n");
+		if (s != NULL || d.n == 0 || strcmp(got, expect) != 0) {
+			print_message("# %s:\n# expected:\n%s# got:\n%s", files[i], expect, got);
+			failures++;
+		}
+		site_free(s);
+		site_diags_free(&d);
+		free(got);
+		free(expect);
+		free(text);
+		free(cause);
+		free(path);
+		free(expect_path);
+		free(files[i]);
+	}
+	free(files);
+	assert_int_equal(failures, 0);
+}
+
+static void test_valid_roundtrip(void **state)
+{
+	size_t n;
+	char **files = list_confs(DATA "/valid", &n);
+
+	assert_true(n >= 3);
+	for (size_t i = 0; i < n; i++) {
+		char *path = xasprintf(DATA "/valid/%s", files[i]);
+		struct site_diags d = { 0 };
+		struct site *s = site_load(path, false, &d), *s2;
+		char *f1, *f2;
+
+		if (s == NULL) {
+			char *t = diags_text(&d);
+			print_message("# %s: %s", files[i], t);
+			free(t);
+		}
+		assert_non_null(s);
+		assert_int_equal(d.n, 0);
+		f1 = site_format(s);
+		s2 = site_load_string("formatted", f1, false, &d);
+		assert_non_null(s2);
+		f2 = site_format(s2);
+		assert_string_equal(f1, f2);
+		struct json_object *j = site_to_json(s2);
+		assert_string_equal(json_object_get_string(json_object_object_get(j, "schema")),
+				    "oqlink.site/1");
+		json_object_put(j);
+		site_free(s);
+		site_free(s2);
+		free(f1);
+		free(f2);
+		free(path);
+		free(files[i]);
+	}
+	free(files);
+}
+
+/* Long lists are folded onto continuation lines and still round-trip. */
+static void test_long_list_folds(void **state)
+{
+	char *text = xstrdup("[site]\nfacility_code = 1312345678\nfacility_name = x\n"
+			     "[uplink]\ntype = ipvpn\ninterface = wan0\naddress = 198.51.100.2/24\n"
+			     "[ipvpn]\nce_router = 198.51.100.1\n"
+			     "[lan]\ninterface = lan0\naddress = 192.168.1.1/24\n"
+			     "[terminal]\nhost = 192.168.1.10\n[central]\nprefixes = 192.0.2.0/24\n"
+			     "[probe]\ndns_names = a1.oqs-st.onshikaku.org\n");
+	for (int i = 2; i <= 20; i++) {
+		char *t = xasprintf("%s  a%d.oqs-st.onshikaku.org\n", text, i);
+		free(text);
+		text = t;
+	}
+	struct site_diags d = { 0 };
+	struct site *s = site_load_string("long", text, false, &d);
+	assert_non_null(s);
+	assert_int_equal(s->n_dns_names, 20);
+	char *f = site_format(s);
+	for (char *line = f; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+		assert_true(strcspn(line, "\n") <= 120);
+	struct site *s2 = site_load_string("long2", f, false, &d);
+	assert_non_null(s2);
+	assert_int_equal(s2->n_dns_names, 20);
+	assert_string_equal(s2->dns_names[19], "a20.oqs-st.onshikaku.org");
+	site_free(s);
+	site_free(s2);
+	free(f);
+	free(text);
+}
+
+/* Missing files and a secret readable by others are reported with check_files. */
+static void test_files_checked(void **state)
+{
+	char dir[] = "/tmp/oqsiteXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *key = xasprintf("%s/ike.key", dir);
+	assert_int_equal(file_write_atomic(key, "k", 1, 0644, NULL), 0);
+	char *text = xasprintf("[site]\nfacility_code = 1312345678\nfacility_name = x\n"
+			       "[uplink]\ntype = ipsec\ninterface = wan0\naddress = dhcp\n"
+			       "[ipsec]\npeer = 203.0.113.1\ncertificate = %s/none.crt\n"
+			       "private_key = %s\nca = %s/ike.key\n"
+			       "[lan]\ninterface = lan0\naddress = 192.168.1.1/24\n"
+			       "[terminal]\nhost = 192.168.1.10\n[central]\nprefixes = 192.0.2.0/24\n",
+			       dir, key, dir);
+	struct site_diags d = { 0 };
+	assert_null(site_load_string("f.conf", text, true, &d));
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.v[0].line, 10);
+	assert_non_null(strstr(d.v[0].message, "none.crt"));
+	assert_int_equal(d.v[1].line, 11);
+	assert_non_null(strstr(d.v[1].message, "chmod 600"));
+	site_diags_free(&d);
+	chmod(key, 0600);
+	struct site *s = site_load_string("f.conf", text, false, &d);
+	assert_non_null(s);
+	site_free(s);
+	unlink(key);
+	rmdir(dir);
+	free(key);
+	free(text);
+}
+
+/* docs/config.md describes every key, under its section's heading. */
+static void test_docs_cover_every_key(void **state)
+{
+	char *doc = NULL, *cause = NULL;
+
+	assert_int_equal(file_read("docs/config.md", 1 << 20, &doc, NULL, &cause), 0);
+	for (size_t i = 0; i < site_key_count(); i++) {
+		const char *section, *key;
+		site_key_at(i, &section, &key);
+		char *heading = xasprintf(strcmp(section, "probe.tls") == 0 ? "## [%s.NAME]" : "## [%s]",
+					  section);
+		char *row = xasprintf("| `%s` |", key);
+		const char *h = strstr(doc, heading);
+		const char *next = h ? strstr(h + 3, "\n## ") : NULL;
+		const char *r = h ? strstr(h, row) : NULL;
+		if (r == NULL || (next != NULL && r > next))
+			fail_msg("docs/config.md does not describe %s under %s", key, heading);
+		free(heading);
+		free(row);
+	}
+	free(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invalid_corpus),
+		cmocka_unit_test(test_valid_roundtrip),
+		cmocka_unit_test(test_long_list_folds),
+		cmocka_unit_test(test_files_checked),
+		cmocka_unit_test(test_docs_cover_every_key),
+	};
+
+	i18n_init();
+	i18n_set_lang(OQ_LANG_EN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
