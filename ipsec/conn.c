@@ -1,6 +1,5 @@
 /* The connection oqlink loads into charon: derived from the site config,
  * loaded with its credentials, queried, compared and unloaded. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* Bringing the tunnel up and down, and following charon's log. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/site.h"
 #include "core/util.h"
@@ -70,6 +70,45 @@ static int control(const char *socket, const char *cmd, struct vici_builder *b, 
 	return r;
 }
 
+/* The state of our SA: 1 up (CHILD_SA installed), 0 none, -1 on its way
+ * (IKE_SA or CHILD_SA not there yet), or -errno. */
+static int our_state(const char *socket, char **cause)
+{
+	struct ipsec_sas sas;
+	const struct ipsec_ike_sa *ike;
+	const struct ipsec_child_sa *child;
+	int r = ipsec_sas_get(socket, IPSEC_CONN_NAME, &sas, cause);
+
+	if (r < 0)
+		return r;
+	ike = ipsec_sas_ours(&sas);
+	child = ipsec_ike_child(ike);
+	if (ike == NULL)
+		r = 0;
+	else if (child && child->state && strcmp(child->state, "INSTALLED") == 0)
+		r = 1;
+	else
+		r = -1;
+	ipsec_sas_free(&sas);
+	return r;
+}
+
+/* An SA is already on its way (start_action when the connection was
+ * loaded): wait for it rather than negotiate a second one. */
+static int wait_for_sa(const char *socket, int timeout_ms, char **cause)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int st;
+
+	while ((st = our_state(socket, cause)) == -1 && now_ms() < deadline) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (st < -1)
+		return st;
+	return st;
+}
+
 int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
 	     char **cause)
 {
@@ -77,6 +116,11 @@ int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, 
 	struct vici_node *reply;
 	int r;
 
+	r = wait_for_sa(s->vici_socket, timeout_ms, cause);
+	if (r == 1)
+		return 0;
+	if (r < -1)
+		return r;
 	vici_builder_init(&b);
 	vici_add_kv(&b, "child", IPSEC_CONN_NAME);
 	vici_add_kv(&b, "ike", IPSEC_CONN_NAME);

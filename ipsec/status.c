@@ -1,6 +1,5 @@
 /* The state of the SAs (list-sas) as plain structs and as JSON. One table
  * per struct maps charon's keys to fields, both ways. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>

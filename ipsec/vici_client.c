@@ -1,7 +1,6 @@
 /* A synchronous VICI client on poll(): one command in flight, events
  * dispatched while it waits, a deadline on every wait. It fits a
  * single-threaded loop: vici_fd() can join the caller's poll set. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

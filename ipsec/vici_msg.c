@@ -1,5 +1,4 @@
 /* The VICI wire codec: messages (element trees) and packets. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

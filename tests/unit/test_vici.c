@@ -1,6 +1,5 @@
 /* The VICI codec and client: round trips, a corpus of malformed messages,
  * builder misuse, packets, and the client against a scripted server. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
