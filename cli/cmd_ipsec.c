@@ -334,7 +334,59 @@ int cmd_ipsec_export(struct cli_ctx *ctx, int argc, char **argv)
 	return OQ_EXIT_OK;
 }
 
+/* The human view of a diagnosis. */
+static void print_diagnosis(const struct ipsec_diagnosis *d, int verbose)
+{
+	enum oq_lang l = i18n_lang();
+
+	printf("%s %s\n", d->cause == IPSEC_CAUSE_OK ? "[OK]" : "[NG]", bitext_get(d->title, l));
+	printf("  %s\n", bitext_get(d->explain, l));
+	if (d->detail)
+		printf("  %s\n", d->detail);
+	if (d->n_evidence) {
+		printf("\n%s\n", _("証拠:", "Evidence:"));
+		for (size_t i = 0; i < d->n_evidence; i++)
+			printf("  %s\n", d->evidence[i]);
+	}
+	printf("\n%s\n  %s\n", _("次の手順:", "Next step:"), bitext_get(d->next, l));
+	printf("\n%s", _("所要時間:", "Timings:"));
+	if (d->ike_ms >= 0)
+		printf(" IKE_SA %lld ms", (long long)d->ike_ms);
+	if (d->child_ms >= 0)
+		printf(" CHILD_SA %lld ms", (long long)d->child_ms);
+	printf(_(" 合計 %lld ms\n", " total %lld ms\n"), (long long)d->total_ms);
+	if (verbose && d->n_log) {
+		printf("\n%s\n", _("charon のログ:", "charon's log:"));
+		for (size_t i = 0; i < d->n_log; i++)
+			printf("  %s\n", d->log[i]);
+	}
+}
+
 int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 {
-	return OQ_EXIT_CANT;
+	struct ipsec_opts o = { -1, 20000, NULL, NULL, false };
+	struct ipsec_diagnosis d;
+	char *cause = NULL;
+	int r, ret;
+
+	if ((ret = parse_opts(argc, argv, "lqtp", &o)) != 0)
+		return ret;
+	r = ipsec_diagnose(ctx->site, o.ping, o.timeout_ms, o.level >= 0 ? print_log : NULL,
+			   stderr, &d, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return exit_for(r);
+	}
+	if (ctx->json) {
+		if (cli_put_json(ipsec_diagnosis_to_json(&d)) < 0)
+			ret = OQ_EXIT_CANT;
+	} else {
+		print_diagnosis(&d, ctx->verbose);
+	}
+	if (ret == 0)
+		ret = d.cause == IPSEC_CAUSE_OK ? OQ_EXIT_OK :
+		      d.cause == IPSEC_CAUSE_CHARON ? OQ_EXIT_CANT : OQ_EXIT_FAIL;
+	ipsec_diagnosis_clear(&d);
+	return ret;
 }

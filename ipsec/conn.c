@@ -10,6 +10,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
+#include "ipsec/ipsec_int.h"
 #include "ipsec/vici.h"
 
 #define MAX_CRED_FILE (256 * 1024)
@@ -295,22 +296,39 @@ static int load_authority(struct vici_conn *vc, const struct site *s, char **cau
 	return r;
 }
 
+static int unload_one(struct vici_conn *vc, const char *cmd, const char *key,
+		      const char *value, char **cause);
+
+/* Load the connection c (named c->name) with our certificate over vc. */
+static int load_conn(struct vici_conn *vc, const struct site *s, const struct ipsec_conn *c,
+		     char **cause)
+{
+	struct vici_builder b;
+	char *cert = NULL;
+	size_t cert_len = 0;
+	int r = 0;
+
+	vici_builder_init(&b);
+	if (s->auth == SITE_AUTH_PUBKEY && s->certificate)
+		r = file_read(s->certificate, MAX_CRED_FILE, &cert, &cert_len, cause);
+	if (r == 0) {
+		build_conn(&b, c, cert, cert_len);
+		r = vici_call_ok(vc, "load-conn", &b, IPSEC_TIMEOUT_MS, cause);
+	}
+	vici_builder_clear(&b);
+	free(cert);
+	return r;
+}
+
 int ipsec_load(const struct site *s, char **cause)
 {
 	struct ipsec_conn c;
 	struct vici_conn *vc = NULL;
-	struct vici_builder b;
-	char *cert = NULL;
-	size_t cert_len = 0;
 	int r;
 
-	vici_builder_init(&b);
 	r = ipsec_conn_from_site(s, &c, cause);
 	if (r < 0)
 		return r;
-	if (s->auth == SITE_AUTH_PUBKEY && s->certificate &&
-	    (r = file_read(s->certificate, MAX_CRED_FILE, &cert, &cert_len, cause)) < 0)
-		goto out;
 	if ((r = vici_connect(s->vici_socket, &vc, cause)) < 0)
 		goto out;
 	if (s->ca && (r = load_authority(vc, s, cause)) < 0)
@@ -319,15 +337,46 @@ int ipsec_load(const struct site *s, char **cause)
 		r = s->private_key ? load_key(vc, s, cause) : 0;
 	else
 		r = s->psk_file ? load_psk(vc, s, cause) : 0;
-	if (r < 0)
-		goto out;
-	build_conn(&b, &c, cert, cert_len);
-	r = vici_call_ok(vc, "load-conn", &b, IPSEC_TIMEOUT_MS, cause);
+	if (r == 0)
+		r = load_conn(vc, s, &c, cause);
 out:
-	vici_builder_clear(&b);
 	vici_close(vc);
 	ipsec_conn_clear(&c);
-	free(cert);
+	return r;
+}
+
+int ipsec_probe_load(const struct site *s, char **cause)
+{
+	struct ipsec_conn c;
+	struct vici_conn *vc = NULL;
+	int r;
+
+	r = ipsec_conn_from_site(s, &c, cause);
+	if (r < 0)
+		return r;
+	free(c.name);
+	c.name = xstrdup(IPSEC_PROBE_NAME);
+	free(c.remote_id);
+	c.remote_id = NULL;
+	free(c.start_action);
+	c.start_action = xstrdup("none");
+	c.dpd_delay = 0;
+	r = vici_connect(s->vici_socket, &vc, cause);
+	if (r == 0)
+		r = load_conn(vc, s, &c, cause);
+	vici_close(vc);
+	ipsec_conn_clear(&c);
+	return r;
+}
+
+int ipsec_probe_unload(const struct site *s, char **cause)
+{
+	struct vici_conn *vc = NULL;
+	int r = vici_connect(s->vici_socket, &vc, cause);
+
+	if (r == 0)
+		r = unload_one(vc, "unload-conn", "name", IPSEC_PROBE_NAME, cause);
+	vici_close(vc);
 	return r;
 }
 

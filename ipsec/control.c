@@ -8,6 +8,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
+#include "ipsec/ipsec_int.h"
 #include "ipsec/vici.h"
 
 /* Where log events go, and which of them. */
@@ -46,6 +47,9 @@ static void on_log(void *ctx, const char *event, const struct vici_node *msg)
 		return;
 	k->fn(k->ctx, &line);
 }
+
+static int terminate(const struct site *s, const char *name, int level, int timeout_ms,
+		     ipsec_log_fn *fn, void *ctx, char **cause);
 
 /* Run initiate or terminate with the control log streamed to fn. */
 static int control(const char *socket, const char *cmd, struct vici_builder *b, int level,
@@ -112,18 +116,25 @@ static int wait_for_sa(const char *socket, int timeout_ms, char **cause)
 int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
 	     char **cause)
 {
-	struct vici_builder b;
-	struct vici_node *reply;
-	int r;
+	int r = wait_for_sa(s->vici_socket, timeout_ms, cause);
 
-	r = wait_for_sa(s->vici_socket, timeout_ms, cause);
 	if (r == 1)
 		return 0;
 	if (r < -1)
 		return r;
+	return ipsec_initiate_named(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
+}
+
+int ipsec_initiate_named(const struct site *s, const char *name, int level, int timeout_ms,
+			 ipsec_log_fn *fn, void *ctx, char **cause)
+{
+	struct vici_builder b;
+	struct vici_node *reply;
+	int r;
+
 	vici_builder_init(&b);
-	vici_add_kv(&b, "child", IPSEC_CONN_NAME);
-	vici_add_kv(&b, "ike", IPSEC_CONN_NAME);
+	vici_add_kv(&b, "child", name);
+	vici_add_kv(&b, "ike", name);
 	r = control(s->vici_socket, "initiate", &b, level, timeout_ms, fn, ctx, &reply, cause);
 	if (r == 0 && !vici_yes(reply, "success"))
 		r = cause_set(cause, ECONNREFUSED, _("トンネルを確立できませんでした: %s",
@@ -137,13 +148,26 @@ int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, 
 int ipsec_down(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
 	       char **cause)
 {
+	return terminate(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
+}
+
+int ipsec_terminate_named(const struct site *s, const char *name, int timeout_ms,
+			  char **cause)
+{
+	return terminate(s, name, 0, timeout_ms, NULL, NULL, cause);
+}
+
+/* Terminate every IKE_SA of the connection name. */
+static int terminate(const struct site *s, const char *name, int level, int timeout_ms,
+		     ipsec_log_fn *fn, void *ctx, char **cause)
+{
 	struct vici_builder b;
 	struct vici_node *reply;
 	const char *e;
 	int r;
 
 	vici_builder_init(&b);
-	vici_add_kv(&b, "ike", IPSEC_CONN_NAME);
+	vici_add_kv(&b, "ike", name);
 	r = control(s->vici_socket, "terminate", &b, level, timeout_ms, fn, ctx, &reply, cause);
 	e = reply ? vici_str(reply, "errmsg") : NULL;
 	/* nothing to terminate is already down */

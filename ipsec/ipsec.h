@@ -126,7 +126,8 @@ struct ipsec_sas {
 /* The IKE_SAs named ike (all when NULL), with their CHILD_SAs. */
 int ipsec_sas_get(const char *socket, const char *ike, struct ipsec_sas *out, char **cause);
 void ipsec_sas_free(struct ipsec_sas *s);
-/* As JSON: {"ike_sas": [...]} with charon's key names; a new object. */
+/* As JSON: {"ike-sas": [{..., "child-sas": [...]}]} with charon's key
+ * names and types (numbers, booleans); a new object. */
 struct json_object *ipsec_sas_to_json(const struct ipsec_sas *s);
 /* The IKE_SA of our connection, or NULL; its first CHILD_SA, or NULL. */
 const struct ipsec_ike_sa *ipsec_sas_ours(const struct ipsec_sas *s);
@@ -173,6 +174,7 @@ enum ipsec_cause {
 	IPSEC_CAUSE_AUTH,		/* AUTHENTICATION_FAILED, no finer cause */
 	IPSEC_CAUSE_TS,			/* TS_UNACCEPTABLE */
 	IPSEC_CAUSE_NO_TRAFFIC,		/* up, bytes out, none in: ESP blocked */
+	IPSEC_CAUSE_NOT_ROUTED,		/* up, but nothing enters the tunnel */
 	IPSEC_CAUSE_CHARON,		/* charon not running or refusing */
 	IPSEC_CAUSE_UNKNOWN,
 };
