@@ -73,10 +73,11 @@ static const struct cause_text texts[] = {
 	     "Check the identity on the carrier's sheet and set [ipsec] remote_id to it.") },
 	{ IPSEC_CAUSE_OUR_CERT, "our-cert-rejected",
 	  BT("ゲートウェイがこちらの証明書を受け入れません", "the gateway rejects our certificate"),
-	  BT("ゲートウェイが AUTHENTICATION_FAILED を返しました。ゲートウェイの ID は設定どおりなので、"
+	  BT("ゲートウェイが AUTHENTICATION_FAILED を返しました。相手の ID を指定せずに試しても同じなので、"
 	     "こちらの証明書 (発行元、有効期限、ID) か local_id が受け入れられていません。",
-	     "The gateway answered AUTHENTICATION_FAILED. Its identity is as configured, so it "
-	     "does not accept our certificate (issuer, validity, identity) or our local_id."),
+	     "The gateway answered AUTHENTICATION_FAILED, also when we tried without insisting on "
+	     "its identity: it does not accept our certificate (issuer, validity, identity) or our "
+	     "local_id."),
 	  BT("証明書が回線事業者の指定した CA から発行されたもので有効期限内か、local_id が証明書の"
 	     "主体と一致するかを確認し、ゲートウェイ側のログを回線事業者に確認してください。",
 	     "Check that our certificate comes from the CA the carrier named and is valid, that "
@@ -104,10 +105,10 @@ static const struct cause_text texts[] = {
 	     "Check this device's time and set it with NTP (date, timedatectl).") },
 	{ IPSEC_CAUSE_PSK, "psk-mismatch",
 	  BT("事前共有鍵 (PSK) が一致しません", "the pre-shared key does not match"),
-	  BT("ゲートウェイが AUTHENTICATION_FAILED を返しました。ゲートウェイの ID は設定どおりなので、"
-	     "事前共有鍵が一致していません。",
-	     "The gateway answered AUTHENTICATION_FAILED. Its identity is as configured, so the "
-	     "pre-shared key does not match."),
+	  BT("ゲートウェイが AUTHENTICATION_FAILED を返しました。相手の ID を指定せずに試しても同じなので、"
+	     "ID ではなく事前共有鍵が一致していません。",
+	     "The gateway answered AUTHENTICATION_FAILED, also when we tried without insisting on "
+	     "its identity: the pre-shared key does not match, not the identity."),
 	  BT("回線事業者の設定シートの事前共有鍵を [ipsec] psk_file のファイルに書き直してください "
 	     "(余分な空白や改行に注意)。",
 	     "Write the pre-shared key from the carrier's sheet into the [ipsec] psk_file file "
@@ -408,11 +409,17 @@ static void refine_auth(const struct site *s, int timeout_ms, struct ipsec_diagn
 					"configured remote_id: %s / the gateway presents: %s"),
 				      s->remote_id, id);
 		for (size_t i = 0; i < cap.n; i++)
-			if (strstr(cap.lines[i], id))
+			if (strstr(cap.lines[i], id) &&
+			    (strstr(cap.lines[i], "authentication of") ||
+			     strstr(cap.lines[i], "shared key") ||
+			     strstr(cap.lines[i], "end entity cert") ||
+			     strstr(cap.lines[i], "established between")))
 				add_line(&d->evidence, &d->n_evidence, cap.lines[i]);
 	}
 	free(id);
 out:
+	if (cap.n)
+		add_line(&d->log, &d->n_log, "-- " IPSEC_PROBE_NAME " --");
 	for (size_t i = 0; i < cap.n; i++)
 		add_line(&d->log, &d->n_log, cap.lines[i]);
 	free_lines(cap.lines, cap.n);
@@ -626,6 +633,8 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 	d->total_ms = now_ms() - cap.t0;
 	d->ike_ms = cap.ike_ms;
 	d->child_ms = cap.child_ms;
+	for (size_t i = 0; i < cap.n; i++)
+		add_line(&d->log, &d->n_log, cap.lines[i]);
 	if (r == 0) {
 		check_traffic(s, ping_to, d);
 	} else {
@@ -639,8 +648,6 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 	}
 	if (d->detail == NULL)
 		d->detail = detail_for(s, d->cause);
-	for (size_t i = 0; i < cap.n; i++)
-		add_line(&d->log, &d->n_log, cap.lines[i]);
 	free_lines(cap.lines, cap.n);
 	free(err);
 	return 0;
