@@ -96,7 +96,9 @@ char *ipsec_export_swanctl(const struct site *s)
 			IPSEC_CA_NAME, s->ca);
 	fprintf(f, "\nsecrets {\n");
 	if (s->auth == SITE_AUTH_PUBKEY && s->private_key)
-		fprintf(f, "    private-oqlink {\n        file = %s\n    }\n", s->private_key);
+		fprintf(f, "    # The private key is %s (mode 0600). swanctl loads keys from the\n"
+			   "    # private/ folder next to this file: copy it there to use this file.\n",
+			s->private_key);
 	if (s->auth == SITE_AUTH_PSK && s->psk_file) {
 		fprintf(f, "    # The pre-shared key is in %s (mode 0600). swanctl.conf cannot\n"
 			   "    # reference a file for it: copy it in by hand where needed.\n"

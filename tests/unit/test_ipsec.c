@@ -154,7 +154,7 @@ static void test_export(void **state)
 		"certs = /etc/oqlink/ike.crt", "local_ts = 192.168.20.0/24",
 		"remote_ts = 192.0.2.0/24", "esp_proposals = aes256gcm16-modp2048",
 		"dpd_delay = 30s", "start_action = start", "cacert = /etc/oqlink/ca.crt",
-		"file = /etc/oqlink/ike.key",
+		"private key is /etc/oqlink/ike.key",
 	};
 	struct site *s = site_with(NULL);
 	char *text = ipsec_export_swanctl(s);
