@@ -122,7 +122,12 @@ int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, 
 		return 0;
 	if (r < -1)
 		return r;
-	return ipsec_initiate_named(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
+	r = ipsec_initiate_named(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
+	/* a (re)load with start_action = start may have raced us to it: charon
+	 * then refuses our CHILD_SA as a duplicate of its own */
+	if (r == -ECONNREFUSED && wait_for_sa(s->vici_socket, timeout_ms, NULL) == 1)
+		r = 0;
+	return r;
 }
 
 int ipsec_initiate_named(const struct site *s, const char *name, int level, int timeout_ms,

@@ -626,7 +626,10 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 		free(err);
 		return r;
 	}
-	/* start afresh: whatever SA there is goes, so the log tells all */
+	/* start afresh: whatever SA there is goes, so the log tells all. A
+	 * reloaded connection with start_action = start is initiated by charon
+	 * in a job of its own: give it a moment to appear before closing it. */
+	nanosleep(&(struct timespec){ 0, 300 * 1000000 }, NULL);
 	ipsec_down(s, 0, IPSEC_TIMEOUT_MS, NULL, NULL, NULL);
 	cap.t0 = now_ms();
 	r = ipsec_initiate_named(s, IPSEC_CONN_NAME, 1, timeout_ms, on_capture, &cap, &err);
