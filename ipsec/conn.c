@@ -602,3 +602,14 @@ char **ipsec_conn_diff(const struct ipsec_conn *want, const struct ipsec_conn *h
 		list_add(&v, &n, "remote_ts");
 	return v;
 }
+
+int ipsec_flush_certs(const struct site *s, char **cause)
+{
+	struct vici_conn *vc = NULL;
+	int r = vici_connect(s->vici_socket, &vc, cause);
+
+	if (r == 0)
+		r = vici_call_void(vc, "flush-certs", NULL, IPSEC_TIMEOUT_MS, cause);
+	vici_close(vc);
+	return r;
+}

@@ -62,9 +62,9 @@ static const struct cause_text texts[] = {
 	  BT("ゲートウェイがこちらの提案した暗号方式をどれも受け入れませんでした。",
 	     "The gateway accepted none of the algorithms we proposed."),
 	  BT("回線事業者に IKE と ESP の暗号方式 (暗号、完全性、DH グループ) を確認し、"
-	     "[ipsec] ike_proposals / esp_proposals に設定してください。こちらの提案は下に示します。",
+	     "[ipsec] ike_proposals / esp_proposals に設定してください。こちらの提案は上に示します。",
 	     "Ask the carrier for the IKE and ESP algorithms (encryption, integrity, DH group) and "
-	     "set them in [ipsec] ike_proposals / esp_proposals. Ours are shown below.") },
+	     "set them in [ipsec] ike_proposals / esp_proposals. Ours are shown above.") },
 	{ IPSEC_CAUSE_REMOTE_ID, "remote-id",
 	  BT("ゲートウェイの ID が設定と違います", "the gateway's identity differs from the config"),
 	  BT("ゲートウェイは、設定した remote_id とは別の ID を名乗っています。",
@@ -126,9 +126,9 @@ static const struct cause_text texts[] = {
 	  BT("IKE は確立しましたが、ゲートウェイがこちらの通信範囲を受け入れませんでした。",
 	     "IKE came up, but the gateway did not accept our traffic selectors."),
 	  BT("端末側のアドレス範囲と中央側のプレフィックスを回線事業者に確認し、[terminal] と "
-	     "[central] prefixes を合わせてください。こちらのセレクタは下に示します。",
+	     "[central] prefixes を合わせてください。こちらのセレクタは上に示します。",
 	     "Ask the carrier which terminal-side range and central prefixes they expect and set "
-	     "[terminal] and [central] prefixes accordingly. Ours are shown below.") },
+	     "[terminal] and [central] prefixes accordingly. Ours are shown above.") },
 	{ IPSEC_CAUSE_NO_TRAFFIC, "no-traffic",
 	  BT("トンネルは確立しましたが通信が戻りません (ESP の遮断)",
 	     "the tunnel is up but nothing comes back (ESP blocked)"),
@@ -631,6 +631,7 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 	 * in a job of its own: give it a moment to appear before closing it. */
 	nanosleep(&(struct timespec){ 0, 300 * 1000000 }, NULL);
 	ipsec_down(s, 0, IPSEC_TIMEOUT_MS, NULL, NULL, NULL);
+	ipsec_flush_certs(s, NULL);
 	cap.t0 = now_ms();
 	r = ipsec_initiate_named(s, IPSEC_CONN_NAME, 1, timeout_ms, on_capture, &cap, &err);
 	d->total_ms = now_ms() - cap.t0;

@@ -14,6 +14,11 @@ struct site;
 int ipsec_probe_load(const struct site *s, char **cause);
 int ipsec_probe_unload(const struct site *s, char **cause);
 
+/* Empty charon's cache of certificates it has seen, so that a peer's old,
+ * valid certificate with the same key cannot stand in for the one it
+ * presents now. */
+int ipsec_flush_certs(const struct site *s, char **cause);
+
 /* Initiate or terminate the connection named name; see ipsec_up. */
 int ipsec_initiate_named(const struct site *s, const char *name, int level, int timeout_ms,
 			 ipsec_log_fn *fn, void *ctx, char **cause);
