@@ -63,6 +63,18 @@ const struct cli_command cli_commands[] = {
 	  "[--level N] [--quiet] [--timeout SEC]",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
 	     "Streams charon's control log to stderr while it waits for the result.") },
+	{ "probe", cmd_probe, CLI_JSON,
+	  BT("経路の各層を並列に検査する (プローブ)", "check every layer of the path, in parallel (probes)"),
+	  "[ID...] [--list] [--timeout MS] [--total-timeout MS] [--out DIR]",
+	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
+	     "PASS 以外は対処とともに根拠を表示します。--json は docs/probes.md のスキーマ oqlink.probes/1 の"
+	     "文書を 1 つ出力します。--out はパケット取得ファイルの置き場所です (既定は run_dir)。"
+	     "終了コード: 0 すべて PASS、1 WARN/FAIL/ERROR あり、2 設定か引数の誤り、3 中止。",
+	     "With IDs, runs those probes and what they depend on. On a terminal, one live line per probe; "
+	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
+	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
+	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
+	     "cancelled.") },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", "") },
 };
