@@ -164,7 +164,7 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 		set_out(o, PROBE_WARN, &R_OLD, "old protocol");
 	/* Whether the server accepted our certificate shows in its answer. */
 	{
-		char *req = xasprintf("HEAD / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", t->host);
+		char *req = xasprintf("GET / HTTP/1.0\r\nHost: %s\r\n\r\n", t->host);
 		char buf[512];
 		int n, code = 0;
 
