@@ -2,7 +2,7 @@
 # The probe table: for each lab fault, the verdict every probe named must
 # give; the healthy lab gives PASS everywhere. Runs the real binary as the
 # appliance against a lab of its own (prefix and output directory of this
-# run), with the appliance addressed by tests/lab/probe_setup.sh.
+# run), with the appliance addressed by tests/lab/lib/probe_setup.sh.
 #
 # An expectation is "id=VERDICT" or "id=V1|V2"; "id=SKIP:dep" also checks
 # the SKIP reason. Prints TAP.
@@ -37,7 +37,7 @@ fi
 rm -f "$OQL_LAB_OUT.up.log"
 CONF=$OQL_LAB_OUT/site.conf
 ap() { ip netns exec "$OQL_LAB-appliance" "$@"; }
-tests/lab/probe_setup.sh
+tests/lab/lib/probe_setup.sh
 
 # The verdicts of a run as "id=VERDICT[:reason]" words.
 verdicts() {
