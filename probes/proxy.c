@@ -64,8 +64,10 @@ PROBE_FN(proxy)
 		host = s->tcp_targets[0].host;
 		port = s->tcp_targets[0].port;
 	}
-	if (wait > 2000)
-		wait = 2000;
+	/* A proxy answers CONNECT in one round trip to the service; one second
+	 * without an answer is already a finding. */
+	if (wait > 1000)
+		wait = 1000;
 	if (net_resolve(s, s->proxy.host, wait, &pa, &cause) < 0) {
 		probe_result_evidence(r, "%s", cause);
 		free(cause);
