@@ -84,7 +84,8 @@ PROBE_FN(proxy)
 		       s->proxy.host, s->proxy.port);
 		return;
 	}
-	probe_result_value(r, "status", BT("応答コード", "status"), code, "");
+	if (code > 0)
+		probe_result_value(r, "status", BT("応答コード", "status"), code, "");
 	if (code / 100 == 2) {
 		pr_set(r, PROBE_PASS, BT(NULL, NULL), "CONNECT %s:%u を受け付けました (%d)",
 		       "CONNECT %s:%u accepted (%d)", host, port, code);
