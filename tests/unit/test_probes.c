@@ -20,6 +20,7 @@
 #include "probes/list.h"
 #include "probes/net.h"
 #include "probes/pmtu.h"
+#include "probes/proposal.h"
 #include "probes/probe.h"
 #include "probes/x509.h"
 
@@ -573,6 +574,40 @@ static void test_capture_count(void **state)
 	assert_non_null(strstr(c.first_icmp, "frag needed"));
 }
 
+static void test_proposals(void **state)
+{
+	static const struct {
+		const char *props, *encr;
+		unsigned keysize;
+		const char *integ, *dh;
+		bool ok;
+	} cases[] = {
+		{ "aes256-sha256-modp2048", "AES_CBC", 256, "HMAC_SHA2_256_128", "MODP_2048", true },
+		{ "aes256-sha256-modp2048", "AES_CBC", 128, "HMAC_SHA2_256_128", "MODP_2048", false },
+		{ "aes256-sha256-modp2048", "AES_CBC", 256, "HMAC_SHA1_96", "MODP_2048", false },
+		{ "aes256-sha256-modp2048", "AES_CBC", 256, "HMAC_SHA2_256_128", "MODP_3072", false },
+		{ "aes128-sha1-modp1024, aes256-sha256-ecp256", "AES_CBC", 256, "HMAC_SHA2_256_128",
+		  "ECP_256", true },
+		{ "aes256gcm16-modp2048", "AES_GCM_16", 256, NULL, NULL, true },	/* no PFS yet */
+		{ "aes256gcm16-modp2048", "AES_GCM_16", 256, NULL, "MODP_2048", true },
+		{ "aes256gcm16-modp2048", "AES_GCM_16", 128, NULL, NULL, false },
+		{ "aes256-aes128-sha256-sha1-modp2048", "AES_CBC", 128, "HMAC_SHA1_96", "MODP_2048", true },
+		{ "aes256-sha256-prfsha256-curve25519", "AES_CBC", 256, "HMAC_SHA2_256_128",
+		  "CURVE_25519", true },
+		{ "default", "3DES_CBC", 0, "HMAC_MD5_96", "MODP_1024", true },
+		{ "aes256-sha256-modp2048, default", "CHACHA20_POLY1305", 0, NULL, "CURVE_25519", true },
+		{ "blowfish-sha256-modp2048", "BLOWFISH_CBC", 256, "HMAC_SHA2_256_128", "MODP_2048", false },
+		{ "", "AES_CBC", 256, NULL, NULL, false },
+		{ NULL, "AES_CBC", 256, NULL, NULL, false },
+		{ "aes256-sha256", NULL, 0, NULL, NULL, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_int_equal(proposal_allows(cases[i].props, cases[i].encr, cases[i].keysize,
+						 cases[i].integ, cases[i].dh), cases[i].ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,7 +618,7 @@ int main(void)
 		cmocka_unit_test(test_http),		 cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_sntp),		 cmocka_unit_test(test_clock_thresholds),
 		cmocka_unit_test(test_cert_thresholds), cmocka_unit_test(test_pmtu_thresholds),
-		cmocka_unit_test(test_capture_count),
+		cmocka_unit_test(test_capture_count),	 cmocka_unit_test(test_proposals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
