@@ -4,7 +4,7 @@
 # takes it down at the end. For the IKE path it addresses the appliance
 # itself for a while, as oqlink would, and clears that again.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 LAB=$ROOT/lab/lab
 
@@ -80,20 +80,20 @@ appliance_clear() {
 
 # A swanctl.conf for the appliance's charon: auth (pubkey|psk).
 ike_conf() {
-	local auth=$1 d=$T/ike local remote secrets=""
+	local auth=$1 d=$T/ike lcl rmt secrets=""
 	rm -rf "$d"; mkdir -p "$d/private"
 	ln -s "$O/ike.key" "$d/private/ike.key"
 	if [ "$auth" = pubkey ]; then
-		local="auth = pubkey
+		lcl="auth = pubkey
 			certs = $O/ike.crt
 			id = CN=clinic-1312345678.example"
-		remote="auth = pubkey
+		rmt="auth = pubkey
 			cacerts = $O/ca.crt
 			id = CN=vpngw.carrier.example"
 	else
-		local="auth = psk
+		lcl="auth = psk
 			id = clinic-1312345678.example"
-		remote="auth = psk
+		rmt="auth = psk
 			id = vpngw.carrier.example"
 		secrets="ike-t {
 		id-1 = clinic-1312345678.example
@@ -108,10 +108,10 @@ connections {
 		remote_addrs = 203.0.113.1
 		proposals = aes256-sha256-modp2048
 		local {
-			$local
+			$lcl
 		}
 		remote {
-			$remote
+			$rmt
 		}
 		children {
 			t {
