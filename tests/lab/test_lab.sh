@@ -296,6 +296,16 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$pid_before" = "$(cat "$O/run/pid.charon-gateway")" ] && ike_sas "$VG" | grep -q ESTABLISHED &&
 	ok "lab up again keeps the gateway and its SA" || nok "lab up again keeps the gateway and its SA"
 
+old=$(cat "$O/run/pid.s_server")
+kill -9 "$old"
+for i in $(seq 1 40); do [ -e "/proc/$old" ] || break; sleep 0.05; done
+out=$("$LAB" up 2>&1); rc=$?
+new=$(cat "$O/run/pid.s_server" 2>/dev/null)
+# shellcheck disable=SC2046
+if [ $rc -eq 0 ] && [ "$new" != "$old" ] && tls gateway $(p12 "$O/terminal.p12") >/dev/null 2>&1; then
+	ok "lab up again restarts a daemon that died"
+else nok "lab up again restarts a daemon that died" "$out"; fi
+
 # ------------------------------------------------------------ faults
 
 fault() { "$LAB" fault "$@" >/dev/null; }
@@ -435,6 +445,22 @@ fault mtu-blackhole off
 check "ipvpn mtu-blackhole off: big DF packets pass" on appliance ping -c 2 -W 2 -M do -s 1372 192.0.2.10
 refute "an unknown fault is refused" "$LAB" fault no-such-fault on
 appliance_clear
+
+# The other two combinations of mode and layout: site.conf only.
+out=$("$LAB" up --mode ipvpn --layout separate 2>&1)
+[ $? -eq 0 ] && ok "lab up --mode ipvpn --layout separate" || nok "lab up --mode ipvpn --layout separate" "$out"
+check "ipvpn separate site.conf has exactly the keys of examples/site-ipvpn.conf" \
+	diff <(ini_keys examples/site-ipvpn.conf) <(ini_keys "$O/site.conf")
+if [ -x "${OQLINK:-}" ]; then
+	check "ipvpn separate site.conf passes oqlink config check" "$OQLINK" --config "$O/site.conf" config check
+else skip "oqlink binary not built"; fi
+out=$("$LAB" up --mode ipsec --layout lan --auth psk 2>&1)
+[ $? -eq 0 ] && ok "lab up --mode ipsec --layout lan --auth psk" || nok "lab up --mode ipsec --layout lan --auth psk" "$out"
+if [ -x "${OQLINK:-}" ]; then
+	check "ipsec lan psk site.conf passes oqlink config check" "$OQLINK" --config "$O/site.conf" config check
+else skip "oqlink binary not built"; fi
+check "ipsec lan site.conf: the terminal on the LAN" \
+	bash -c "grep -q '^segment = lan' '$O/site.conf' && grep -q '^host = 192.168.10.10' '$O/site.conf' && ! grep -q '^interface = term0' '$O/site.conf'"
 
 # ------------------------------------------------------------ down
 
