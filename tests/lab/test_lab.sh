@@ -465,13 +465,15 @@ check "ipsec lan site.conf: the terminal on the LAN" \
 # ------------------------------------------------------------ down
 
 # A crash: the state is lost, down must still clean up.
+pids=$(cat "$O"/run/pid.* 2>/dev/null | tr '\n' ' ')
 rm -rf "$O/run"
 out=$("$LAB" down 2>&1)
 [ $? -eq 0 ] && ok "lab down" || nok "lab down" "$out"
 left=$(ip netns list | grep "^$OQL_LAB-")
 [ -z "$left" ] && ok "down leaves no namespace" || nok "down leaves no namespace" "$left"
 left=$(ps -eo pid=,args= | grep -F "$O" | grep -v grep)
-[ -z "$left" ] && ok "down leaves no process" || nok "down leaves no process" "$left"
+for p in $pids; do [ -e "/proc/$p" ] && left+=" $p"; done
+[ -z "$left" ] && ok "down leaves no process (of ${pids:-no pids})" || nok "down leaves no process" "$left"
 left=$(ip -o link show | grep -E ': (wan0|lan0|term0|br0|down0|up0|gw0|cen0|p-appl|p-clinic|p-term)[@:]')
 [ -z "$left" ] && ok "down leaves no interface on the host" || nok "down leaves no interface on the host" "$left"
 [ ! -e "$O" ] && ok "down removes the output directory" || nok "down removes the output directory" "$(ls "$O")"
