@@ -250,9 +250,74 @@ static void print_ike(const struct ipsec_ike_sa *s)
 		print_child(&s->children[i]);
 }
 
+/* What oqlink has loaded into charon and whether the connection there is
+ * the one the site config asks for. */
+struct loaded_state {
+	struct ipsec_loaded items;
+	bool queried;
+	char **differs;			/* NULL when it matches */
+};
+
+static void query_loaded(const struct site *s, struct loaded_state *st)
+{
+	struct ipsec_conn want, have;
+	bool loaded = false;
+
+	memset(st, 0, sizeof(*st));
+	if (ipsec_loaded_query(s, &st->items, NULL) < 0)
+		return;
+	st->queried = true;
+	if (ipsec_conn_from_site(s, &want, NULL) < 0)
+		return;
+	if (ipsec_conn_query(s->vici_socket, &have, &loaded, NULL) == 0 && loaded) {
+		st->differs = ipsec_conn_diff(&want, &have);
+		ipsec_conn_clear(&have);
+	}
+	ipsec_conn_clear(&want);
+}
+
+static struct json_object *loaded_json(const struct loaded_state *st)
+{
+	struct json_object *o = json_object_new_object(), *d = json_object_new_array();
+
+	json_object_object_add(o, "connection", json_object_new_boolean(st->items.conn));
+	json_object_object_add(o, "authority", json_object_new_boolean(st->items.authority));
+	json_object_object_add(o, "key", json_object_new_boolean(st->items.key));
+	json_object_object_add(o, "psk", json_object_new_boolean(st->items.psk));
+	for (char **p = st->differs; p && *p; p++)
+		json_object_array_add(d, json_object_new_string(*p));
+	json_object_object_add(o, "differs_from_config", d);
+	return o;
+}
+
+static void print_loaded(const struct loaded_state *st)
+{
+	char list[256] = "";
+
+	if (!st->queried)
+		return;
+	if (!st->items.conn) {
+		printf(_("接続 '%s': 読み込まれていません ('oqlink ipsec up' で読み込みます)\n",
+			 "connection '%s': not loaded ('oqlink ipsec up' loads it)\n"), IPSEC_CONN_NAME);
+		return;
+	}
+	if (st->differs == NULL) {
+		printf(_("接続 '%s': 読み込み済み、設定ファイルと一致\n",
+			 "connection '%s': loaded, matches the site config\n"), IPSEC_CONN_NAME);
+		return;
+	}
+	for (char **p = st->differs; *p; p++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 p == st->differs ? "" : ", ", *p);
+	printf(_("接続 '%s': 読み込み済み、設定ファイルと違う項目: %s ('oqlink ipsec up' で読み込み直します)\n",
+		 "connection '%s': loaded, differs from the site config in: %s ('oqlink ipsec up' reloads it)\n"),
+	       IPSEC_CONN_NAME, list);
+}
+
 int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct ipsec_opts o = { 0 };
+	struct loaded_state st;
 	struct ipsec_sas sas;
 	char *cause = NULL;
 	int r, ret;
@@ -265,20 +330,25 @@ int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
 		free(cause);
 		return exit_for(r);
 	}
+	query_loaded(ctx->site, &st);
 	const struct ipsec_ike_sa *ours = ipsec_sas_ours(&sas);
 	const struct ipsec_child_sa *child = ipsec_ike_child(ours);
 	bool up = ours && ours->state && strcmp(ours->state, "ESTABLISHED") == 0 && child &&
 		  child->state && strcmp(child->state, "INSTALLED") == 0;
 	if (ctx->json) {
-		if (cli_put_json(ipsec_sas_to_json(&sas)) < 0)
+		struct json_object *j = ipsec_sas_to_json(&sas);
+		json_object_object_add(j, "loaded", loaded_json(&st));
+		if (cli_put_json(j) < 0)
 			ret = OQ_EXIT_CANT;
-	} else if (sas.n == 0) {
-		printf("%s\n", _("IKE_SA はありません (トンネルは確立していません)",
-				 "no IKE_SA (the tunnel is not up)"));
 	} else {
+		print_loaded(&st);
+		if (sas.n == 0)
+			printf("%s\n", _("IKE_SA はありません (トンネルは確立していません)",
+					 "no IKE_SA (the tunnel is not up)"));
 		for (size_t i = 0; i < sas.n; i++)
 			print_ike(&sas.v[i]);
 	}
+	str_list_free(st.differs);
 	ipsec_sas_free(&sas);
 	return ret ? ret : up ? OQ_EXIT_OK : OQ_EXIT_FAIL;
 }

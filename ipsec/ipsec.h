@@ -157,6 +157,17 @@ int ipsec_down(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn
 int ipsec_log_follow(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
 		     void *ctx, const volatile int *stop, char **cause);
 
+/* The same log as a source for a caller's own poll() loop (the TUI): open
+ * it, add ipsec_logwatch_fd() to the poll set, and call ipsec_logwatch_pump()
+ * when it is readable; pump hands the lines that have arrived to fn without
+ * waiting and returns how many, or -errno (-EPIPE when charon went away). */
+struct ipsec_logwatch;
+int ipsec_logwatch_open(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
+			void *ctx, struct ipsec_logwatch **out, char **cause);
+int ipsec_logwatch_fd(const struct ipsec_logwatch *w);
+int ipsec_logwatch_pump(struct ipsec_logwatch *w, char **cause);
+void ipsec_logwatch_close(struct ipsec_logwatch *w);
+
 /* ---- diagnosis ---- */
 
 /* Why a tunnel does not work, as far as charon's log tells. */

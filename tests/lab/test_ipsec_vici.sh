@@ -74,8 +74,9 @@ check "status --json agrees field by field with swanctl --list-sas --raw" \
 
 # --- 7: status (text) names the SAs ---
 out=$(oq --lang en ipsec status)
-check "status shows ESTABLISHED and INSTALLED" \
-	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* ]]'
+check "status shows ESTABLISHED, INSTALLED and the loaded connection matching the config" \
+	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* &&
+	   "$out" == *"loaded, matches the site config"* ]]'
 
 # --- 8: diagnose on a working tunnel: ok, with timings ---
 out=$(oq --lang en --json ipsec diagnose --ping 192.0.2.1); rc=$?
