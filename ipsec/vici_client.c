@@ -139,8 +139,10 @@ static int send_packet(struct vici_conn *c, enum vici_packet_type type, const ch
 	int r;
 
 	r = vici_packet_encode(type, name, msg, len, &buf, &blen, cause);
-	if (r == 0)
+	if (r == 0) {
 		r = send_all(c, buf, blen, deadline, cause);
+		explicit_bzero(buf, blen);
+	}
 	free(buf);
 	return r;
 }

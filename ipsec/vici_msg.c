@@ -354,6 +354,9 @@ void vici_builder_init(struct vici_builder *b)
 
 void vici_builder_clear(struct vici_builder *b)
 {
+	/* messages carry keys and PSKs: leave nothing behind */
+	if (b->buf)
+		explicit_bzero(b->buf, b->cap);
 	free(b->buf);
 	free(b->error);
 	memset(b, 0, sizeof(*b));
@@ -384,7 +387,13 @@ static void b_put(struct vici_builder *b, const void *p, size_t n)
 		b->cap = b->cap ? b->cap * 2 : 256;
 		while (b->cap < b->len + n)
 			b->cap *= 2;
-		b->buf = xrealloc(b->buf, b->cap);
+		uint8_t *grown = xmalloc(b->cap);
+		if (b->len)
+			memcpy(grown, b->buf, b->len);
+		if (b->buf)
+			explicit_bzero(b->buf, b->len);
+		free(b->buf);
+		b->buf = grown;
 	}
 	if (n)
 		memcpy(b->buf + b->len, p, n);
