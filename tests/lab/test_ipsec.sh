@@ -23,7 +23,6 @@ FAULTS=(
 	"block-natt udp4500-blocked pubkey"
 	"drop-esp no-traffic pubkey"
 	"expired-gw-cert peer-cert-expired pubkey"
-	"clock-skew clock pubkey"
 	"wrong-psk psk-mismatch psk"
 )
 TOTAL=$((6 + ${#FAULTS[@]}))
