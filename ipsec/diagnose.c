@@ -150,6 +150,19 @@ static const struct cause_text texts[] = {
 	     "CHILD_SA's selectors."),
 	  BT("'oqlink plan' で経路とアドレスを確認し、'oqlink apply' で合わせてください。",
 	     "Check the routes and addresses with 'oqlink plan' and fix them with 'oqlink apply'.") },
+	{ IPSEC_CAUSE_MTU, "mtu-blackhole",
+	  BT("大きなパケットだけが通りません (経路 MTU のブラックホール)",
+	     "only large packets are lost (path MTU black hole)"),
+	  BT("トンネルは確立し小さなパケットは通りますが、tunnel_mtu の大きさのパケットには応答がありません。"
+	     "経路の MTU が小さく、しかも ICMP「フラグメント必要」が途中で捨てられているため、"
+	     "送信側が小さくすべきことを知ることができません。TLS などの通信が途中で止まります。",
+	     "The tunnel is up and small packets pass, but packets of tunnel_mtu size get no "
+	     "answer: the path MTU is smaller and ICMP \"fragmentation needed\" is dropped on the "
+	     "way, so the sender never learns to send less. TLS and other transfers stall."),
+	  BT("[ipsec] tunnel_mtu を小さく (例: 1280) して MSS を抑え、回線事業者に経路の MTU と "
+	     "ICMP の扱いを確認してください。",
+	     "Lower [ipsec] tunnel_mtu (for example to 1280) so the MSS is clamped, and ask the "
+	     "carrier about the path MTU and how ICMP is filtered.") },
 	{ IPSEC_CAUSE_CHARON, "charon",
 	  BT("charon に接続できません", "cannot reach charon"),
 	  BT("strongSwan の charon が動いていないか、要求を拒否しました。",
@@ -442,10 +455,15 @@ static uint16_t icmp_sum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-/* Send count ICMP echo requests from src to dst; returns the number of
- * replies, or -errno. */
-static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int count)
+/* Send count ICMP echo requests of size bytes (IP header included, with
+ * "don't fragment") from src to dst; returns the number of replies, or
+ * -errno. */
+static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int count,
+		size_t size)
 {
+	int pmtu = IP_PMTUDISC_DO;
+	uint8_t pkt[1500];
+	size_t plen = size > sizeof(pkt) + 20 ? sizeof(pkt) : size < 28 ? 8 : size - 20;
 	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
 	uint16_t id = (uint16_t)(getpid() ^ 0x5a5a);
 	bool raw = true;
@@ -460,6 +478,7 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 		return -errno;
 	memcpy(&from.sin_addr, src->addr, 4);
 	memcpy(&to.sin_addr, dst->addr, 4);
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	if (bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
 		int e = errno;
 		close(fd);
@@ -471,12 +490,15 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 
 		h.un.echo.id = htons(id);
 		h.un.echo.sequence = htons((uint16_t)seq);
-		h.checksum = icmp_sum(&h, sizeof(h));
-		if (sendto(fd, &h, sizeof(h), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		memset(pkt, 0xa5, plen);
+		memcpy(pkt, &h, sizeof(h));
+		h.checksum = icmp_sum(pkt, plen);
+		memcpy(pkt, &h, sizeof(h));
+		if (sendto(fd, pkt, plen, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 			continue;
 		while (now_ms() < deadline) {
 			struct pollfd p = { fd, POLLIN, 0 };
-			uint8_t buf[1500];
+			uint8_t buf[2048];
 			const struct icmphdr *r;
 			ssize_t len;
 			size_t off = 0;
@@ -545,6 +567,23 @@ static bool ping_target(const struct site *s, const char *given, struct oq_prefi
 	return false;
 }
 
+/* Small packets pass: do packets of the tunnel's MTU pass too? */
+static void check_mtu(const struct site *s, const struct oq_prefix *src,
+		      const struct oq_prefix *dst, struct ipsec_diagnosis *d)
+{
+	unsigned mtu = s->tunnel_mtu ? s->tunnel_mtu : 1400;
+	int replies = ping(src, dst, 2, mtu);
+	char *line;
+
+	line = xasprintf(_("%u バイトの ICMP エコー (DF) 2 回: 応答 %d 回",
+			   "2 ICMP echo requests of %u bytes (DF): %d replies"),
+			 mtu, replies < 0 ? 0 : replies);
+	add_line(&d->evidence, &d->n_evidence, line);
+	free(line);
+	if (replies == 0)
+		set_cause(d, IPSEC_CAUSE_MTU);
+}
+
 /* The tunnel is up: does traffic pass both ways? */
 static void check_traffic(const struct site *s, const char *given, struct ipsec_diagnosis *d)
 {
@@ -561,7 +600,7 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 		return;
 	}
 	child_bytes(s, &in0, &out0);
-	replies = ping(&src, &dst, 3);
+	replies = ping(&src, &dst, 3, 28);
 	child_bytes(s, &in1, &out1);
 	d->bytes_in = in1 - in0;
 	d->bytes_out = out1 - out0;
@@ -576,6 +615,8 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 	free(line);
 	if (replies <= 0 && d->bytes_in == 0)
 		set_cause(d, d->bytes_out ? IPSEC_CAUSE_NO_TRAFFIC : IPSEC_CAUSE_NOT_ROUTED);
+	if (replies > 0)
+		check_mtu(s, &src, &dst, d);
 }
 
 /* ---- diagnose ---- */

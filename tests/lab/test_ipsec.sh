@@ -22,6 +22,7 @@ FAULTS=(
 	"gateway-down peer-unreachable pubkey"
 	"block-natt udp4500-blocked pubkey"
 	"drop-esp no-traffic pubkey"
+	"mtu-blackhole mtu-blackhole pubkey"
 	"expired-gw-cert peer-cert-expired pubkey"
 	"wrong-psk psk-mismatch psk"
 )
