@@ -20,6 +20,7 @@ FAULTS=(
 	"proposal-mismatch no-proposal pubkey"
 	"wrong-remote-id remote-id pubkey"
 	"gateway-down peer-unreachable pubkey"
+	"block-ike peer-unreachable pubkey"
 	"block-natt udp4500-blocked pubkey"
 	"drop-esp no-traffic pubkey"
 	"mtu-blackhole mtu-blackhole pubkey"
