@@ -129,8 +129,8 @@ int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 			     stderr, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
-		ret = r == -ECONNREFUSED ? OQ_EXIT_FAIL : exit_for(r);
-		if (r == -ECONNREFUSED)
+		ret = r == -EPROTO ? OQ_EXIT_FAIL : exit_for(r);
+		if (r == -EPROTO)
 			fprintf(stderr, "%s\n", _("原因を調べるには 'oqlink ipsec diagnose' を実行してください。",
 						  "Run 'oqlink ipsec diagnose' to find out why."));
 	} else {

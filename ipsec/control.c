@@ -125,7 +125,7 @@ int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, 
 	r = ipsec_initiate_named(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
 	/* a (re)load with start_action = start may have raced us to it: charon
 	 * then refuses our CHILD_SA as a duplicate of its own */
-	if (r == -ECONNREFUSED && wait_for_sa(s->vici_socket, timeout_ms, NULL) == 1)
+	if (r == -EPROTO && wait_for_sa(s->vici_socket, timeout_ms, NULL) == 1)
 		r = 0;
 	return r;
 }
@@ -142,7 +142,7 @@ int ipsec_initiate_named(const struct site *s, const char *name, int level, int 
 	vici_add_kv(&b, "ike", name);
 	r = control(s->vici_socket, "initiate", &b, level, timeout_ms, fn, ctx, &reply, cause);
 	if (r == 0 && !vici_yes(reply, "success"))
-		r = cause_set(cause, ECONNREFUSED, _("トンネルを確立できませんでした: %s",
+		r = cause_set(cause, EPROTO, _("トンネルを確立できませんでした: %s",
 						     "the tunnel could not be established: %s"),
 			      vici_str(reply, "errmsg") ?: "?");
 	vici_node_free(reply);

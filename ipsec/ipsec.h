@@ -146,7 +146,7 @@ typedef void ipsec_log_fn(void *ctx, const struct ipsec_log_line *line);
 
 /* Initiate (up) or terminate (down) our connection and wait for the result
  * at most timeout_ms, handing charon's control log at level and below to
- * fn (may be NULL). A failure to establish is -ECONNREFUSED with charon's
+ * fn (may be NULL). A failure to establish is -EPROTO with charon's
  * message in *cause. */
 int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
 	     char **cause);
