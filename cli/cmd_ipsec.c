@@ -114,30 +114,69 @@ static int exit_for(int err)
 	}
 }
 
+/* The control log of `up`: printed at the level asked for, and kept to
+ * name a likely cause when charon refuses. */
+struct up_log {
+	int level;
+	char **lines;
+	size_t n;
+};
+
+static void on_up_log(void *ctx, const struct ipsec_log_line *l)
+{
+	struct up_log *u = ctx;
+
+	if (l->level <= u->level)
+		print_log(stderr, l);
+	if (u->n < 2000) {
+		u->lines = xrealloc(u->lines, (u->n + 1) * sizeof(*u->lines));
+		u->lines[u->n++] = xasprintf("[%s] %s", l->group, l->msg);
+	}
+}
+
+/* After a refused negotiation: the cause the log points to, if any. */
+static void print_likely_cause(const struct site *s, struct up_log *u)
+{
+	struct ipsec_diagnosis d = { 0 };
+
+	ipsec_classify((const char *const *)u->lines, u->n,
+		       s->auth == SITE_AUTH_PSK ? "psk" : "pubkey", &d);
+	if (d.cause != IPSEC_CAUSE_UNKNOWN)
+		fprintf(stderr, _("見込まれる原因: %s\n", "likely cause: %s\n"),
+			bitext_get(d.title, i18n_lang()));
+	fprintf(stderr, "%s\n", _("確かめるには 'oqlink ipsec diagnose' を実行してください。",
+				  "Run 'oqlink ipsec diagnose' to find out for sure."));
+	ipsec_diagnosis_clear(&d);
+}
+
 int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct ipsec_opts o = { 1, IPSEC_UP_TIMEOUT_MS, NULL, NULL, false };
+	struct up_log u = { 0 };
 	char *cause = NULL;
 	int64_t t0 = now_ms();
 	int r, ret;
 
 	if ((ret = parse_opts(argc, argv, "lqt", &o)) != 0)
 		return ret;
+	u.level = o.level;
 	r = ipsec_load(ctx->site, &cause);
 	if (r == 0)
-		r = ipsec_up(ctx->site, o.level, o.timeout_ms, o.level >= 0 ? print_log : NULL,
-			     stderr, &cause);
+		r = ipsec_up(ctx->site, o.level > 1 ? o.level : 1, o.timeout_ms, on_up_log, &u,
+			     &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
 		ret = r == -EPROTO ? OQ_EXIT_FAIL : exit_for(r);
 		if (r == -EPROTO)
-			fprintf(stderr, "%s\n", _("原因を調べるには 'oqlink ipsec diagnose' を実行してください。",
-						  "Run 'oqlink ipsec diagnose' to find out why."));
+			print_likely_cause(ctx->site, &u);
 	} else {
 		printf(_("トンネル '%s' を確立しました (%.2f 秒)\n",
 			 "tunnel '%s' established (%.2f s)\n"),
 		       IPSEC_CONN_NAME, (double)(now_ms() - t0) / 1000.0);
 	}
+	for (size_t i = 0; i < u.n; i++)
+		free(u.lines[i]);
+	free(u.lines);
 	free(cause);
 	return ret;
 }

@@ -25,7 +25,8 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 /* The example config with some lines replaced. An edit is
- * "section/key = value" (replace that key in that section) or
+ * "section/key = value" (replace that key in that section),
+ * "section/key:other = value" (replace the line of key by another one) or
  * "section/key" (drop the line). */
 static struct site *site_with(const char *const *edits)
 {
@@ -44,11 +45,12 @@ static struct site *site_with(const char *const *edits)
 				 line + 1);
 		for (size_t i = 0; edits && edits[i]; i++) {
 			const char *e = edits[i], *slash = strchr(e, '/');
-			size_t k = strcspn(slash + 1, " =");
+			size_t k = strcspn(slash + 1, " =:");
 			if (strncmp(e, section, (size_t)(slash - e)) == 0 &&
 			    section[slash - e] == '\0' && strncmp(line, slash + 1, k) == 0 &&
 			    (line[k] == ' ' || line[k] == '='))
-				replaced = slash[1 + k] ? slash + 1 : "";
+				replaced = slash[1 + k] == ':' ? slash + 2 + k :
+					   slash[1 + k] ? slash + 1 : "";
 		}
 		fprintf(f, "%s\n", replaced ? replaced : line);
 	}
@@ -171,6 +173,23 @@ static void test_export(void **state)
 			fail_msg("missing '%s' in:\n%s", pubkey_has[i], text);
 	free(text);
 	site_free(s);
+
+	/* with a PSK: the file is named, its contents never appear */
+	static const char *const psk_edits[] = {
+		"ipsec/auth = psk", "ipsec/certificate", "ipsec/private_key",
+		"ipsec/ca:psk_file = /tmp/oqlink-test-export.psk", NULL,
+	};
+	assert_int_equal(file_write_atomic("/tmp/oqlink-test-export.psk", "TOP-SECRET-PSK\n", 15,
+					   0600, NULL), 0);
+	s = site_with(psk_edits);
+	text = ipsec_export_swanctl(s);
+	assert_non_null(strstr(text, "auth = psk"));
+	assert_non_null(strstr(text, "<contents of /tmp/oqlink-test-export.psk>"));
+	assert_null(strstr(text, "TOP-SECRET"));
+	assert_null(strstr(text, "authorities"));
+	free(text);
+	site_free(s);
+	unlink("/tmp/oqlink-test-export.psk");
 }
 
 /* Canned logs, as charon 5.9 writes them, and the cause each means. */
