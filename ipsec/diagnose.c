@@ -599,11 +599,11 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 			   "traffic check skipped (no central address to ping: --ping ADDR)"));
 		return;
 	}
-	child_bytes(s, &in0, &out0);
+	bool counted = child_bytes(s, &in0, &out0);
 	replies = ping(&src, &dst, 3, 28);
-	child_bytes(s, &in1, &out1);
-	d->bytes_in = in1 - in0;
-	d->bytes_out = out1 - out0;
+	counted = child_bytes(s, &in1, &out1) && counted && in1 >= in0 && out1 >= out0;
+	d->bytes_in = counted ? in1 - in0 : 0;
+	d->bytes_out = counted ? out1 - out0 : 0;
 	src.len = 32;
 	prefix_str(&src, a, true);
 	prefix_str(&dst, b, true);
