@@ -163,6 +163,18 @@ static const struct cause_text texts[] = {
 	     "ICMP の扱いを確認してください。",
 	     "Lower [ipsec] tunnel_mtu (for example to 1280) so the MSS is clamped, and ask the "
 	     "carrier about the path MTU and how ICMP is filtered.") },
+	{ IPSEC_CAUSE_KERNEL, "kernel-install",
+	  BT("この機器のカーネルに SA を組み込めません", "the SA cannot be installed on this device"),
+	  BT("ゲートウェイとの交渉は成功しましたが、charon がこの機器のカーネルに IPsec の SA、"
+	     "ポリシーまたは経路を組み込めませんでした。",
+	     "The negotiation with the gateway succeeded, but charon could not install the IPsec "
+	     "SA, its policies or its route in this device's kernel."),
+	  BT("カーネルが IPsec (XFRM) に対応しているか、charon が kernel-libipsec を使っているかを確認してください。"
+	     "kernel-libipsec では、端末側のセレクタそれぞれにこの機器のアドレスが含まれている必要があります "
+	     "(LAN 同居の構成の端末の /32 は含みません)。",
+	     "Check that the kernel supports IPsec (XFRM) or that charon uses kernel-libipsec. With "
+	     "kernel-libipsec every terminal-side selector must hold one of this device's "
+	     "addresses (the terminal's /32 of the lan layout does not).") },
 	{ IPSEC_CAUSE_CHARON, "charon",
 	  BT("charon に接続できません", "cannot reach charon"),
 	  BT("strongSwan の charon が動いていないか、要求を拒否しました。",
@@ -220,6 +232,10 @@ static const struct rule rules[] = {
 	{ IPSEC_CAUSE_PSK, { "received AUTHENTICATION_FAILED notify" }, NULL, "psk", CHECK_NONE },
 	{ IPSEC_CAUSE_OUR_CERT, { "received AUTHENTICATION_FAILED notify" }, NULL, "pubkey",
 	  CHECK_NONE },
+	{ IPSEC_CAUSE_KERNEL,
+	  { "unable to install IPsec policies|error installing route with policy|"
+	    "unable to install (inbound|outbound|inbound and outbound) IPsec SA" },
+	  NULL, NULL, CHECK_NONE },
 	{ IPSEC_CAUSE_NATT_BLOCKED,
 	  { "parsed IKE_SA_INIT response", "sending packet: from .*\\[4500\\]",
 	    "retransmit [0-9]+ of request with message ID [1-9]|giving up after" },

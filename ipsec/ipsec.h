@@ -187,6 +187,7 @@ enum ipsec_cause {
 	IPSEC_CAUSE_NO_TRAFFIC,		/* up, bytes out, none in: ESP blocked */
 	IPSEC_CAUSE_NOT_ROUTED,		/* up, but nothing enters the tunnel */
 	IPSEC_CAUSE_MTU,		/* small packets pass, full-size ones vanish */
+	IPSEC_CAUSE_KERNEL,		/* negotiated, but not installable here */
 	IPSEC_CAUSE_CHARON,		/* charon not running or refusing */
 	IPSEC_CAUSE_UNKNOWN,
 };

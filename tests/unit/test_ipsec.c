@@ -253,6 +253,11 @@ static const struct {
 	    "[NET] sending packet: from 198.51.100.2[500] to 203.0.113.1[500] (1236 bytes)",
 	    "[IKE] retransmit 1 of request with message ID 1" },
 	  "unknown", "parsed IKE_SA_INIT" },
+	{ "negotiated, not installable", "psk",
+	  { "[CFG] selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ",
+	    "[KNL] error installing route with policy 192.168.10.10/32 === 192.0.2.0/24 out",
+	    "[IKE] unable to install IPsec policies (SPD) in kernel" },
+	  "kernel-install", "error installing route" },
 	{ "nothing known", "pubkey", { "[IKE] something else" }, "unknown", "something else" },
 };
 
