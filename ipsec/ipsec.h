@@ -212,10 +212,16 @@ struct ipsec_diagnosis {
  * the site's ("pubkey"/"psk"). Fills cause, id, texts and evidence. */
 void ipsec_classify(const char *const *lines, size_t n, const char *auth,
 		    struct ipsec_diagnosis *d);
-/* Bring the tunnel up from scratch with the control log captured, check
- * that it passes traffic (ping_target: an address in the central prefixes
- * to send from the terminal side, or NULL to skip), and explain. Returns 0
- * when a diagnosis was made (even a failure), -errno when it could not run. */
+/* Reload our connection, close its SAs, flush charon's certificate cache
+ * and bring the tunnel up with the control log captured (fn sees it at
+ * level 1); on AUTHENTICATION_FAILED try once more without insisting on the
+ * gateway's identity (connection "oqlink-probe", removed afterwards); once
+ * up, check that traffic passes from the terminal-side address to
+ * ping_target (NULL: the first [probe] ping address in the central
+ * prefixes; no check when there is none), small packets and then packets
+ * of tunnel_mtu with DF. The tunnel is left up when it works. Returns 0
+ * when a diagnosis was made (even of a failure), -errno when it could not
+ * run; *out is then the caller's to clear. */
 int ipsec_diagnose(const struct site *s, const char *ping_target, int timeout_ms,
 		   ipsec_log_fn *fn, void *ctx, struct ipsec_diagnosis *out, char **cause);
 void ipsec_diagnosis_clear(struct ipsec_diagnosis *d);
