@@ -102,6 +102,18 @@ static void print_log(void *ctx, const struct ipsec_log_line *l)
 	fflush(out);
 }
 
+/* With --json, an error is a JSON document too: {"error": "..."}. */
+static void put_json_error(struct cli_ctx *ctx, const char *cause)
+{
+	struct json_object *o;
+
+	if (!ctx->json)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(cause ? cause : ""));
+	cli_put_json(o);
+}
+
 /* Exit code for a library error: charon not there or not answering is
  * "could not run", anything else a failed check. */
 static int exit_for(int err)
@@ -366,6 +378,7 @@ int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
 	r = ipsec_sas_get(ctx->site->vici_socket, NULL, &sas, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
+		put_json_error(ctx, cause);
 		free(cause);
 		return exit_for(r);
 	}
@@ -484,6 +497,7 @@ int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 			   stderr, &d, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
+		put_json_error(ctx, cause);
 		free(cause);
 		return exit_for(r);
 	}
