@@ -472,7 +472,7 @@ static uint16_t icmp_sum(const void *data, size_t len)
 }
 
 /* Send count ICMP echo requests of size bytes (IP header included, with
- * "don't fragment") from src to dst; returns the number of replies, or
+ * "don't fragment") from src (any when NULL) to dst; returns the number of replies, or
  * -errno. */
 static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int count,
 		size_t size)
@@ -492,10 +492,11 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 	}
 	if (fd < 0)
 		return -errno;
-	memcpy(&from.sin_addr, src->addr, 4);
+	if (src)
+		memcpy(&from.sin_addr, src->addr, 4);
 	memcpy(&to.sin_addr, dst->addr, 4);
 	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	if (bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+	if (src && bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -538,6 +539,69 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 	}
 	close(fd);
 	return got;
+}
+
+/* Is anything listening on UDP 500 of the peer? 1 when the peer refused
+ * (ICMP port unreachable), 0 when nothing came back, -errno on error. */
+static int udp500_refused(const struct oq_prefix *peer)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(500) };
+	struct pollfd p;
+	char buf[16];
+	int fd, refused = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(&to.sin_addr, peer->addr, 4);
+	/* an empty datagram: no IKE message, nothing for a listening charon to
+	 * answer, but a closed port makes the host send port unreachable */
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 && send(fd, "", 0, 0) == 0) {
+		p = (struct pollfd){ fd, POLLIN, 0 };
+		if (poll(&p, 1, 1000) > 0 && recv(fd, buf, sizeof(buf), 0) < 0 &&
+		    errno == ECONNREFUSED)
+			refused = 1;
+	}
+	close(fd);
+	return refused;
+}
+
+/* No answer to IKE: tell a gateway that is down from one whose UDP 500 is
+ * filtered, by what its host still answers. */
+static void probe_peer(const struct site *s, struct ipsec_diagnosis *d)
+{
+	struct oq_prefix peer;
+	int echo, refused;
+	const char *what;
+	char *line;
+
+	if (s->peer == NULL || !addr_parse(s->peer, &peer) || peer.family != AF_INET)
+		return;
+	echo = ping(NULL, &peer, 2, 28);
+	refused = udp500_refused(&peer);
+	line = xasprintf(_("%s への ICMP エコー 2 回: 応答 %d 回; UDP 500 への空の送信: %s",
+			   "2 ICMP echo requests to %s: %d replies; an empty datagram to UDP 500: %s"),
+			 s->peer, echo < 0 ? 0 : echo,
+			 refused > 0 ? _("拒否 (ICMP port unreachable)", "refused (ICMP port unreachable)")
+				     : _("応答なし", "no answer"));
+	add_line(&d->evidence, &d->n_evidence, line);
+	free(line);
+	if (refused > 0)
+		what = _("ゲートウェイの機器は動いていますが、UDP 500 で IKE を受け付けていません: "
+			 "IKE のサービス (VPN 装置の IPsec 機能) が止まっています。",
+			 "the gateway's host is up but nothing listens on UDP 500: its IKE service "
+			 "is not running.");
+	else if (echo > 0)
+		what = _("ゲートウェイの機器は ping に応答しますが、UDP 500 には何も返りません: "
+			 "途中で UDP 500/4500 が遮断されているか、ゲートウェイが IKE を無視しています。",
+			 "the gateway's host answers ping but nothing comes back on UDP 500: UDP "
+			 "500/4500 is filtered on the way, or the gateway ignores our IKE.");
+	else
+		what = _("ゲートウェイは ping にも応答しません: 停止しているか、経路がないか、ICMP も遮断されています。",
+			 "the gateway does not answer ping either: it is down, unreachable, or ICMP is "
+			 "filtered too.");
+	free(d->detail);
+	d->detail = xstrdup(what);
 }
 
 /* The bytes in and out of our CHILD_SA. */
@@ -706,6 +770,8 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 		ipsec_down(s, 0, IPSEC_TIMEOUT_MS, NULL, NULL, NULL);
 		if (d->cause == IPSEC_CAUSE_PSK || d->cause == IPSEC_CAUSE_OUR_CERT)
 			refine_auth(s, timeout_ms, d);
+		else if (d->cause == IPSEC_CAUSE_UNREACHABLE)
+			probe_peer(s, d);
 	}
 	if (d->detail == NULL)
 		d->detail = detail_for(s, d->cause);
