@@ -150,8 +150,8 @@ static struct json_object *to_json(const void *obj, const struct field *f, size_
 			break;
 		}
 		case F_U64:
-			v = json_object_new_int64(
-				(int64_t)*(const uint64_t *)(const void *)(base + f[i].off));
+			v = json_object_new_uint64(
+				*(const uint64_t *)(const void *)(base + f[i].off));
 			break;
 		case F_BOOL:
 			v = json_object_new_boolean(*(const bool *)(base + f[i].off));
