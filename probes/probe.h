@@ -175,8 +175,8 @@ typedef int probe_progress_fn(void *ctx, enum probe_event ev, size_t index,
  * the run was made (whatever the verdicts; a cancelled run included), or
  * -EINVAL with *cause for an unknown id or one that does not apply to the
  * site's line type. Each probe runs in a child process (fork): the caller
- * must not hold locks other threads need, and gets SIGCHLD-free waits (the
- * runner reaps its own children). */
+ * must not hold locks other threads need; the runner waits for its own
+ * children by pid, so a SIGCHLD handler that reaps everything breaks it. */
 int probe_run_all(const struct site *site, const char *const *ids, size_t n_ids,
 		  const struct probe_options *opt, probe_progress_fn *fn, void *fn_ctx,
 		  struct probe_run *run, char **cause);
