@@ -4,7 +4,7 @@
  * A probe fills a struct probe_result: a verdict, measured values with units,
  * evidence lines and, for anything but PASS, a remedy in Japanese and
  * English. Results are plain data: the report writers take them from a run or
- * from recorded JSON (probe_results_from_json) alike. */
+ * from recorded JSON (probe_run_from_json) alike. */
 #ifndef OQ_PROBE_H
 #define OQ_PROBE_H
 
@@ -66,7 +66,10 @@ bool probe_verdict_parse(const char *s, enum probe_verdict *out);
 /* The worse of two verdicts, by the ordering above. */
 enum probe_verdict probe_verdict_worse(enum probe_verdict a, enum probe_verdict b);
 
-/* Building results (used by probes, and by tests recording results). */
+/* Building results (used by probes, and by tests recording results). Every
+ * function copies the strings it is given (the result owns its copies); a
+ * bitext half may be NULL. probe_result_set replaces verdict, summary and
+ * remedy. */
 void probe_result_init(struct probe_result *r, const char *id, struct bitext title);
 void probe_result_set(struct probe_result *r, enum probe_verdict v, struct bitext summary,
 		      struct bitext remedy);
@@ -77,7 +80,11 @@ void probe_result_text(struct probe_result *r, const char *key, struct bitext la
 void probe_result_evidence(struct probe_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void probe_result_clear(struct probe_result *r);
+/* Frees every result and the array; the run itself is the caller's. Accepts
+ * NULL. */
 void probe_run_free(struct probe_run *run);
+/* The worst verdict of the results, SKIP counting as PASS. */
+enum probe_verdict probe_run_overall(const struct probe_run *run);
 
 /* JSON form of a run (schema "oqlink.probes/1", see docs/probes.md). */
 struct json_object *probe_run_to_json(const struct probe_run *run);
