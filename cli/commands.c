@@ -26,6 +26,28 @@ const struct cli_command cli_commands[] = {
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
 	  "[COMMAND] [--man]", BT("", "") },
+	{ "report compare", cmd_report_compare, CLI_JSON,
+	  BT("ふたつの報告書を比べ、前回からの変化を示す",
+	     "show what changed between two reports"),
+	  "OLD.json NEW.json",
+	  BT("判定の変化、遅延 (ms) の変化、電子証明書の有効期限までの日数の変化を示します。"
+	     "前回より悪くなった検査があれば終了コード 1 です。",
+	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
+	     "certificate expiry. Exits 1 when some probe got worse.") },
+	{ "report render", cmd_report_render, CLI_JSON,
+	  BT("記録した検査結果から報告書を作る",
+	     "write the report from a recorded probe run"),
+	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
+	  "[--hostname NAME] [--pcap FILE] [--print html|json|text]",
+	  BT("RUN.json は 'oqlink probe --json' の出力です。報告書 (HTML、JSON、テキスト) を "
+	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
+	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
+	     " (TIME は 2026-04-01T10:30:00+09:00 か @秒数)。秘密のファイルは読みません。",
+	     "RUN.json is the output of 'oqlink probe --json'. Writes the report (HTML, JSON, "
+	     "text) into DIR (default: the current directory) and prints the paths; --print "
+	     "prints one form to stdout instead. --time and --hostname fix the date and the "
+	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). Secret files are never "
+	     "read.") },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", "") },
 };

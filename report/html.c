@@ -13,13 +13,14 @@
 
 static const char css[] =
 	"@page{size:A4;margin:14mm 14mm 16mm 14mm;"
-	"@bottom-right{content:counter(page) \" / \" counter(pages);font-size:7.5pt}}\n"
+	"@bottom-right{content:counter(page) \" / \" counter(pages);font-size:7.5pt;"
+	"font-family:\"Noto Sans CJK JP\",sans-serif}}\n"
 	"*{box-sizing:border-box}\n"
 	"html{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
 	"body{font-family:\"Noto Sans CJK JP\",\"Noto Sans JP\",\"Hiragino Kaku Gothic ProN\","
 	"\"Hiragino Sans\",\"Yu Gothic\",\"YuGothic\",Meiryo,\"IPAexGothic\",\"IPAGothic\","
 	"\"Source Han Sans JP\",sans-serif;font-size:9.5pt;line-height:1.45;color:#000;"
-	"background:#fff;margin:0 auto;max-width:182mm;overflow-wrap:anywhere}\n"
+	"background:#fff;margin:0 auto;max-width:182mm;overflow-wrap:break-word}\n"
 	"@media screen{body{padding:10mm 0}}\n"
 	"h1{font-size:17pt;margin:0;letter-spacing:.08em}\n"
 	"h2{font-size:12pt;margin:7mm 0 2mm;padding-bottom:1mm;border-bottom:1.5pt solid #000;"
@@ -38,16 +39,19 @@ static const char css[] =
 	".verdict .counts{margin-left:auto;font-size:9pt;text-align:right}\n"
 	".verdict.bad{background:#000;color:#fff}\n"
 	".verdict.warn{border-style:double;border-width:5pt}\n"
-	"table{border-collapse:collapse;width:100%}\n"
+	"table{border-collapse:collapse;width:100%;table-layout:fixed}\n"
 	"th,td{border:.6pt solid #000;padding:1mm 1.5mm;vertical-align:top;text-align:left}\n"
 	"th{background:#e6e6e6;font-weight:bold}\n"
 	"tr{break-inside:avoid}\n"
 	"thead{display:table-header-group}\n"
-	"table.facts th{width:34mm;white-space:nowrap}\n"
+	"table.facts th{width:36mm}\n"
+	"table.grid th{width:30mm}\n"
+	"table.grid + table.grid tr:first-child > *{border-top:none}\n"
 	"table.facts td.big{font-size:11pt;font-weight:bold}\n"
+	"td.id{word-break:break-all}\n"
 	"td.id,.mono{font-family:\"DejaVu Sans Mono\",\"Noto Sans Mono CJK JP\",monospace;"
 	"font-size:8.5pt}\n"
-	"td.v{white-space:nowrap;font-weight:bold}\n"
+	"td.v{font-weight:bold}\n"
 	"tr.fail td.v,tr.error td.v{background:#000;color:#fff}\n"
 	"tr.warn td.v{outline:1.5pt solid #000;outline-offset:-2pt}\n"
 	"tr.skip td{color:#444;font-style:italic}\n"
@@ -134,39 +138,79 @@ static void verdict(FILE *f, const struct report *r)
 	fputs("</div></div>\n", f);
 }
 
+/* Label and value pairs laid out two to a row. */
+struct pairs {
+	char *label[16], *value[16];
+	size_t n;
+};
+
+static void pair(struct pairs *p, const char *label, const char *value)
+{
+	if (p->n < ARRAY_SIZE(p->label)) {
+		p->label[p->n] = xstrdup(label);
+		p->value[p->n++] = xstrdup(value);
+	}
+}
+
+static void pairs_out(FILE *f, struct pairs *p)
+{
+	fputs("<table class=\"facts grid\">\n", f);
+	for (size_t i = 0; i < p->n; i += 2) {
+		fputs("<tr><th>", f);
+		rp_html_esc(f, p->label[i]);
+		fprintf(f, "</th><td%s>", i + 1 < p->n ? "" : " colspan=\"3\"");
+		rp_html_esc(f, p->value[i]);
+		fputs("</td>", f);
+		if (i + 1 < p->n) {
+			fputs("<th>", f);
+			rp_html_esc(f, p->label[i + 1]);
+			fputs("</th><td>", f);
+			rp_html_esc(f, p->value[i + 1]);
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->label[i]);
+		free(p->value[i]);
+	}
+}
+
 static void facts(FILE *f, const struct report *r)
 {
 	const struct site *s = r->site;
+	struct pairs p = { .n = 0 };
 	char t[48];
 
-	fputs("<table class=\"facts\">\n", f);
+	fputs("<table class=\"facts grid\">\n", f);
 	fact(f, rp_tr(r, "医療機関名", "Facility name"), s ? rp_s(s->facility_name) : "", true);
-	fact(f, rp_tr(r, "医療機関コード", "Facility code"), s ? rp_s(s->facility_code) : "",
-	     false);
-	fact(f, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "", false);
-	fact(f, rp_tr(r, "作業担当者", "Engineer"), r->engineer, false);
-	fact(f, rp_tr(r, "立会者", "Witness"), r->witness, false);
-	fact(f, rp_tr(r, "作成日時", "Date and time"), rp_time(r->meta.time_ms, 0, t), false);
+	fputs("</table>\n", f);
+	pair(&p, rp_tr(r, "医療機関コード", "Facility code"), s ? rp_s(s->facility_code) : "");
+	pair(&p, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "");
+	pair(&p, rp_tr(r, "作業担当者", "Engineer"), r->engineer);
+	pair(&p, rp_tr(r, "立会者", "Witness"), r->witness);
+	pair(&p, rp_tr(r, "作成日時", "Date and time"), rp_time(r->meta.time_ms, 0, t));
 	if (r->run && r->run->started_ms > 0) {
 		char *v = xasprintf(rp_tr(r, "%s 開始、所要 %lld ms", "%s, took %lld ms"),
 				    rp_time(r->run->started_ms, 0, t),
 				    (long long)r->run->duration_ms);
-		fact(f, rp_tr(r, "検査の実施", "Probes run"), v, false);
+		pair(&p, rp_tr(r, "検査の実施", "Probes run"), v);
 		free(v);
 	}
 	for (size_t i = 0; i < r->n_rows; i++)
 		if (strcmp(r->rows[i].key, "line") == 0)
-			fact(f, rp_bt(r, r->rows[i].label), rp_bt(r, r->rows[i].shown), false);
+			pair(&p, rp_bt(r, r->rows[i].label), rp_bt(r, r->rows[i].shown));
 	char *m = xasprintf("oqlink %s / %s", r->meta.version, r->meta.hostname);
-	fact(f, rp_tr(r, "機器 (版数 / ホスト名)", "Appliance (version / host)"), m, false);
+	pair(&p, rp_tr(r, "版数 / ホスト名", "Version / host"), m);
 	free(m);
 	for (size_t i = 0; i < r->meta.n_ifaces; i++) {
 		const struct report_iface *in = &r->meta.ifaces[i];
-		char *l = xasprintf("MAC %s (%s)", in->name, in->role);
-		fact(f, l, *in->mac ? in->mac : rp_tr(r, "(不明)", "(unknown)"), false);
+		char *l = xasprintf("MAC (%s)", in->name);
+		pair(&p, l, *in->mac ? in->mac : rp_tr(r, "(不明)", "(unknown)"));
 		free(l);
 	}
-	fputs("</table>\n", f);
+	pairs_out(f, &p);
 }
 
 /* The values of one probe as a list. */
@@ -224,7 +268,9 @@ static void results(FILE *f, const struct report *r)
 {
 	fputs("<h2>", f);
 	rp_html_esc(f, rp_tr(r, "検査結果", "Probe results"));
-	fputs("</h2>\n<table class=\"results\"><thead><tr><th>ID</th><th>", f);
+	fputs("</h2>\n<table class=\"results\"><colgroup><col style=\"width:17mm\">"
+	      "<col style=\"width:28mm\"><col style=\"width:20mm\"><col style=\"width:56mm\">"
+	      "<col></colgroup><thead><tr><th>ID</th><th>", f);
 	rp_html_esc(f, rp_tr(r, "項目", "Check"));
 	fputs("</th><th>", f);
 	rp_html_esc(f, rp_tr(r, "判定", "Verdict"));
@@ -255,7 +301,9 @@ static void checklist(FILE *f, const struct report *r)
 {
 	fputs("<h2>", f);
 	rp_html_esc(f, rp_tr(r, "作業の確認", "On-site tasks"));
-	fputs("</h2>\n<table class=\"tasks\"><thead><tr><th></th><th>", f);
+	fputs("</h2>\n<table class=\"tasks\"><colgroup><col style=\"width:12mm\">"
+	      "<col style=\"width:42mm\"><col style=\"width:28mm\"><col></colgroup>"
+	      "<thead><tr><th></th><th>", f);
 	rp_html_esc(f, rp_tr(r, "作業", "Task"));
 	fputs("</th><th>", f);
 	rp_html_esc(f, rp_tr(r, "状態", "Status"));
@@ -326,7 +374,7 @@ static void signoff(FILE *f, const struct report *r)
 
 static void config(FILE *f, const struct report *r)
 {
-	fputs("<h2>", f);
+	fputs("<h2 class=\"break\">", f);
 	rp_html_esc(f, rp_tr(r, "設定の要約 (秘密は伏せています)", "Configuration (secrets redacted)"));
 	fputs("</h2>\n<table class=\"facts\">\n", f);
 	for (size_t i = 0; i < r->n_rows; i++) {
@@ -397,7 +445,7 @@ static void capture(FILE *f, const struct report *r)
 
 static void evidence(FILE *f, const struct report *r)
 {
-	fputs("<h2 class=\"break\">", f);
+	fputs("<h2>", f);
 	rp_html_esc(f, rp_tr(r, "証跡", "Evidence"));
 	fputs("</h2>\n", f);
 	for (size_t s = 0; s < rp_n_sections; s++) {
@@ -453,7 +501,8 @@ static void footer(FILE *f, const struct report *r)
 {
 	char t[48];
 
-	fputs("@page{@bottom-left{font-size:7.5pt;content:\"", f);
+	fputs("@page{@bottom-left{font-size:7.5pt;font-family:\"Noto Sans CJK JP\",sans-serif;"
+	      "content:\"", f);
 	css_esc(f, rp_tr(r, "運用テスト報告書", "Operational test report"));
 	fputs(" · ", f);
 	css_esc(f, r->site ? rp_s(r->site->facility_code) : "");

@@ -69,11 +69,20 @@ static void rule(FILE *f, char c)
 	fputc('\n', f);
 }
 
-/* "label      value", the label padded to lw columns, the value wrapped. */
+/* "label      value", the label padded to lw columns, the value wrapped; a
+ * longer label gets a line of its own. */
 static void kv(FILE *f, const char *label, const char *value, size_t lw)
 {
-	char *l = str_pad(label, lw);
+	char *l;
 
+	if (str_width(label) > lw) {
+		fputs("  ", f);
+		wrap(f, label, 2, COLS - 2);
+		fprintf(f, "%*s", (int)lw + 3, "");
+		wrap(f, value, lw + 3, COLS - lw - 3);
+		return;
+	}
+	l = str_pad(label, lw);
 	fprintf(f, "  %s ", l);
 	wrap(f, value, lw + 3, COLS - lw - 3);
 	free(l);
@@ -83,6 +92,12 @@ static void heading(FILE *f, const char *title)
 {
 	fprintf(f, "\n%s\n", title);
 	rule(f, '-');
+}
+
+static void part(FILE *f, const char *title)
+{
+	fprintf(f, "\n\n%s\n", title);
+	rule(f, '=');
 }
 
 static void facts(FILE *f, const struct report *r)
@@ -209,7 +224,7 @@ static void checklist(FILE *f, const struct report *r)
 	for (size_t i = 0; i < rp_n_tasks; i++) {
 		const struct rp_task *t = &rp_tasks[i];
 		char *mark = str_pad(task_marks[r->task_status[i]], 6);
-		char *title = str_pad(rp_bt(r, t->title), 30);
+		char *title = str_pad(rp_bt(r, t->title), 36);
 		char ids[128] = "";
 		for (const char *const *p = t->probes; *p; p++)
 			if (rp_find(r, *p))
@@ -346,7 +361,7 @@ char *report_text(const struct report *r)
 	results(f, r, true);
 	checklist(f, r);
 	config(f, r);
-	heading(f, rp_tr(r, "証跡", "Evidence"));
+	part(f, rp_tr(r, "証跡", "Evidence"));
 	evidence(f, r);
 	signoff(f, r);
 	fclose(f);
