@@ -322,7 +322,7 @@ char *report_diff_text(const struct report_diff *d, enum oq_lang l)
 				     ? bitext_get(BT("前回より悪くなった検査があります。", "Some probes got worse since the last visit."), l)
 				     : bitext_get(BT("前回より悪くなった検査はありません。", "No probe got worse since the last visit."), l));
 	fclose(f);
-	return out;
+	return rp_rstrip_lines(out);
 }
 
 static struct json_object *jside(const struct diff_side *s)

@@ -201,6 +201,10 @@ char *rp_number(double d, char *buf)
 		snprintf(buf, 32, "-");
 		return buf;
 	}
+	if (a >= 1e9) {
+		snprintf(buf, 32, "%.4g", d);
+		return buf;
+	}
 	snprintf(buf, 32, "%.*f", dec, d);
 	if (dec > 0) {
 		char *e = buf + strlen(buf) - 1;
@@ -285,6 +289,22 @@ char *rp_value_str(const struct probe_value *v)
 		return out;
 	}
 	return xstrdup(rp_number(v->value, num));
+}
+
+char *rp_rstrip_lines(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '\n')
+			while (w > s && w[-1] == ' ')
+				w--;
+		*w++ = *r;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return s;
 }
 
 void rp_html_esc(FILE *f, const char *s)

@@ -99,6 +99,9 @@ char *rp_scrub(const char *s);
 /* s or "" when NULL. */
 const char *rp_s(const char *s);
 
+/* Remove the spaces at the end of every line of s, in place; returns s. */
+char *rp_rstrip_lines(char *s);
+
 /* Escape s for HTML text and attributes (after rp_scrub). */
 void rp_html_esc(FILE *f, const char *s);
 

@@ -17,9 +17,9 @@ static size_t utf8_len(unsigned char c)
 }
 
 /* Print s wrapped at width columns; the first line follows whatever is
- * already on the line, the next ones start with indent spaces. Breaks at a
- * space where there is one on the line, else between any two characters
- * (Japanese has no spaces). */
+ * already on the line, the next ones start with indent spaces. Breaks at the
+ * last space of the line when that keeps at least half of it (English),
+ * else between any two characters (Japanese has no spaces). */
 static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 {
 	char *s = rp_scrub(text);
@@ -28,7 +28,7 @@ static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 	if (width < 8)
 		width = 8;
 	while (*p) {
-		size_t cols = 0, end = 0, brk = 0, n;
+		size_t cols = 0, end = 0, brk = 0, brk_cols = 0, n;
 		char ch[8];
 
 		while (p[end]) {
@@ -42,10 +42,12 @@ static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 				break;
 			cols += w;
 			end += n;
-			if (p[end - 1] == ' ')
+			if (p[end - 1] == ' ') {
 				brk = end;
+				brk_cols = cols;
+			}
 		}
-		if (p[end] && brk > 0)
+		if (p[end] && brk > 0 && brk_cols * 2 >= width)
 			end = brk;
 		size_t keep = end;
 		while (keep > 0 && p[keep - 1] == ' ')
@@ -365,7 +367,7 @@ char *report_text(const struct report *r)
 	evidence(f, r);
 	signoff(f, r);
 	fclose(f);
-	return out;
+	return rp_rstrip_lines(out);
 }
 
 char *report_verdict_table(const struct report *r)
@@ -377,5 +379,5 @@ char *report_verdict_table(const struct report *r)
 	results(f, r, false);
 	banner(f, r);
 	fclose(f);
-	return out;
+	return rp_rstrip_lines(out);
 }
