@@ -72,25 +72,33 @@ static int rank(int v)
 	return v == PROBE_SKIP ? PROBE_PASS : v;
 }
 
-static struct diff_probe *probe_get(struct report_diff *d, const char *id)
+static struct diff_probe *probe_get(struct report_diff *d, const char *raw_id)
 {
+	char *id = str_sanitize(raw_id);
+
 	for (size_t i = 0; i < d->n_probes; i++)
-		if (strcmp(d->probes[i].id, id) == 0)
+		if (strcmp(d->probes[i].id, id) == 0) {
+			free(id);
 			return &d->probes[i];
+		}
 	d->probes = xrealloc(d->probes, (d->n_probes + 1) * sizeof(*d->probes));
-	d->probes[d->n_probes] = (struct diff_probe){ xstrdup(id), NULL, NULL, -1, -1 };
+	d->probes[d->n_probes] = (struct diff_probe){ id, NULL, NULL, -1, -1 };
 	return &d->probes[d->n_probes++];
 }
 
-static struct diff_value *value_get(struct report_diff *d, const char *probe, const char *key,
+static struct diff_value *value_get(struct report_diff *d, const char *probe, const char *raw_key,
 				    const char *unit)
 {
+	char *key = str_sanitize(raw_key);
+
 	for (size_t i = 0; i < d->n_values; i++)
 		if (strcmp(d->values[i].probe, probe) == 0 && strcmp(d->values[i].key, key) == 0 &&
-		    strcmp(d->values[i].unit, unit) == 0)
+		    strcmp(d->values[i].unit, unit) == 0) {
+			free(key);
 			return &d->values[i];
+		}
 	d->values = xrealloc(d->values, (d->n_values + 1) * sizeof(*d->values));
-	d->values[d->n_values] = (struct diff_value){ .probe = xstrdup(probe), .key = xstrdup(key),
+	d->values[d->n_values] = (struct diff_value){ .probe = xstrdup(probe), .key = key,
 						      .unit = xstrdup(unit) };
 	return &d->values[d->n_values++];
 }
@@ -142,7 +150,7 @@ static void take(struct report_diff *d, struct json_object *rep, bool is_new)
 			    !(json_object_is_type(num, json_type_double) ||
 			      json_object_is_type(num, json_type_int)))
 				continue;
-			struct diff_value *dv = value_get(d, id, key, unit);
+			struct diff_value *dv = value_get(d, dp->id, key, unit);
 			*(is_new ? &dv->new_val : &dv->old_val) = json_object_get_double(num);
 			*(is_new ? &dv->has_new : &dv->has_old) = true;
 			set_text(&dv->label_ja, jget(val, "label", json_type_object), "ja");

@@ -64,6 +64,16 @@ static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 	free(s);
 }
 
+/* s made safe and padded or cut to exactly w columns (new string). */
+static char *pad_clean(const char *s, size_t w)
+{
+	char *clean = rp_scrub(s);
+	char *out = str_pad(clean, w);
+
+	free(clean);
+	return out;
+}
+
 static void rule(FILE *f, char c)
 {
 	for (int i = 0; i < COLS; i++)
@@ -84,7 +94,7 @@ static void kv(FILE *f, const char *label, const char *value, size_t lw)
 		wrap(f, value, lw + 3, COLS - lw - 3);
 		return;
 	}
-	l = str_pad(label, lw);
+	l = pad_clean(label, lw);
 	fprintf(f, "  %s ", l);
 	wrap(f, value, lw + 3, COLS - lw - 3);
 	free(l);
@@ -142,7 +152,7 @@ static void banner(FILE *f, const struct report *r)
 		line = xasprintf("総合判定:  %s  (%s)", word, code);
 	else
 		line = xasprintf("OVERALL VERDICT:  %s", code);
-	char *pad = str_pad(line, COLS - 8);
+	char *pad = pad_clean(line, COLS - 8);
 	fputc('\n', f);
 	rule(f, '#');
 	fprintf(f, "##  %s  ##\n", pad);
@@ -160,8 +170,8 @@ static void banner(FILE *f, const struct report *r)
 static void probe_lines(FILE *f, const struct report *r, const struct probe_result *p,
 			bool values)
 {
-	char *id = str_pad(rp_s(p->id), 10);
-	char *v = str_pad(rp_verdict_word(r->lang, p->verdict), 10);
+	char *id = pad_clean(rp_s(p->id), 10);
+	char *v = pad_clean(rp_verdict_word(r->lang, p->verdict), 10);
 	const char *summary = rp_bt(r, p->summary);
 	const char *remedy = rp_bt(r, p->remedy);
 
@@ -200,8 +210,8 @@ static void probe_lines(FILE *f, const struct report *r, const struct probe_resu
 /* The probe table: ID, verdict, title and what was measured. */
 static void results(FILE *f, const struct report *r, bool values)
 {
-	char *h1 = str_pad("ID", 10);
-	char *h2 = str_pad(rp_tr(r, "判定", "Verdict"), 10);
+	char *h1 = pad_clean("ID", 10);
+	char *h2 = pad_clean(rp_tr(r, "判定", "Verdict"), 10);
 
 	fprintf(f, "%s%s%s\n", h1, h2, rp_tr(r, "項目 / 所見 / 測定値", "Check / finding / values"));
 	rule(f, '-');
@@ -225,8 +235,8 @@ static void checklist(FILE *f, const struct report *r)
 	heading(f, rp_tr(r, "作業の確認", "On-site tasks"));
 	for (size_t i = 0; i < rp_n_tasks; i++) {
 		const struct rp_task *t = &rp_tasks[i];
-		char *mark = str_pad(task_marks[r->task_status[i]], 6);
-		char *title = str_pad(rp_bt(r, t->title), 36);
+		char *mark = pad_clean(task_marks[r->task_status[i]], 6);
+		char *title = pad_clean(rp_bt(r, t->title), 36);
 		char ids[128] = "";
 		for (const char *const *p = t->probes; *p; p++)
 			if (rp_find(r, *p))
@@ -338,8 +348,8 @@ static void signoff(FILE *f, const struct report *r)
 
 	heading(f, rp_tr(r, "確認の署名", "Sign-off"));
 	for (size_t i = 0; i < 2; i++) {
-		char *l = str_pad(who[i], 12);
-		char *n = str_pad(*names[i] ? names[i] : "", 20);
+		char *l = pad_clean(who[i], 12);
+		char *n = pad_clean(*names[i] ? names[i] : "", 20);
 		fprintf(f, "\n  %s %s %s ____________  %s ________\n", l, n,
 			rp_tr(r, "署名", "Signature"), rp_tr(r, "日付", "Date"));
 		free(l);

@@ -243,7 +243,7 @@ static void test_hostile(void **state)
 	free(s->facility_code);
 	s->facility_code = xstrdup("../../etc/<x>\"");
 	free(s->engineer);
-	s->engineer = xstrdup("山田\n太郎<br>");
+	s->engineer = xstrdup("山田\x1b[2J\n太郎<br>");
 	free(s->vendor);
 	s->vendor = NULL;
 	free(s->witness);
