@@ -101,19 +101,17 @@ static struct json_object *config(const struct report *r)
 		} else {
 			v = jstr(w->value);
 		}
-		/* keys repeat for several TLS endpoints: those become arrays */
+		/* one per TLS endpoint: always an array */
 		struct json_object *prev;
-		if (json_object_object_get_ex(o, w->key, &prev)) {
-			if (!json_object_is_type(prev, json_type_array)) {
-				struct json_object *a = json_object_new_array();
-				json_object_array_add(a, json_object_get(prev));
-				json_object_object_add(o, w->key, a);
-				prev = a;
-			}
-			json_object_array_add(prev, v);
-		} else {
+		if (!str_has_prefix(w->key, "tls_")) {
 			json_object_object_add(o, w->key, v);
+			continue;
 		}
+		if (!json_object_object_get_ex(o, w->key, &prev)) {
+			prev = json_object_new_array();
+			json_object_object_add(o, w->key, prev);
+		}
+		json_object_array_add(prev, v);
 	}
 	return o;
 }
