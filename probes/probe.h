@@ -91,5 +91,89 @@ struct json_object *probe_run_to_json(const struct probe_run *run);
 /* Read a run back; returns 0 or -EINVAL with *cause set. Missing optional
  * fields are tolerated; a result without an id or verdict is an error. */
 int probe_run_from_json(struct json_object *o, struct probe_run *run, char **cause);
+/* One result alone, in the form of an element of "results" (a new object). */
+struct json_object *probe_result_to_json(const struct probe_result *r);
+/* Read one result into r (initialised here; cleared again on error). */
+int probe_result_from_json(struct json_object *o, struct probe_result *r, char **cause);
+
+/* ---- the registry ---- */
+
+/* What a probe sees while it runs (opaque; see the probe_ctx_ functions). */
+struct probe_ctx;
+
+enum probe_flags {
+	PROBE_IPSEC_ONLY = 1 << 0,	/* only on an IPsec+IKE line */
+	PROBE_IPVPN_ONLY = 1 << 1,	/* only on an IP-VPN line */
+	/* Started before the others and told to stop (probe_ctx_stop_fd becomes
+	 * readable) when every other probe has finished: the capture. */
+	PROBE_BACKGROUND = 1 << 2,
+};
+
+/* One probe. The run function gets a result already initialised with the
+ * id and title and sets the verdict (PASS by default), values, evidence,
+ * and on anything but PASS a remedy in both languages. It runs in a process
+ * of its own (see probes/runner.c), so it may block, and must finish by
+ * probe_ctx_remaining_ms or it is killed and reported as ERROR. */
+struct probe {
+	const char *id;
+	struct bitext title;
+	const char *const *deps;	/* NULL-terminated: SKIP when one fails */
+	const char *const *after;	/* NULL-terminated: run after, never SKIP */
+	void (*run)(struct probe_ctx *ctx, struct probe_result *r);
+	int timeout_ms;			/* 0: the run's per-probe timeout */
+	unsigned flags;
+};
+
+/* The probes in their fixed order (static data); *n gets the count. */
+const struct probe *probe_registry(size_t *n);
+/* The probe named id, or NULL. */
+const struct probe *probe_find(const char *id);
+/* Whether a probe applies to the site's line type. */
+bool probe_applies(const struct probe *p, const struct site *site);
+
+/* For probes: the site (never NULL), the time left before the probe is
+ * killed, a finished result of a probe this one depends on or runs after
+ * (NULL when it did not run), the directory for files the probe keeps (the
+ * capture), and the stop descriptor of a PROBE_BACKGROUND probe (-1 for the
+ * others). probe_ctx_ready tells the runner a background probe is ready (the
+ * others start only then, or after a short wait). */
+const struct site *probe_ctx_site(const struct probe_ctx *ctx);
+int probe_ctx_remaining_ms(const struct probe_ctx *ctx);
+const struct probe_result *probe_ctx_result(const struct probe_ctx *ctx, const char *id);
+const char *probe_ctx_out_dir(const struct probe_ctx *ctx);
+int probe_ctx_stop_fd(const struct probe_ctx *ctx);
+void probe_ctx_ready(struct probe_ctx *ctx);
+
+/* ---- the runner ---- */
+
+struct probe_options {
+	int timeout_ms;			/* per probe; 0: site timeout_ms, else 5000 */
+	int total_timeout_ms;		/* whole run; 0: 60000 */
+	unsigned max_parallel;		/* 0: no limit */
+	const char *out_dir;		/* for pcaps; NULL: site run_dir */
+	const volatile int *cancel;	/* non-zero cancels the run (signals) */
+};
+
+enum probe_event {
+	PROBE_EV_START,			/* a probe was started */
+	PROBE_EV_DONE,			/* a probe has its result (also SKIP) */
+	PROBE_EV_TICK,			/* at least every 100 ms while it runs */
+};
+
+/* Progress: index into run->results (which holds the probe's id and title
+ * from the start, and the result on DONE); r is NULL on TICK. Return
+ * non-zero to cancel the run (the TUI's hook): running probes are killed
+ * and every unfinished one is reported as SKIP with reason "cancelled". */
+typedef int probe_progress_fn(void *ctx, enum probe_event ev, size_t index,
+			      const struct probe_result *r);
+
+/* Run the probes named in ids (all that apply when n_ids is 0) and every
+ * probe they depend on, as a dependency graph, in parallel. Fills run (the
+ * caller frees it with probe_run_free) in registry order. Returns 0 when
+ * the run was made (whatever the verdicts; a cancelled run included), or
+ * -EINVAL with *cause for an unknown id. */
+int probe_run_all(const struct site *site, const char *const *ids, size_t n_ids,
+		  const struct probe_options *opt, probe_progress_fn *fn, void *fn_ctx,
+		  struct probe_run *run, char **cause);
 
 #endif

@@ -188,7 +188,7 @@ static struct json_object *value_to_json(const struct probe_value *v)
 	return o;
 }
 
-static struct json_object *result_to_json(const struct probe_result *r)
+struct json_object *probe_result_to_json(const struct probe_result *r)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *a;
@@ -224,7 +224,7 @@ struct json_object *probe_run_to_json(const struct probe_run *run)
 	json_object_object_add(o, "duration_ms", json_object_new_int64(run->duration_ms));
 	json_object_object_add(o, "overall", json_object_new_string(probe_verdict_name(run->overall)));
 	for (size_t i = 0; i < run->n; i++)
-		json_object_array_add(a, result_to_json(&run->results[i]));
+		json_object_array_add(a, probe_result_to_json(&run->results[i]));
 	json_object_object_add(o, "results", a);
 	return o;
 }
@@ -336,6 +336,12 @@ static int result_from_json(struct json_object *o, size_t index, struct probe_re
 	r->started_ms = json_i64(o, "started_ms");
 	r->duration_ms = json_i64(o, "duration_ms");
 	return 0;
+}
+
+int probe_result_from_json(struct json_object *o, struct probe_result *r, char **cause)
+{
+	memset(r, 0, sizeof(*r));
+	return result_from_json(o, 0, r, cause);
 }
 
 int probe_run_from_json(struct json_object *o, struct probe_run *run, char **cause)
