@@ -25,6 +25,7 @@ static const char css[] =
 	"h1{font-size:17pt;margin:0;letter-spacing:.08em}\n"
 	"h2{font-size:12pt;margin:7mm 0 2mm;padding-bottom:1mm;border-bottom:1.5pt solid #000;"
 	"break-after:avoid}\n"
+	"h2.part{font-size:14pt;border-bottom:3pt double #000}\n"
 	"h3{font-size:10pt;margin:4mm 0 1mm;break-after:avoid}\n"
 	".sub{font-size:9pt;margin-top:1mm}\n"
 	".head{display:flex;justify-content:space-between;align-items:flex-end;"
@@ -140,16 +141,16 @@ static void verdict(FILE *f, const struct report *r)
 
 /* Label and value pairs laid out two to a row. */
 struct pairs {
-	char *label[16], *value[16];
+	char **label, **value;
 	size_t n;
 };
 
 static void pair(struct pairs *p, const char *label, const char *value)
 {
-	if (p->n < ARRAY_SIZE(p->label)) {
-		p->label[p->n] = xstrdup(label);
-		p->value[p->n++] = xstrdup(value);
-	}
+	p->label = xrealloc(p->label, (p->n + 1) * sizeof(*p->label));
+	p->value = xrealloc(p->value, (p->n + 1) * sizeof(*p->value));
+	p->label[p->n] = xstrdup(label);
+	p->value[p->n++] = xstrdup(value);
 }
 
 static void pairs_out(FILE *f, struct pairs *p)
@@ -175,12 +176,16 @@ static void pairs_out(FILE *f, struct pairs *p)
 		free(p->label[i]);
 		free(p->value[i]);
 	}
+	free(p->label);
+	free(p->value);
+	p->label = p->value = NULL;
+	p->n = 0;
 }
 
 static void facts(FILE *f, const struct report *r)
 {
 	const struct site *s = r->site;
-	struct pairs p = { .n = 0 };
+	struct pairs p = { NULL, NULL, 0 };
 	char t[48];
 
 	fputs("<table class=\"facts grid\">\n", f);
@@ -213,13 +218,19 @@ static void facts(FILE *f, const struct report *r)
 	pairs_out(f, &p);
 }
 
-/* The values of one probe as a list. */
+/* Longest text value shown in the probe table; longer ones (paths, hashes,
+ * algorithm lists) are in the evidence. */
+#define BRIEF_TEXT 28
+
+/* The values of one probe as a list, for the probe table. */
 static void values(FILE *f, const struct report *r, const struct probe_result *p)
 {
 	if (p->n_values == 0)
 		return;
 	fputs("<ul class=\"vals\">", f);
 	for (size_t i = 0; i < p->n_values; i++) {
+		if (p->values[i].text && strlen(p->values[i].text) > BRIEF_TEXT)
+			continue;
 		const char *label = rp_bt(r, p->values[i].label);
 		char *v = rp_value_str(&p->values[i]);
 		fputs("<li>", f);
@@ -404,14 +415,14 @@ static void evidence_probe(FILE *f, const struct report *r, const struct probe_r
 	rp_html_esc(f, rp_verdict_word(r->lang, v));
 	fputs("</h3>", f);
 	if (p->n_values) {
-		fputs("<table class=\"facts\">", f);
+		struct pairs pv = { NULL, NULL, 0 };
 		for (size_t i = 0; i < p->n_values; i++) {
 			const char *label = rp_bt(r, p->values[i].label);
 			char *val = rp_value_str(&p->values[i]);
-			fact(f, *label ? label : rp_s(p->values[i].key), val, false);
+			pair(&pv, *label ? label : rp_s(p->values[i].key), val);
 			free(val);
 		}
-		fputs("</table>", f);
+		pairs_out(f, &pv);
 	}
 	if (p->n_evidence) {
 		fputs("<pre class=\"ev\">", f);
@@ -445,7 +456,7 @@ static void capture(FILE *f, const struct report *r)
 
 static void evidence(FILE *f, const struct report *r)
 {
-	fputs("<h2>", f);
+	fputs("<h2 class=\"part\">", f);
 	rp_html_esc(f, rp_tr(r, "証跡", "Evidence"));
 	fputs("</h2>\n", f);
 	for (size_t s = 0; s < rp_n_sections; s++) {

@@ -16,10 +16,27 @@ static size_t utf8_len(unsigned char c)
 	return c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 }
 
+/* Characters that must not start a line (kinsoku): closing punctuation. */
+static bool no_line_start(const char *p)
+{
+	static const char *const closers[] = { "、", "。", "，", "．", "）", "」", "』", "】", "・",
+					       ")", ",", ".", ":", ";" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(closers); i++)
+		if (str_has_prefix(p, closers[i]))
+			return true;
+	return false;
+}
+
+static bool ascii_word(char c)
+{
+	return c > ' ' && c < 0x7f;
+}
+
 /* Print s wrapped at width columns; the first line follows whatever is
- * already on the line, the next ones start with indent spaces. Breaks at the
- * last space of the line when that keeps at least half of it (English),
- * else between any two characters (Japanese has no spaces). */
+ * already on the line, the next ones start with indent spaces. A Latin word
+ * is not split when a space before it allows a break; Japanese breaks
+ * between any two characters, but not before closing punctuation. */
 static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 {
 	char *s = rp_scrub(text);
@@ -28,7 +45,7 @@ static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 	if (width < 8)
 		width = 8;
 	while (*p) {
-		size_t cols = 0, end = 0, brk = 0, brk_cols = 0, n;
+		size_t cols = 0, end = 0, prev = 0, brk = 0, n;
 		char ch[8];
 
 		while (p[end]) {
@@ -41,14 +58,17 @@ static void wrap(FILE *f, const char *text, size_t indent, size_t width)
 			if (cols + w > width)
 				break;
 			cols += w;
+			prev = end;
 			end += n;
-			if (p[end - 1] == ' ') {
+			if (p[end - 1] == ' ')
 				brk = end;
-				brk_cols = cols;
-			}
 		}
-		if (p[end] && brk > 0 && brk_cols * 2 >= width)
-			end = brk;
+		if (p[end] && end > 0) {
+			if (ascii_word(p[end - 1]) && ascii_word(p[end]) && brk > 0)
+				end = brk;
+			else if (no_line_start(p + end) && prev > 0)
+				end = prev;
+		}
 		size_t keep = end;
 		while (keep > 0 && p[keep - 1] == ' ')
 			keep--;
