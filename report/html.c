@@ -258,9 +258,8 @@ static void result_row(FILE *f, const struct report *r, const struct probe_resul
 	values(f, r, p);
 	fputs("</td><td>", f);
 	rp_html_esc(f, rp_bt(r, p->summary));
-	if (v == PROBE_SKIP && p->skip_reason_id && *p->skip_reason_id) {
-		char *why = xasprintf(rp_tr(r, "%s が不合格のため省略", "skipped because %s failed"),
-				      p->skip_reason_id);
+	char *why = rp_skip_text(r, p);
+	if (why) {
 		fputs("<div class=\"note\">", f);
 		rp_html_esc(f, why);
 		fputs("</div>", f);

@@ -86,6 +86,39 @@ static const struct {
 	[RP_TASK_MANUAL] = { "manual", BT("要手動確認", "check by hand") },
 };
 
+/* Skip reasons that are not a probe id: the run itself stopped. */
+static const struct {
+	const char *reason;
+	struct bitext text;
+} run_stops[] = {
+	{ "cancelled", BT("検査が中止されたため実行していません", "not run: the run was cancelled") },
+	{ "timeout", BT("全体の制限時間を過ぎたため実行していません",
+			"not run: the whole run ran out of time") },
+};
+
+/* The entry of run_stops for a result skipped because the run stopped. */
+static int run_stop(const struct probe_result *p)
+{
+	if (p->verdict != PROBE_SKIP || p->skip_reason_id == NULL)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(run_stops); i++)
+		if (strcmp(p->skip_reason_id, run_stops[i].reason) == 0)
+			return (int)i;
+	return -1;
+}
+
+char *rp_skip_text(const struct report *r, const struct probe_result *p)
+{
+	int stop = run_stop(p);
+
+	if (p->verdict != PROBE_SKIP || p->skip_reason_id == NULL || *p->skip_reason_id == '\0')
+		return NULL;
+	if (stop >= 0)
+		return xstrdup(rp_bt(r, run_stops[stop].text));
+	return xasprintf(rp_tr(r, "%s が不合格のため省略", "skipped because %s failed"),
+			 p->skip_reason_id);
+}
+
 const char *rp_tr(const struct report *r, const char *ja, const char *en)
 {
 	return r->lang == OQ_LANG_JA ? ja : en;
@@ -616,9 +649,13 @@ static enum probe_verdict overall(const struct probe_run *run)
 
 	if (run == NULL || run->n == 0)
 		return PROBE_ERROR;
-	for (size_t i = 0; i < run->n; i++)
-		v = probe_verdict_worse(v, run->results[i].verdict == PROBE_SKIP
-						   ? PROBE_PASS : run->results[i].verdict);
+	for (size_t i = 0; i < run->n; i++) {
+		const struct probe_result *p = &run->results[i];
+		/* a probe the run never got to proves nothing */
+		enum probe_verdict pv = run_stop(p) >= 0 ? PROBE_ERROR
+				      : p->verdict == PROBE_SKIP ? PROBE_PASS : p->verdict;
+		v = probe_verdict_worse(v, pv);
+	}
 	if (run->overall != PROBE_SKIP && (unsigned)run->overall <= PROBE_ERROR)
 		v = probe_verdict_worse(v, run->overall);
 	return v;

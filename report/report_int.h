@@ -78,6 +78,9 @@ const char *rp_verdict_word(enum oq_lang lang, enum probe_verdict v);
 const char *rp_task_word(enum oq_lang lang, enum rp_task_status s);
 const char *rp_task_code(enum rp_task_status s);
 
+/* Why a SKIP result was skipped, as a sentence in the report's language
+ * (new string), or NULL when it was not skipped for a reason. */
+char *rp_skip_text(const struct report *r, const struct probe_result *p);
 /* The result with this id, or NULL. */
 const struct probe_result *rp_find(const struct report *r, const char *id);
 /* Is id listed in the NULL-terminated list? */

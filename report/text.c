@@ -201,9 +201,8 @@ static void probe_lines(FILE *f, const struct report *r, const struct probe_resu
 		fprintf(f, "%20s", "");
 		wrap(f, summary, 20, COLS - 20);
 	}
-	if (p->verdict == PROBE_SKIP && p->skip_reason_id && *p->skip_reason_id) {
-		char *why = xasprintf(rp_tr(r, "%s が不合格のため省略", "skipped because %s failed"),
-				      p->skip_reason_id);
+	char *why = rp_skip_text(r, p);
+	if (why) {
 		fprintf(f, "%20s", "");
 		wrap(f, why, 20, COLS - 20);
 		free(why);

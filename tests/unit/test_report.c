@@ -300,6 +300,38 @@ static void test_empty(void **state)
 	report_free(r);
 }
 
+/* A run that was cancelled or ran out of time is never a pass. */
+static void test_run_stopped(void **state)
+{
+	static const struct {
+		const char *reason, *sentence;
+	} cases[] = {
+		{ "cancelled", "not run: the run was cancelled" },
+		{ "timeout", "not run: the whole run ran out of time" },
+		{ "dns", "skipped because dns failed" },
+	};
+	struct report_meta m;
+
+	fixed_meta(&m, OQ_LANG_EN);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct probe_run run = { .results = xcalloc(2, sizeof(struct probe_result)), .n = 2 };
+		probe_result_init(&run.results[0], "dns", BT("DNS", "DNS"));
+		probe_result_init(&run.results[1], "tls", BT("TLS", "TLS"));
+		run.results[1].verdict = PROBE_SKIP;
+		run.results[1].skip_reason_id = xstrdup(cases[i].reason);
+		run.overall = probe_run_overall(&run);
+		struct report *r = report_new(NULL, &run, &m);
+		char *text = report_text(r), *html = report_html(r);
+		assert_int_equal(report_overall(r), i < 2 ? PROBE_ERROR : PROBE_PASS);
+		assert_non_null(strstr(text, cases[i].sentence));
+		assert_non_null(strstr(html, cases[i].sentence));
+		free(text);
+		free(html);
+		report_free(r);
+		probe_run_free(&run);
+	}
+}
+
 static void test_scrub(void **state)
 {
 	static const struct {
@@ -458,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_task_names),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_run_stopped),
 		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_numbers),
