@@ -10,7 +10,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..25"
+echo "1..26"
 
 # A site whose secret files hold canaries: the private key, the PKCS#12
 # password and (second config) the pre-shared key.
@@ -69,6 +69,9 @@ t cmp -s "$tmp/print.json" "$tmp"/fail/*.json
 desc="--json names the files in one JSON document"
 R "$tmp/site.conf" --json report render $D/run-ipsec-pass.json --report-dir "$tmp/j" "${FIXED[@]}" > "$tmp/j.out" 2>/dev/null
 t python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['overall']=='PASS' and len(d['files'])==3" "$tmp/j.out"
+
+desc="the HTML is self-contained: no external resource"
+t bash -c "! grep -qiE 'src=|<link|@import|url\(|https?:' '$tmp'/pass/*.html"
 
 desc="the text form fits in 80 columns"
 t python3 -c "
