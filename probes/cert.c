@@ -170,10 +170,10 @@ static void check_p12(const struct site *s, const struct site_tls *t, struct pro
 		note(w, PROBE_FAIL, t->client_p12, &R_OPEN, "開けません", "cannot be opened");
 		goto out;
 	}
-	/* The client certificate's issuer: the p12's own CAs, and the CAs the
-	 * config names. */
-	for (int i = 0; ca != NULL && i < sk_X509_num(ca); i++)
-		X509_STORE_add_cert(st, sk_X509_value(ca, i));
+	/* Trust only the CAs the config names; the certificates the PKCS#12
+	 * carries are untrusted intermediates (a file can bring any root). The
+	 * config has no key for the client certificate's CA: the IKE ca and
+	 * the endpoint's ca are the candidates. */
 	if (t->ca)
 		x509_store_add_file(st, t->ca, NULL);
 	if (s->ca)
