@@ -219,10 +219,6 @@ static void facts(FILE *f, const struct report *r)
 	pairs_out(f, &p);
 }
 
-/* Longest text value shown in the probe table; longer ones (paths, hashes,
- * algorithm lists) are in the evidence. */
-#define BRIEF_TEXT 28
-
 /* The values of one probe as a list, for the probe table. */
 static void values(FILE *f, const struct report *r, const struct probe_result *p)
 {
@@ -230,7 +226,7 @@ static void values(FILE *f, const struct report *r, const struct probe_result *p
 		return;
 	fputs("<ul class=\"vals\">", f);
 	for (size_t i = 0; i < p->n_values; i++) {
-		if (p->values[i].text && strlen(p->values[i].text) > BRIEF_TEXT)
+		if (p->values[i].text && strlen(p->values[i].text) > RP_BRIEF_TEXT)
 			continue;
 		const char *label = rp_bt(r, p->values[i].label);
 		char *v = rp_value_str(&p->values[i]);
