@@ -26,6 +26,90 @@ const struct cli_command cli_commands[] = {
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
 	  "[COMMAND] [--man]", BT("", "") },
+	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
+	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
+	     "bring the tunnel up afresh and explain why it fails, with next steps"),
+	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet]",
+	  BT("接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
+	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断) "
+	     "を証拠の行と次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
+	     "Reloads the connection and tries to establish it with charon's control log captured, "
+	     "then names the cause (peer unreachable, UDP 500/4500 blocked, proposal mismatch, the "
+	     "kinds of authentication failure, selector mismatch, clock, ESP blocked) with the "
+	     "evidence lines and the next step. Success is reported with timings. Exits 0 when the "
+	     "tunnel works, 1 when it does not.") },
+	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
+	  BT("トンネルを閉じる", "close the tunnel"),
+	  "[--unload] [--level N] [--quiet] [--timeout SEC]",
+	  BT("--unload で oqlink が読み込んだ接続と鍵を charon から外します (他のものには触れません)。",
+	     "--unload also removes from charon what oqlink loaded (and nothing else).") },
+	{ "ipsec export-swanctl", cmd_ipsec_export, CLI_NEED_CONFIG,
+	  BT("同じ設定を swanctl.conf の形で出力する (秘密はファイル参照)",
+	     "print the same connection as swanctl.conf (secrets as file references)"),
+	  "", BT("", "") },
+	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG,
+	  BT("charon のログを追う", "follow charon's log"),
+	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
+	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C.") },
+	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
+	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
+	  "[--json]",
+	  BT("swanctl --list-sas と同じ事実を同じ charon から示します。--json のキーは charon の名前のままです。"
+	     "終了コード: 0 確立済み、1 未確立。",
+	     "The same facts swanctl --list-sas shows, from the same charon; --json keeps charon's "
+	     "key names. Exits 0 when the tunnel is up, 1 when it is not.") },
+	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG,
+	  BT("接続を読み込み、トンネルを確立する", "load the connection and bring the tunnel up"),
+	  "[--level N] [--quiet] [--timeout SEC]",
+	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
+	     "Streams charon's control log to stderr while it waits for the result.") },
+	{ "probe", cmd_probe, CLI_JSON,
+	  BT("経路の各層を並列に検査する (プローブ)", "check every layer of the path, in parallel (probes)"),
+	  "[ID...] [--list] [--timeout MS] [--total-timeout MS] [--out DIR]",
+	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
+	     "PASS 以外は対処とともに根拠を表示します。--json は docs/probes.md のスキーマ oqlink.probes/1 の"
+	     "文書を 1 つ出力します。--out はパケット取得ファイルの置き場所です (既定は run_dir)。"
+	     "終了コード: 0 すべて PASS、1 WARN/FAIL/ERROR あり、2 設定か引数の誤り、3 中止。",
+	     "With IDs, runs those probes and what they depend on. On a terminal, one live line per probe; "
+	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
+	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
+	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
+	     "cancelled.") },
+	{ "report compare", cmd_report_compare, CLI_JSON,
+	  BT("ふたつの報告書を比べ、前回からの変化を示す",
+	     "show what changed between two reports"),
+	  "OLD.json NEW.json",
+	  BT("判定の変化、遅延 (ms) の変化、電子証明書の有効期限までの日数の変化を示します。"
+	     "前回より悪くなった検査があれば終了コード 1 です。",
+	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
+	     "certificate expiry. Exits 1 when some probe got worse.") },
+	{ "report render", cmd_report_render, CLI_JSON,
+	  BT("記録した検査結果から報告書を作る",
+	     "write the report from a recorded probe run"),
+	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
+	  "[--hostname NAME] [--pcap FILE] [--print html|json|text]",
+	  BT("RUN.json は 'oqlink probe --json' の出力です (- なら標準入力)。報告書 (HTML、JSON、テキスト) を "
+	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
+	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
+	     " (TIME は 2026-04-01T10:30:00+09:00 か @秒数)。秘密のファイルは読みません。",
+	     "RUN.json is the output of 'oqlink probe --json' (- reads stdin). Writes the report (HTML, JSON, "
+	     "text) into DIR (default: the current directory) and prints the paths; --print "
+	     "prints one form to stdout instead. --time and --hostname fix the date and the "
+	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). Secret files are never "
+	     "read.") },
+	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON,
+	  BT("運用テストを行い、報告書を書く", "run the operational test and write the report"),
+	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS]",
+	  BT("すべての検査をパケットキャプチャとともに実行し、運用テスト報告書 "
+	     "oqlink-report-<医療機関コード>-<日時>.{html,json,txt} と pcap を DIR (既定は設定の "
+	     "report_dir) に書きます。判定の一覧とファイルのパスを表示します。報告書の言語は --lang "
+	     "で選びます。作業担当者と立会者は設定の値を上書きします。終了コード: 0 すべて合格、"
+	     "1 注意か不合格がある。",
+	     "Runs every probe with a packet capture and writes the operational-test report "
+	     "oqlink-report-<facility code>-<time>.{html,json,txt} and the pcap into DIR (default: "
+	     "the config's report_dir), then prints the verdict table and the paths. --lang picks "
+	     "the report's language; --engineer and --witness override the config. Exits 0 when "
+	     "everything passed, 1 when something warned or failed.") },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", "") },
 };
