@@ -472,7 +472,12 @@ out=$("$LAB" down 2>&1)
 left=$(ip netns list | grep "^$OQL_LAB-")
 [ -z "$left" ] && ok "down leaves no namespace" || nok "down leaves no namespace" "$left"
 left=$(ps -eo pid=,args= | grep -F "$O" | grep -v grep)
-for p in $pids; do [ -e "/proc/$p" ] && left+=" $p"; done
+# A zombie (dead, waiting for init to reap it) is no process.
+for p in $pids; do
+	st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+	st=${st##*) }
+	[ "${st%% *}" = Z ] || left+=" $p"
+done
 [ -z "$left" ] && ok "down leaves no process (of ${pids:-no pids})" || nok "down leaves no process" "$left"
 left=$(ip -o link show | grep -E ': (wan0|lan0|term0|br0|down0|up0|gw0|cen0|p-appl|p-clinic|p-term)[@:]')
 [ -z "$left" ] && ok "down leaves no interface on the host" || nok "down leaves no interface on the host" "$left"
