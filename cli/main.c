@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 		return OQ_EXIT_USAGE;
 	ret = check_preconditions(c, &ctx);
 	if (ret == 0) {
-		optind = 1;
+		optind = 0;	/* 0, not 1: re-initialises GNU getopt, dropping the "+" of the global options */
 		ret = c->run(&ctx, argc - idx - used + 1, argv + idx + used - 1);
 	}
 	site_free(ctx.site);
