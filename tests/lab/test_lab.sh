@@ -225,6 +225,9 @@ check "exec runs a command on a node" bash -c "'$LAB' exec clinic ip -4 -o addr 
 check "terminal at 192.168.20.10 on its own segment" \
 	bash -c "ip netns exec $OQL_LAB-terminal ip -4 -o addr show dev eth0 | grep -q 192.168.20.10/24"
 check "status says up" bash -c "'$LAB' status | grep -q 'up, mode ipsec, layout separate, auth pubkey'"
+refute "up with another output directory refuses a prefix in use" env OQL_LAB_OUT="$T/other" "$LAB" up
+refute "down with another output directory refuses a prefix in use" env OQL_LAB_OUT="$T/other" "$LAB" down
+check "the lab in use is untouched" swanctl --stats --uri "$VG"
 
 # ------------------------------------------------------------ appliance charon
 
