@@ -31,6 +31,8 @@ static void list_free(char **v, size_t n)
 
 void ipsec_conn_clear(struct ipsec_conn *c)
 {
+	if (c == NULL)
+		return;
 	free(c->name);
 	free(c->remote_addrs);
 	free(c->local_id);

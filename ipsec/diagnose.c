@@ -782,6 +782,8 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 
 void ipsec_diagnosis_clear(struct ipsec_diagnosis *d)
 {
+	if (d == NULL)
+		return;
 	free_lines(d->evidence, d->n_evidence);
 	free_lines(d->log, d->n_log);
 	free(d->detail);

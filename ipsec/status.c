@@ -228,6 +228,8 @@ int ipsec_sas_get(const char *socket, const char *ike, struct ipsec_sas *out, ch
 
 void ipsec_sas_free(struct ipsec_sas *s)
 {
+	if (s == NULL)
+		return;
 	for (size_t i = 0; i < s->n; i++) {
 		struct ipsec_ike_sa *ike = &s->v[i];
 		for (size_t k = 0; k < ike->n_children; k++) {

@@ -225,6 +225,9 @@ check "exec runs a command on a node" bash -c "'$LAB' exec clinic ip -4 -o addr 
 check "terminal at 192.168.20.10 on its own segment" \
 	bash -c "ip netns exec $OQL_LAB-terminal ip -4 -o addr show dev eth0 | grep -q 192.168.20.10/24"
 check "status says up" bash -c "'$LAB' status | grep -q 'up, mode ipsec, layout separate, auth pubkey'"
+refute "up with another output directory refuses a prefix in use" env OQL_LAB_OUT="$T/other" "$LAB" up
+refute "down with another output directory refuses a prefix in use" env OQL_LAB_OUT="$T/other" "$LAB" down
+check "the lab in use is untouched" swanctl --stats --uri "$VG"
 
 # ------------------------------------------------------------ appliance charon
 
@@ -472,7 +475,12 @@ out=$("$LAB" down 2>&1)
 left=$(ip netns list | grep "^$OQL_LAB-")
 [ -z "$left" ] && ok "down leaves no namespace" || nok "down leaves no namespace" "$left"
 left=$(ps -eo pid=,args= | grep -F "$O" | grep -v grep)
-for p in $pids; do [ -e "/proc/$p" ] && left+=" $p"; done
+# A zombie (dead, waiting for init to reap it) is no process.
+for p in $pids; do
+	st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+	st=${st##*) }
+	[ "${st%% *}" = Z ] || left+=" $p"
+done
 [ -z "$left" ] && ok "down leaves no process (of ${pids:-no pids})" || nok "down leaves no process" "$left"
 left=$(ip -o link show | grep -E ': (wan0|lan0|term0|br0|down0|up0|gw0|cen0|p-appl|p-clinic|p-term)[@:]')
 [ -z "$left" ] && ok "down leaves no interface on the host" || nok "down leaves no interface on the host" "$left"
