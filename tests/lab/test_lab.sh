@@ -175,7 +175,7 @@ check "site.conf files exist: certificate, key, CA, PKCS#12, password" \
 modes=$(stat -c '%a' "$O/ike.key" "$O/ike.psk" "$O/terminal.p12.pass" | sort -u)
 [ "$modes" = 600 ] && ok "secret files are mode 0600" || nok "secret files are mode 0600" "$modes"
 check "paths of site.conf stay under the output directory" \
-	bash -c "! grep -E '^(state_dir|run_dir|report_dir|vici_socket|certificate|private_key|ca|client_p12|password_file) *= *' '$O/site.conf' | grep -v '= $O/'"
+	bash -c "! grep -E '^(state_dir|run_dir|report_dir|vici_socket|certificate|private_key|ca|client_p12|client_ca|password_file) *= *' '$O/site.conf' | grep -v '= $O/'"
 
 # ------------------------------------------------------------ PKI
 
