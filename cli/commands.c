@@ -26,6 +26,12 @@ const struct cli_command cli_commands[] = {
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
 	  "[COMMAND] [--man]", BT("", "") },
+	{ "tui", cmd_tui, 0,
+	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
+	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
+	  "[--screen dashboard|setup|certs|probes|ipsec|report] [--no-color]",
+	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。",
+	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen.") },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", "") },
 };

@@ -1,0 +1,85 @@
+/* Inside the TUI: the application state, drawing helpers and the screens.
+ * Drawing goes through ui_put and friends, which take UTF-8, cut and pad by
+ * display width, and write wide characters, so that Japanese lines up. */
+#ifndef OQ_TUI_SCREEN_H
+#define OQ_TUI_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/i18n.h"
+#include "tui/ui.h"
+
+/* What a cell means; mapped to colour when there is colour, and always also
+ * said in words or symbols by the screen. */
+enum ui_attr {
+	UA_NORMAL = 0, UA_BOLD, UA_REVERSE, UA_DIM, UA_PASS, UA_WARN, UA_FAIL, UA_TITLE,
+};
+
+/* One row of the ? overlay. */
+struct ui_keyhelp {
+	const char *keys;		/* "F5 / p", NULL ends the list */
+	struct bitext what;
+};
+
+struct ui_screen {
+	const char *id;			/* "dashboard" */
+	struct bitext title;		/* tab name, short */
+	int fkey;			/* UK_F2 ... */
+	int letter;			/* 'd' ... */
+	const struct ui_keyhelp *help;
+	void (*enter)(void);		/* made current (may be NULL) */
+	void (*draw)(int top, int rows, int cols);	/* the content area */
+	bool (*key)(int key);		/* true when the key was used */
+	void (*tick)(void);		/* about four times a second (may be NULL) */
+	bool (*editing)(void);		/* letters belong to a field (may be NULL) */
+	bool (*busy)(void);		/* a job runs or edits are unsaved (may be NULL) */
+	void (*fini)(void);		/* at exit (may be NULL) */
+};
+
+extern const struct ui_screen scr_dashboard, scr_setup, scr_certs, scr_probes, scr_ipsec,
+	scr_report;
+
+/* The application. */
+struct ui_app {
+	const char *config_path;
+	const char *self;
+	bool color;
+	bool quit;
+	bool redraw;			/* draw the whole screen on the next turn */
+	int rows, cols;
+	int cur_y, cur_x;		/* where the cursor shows while typing; -1: hidden */
+	char *status;			/* the status line's message, owned */
+	enum ui_attr status_attr;
+	int64_t status_until;		/* ms; 0 keeps it */
+};
+extern struct ui_app ui;
+
+/* The message on the status line (formatted; a bilingual pair picked by
+ * the caller with _()). err: shown as a problem. */
+void ui_status(bool err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Ask for a full redraw of the current screen. */
+void ui_touch(void);
+/* Switch to the screen with this id. */
+void ui_goto(const char *id);
+/* Whether a command of this name is in the command table (so a screen can
+ * say plainly when this build lacks a function). */
+bool ui_have_command(const char *name);
+
+/* Drawing (tui/draw.c). */
+void ui_attr_init(bool color);
+/* s cut or padded to exactly width columns at row y, column x. */
+void ui_put(int y, int x, int width, const char *s, enum ui_attr a);
+void ui_putf(int y, int x, int width, enum ui_attr a, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Wrapped text in a box of rows x width; returns the rows used. */
+int ui_text(int y, int x, int width, int rows, const char *s, enum ui_attr a);
+/* Blank rows y .. y+n-1. */
+void ui_clear_rows(int y, int n);
+/* The attribute of a verdict word ("PASS" ...). */
+enum ui_attr ui_verdict_attr(const char *word);
+
+/* The line of "what this build cannot do yet", in both languages' grammar. */
+void ui_missing(int y, int x, int width, const char *module);
+
+#endif
