@@ -28,7 +28,7 @@ static const struct layer layers[] = {
 	{ "child", BT("CHILD SA", "CHILD SA"), true },
 	{ "reach", BT("到達性", "Reach"), false },
 	{ "tls", BT("TLS", "TLS"), false },
-	{ "cert", BT("証明書の残り日数", "Certificate days left"), false },
+	{ "cert", BT("証明書の残り日数", "Cert days left"), false },
 };
 
 /* What the dashboard knows of a layer. */
@@ -57,7 +57,7 @@ static void reload(void)
 	if (d.n > 0)
 		first_problem = d.v[0].line
 			? xasprintf("%s:%u:%u: %s", d.v[0].file, d.v[0].line, d.v[0].col, d.v[0].message)
-			: xasprintf("%s: %s", d.v[0].file, d.v[0].message);
+			: xstrdup(d.v[0].message);
 	site_diags_free(&d);
 	loaded_ms = now_ms();
 }
@@ -78,25 +78,24 @@ static void dash_tick(void)
 	}
 }
 
-/* The facility and the config's state. */
-static int draw_site(int y, int cols)
+/* The facility and the config's state: four rows. */
+static void draw_site(int y, int cols)
 {
 	if (site) {
-		ui_putf(y++, 0, cols, UA_BOLD, "%s  %s", site->facility_code, site->facility_name);
-		ui_putf(y++, 0, cols, UA_NORMAL, _("回線: %s   WAN: %s   端末: %s", "Line: %s   WAN: %s   Terminal: %s"),
+		ui_putf(y, 0, cols, UA_BOLD, "%s  %s", site->facility_code, site->facility_name);
+		ui_putf(y + 1, 0, cols, UA_NORMAL,
+			_("回線: %s   WAN: %s   端末: %s", "Line: %s   WAN: %s   Terminal: %s"),
 			site->line == SITE_LINE_IPSEC ? _("IPsec+IKE接続方式", "IPsec+IKE")
 						      : _("IP-VPN接続方式", "IP-VPN"),
 			site->wan_if, site->term_if ? site->term_if : site->lan_if);
-		ui_putf(y++, 0, cols, UA_PASS, _("設定: OK %s (問題なし)", "Config: OK %s (no problems)"),
-			ui.config_path);
-		return y;
+		ui_put(y + 2, 0, cols, _("設定: OK (問題なし)", "Config: OK (no problems)"), UA_PASS);
+		ui_putf(y + 3, 0, cols, UA_DIM, "%s", ui.config_path);
+		return;
 	}
-	ui_put(y++, 0, cols, _("設定がありません、または誤りがあります", "No valid config"), UA_BOLD);
-	ui_putf(y++, 0, cols, UA_FAIL, _("設定: NG %s: %zu 件の問題 (s で設定画面へ)",
-					 "Config: BAD %s: %zu problem(s) (s opens setup)"),
-		ui.config_path, n_problems);
-	ui_put(y++, 0, cols, first_problem ? first_problem : "", UA_NORMAL);
-	return y;
+	ui_put(y, 0, cols, _("設定がありません、または誤りがあります", "No valid config"), UA_BOLD);
+	ui_putf(y + 1, 0, cols, UA_FAIL, _("設定: NG %zu 件の問題 (s で設定画面へ)",
+					   "Config: BAD %zu problem(s) (s opens setup)"), n_problems);
+	ui_text(y + 2, 0, cols, 2, first_problem ? first_problem : "", UA_NORMAL);
 }
 
 /* One row per layer: name, verdict word, figure, detail. */
@@ -105,9 +104,9 @@ static int draw_layers(int y, int cols)
 	enum oq_lang l = i18n_lang();
 	bool ipvpn = site && site->line == SITE_LINE_IPVPN;
 
-	ui_put(y, 0, 22, _("層", "Layer"), UA_DIM);
-	ui_put(y, 22, 8, _("判定", "Verdict"), UA_DIM);
-	ui_put(y, 30, 16, _("値", "Figure"), UA_DIM);
+	ui_put(y, 0, 20, _("層", "Layer"), UA_DIM);
+	ui_put(y, 22, 7, _("判定", "Verdict"), UA_DIM);
+	ui_put(y, 30, 14, _("値", "Figure"), UA_DIM);
 	ui_put(y++, 46, cols - 46, _("詳細", "Detail"), UA_DIM);
 	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
 		const struct layer_state *s = &state[i];
@@ -117,9 +116,9 @@ static int draw_layers(int y, int cols)
 			v = "n/a";
 			detail = _("IP-VPN では対象外", "not used with IP-VPN");
 		}
-		ui_put(y, 0, 22, bitext_get(layers[i].name, l), UA_NORMAL);
-		ui_put(y, 22, 8, v, ui_verdict_attr(v));
-		ui_put(y, 30, 16, s->figure ? s->figure : "", UA_NORMAL);
+		ui_put(y, 0, 20, bitext_get(layers[i].name, l), UA_NORMAL);
+		ui_put(y, 22, 7, v, ui_verdict_attr(v));
+		ui_put(y, 30, 14, s->figure ? s->figure : "", UA_NORMAL);
 		ui_put(y, 46, cols - 46, detail, UA_NORMAL);
 	}
 	return y;
@@ -127,9 +126,10 @@ static int draw_layers(int y, int cols)
 
 static void dash_draw(int top, int rows, int cols)
 {
-	int y = draw_site(top, cols);
+	int y;
 
-	y = draw_layers(y + 1, cols);
+	draw_site(top, cols);
+	y = draw_layers(top + 4, cols);
 	y++;
 	ui_put(y++, 0, cols, site ? _("全体: 未確認 (層の状態はまだ調べていません)",
 				      "Overall: NOT CHECKED (the layers have not been checked)")
