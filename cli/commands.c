@@ -26,6 +26,43 @@ const struct cli_command cli_commands[] = {
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
 	  "[COMMAND] [--man]", BT("", "") },
+	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
+	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
+	     "bring the tunnel up afresh and explain why it fails, with next steps"),
+	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet]",
+	  BT("接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
+	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断) "
+	     "を証拠の行と次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
+	     "Reloads the connection and tries to establish it with charon's control log captured, "
+	     "then names the cause (peer unreachable, UDP 500/4500 blocked, proposal mismatch, the "
+	     "kinds of authentication failure, selector mismatch, clock, ESP blocked) with the "
+	     "evidence lines and the next step. Success is reported with timings. Exits 0 when the "
+	     "tunnel works, 1 when it does not.") },
+	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
+	  BT("トンネルを閉じる", "close the tunnel"),
+	  "[--unload] [--level N] [--quiet] [--timeout SEC]",
+	  BT("--unload で oqlink が読み込んだ接続と鍵を charon から外します (他のものには触れません)。",
+	     "--unload also removes from charon what oqlink loaded (and nothing else).") },
+	{ "ipsec export-swanctl", cmd_ipsec_export, CLI_NEED_CONFIG,
+	  BT("同じ設定を swanctl.conf の形で出力する (秘密はファイル参照)",
+	     "print the same connection as swanctl.conf (secrets as file references)"),
+	  "", BT("", "") },
+	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG,
+	  BT("charon のログを追う", "follow charon's log"),
+	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
+	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C.") },
+	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
+	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
+	  "[--json]",
+	  BT("swanctl --list-sas と同じ事実を同じ charon から示します。--json のキーは charon の名前のままです。"
+	     "終了コード: 0 確立済み、1 未確立。",
+	     "The same facts swanctl --list-sas shows, from the same charon; --json keeps charon's "
+	     "key names. Exits 0 when the tunnel is up, 1 when it is not.") },
+	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG,
+	  BT("接続を読み込み、トンネルを確立する", "load the connection and bring the tunnel up"),
+	  "[--level N] [--quiet] [--timeout SEC]",
+	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
+	     "Streams charon's control log to stderr while it waits for the result.") },
 	{ "tui", cmd_tui, 0,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),

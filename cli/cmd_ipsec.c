@@ -1,0 +1,392 @@
+/* oqlink ipsec up | down | status | log | export-swanctl | diagnose */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli/cmds.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "ipsec/ipsec.h"
+
+/* Options shared by the commands that talk to charon. */
+struct ipsec_opts {
+	int level;		/* control log level, -1 = quiet */
+	int timeout_ms;
+	const char *groups;
+	const char *ping;
+	bool unload;
+};
+
+/* Parse the options of one ipsec command; returns 0 or OQ_EXIT_USAGE. */
+static int parse_opts(int argc, char **argv, const char *allowed, struct ipsec_opts *o)
+{
+	static const struct option opts[] = {
+		{ "level", required_argument, NULL, 'l' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "ping", required_argument, NULL, 'p' },
+		{ "unload", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	char *end;
+	long v;
+
+	while ((ch = getopt_long(argc, argv, "l:qt:g:p:u", opts, NULL)) != -1) {
+		if (ch == '?' || strchr(allowed, ch) == NULL) {
+			cli_error(_("'%s' に使えないオプションです", "'%s' does not take this option"),
+				  argv[0]);
+			return OQ_EXIT_USAGE;
+		}
+		switch (ch) {
+		case 'l':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > 4) {
+				cli_error(_("--level は 0 から 4 です: '%s'",
+					    "--level takes 0 to 4: '%s'"), optarg);
+				return OQ_EXIT_USAGE;
+			}
+			o->level = (int)v;
+			break;
+		case 'q':
+			o->level = -1;
+			break;
+		case 't':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 600) {
+				cli_error(_("--timeout は 1 から 600 秒です: '%s'",
+					    "--timeout takes 1 to 600 seconds: '%s'"), optarg);
+				return OQ_EXIT_USAGE;
+			}
+			o->timeout_ms = (int)v * 1000;
+			break;
+		case 'g':
+			o->groups = optarg;
+			break;
+		case 'p':
+			o->ping = optarg;
+			break;
+		case 'u':
+			o->unload = true;
+			break;
+		}
+	}
+	if (optind < argc) {
+		cli_error(_("余分な引数があります: '%s'", "unexpected argument: '%s'"), argv[optind]);
+		return OQ_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Print one log line: "12:34:56.789 [IKE] message". */
+static void print_log(void *ctx, const struct ipsec_log_line *l)
+{
+	FILE *out = ctx;
+	struct timespec ts;
+	struct tm tm;
+	char t[16];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(t, sizeof(t), "%H:%M:%S", &tm);
+	fprintf(out, "%s.%03ld [%s] %s\n", t, ts.tv_nsec / 1000000, l->group, l->msg);
+	fflush(out);
+}
+
+/* Exit code for a library error: charon not there or not answering is
+ * "could not run", anything else a failed check. */
+static int exit_for(int err)
+{
+	switch (err) {
+	case -ENOENT: case -ECONNREFUSED: case -EACCES: case -ETIMEDOUT: case -EPIPE:
+		return OQ_EXIT_CANT;
+	default:
+		return OQ_EXIT_FAIL;
+	}
+}
+
+int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct ipsec_opts o = { 1, IPSEC_UP_TIMEOUT_MS, NULL, NULL, false };
+	char *cause = NULL;
+	int64_t t0 = now_ms();
+	int r, ret;
+
+	if ((ret = parse_opts(argc, argv, "lqt", &o)) != 0)
+		return ret;
+	r = ipsec_load(ctx->site, &cause);
+	if (r == 0)
+		r = ipsec_up(ctx->site, o.level, o.timeout_ms, o.level >= 0 ? print_log : NULL,
+			     stderr, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		ret = r == -ECONNREFUSED ? OQ_EXIT_FAIL : exit_for(r);
+		if (r == -ECONNREFUSED)
+			fprintf(stderr, "%s\n", _("原因を調べるには 'oqlink ipsec diagnose' を実行してください。",
+						  "Run 'oqlink ipsec diagnose' to find out why."));
+	} else {
+		printf(_("トンネル '%s' を確立しました (%.2f 秒)\n",
+			 "tunnel '%s' established (%.2f s)\n"),
+		       IPSEC_CONN_NAME, (double)(now_ms() - t0) / 1000.0);
+	}
+	free(cause);
+	return ret;
+}
+
+int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct ipsec_opts o = { 1, IPSEC_TIMEOUT_MS * 2, NULL, NULL, false };
+	char *cause = NULL;
+	int r, ret;
+
+	if ((ret = parse_opts(argc, argv, "lqtu", &o)) != 0)
+		return ret;
+	r = ipsec_down(ctx->site, o.level, o.timeout_ms, o.level >= 0 ? print_log : NULL,
+		       stderr, &cause);
+	if (r == 0 && o.unload)
+		r = ipsec_unload(ctx->site, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		ret = exit_for(r);
+	} else {
+		printf(o.unload ? _("トンネル '%s' を閉じ、設定を charon から外しました\n",
+				    "tunnel '%s' closed and unloaded from charon\n")
+				: _("トンネル '%s' を閉じました\n", "tunnel '%s' closed\n"),
+		       IPSEC_CONN_NAME);
+	}
+	free(cause);
+	return ret;
+}
+
+/* "1h 02m 03s" for a number of seconds. */
+static void print_duration(char *buf, size_t size, uint64_t s)
+{
+	if (s >= 3600)
+		snprintf(buf, size, "%lluh %02llum %02llus", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+	else if (s >= 60)
+		snprintf(buf, size, "%llum %02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else
+		snprintf(buf, size, "%llus", (unsigned long long)s);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* One label and value, the label padded to a display width. */
+static void row(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void row(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+	char *pad = str_pad(label, 16);
+
+	printf("  %s ", pad);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	free(pad);
+}
+
+static void print_child(const struct ipsec_child_sa *c)
+{
+	char d1[32], d2[32];
+
+	printf("  CHILD_SA %s #%llu: %s\n", or_dash(c->name), (unsigned long long)c->uniqueid,
+	       or_dash(c->state));
+	row(_("方式", "mode"), "%s/%s%s", or_dash(c->protocol), or_dash(c->mode),
+	    c->encap ? _(" (UDP カプセル化)", " (UDP encapsulated)") : "");
+	row("SPI", "in %s  out %s", or_dash(c->spi_in), or_dash(c->spi_out));
+	row(_("暗号", "algorithms"), "%s-%llu %s %s", or_dash(c->encr_alg),
+	    (unsigned long long)c->encr_keysize, c->integ_alg ? c->integ_alg : "",
+	    c->dh_group ? c->dh_group : "");
+	for (size_t i = 0; i < c->n_local_ts; i++)
+		row(_("自側セレクタ", "local TS"), "%s", c->local_ts[i]);
+	for (size_t i = 0; i < c->n_remote_ts; i++)
+		row(_("相手側セレクタ", "remote TS"), "%s", c->remote_ts[i]);
+	row(_("受信", "in"), _("%llu バイト, %llu パケット", "%llu bytes, %llu packets"),
+	    (unsigned long long)c->bytes_in, (unsigned long long)c->packets_in);
+	row(_("送信", "out"), _("%llu バイト, %llu パケット", "%llu bytes, %llu packets"),
+	    (unsigned long long)c->bytes_out, (unsigned long long)c->packets_out);
+	print_duration(d1, sizeof(d1), c->install_time);
+	print_duration(d2, sizeof(d2), c->rekey_time);
+	row(_("確立から", "installed"), _("%s 前 (鍵更新まで %s)", "%s ago (rekey in %s)"), d1, d2);
+}
+
+static void print_ike(const struct ipsec_ike_sa *s)
+{
+	char d1[32], d2[32];
+
+	printf("IKE_SA %s #%llu: %s (IKEv%llu)\n", s->name, (unsigned long long)s->uniqueid,
+	       or_dash(s->state), (unsigned long long)s->version);
+	row(_("自側", "local"), "%s[%llu] %s", or_dash(s->local_host),
+	    (unsigned long long)s->local_port, or_dash(s->local_id));
+	row(_("相手側", "remote"), "%s[%llu] %s", or_dash(s->remote_host),
+	    (unsigned long long)s->remote_port, or_dash(s->remote_id));
+	row(_("暗号", "algorithms"), "%s-%llu %s %s %s", or_dash(s->encr_alg),
+	    (unsigned long long)s->encr_keysize, s->integ_alg ? s->integ_alg : "",
+	    or_dash(s->prf_alg), or_dash(s->dh_group));
+	row("NAT", "%s", s->nat_any ? (s->nat_local ? _("自側が NAT の内側", "local side behind NAT")
+				    : s->nat_remote ? _("相手側が NAT の内側", "remote side behind NAT")
+				    : _("NAT を模擬 (UDP 4500 を強制)", "faked (UDP 4500 forced)"))
+				  : _("なし", "none"));
+	row("SPI", "%s_i %s_r", or_dash(s->initiator_spi), or_dash(s->responder_spi));
+	print_duration(d1, sizeof(d1), s->established);
+	print_duration(d2, sizeof(d2), s->rekey_time);
+	row(_("確立から", "established"), _("%s 前 (鍵更新まで %s)", "%s ago (rekey in %s)"), d1, d2);
+	for (size_t i = 0; i < s->n_children; i++)
+		print_child(&s->children[i]);
+}
+
+int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct ipsec_opts o = { 0 };
+	struct ipsec_sas sas;
+	char *cause = NULL;
+	int r, ret;
+
+	if ((ret = parse_opts(argc, argv, "", &o)) != 0)
+		return ret;
+	r = ipsec_sas_get(ctx->site->vici_socket, NULL, &sas, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return exit_for(r);
+	}
+	const struct ipsec_ike_sa *ours = ipsec_sas_ours(&sas);
+	const struct ipsec_child_sa *child = ipsec_ike_child(ours);
+	bool up = ours && ours->state && strcmp(ours->state, "ESTABLISHED") == 0 && child &&
+		  child->state && strcmp(child->state, "INSTALLED") == 0;
+	if (ctx->json) {
+		if (cli_put_json(ipsec_sas_to_json(&sas)) < 0)
+			ret = OQ_EXIT_CANT;
+	} else if (sas.n == 0) {
+		printf("%s\n", _("IKE_SA はありません (トンネルは確立していません)",
+				 "no IKE_SA (the tunnel is not up)"));
+	} else {
+		for (size_t i = 0; i < sas.n; i++)
+			print_ike(&sas.v[i]);
+	}
+	ipsec_sas_free(&sas);
+	return ret ? ret : up ? OQ_EXIT_OK : OQ_EXIT_FAIL;
+}
+
+static volatile int log_stop;
+
+static void on_signal(int sig)
+{
+	log_stop = 1;
+}
+
+int cmd_ipsec_log(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct ipsec_opts o = { 1, 0, NULL, NULL, false };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char *cause = NULL;
+	int r, ret;
+
+	if ((ret = parse_opts(argc, argv, "lgt", &o)) != 0)
+		return ret;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (o.timeout_ms) {
+		sigaction(SIGALRM, &sa, NULL);
+		alarm((unsigned)(o.timeout_ms / 1000));
+	}
+	r = ipsec_log_follow(ctx->site->vici_socket, o.level, o.groups, print_log, stdout,
+			     &log_stop, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		ret = exit_for(r);
+	}
+	free(cause);
+	return ret;
+}
+
+int cmd_ipsec_export(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct ipsec_opts o = { 0 };
+	char *text;
+	int ret;
+
+	if ((ret = parse_opts(argc, argv, "", &o)) != 0)
+		return ret;
+	text = ipsec_export_swanctl(ctx->site);
+	if (text == NULL) {
+		cli_error(_("接続を組み立てられません。'oqlink config check' を見てください",
+			    "cannot build the connection; see 'oqlink config check'"));
+		return OQ_EXIT_USAGE;
+	}
+	fputs(text, stdout);
+	free(text);
+	return OQ_EXIT_OK;
+}
+
+/* The human view of a diagnosis. */
+static void print_diagnosis(const struct ipsec_diagnosis *d, int verbose)
+{
+	enum oq_lang l = i18n_lang();
+
+	printf("%s %s\n", d->cause == IPSEC_CAUSE_OK ? "[OK]" : "[NG]", bitext_get(d->title, l));
+	printf("  %s\n", bitext_get(d->explain, l));
+	if (d->detail)
+		printf("  %s\n", d->detail);
+	if (d->n_evidence) {
+		printf("\n%s\n", _("証拠:", "Evidence:"));
+		for (size_t i = 0; i < d->n_evidence; i++)
+			printf("  %s\n", d->evidence[i]);
+	}
+	printf("\n%s\n  %s\n", _("次の手順:", "Next step:"), bitext_get(d->next, l));
+	printf("\n%s", _("所要時間:", "Timings:"));
+	if (d->ike_ms >= 0)
+		printf(" IKE_SA %lld ms", (long long)d->ike_ms);
+	if (d->child_ms >= 0)
+		printf(" CHILD_SA %lld ms", (long long)d->child_ms);
+	printf(_(" 合計 %lld ms\n", " total %lld ms\n"), (long long)d->total_ms);
+	if (verbose && d->n_log) {
+		printf("\n%s\n", _("charon のログ:", "charon's log:"));
+		for (size_t i = 0; i < d->n_log; i++)
+			printf("  %s\n", d->log[i]);
+	}
+}
+
+int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct ipsec_opts o = { -1, 20000, NULL, NULL, false };
+	struct ipsec_diagnosis d;
+	char *cause = NULL;
+	int r, ret;
+
+	if ((ret = parse_opts(argc, argv, "lqtp", &o)) != 0)
+		return ret;
+	r = ipsec_diagnose(ctx->site, o.ping, o.timeout_ms, o.level >= 0 ? print_log : NULL,
+			   stderr, &d, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return exit_for(r);
+	}
+	if (ctx->json) {
+		if (cli_put_json(ipsec_diagnosis_to_json(&d)) < 0)
+			ret = OQ_EXIT_CANT;
+	} else {
+		print_diagnosis(&d, ctx->verbose);
+	}
+	if (ret == 0)
+		ret = d.cause == IPSEC_CAUSE_OK ? OQ_EXIT_OK :
+		      d.cause == IPSEC_CAUSE_CHARON ? OQ_EXIT_CANT : OQ_EXIT_FAIL;
+	ipsec_diagnosis_clear(&d);
+	return ret;
+}

@@ -1,0 +1,211 @@
+/* ipsec: everything oqlink does with strongSwan's charon, over VICI.
+ *
+ * From the site config it loads one connection named "oqlink" (IKEv2, the
+ * configured proposals and IDs, DPD, NAT-T, start action, traffic selectors
+ * from the terminal side to the central prefixes) with its credentials, and
+ * unloads exactly what it loaded. It brings the tunnel up and down, reads
+ * the state of the SAs, follows charon's log, writes the equivalent
+ * swanctl.conf, and explains failures in Japanese and English.
+ *
+ * Every function that talks to charon connects to the socket path it is
+ * given (site->vici_socket), does its work with a deadline, and closes the
+ * connection. Errors: 0 or -errno with a sentence in *cause (the caller
+ * frees it); a missing socket reads "charon is not running at PATH". */
+#ifndef OQ_IPSEC_H
+#define OQ_IPSEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/i18n.h"
+
+struct site;
+struct json_object;
+
+/* Names of what oqlink loads into charon. */
+#define IPSEC_CONN_NAME "oqlink"	/* the IKE connection and its CHILD */
+#define IPSEC_CA_NAME "oqlink-ca"	/* the certification authority */
+#define IPSEC_PSK_ID "oqlink-psk"	/* the shared key's unique id */
+
+/* Default wait for one command, and for bringing the tunnel up. */
+#define IPSEC_TIMEOUT_MS 5000
+#define IPSEC_UP_TIMEOUT_MS 30000
+
+/* ---- connection ---- */
+
+/* The connection as oqlink wants it (from the site) or as charon has it
+ * (from list-conns). Every string and array is owned; ipsec_conn_clear
+ * frees them. Fields charon does not report stay NULL/0 in a queried one. */
+struct ipsec_conn {
+	char *name;
+	char *remote_addrs;		/* the peer */
+	char *local_id, *remote_id;
+	char *auth;			/* "pubkey" or "psk" */
+	char *ike_proposals, *esp_proposals;
+	unsigned dpd_delay;		/* seconds, 0 = off */
+	bool encap;			/* UDP encapsulation forced */
+	bool mobike;
+	char *start_action;		/* "start", "trap" or "none" */
+	char **local_ts;		/* the terminal side */
+	size_t n_local_ts;
+	char **remote_ts;		/* the central prefixes */
+	size_t n_remote_ts;
+};
+
+/* The connection the site asks for. Returns 0, or -EINVAL with *cause. */
+int ipsec_conn_from_site(const struct site *s, struct ipsec_conn *out, char **cause);
+/* The connection named IPSEC_CONN_NAME as loaded in charon; *loaded false
+ * (and out empty) when there is none. */
+int ipsec_conn_query(const char *socket, struct ipsec_conn *out, bool *loaded, char **cause);
+void ipsec_conn_clear(struct ipsec_conn *c);
+/* The names of the fields that differ ("remote_ts", ...), comparing only
+ * what a queried connection reports; a NULL-terminated array the caller
+ * frees with str_list_free, NULL when they agree. For `plan`. */
+char **ipsec_conn_diff(const struct ipsec_conn *want, const struct ipsec_conn *have);
+
+/* Load the site's credentials (CA as authority IPSEC_CA_NAME, our
+ * certificate with the connection, the private key, or the PSK with its
+ * owners) and the connection. Reads the secret files itself. */
+int ipsec_load(const struct site *s, char **cause);
+/* Unload what ipsec_load loaded (connection, authority, key, shared key)
+ * and nothing else; what is already gone is not an error. */
+int ipsec_unload(const struct site *s, char **cause);
+/* Which of our items charon holds now. */
+struct ipsec_loaded {
+	bool conn, authority, key, psk;
+};
+int ipsec_loaded_query(const struct site *s, struct ipsec_loaded *out, char **cause);
+
+/* The equivalent swanctl.conf, secrets as file references; the caller frees
+ * it. `swanctl --load-all --file` of it loads the same connection. */
+char *ipsec_export_swanctl(const struct site *s);
+
+/* ---- SA state ---- */
+
+/* One CHILD_SA as charon reports it (list-sas). Strings are owned, NULL
+ * when charon did not report them; numbers 0 when absent. */
+struct ipsec_child_sa {
+	char *name;
+	uint64_t uniqueid, reqid;
+	char *state;			/* "INSTALLED", "REKEYING", ... */
+	char *mode, *protocol;
+	bool encap;
+	char *spi_in, *spi_out;
+	char *encr_alg, *integ_alg, *prf_alg, *dh_group;
+	uint64_t encr_keysize, integ_keysize;
+	uint64_t bytes_in, packets_in, bytes_out, packets_out;
+	uint64_t use_in, use_out;	/* seconds since the last packet */
+	uint64_t rekey_time, life_time, install_time;
+	char **local_ts, **remote_ts;
+	size_t n_local_ts, n_remote_ts;
+};
+
+/* One IKE_SA with its CHILD_SAs. */
+struct ipsec_ike_sa {
+	char *name;
+	uint64_t uniqueid, version;
+	char *state;			/* "ESTABLISHED", "CONNECTING", ... */
+	char *local_host, *local_id, *remote_host, *remote_id;
+	uint64_t local_port, remote_port;
+	bool initiator;
+	char *initiator_spi, *responder_spi;
+	bool nat_local, nat_remote, nat_fake, nat_any;
+	char *encr_alg, *integ_alg, *prf_alg, *dh_group;
+	uint64_t encr_keysize, integ_keysize;
+	uint64_t established, rekey_time, reauth_time;
+	struct ipsec_child_sa *children;
+	size_t n_children;
+};
+
+struct ipsec_sas {
+	struct ipsec_ike_sa *v;
+	size_t n;
+};
+
+/* The IKE_SAs named ike (all when NULL), with their CHILD_SAs. */
+int ipsec_sas_get(const char *socket, const char *ike, struct ipsec_sas *out, char **cause);
+void ipsec_sas_free(struct ipsec_sas *s);
+/* As JSON: {"ike-sas": [{..., "child-sas": [...]}]} with charon's key
+ * names and types (numbers, booleans); a new object. */
+struct json_object *ipsec_sas_to_json(const struct ipsec_sas *s);
+/* The IKE_SA of our connection, or NULL; its first CHILD_SA, or NULL. */
+const struct ipsec_ike_sa *ipsec_sas_ours(const struct ipsec_sas *s);
+const struct ipsec_child_sa *ipsec_ike_child(const struct ipsec_ike_sa *ike);
+
+/* ---- control ---- */
+
+/* One line of charon's log. */
+struct ipsec_log_line {
+	int level;			/* 0 (basic) .. 4 (private) */
+	char group[8];			/* "IKE", "CFG", "NET", ... */
+	const char *msg;		/* valid during the callback only */
+	int64_t t_ms;			/* monotonic time it arrived */
+};
+typedef void ipsec_log_fn(void *ctx, const struct ipsec_log_line *line);
+
+/* Initiate (up) or terminate (down) our connection and wait for the result
+ * at most timeout_ms, handing charon's control log at level and below to
+ * fn (may be NULL). A failure to establish is -ECONNREFUSED with charon's
+ * message in *cause. */
+int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
+	     char **cause);
+int ipsec_down(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
+	       char **cause);
+/* Follow charon's log (level and below, groups a comma separated list or
+ * NULL for all) until *stop becomes true or charon goes away. */
+int ipsec_log_follow(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
+		     void *ctx, const volatile int *stop, char **cause);
+
+/* ---- diagnosis ---- */
+
+/* Why a tunnel does not work, as far as charon's log tells. */
+enum ipsec_cause {
+	IPSEC_CAUSE_OK = 0,		/* up and passing traffic */
+	IPSEC_CAUSE_UNREACHABLE,	/* no answer to IKE_SA_INIT */
+	IPSEC_CAUSE_NATT_BLOCKED,	/* IKE_SA_INIT answered, nothing on UDP 4500 */
+	IPSEC_CAUSE_NO_PROPOSAL,	/* NO_PROPOSAL_CHOSEN */
+	IPSEC_CAUSE_REMOTE_ID,		/* the peer is not who we expect */
+	IPSEC_CAUSE_OUR_CERT,		/* the peer rejected our certificate */
+	IPSEC_CAUSE_PEER_CERT,		/* we do not trust the peer's certificate */
+	IPSEC_CAUSE_PEER_CERT_EXPIRED,	/* the peer's certificate has expired */
+	IPSEC_CAUSE_CLOCK,		/* a certificate not yet valid: clock */
+	IPSEC_CAUSE_PSK,		/* pre-shared key mismatch */
+	IPSEC_CAUSE_AUTH,		/* AUTHENTICATION_FAILED, no finer cause */
+	IPSEC_CAUSE_TS,			/* TS_UNACCEPTABLE */
+	IPSEC_CAUSE_NO_TRAFFIC,		/* up, bytes out, none in: ESP blocked */
+	IPSEC_CAUSE_NOT_ROUTED,		/* up, but nothing enters the tunnel */
+	IPSEC_CAUSE_CHARON,		/* charon not running or refusing */
+	IPSEC_CAUSE_UNKNOWN,
+};
+
+/* What diagnose found. Strings are owned by the struct. */
+struct ipsec_diagnosis {
+	enum ipsec_cause cause;
+	const char *id;			/* stable name: "no-proposal" (static) */
+	struct bitext title;		/* static */
+	struct bitext explain;		/* static */
+	struct bitext next;		/* what to do next (static) */
+	char *detail;			/* our proposals / selectors shown, or NULL */
+	char **evidence;		/* the log lines that prove it */
+	size_t n_evidence;
+	char **log;			/* everything captured */
+	size_t n_log;
+	int64_t ike_ms, child_ms, total_ms;	/* -1 when not reached */
+	uint64_t bytes_out, bytes_in;	/* after the traffic check */
+};
+
+/* Classify a captured log (pure; used by ipsec_diagnose and tests). auth is
+ * the site's ("pubkey"/"psk"). Fills cause, id, texts and evidence. */
+void ipsec_classify(const char *const *lines, size_t n, const char *auth,
+		    struct ipsec_diagnosis *d);
+/* Bring the tunnel up from scratch with the control log captured, check
+ * that it passes traffic (ping_target: an address in the central prefixes
+ * to send from the terminal side, or NULL to skip), and explain. Returns 0
+ * when a diagnosis was made (even a failure), -errno when it could not run. */
+int ipsec_diagnose(const struct site *s, const char *ping_target, int timeout_ms,
+		   ipsec_log_fn *fn, void *ctx, struct ipsec_diagnosis *out, char **cause);
+void ipsec_diagnosis_clear(struct ipsec_diagnosis *d);
+struct json_object *ipsec_diagnosis_to_json(const struct ipsec_diagnosis *d);
+
+#endif

@@ -1,0 +1,120 @@
+#!/bin/bash
+# oqlink's VICI client against real charons, without the full lab: two
+# network namespaces (appliance, gateway) joined by a veth pair, each with
+# its own charon (kernel-libipsec), the gateway configured with swanctl.
+# Checks: charon not running (ja/en), up, traffic through the tunnel,
+# status --json against swanctl --list-sas --raw field by field, down,
+# unload of only what oqlink loaded, export-swanctl loading with swanctl.
+set -u
+cd "$(dirname "$0")/../.."
+OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
+n=0; failed=0
+ok() { n=$((n+1)); echo "ok $n - $1"; }
+not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $1"; }
+# check WHAT 'SHELL CONDITION'
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+echo "1..13"
+if [ "$(id -u)" != 0 ] || [ ! -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null ||
+   ! command -v python3 >/dev/null; then
+	for i in $(seq 13); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
+	exit 0
+fi
+
+# --- set-up (tests/lab/lib/charon_pair.sh): namespaces, PKI, charons ---
+. tests/lab/lib/charon_pair.sh
+pair_setup oqv$$ || exit 1
+oq() { ip netns exec "$A" "$OQLINK" --config "$D/site.conf" "$@"; }
+sw() { swanctl "$@" --uri "unix://$D/$1.vici"; }
+
+# --- 1-2: charon not running, in both languages ---
+out=$("$OQLINK" --lang en --config "$D/site.conf" ipsec status 2>&1); rc=$?
+check "status without charon: exit 3 and 'charon is not running at PATH'" \
+	'[ $rc = 3 ] && [[ "$out" == *"charon is not running at $D/a.vici"* ]]'
+out=$("$OQLINK" --lang ja --config "$D/site.conf" ipsec status 2>&1)
+check "the same in Japanese" '[[ "$out" == *"charon が $D/a.vici で動いていません"* ]]'
+
+pair_start
+# a connection oqlink did not load, which it must leave alone
+cat > "$D/other.conf" <<EOF
+connections {
+    other {
+        remote_addrs = 192.0.2.99
+        local {
+            auth = psk
+        }
+        remote {
+            auth = psk
+        }
+        children {
+            other {
+                remote_ts = 10.99.0.0/16
+            }
+        }
+    }
+}
+EOF
+swanctl --load-conns --file "$D/other.conf" --uri "unix://$D/a.vici" >/dev/null 2>&1
+
+# --- 3: up ---
+out=$(oq --lang en ipsec up 2>&1); rc=$?
+check "ipsec up establishes the tunnel" '[ $rc = 0 ]'
+[ $rc = 0 ] || echo "$out" | sed 's/^/# /'
+
+# --- 4: traffic from the terminal side through the tunnel ---
+check "ping from the terminal side through the tunnel" \
+	'ip netns exec "$A" ping -c 2 -W 2 -I 192.168.20.1 192.0.2.1 >/dev/null'
+
+# --- 5-6: status --json agrees with swanctl --list-sas --raw ---
+oq --json ipsec status > "$D/status.json"; rc=$?
+check "status --json exits 0 when up" '[ $rc = 0 ]'
+sw a --list-sas --raw > "$D/raw.txt" 2>&1
+check "status --json agrees field by field with swanctl --list-sas --raw" \
+	'python3 tests/lab/lib/vici_compare.py "$D/status.json" "$D/raw.txt"'
+
+# --- 7: status (text) names the SAs ---
+out=$(oq --lang en ipsec status)
+check "status shows ESTABLISHED and INSTALLED" \
+	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* ]]'
+
+# --- 8: diagnose on a working tunnel: ok, with timings ---
+out=$(oq --lang en --json ipsec diagnose --ping 192.0.2.1); rc=$?
+check "diagnose on a working tunnel: ok, traffic answered" \
+	'[ $rc = 0 ] && [[ "$out" == *"\"cause\":\"ok\""* && "$out" == *"3 replies"* ]]'
+
+# --- 9: down ---
+oq --lang en ipsec down -q >/dev/null 2>&1; rc=$?
+left=$(sw a --list-sas 2>/dev/null | grep -c '^oqlink')
+check "ipsec down closes the tunnel" '[ $rc = 0 ] && [ "$left" = 0 ]'
+
+# --- 10: down --unload removes only what oqlink loaded ---
+oq --lang en ipsec down --unload -q >/dev/null 2>&1
+conns=$(sw a --list-conns 2>/dev/null | grep -E '^[a-z]' | cut -d: -f1 | sort | tr '\n' ' ')
+auths=$(sw a --list-authorities 2>/dev/null | grep -c oqlink-ca)
+check "unload leaves the foreign connection and removes ours (conns: $conns)" \
+	'[ "$conns" = "other " ] && [ "$auths" = 0 ]'
+
+# --- 11-12: export-swanctl loads with swanctl and gives the same connection ---
+oq ipsec export-swanctl > "$D/export.conf"
+# as the export says: swanctl takes the key from private/ next to the file
+mkdir -p "$D/private" && cp "$D/pki/ike.key" "$D/private/"
+out=$(swanctl --load-all --file "$D/export.conf" --uri "unix://$D/a.vici" 2>&1)
+check "swanctl --load-all --file of the export loads" \
+	'[[ "$out" == *"loaded connection"*"oqlink"* && "$out" != *"failed to load"* ]]'
+# start_action = start: loading it brings the tunnel up by itself
+for i in $(seq 50); do
+	sw a --list-sas 2>/dev/null | grep -q 'INSTALLED' && break
+	sleep 0.2
+done
+check "the exported connection (start_action = start) brings the tunnel up" \
+	'sw a --list-sas 2>/dev/null | grep -q INSTALLED'
+
+
+# --- 13: a gateway that does not answer is named as such ---
+swanctl --terminate --ike oqlink --uri "unix://$D/a.vici" >/dev/null 2>&1
+ip -n "$G" link set wan0 down
+out=$(oq --lang en --json ipsec diagnose --timeout 6); rc=$?
+ip -n "$G" link set wan0 up
+check "diagnose names an unreachable gateway (exit 1)" \
+	'[ $rc = 1 ] && [[ "$out" == *"\"cause\":\"peer-unreachable\""* ]]'
+exit $failed
