@@ -17,4 +17,14 @@ int cmd_ipsec_log(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv);
 
+int cmd_plan(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_apply(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_confirm(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_rollback(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_history(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
+/* Finish an interrupted apply or an expired confirm (CLI_RECOVER); returns
+ * 0 or an exit code. */
+int cli_recover(struct cli_ctx *ctx);
+
 #endif

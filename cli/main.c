@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmds.h"
 #include "core/i18n.h"
 #include "core/site.h"
 #include "core/util.h"
@@ -159,6 +160,8 @@ int main(int argc, char **argv)
 	if (c == NULL)
 		return OQ_EXIT_USAGE;
 	ret = check_preconditions(c, &ctx);
+	if (ret == 0 && (c->flags & CLI_RECOVER))
+		ret = cli_recover(&ctx);	/* an interrupted apply comes first */
 	if (ret == 0) {
 		optind = 1;
 		ret = c->run(&ctx, argc - idx - used + 1, argv + idx + used - 1);

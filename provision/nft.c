@@ -1,0 +1,234 @@
+/* The firewall and segmentation ruleset: generated from the site as nft
+ * source for one table, `inet oqlink`, and loaded through libnftables in one
+ * transaction. No other table is read or touched. The table's comment holds
+ * a hash of the source, which is how plan knows the loaded table is ours and
+ * current without comparing nft's normalised listing. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <nftables/libnftables.h>
+
+#include "core/i18n.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "provision/state.h"
+
+#define HASH_TAG "oqlink:"
+
+/* A set of prefixes of one family, empty when there is none. */
+static void put_set(FILE *f, const char *name, int family, const struct oq_prefix *v, size_t n)
+{
+	char buf[64];
+	bool first = true;
+
+	fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n", name,
+		family == AF_INET ? "ipv4_addr" : "ipv6_addr");
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].family != family)
+			continue;
+		struct oq_prefix net = prefix_network(&v[i]);
+		fprintf(f, "%s%s", first ? "\t\telements = { " : ", ", prefix_str(&net, buf, false));
+		first = false;
+	}
+	if (!first)
+		fputs(" }\n", f);
+	fputs("\t}\n", f);
+}
+
+/* "ip" or "ip6" for an address family. */
+static const char *ipk(int family)
+{
+	return family == AF_INET6 ? "ip6" : "ip";
+}
+
+/* The input chain: what may reach the appliance itself. */
+static void put_input(FILE *f, const struct site *s)
+{
+	struct oq_prefix peer;
+	char buf[64];
+
+	fputs("\tchain input {\n"
+	      "\t\ttype filter hook input priority filter; policy drop;\n"
+	      "\t\tiif \"lo\" accept\n"
+	      "\t\tct state invalid drop\n"
+	      "\t\tct state established,related accept\n"
+	      "\t\tmeta l4proto ipv6-icmp accept comment \"neighbour discovery, router advertisements, path MTU\"\n"
+	      "\t\ticmp type { destination-unreachable, time-exceeded, parameter-problem } accept\n", f);
+	fprintf(f, "\t\tiifname \"%s\" icmp type echo-request accept\n", s->lan_if);
+	if (s->segment == SITE_SEGMENT_SEPARATE && s->term_if)
+		fprintf(f, "\t\tiifname \"%s\" icmp type echo-request accept\n", s->term_if);
+	if (s->line == SITE_LINE_IPSEC) {
+		char from[96] = "";
+		if (s->peer && addr_parse(s->peer, &peer))
+			snprintf(from, sizeof(from), "%s saddr %s ", ipk(peer.family),
+				 prefix_str(&peer, buf, true));
+		fprintf(f, "\t\tiifname \"%s\" %sudp dport { 500, 4500 } accept comment \"IKE and NAT-T from the peer\"\n",
+			s->wan_if, from);
+		fprintf(f, "\t\tiifname \"%s\" %smeta l4proto esp accept comment \"ESP from the peer\"\n",
+			s->wan_if, from);
+	}
+	if (s->wan_mode == SITE_ADDR_DHCP)
+		fprintf(f, "\t\tiifname \"%s\" udp sport 67 udp dport 68 accept comment \"DHCP replies\"\n",
+			s->wan_if);
+	fprintf(f, "\t\tiifname \"%s\" ip saddr @mgmt4 tcp dport 22 accept comment \"management\"\n",
+		s->lan_if);
+	fprintf(f, "\t\tiifname \"%s\" ip6 saddr @mgmt6 tcp dport 22 accept comment \"management\"\n",
+		s->lan_if);
+	fputs("\t\tcounter comment \"input: dropped\"\n\t}\n", f);
+}
+
+/* MSS clamping for TCP to and from the central prefixes, so that segments
+ * fit the tunnel's MTU (IPv4 40 bytes of headers, IPv6 60). */
+static void put_clamp(FILE *f, const struct site *s)
+{
+	if (s->line != SITE_LINE_IPSEC || s->tunnel_mtu == 0)
+		return;
+	static const struct { const char *k, *set; unsigned hdr; } fam[] = {
+		{ "ip", "central4", 40 }, { "ip6", "central6", 60 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fam); i++) {
+		unsigned mss = s->tunnel_mtu - fam[i].hdr;
+		for (int dir = 0; dir < 2; dir++)
+			fprintf(f, "\t\t%s %s @%s tcp flags syn / syn,rst tcp option maxseg size > %u "
+				   "tcp option maxseg size set %u\n",
+				fam[i].k, dir ? "saddr" : "daddr", fam[i].set, mss, mss);
+	}
+}
+
+/* The forward chain: the segmentation policy (docs/provision.md). */
+static void put_forward(FILE *f, const struct site *s)
+{
+	bool sep = s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
+	const char *term_if = sep ? s->term_if : s->lan_if;
+	char term[64], via[64];
+
+	fputs("\tchain forward {\n"
+	      "\t\ttype filter hook forward priority filter; policy drop;\n"
+	      "\t\tct state invalid drop\n", f);
+	put_clamp(f, s);
+	if (s->line == SITE_LINE_IPSEC) {
+		/* kernel-libipsec hands the tunnel's traffic to a TUN device
+		 * "ipsecN"; only central prefixes may go there */
+		fputs("\t\toifname \"ipsec*\" meta nfproto ipv4 ip daddr != @central4 counter drop comment \"internet traffic never enters the tunnel\"\n"
+		      "\t\toifname \"ipsec*\" meta nfproto ipv6 ip6 daddr != @central6 counter drop comment \"internet traffic never enters the tunnel\"\n", f);
+	}
+	fputs("\t\tct state established,related accept\n", f);
+	fprintf(f, "\t\tiifname \"%s\" counter drop comment \"nothing from the uplink opens a connection inward\"\n",
+		s->wan_if);
+	prefix_str(&s->terminal, term, true);
+	const char *k = ipk(s->terminal.family);
+	const char *cset = s->terminal.family == AF_INET6 ? "central6" : "central4";
+	if (s->line == SITE_LINE_IPSEC)	/* through the tunnel, never in clear on the uplink */
+		snprintf(via, sizeof(via), "oifname != \"%s\"", s->wan_if);
+	else				/* to the CE router on the uplink */
+		snprintf(via, sizeof(via), "oifname \"%s\"", s->wan_if);
+	if (s->terminal.family)
+		fprintf(f, "\t\tiifname \"%s\" %s saddr %s %s daddr @%s %s accept comment \"terminal to the central prefixes\"\n",
+			term_if, k, term, k, cset, via);
+	fprintf(f, "\t\tiifname \"%s\" ip daddr @central4 counter drop comment \"LAN never reaches the central prefixes\"\n"
+		   "\t\tiifname \"%s\" ip6 daddr @central6 counter drop comment \"LAN never reaches the central prefixes\"\n",
+		s->lan_if, s->lan_if);
+	if (sep && s->terminal.family) {
+		for (size_t i = 0; i < s->n_lan_ports; i++)
+			fprintf(f, "\t\tiifname \"%s\" oifname \"%s\" %s daddr %s %s dport %u accept comment \"LAN to the terminal\"\n",
+				s->lan_if, s->term_if, k, term, s->lan_ports[i].proto,
+				s->lan_ports[i].port);
+	}
+	fputs("\t\tcounter comment \"forward: dropped\"\n\t}\n", f);
+}
+
+char *nft_ruleset(const struct site *s, char **hash)
+{
+	char *body = NULL, *out;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+
+	if (f == NULL)
+		abort();
+	put_set(f, "central4", AF_INET, s->central, s->n_central);
+	put_set(f, "central6", AF_INET6, s->central, s->n_central);
+	put_set(f, "mgmt4", AF_INET, s->management, s->n_management);
+	put_set(f, "mgmt6", AF_INET6, s->management, s->n_management);
+	put_input(f, s);
+	put_forward(f, s);
+	fclose(f);
+	*hash = xasprintf("%016" PRIx64, ps_fnv1a(body));
+	out = xasprintf("table inet %s {\n\tcomment \"%s%s\"\n%s}\n", PS_NFT_TABLE, HASH_TAG, *hash,
+			body);
+	free(body);
+	return out;
+}
+
+/* A libnftables context writing output and errors to buffers. */
+static struct nft_ctx *nft_open(void)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (nft == NULL)
+		abort();
+	nft_ctx_buffer_output(nft);
+	nft_ctx_buffer_error(nft);
+	return nft;
+}
+
+/* The first line of nft's error buffer, trimmed, for a cause. */
+static char *nft_error(struct nft_ctx *nft)
+{
+	const char *e = nft_ctx_get_error_buffer(nft);
+	char *s = xstrdup(e ? e : "");
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
+int nft_read(char **text, char **hash, char **cause)
+{
+	struct nft_ctx *nft = nft_open();
+	char cmd[64];
+	int r = 0;
+
+	*text = NULL;
+	*hash = NULL;
+	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_STATELESS);
+	snprintf(cmd, sizeof(cmd), "list table inet %s", PS_NFT_TABLE);
+	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
+		char *e = nft_error(nft);
+		if (strstr(e, "No such file") == NULL)
+			r = cause_set(cause, EIO, _("nftables を読めません: %s",
+						    "cannot read nftables: %s"), e);
+		free(e);
+		goto out;
+	}
+	*text = xstrdup(nft_ctx_get_output_buffer(nft));
+	const char *h = strstr(*text, "comment \"" HASH_TAG);
+	if (h) {
+		h += strlen("comment \"" HASH_TAG);
+		*hash = xstrndup(h, strcspn(h, "\""));
+	}
+out:
+	nft_ctx_free(nft);
+	return r;
+}
+
+int nft_load(const char *text, char **cause)
+{
+	struct nft_ctx *nft = nft_open();
+	/* "add" first so that "delete" never fails: the whole buffer is one
+	 * transaction, so the old table stays until the new one is in */
+	char *buf = xasprintf("add table inet %s\ndelete table inet %s\n%s", PS_NFT_TABLE,
+			      PS_NFT_TABLE, text ? text : "");
+	int r = 0;
+
+	if (nft_run_cmd_from_buffer(nft, buf) != 0) {
+		char *e = nft_error(nft);
+		r = cause_set(cause, EIO, _("nftables に読み込めません: %s",
+					    "nftables refused the ruleset: %s"), e);
+		free(e);
+	}
+	free(buf);
+	nft_ctx_free(nft);
+	return r;
+}

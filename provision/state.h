@@ -1,0 +1,135 @@
+/* Inside provision/: the model of the host state oqlink manages, and the
+ * pieces that read and change it. Not a public header: other modules use
+ * provision/provision.h. Netlink and nftables types stay in the .c files. */
+#ifndef OQ_PROV_STATE_H
+#define OQ_PROV_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/addr.h"
+#include "provision/provision.h"
+
+#define PS_IFNAMSIZ 16
+#define PS_NFT_TABLE "oqlink"		/* our table, family inet */
+
+struct site;
+struct json_object;
+
+/* A link we manage. mtu 0: do not care. */
+struct ps_link {
+	char name[PS_IFNAMSIZ];
+	bool exists;
+	bool up;
+	unsigned mtu;
+	bool manage_addr4;		/* IPv4 addresses are ours (not DHCP) */
+	bool manage_addr6;		/* static IPv6 addresses are ours */
+};
+
+struct ps_addr {
+	char ifname[PS_IFNAMSIZ];
+	struct oq_prefix local;		/* with its prefix length */
+	struct oq_prefix brd;		/* IPv4 broadcast, family 0 when none */
+};
+
+enum ps_rtype { PS_RT_UNICAST = 1, PS_RT_BLACKHOLE = 6, PS_RT_UNREACHABLE = 7,
+		PS_RT_PROHIBIT = 8 };
+
+struct ps_route {
+	struct oq_prefix dst;
+	struct oq_prefix gw;		/* family 0: none */
+	char ifname[PS_IFNAMSIZ];	/* "" for unreachable and the like */
+	int type;			/* enum ps_rtype */
+	unsigned metric;
+	int proto;			/* RTPROT_*; ours are static (4) */
+};
+
+struct ps_sysctl {
+	char *key;			/* "net/ipv4/ip_forward" */
+	char *value;			/* NULL when the key does not exist */
+};
+
+/* The state of everything in scope. All arrays and strings are owned. */
+struct ps_state {
+	struct ps_link *links;
+	size_t n_links;
+	struct ps_addr *addrs;
+	size_t n_addrs;
+	struct ps_route *routes;
+	size_t n_routes;
+	struct ps_sysctl *sysctls;
+	size_t n_sysctls;
+	bool nft_present;
+	char *nft_text;			/* desired: what to load; read: the listing */
+	char *nft_hash;			/* from our table's comment, or NULL */
+	bool charon_checked;		/* the charon part is in scope */
+	bool charon_loaded;		/* our connection is loaded */
+	char *charon_config;		/* site config text that loaded it, or NULL */
+};
+
+void ps_state_clear(struct ps_state *st);
+struct json_object *ps_state_to_json(const struct ps_state *st);
+int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause);
+
+/* The state the site asks for (no charon part). */
+int ps_desired(const struct site *s, struct ps_state *out, char **cause);
+/* Read the host in the scope of tmpl: its links (with their manage flags),
+ * the routes on them and its sysctl keys; our nftables table. */
+int ps_read(const struct ps_state *tmpl, struct ps_state *out, char **cause);
+
+/* Append to plan the steps that turn cur into want (both in the same
+ * scope). restore: order for putting a snapshot back (charon and sysctls
+ * first, the firewall last) instead of applying (firewall first). */
+void ps_diff(const struct ps_state *cur, const struct ps_state *want, bool restore,
+	     struct prov_plan *plan);
+/* Append a new step (object, from, to are taken over). */
+struct prov_step *ps_push(struct prov_plan *p, enum prov_kind k, char *object, char *from,
+			  char *to);
+/* The text a step carries (nft source, a config for charon), copied. */
+void ps_step_set_text(struct prov_step *st, const char *text);
+const char *ps_step_get_text(const struct prov_step *st);
+/* Free the internal data of a step. */
+void ps_step_priv_free(void *priv);
+/* Run one step (not the charon ones). */
+int ps_step_run(const struct prov_step *st, char **cause);
+
+/* netlink.c */
+int nl_read(const struct ps_state *tmpl, struct ps_state *out, char **cause);
+int nl_link_set(const char *ifname, bool up, unsigned mtu, char **cause);
+int nl_addr_change(const struct ps_addr *a, bool add, char **cause);
+int nl_route_change(const struct ps_route *r, bool add, char **cause);
+
+/* nft.c */
+/* Our ruleset for the site, as nft source, with its hash in the table's
+ * comment. The caller frees both. */
+char *nft_ruleset(const struct site *s, char **hash);
+/* Our table as listed now (stateless), NULL when absent. */
+int nft_read(char **text, char **hash, char **cause);
+/* Replace our table by text (NULL: remove it) in one transaction. */
+int nft_load(const char *text, char **cause);
+
+/* Small helpers shared by the files. */
+char *ps_route_str(const struct ps_route *r);
+char *ps_addr_str(const struct ps_addr *a);
+uint64_t ps_fnv1a(const char *s);
+int sysctl_read(const char *key, char **value);
+int sysctl_write(const char *key, const char *value, char **cause);
+
+/* history.c */
+struct prov_history_row {
+	long id;
+	char *status;
+	char *config;			/* the config text applied */
+	char *config_path;
+	char *before;			/* the snapshot JSON */
+};
+int hist_add(const struct site *s, const char *status, const char *config,
+	     const struct prov_plan *plan, const char *before, long *id, char **cause);
+int hist_set_status(const struct site *s, long id, const char *status, char **cause);
+/* The newest row whose status is one of statuses (comma separated). */
+int hist_find(const struct site *s, const char *statuses, struct prov_history_row *row,
+	      bool *found, char **cause);
+void hist_row_clear(struct prov_history_row *row);
+
+#endif
