@@ -31,25 +31,35 @@ static void child(int wfd, char *const argv[])
 	_exit(127);
 }
 
-struct ui_job *ui_job_start(char *const argv[], char **cause)
+struct ui_job *ui_job_start(const char *const argv[], char **cause)
 {
 	int p[2];
 	pid_t pid;
 	struct ui_job *j;
 	size_t n = 0;
+	char **copy;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return cause_set(cause, errno, "pipe: %s", strerror(errno)), NULL;
+	while (argv[n])
+		n++;
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(argv[i]);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		cause_set(cause, errno, "pipe: %s", strerror(errno));
+		str_list_free(copy);
+		return NULL;
+	}
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(p[0]);
 		close(p[1]);
+		str_list_free(copy);
 		cause_set(cause, e, "fork: %s", strerror(e));
 		return NULL;
 	}
 	if (pid == 0)
-		child(p[1], argv);
+		child(p[1], copy);
 	setpgid(pid, pid);	/* also here: whichever runs first */
 	close(p[1]);
 	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
@@ -58,11 +68,7 @@ struct ui_job *ui_job_start(char *const argv[], char **cause)
 	j->fd = p[0];
 	j->status = -1;
 	j->started_ms = now_ms();
-	while (argv[n])
-		n++;
-	j->argv = xcalloc(n + 1, sizeof(*j->argv));
-	for (size_t i = 0; i < n; i++)
-		j->argv[i] = xstrdup(argv[i]);
+	j->argv = copy;
 	return j;
 }
 

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "core/site.h"
 #include "core/util.h"
+#include "provision/provision.h"
 #include "tui/screen.h"
 
 #define RELOAD_MS 5000
@@ -43,6 +46,10 @@ static size_t n_problems;
 static char *first_problem;
 static int64_t loaded_ms;
 static struct layer_state state[ARRAY_SIZE(layers)];
+static struct prov_status prov;	/* the last apply and the confirm countdown */
+static bool have_prov;
+static long shown_remaining = -1;
+static struct ui_pane pane;		/* confirm, rollback */
 
 /* Load the config again (cheap: one small file). */
 static void reload(void)
@@ -60,6 +67,18 @@ static void reload(void)
 			: xstrdup(d.v[0].message);
 	site_diags_free(&d);
 	loaded_ms = now_ms();
+	if (have_prov)
+		prov_status_clear(&prov);
+	have_prov = site && prov_status_get(site, &prov, NULL) == 0;
+}
+
+/* Seconds left before an unconfirmed apply is undone, or -1. */
+static long remaining(void)
+{
+	if (!have_prov || !prov.pending)
+		return -1;
+	long r = (long)(prov.deadline - time(NULL));
+	return r < 0 ? 0 : r;
 }
 
 static void dash_enter(void)
@@ -76,6 +95,32 @@ static void dash_tick(void)
 		if (before != n_problems || had != (site != NULL))
 			ui_touch();
 	}
+	if (remaining() != shown_remaining) {
+		shown_remaining = remaining();
+		ui_touch();	/* only the digits change on the wire */
+	}
+	if (ui_pane_poll(&pane)) {
+		if (!ui_pane_running(&pane))
+			reload();
+		ui_touch();
+	}
+}
+
+/* The last apply and the confirm countdown, one row. */
+static void draw_apply(int y, int cols)
+{
+	long r = remaining();
+
+	if (r >= 0)
+		ui_putf(y, 0, cols, UA_WARN,
+			_("!! 確認待ち: あと %2$ld 秒で適用 #%1$ld を元に戻します。y で確定、u で今すぐ戻す",
+			  "!! Waiting for confirmation: apply #%1$ld is undone in %2$ld s. y keeps it, u undoes it now"),
+			prov.pending_id, r);
+	else if (have_prov && prov.have_last)
+		ui_putf(y, 0, cols, UA_NORMAL, _("最後の適用: #%ld %s (変更 %zu 件)", "Last apply: #%ld %s (%zu changes)"),
+			prov.last.id, prov.last.status, prov.last.n_changes);
+	else if (site)
+		ui_put(y, 0, cols, _("最後の適用: なし", "Last apply: none"), UA_NORMAL);
 }
 
 /* The facility and the config's state: four rows. */
@@ -134,13 +179,26 @@ static void dash_draw(int top, int rows, int cols)
 	ui_put(y++, 0, cols, site ? _("全体: 未確認 (層の状態はまだ調べていません)",
 				      "Overall: NOT CHECKED (the layers have not been checked)")
 				  : _("全体: 設定待ち", "Overall: WAITING FOR A CONFIG"), UA_BOLD);
-	if (!ui_have_command("probe"))
+	draw_apply(y++, cols);
+	if (pane.title)
+		ui_pane_draw(&pane, y, top + rows - y, cols);
+	else if (!ui_have_command("probe"))
 		ui_missing(y, 0, cols, _("疎通確認 (probes)", "probes"));
 }
 
 static bool dash_key(int key)
 {
-	if (key == UK_ENTER || key == 'u') {
+	static const char *const confirm[] = { "confirm", NULL };
+	static const char *const rollback[] = { "rollback", NULL };
+
+	if ((key == 'y' || key == 'u') && remaining() >= 0) {
+		if (!ui_pane_running(&pane))
+			ui_pane_start(&pane, key == 'y' ? confirm : rollback);
+		return true;
+	}
+	if (ui_pane_key(&pane, key))
+		return true;
+	if (key == UK_ENTER || key == 'e') {
 		reload();
 		ui_status(false, "%s", _("設定を読み直しました", "config reloaded"));
 		return true;
@@ -150,6 +208,10 @@ static bool dash_key(int key)
 
 static void dash_fini(void)
 {
+	ui_pane_free(&pane);
+	if (have_prov)
+		prov_status_clear(&prov);
+	have_prov = false;
 	site_free(site);
 	site = NULL;
 	free(first_problem);
@@ -162,8 +224,14 @@ static void dash_fini(void)
 	memset(state, 0, sizeof(state));
 }
 
+static bool dash_busy(void)
+{
+	return ui_pane_running(&pane);
+}
+
 static const struct ui_keyhelp dash_help[] = {
-	{ "Enter / u", BT("今すぐ更新する", "refresh now") },
+	{ "Enter / e", BT("今すぐ更新する", "refresh now") },
+	{ "y / u", BT("確認待ちの適用を確定する / 元に戻す", "keep / undo an apply waiting for confirmation") },
 	{ "PASS WARN FAIL", BT("判定は色がなくても語で示します。---- は未確認",
 			       "verdicts are words, colour or not; ---- is not checked") },
 	{ NULL, BT("", "") },
@@ -180,4 +248,5 @@ const struct ui_screen scr_dashboard = {
 	.key = dash_key,
 	.tick = dash_tick,
 	.fini = dash_fini,
+	.busy = dash_busy,
 };

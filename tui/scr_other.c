@@ -35,14 +35,6 @@ static void probes_draw(int top, int rows, int cols)
 		     _("疎通確認 (probes)", "probes"));
 }
 
-static void ipsec_draw(int top, int rows, int cols)
-{
-	draw_pending(top, rows, cols,
-		     _("IPsec: トンネルの状態、失敗の原因の説明、charon のログ (レベルで絞り込み) を表示します。",
-		       "IPsec: the tunnel's state, the diagnosis with its explanation, and charon's live log with a level filter."),
-		     "IPsec (ipsec)");
-}
-
 static void report_draw(int top, int rows, int cols)
 {
 	draw_pending(top, rows, cols,
@@ -67,10 +59,6 @@ const struct ui_screen scr_certs = {
 const struct ui_screen scr_probes = {
 	.id = "probes", .title = BT("疎通", "Probes"), .fkey = UK_F5, .letter = 'p',
 	.help = pending_help, .draw = probes_draw, .key = no_keys,
-};
-const struct ui_screen scr_ipsec = {
-	.id = "ipsec", .title = BT("IPsec", "IPsec"), .fkey = UK_F6, .letter = 'i',
-	.help = pending_help, .draw = ipsec_draw, .key = no_keys,
 };
 const struct ui_screen scr_report = {
 	.id = "report", .title = BT("報告書", "Report"), .fkey = UK_F7, .letter = 'r',

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "tui/screen.h"
@@ -17,6 +18,7 @@ static int scroll;
 static bool edit;
 static struct ui_line line;
 static bool saved;
+static struct ui_pane pane;	/* plan, apply, confirm, rollback */
 
 /* The visible fields of the page, in order; returns the count. */
 static int page_fields(int *out)
@@ -112,15 +114,17 @@ static void draw_review(int top, int rows, int cols)
 			   "OK saved; it passes the same check as 'oqlink config check'.")
 		       : _("OK 問題はありません。w で保存します。", "OK no problems: press w to save."),
 		       UA_PASS);
-		y++;
 		if (ui_have_command("apply"))
-			ui_put(y++, 0, cols, _("a: 計画を表示して適用する (確認タイマー付き)",
-					       "a: show the plan and apply it (with a confirm timer)"), UA_NORMAL);
+			ui_put(y++, 0, cols, _("p:計画  a:適用 (確認タイマー 300 秒)  y:確定  u:元に戻す  x:中止",
+					       "p:plan  a:apply (confirm timer 300 s)  y:confirm  u:roll back  x:cancel"),
+			       UA_NORMAL);
 		else
 			y += ui_text(y, 0, cols, 3,
 				     _("計画と適用 (plan/apply) の機能はこの版にはまだありません。保存した設定は後で 'oqlink apply' で適用できます。",
 				       "This build has no plan/apply yet; the saved config can be applied later with 'oqlink apply'."),
 				     UA_WARN);
+		if (pane.title)
+			ui_pane_draw(&pane, y, top + rows - y, cols);
 		return;
 	}
 	ui_putf(y++, 0, cols, UA_FAIL, _("!! %zu 件の問題があります (保存できません):", "!! %zu problem(s) (cannot save yet):"),
@@ -171,9 +175,14 @@ static void setup_draw(int top, int rows, int cols)
 			}
 		}
 	}
+	if (page == wiz_n_pages - 1) {
+		ui_put(top + rows - 1, 0, cols, _("b/PgUp:戻る  w:保存  ?:キー", "b/PgUp:back  w:save  ?:keys"),
+		       UA_DIM);
+		return;
+	}
 	ui_put(top + rows - 1, 0, cols,
-	       edit ? _("Enter:確定  Esc:取消  ↑↓:確定して移動", "Enter:accept  Esc:undo  Up/Down:accept and move")
-		    : _("↑↓:選ぶ  Enter:入力  n/PgDn:次へ  b/PgUp:戻る  w:保存  ?:キー",
+	       edit ? _("Enter:確定  Esc:取消  上下:確定して移動", "Enter:accept  Esc:undo  Up/Down:accept and move")
+		    : _("上下:選ぶ  Enter:入力  n/PgDn:次へ  b/PgUp:戻る  w:保存  ?:キー",
 			"Up/Down:select  Enter:edit  n/PgDn:next  b/PgUp:back  w:save  ?:keys"),
 	       UA_DIM);
 }
@@ -276,12 +285,41 @@ static void save(void)
 	free(cause);
 }
 
+/* Run plan, apply, confirm or rollback on the saved config. */
+static bool provision_key(int key)
+{
+	static const char *const plan[] = { "plan", NULL };
+	static const char *const apply[] = { "apply", "--confirm", "300", NULL };
+	static const char *const confirm[] = { "confirm", NULL };
+	static const char *const rollback[] = { "rollback", NULL };
+	const char *const *args = key == 'p' ? plan : key == 'a' ? apply : key == 'y' ? confirm
+			: key == 'u' ? rollback : NULL;
+
+	if (args == NULL)
+		return ui_pane_key(&pane, key);
+	if (!ui_have_command("apply"))
+		return false;
+	if (w->dirty || w->n_problems > 0 || access(w->path, F_OK) < 0) {
+		ui_status(true, "%s", _("先に問題をなくして保存してください (w)", "fix the problems and save first (w)"));
+		return true;
+	}
+	if (ui_pane_running(&pane)) {
+		ui_status(true, "%s", _("実行中の処理があります (x で中止)", "something is running (x cancels)"));
+		return true;
+	}
+	ui_pane_start(&pane, args);
+	return true;
+}
+
 static bool setup_key(int key)
 {
 	int f[64], n = page_fields(f), i = selected_field();
 
 	if (edit)
 		return key_editing(key);
+	if (page == wiz_n_pages - 1 && key != 'w' && key != UK_F8 && key != 'b' && key != UK_PGUP &&
+	    provision_key(key))
+		return true;
 	switch (key) {
 	case UK_UP:
 		if (sel > 0)
@@ -331,11 +369,18 @@ static bool setup_editing(void)
 
 static bool setup_busy(void)
 {
-	return w != NULL && w->dirty;
+	return (w != NULL && w->dirty) || ui_pane_running(&pane);
+}
+
+static void setup_tick(void)
+{
+	if (ui_pane_poll(&pane))
+		ui_touch();
 }
 
 static void setup_fini(void)
 {
+	ui_pane_free(&pane);
 	ui_line_wipe(&line);
 	wiz_free(w);
 	w = NULL;
@@ -351,6 +396,8 @@ static const struct ui_keyhelp setup_help[] = {
 	{ "Enter / Esc", BT("入力中: 確定 / 取り消し", "while typing: accept / undo") },
 	{ "^A ^E ^K ^U", BT("入力中: 行頭・行末・後ろを削除・前を削除",
 			       "while typing: start, end, delete to end, delete to start") },
+	{ "p a y u", BT("確認と保存のページで: 計画・適用・確定・元に戻す",
+			"on the review page: plan, apply, confirm, roll back") },
 	{ "! / *", BT("! は問題のある項目、* は必須", "! marks a problem, * a required field") },
 	{ NULL, BT("", "") },
 };
@@ -366,5 +413,6 @@ const struct ui_screen scr_setup = {
 	.key = setup_key,
 	.editing = setup_editing,
 	.busy = setup_busy,
+	.tick = setup_tick,
 	.fini = setup_fini,
 };

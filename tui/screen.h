@@ -79,6 +79,34 @@ void ui_clear_rows(int y, int n);
 /* The attribute of a verdict word ("PASS" ...). */
 enum ui_attr ui_verdict_attr(const char *word);
 
+/* A pane running one oqlink command in the background (tui/pane.c). */
+struct ui_pane {
+	struct ui_job *job;
+	char *title;			/* the command line, for the header */
+	char **lines;			/* the last lines of output, sanitised */
+	size_t n;
+	size_t scroll;			/* lines back from the newest; 0 follows */
+	int status;			/* exit status; -1 while running */
+	bool cancelled;
+	int64_t started_ms, ended_ms, shown_sec;
+	void (*on_line)(void *ctx, const char *line);	/* may be NULL */
+	void (*on_done)(struct ui_pane *p);		/* may be NULL */
+	void *ctx;
+};
+
+/* Run `oqlink --lang L --config C ARGS...` (args NULL-terminated); false
+ * when one runs already or it could not start (said in the pane). */
+bool ui_pane_start(struct ui_pane *p, const char *const *args);
+bool ui_pane_running(const struct ui_pane *p);
+/* Read new output; true when the pane should be drawn again. */
+bool ui_pane_poll(struct ui_pane *p);
+void ui_pane_cancel(struct ui_pane *p);
+/* Header (state in words, seconds, command) and the newest lines. */
+void ui_pane_draw(struct ui_pane *p, int y, int rows, int cols);
+/* x or Esc cancels; Up, Down, PgUp, PgDn, End scroll. */
+bool ui_pane_key(struct ui_pane *p, int key);
+void ui_pane_free(struct ui_pane *p);
+
 /* The line of "what this build cannot do yet", in both languages' grammar. */
 void ui_missing(int y, int x, int width, const char *module);
 

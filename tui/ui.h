@@ -167,7 +167,7 @@ struct ui_job {
 };
 
 /* Start argv[0] with argv; stdin is /dev/null. Returns NULL with *cause. */
-struct ui_job *ui_job_start(char *const argv[], char **cause);
+struct ui_job *ui_job_start(const char *const argv[], char **cause);
 /* Read what is available; calls fn for each complete line. Returns true
  * while the job runs or output remains. */
 bool ui_job_poll(struct ui_job *j, void (*fn)(void *ctx, const char *line), void *ctx);

@@ -66,7 +66,7 @@ shot help-setup-ja
 k x
 t "any key closes the key list" hasnt "キー一覧: 設定"
 k F2; k F1
-t "F1 shows the keys too, here the dashboard's" has "Enter / u"
+t "F1 shows the keys too, here the dashboard's" has "Enter / e"
 k Escape
 
 # resizing
