@@ -10,6 +10,7 @@ int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_probe(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_export(struct cli_ctx *ctx, int argc, char **argv);

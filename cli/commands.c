@@ -81,6 +81,18 @@ const struct cli_command cli_commands[] = {
 	     "show what apply would change (changes nothing)"),
 	  "", BT("ホストの現在の状態 (インターフェース、アドレス、経路、nftables の表 inet oqlink、カーネル設定、charon の接続) を読み、設定との差を手順として示します。",
 		 "Reads the host as it is (interfaces, addresses, routes, the nftables table inet oqlink, kernel settings, charon's connection) and lists the steps that would make it match the config.") },
+	{ "probe", cmd_probe, CLI_JSON,
+	  BT("経路の各層を並列に検査する (プローブ)", "check every layer of the path, in parallel (probes)"),
+	  "[ID...] [--list] [--timeout MS] [--total-timeout MS] [--out DIR]",
+	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
+	     "PASS 以外は対処とともに根拠を表示します。--json は docs/probes.md のスキーマ oqlink.probes/1 の"
+	     "文書を 1 つ出力します。--out はパケット取得ファイルの置き場所です (既定は run_dir)。"
+	     "終了コード: 0 すべて PASS、1 WARN/FAIL/ERROR あり、2 設定か引数の誤り、3 中止。",
+	     "With IDs, runs those probes and what they depend on. On a terminal, one live line per probe; "
+	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
+	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
+	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
+	     "cancelled.") },
 	{ "rollback", cmd_rollback, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("最後の適用の前の状態に戻す", "return to the state before the latest apply"),
 	  "", BT("", "") },

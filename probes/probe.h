@@ -4,7 +4,7 @@
  * A probe fills a struct probe_result: a verdict, measured values with units,
  * evidence lines and, for anything but PASS, a remedy in Japanese and
  * English. Results are plain data: the report writers take them from a run or
- * from recorded JSON (probe_results_from_json) alike. */
+ * from recorded JSON (probe_run_from_json) alike. */
 #ifndef OQ_PROBE_H
 #define OQ_PROBE_H
 
@@ -66,7 +66,10 @@ bool probe_verdict_parse(const char *s, enum probe_verdict *out);
 /* The worse of two verdicts, by the ordering above. */
 enum probe_verdict probe_verdict_worse(enum probe_verdict a, enum probe_verdict b);
 
-/* Building results (used by probes, and by tests recording results). */
+/* Building results (used by probes, and by tests recording results). Every
+ * function copies the strings it is given (the result owns its copies); a
+ * bitext half may be NULL. probe_result_set replaces verdict, summary and
+ * remedy. */
 void probe_result_init(struct probe_result *r, const char *id, struct bitext title);
 void probe_result_set(struct probe_result *r, enum probe_verdict v, struct bitext summary,
 		      struct bitext remedy);
@@ -77,12 +80,100 @@ void probe_result_text(struct probe_result *r, const char *key, struct bitext la
 void probe_result_evidence(struct probe_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void probe_result_clear(struct probe_result *r);
+/* Frees every result and the array; the run itself is the caller's. Accepts
+ * NULL. */
 void probe_run_free(struct probe_run *run);
+/* The worst verdict of the results, SKIP counting as PASS. */
+enum probe_verdict probe_run_overall(const struct probe_run *run);
 
 /* JSON form of a run (schema "oqlink.probes/1", see docs/probes.md). */
 struct json_object *probe_run_to_json(const struct probe_run *run);
 /* Read a run back; returns 0 or -EINVAL with *cause set. Missing optional
  * fields are tolerated; a result without an id or verdict is an error. */
 int probe_run_from_json(struct json_object *o, struct probe_run *run, char **cause);
+/* One result alone, in the form of an element of "results" (a new object). */
+struct json_object *probe_result_to_json(const struct probe_result *r);
+/* Read one result into r (initialised here; cleared again on error). */
+int probe_result_from_json(struct json_object *o, struct probe_result *r, char **cause);
+
+/* ---- the registry ---- */
+
+/* What a probe sees while it runs (opaque; see the probe_ctx_ functions). */
+struct probe_ctx;
+
+enum probe_flags {
+	PROBE_IPSEC_ONLY = 1 << 0,	/* only on an IPsec+IKE line */
+	PROBE_IPVPN_ONLY = 1 << 1,	/* only on an IP-VPN line */
+	/* Started before the others and told to stop (probe_ctx_stop_fd becomes
+	 * readable) when every other probe has finished: the capture. */
+	PROBE_BACKGROUND = 1 << 2,
+};
+
+/* One probe. The run function gets a result already initialised with the
+ * id and title and sets the verdict (PASS by default), values, evidence,
+ * and on anything but PASS a remedy in both languages. It runs in a process
+ * of its own (see probes/runner.c), so it may block, and must finish by
+ * probe_ctx_remaining_ms or it is killed and reported as ERROR. */
+struct probe {
+	const char *id;
+	struct bitext title;
+	const char *const *deps;	/* NULL-terminated: SKIP when one fails */
+	const char *const *after;	/* NULL-terminated: run after, never SKIP */
+	void (*run)(struct probe_ctx *ctx, struct probe_result *r);
+	int timeout_ms;			/* 0: the run's per-probe timeout */
+	unsigned flags;
+};
+
+/* The probes in their fixed order (static data); *n gets the count. */
+const struct probe *probe_registry(size_t *n);
+/* The probe named id, or NULL. */
+const struct probe *probe_find(const char *id);
+/* Whether a probe applies to the site's line type. */
+bool probe_applies(const struct probe *p, const struct site *site);
+
+/* For probes: the site (never NULL), the time left before the probe is
+ * killed, a finished result of a probe this one depends on or runs after
+ * (NULL when it did not run), the directory for files the probe keeps (the
+ * capture), and the stop descriptor of a PROBE_BACKGROUND probe (-1 for the
+ * others). probe_ctx_ready tells the runner a background probe is ready (the
+ * others start only then, or after a short wait). */
+const struct site *probe_ctx_site(const struct probe_ctx *ctx);
+int probe_ctx_remaining_ms(const struct probe_ctx *ctx);
+const struct probe_result *probe_ctx_result(const struct probe_ctx *ctx, const char *id);
+const char *probe_ctx_out_dir(const struct probe_ctx *ctx);
+int probe_ctx_stop_fd(const struct probe_ctx *ctx);
+void probe_ctx_ready(struct probe_ctx *ctx);
+
+/* ---- the runner ---- */
+
+struct probe_options {
+	int timeout_ms;			/* per probe; 0: site timeout_ms, else 5000 */
+	int total_timeout_ms;		/* whole run; 0: 60000 */
+	unsigned max_parallel;		/* 0: no limit */
+	const char *out_dir;		/* for pcaps; NULL: site run_dir */
+	const volatile int *cancel;	/* non-zero cancels the run (signals) */
+};
+
+enum probe_event {
+	PROBE_EV_START,			/* a probe was started */
+	PROBE_EV_DONE,			/* a probe has its result (also SKIP) */
+	PROBE_EV_TICK,			/* at least every 100 ms while it runs */
+};
+
+/* Progress: index into run->results (which holds the probe's id and title
+ * from the start, and the result on DONE); r is NULL on TICK. Return
+ * non-zero to cancel the run (the TUI's hook): running probes are killed
+ * and every unfinished one is reported as SKIP with reason "cancelled". */
+typedef int probe_progress_fn(void *ctx, enum probe_event ev, size_t index,
+			      const struct probe_result *r);
+
+/* Run the probes named in ids (all that apply when n_ids is 0) and every
+ * probe they depend on, as a dependency graph, in parallel. Fills run (the
+ * caller frees it with probe_run_free) in registry order. Returns 0 when
+ * the run was made (whatever the verdicts; a cancelled run included), or
+ * -EINVAL with *cause for an unknown id. */
+int probe_run_all(const struct site *site, const char *const *ids, size_t n_ids,
+		  const struct probe_options *opt, probe_progress_fn *fn, void *fn_ctx,
+		  struct probe_run *run, char **cause);
 
 #endif

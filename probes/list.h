@@ -1,0 +1,24 @@
+/* The run functions of the probes, one file each (internal to probes/). */
+#ifndef OQ_PROBE_LIST_H
+#define OQ_PROBE_LIST_H
+
+#include "probes/probe.h"
+
+#define PROBE_FN(name) void probe_##name(struct probe_ctx *ctx, struct probe_result *r)
+PROBE_FN(link);
+PROBE_FN(address);
+PROBE_FN(gateway);
+PROBE_FN(clock);
+PROBE_FN(ike);
+PROBE_FN(child);
+PROBE_FN(dns);
+PROBE_FN(reach);
+PROBE_FN(pmtu);
+PROBE_FN(tcp);
+PROBE_FN(tls);
+PROBE_FN(cert);
+PROBE_FN(proxy);
+PROBE_FN(lineauth);
+PROBE_FN(capture);
+
+#endif

@@ -1,0 +1,157 @@
+/* Network helpers shared by the probes (internal to probes/): ICMP echo,
+ * DNS through the configured servers (c-ares), TCP connect, and the pure
+ * parsers and statistics behind them (unit-tested). No library types. */
+#ifndef OQ_PROBE_NET_H
+#define OQ_PROBE_NET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/addr.h"
+
+struct site;
+struct probe_ctx;
+
+/* ---- ICMP echo ---- */
+
+/* Round-trip statistics of a series of echoes. */
+struct ping_stats {
+	unsigned sent, received;
+	double loss_pct;
+	double min_ms, avg_ms, max_ms;
+	double jitter_ms;	/* mean absolute difference of consecutive RTTs */
+	unsigned errors;	/* ICMP errors received (unreachable, ...) */
+	char error[96];		/* the first ICMP error, as text */
+};
+
+/* Compute stats from n RTTs (ms, negative = lost); pure. */
+void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st);
+
+/* Build an ICMPv4 echo request of len bytes (>= 8) into buf; pure. */
+size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq);
+/* What an ICMPv4 packet (IP header first, as a raw socket gives it) is. */
+enum icmp_kind { ICMP_K_OTHER, ICMP_K_REPLY, ICMP_K_ERROR };
+struct icmp_parsed {
+	enum icmp_kind kind;
+	uint16_t id, seq;		/* of the echo (for errors: the quoted echo) */
+	uint8_t type, code;
+	uint16_t next_mtu;		/* frag-needed: the MTU the router reports */
+	uint32_t from;			/* source address (network order) */
+};
+bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out);
+uint16_t inet_cksum(const void *data, size_t len);
+
+/* Send count echoes of size bytes (ICMP payload included) to dst every
+ * interval_ms from source src (may be NULL), with DF set when df, and wait
+ * up to wait_ms for the last. rtt gets one value per echo (-1 lost).
+ * Returns 0 or -errno with *cause. IPv4 only. */
+int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+	  struct ping_stats *st, char **cause);
+
+/* The same to ndst targets at once (echo i to target t has sequence
+ * i * ndst + t); rtt has ndst * count values (target-major), st ndst. */
+int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	       double *rtt, struct ping_stats *st, char **cause);
+/* A raw ICMP socket bound to src (may be NULL), DF set when df; the fd or
+ * -errno with *cause. */
+int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
+/* Read every pending packet; fn gets each reply or error for echo id. */
+void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
+		 void *arg);
+
+/* Verdict (enum probe_verdict value) for ping statistics: FAIL when
+ * nothing or more than REACH_FAIL_LOSS % comes back, WARN for any loss, an
+ * average above REACH_WARN_RTT_MS or jitter above REACH_WARN_JITTER_MS. */
+#define REACH_FAIL_LOSS 20.0
+#define REACH_WARN_RTT_MS 150.0
+#define REACH_WARN_JITTER_MS 30.0
+int reach_verdict(const struct ping_stats *st);
+
+/* ---- DNS ---- */
+
+/* One answer from one server. */
+struct dns_answer {
+	int status;		/* 0 ok, else a c-ares status */
+	const char *rcode;	/* "NOERROR", "NXDOMAIN", "SERVFAIL", "REFUSED", "TIMEOUT", ... */
+	char addrs[256];	/* "192.0.2.10 192.0.2.11" */
+	struct oq_prefix first;	/* the first address (family 0 when none) */
+	double ms;
+};
+
+/* The name of a c-ares status, as the DNS RCODE it stands for; pure. */
+const char *dns_status_rcode(int status);
+/* Resolve name (A) through server from source src (may be NULL) within
+ * timeout_ms. Returns 0 (answer filled, whatever the status) or -errno. */
+int dns_query(const char *server, const struct oq_prefix *src, const char *name, int timeout_ms,
+	      struct dns_answer *out, char **cause);
+/* The same for n names at once (one channel, queries in parallel); out
+ * has n elements. */
+int dns_query_many(const char *server, const struct oq_prefix *src, const char *const *names,
+		   size_t n, int timeout_ms, struct dns_answer *out, char **cause);
+/* An address for host: a literal, or through the site's central DNS
+ * servers. Returns 0 or -errno with *cause. */
+int net_resolve(const struct site *site, const char *host, int timeout_ms, struct oq_prefix *out,
+		char **cause);
+
+/* ---- TCP and helpers ---- */
+
+/* The appliance's address on the terminal side: the source that traffic to
+ * the central must use to match the tunnel (term address on a separate
+ * segment, else the LAN address). Family 0 when none. */
+struct oq_prefix net_terminal_source(const struct site *site);
+/* Connect to dst:port from src within timeout_ms; *fd gets the connected
+ * socket (blocking again). Returns 0 or -errno with *cause; *ms the time. */
+int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned port,
+		int timeout_ms, int *fd, double *ms, char **cause);
+/* Fill a sockaddr from an address and port; returns its length. */
+socklen_t net_sockaddr(const struct oq_prefix *a, unsigned port, struct sockaddr_storage *ss);
+/* "192.0.2.1" into a static-free buffer of 64 bytes. */
+const char *net_str(const struct oq_prefix *a, char buf[64]);
+double net_elapsed_ms(int64_t start_us);
+int64_t net_now_us(void);
+
+/* ---- ARP ---- */
+
+/* Send an ARP request for target (network order) on ifname with sender
+ * address sender (0 for a duplicate-address probe, RFC 5227) and collect the
+ * hardware addresses of those that answer within timeout_ms, our own
+ * excluded. Returns how many (at most max) or -errno with *cause. */
+int arp_probe(const char *ifname, uint32_t sender, uint32_t target, int timeout_ms,
+	      uint8_t (*macs)[6], int max, char **cause);
+/* An ARP reply for target from a MAC other than own (pure, for tests):
+ * fills mac and returns true. */
+bool arp_parse_reply(const uint8_t *pkt, size_t len, uint32_t target, const uint8_t own[6],
+		     uint8_t mac[6]);
+/* "aa:bb:cc:dd:ee:ff" */
+const char *mac_str(const uint8_t mac[6], char buf[18]);
+
+/* ---- HTTP ---- */
+
+/* The status code of an HTTP/1.x status line ("HTTP/1.1 200 Connection
+ * established"); false when buf does not start with one. Pure. */
+bool http_status_parse(const char *buf, int *code);
+/* Split "http://host[:port]/path" (http only); host and path are newly
+ * allocated. Pure. */
+bool http_url_parse(const char *url, char **host, unsigned *port, char **path);
+/* Send req on fd and read the reply (at most max bytes, until close or
+ * timeout_ms) into a new NUL-terminated buffer; its length in *len.
+ * Returns 0 or -errno. */
+int http_exchange(int fd, const char *req, int timeout_ms, size_t max, char **reply,
+		  size_t *len);
+
+/* ---- result helpers ---- */
+
+struct probe_result;
+enum probe_verdict;
+struct bitext;
+/* Set verdict, a summary formatted from both formats with the same
+ * arguments, and the remedy (static strings, copied). */
+void pr_set(struct probe_result *r, int verdict, struct bitext remedy, const char *ja,
+	    const char *en, ...) __attribute__((format(printf, 4, 6), format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,192 @@
+/* Probe "pmtu": the largest IPv4 packet that passes with DF set from the
+ * terminal side to the first central target, against the MTU the config
+ * expects. Instead of a sequential binary search (a timeout per lost size),
+ * every candidate size is sent at once and the largest echoed wins; a
+ * second round refines between it and the next step. Two waits in all. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <poll.h>
+
+#include "core/site.h"
+#include "core/util.h"
+#include "probes/list.h"
+#include "probes/net.h"
+#include "probes/pmtu.h"
+
+#define PMTU_MIN 576
+#define PMTU_STEP 16
+
+int pmtu_verdict(unsigned found, unsigned expected, bool frag_needed_seen)
+{
+	if (found == 0)
+		return PROBE_FAIL;
+	if (found >= expected)
+		return PROBE_PASS;
+	return frag_needed_seen ? PROBE_WARN : PROBE_FAIL;
+}
+
+unsigned pmtu_expected(const struct site *s)
+{
+	if (s->line == SITE_LINE_IPSEC && s->tunnel_mtu)
+		return s->tunnel_mtu;
+	return s->wan_mtu ? s->wan_mtu : 1500;
+}
+
+struct sweep {
+	const unsigned *sizes;
+	size_t n;
+	bool *ok;
+	unsigned next_mtu;
+	unsigned errors;
+};
+
+static void sweep_got(void *arg, const struct icmp_parsed *ip)
+{
+	struct sweep *sw = arg;
+
+	if (ip->seq >= sw->n)
+		return;
+	if (ip->kind == ICMP_K_REPLY)
+		sw->ok[ip->seq] = true;
+	else {
+		sw->errors++;
+		if (ip->next_mtu)
+			sw->next_mtu = ip->next_mtu;
+	}
+}
+
+/* Send one echo of each total size (DF) and wait; ok[i] for those answered. */
+static int sweep(int fd, const struct oq_prefix *dst, struct sweep *sw, int wait_ms,
+		 unsigned *local_limit)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = net_sockaddr(dst, 0, &ss);
+	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
+	uint8_t pkt[9000];
+	int64_t end;
+
+	for (size_t i = 0; i < sw->n; i++) {
+		size_t len = icmp4_build_echo(pkt, sw->sizes[i] - 20, id, (uint16_t)i);
+
+		sw->ok[i] = false;
+		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0 && errno == EMSGSIZE &&
+		    (*local_limit == 0 || sw->sizes[i] < *local_limit))
+			*local_limit = sw->sizes[i];
+		usleep(500);	/* do not overrun a queue with a burst */
+	}
+	end = net_now_us() / 1000 + wait_ms;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = end - net_now_us() / 1000;
+		bool all = true;
+
+		icmp4_drain(fd, id, sweep_got, sw);
+		for (size_t i = 0; i < sw->n; i++)
+			all = all && sw->ok[i];
+		if (left <= 0 || all)
+			break;
+		poll(&p, 1, (int)left);
+	}
+	return 0;
+}
+
+/* The largest answered size of a sweep, 0 when none. */
+static unsigned sweep_best(const struct sweep *sw)
+{
+	unsigned best = 0;
+
+	for (size_t i = 0; i < sw->n; i++)
+		if (sw->ok[i] && sw->sizes[i] > best)
+			best = sw->sizes[i];
+	return best;
+}
+
+PROBE_FN(pmtu)
+{
+	const struct site *s = probe_ctx_site(ctx);
+	const struct probe_result *reach = probe_ctx_result(ctx, "reach");
+	struct oq_prefix src = net_terminal_source(s), dst;
+	unsigned expected = pmtu_expected(s), sizes[256], found, local_limit = 0, frag_seen = 0;
+	bool ok[256];
+	struct sweep sw = { sizes, 0, ok, 0, 0 };
+	char *cause = NULL, b[64];
+	int fd, wait = 400, v;
+
+	if (s->n_ping_targets == 0) {
+		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
+				 BT("[probe] ping に中央側の宛先を設定してください。",
+				    "Set central targets in [probe] ping."));
+		return;
+	}
+	for (size_t i = 0; reach != NULL && i < reach->n_values; i++)
+		if (strcmp(reach->values[i].key, "rtt_max") == 0)
+			wait = (int)(reach->values[i].value * 3) + 200;
+	if (wait > 1000)
+		wait = 1000;
+	if (net_resolve(s, s->ping_targets[0], 1000, &dst, &cause) < 0) {
+		pr_set(r, PROBE_ERROR, BT("dns プローブを確認してください。", "See the dns probe."),
+		       "%s", "%s", cause);
+		free(cause);
+		return;
+	}
+	fd = icmp4_open(&src, true, &cause);
+	if (fd < 0) {
+		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."), "%s", "%s", cause);
+		free(cause);
+		return;
+	}
+	for (unsigned sz = PMTU_MIN; sz < expected && sw.n < 250; sz += PMTU_STEP)
+		sizes[sw.n++] = sz;
+	sizes[sw.n++] = expected;
+	sweep(fd, &dst, &sw, wait, &local_limit);
+	frag_seen += sw.errors && sw.next_mtu;
+	found = sweep_best(&sw);
+	probe_result_evidence(r, "round 1: %zu sizes %u..%u, largest echoed %u%s", sw.n, PMTU_MIN,
+			      expected, found, sw.next_mtu ? " (frag-needed seen)" : "");
+	if (found > 0 && found < expected) {
+		unsigned base = found;
+
+		sw.n = 0;
+		for (unsigned sz = base + 1; sz < base + PMTU_STEP && sz < expected; sz++)
+			sizes[sw.n++] = sz;
+		sweep(fd, &dst, &sw, wait, &local_limit);
+		frag_seen += sw.errors && sw.next_mtu;
+		if (sweep_best(&sw) > found)
+			found = sweep_best(&sw);
+		probe_result_evidence(r, "round 2: %u..%u, largest echoed %u", base + 1,
+				      base + PMTU_STEP - 1, found);
+	}
+	close(fd);
+	if (local_limit)
+		probe_result_evidence(r, "local interface refused %u bytes (EMSGSIZE)", local_limit);
+	if (sw.next_mtu)
+		probe_result_evidence(r, "ICMP frag-needed: next-hop MTU %u", sw.next_mtu);
+	probe_result_evidence(r, "to %s from %s, DF set", net_str(&dst, b), net_str(&src, (char[64]){ 0 }));
+	probe_result_value(r, "pmtu", BT("通過した最大パケット", "largest packet passed"), found, "bytes");
+	probe_result_value(r, "expected", BT("設定の MTU", "configured MTU"), expected, "bytes");
+	v = pmtu_verdict(found, expected, frag_seen > 0);
+	if (found == 0)
+		pr_set(r, PROBE_FAIL,
+		       BT("DF 付きの ping が最小サイズでも通りません。経路とトンネルを確認してください。",
+			  "Not even the smallest ping with DF passes; check the path and the tunnel."),
+		       "%u バイトの DF パケットも通りません", "not even %u-byte DF packets pass", PMTU_MIN);
+	else if (v == PROBE_FAIL)
+		pr_set(r, PROBE_FAIL,
+		       BT("経路の途中で大きなパケットが ICMP なしに捨てられています (ブラックホール)。根拠の最大値に合わせて tunnel_mtu/mtu を下げ、TCP MSS をその値から 40 引いた値にしてください。",
+			  "Large packets are dropped on the way without ICMP (a black hole). Lower tunnel_mtu/mtu to the size found and set the TCP MSS to that minus 40."),
+		       "経路 MTU %u バイト (設定 %u) で ICMP がありません: MTU %u、MSS %u に設定してください",
+		       "path MTU %u bytes (configured %u) with no ICMP: set MTU %u and MSS %u", found,
+		       expected, found, found - 40);
+	else if (v == PROBE_WARN)
+		pr_set(r, PROBE_WARN,
+		       BT("経路 MTU 探索は働いていますが、設定の MTU より小さいので tunnel_mtu/mtu を合わせてください。",
+			  "Path MTU discovery works, but the path is smaller than configured: match tunnel_mtu/mtu to it."),
+		       "経路 MTU %u バイト (設定 %u)", "path MTU %u bytes (configured %u)", found, expected);
+	else
+		pr_set(r, PROBE_PASS, BT(NULL, NULL), "%u バイトの DF パケットが通ります",
+		       "%u-byte DF packets pass", found);
+}

@@ -1,0 +1,107 @@
+/* Probe "reach": ICMP echo from the terminal-side address to every central
+ * target at once, through the uplink (and the tunnel): loss, min/avg/max
+ * RTT, jitter. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/site.h"
+#include "core/util.h"
+#include "probes/list.h"
+#include "probes/net.h"
+
+int reach_verdict(const struct ping_stats *st)
+{
+	if (st->sent == 0 || st->received == 0 || st->loss_pct > REACH_FAIL_LOSS)
+		return PROBE_FAIL;
+	if (st->loss_pct > 0 || st->avg_ms > REACH_WARN_RTT_MS || st->jitter_ms > REACH_WARN_JITTER_MS)
+		return PROBE_WARN;
+	return PROBE_PASS;
+}
+
+PROBE_FN(reach)
+{
+	const struct site *s = probe_ctx_site(ctx);
+	struct oq_prefix src = net_terminal_source(s);
+	size_t n = s->n_ping_targets;
+	unsigned count = s->ping_count ? s->ping_count : 20;
+	unsigned interval = s->ping_interval_ms ? s->ping_interval_ms : 50;
+	struct oq_prefix *dst;
+	struct ping_stats *st;
+	double *rtt;
+	char *cause = NULL, b[64];
+	int worst = PROBE_PASS, wait;
+	size_t worst_i = 0;
+	double loss_max = 0;
+
+	if (n == 0) {
+		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
+				 BT("[probe] ping に中央側の宛先を設定してください。",
+				    "Set central targets in [probe] ping."));
+		return;
+	}
+	/* Keep the series within the probe's time. */
+	wait = probe_ctx_remaining_ms(ctx) - (int)(count * interval) - 200;
+	if (wait < 200)
+		count = (unsigned)((probe_ctx_remaining_ms(ctx) - 600) / (int)interval), wait = 300;
+	if (wait > 1000)
+		wait = 1000;
+	if (count < 3)
+		count = 3;
+	dst = xcalloc(n, sizeof(*dst));
+	st = xcalloc(n, sizeof(*st));
+	rtt = xcalloc(n * count, sizeof(*rtt));
+	for (size_t i = 0; i < n; i++)
+		if (net_resolve(s, s->ping_targets[i], 1000, &dst[i], &cause) < 0) {
+			probe_result_evidence(r, "%s: %s", s->ping_targets[i], cause);
+			free(cause);
+			cause = NULL;
+		}
+	if (ping4_many(&src, dst, n, count, interval, 64, false, wait, rtt, st, &cause) < 0) {
+		probe_result_evidence(r, "%s", cause);
+		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."),
+		       "ping を送れません: %s", "cannot send ping: %s", cause);
+		free(cause);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
+
+		probe_result_evidence(r,
+				      "ping %s from %s: %u/%u, loss %.0f%%, rtt min/avg/max %.2f/%.2f/%.2f ms, jitter %.2f ms%s%s",
+				      s->ping_targets[i], net_str(&src, b), st[i].received, st[i].sent,
+				      st[i].loss_pct, st[i].min_ms, st[i].avg_ms, st[i].max_ms,
+				      st[i].jitter_ms, st[i].errors ? ", " : "", st[i].error);
+		if (v > worst || (v == worst && st[i].loss_pct > loss_max)) {
+			worst = v > worst ? v : worst;
+			worst_i = i;
+			loss_max = st[i].loss_pct;
+		}
+	}
+	probe_result_value(r, "loss", BT("損失率", "loss"), st[worst_i].loss_pct, "%");
+	probe_result_value(r, "rtt_min", BT("最小往復時間", "min RTT"), st[worst_i].min_ms, "ms");
+	probe_result_value(r, "rtt_avg", BT("平均往復時間", "avg RTT"), st[worst_i].avg_ms, "ms");
+	probe_result_value(r, "rtt_max", BT("最大往復時間", "max RTT"), st[worst_i].max_ms, "ms");
+	probe_result_value(r, "jitter", BT("ジッタ", "jitter"), st[worst_i].jitter_ms, "ms");
+	probe_result_value(r, "count", BT("送信数", "echoes per target"), count, "");
+	if (worst == PROBE_FAIL)
+		pr_set(r, PROBE_FAIL,
+		       BT("トンネル (child プローブ)、ESP が通るか (capture プローブ)、中央側の経路を確認してください。損失が一部なら回線品質を事業者に確認してください。",
+			  "Check the tunnel (child probe), whether ESP passes (capture probe) and the central route. With partial loss, ask the carrier about the line quality."),
+		       "%s への到達性が不十分です (損失 %.0f%%)", "%s is not reachable well enough (loss %.0f%%)",
+		       s->ping_targets[worst_i], st[worst_i].loss_pct);
+	else if (worst == PROBE_WARN)
+		pr_set(r, PROBE_WARN,
+		       BT("回線の混雑や品質を確認してください。続くなら事業者に相談してください。",
+			  "Check the line for congestion or poor quality; ask the carrier if it persists."),
+		       "%s: 損失 %.0f%%, 平均 %.1f ms, ジッタ %.1f ms",
+		       "%s: loss %.0f%%, avg %.1f ms, jitter %.1f ms", s->ping_targets[worst_i],
+		       st[worst_i].loss_pct, st[worst_i].avg_ms, st[worst_i].jitter_ms);
+	else
+		pr_set(r, PROBE_PASS, BT(NULL, NULL), "%zu 宛先に損失なし (平均 %.1f ms)",
+		       "%zu targets without loss (avg %.1f ms)", n, st[worst_i].avg_ms);
+out:
+	free(dst);
+	free(st);
+	free(rtt);
+}

@@ -1,0 +1,42 @@
+/* The probe registry: every probe, its titles, what it depends on. Order
+ * is the order of results and reports: from the wire up.
+ *
+ * Dependencies (deps) SKIP a probe when one of them gives FAIL, ERROR or
+ * SKIP; a dependency that does not apply to the line type (child on an
+ * IP-VPN line) counts as met. "after" only orders: cert and ike run after
+ * clock so that their evidence can quote the measured offset, but a clock
+ * that cannot be read (often because the tunnel it is reached through is
+ * down) must not hide why IKE fails. */
+#include "probes/list.h"
+
+#include "core/util.h"
+
+#define DEPS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static const struct probe registry[] = {
+	{ "capture", { "パケット取得", "packet capture" }, NULL, NULL, probe_capture, 0,
+	  PROBE_BACKGROUND },
+	{ "link", { "リンク", "links" }, NULL, NULL, probe_link, 0, 0 },
+	{ "address", { "アドレス", "addresses" }, DEPS("link"), NULL, probe_address, 0, 0 },
+	{ "gateway", { "ゲートウェイ", "next hop" }, DEPS("link"), NULL, probe_gateway, 0, 0 },
+	{ "cert", { "証明書", "certificates" }, NULL, DEPS("clock"), probe_cert, 0, 0 },
+	{ "clock", { "時刻", "clock" }, DEPS("gateway"), NULL, probe_clock, 3000, 0 },
+	{ "ike", { "IKE SA", "IKE SA" }, DEPS("gateway"), DEPS("clock"), probe_ike, 0,
+	  PROBE_IPSEC_ONLY },
+	{ "child", { "CHILD SA", "CHILD SA" }, DEPS("ike"), NULL, probe_child, 0,
+	  PROBE_IPSEC_ONLY },
+	{ "dns", { "名前解決", "DNS" }, DEPS("gateway", "child"), NULL, probe_dns, 0, 0 },
+	{ "reach", { "到達性", "reachability" }, DEPS("gateway", "child"), NULL, probe_reach, 0, 0 },
+	{ "pmtu", { "経路 MTU", "path MTU" }, DEPS("reach"), NULL, probe_pmtu, 0, 0 },
+	{ "tcp", { "TCP 接続", "TCP connect" }, DEPS("dns"), NULL, probe_tcp, 0, 0 },
+	{ "tls", { "TLS 相互認証", "mutual TLS" }, DEPS("dns"), NULL, probe_tls, 0, 0 },
+	{ "proxy", { "プロキシ", "proxy" }, DEPS("gateway", "child"), NULL, probe_proxy, 0, 0 },
+	{ "lineauth", { "回線認証", "line authentication" }, DEPS("dns"), NULL, probe_lineauth, 0,
+	  PROBE_IPVPN_ONLY },
+};
+
+const struct probe *probe_registry(size_t *n)
+{
+	*n = ARRAY_SIZE(registry);
+	return registry;
+}
