@@ -9,6 +9,7 @@
 
 #include "core/site.h"
 #include "core/util.h"
+#include "probes/probe.h"
 #include "provision/provision.h"
 #include "tui/screen.h"
 
@@ -34,22 +35,18 @@ static const struct layer layers[] = {
 	{ "cert", BT("証明書の残り日数", "Cert days left"), false },
 };
 
-/* What the dashboard knows of a layer. */
-struct layer_state {
-	char *verdict;		/* "PASS" ..., or NULL: not known */
-	char *figure;
-	char *detail;
-};
 
 static struct site *site;
 static size_t n_problems;
 static char *first_problem;
 static int64_t loaded_ms;
-static struct layer_state state[ARRAY_SIZE(layers)];
 static struct prov_status prov;	/* the last apply and the confirm countdown */
 static bool have_prov;
 static long shown_remaining = -1;
 static struct ui_pane pane;		/* confirm, rollback */
+static bool auto_refresh;		/* set from ui.refresh_s on the first visit */
+static bool auto_set;
+static bool ever_probed;
 
 /* Load the config again (cheap: one small file). */
 static void reload(void)
@@ -81,8 +78,18 @@ static long remaining(void)
 	return r < 0 ? 0 : r;
 }
 
+/* Seconds between automatic runs ('a' turns it on at 60 when off). */
+static int refresh_every(void)
+{
+	return ui.refresh_s > 0 ? ui.refresh_s : 60;
+}
+
 static void dash_enter(void)
 {
+	if (!auto_set) {
+		auto_set = true;
+		auto_refresh = ui.refresh_s > 0;
+	}
 	reload();
 }
 
@@ -95,6 +102,12 @@ static void dash_tick(void)
 		if (before != n_problems || had != (site != NULL))
 			ui_touch();
 	}
+	if (site && auto_refresh && !pj_running() &&
+	    (!ever_probed || time(NULL) - pj_ended() >= refresh_every())) {
+		ever_probed = true;
+		pj_start(NULL);
+		ui_touch();
+	}
 	if (remaining() != shown_remaining) {
 		shown_remaining = remaining();
 		ui_touch();	/* only the digits change on the wire */
@@ -103,6 +116,36 @@ static void dash_tick(void)
 		if (!ui_pane_running(&pane))
 			reload();
 		ui_touch();
+	}
+}
+
+/* The overall state in words, one row. */
+static void draw_overall(int y, int cols)
+{
+	int o = pj_overall();
+	char auto_word[64];
+
+	if (auto_refresh)
+		snprintf(auto_word, sizeof(auto_word), _("自動更新 %d 秒", "auto refresh %d s"), refresh_every());
+	else
+		snprintf(auto_word, sizeof(auto_word), "%s", _("自動更新なし", "no auto refresh"));
+
+	if (site == NULL) {
+		ui_put(y, 0, cols, _("全体: 設定待ち", "Overall: WAITING FOR A CONFIG"), UA_BOLD);
+	} else if (pj_running()) {
+		ui_putf(y, 0, cols, UA_BOLD, _("全体: 確認中 %ld 秒 (x で中止)", "Overall: CHECKING %ld s (x cancels)"),
+			pj_elapsed_s());
+	} else if (o >= 0) {
+		const char *v = probe_verdict_name((enum probe_verdict)o);
+		const char *words = o == PROBE_PASS ? _("すべて正常です", "everything works")
+				  : o == PROBE_SKIP ? _("一部を確認していません", "some layers were not checked")
+				  : o == PROBE_WARN ? _("注意があります (p で詳細)", "there are warnings (p for details)")
+				  : _("異常があります (p で詳細)", "something is wrong (p for details)");
+		ui_putf(y, 0, cols, ui_verdict_attr(v), _("全体: %s %s  [%s]", "Overall: %s %s  [%s]"), v,
+			words, auto_word);
+	} else {
+		ui_putf(y, 0, cols, UA_BOLD, _("全体: 未確認 (e で確認)  [%s]", "Overall: NOT CHECKED (e checks)  [%s]"),
+			auto_word);
 	}
 }
 
@@ -153,19 +196,24 @@ static int draw_layers(int y, int cols)
 	ui_put(y, 22, 7, _("判定", "Verdict"), UA_DIM);
 	ui_put(y, 30, 14, _("値", "Figure"), UA_DIM);
 	ui_put(y++, 46, cols - 46, _("詳細", "Detail"), UA_DIM);
+	pj_lock();
 	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
-		const struct layer_state *s = &state[i];
-		const char *v = s->verdict ? s->verdict : "----";
-		const char *detail = s->detail ? s->detail : _("未確認", "not checked");
+		const struct pj_row *row = pj_find(layers[i].id);
+		const char *v = pj_verdict_word(row);
+		char *fig = row ? pj_figure(row) : xstrdup("");
+		const char *detail = row && row->result ? bitext_get(row->result->summary, l)
+				   : _("未確認", "not checked");
 		if (layers[i].ipsec_only && ipvpn) {
 			v = "n/a";
 			detail = _("IP-VPN では対象外", "not used with IP-VPN");
 		}
 		ui_put(y, 0, 20, bitext_get(layers[i].name, l), UA_NORMAL);
 		ui_put(y, 22, 7, v, ui_verdict_attr(v));
-		ui_put(y, 30, 14, s->figure ? s->figure : "", UA_NORMAL);
+		ui_put(y, 30, 14, fig, UA_NORMAL);
 		ui_put(y, 46, cols - 46, detail, UA_NORMAL);
+		free(fig);
 	}
+	pj_unlock();
 	return y;
 }
 
@@ -176,14 +224,11 @@ static void dash_draw(int top, int rows, int cols)
 	draw_site(top, cols);
 	y = draw_layers(top + 4, cols);
 	y++;
-	ui_put(y++, 0, cols, site ? _("全体: 未確認 (層の状態はまだ調べていません)",
-				      "Overall: NOT CHECKED (the layers have not been checked)")
-				  : _("全体: 設定待ち", "Overall: WAITING FOR A CONFIG"), UA_BOLD);
+	draw_overall(y++, cols);
 	draw_apply(y++, cols);
 	if (pane.title)
 		ui_pane_draw(&pane, y, top + rows - y, cols);
-	else if (!ui_have_command("probe"))
-		ui_missing(y, 0, cols, _("疎通確認 (probes)", "probes"));
+
 }
 
 static bool dash_key(int key)
@@ -200,7 +245,16 @@ static bool dash_key(int key)
 		return true;
 	if (key == UK_ENTER || key == 'e') {
 		reload();
-		ui_status(false, "%s", _("設定を読み直しました", "config reloaded"));
+		if (site)
+			pj_start(NULL);
+		return true;
+	}
+	if (key == 'a') {
+		auto_refresh = !auto_refresh;
+		return true;
+	}
+	if (key == 'x' && pj_running()) {
+		pj_cancel();
 		return true;
 	}
 	return false;
@@ -216,12 +270,6 @@ static void dash_fini(void)
 	site = NULL;
 	free(first_problem);
 	first_problem = NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(state); i++) {
-		free(state[i].verdict);
-		free(state[i].figure);
-		free(state[i].detail);
-	}
-	memset(state, 0, sizeof(state));
 }
 
 static bool dash_busy(void)
@@ -230,7 +278,9 @@ static bool dash_busy(void)
 }
 
 static const struct ui_keyhelp dash_help[] = {
-	{ "Enter / e", BT("今すぐ更新する", "refresh now") },
+	{ "Enter / e", BT("設定を読み直し、今すぐ確認する", "reload the config and check now") },
+	{ "a", BT("自動更新を切り替える (--refresh 秒、既定 60)", "switch the auto refresh (--refresh seconds, default 60)") },
+	{ "x", BT("実行中の確認を中止する", "cancel the running check") },
 	{ "y / u", BT("確認待ちの適用を確定する / 元に戻す", "keep / undo an apply waiting for confirmation") },
 	{ "PASS WARN FAIL", BT("判定は色がなくても語で示します。---- は未確認",
 			       "verdicts are words, colour or not; ---- is not checked") },

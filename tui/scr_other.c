@@ -27,14 +27,6 @@ static void certs_draw(int top, int rows, int cols)
 		     _("証明書の検査 (probes)", "certificate inspection (probes)"));
 }
 
-static void probes_draw(int top, int rows, int cols)
-{
-	draw_pending(top, rows, cols,
-		     _("疎通確認: すべて、またはひとつを実行し、進み具合を一つずつ示し、根拠と対処を詳しく表示します。",
-		       "Probes: run all or one with live progress per probe, and see the evidence and what to do."),
-		     _("疎通確認 (probes)", "probes"));
-}
-
 static void report_draw(int top, int rows, int cols)
 {
 	draw_pending(top, rows, cols,
@@ -55,10 +47,6 @@ static const struct ui_keyhelp pending_help[] = {
 const struct ui_screen scr_certs = {
 	.id = "certs", .title = BT("証明書", "Certs"), .fkey = UK_F4, .letter = 'c',
 	.help = pending_help, .draw = certs_draw, .key = no_keys,
-};
-const struct ui_screen scr_probes = {
-	.id = "probes", .title = BT("疎通", "Probes"), .fkey = UK_F5, .letter = 'p',
-	.help = pending_help, .draw = probes_draw, .key = no_keys,
 };
 const struct ui_screen scr_report = {
 	.id = "report", .title = BT("報告書", "Report"), .fkey = UK_F7, .letter = 'r',

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/i18n.h"
 #include "tui/ui.h"
@@ -45,6 +46,7 @@ struct ui_app {
 	const char *config_path;
 	const char *self;
 	bool color;
+	int refresh_s;			/* dashboard auto refresh, 0: off */
 	bool quit;
 	bool redraw;			/* draw the whole screen on the next turn */
 	int rows, cols;
@@ -106,6 +108,41 @@ void ui_pane_draw(struct ui_pane *p, int y, int rows, int cols);
 /* x or Esc cancels; Up, Down, PgUp, PgDn, End scroll. */
 bool ui_pane_key(struct ui_pane *p, int key);
 void ui_pane_free(struct ui_pane *p);
+
+/* The probe run shared by the dashboard and the probes screen
+ * (tui/probes_job.c): probe_run_all in a thread, its progress copied into
+ * rows. Read the rows between pj_lock and pj_unlock. */
+struct probe_result;
+enum pj_state { PJ_WAIT = 0, PJ_RUNNING, PJ_DONE };
+struct pj_row {
+	char *id;
+	char *title_ja, *title_en;
+	enum pj_state state;
+	int64_t started_ms;
+	struct probe_result *result;	/* a copy, when done */
+};
+/* Run every probe that applies (only: that one and what it depends on).
+ * False when one runs already or the config is not valid (said). */
+bool pj_start(const char *only);
+void pj_cancel(void);
+bool pj_running(void);
+bool pj_cancelled(void);
+/* Take the news from the thread; true when something changed. */
+bool pj_poll(void);
+void pj_lock(void);
+void pj_unlock(void);
+const struct pj_row *pj_rows(size_t *n);
+const struct pj_row *pj_find(const char *id);
+/* The overall verdict of the last finished run, -1 when none. */
+int pj_overall(void);
+const char *pj_failure(void);
+long pj_elapsed_s(void);
+time_t pj_ended(void);
+/* The key figure (first value) of a row, newly allocated; its verdict word
+ * ("PASS", ..., or a state word while it runs). */
+char *pj_figure(const struct pj_row *r);
+const char *pj_verdict_word(const struct pj_row *r);
+void pj_fini(void);
 
 /* The line of "what this build cannot do yet", in both languages' grammar. */
 void ui_missing(int y, int x, int width, const char *module);

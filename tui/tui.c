@@ -358,6 +358,7 @@ int tui_run(const struct tui_options *o, char **cause)
 	memset(&ui, 0, sizeof(ui));
 	ui.config_path = o->config_path;
 	ui.self = o->self;
+	ui.refresh_s = o->refresh_s;
 	if (newterm(NULL, stdout, stdin) == NULL)
 		return cause_set(cause, ENOTTY, "%s",
 				 _("端末を初期化できません (TERM を確認してください)",

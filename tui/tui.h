@@ -16,6 +16,7 @@ struct tui_options {
 	const char *start;		/* screen to open first ("dashboard", "setup", ...),
 					 * NULL: setup when config_path does not exist */
 	bool no_color;			/* never use colour (also NO_COLOR) */
+	int refresh_s;			/* dashboard probes every this many seconds, 0: only on demand */
 };
 
 /* Run the TUI on the controlling terminal (stdin and stdout must be a

@@ -16,7 +16,7 @@ whole() {
 	sed -n "$1p" <<<"$s" | grep -qE '[0-9]{2}:[0-9]{2}:[0-9]{2} *$'
 }
 
-start 80 24 --lang ja --config "$C" tui --screen dashboard
+start 80 24 --lang ja --config "$C" tui --refresh 0 --screen dashboard
 for lang in ja en; do
 	for s in d s c p i r; do
 		k "$s"; sleep 0.2

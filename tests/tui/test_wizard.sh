@@ -6,7 +6,7 @@
 C=$T/etc/site.conf
 mkdir -p "$T/usb"; echo "not a real CA" > "$T/usb/central-ca.pem"
 
-start 80 24 --lang ja --config "$C" tui
+start 80 24 --lang ja --config "$C" tui --refresh 0
 t "without a config the TUI opens on the setup screen" has "設定 1/7: 施設"
 shot wizard-1-empty
 
@@ -94,7 +94,7 @@ wait_for "EXIT=0" 50
 t "q quits with exit 0 once saved" has "EXIT=0"
 
 # open again: the dashboard, with the config valid
-start 80 24 --lang ja --config "$C" tui
+start 80 24 --lang ja --config "$C" tui --refresh 0
 t "with a valid config the TUI opens on the dashboard" has "設定: OK"
 shot dashboard-ja
 done_tests
