@@ -231,7 +231,7 @@ bool pj_cancelled(void)
 
 char *pj_figure(const struct pj_row *r)
 {
-	if (r->result == NULL || r->result->n_values == 0)
+	if (r->result == NULL || r->result->n_values == 0 || r->result->verdict == PROBE_SKIP)
 		return xstrdup("");
 	const struct probe_value *v = &r->result->values[0];
 	if (v->text)

@@ -141,8 +141,13 @@ static void draw_overall(int y, int cols)
 				  : o == PROBE_SKIP ? _("一部を確認していません", "some layers were not checked")
 				  : o == PROBE_WARN ? _("注意があります (p で詳細)", "there are warnings (p for details)")
 				  : _("異常があります (p で詳細)", "something is wrong (p for details)");
-		ui_putf(y, 0, cols, ui_verdict_attr(v), _("全体: %s %s  [%s]", "Overall: %s %s  [%s]"), v,
-			words, auto_word);
+		char t[16];
+		time_t e = pj_ended();
+		struct tm tm;
+		localtime_r(&e, &tm);
+		strftime(t, sizeof(t), "%H:%M:%S", &tm);
+		ui_putf(y, 0, cols, ui_verdict_attr(v), _("全体: %s %s  [%s 確認 %s]", "Overall: %s %s  [%s checked %s]"),
+			v, words, auto_word, t);
 	} else {
 		ui_putf(y, 0, cols, UA_BOLD, _("全体: 未確認 (e で確認)  [%s]", "Overall: NOT CHECKED (e checks)  [%s]"),
 			auto_word);

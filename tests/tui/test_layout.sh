@@ -61,7 +61,8 @@ k Escape; k F9
 
 # ? shows the keys of this screen; any key closes it
 k '?'
-t "? on the setup screen lists its keys" bash -c "$(declare -f cap TM); SOCK=$SOCK; cap | grep -q 'キー一覧: 設定' && cap | grep -q 'F8 / w'"
+keys_listed() { has "キー一覧: 設定" && has "F8 / w"; }
+t "? on the setup screen lists its keys" keys_listed
 shot help-setup-ja
 k x
 t "any key closes the key list" hasnt "キー一覧: 設定"
