@@ -326,6 +326,66 @@ static void test_wizard_save(void **state)
 	free(rm);
 }
 
+/* Collect the lines of a job, joined by |. */
+static void collect(void *ctx, const char *line)
+{
+	char *buf = ctx;
+
+	snprintf(buf + strlen(buf), 256 - strlen(buf), "%s%s", *buf ? "|" : "", line);
+}
+
+static void test_jobs(void **state)
+{
+	static const struct {
+		const char *script;
+		const char *lines;
+		int status;
+	} cases[] = {
+		{ "echo one; echo two", "one|two", 0 },
+		{ "printf 'no newline'", "no newline", 0 },
+		{ "echo out; echo err >&2; exit 3", "out|err", 3 },
+		{ "read x; echo \"stdin:$x\"", "stdin:", 0 },	/* stdin is /dev/null */
+		{ "", "", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *argv[] = { "/bin/sh", "-c", cases[i].script, NULL };
+		char buf[256] = "", *cause = NULL;
+		struct ui_job *j = ui_job_start(argv, &cause);
+		assert_non_null(j);
+		int64_t t0 = now_ms();
+		while (ui_job_poll(j, collect, buf) && now_ms() - t0 < 5000)
+			usleep(10000);
+		assert_string_equal(buf, cases[i].lines);
+		assert_int_equal(j->status, cases[i].status);
+		ui_job_free(j);
+	}
+
+	/* cancel: a long job ends at once, with the signal in its status */
+	const char *argv[] = { "/bin/sleep", "30", NULL };
+	char buf[256] = "";
+	struct ui_job *j = ui_job_start(argv, NULL);
+	assert_non_null(j);
+	int64_t t0 = now_ms();
+	ui_job_cancel(j);
+	while (ui_job_poll(j, collect, buf) && now_ms() - t0 < 5000)
+		usleep(10000);
+	assert_true(now_ms() - t0 < 3000);
+	assert_true(j->cancelled);
+	assert_int_equal(j->status, 128 + 15);
+	ui_job_free(j);
+
+	/* a program that does not exist: exit 127, no hang */
+	const char *none[] = { "/nonexistent/program", NULL };
+	j = ui_job_start(none, NULL);
+	assert_non_null(j);
+	while (ui_job_poll(j, collect, buf))
+		usleep(10000);
+	assert_int_equal(j->status, 127);
+	ui_job_free(j);
+	ui_job_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_line_editor),
 		cmocka_unit_test(test_wizard_validate),
 		cmocka_unit_test(test_wizard_save),
+		cmocka_unit_test(test_jobs),
 	};
 
 	i18n_init();
