@@ -10,6 +10,17 @@ int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_report_compare(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_test(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Shared by the commands that write a report (cli/cmd_report.c). */
+struct report;
+/* The exit code of a report's overall verdict: 0 passed, 1 otherwise. */
+int cmd_report_exit(int overall);
+/* Print the paths of the files written (or one JSON document with --json);
+ * paths is NULL-terminated. Returns 0 or an exit code. */
+int cmd_report_announce(struct cli_ctx *ctx, const struct report *r, char **paths);
 int cmd_probe(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv);

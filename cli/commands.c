@@ -93,6 +93,28 @@ const struct cli_command cli_commands[] = {
 	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
 	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
 	     "cancelled.") },
+	{ "report compare", cmd_report_compare, CLI_JSON,
+	  BT("ふたつの報告書を比べ、前回からの変化を示す",
+	     "show what changed between two reports"),
+	  "OLD.json NEW.json",
+	  BT("判定の変化、遅延 (ms) の変化、電子証明書の有効期限までの日数の変化を示します。"
+	     "前回より悪くなった検査があれば終了コード 1 です。",
+	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
+	     "certificate expiry. Exits 1 when some probe got worse.") },
+	{ "report render", cmd_report_render, CLI_JSON,
+	  BT("記録した検査結果から報告書を作る",
+	     "write the report from a recorded probe run"),
+	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
+	  "[--hostname NAME] [--pcap FILE] [--print html|json|text]",
+	  BT("RUN.json は 'oqlink probe --json' の出力です。報告書 (HTML、JSON、テキスト) を "
+	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
+	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
+	     " (TIME は 2026-04-01T10:30:00+09:00 か @秒数)。秘密のファイルは読みません。",
+	     "RUN.json is the output of 'oqlink probe --json'. Writes the report (HTML, JSON, "
+	     "text) into DIR (default: the current directory) and prints the paths; --print "
+	     "prints one form to stdout instead. --time and --hostname fix the date and the "
+	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). Secret files are never "
+	     "read.") },
 	{ "rollback", cmd_rollback, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("最後の適用の前の状態に戻す", "return to the state before the latest apply"),
 	  "", BT("", "") },
@@ -100,6 +122,19 @@ const struct cli_command cli_commands[] = {
 	  BT("最後の適用と確認待ちの残り時間を表示する",
 	     "show the latest apply and the confirm countdown"),
 	  "", BT("", "") },
+	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON,
+	  BT("運用テストを行い、報告書を書く", "run the operational test and write the report"),
+	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS]",
+	  BT("すべての検査をパケットキャプチャとともに実行し、運用テスト報告書 "
+	     "oqlink-report-<医療機関コード>-<日時>.{html,json,txt} と pcap を DIR (既定は設定の "
+	     "report_dir) に書きます。判定の一覧とファイルのパスを表示します。報告書の言語は --lang "
+	     "で選びます。作業担当者と立会者は設定の値を上書きします。終了コード: 0 すべて合格、"
+	     "1 注意か不合格がある。",
+	     "Runs every probe with a packet capture and writes the operational-test report "
+	     "oqlink-report-<facility code>-<time>.{html,json,txt} and the pcap into DIR (default: "
+	     "the config's report_dir), then prints the verdict table and the paths. --lang picks "
+	     "the report's language; --engineer and --witness override the config. Exits 0 when "
+	     "everything passed, 1 when something warned or failed.") },
 	{ "tui", cmd_tui, 0,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),

@@ -1,0 +1,224 @@
+/* oqlink report render | compare: the operational-test report from a
+ * recorded probe run, and what changed between two visits. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli/cmds.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "probes/probe.h"
+#include "report/report.h"
+
+/* Largest report or probe-run JSON we read. */
+#define JSON_MAX (16u << 20)
+
+/* Read and parse a JSON file; prints why not. */
+static struct json_object *read_json(const char *path)
+{
+	char *data = NULL, *cause = NULL;
+	struct json_object *o = NULL;
+	enum json_tokener_error err = json_tokener_success;
+
+	if (file_read(path, JSON_MAX, &data, NULL, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return NULL;
+	}
+	o = json_tokener_parse_verbose(data, &err);
+	if (o == NULL)
+		cli_error(_("%s: JSON として読めません: %s", "%s: not valid JSON: %s"), path,
+			  json_tokener_error_desc(err));
+	free(data);
+	return o;
+}
+
+/* The exit code that a report's overall verdict means. */
+int cmd_report_exit(int overall)
+{
+	return overall == PROBE_PASS || overall == PROBE_SKIP ? OQ_EXIT_OK : OQ_EXIT_FAIL;
+}
+
+/* Print the paths written, or with --json one document naming them. */
+int cmd_report_announce(struct cli_ctx *ctx, const struct report *r, char **paths)
+{
+	if (ctx->json) {
+		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+		for (size_t i = 0; paths[i]; i++)
+			json_object_array_add(a, json_object_new_string(paths[i]));
+		json_object_object_add(o, "overall",
+				       json_object_new_string(probe_verdict_name(report_overall(r))));
+		json_object_object_add(o, "files", a);
+		return cli_put_json(o) < 0 ? OQ_EXIT_CANT : 0;
+	}
+	for (size_t i = 0; paths[i]; i++)
+		printf("%s\n", paths[i]);
+	return 0;
+}
+
+enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIME, OPT_HOST, OPT_PCAP, OPT_PRINT };
+
+static const struct option render_opts[] = {
+	{ "report-dir", required_argument, NULL, OPT_DIR },
+	{ "engineer", required_argument, NULL, OPT_ENGINEER },
+	{ "witness", required_argument, NULL, OPT_WITNESS },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "hostname", required_argument, NULL, OPT_HOST },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "print", required_argument, NULL, OPT_PRINT },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Print one form of the report to stdout: "html", "json" or "text". */
+static int print_form(const struct report *r, const char *form)
+{
+	static const struct {
+		const char *name;
+		char *(*make)(const struct report *);
+	} forms[] = { { "html", report_html }, { "json", report_json }, { "text", report_text } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
+		if (strcmp(forms[i].name, form) != 0)
+			continue;
+		char *s = forms[i].make(r);
+		int bad = fputs(s, stdout) == EOF;
+		free(s);
+		return bad ? OQ_EXIT_CANT : 0;
+	}
+	cli_error(_("--print は html、json、text のいずれかです: '%s'",
+		    "--print takes html, json or text: '%s'"), form);
+	return OQ_EXIT_USAGE;
+}
+
+int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *dir = NULL, *print = NULL, *host = NULL;
+	struct report_meta meta;
+	struct site_diags diags = { 0 };
+	struct probe_run run = { 0 };
+	struct json_object *o = NULL;
+	struct report *r = NULL;
+	struct site *site = NULL;
+	char *cause = NULL, **paths = NULL;
+	int64_t t = 0;
+	bool have_time = false;
+	int ch, ret = OQ_EXIT_USAGE;
+
+	memset(&meta, 0, sizeof(meta));
+	optind = 0;	/* full re-initialisation: options may follow RUN.json */
+	while ((ch = getopt_long(argc, argv, "", render_opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DIR: dir = optarg; break;
+		case OPT_ENGINEER: meta.engineer = optarg; break;
+		case OPT_WITNESS: meta.witness = optarg; break;
+		case OPT_HOST: host = optarg; break;
+		case OPT_PCAP: meta.pcap_path = optarg; break;
+		case OPT_PRINT: print = optarg; break;
+		case OPT_TIME:
+			if (!report_parse_time(optarg, &t)) {
+				cli_error(_("--time の形式は 2026-04-01T10:30:00+09:00 か @秒数です: '%s'",
+					    "--time takes 2026-04-01T10:30:00+09:00 or @SECONDS: '%s'"),
+					  optarg);
+				return OQ_EXIT_USAGE;
+			}
+			have_time = true;
+			break;
+		default:
+			cli_error(_("使い方: oqlink report render RUN.json [オプション]",
+				    "usage: oqlink report render RUN.json [options]"));
+			return OQ_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		cli_error(_("記録した検査結果の JSON をひとつ指定してください",
+			    "name one recorded probe-run JSON file"));
+		return OQ_EXIT_USAGE;
+	}
+	/* the report needs the config's facts, not its files: secrets stay unread */
+	site = site_load(ctx->config_path, false, &diags);
+	if (site == NULL) {
+		site_diags_print(&diags, stderr);
+		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
+			    "the site config has errors; see 'oqlink config check'"));
+		goto out;
+	}
+	ret = OQ_EXIT_CANT;
+	if ((o = read_json(argv[optind])) == NULL)
+		goto out;
+	if (probe_run_from_json(o, &run, &cause) < 0) {
+		cli_error("%s: %s", argv[optind], cause);
+		ret = OQ_EXIT_USAGE;
+		goto out;
+	}
+	const char *engineer = meta.engineer, *witness = meta.witness, *pcap = meta.pcap_path;
+	report_meta_collect(&meta, site);
+	meta.engineer = engineer;
+	meta.witness = witness;
+	meta.pcap_path = pcap;
+	if (have_time)
+		meta.time_ms = t;
+	if (host)
+		snprintf(meta.hostname, sizeof(meta.hostname), "%s", host);
+	r = report_new(site, &run, &meta);
+	if (print) {
+		ret = print_form(r, print);
+	} else if (report_write(r, dir ? dir : ".", &paths, &cause) < 0) {
+		cli_error("%s", cause);
+		goto out;
+	} else {
+		ret = cmd_report_announce(ctx, r, paths);
+	}
+	if (ret == 0)
+		ret = cmd_report_exit(report_overall(r));
+out:
+	str_list_free(paths);
+	report_free(r);
+	probe_run_free(&run);
+	json_object_put(o);
+	site_diags_free(&diags);
+	site_free(site);
+	free(cause);
+	return ret;
+}
+
+int cmd_report_compare(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct json_object *old_o = NULL, *new_o = NULL;
+	struct report_diff *d = NULL;
+	char *cause = NULL;
+	int ret = OQ_EXIT_CANT;
+
+	optind = 0;
+	if (getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1 ||
+	    argc - optind != 2) {
+		cli_error(_("使い方: oqlink report compare OLD.json NEW.json",
+			    "usage: oqlink report compare OLD.json NEW.json"));
+		return OQ_EXIT_USAGE;
+	}
+	if ((old_o = read_json(argv[optind])) == NULL || (new_o = read_json(argv[optind + 1])) == NULL)
+		goto out;
+	if (report_compare(old_o, new_o, &d, &cause) < 0) {
+		cli_error("%s", cause);
+		ret = OQ_EXIT_USAGE;
+		goto out;
+	}
+	if (ctx->json) {
+		ret = cli_put_json(report_diff_to_json(d)) < 0 ? OQ_EXIT_CANT : 0;
+	} else {
+		char *text = report_diff_text(d, i18n_lang());
+		ret = fputs(text, stdout) == EOF ? OQ_EXIT_CANT : 0;
+		free(text);
+	}
+	if (ret == 0 && report_diff_regressed(d))
+		ret = OQ_EXIT_FAIL;
+out:
+	report_diff_free(d);
+	json_object_put(old_o);
+	json_object_put(new_o);
+	free(cause);
+	return ret;
+}

@@ -1,0 +1,151 @@
+/* oqlink test: the operational test. Runs the whole probe suite with a
+ * capture and writes the report (HTML, JSON, text) and the pcap into the
+ * report directory. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli/cmds.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "probes/probe.h"
+#include "report/report.h"
+
+static volatile int cancelled;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cancelled = 1;
+}
+
+/* One line per finished probe on stderr, so stdout stays the result. */
+static int progress(void *ctx, enum probe_event ev, size_t index, const struct probe_result *r)
+{
+	const bool *show = ctx;
+
+	if (!*show || ev != PROBE_EV_DONE || r == NULL)
+		return 0;
+	char *id = str_pad(r->id ? r->id : "", 10);
+	char *v = str_pad(probe_verdict_name(r->verdict), 7);
+	fprintf(stderr, "  %s %s %s\n", id, v, bitext_get(r->title, i18n_lang()));
+	free(id);
+	free(v);
+	return 0;
+}
+
+/* The pcap the capture probe kept, or NULL. */
+static const char *capture_file(const struct probe_run *run)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		const struct probe_result *r = &run->results[i];
+		if (r->id == NULL || strcmp(r->id, "capture") != 0)
+			continue;
+		for (size_t k = 0; k < r->n_values; k++)
+			if (strcmp(r->values[k].key, "pcap") == 0 && r->values[k].text &&
+			    *r->values[k].text)
+				return r->values[k].text;
+	}
+	return NULL;
+}
+
+enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIMEOUT };
+
+static const struct option test_opts[] = {
+	{ "report-dir", required_argument, NULL, OPT_DIR },
+	{ "engineer", required_argument, NULL, OPT_ENGINEER },
+	{ "witness", required_argument, NULL, OPT_WITNESS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct probe_options opt = { .cancel = &cancelled };
+	struct probe_run run = { 0 };
+	struct report_meta meta;
+	struct report *r = NULL;
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	const char *dir = NULL, *engineer = NULL, *witness = NULL;
+	char *cause = NULL, **paths = NULL, *end;
+	bool show = !ctx->json;
+	int ch, ret = OQ_EXIT_CANT;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", test_opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DIR: dir = optarg; break;
+		case OPT_ENGINEER: engineer = optarg; break;
+		case OPT_WITNESS: witness = optarg; break;
+		case OPT_TIMEOUT:
+			opt.total_timeout_ms = (int)strtol(optarg, &end, 10) * 1000;
+			if (*end || opt.total_timeout_ms <= 0) {
+				cli_error(_("--timeout は秒数です: '%s'", "--timeout takes seconds: '%s'"),
+					  optarg);
+				return OQ_EXIT_USAGE;
+			}
+			break;
+		default:
+			cli_error(_("使い方: oqlink test [--report-dir DIR] [--engineer 名前] [--witness 名前]",
+				    "usage: oqlink test [--report-dir DIR] [--engineer NAME] [--witness NAME]"));
+			return OQ_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[optind]);
+		return OQ_EXIT_USAGE;
+	}
+	if (dir == NULL)
+		dir = ctx->site->report_dir ? ctx->site->report_dir : "/var/lib/oqlink/reports";
+	if (mkdir_p(dir, 0755, &cause) < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	opt.out_dir = dir;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	if (show)
+		fprintf(stderr, "%s\n", _("運用テストを実行しています...", "Running the operational test..."));
+	int rr = probe_run_all(ctx->site, NULL, 0, &opt, progress, &show, &run, &cause);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (rr < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	report_meta_collect(&meta, ctx->site);
+	meta.engineer = engineer;
+	meta.witness = witness;
+	meta.pcap_path = capture_file(&run);
+	r = report_new(ctx->site, &run, &meta);
+	if (report_write(r, dir, &paths, &cause) < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	if (!ctx->json) {
+		char *table = report_verdict_table(r);
+		printf("\n%s\n", table);
+		free(table);
+		printf("%s\n", _("報告書:", "Report:"));
+	}
+	ret = cmd_report_announce(ctx, r, paths);
+	if (ret == 0 && cancelled) {
+		cli_error(_("中断されました。報告書は途中までの結果です",
+			    "interrupted: the report holds the results so far"));
+		ret = OQ_EXIT_FAIL;
+	}
+	if (ret == 0)
+		ret = cmd_report_exit(report_overall(r));
+out:
+	str_list_free(paths);
+	report_free(r);
+	probe_run_free(&run);
+	free(cause);
+	return ret;
+}

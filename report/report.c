@@ -1,0 +1,747 @@
+/* The report model: the checklist and evidence tables, the config summary
+ * with every secret redacted, the facts of the visit, and the file names. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/site.h"
+#include "core/util.h"
+#include "report/report_int.h"
+
+const char report_schema[] = "oqlink.report/1";
+
+#define IDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* The on-site tasks of the source documents, each with the probes that
+ * prove it. A probe absent from the run (not configured, not applicable)
+ * neither proves nor disproves. */
+const struct rp_task rp_tasks[] = {
+	{ "install", BT("機器の導入・設定", "Equipment installation and set-up"),
+	  IDS("link", "address"),
+	  BT("機器の設置場所、配線、電源、ラベルを目視で確認する",
+	     "check placement, cabling, power and labels by eye") },
+	{ "routing", BT("ルーティングの設定", "Routing"),
+	  IDS("gateway", "ike", "child", "pmtu"),
+	  BT("受付 PC から資格確認端末へ、許可したポートでつながることを確認する",
+	     "check that the reception PC reaches the qualification terminal on the allowed ports") },
+	{ "connectivity", BT("ネットワークの疎通確認", "Network connectivity check"),
+	  IDS("dns", "reach", "tcp", "proxy", "lineauth"),
+	  BT("", "") },
+	{ "certificate", BT("電子証明書の導入", "Client certificate installation"),
+	  IDS("cert", "tls"),
+	  BT("資格確認端末に電子証明書が導入されていることを端末上で確認する",
+	     "check on the qualification terminal that its client certificate is installed") },
+	{ "operation", BT("運用テスト", "Operational test"),
+	  IDS("clock", "tls", "capture"),
+	  BT("資格確認端末でマイナンバーカードによる資格確認を 1 件行い、結果が表示されることを立会者と確認する",
+	     "confirm one patient's eligibility with a My Number card on the terminal and see the result, with the witness") },
+};
+const size_t rp_n_tasks = ARRAY_SIZE(rp_tasks);
+
+/* The evidence, grouped as an engineer or a carrier looks for it. Probes
+ * not listed here appear under the last, catch-all group. */
+const struct rp_section rp_sections[] = {
+	{ "ipsec", BT("IKE SA と CHILD SA", "IKE SA and CHILD SA"), IDS("ike", "child") },
+	{ "certificates", BT("電子証明書", "Certificates"), IDS("cert") },
+	{ "latency", BT("遅延、到達性、経路 MTU", "Latency, reachability and path MTU"),
+	  IDS("gateway", "reach", "pmtu", "tcp") },
+	{ "dns", BT("DNS の応答", "DNS answers"), IDS("dns") },
+	{ "tls", BT("TLS とプロキシ", "TLS and proxy"), IDS("tls", "proxy", "lineauth") },
+	{ "clock", BT("時刻", "Clock"), IDS("clock") },
+	{ "capture", BT("パケットキャプチャ", "Packet capture"), IDS("capture") },
+	{ "link", BT("インターフェースとアドレス", "Interfaces and addresses"),
+	  IDS("link", "address") },
+	{ "other", BT("その他", "Other"), IDS("") },
+};
+const size_t rp_n_sections = ARRAY_SIZE(rp_sections);
+
+static const struct {
+	struct bitext word;
+} verdict_words[] = {
+	[PROBE_PASS] = { BT("合格", "PASS") },
+	[PROBE_SKIP] = { BT("省略", "SKIP") },
+	[PROBE_WARN] = { BT("注意", "WARN") },
+	[PROBE_FAIL] = { BT("不合格", "FAIL") },
+	[PROBE_ERROR] = { BT("実行不能", "ERROR") },
+};
+
+static const struct {
+	const char *code;
+	struct bitext word;
+} task_words[] = {
+	[RP_TASK_PROVEN] = { "proven", BT("確認済み", "proven") },
+	[RP_TASK_WARN] = { "warn", BT("確認済み (注意あり)", "proven, with warnings") },
+	[RP_TASK_FAILED] = { "failed", BT("不合格", "failed") },
+	[RP_TASK_MANUAL] = { "manual", BT("要手動確認", "check by hand") },
+};
+
+/* Skip reasons that are not a probe id: the run itself stopped. */
+static const struct {
+	const char *reason;
+	struct bitext text;
+} run_stops[] = {
+	{ "cancelled", BT("検査が中止されたため実行していません", "not run: the run was cancelled") },
+	{ "timeout", BT("全体の制限時間を過ぎたため実行していません",
+			"not run: the whole run ran out of time") },
+};
+
+/* The entry of run_stops for a result skipped because the run stopped. */
+static int run_stop(const struct probe_result *p)
+{
+	if (p->verdict != PROBE_SKIP || p->skip_reason_id == NULL)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(run_stops); i++)
+		if (strcmp(p->skip_reason_id, run_stops[i].reason) == 0)
+			return (int)i;
+	return -1;
+}
+
+char *rp_skip_text(const struct report *r, const struct probe_result *p)
+{
+	int stop = run_stop(p);
+
+	if (p->verdict != PROBE_SKIP || p->skip_reason_id == NULL || *p->skip_reason_id == '\0')
+		return NULL;
+	if (stop >= 0)
+		return xstrdup(rp_bt(r, run_stops[stop].text));
+	return xasprintf(rp_tr(r, "%s が不合格のため省略", "skipped because %s failed"),
+			 p->skip_reason_id);
+}
+
+const char *rp_tr(const struct report *r, const char *ja, const char *en)
+{
+	return r->lang == OQ_LANG_JA ? ja : en;
+}
+
+const char *rp_bt(const struct report *r, struct bitext t)
+{
+	return bitext_get(t, r->lang);
+}
+
+const char *rp_s(const char *s)
+{
+	return s ? s : "";
+}
+
+const char *rp_verdict_word(enum oq_lang lang, enum probe_verdict v)
+{
+	if ((unsigned)v >= ARRAY_SIZE(verdict_words))
+		v = PROBE_ERROR;
+	return bitext_get(verdict_words[v].word, lang);
+}
+
+const char *rp_task_word(enum oq_lang lang, enum rp_task_status s)
+{
+	return bitext_get(task_words[s].word, lang);
+}
+
+const char *rp_task_code(enum rp_task_status s)
+{
+	return task_words[s].code;
+}
+
+bool rp_listed(const char *const *list, const char *id)
+{
+	for (; *list; list++)
+		if (strcmp(*list, id) == 0)
+			return true;
+	return false;
+}
+
+const struct probe_result *rp_find(const struct report *r, const char *id)
+{
+	if (r->run == NULL)
+		return NULL;
+	for (size_t i = 0; i < r->run->n; i++)
+		if (r->run->results[i].id && strcmp(r->run->results[i].id, id) == 0)
+			return &r->run->results[i];
+	return NULL;
+}
+
+char *rp_time(int64_t ms, int style, char *buf)
+{
+	time_t t = (time_t)(ms / 1000) + 9 * 3600;
+	struct tm tm;
+	size_t n = 0;
+
+	if (gmtime_r(&t, &tm) != NULL) {
+		if (style == 0)
+			n = strftime(buf, 48, "%Y-%m-%d %H:%M:%S +09:00 (JST)", &tm);
+		else if (style == 1)
+			n = strftime(buf, 48, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
+		else
+			n = strftime(buf, 48, "%Y%m%d-%H%M%S", &tm);
+	}
+	if (n == 0)
+		snprintf(buf, 48, "?");
+	return buf;
+}
+
+bool report_parse_time(const char *s, int64_t *ms)
+{
+	struct tm tm = { 0 };
+	int off = 0, n = 0;
+	char *end;
+
+	if (s[0] == '@') {
+		long long v = strtoll(s + 1, &end, 10);
+		if (end == s + 1 || *end)
+			return false;
+		*ms = v * 1000;
+		return true;
+	}
+	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return false;
+	s += n;
+	if (strcmp(s, "Z") == 0) {
+		off = 0;
+	} else if ((s[0] == '+' || s[0] == '-') && strlen(s) == 6 && s[3] == ':' &&
+		   isdigit((unsigned char)s[1]) && isdigit((unsigned char)s[2]) &&
+		   isdigit((unsigned char)s[4]) && isdigit((unsigned char)s[5])) {
+		off = ((s[1] - '0') * 10 + (s[2] - '0')) * 3600 + ((s[4] - '0') * 10 + (s[5] - '0')) * 60;
+		if (s[0] == '-')
+			off = -off;
+	} else {
+		return false;
+	}
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*ms = ((int64_t)timegm(&tm) - off) * 1000;
+	return true;
+}
+
+char *rp_number(double d, char *buf)
+{
+	double a = fabs(d);
+	int dec = a >= 100 || a == floor(a) ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+
+	if (!isfinite(d)) {
+		snprintf(buf, 32, "-");
+		return buf;
+	}
+	if (a >= 1e9) {
+		snprintf(buf, 32, "%.4g", d);
+		return buf;
+	}
+	snprintf(buf, 32, "%.*f", dec, d);
+	if (dec > 0) {
+		char *e = buf + strlen(buf) - 1;
+		while (*e == '0')
+			*e-- = '\0';
+		if (*e == '.')
+			*e = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, 32, "0");
+	return buf;
+}
+
+/* Keywords after which a probe line might carry a secret. */
+static const char *const secret_words[] = {
+	"password", "passphrase", "passwd", "psk", "secret", "private_key", "private-key",
+	"privkey", "pass",
+};
+
+/* Length of the keyword of secret_words at s (case-insensitive), or 0. */
+static size_t secret_word_at(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(secret_words); i++) {
+		size_t n = strlen(secret_words[i]);
+		if (strncasecmp(s, secret_words[i], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+char *rp_scrub(const char *s)
+{
+	char *clean = str_sanitize(rp_s(s));
+	size_t len = strlen(clean);
+	char *out = xmalloc(len * 2 + 16), *o = out;
+	const char *p = clean;
+
+	while (*p) {
+		size_t kw = secret_word_at(p);
+		bool word_start = p == clean || !isalnum((unsigned char)p[-1]);
+		if (kw && word_start) {
+			const char *q = p + kw;
+			while (isalnum((unsigned char)*q) || *q == '_' || *q == '-')
+				q++;
+			const char *sep = q;
+			while (*sep == ' ')
+				sep++;
+			if (*sep == '=' || *sep == ':') {
+				sep++;
+				while (*sep == ' ')
+					sep++;
+				const char *v = sep;
+				while (*v && *v != ' ' && *v != ',' && *v != ';')
+					v++;
+				if (v > sep) {
+					memcpy(o, p, (size_t)(sep - p));
+					o += sep - p;
+					memcpy(o, "********", 8);
+					o += 8;
+					p = v;
+					continue;
+				}
+			}
+		}
+		*o++ = *p++;
+	}
+	*o = '\0';
+	free(clean);
+	return out;
+}
+
+char *rp_value_str(const struct probe_value *v)
+{
+	char num[32];
+
+	if (v->text)
+		return rp_scrub(v->text);
+	if (v->unit && *v->unit) {
+		char *s = xasprintf("%s %s", rp_number(v->value, num), v->unit);
+		char *out = rp_scrub(s);
+		free(s);
+		return out;
+	}
+	return xstrdup(rp_number(v->value, num));
+}
+
+char *rp_rstrip_lines(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '\n')
+			while (w > s && w[-1] == ' ')
+				w--;
+		*w++ = *r;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	return s;
+}
+
+void rp_html_esc(FILE *f, const char *s)
+{
+	char *clean = rp_scrub(s);
+
+	for (const char *p = clean; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*p, f);
+		}
+	}
+	free(clean);
+}
+
+/* The hardware address of interface name, into mac[24]; "" when unknown. */
+static void iface_mac(const char *name, char *mac)
+{
+	struct ifreq ifr;
+	int fd;
+
+	mac[0] = '\0';
+	if (name == NULL || strlen(name) >= IFNAMSIZ)
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+		const unsigned char *a = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+		snprintf(mac, 24, "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4],
+			 a[5]);
+	}
+	close(fd);
+}
+
+static void meta_iface(struct report_meta *m, const char *role, const char *name)
+{
+	struct report_iface *i;
+
+	if (name == NULL || *name == '\0' || m->n_ifaces >= ARRAY_SIZE(m->ifaces))
+		return;
+	i = &m->ifaces[m->n_ifaces++];
+	snprintf(i->role, sizeof(i->role), "%s", role);
+	snprintf(i->name, sizeof(i->name), "%s", name);
+	iface_mac(name, i->mac);
+}
+
+void report_meta_collect(struct report_meta *meta, const struct site *site)
+{
+	struct timespec ts;
+
+	memset(meta, 0, sizeof(*meta));
+	meta->lang = i18n_lang();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	meta->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(meta->version, sizeof(meta->version), "%s", OQ_VERSION);
+	if (gethostname(meta->hostname, sizeof(meta->hostname) - 1) != 0)
+		meta->hostname[0] = '\0';
+	if (site) {
+		meta_iface(meta, "wan", site->wan_if);
+		meta_iface(meta, "lan", site->lan_if);
+		if (site->segment == SITE_SEGMENT_SEPARATE)
+			meta_iface(meta, "terminal", site->term_if);
+	}
+}
+
+/* SHA-256 and size of the capture file named in meta. */
+static void capture_hash(struct rp_capture *c, const char *path)
+{
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = NULL;
+	FILE *f;
+	size_t n;
+
+	c->present = true;
+	c->path = xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	c->name = xstrdup(slash ? slash + 1 : path);
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		c->error = xstrdup(strerror(errno));
+		return;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		EVP_DigestUpdate(ctx, buf, n);
+		c->bytes += (long long)n;
+	}
+	if (ferror(f)) {
+		c->error = xstrdup(strerror(EIO));
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen))
+		for (unsigned i = 0; i < mdlen && i < 32; i++)
+			snprintf(c->sha256 + 2 * i, 3, "%02x", md[i]);
+out:
+	EVP_MD_CTX_free(ctx);
+	fclose(f);
+}
+
+/* Status of one task from the verdicts of the probes that prove it. */
+static enum rp_task_status task_status(const struct report *r, const struct rp_task *t)
+{
+	bool any = false, warn = false, failed = false;
+
+	for (const char *const *id = t->probes; *id; id++) {
+		const struct probe_result *p = rp_find(r, *id);
+		if (p == NULL)
+			continue;
+		switch (p->verdict) {
+		case PROBE_PASS:
+			any = true;
+			break;
+		case PROBE_WARN:
+			any = warn = true;
+			break;
+		case PROBE_SKIP:
+			/* skipped because a dependency failed: not proven */
+			if (p->skip_reason_id && *p->skip_reason_id)
+				failed = true;
+			break;
+		default:
+			failed = true;
+		}
+	}
+	if (failed)
+		return RP_TASK_FAILED;
+	if (!any)
+		return RP_TASK_MANUAL;
+	return warn ? RP_TASK_WARN : RP_TASK_PROVEN;
+}
+
+/* Append a config summary row; value is taken (may be NULL: row skipped). */
+static void row(struct report *r, const char *key, struct bitext label, char *value,
+		struct bitext shown, bool secret)
+{
+	if (value == NULL)
+		return;
+	r->rows = xrealloc(r->rows, (r->n_rows + 1) * sizeof(*r->rows));
+	r->rows[r->n_rows++] = (struct rp_row){ key, label, value, shown, secret };
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+static char *prefix_or_null(const struct oq_prefix *p)
+{
+	char buf[64];
+
+	return p->family ? xstrdup(prefix_str(p, buf, true)) : NULL;
+}
+
+static char *prefix_list(const struct oq_prefix *v, size_t n)
+{
+	char *out = NULL, buf[64];
+	size_t len = 0;
+	FILE *m;
+
+	if (n == 0)
+		return NULL;
+	m = open_memstream(&out, &len);
+	for (size_t i = 0; i < n; i++)
+		fprintf(m, "%s%s", i ? ", " : "", prefix_str(&v[i], buf, true));
+	fclose(m);
+	return out;
+}
+
+static char *string_list(char *const *v, size_t n)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (n == 0)
+		return NULL;
+	m = open_memstream(&out, &len);
+	for (size_t i = 0; i < n; i++)
+		fprintf(m, "%s%s", i ? ", " : "", v[i]);
+	fclose(m);
+	return out;
+}
+
+#define NOSHOW BT(NULL, NULL)
+
+/* The uplink half of the config summary. */
+static void rows_uplink(struct report *r, const struct site *s)
+{
+	static const struct bitext lines[] = { BT("IPsec+IKE 接続方式", "IPsec+IKE"),
+					       BT("IP-VPN 接続方式", "IP-VPN") };
+	static const struct bitext auths[] = { BT("電子証明書", "certificate"),
+					       BT("事前共有鍵", "pre-shared key") };
+
+	row(r, "line", BT("回線種別", "Line type"), xstrdup(site_line_name(s->line)),
+	    lines[s->line == SITE_LINE_IPVPN], false);
+	row(r, "wan_interface", BT("WAN インターフェース", "WAN interface"), dup_or_null(s->wan_if),
+	    NOSHOW, false);
+	row(r, "wan_address", BT("WAN アドレス", "WAN address"),
+	    s->wan_mode == SITE_ADDR_DHCP ? xstrdup("dhcp") : prefix_or_null(&s->wan_addr),
+	    NOSHOW, false);
+	row(r, "wan_gateway", BT("WAN ゲートウェイ", "WAN gateway"),
+	    prefix_or_null(&s->wan_gateway), NOSHOW, false);
+	row(r, "wan_address6", BT("WAN IPv6", "WAN IPv6"),
+	    s->wan6_mode == SITE_ADDR6_RA ? xstrdup("ra") : prefix_or_null(&s->wan6_addr),
+	    NOSHOW, false);
+	row(r, "wan_mtu", BT("回線 MTU", "Line MTU"),
+	    s->wan_mtu ? xasprintf("%u", s->wan_mtu) : NULL, NOSHOW, false);
+	if (s->line == SITE_LINE_IPSEC) {
+		row(r, "peer", BT("VPN ゲートウェイ", "VPN gateway"), dup_or_null(s->peer), NOSHOW,
+		    false);
+		row(r, "local_id", BT("自 IKE ID", "Local IKE ID"), dup_or_null(s->local_id),
+		    NOSHOW, false);
+		row(r, "remote_id", BT("相手 IKE ID", "Remote IKE ID"), dup_or_null(s->remote_id),
+		    NOSHOW, false);
+		row(r, "auth", BT("認証方式", "Authentication"),
+		    xstrdup(s->auth == SITE_AUTH_PSK ? "psk" : "pubkey"),
+		    auths[s->auth == SITE_AUTH_PSK], false);
+		row(r, "certificate", BT("IKE 証明書", "IKE certificate"),
+		    dup_or_null(s->certificate), NOSHOW, false);
+		row(r, "private_key", BT("秘密鍵", "Private key"), dup_or_null(s->private_key),
+		    NOSHOW, true);
+		row(r, "ca", BT("CA 証明書", "CA certificate"), dup_or_null(s->ca), NOSHOW, false);
+		row(r, "psk", BT("事前共有鍵", "Pre-shared key"), dup_or_null(s->psk_file), NOSHOW,
+		    true);
+		row(r, "ike_proposals", BT("IKE 提案", "IKE proposals"),
+		    dup_or_null(s->ike_proposals), NOSHOW, false);
+		row(r, "esp_proposals", BT("ESP 提案", "ESP proposals"),
+		    dup_or_null(s->esp_proposals), NOSHOW, false);
+		row(r, "tunnel_mtu", BT("トンネル MTU", "Tunnel MTU"),
+		    s->tunnel_mtu ? xasprintf("%u", s->tunnel_mtu) : NULL, NOSHOW, false);
+	} else {
+		row(r, "ce_router", BT("CE ルーター", "CE router"), prefix_or_null(&s->ce_router),
+		    NOSHOW, false);
+		row(r, "customer_id", BT("お客さまID", "Customer ID"), dup_or_null(s->customer_id),
+		    NOSHOW, false);
+	}
+}
+
+/* The clinic side and the central side of the config summary. */
+static void rows_clinic(struct report *r, const struct site *s)
+{
+	static const struct bitext segs[] = { BT("LAN と同じ", "same as the LAN"),
+					      BT("専用セグメント", "separate segment") };
+	char buf[64];
+
+	row(r, "lan_interface", BT("LAN インターフェース", "LAN interface"), dup_or_null(s->lan_if),
+	    NOSHOW, false);
+	row(r, "lan_address", BT("LAN アドレス", "LAN address"), prefix_or_null(&s->lan_addr),
+	    NOSHOW, false);
+	row(r, "management", BT("管理を許す範囲", "Management from"),
+	    prefix_list(s->management, s->n_management), NOSHOW, false);
+	row(r, "terminal_segment", BT("端末の接続", "Terminal segment"),
+	    xstrdup(s->segment == SITE_SEGMENT_SEPARATE ? "separate" : "lan"),
+	    segs[s->segment == SITE_SEGMENT_SEPARATE], false);
+	if (s->segment == SITE_SEGMENT_SEPARATE) {
+		row(r, "terminal_interface", BT("端末側インターフェース", "Terminal interface"),
+		    dup_or_null(s->term_if), NOSHOW, false);
+		row(r, "terminal_address", BT("端末側アドレス", "Terminal-side address"),
+		    prefix_or_null(&s->term_addr), NOSHOW, false);
+	}
+	row(r, "terminal", BT("資格確認端末", "Qualification terminal"),
+	    prefix_or_null(&s->terminal), NOSHOW, false);
+	if (s->n_lan_ports) {
+		char *out = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&out, &len);
+		for (size_t i = 0; i < s->n_lan_ports; i++)
+			fprintf(m, "%s%.3s/%u", i ? ", " : "", s->lan_ports[i].proto,
+				s->lan_ports[i].port);
+		fclose(m);
+		row(r, "lan_ports", BT("LAN から端末へ許すポート", "LAN to terminal ports"), out,
+		    NOSHOW, false);
+	}
+	row(r, "central", BT("センターのプレフィックス", "Central prefixes"),
+	    prefix_list(s->central, s->n_central), NOSHOW, false);
+	row(r, "dns", BT("閉域 DNS", "Closed-network DNS"), prefix_list(s->dns, s->n_dns), NOSHOW,
+	    false);
+	row(r, "ntp", BT("NTP", "NTP"), string_list(s->ntp, s->n_ntp), NOSHOW, false);
+	if (s->proxy.host) {
+		snprintf(buf, sizeof(buf), ":%u", s->proxy.port);
+		row(r, "proxy", BT("プロキシ", "Proxy"), xasprintf("%s%s", s->proxy.host, buf),
+		    NOSHOW, false);
+	}
+	for (size_t i = 0; i < s->n_tls; i++) {
+		const struct site_tls *t = &s->tls[i];
+		row(r, "tls_endpoint", BT("TLS 接続先", "TLS endpoint"),
+		    xasprintf("%s: %s:%u", rp_s(t->name), rp_s(t->host), t->port), NOSHOW, false);
+		row(r, "tls_client_p12", BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
+		    dup_or_null(t->client_p12), NOSHOW, false);
+		row(r, "tls_password", BT("PKCS#12 のパスワード", "PKCS#12 password"),
+		    dup_or_null(t->password_file), NOSHOW, true);
+	}
+}
+
+/* The worst verdict of the run; SKIP counts as PASS, an empty run as ERROR. */
+static enum probe_verdict overall(const struct probe_run *run)
+{
+	enum probe_verdict v = PROBE_PASS;
+
+	if (run == NULL || run->n == 0)
+		return PROBE_ERROR;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct probe_result *p = &run->results[i];
+		/* a probe the run never got to proves nothing */
+		enum probe_verdict pv = run_stop(p) >= 0 ? PROBE_ERROR
+				      : p->verdict == PROBE_SKIP ? PROBE_PASS : p->verdict;
+		v = probe_verdict_worse(v, pv);
+	}
+	if (run->overall != PROBE_SKIP && (unsigned)run->overall <= PROBE_ERROR)
+		v = probe_verdict_worse(v, run->overall);
+	return v;
+}
+
+struct report *report_new(const struct site *site, const struct probe_run *run,
+			  const struct report_meta *meta)
+{
+	struct report *r = xcalloc(1, sizeof(*r));
+
+	r->site = site;
+	r->run = run;
+	r->meta = *meta;
+	r->lang = meta->lang;
+	r->overall = overall(run);
+	for (size_t i = 0; run && i < run->n; i++) {
+		unsigned v = run->results[i].verdict;
+		r->counts[v <= PROBE_ERROR ? v : PROBE_ERROR]++;
+	}
+	r->engineer = meta->engineer ? meta->engineer : site ? rp_s(site->engineer) : "";
+	r->witness = meta->witness ? meta->witness : site ? rp_s(site->witness) : "";
+	r->task_status = xcalloc(rp_n_tasks, sizeof(*r->task_status));
+	for (size_t i = 0; i < rp_n_tasks; i++)
+		r->task_status[i] = task_status(r, &rp_tasks[i]);
+	if (site) {
+		rows_uplink(r, site);
+		rows_clinic(r, site);
+	}
+	if (meta->pcap_path)
+		capture_hash(&r->capture, meta->pcap_path);
+	r->meta.pcap_path = NULL;
+	return r;
+}
+
+void report_free(struct report *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n_rows; i++)
+		free(r->rows[i].value);
+	free(r->rows);
+	free(r->task_status);
+	free(r->capture.name);
+	free(r->capture.path);
+	free(r->capture.error);
+	free(r);
+}
+
+int report_overall(const struct report *r)
+{
+	return r->overall;
+}
+
+char *report_file_stem(const struct report *r)
+{
+	const char *code = r->site ? rp_s(r->site->facility_code) : "";
+	char safe[32], t[48];
+	size_t n = 0;
+
+	for (const char *c = code; *c && n < sizeof(safe) - 1; c++)
+		if (isalnum((unsigned char)*c) || *c == '-' || *c == '_')
+			safe[n++] = *c;
+	safe[n] = '\0';
+	return xasprintf("oqlink-report-%s-%s", n ? safe : "unknown",
+			 rp_time(r->meta.time_ms, 2, t));
+}
+
+int report_write(const struct report *r, const char *dir, char ***paths, char **cause)
+{
+	static const char *const ext[] = { "html", "json", "txt" };
+	char *(*const make[])(const struct report *) = { report_html, report_json, report_text };
+	char *stem = report_file_stem(r);
+	char **out = xcalloc(ARRAY_SIZE(ext) + 1, sizeof(*out));
+	int ret;
+
+	ret = mkdir_p(dir, 0755, cause);
+	for (size_t i = 0; ret == 0 && i < ARRAY_SIZE(ext); i++) {
+		char *body = make[i](r);
+		out[i] = xasprintf("%s/%s.%s", dir, stem, ext[i]);
+		ret = file_write_atomic(out[i], body, strlen(body), 0644, cause);
+		free(body);
+	}
+	free(stem);
+	if (ret == 0 && paths)
+		*paths = out;
+	else
+		str_list_free(out);
+	return ret;
+}

@@ -1,0 +1,110 @@
+/* The operational-test report (運用テスト報告書): what the vendor leaves at
+ * the clinic, built from the site config and one probe run.
+ *
+ * A report is written in one language (Japanese or English) in three forms
+ * that carry the same facts: one self-contained HTML file for printing on
+ * A4, a JSON twin (schema "oqlink.report/1", docs/report.md) and plain text
+ * of 80 columns for a serial console. The JSON keeps both languages of every
+ * probe sentence so that two reports can be compared whatever they were
+ * written in.
+ *
+ * Nothing secret goes in: the site config holds only the paths of secret
+ * files, and the report never opens them. */
+#ifndef OQ_REPORT_H
+#define OQ_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/i18n.h"
+
+struct site;
+struct probe_run;
+struct json_object;
+
+/* "oqlink.report/1" */
+extern const char report_schema[];
+
+/* One interface of the appliance with its hardware address. */
+struct report_iface {
+	char role[16];		/* "wan", "lan", "terminal" */
+	char name[16];		/* "wan0" */
+	char mac[24];		/* "02:00:00:00:00:01", "" when unknown */
+};
+
+/* Facts about the visit that are not in the site config or the run. Every
+ * field is a copy or a borrowed pointer as marked; the caller keeps the
+ * borrowed ones alive as long as the report. */
+struct report_meta {
+	enum oq_lang lang;
+	int64_t time_ms;		/* when the report was made, ms since the epoch */
+	char version[32];		/* oqlink version */
+	char hostname[256];		/* the appliance's host name */
+	struct report_iface ifaces[3];
+	size_t n_ifaces;
+	const char *engineer;		/* borrowed; overrides the config's when set */
+	const char *witness;		/* borrowed; overrides the config's when set */
+	const char *pcap_path;		/* borrowed; capture to list with its SHA-256 */
+};
+
+/* Fill meta with the real facts of this host: the current time, this
+ * version, the host name and the MAC addresses of the interfaces the site
+ * names (left empty when an interface does not exist here). Language from
+ * i18n_lang(); engineer, witness and pcap_path NULL. */
+void report_meta_collect(struct report_meta *meta, const struct site *site);
+
+/* Parse a time for --time: "2026-04-01T10:30:00+09:00" (any offset, or Z)
+ * or "@SECONDS" since the epoch. */
+bool report_parse_time(const char *s, int64_t *ms);
+
+struct report;
+
+/* Build a report. site and run are borrowed and must outlive the report;
+ * meta is copied (its borrowed pointers too). Reads the pcap named in meta
+ * (if any) to hash it; a missing pcap is noted in the report, not an error.
+ * Never fails; free with report_free(). */
+struct report *report_new(const struct site *site, const struct probe_run *run,
+			  const struct report_meta *meta);
+void report_free(struct report *r);
+
+/* The overall verdict (an enum probe_verdict value): the worst of the
+ * results, ERROR when the run holds none. */
+int report_overall(const struct report *r);
+
+/* The three forms, as new NUL-terminated strings the caller frees. */
+char *report_html(const struct report *r);
+char *report_text(const struct report *r);
+char *report_json(const struct report *r);
+/* The JSON form as a new object (the caller puts it). */
+struct json_object *report_to_json(const struct report *r);
+
+/* "oqlink-report-<facility code>-<YYYYmmdd-HHMMSS>" in JST (new string). */
+char *report_file_stem(const struct report *r);
+
+/* Write the three forms into dir (created if missing) as STEM.html,
+ * STEM.json and STEM.txt, atomically, mode 0644. On success *paths (if not
+ * NULL) gets a NULL-terminated array of the three paths, which the caller
+ * frees with str_list_free(). Returns 0 or -errno with *cause set. */
+int report_write(const struct report *r, const char *dir, char ***paths, char **cause);
+
+/* The probe verdict table alone, as text lines of at most 80 columns (for
+ * the end of `oqlink test` and `make demo`). New string. */
+char *report_verdict_table(const struct report *r);
+
+/* What changed between two visits: two reports in their JSON form (schema
+ * "oqlink.report/1"). */
+struct report_diff;
+
+/* Compare; returns 0 or -EINVAL with *cause set when either is not a
+ * report. *out gets a new diff to free with report_diff_free(). */
+int report_compare(struct json_object *old_report, struct json_object *new_report,
+		   struct report_diff **out, char **cause);
+void report_diff_free(struct report_diff *d);
+/* True when some probe got a worse verdict in the new report. */
+bool report_diff_regressed(const struct report_diff *d);
+/* The diff as text in lang (new string) or as JSON (new object). */
+char *report_diff_text(const struct report_diff *d, enum oq_lang lang);
+struct json_object *report_diff_to_json(const struct report_diff *d);
+
+#endif

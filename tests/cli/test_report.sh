@@ -1,0 +1,153 @@
+#!/bin/bash
+# The report from recorded probe runs through the real binary: the three
+# files, the HTML printed to PDF by headless Chromium and read back with
+# pdftotext, canary secrets that must never appear, hostile input, compare.
+set -u
+cd "$(dirname "$0")/../.."
+O=${OQLINK:-build/asan/oqlink}
+D=tests/data/report
+n=0; failed=0
+t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+echo "1..25"
+
+# A site whose secret files hold canaries: the private key, the PKCS#12
+# password and (second config) the pre-shared key.
+CANARY_KEY="CANARY-KEY-$$-7d1f"
+CANARY_P12="CANARY-P12-$$-93ab"
+CANARY_PSK="CANARY-PSK-$$-c4e2"
+mkdir -p "$tmp/etc"
+printf -- '-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n' "$CANARY_KEY" > "$tmp/etc/ike.key"
+printf '%s\n' "$CANARY_P12" > "$tmp/etc/terminal.p12.pass"
+printf '%s\n' "$CANARY_PSK" > "$tmp/etc/ike.psk"
+chmod 600 "$tmp/etc/ike.key" "$tmp/etc/terminal.p12.pass" "$tmp/etc/ike.psk"
+for f in ike.crt ca.crt central-ca.crt terminal.p12; do echo "not a secret" > "$tmp/etc/$f"; done
+sed "s|/etc/oqlink/|$tmp/etc/|g" $D/site-ipsec.conf > "$tmp/site.conf"
+sed -e "s|^auth = pubkey|auth = psk|" -e "s|^private_key = .*|psk_file = $tmp/etc/ike.psk|" \
+    -e "/^certificate = /d" -e "\|^ca = .*/etc/ca.crt\$|d" "$tmp/site.conf" > "$tmp/site-psk.conf"
+sed 's|^facility_name = .*|facility_name = <script>alert(1)</script><b>太字</b> \&amp; "クリニック"|' \
+    "$tmp/site.conf" > "$tmp/site-hostile.conf"
+
+R() { "$O" --config "$1" "${@:2}"; }
+FIXED=(--time 2026-04-01T11:00:00+09:00 --hostname oqlink-test)
+
+desc="the canary configs are valid (secrets exist, mode 0600)"
+t bash -c "'$O' config check '$tmp/site.conf' >/dev/null 2>&1 && '$O' config check '$tmp/site-psk.conf' >/dev/null 2>&1"
+
+desc="render of a passing run writes html, json, txt and exits 0"
+R "$tmp/site.conf" --lang ja report render $D/run-ipsec-pass.json --report-dir "$tmp/pass" "${FIXED[@]}" \
+	> "$tmp/pass.out" 2> "$tmp/pass.err"; rc=$?
+t bash -c "[ $rc -eq 0 ] && [ \$(wc -l < '$tmp/pass.out') -eq 3 ] &&
+	[ -s '$tmp/pass/oqlink-report-1312345678-20260401-110000.html' ] &&
+	[ -s '$tmp/pass/oqlink-report-1312345678-20260401-110000.json' ] &&
+	[ -s '$tmp/pass/oqlink-report-1312345678-20260401-110000.txt' ]"
+
+desc="render of a failing run exits 1 and still writes the report"
+R "$tmp/site.conf" --lang en report render $D/run-ipsec-fail.json --report-dir "$tmp/fail" "${FIXED[@]}" \
+	> "$tmp/fail.out" 2> "$tmp/fail.err"; rc=$?
+t bash -c "[ $rc -eq 1 ] && ls '$tmp/fail'/*.html >/dev/null"
+
+desc="render with the PSK config"
+R "$tmp/site-psk.conf" report render $D/run-ipsec-fail.json --report-dir "$tmp/psk" "${FIXED[@]}" \
+	> "$tmp/psk.out" 2> "$tmp/psk.err"; rc=$?
+t bash -c "[ $rc -eq 1 ] && grep -q '\"redacted\": true' '$tmp/psk'/*.json"
+
+desc="the JSON form is one valid document of schema oqlink.report/1"
+t python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+assert d['schema']=='oqlink.report/1' and d['overall']=='FAIL'
+assert [p['id'] for p in d['probes']][:3]==['link','address','gateway']
+assert {c['id'] for c in d['checklist']}=={'install','routing','connectivity','certificate','operation'}
+" "$tmp"/fail/*.json
+
+desc="--print json prints the same document as the file"
+R "$tmp/site.conf" --lang en report render $D/run-ipsec-fail.json "${FIXED[@]}" --print json > "$tmp/print.json" 2>/dev/null
+t cmp -s "$tmp/print.json" "$tmp"/fail/*.json
+
+desc="--json names the files in one JSON document"
+R "$tmp/site.conf" --json report render $D/run-ipsec-pass.json --report-dir "$tmp/j" "${FIXED[@]}" > "$tmp/j.out" 2>/dev/null
+t python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['overall']=='PASS' and len(d['files'])==3" "$tmp/j.out"
+
+desc="the text form fits in 80 columns"
+t python3 -c "
+import sys,unicodedata
+w=lambda s: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+sys.exit(max(w(l) for l in open(sys.argv[1],encoding='utf-8').read().splitlines())>80)" "$tmp"/pass/*.txt
+
+# The HTML printed to PDF by headless Chromium, read back with pdftotext.
+pdf() {
+	local ud; ud=$(mktemp -d)
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --user-data-dir="$ud" \
+		--no-pdf-header-footer --print-to-pdf="$2" "file://$(realpath "$1")" >/dev/null 2>&1
+	rm -rf "$ud"
+	[ -s "$2" ]
+}
+ids=$(python3 -c "import json,sys; print(' '.join(r['id'] for r in json.load(open(sys.argv[1]))['results']))" $D/run-ipsec-fail.json)
+if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then
+	desc="Chromium prints the Japanese HTML to PDF"
+	t pdf "$tmp"/pass/*.html "$tmp/pass.pdf"
+	pdftotext -layout "$tmp/pass.pdf" "$tmp/pass.pdf.txt" 2>/dev/null
+	desc="the PDF shows the facility name, the overall verdict and the checklist"
+	t bash -c "grep -q 'さくら内科クリニック' '$tmp/pass.pdf.txt' && grep -q '総合判定' '$tmp/pass.pdf.txt' &&
+		grep -q '合格' '$tmp/pass.pdf.txt' && grep -q 'PASS' '$tmp/pass.pdf.txt' &&
+		grep -q '電子証明書の導入' '$tmp/pass.pdf.txt'"
+	desc="the A4 PDF has several pages (summary, checklist, evidence)"
+	t bash -c "pdfinfo '$tmp/pass.pdf' | grep -qE 'Page size: *59[0-9].* x 84[0-9]' && [ \$(pdfinfo '$tmp/pass.pdf' | awk '/^Pages:/{print \$2}') -ge 3 ]"
+	desc="Chromium prints the English HTML of the failing run"
+	t pdf "$tmp"/fail/*.html "$tmp/fail.pdf"
+	pdftotext "$tmp/fail.pdf" "$tmp/fail.pdf.txt" 2>/dev/null
+	missing=""
+	for id in $ids; do grep -qw -- "$id" "$tmp/fail.pdf.txt" || missing="$missing $id"; done
+	desc="the PDF shows every probe id (missing:${missing:- none})"
+	t test -z "$missing"
+	desc="the PDF shows the facility name and the FAIL verdict"
+	t bash -c "grep -q 'さくら内科クリニック' '$tmp/fail.pdf.txt' && grep -q 'FAIL' '$tmp/fail.pdf.txt' &&
+		grep -q 'Overall verdict' '$tmp/fail.pdf.txt'"
+else
+	for i in 1 2 3 4 5 6; do skip "chromium or pdftotext is not installed"; done
+fi
+
+# Hostile input: markup in the facility name, a run with markup, control
+# characters, very long names and missing fields.
+desc="a hostile run and facility name render (exit 1, no crash)"
+R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/hostile" "${FIXED[@]}" \
+	--engineer $'山田\x1b[2J<br>' --witness "$(printf 'W%.0s' {1..400})" > "$tmp/h.out" 2> "$tmp/h.err"; rc=$?
+t test $rc -eq 1
+desc="no injected tag reaches the HTML"
+t bash -c "! grep -qiE '<script|<img|<b>太字|<h1>injected|<style>body|山田.<br>|onerror=alert\(1\)>' '$tmp'/hostile/*.html"
+desc="the facility name is shown as text, escaped"
+t grep -q '&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;太字&lt;/b&gt; &amp;amp; &quot;クリニック&quot;' "$tmp"/hostile/oqlink-report-*.html
+desc="no control characters in any output"
+t bash -c "! LC_ALL=C grep -lP '[\x00-\x08\x0b-\x1f\x7f]' '$tmp'/hostile/* '$tmp/h.out' '$tmp/h.err'"
+if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then
+	desc="the hostile HTML prints, and the name reads as plain text in the PDF"
+	t bash -c "$(declare -f pdf); pdf '$tmp'/hostile/*.html '$tmp/h.pdf' && pdftotext '$tmp/h.pdf' - | grep -q '<script>alert(1)</script><b>太字</b>'"
+else
+	skip "chromium or pdftotext is not installed"
+fi
+
+desc="no canary secret in any output file, stdout or stderr"
+t bash -c "! grep -rqE '$CANARY_KEY|$CANARY_P12|$CANARY_PSK' '$tmp/pass' '$tmp/fail' '$tmp/psk' '$tmp/hostile' '$tmp/j' '$tmp'/*.out '$tmp'/*.err '$tmp'/*.pdf.txt '$tmp/print.json'"
+
+# Compare two visits.
+desc="compare: a visit that got worse exits 1 and names what changed"
+R "$tmp/site.conf" --lang en report compare "$tmp"/pass/*.json "$tmp"/fail/*.json > "$tmp/cmp.out" 2>&1; rc=$?
+t bash -c "[ $rc -eq 1 ] && grep -qE '^  reach +PASS +FAIL +worse' '$tmp/cmp.out' &&
+	grep -qE 'cert days left \(terminal\) +1176 +28 +-1148' '$tmp/cmp.out' && grep -q 'avg RTT' '$tmp/cmp.out'"
+desc="compare: the other way round nothing got worse, exit 0"
+t bash -c "'$O' --lang en report compare '$tmp'/fail/*.json '$tmp'/pass/*.json >/dev/null 2>&1"
+desc="compare --json is one document"
+t bash -c "'$O' --json report compare '$tmp'/pass/*.json '$tmp'/fail/*.json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"regressed\"] else 1)'"
+desc="compare refuses a probe run (not a report) with exit 2"
+t bash -c "'$O' --lang en report compare $D/run-ipsec-pass.json '$tmp'/pass/*.json 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q 'not an oqlink report' '$tmp/e'"
+
+desc="usage errors exit 2: no run, a bad --time, a bad --print"
+t bash -c "R() { '$O' --config '$tmp/site.conf' \"\$@\"; };
+	R report render >/dev/null 2>&1; a=\$?
+	R report render $D/run-ipsec-pass.json --time yesterday >/dev/null 2>&1; b=\$?
+	R report render $D/run-ipsec-pass.json --print pdf >/dev/null 2>&1; c=\$?
+	[ \$a -eq 2 ] && [ \$b -eq 2 ] && [ \$c -eq 2 ]"
+exit $failed

@@ -1,0 +1,85 @@
+#!/bin/bash
+# oqlink test in the lab: the real probe suite against the lab's real peers
+# writes the report and the pcap; the lab's secrets (the IKE private key, the
+# PKCS#12 password, the pre-shared key) never appear in any output.
+# Root and lab/lab are needed; it skips without them.
+set -u
+cd "$(dirname "$0")/../.."
+O=$(realpath "${OQLINK:-build/asan/oqlink}")
+n=0; failed=0
+t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+if [ "$(id -u)" -ne 0 ] || [ ! -x lab/lab ]; then
+	echo "1..0 # SKIP needs root and lab/lab"
+	exit 0
+fi
+export OQL_LAB=oqrt$$
+tmp=$(mktemp -d)
+export OQL_LAB_OUT=$tmp/lab
+trap 'lab/lab down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+echo "1..16"
+
+# The appliance configured as the lab's site.conf says: by oqlink apply when
+# this tree has it, else by the probe tests' stand-in.
+configure() {
+	if "$O" help apply >/dev/null 2>&1; then
+		lab/lab exec appliance "$O" --config "$OQL_LAB_OUT/site.conf" apply >"$tmp/apply.log" 2>&1
+	else
+		OQLINK=$O bash tests/lab/probe_setup.sh
+	fi
+}
+
+# The lines of the site's secret files (longer than 6 characters, PEM armour
+# left out), one per line, for grep -F.
+secrets() {
+	local key f
+	for key in private_key psk_file password_file; do
+		f=$(sed -n "s/^$key *= *//p" "$OQL_LAB_OUT/site.conf")
+		[ -n "$f" ] && [ -r "$f" ] || continue
+		grep -v -- '-----' "$f" | awk 'length($0) > 6'
+	done
+}
+
+for auth in pubkey psk; do
+	lab/lab down >/dev/null 2>&1
+	if ! lab/lab up --mode ipsec --auth "$auth" >"$tmp/up.log" 2>&1; then
+		for i in $(seq 8); do n=$((n+1)); echo "not ok $n - lab up --auth $auth failed"; done
+		failed=1; continue
+	fi
+	configure
+	rep=$tmp/reports-$auth
+	lab/lab exec appliance "$O" --lang ja --config "$OQL_LAB_OUT/site.conf" test \
+		--report-dir "$rep" --witness "立会 花子" >"$tmp/out-$auth" 2>"$tmp/err-$auth"
+	rc=$?
+	json=$(ls "$rep"/oqlink-report-1312345678-*.json 2>/dev/null | head -1)
+
+	desc="$auth: oqlink test exits 0 or 1 and writes html, json, txt"
+	t bash -c "[ $rc -le 1 ] && [ -s '${json%.json}.html' ] && [ -s '$json' ] && [ -s '${json%.json}.txt' ]"
+	desc="$auth: the exit code follows the overall verdict"
+	t python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+sys.exit(0 if (d['overall'] in ('PASS','SKIP')) == (int(sys.argv[2]) == 0) else 1)" "$json" $rc
+	desc="$auth: the tunnel probes passed (ike, child, reach, tls)"
+	t python3 -c "
+import json,sys; d=json.load(open(sys.argv[1])); v={p['id']:p['verdict'] for p in d['probes']}
+bad=[i for i in ('ike','child','reach','tls') if v.get(i)!='PASS']
+print('# verdicts:', v) if bad else None; sys.exit(1 if bad else 0)" "$json"
+	desc="$auth: the pcap is in the report directory with the SHA-256 the report names"
+	t python3 -c "
+import json,sys,hashlib,os; d=json.load(open(sys.argv[1])); c=d['capture']
+p=os.path.join(os.path.dirname(sys.argv[1]), c['file'])
+sys.exit(0 if hashlib.sha256(open(p,'rb').read()).hexdigest()==c['sha256'] else 1)" "$json"
+	desc="$auth: the report lists the appliance's real MAC addresses"
+	mac=$(ip -n "$OQL_LAB-appliance" -o link show wan0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+	t python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+sys.exit(0 if any(i['name']=='wan0' and i['mac']==sys.argv[2] for i in d['generated']['interfaces']) else 1)" "$json" "$mac"
+	desc="$auth: stdout shows the verdict table and the report paths"
+	t bash -c "grep -q '総合判定' '$tmp/out-$auth' && grep -q '$json' '$tmp/out-$auth'"
+	desc="$auth: the lab's secrets appear in no output file, stdout or stderr"
+	secrets > "$tmp/secrets-$auth"
+	t bash -c "[ \$(wc -l < '$tmp/secrets-$auth') -ge 1 ] &&
+		! grep -rqF -f '$tmp/secrets-$auth' '$rep'/*.html '$rep'/*.json '$rep'/*.txt '$tmp/out-$auth' '$tmp/err-$auth'"
+	desc="$auth: the secrets are shown as redacted file references"
+	t grep -q '"redacted": true' "$json"
+done
+exit $failed
