@@ -124,8 +124,8 @@ static void report_draw(int top, int rows, int cols)
 		return;
 	}
 	ui_put(y++, 0, cols, edit ? _("Enter:確定  Esc:取消", "Enter:accept  Esc:undo")
-				  : _("上下:選ぶ  Enter:入力  t:運用テストと報告書  c:写す  x:中止",
-				      "Up/Down:select  Enter:edit  t:test and report  c:copy  x:cancel"),
+				  : _("上下:選ぶ  Enter:入力  t:運用テストと報告書  u:USB へ写す  x:中止",
+				      "Up/Down:select  Enter:edit  t:test and report  u:copy to USB  x:cancel"),
 	       UA_DIM);
 	for (int i = 0; i < N_FIELDS; i++, y++) {
 		ui_put(y, 0, 24, bitext_get(labels[i], i18n_lang()), i == sel ? UA_REVERSE : UA_NORMAL);
@@ -148,7 +148,7 @@ static void report_draw(int top, int rows, int cols)
 		}
 	}
 	if (n_written)
-		ui_putf(y++, 0, cols, UA_PASS, _("書いたファイル: %zu 個 (c で写す)", "files written: %zu (c copies)"),
+		ui_putf(y++, 0, cols, UA_PASS, _("書いたファイル: %zu 個 (u で写す)", "files written: %zu (u copies)"),
 			n_written);
 	y++;
 	if (pane.title)
@@ -188,7 +188,7 @@ static bool report_key(int key)
 	case 't':
 		run_test();
 		return true;
-	case 'c':
+	case 'u':
 		copy_files();
 		return true;
 	default:
@@ -228,7 +228,7 @@ static const struct ui_keyhelp report_help[] = {
 	{ "Up / Down, Enter", BT("作業者・立会人・置き場所・写し先を入力する",
 				 "fill in engineer, witness, report directory, copy destination") },
 	{ "t", BT("運用テストを実行し報告書を書く (oqlink test)", "run the operational test and write the report (oqlink test)") },
-	{ "c", BT("書いたファイルを写し先にコピーする", "copy the files written to the destination") },
+	{ "u", BT("書いたファイルを写し先にコピーする", "copy the files written to the destination") },
 	{ "x / Esc", BT("実行中のテストを中止する", "cancel the running test") },
 	{ NULL, BT("", "") },
 };

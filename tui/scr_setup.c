@@ -115,8 +115,8 @@ static void draw_review(int top, int rows, int cols)
 		       : _("OK 問題はありません。w で保存します。", "OK no problems: press w to save."),
 		       UA_PASS);
 		if (ui_have_command("apply"))
-			ui_put(y++, 0, cols, _("p:計画  a:適用 (確認タイマー 300 秒)  y:確定  u:元に戻す  x:中止",
-					       "p:plan  a:apply (confirm timer 300 s)  y:confirm  u:roll back  x:cancel"),
+			ui_put(y++, 0, cols, _("v:計画  a:適用 (確認タイマー 300 秒)  y:確定  u:元に戻す  x:中止",
+					       "v:plan  a:apply (confirm timer 300 s)  y:confirm  u:roll back  x:cancel"),
 			       UA_NORMAL);
 		else
 			y += ui_text(y, 0, cols, 3,
@@ -292,7 +292,7 @@ static bool provision_key(int key)
 	static const char *const apply[] = { "apply", "--confirm", "300", NULL };
 	static const char *const confirm[] = { "confirm", NULL };
 	static const char *const rollback[] = { "rollback", NULL };
-	const char *const *args = key == 'p' ? plan : key == 'a' ? apply : key == 'y' ? confirm
+	const char *const *args = key == 'v' ? plan : key == 'a' ? apply : key == 'y' ? confirm
 			: key == 'u' ? rollback : NULL;
 
 	if (args == NULL)
@@ -396,7 +396,7 @@ static const struct ui_keyhelp setup_help[] = {
 	{ "Enter / Esc", BT("入力中: 確定 / 取り消し", "while typing: accept / undo") },
 	{ "^A ^E ^K ^U", BT("入力中: 行頭・行末・後ろを削除・前を削除",
 			       "while typing: start, end, delete to end, delete to start") },
-	{ "p a y u", BT("確認と保存のページで: 計画・適用・確定・元に戻す",
+	{ "v a y u", BT("確認と保存のページで: 計画・適用・確定・元に戻す",
 			"on the review page: plan, apply, confirm, roll back") },
 	{ "! / *", BT("! は問題のある項目、* は必須", "! marks a problem, * a required field") },
 	{ NULL, BT("", "") },
