@@ -1,0 +1,107 @@
+#!/bin/bash
+# The whole visit on the screens, against the lab's real peers: the setup
+# wizard from nothing (the carrier's values typed in, the PSK and the
+# PKCS#12 password typed without echo), apply with the confirm timer, the
+# countdown confirmed on the dashboard, every layer PASS, then the
+# operational test and its files copied to a "USB stick". Needs root and
+# lab/lab; skips without them.
+. "$(dirname "$0")/tmux.lib"
+if [ "$(id -u)" -ne 0 ] || [ ! -x lab/lab ]; then
+	echo "1..0 # SKIP needs root and lab/lab"; exit 0
+fi
+export OQL_LAB=oqtu$$ OQL_LAB_OUT=$T/lab
+trap 'lab/lab down >/dev/null 2>&1; cleanup' EXIT
+if ! lab/lab up --mode ipsec --auth psk > "$T/up.log" 2>&1; then
+	n=$((n+1)); echo "not ok $n - lab up failed (see $T/up.log)"; tail -5 "$T/up.log" | sed 's/^/# /'; exit 1
+fi
+L=$OQL_LAB_OUT/site.conf
+# a value of the lab's own site.conf: what the carrier's sheet would say
+v() { python3 -c '
+import configparser, sys
+c = configparser.ConfigParser(interpolation=None); c.read(sys.argv[1], encoding="utf-8")
+sec = sys.argv[2]
+if sec == "probe.tls": sec = [s for s in c.sections() if s.startswith("probe.tls.")][0]
+print(" ".join(c[sec][sys.argv[3]].split()))' "$L" "$1" "$2"; }
+
+C=$T/etc/site.conf
+mkdir -p "$T/etc"
+printf '[paths]\nstate_dir = %s/state\nrun_dir = %s/run\nreport_dir = %s/reports\n' "$T" "$T" "$T" > "$C"
+
+TM new-session -d -s ui -x 80 -y 24 "lab/lab exec appliance $O --lang ja --config $C tui --refresh 0 --screen setup; echo EXIT=\$?; sleep 600"
+wait_for "設定 1/7" 80
+fill "$(v site facility_code)"; fill "$(v site facility_name)"; fill "$(v site vendor)"
+fill "$(v site engineer)"; fill "$(v site witness)"
+k n; k Down
+fill "$(v uplink interface)"; fill "$(v uplink address)"; fill "$(v uplink gateway)"
+fill "$(v uplink mtu)"; fill "$(v uplink dns)"
+k n
+fill "$(v ipsec peer)"; fill "$(v ipsec local_id)"; fill "$(v ipsec remote_id)"
+k Right; k Down; k Down
+k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter
+fill "$(v ipsec ike_proposals)"; fill "$(v ipsec esp_proposals)"; fill "$(v ipsec dpd_delay)"
+k Down; k Down
+fill "$(v ipsec tunnel_mtu)"; fill "$(v ipsec vici_socket)"
+shot lab-1-carrier
+k n
+fill "$(v lan interface)"; fill "$(v lan address)"; fill "$(v lan management)"
+k Down
+fill "$(v terminal interface)"; fill "$(v terminal address)"; fill "$(v terminal host)"
+fill "$(v terminal lan_ports)"
+k n
+fill "$(v central prefixes)"; fill "$(v central dns)"; fill "$(v central ntp)"; fill "$(v central proxy)"
+k n
+fill "$(v probe dns_names)"; fill "$(v probe ping)"; fill "$(v probe tcp)"
+k Down
+fill "$(v probe.tls host)"; fill "$(v probe.tls port)"; fill "$(v probe.tls ca)"
+fill "$(v probe.tls client_p12)"
+k Down
+k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
+shot lab-2-probes
+k n
+t "the wizard filled from the carrier's values has no problem" has "OK 問題はありません"
+shot lab-3-review
+k w
+wait_for "OK 保存しました" 30
+checks() { $O --lang en config check "$C" >/dev/null 2>&1; }
+t "oqlink config check accepts what the wizard wrote" checks
+secret_ok() { [ "$(stat -c %a "$T/etc/ike.psk")" = 600 ] && cmp -s "$T/etc/ike.psk" "$(v ipsec psk_file)"; }
+t "the PSK typed without echo is in a 0600 file" secret_ok
+
+k a
+wait_for "[完了" 300
+t "apply from the review page succeeds" has "[完了 OK"
+shot lab-4-applied
+k d
+wait_for "確認待ち" 50
+t "the dashboard shows the confirm countdown" matches '確認待ち: あと [0-9]+ 秒'
+shot lab-5-countdown
+k y
+wait_for "最後の適用: #" 100
+t "y on the dashboard confirms the apply" matches '最後の適用: #[0-9]+ confirmed'
+k e
+wait_for "全体: PASS" 300
+t "after a check the overall state is PASS, in words" has "全体: PASS すべて正常です"
+all_pass() { [ "$(cap | sed -n 7,16p | grep -cE '^[^ ].* +PASS ')" -eq 10 ]; }
+t "every one of the ten layers is PASS" all_pass
+shot lab-6-dashboard-pass
+k l
+shot lab-6-dashboard-pass-en
+k l
+
+k r
+k Down; k Down; k Down
+fill "$T/usb"
+k t
+wait_for "[完了" 600
+t "the operational test from the report screen passes" has "[完了 OK"
+t "the report screen counts the files it wrote" matches '書いたファイル: [0-9]+ 個'
+shot lab-7-report
+k u
+sleep 1
+copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json >/dev/null 2>&1; }
+t "u copies the report to the chosen directory" copied
+cp "$T"/usb/oqlink-report-*.txt "$ART/lab-report.txt" 2>/dev/null
+k q; k y
+wait_for "EXIT=" 50
+t "quits with exit 0" has "EXIT=0"
+done_tests
