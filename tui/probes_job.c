@@ -229,11 +229,14 @@ bool pj_cancelled(void)
 	return cancel_flag != 0;
 }
 
-char *pj_figure(const struct pj_row *r)
+char *pj_figure(const struct pj_row *r, const char *key)
 {
 	if (r->result == NULL || r->result->n_values == 0 || r->result->verdict == PROBE_SKIP)
 		return xstrdup("");
 	const struct probe_value *v = &r->result->values[0];
+	for (size_t i = 0; key && i < r->result->n_values; i++)
+		if (strcmp(r->result->values[i].key, key) == 0)
+			v = &r->result->values[i];
 	if (v->text)
 		return xstrdup(v->text);
 	return xasprintf("%.*f %s", v->value == (long long)v->value ? 0 : 1, v->value,

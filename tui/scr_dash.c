@@ -17,22 +17,23 @@
 
 /* One layer of the path, bottom up. */
 struct layer {
-	const char *id;
+	const char *id;			/* the probe of this layer */
 	struct bitext name;
 	bool ipsec_only;
+	const char *figure;		/* the value shown as the key figure (else the first) */
 };
 
 static const struct layer layers[] = {
-	{ "link", BT("リンク", "Link"), false },
-	{ "address", BT("アドレス", "Address"), false },
-	{ "gateway", BT("ゲートウェイ", "Gateway"), false },
-	{ "dns", BT("DNS", "DNS"), false },
-	{ "clock", BT("時刻", "Clock"), false },
-	{ "ike", BT("IKE", "IKE"), true },
-	{ "child", BT("CHILD SA", "CHILD SA"), true },
-	{ "reach", BT("到達性", "Reach"), false },
-	{ "tls", BT("TLS", "TLS"), false },
-	{ "cert", BT("証明書の残り日数", "Cert days left"), false },
+	{ "link", BT("リンク", "Link"), false, "wan_mtu" },
+	{ "address", BT("アドレス", "Address"), false, "expected" },
+	{ "gateway", BT("ゲートウェイ", "Gateway"), false, "rtt_avg" },
+	{ "dns", BT("DNS", "DNS"), false, "slowest" },
+	{ "clock", BT("時刻", "Clock"), false, "offset" },
+	{ "ike", BT("IKE", "IKE"), true, "peer" },
+	{ "child", BT("CHILD SA", "CHILD SA"), true, NULL },
+	{ "reach", BT("到達性", "Reach"), false, "rtt_avg" },
+	{ "tls", BT("TLS", "TLS"), false, "protocol" },
+	{ "cert", BT("証明書の残り日数", "Cert days left"), false, NULL },
 };
 
 
@@ -205,7 +206,7 @@ static int draw_layers(int y, int cols)
 	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
 		const struct pj_row *row = pj_find(layers[i].id);
 		const char *v = pj_verdict_word(row);
-		char *fig = row ? pj_figure(row) : xstrdup("");
+		char *fig = row ? pj_figure(row, layers[i].figure) : xstrdup("");
 		const char *detail = row && row->result ? bitext_get(row->result->summary, l)
 				   : _("未確認", "not checked");
 		if (layers[i].ipsec_only && ipvpn) {

@@ -72,7 +72,7 @@ static void draw_list(int y, int rows, int cols)
 	}
 	for (size_t i = 0; i < n && (int)i < rows; i++, y++) {
 		const char *v = pj_verdict_word(&r[i]);
-		char *fig = pj_figure(&r[i]);
+		char *fig = pj_figure(&r[i], NULL);
 		ui_put(y, 0, 10, r[i].id, (int)i == sel ? UA_REVERSE : UA_NORMAL);
 		ui_put(y, 11, 22, ja ? r[i].title_ja : r[i].title_en, UA_NORMAL);
 		ui_put(y, 34, 7, v, ui_verdict_attr(v));

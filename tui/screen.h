@@ -138,9 +138,9 @@ int pj_overall(void);
 const char *pj_failure(void);
 long pj_elapsed_s(void);
 time_t pj_ended(void);
-/* The key figure (first value) of a row, newly allocated; its verdict word
- * ("PASS", ..., or a state word while it runs). */
-char *pj_figure(const struct pj_row *r);
+/* The key figure of a row (the value named key, else the first), newly
+ * allocated; its verdict word ("PASS", ..., or a state word while it runs). */
+char *pj_figure(const struct pj_row *r, const char *key);
 const char *pj_verdict_word(const struct pj_row *r);
 void pj_fini(void);
 

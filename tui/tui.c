@@ -309,10 +309,10 @@ static void turn(int64_t *next_tick)
 
 	if (wait < 0)
 		wait = 0;
-	if (poll(&pfd, 1, (int)wait) > 0 || errno == EINTR)
-		read_keys();
-	else
-		read_keys();	/* a resize arrives as a key too */
+	/* a key, a resize (SIGWINCH interrupts poll and arrives as a key) or
+	 * the tick: read whatever is waiting in every case */
+	poll(&pfd, 1, (int)wait);
+	read_keys();
 	if (now_ms() >= *next_tick) {
 		*next_tick = now_ms() + TICK_MS;
 		for (size_t i = 0; i < ARRAY_SIZE(screens); i++)
