@@ -101,6 +101,30 @@ sleep 1
 copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json >/dev/null 2>&1; }
 t "u copies the report to the chosen directory" copied
 cp "$T"/usb/oqlink-report-*.txt "$ART/lab-report.txt" 2>/dev/null
+# long actions: live seconds, and cancel (the tunnel drops ESP, so the
+# probes behind it wait for their timeouts)
+lab/lab fault drop-esp on >/dev/null 2>&1
+k p; k a; sleep 1.5
+t "while the probes run the header counts the seconds in words" matches '\[実行中 [0-9]+ 秒'
+shot lab-8-probes-running
+k x
+wait_for "[中止" 100
+t "x cancels the probe run" has "[中止 全体:"
+t "what had not finished is SKIP after the cancel" matches ' SKIP '
+shot lab-9-probes-cancelled
+lab/lab fault drop-esp off >/dev/null 2>&1
+
+k i
+wait_for "[完了" 100
+t "the IPsec screen shows oqlink ipsec status" matches 'IKE_SA oqlink #[0-9]+: ESTABLISHED'
+shot lab-10-ipsec-status
+k o; sleep 1.5
+t "o follows charon's log live" has "[実行中"
+k x
+wait_for "[中止しました]" 50
+t "x stops the log" has "[中止しました]"
+shot lab-11-ipsec-log
+
 k q; k y
 wait_for "EXIT=" 50
 t "quits with exit 0" has "EXIT=0"
