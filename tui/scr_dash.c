@@ -15,6 +15,14 @@
 
 #define RELOAD_MS 5000
 
+/* Columns of the layer table; two blanks between columns. */
+enum {
+	COL_NAME = 0, W_NAME = 16,
+	COL_VERDICT = 18, W_VERDICT = 6,
+	COL_FIGURE = 26, W_FIGURE = 12,
+	COL_DETAIL = 40,
+};
+
 /* One layer of the path, bottom up. */
 struct layer {
 	const char *id;			/* the probe of this layer */
@@ -198,10 +206,10 @@ static int draw_layers(int y, int cols)
 	enum oq_lang l = i18n_lang();
 	bool ipvpn = site && site->line == SITE_LINE_IPVPN;
 
-	ui_put(y, 0, 20, _("層", "Layer"), UA_DIM);
-	ui_put(y, 22, 7, _("判定", "Verdict"), UA_DIM);
-	ui_put(y, 30, 14, _("値", "Figure"), UA_DIM);
-	ui_put(y++, 46, cols - 46, _("詳細", "Detail"), UA_DIM);
+	ui_put(y, COL_NAME, W_NAME, _("層", "Layer"), UA_DIM);
+	ui_put(y, COL_VERDICT, W_VERDICT, _("判定", "Result"), UA_DIM);
+	ui_put(y, COL_FIGURE, W_FIGURE, _("値", "Figure"), UA_DIM);
+	ui_put(y++, COL_DETAIL, cols - COL_DETAIL, _("要約", "Summary"), UA_DIM);
 	pj_lock();
 	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
 		const struct pj_row *row = pj_find(layers[i].id);
@@ -213,10 +221,10 @@ static int draw_layers(int y, int cols)
 			v = "n/a";
 			detail = _("IP-VPN では対象外", "not used with IP-VPN");
 		}
-		ui_put(y, 0, 20, bitext_get(layers[i].name, l), UA_NORMAL);
-		ui_put(y, 22, 7, v, ui_verdict_attr(v));
-		ui_put(y, 30, 14, fig, UA_NORMAL);
-		ui_put(y, 46, cols - 46, detail, UA_NORMAL);
+		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l), UA_NORMAL);
+		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
+		ui_put(y, COL_FIGURE, W_FIGURE, fig, UA_NORMAL);
+		ui_put(y, COL_DETAIL, cols - COL_DETAIL, detail, UA_NORMAL);
 		free(fig);
 	}
 	pj_unlock();

@@ -9,6 +9,14 @@
 #include "probes/probe.h"
 #include "tui/screen.h"
 
+/* Columns of the list; two blanks between columns. */
+enum {
+	COL_ID = 0, W_ID = 8,
+	COL_TITLE = 10, W_TITLE = 19,
+	COL_VERDICT = 31, W_VERDICT = 6,
+	COL_SUMMARY = 39,
+};
+
 static int sel;
 static bool details;
 static int detail_scroll;
@@ -48,9 +56,9 @@ static void draw_registry(int y, int rows, int cols)
 	const struct probe *p = probe_registry(&n);
 
 	for (size_t i = 0; i < n && (int)i < rows; i++) {
-		ui_put(y + (int)i, 0, 10, p[i].id, i == (size_t)sel ? UA_REVERSE : UA_NORMAL);
-		ui_put(y + (int)i, 11, 22, bitext_get(p[i].title, i18n_lang()), UA_NORMAL);
-		ui_put(y + (int)i, 34, 7, "----", UA_NORMAL);
+		ui_put(y + (int)i, COL_ID, W_ID, p[i].id, i == (size_t)sel ? UA_REVERSE : UA_NORMAL);
+		ui_put(y + (int)i, COL_TITLE, W_TITLE, bitext_get(p[i].title, i18n_lang()), UA_NORMAL);
+		ui_put(y + (int)i, COL_VERDICT, W_VERDICT, "----", UA_NORMAL);
 	}
 }
 
@@ -60,11 +68,10 @@ static void draw_list(int y, int rows, int cols)
 	const struct pj_row *r = pj_rows(&n);
 	bool ja = i18n_lang() == OQ_LANG_JA;
 
-	ui_put(y, 0, 10, "ID", UA_DIM);
-	ui_put(y, 11, 22, _("プローブ", "Probe"), UA_DIM);
-	ui_put(y, 34, 7, _("判定", "Verdict"), UA_DIM);
-	ui_put(y, 42, 12, _("値", "Figure"), UA_DIM);
-	ui_put(y++, 55, cols - 55, _("要約", "Summary"), UA_DIM);
+	ui_put(y, COL_ID, W_ID, "ID", UA_DIM);
+	ui_put(y, COL_TITLE, W_TITLE, _("プローブ", "Probe"), UA_DIM);
+	ui_put(y, COL_VERDICT, W_VERDICT, _("判定", "Result"), UA_DIM);
+	ui_put(y++, COL_SUMMARY, cols - COL_SUMMARY, _("要約 (Enter で詳細)", "Summary (Enter: details)"), UA_DIM);
 	rows--;
 	if (n == 0) {
 		draw_registry(y, rows, cols);
@@ -72,14 +79,12 @@ static void draw_list(int y, int rows, int cols)
 	}
 	for (size_t i = 0; i < n && (int)i < rows; i++, y++) {
 		const char *v = pj_verdict_word(&r[i]);
-		char *fig = pj_figure(&r[i], NULL);
-		ui_put(y, 0, 10, r[i].id, (int)i == sel ? UA_REVERSE : UA_NORMAL);
-		ui_put(y, 11, 22, ja ? r[i].title_ja : r[i].title_en, UA_NORMAL);
-		ui_put(y, 34, 7, v, ui_verdict_attr(v));
-		ui_put(y, 42, 12, fig, UA_NORMAL);
+		ui_put(y, COL_ID, W_ID, r[i].id, (int)i == sel ? UA_REVERSE : UA_NORMAL);
+		ui_put(y, COL_TITLE, W_TITLE, ja ? r[i].title_ja : r[i].title_en, UA_NORMAL);
+		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
 		if (r[i].result)
-			ui_put(y, 55, cols - 55, bitext_get(r[i].result->summary, i18n_lang()), UA_NORMAL);
-		free(fig);
+			ui_put(y, COL_SUMMARY, cols - COL_SUMMARY, bitext_get(r[i].result->summary, i18n_lang()),
+			       UA_NORMAL);
 	}
 }
 
