@@ -90,4 +90,10 @@ few() { [ "$bytes" -gt 0 ] && [ "$bytes" -lt 400 ]; }
 t "idle dashboard: only the ticking clock is sent ($bytes bytes in 3 s)" few
 noclear() { ! grep -qP '\e\[(2)?J' "$T/idle.bytes"; }
 t "idle dashboard: no full-screen clear" noclear
+# plain oqlink on a terminal is the TUI
+start 80 24 --lang ja --config "$C"
+t "plain oqlink on a terminal opens the screens" has "設定 1/7"
+k q
+wait_for "EXIT=0" 50
+t "and q leaves it with exit 0" has "EXIT=0"
 done_tests
