@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 	if (ret == 0 && (c->flags & CLI_RECOVER))
 		ret = cli_recover(&ctx);	/* an interrupted apply comes first */
 	if (ret == 0) {
-		optind = 1;
+		optind = 0;	/* 0, not 1: re-initialises GNU getopt, dropping the "+" of the global options */
 		ret = c->run(&ctx, argc - idx - used + 1, argv + idx + used - 1);
 	}
 	site_free(ctx.site);
