@@ -296,6 +296,16 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$pid_before" = "$(cat "$O/run/pid.charon-gateway")" ] && ike_sas "$VG" | grep -q ESTABLISHED &&
 	ok "lab up again keeps the gateway and its SA" || nok "lab up again keeps the gateway and its SA"
 
+old=$(cat "$O/run/pid.s_server")
+kill -9 "$old"
+for i in $(seq 1 40); do [ -e "/proc/$old" ] || break; sleep 0.05; done
+out=$("$LAB" up 2>&1); rc=$?
+new=$(cat "$O/run/pid.s_server" 2>/dev/null)
+# shellcheck disable=SC2046
+if [ $rc -eq 0 ] && [ "$new" != "$old" ] && tls gateway $(p12 "$O/terminal.p12") >/dev/null 2>&1; then
+	ok "lab up again restarts a daemon that died"
+else nok "lab up again restarts a daemon that died" "$out"; fi
+
 # ------------------------------------------------------------ faults
 
 fault() { "$LAB" fault "$@" >/dev/null; }
@@ -334,14 +344,14 @@ refute "drop-esp: no traffic through the tunnel" tunnel_ping
 fault drop-esp off
 check "drop-esp off: traffic flows again" tunnel_ping
 
-big() { on appliance ping -c 2 -W 2 -M do -s 1372 "$@" 2>&1; }
+big() { on appliance ping -c 2 -W 2 -M "do" -s 1372 "$@" 2>&1; }
 check "mtu: 1400-byte DF packets reach the gateway" big 203.0.113.1
 fault mtu-blackhole on
 b=$(big 203.0.113.1)
 if [ $? -ne 0 ] && ! grep -q -i "frag needed\|message too long" <<<"$b"; then ok "mtu-blackhole: big DF packets vanish without ICMP"
 else nok "mtu-blackhole: big DF packets vanish without ICMP" "$b"; fi
-check "mtu-blackhole: small packets pass" on appliance ping -c 2 -W 2 -s 1200 -M do 203.0.113.1
-refute "mtu-blackhole: big packets through the tunnel vanish" tunnel_ping -s 1300 -M do
+check "mtu-blackhole: small packets pass" on appliance ping -c 2 -W 2 -s 1200 -M "do" 203.0.113.1
+refute "mtu-blackhole: big packets through the tunnel vanish" tunnel_ping -s 1300 -M "do"
 fault mtu-blackhole off
 check "mtu-blackhole off: big DF packets pass again" big 203.0.113.1
 
@@ -430,22 +440,45 @@ grep -q 認証済みです <<<"$page" && ok "ipvpn: line auth answers 認証済�
 check "ipvpn: mutual TLS to the central server" tls appliance $(p12 "$O/terminal.p12")
 refute "ipvpn: an IPsec-only fault is refused" "$LAB" fault block-ike on
 fault mtu-blackhole on
-refute "ipvpn mtu-blackhole: big DF packets vanish" on appliance ping -c 2 -W 2 -M do -s 1372 192.0.2.10
+refute "ipvpn mtu-blackhole: big DF packets vanish" on appliance ping -c 2 -W 2 -M "do" -s 1372 192.0.2.10
 fault mtu-blackhole off
-check "ipvpn mtu-blackhole off: big DF packets pass" on appliance ping -c 2 -W 2 -M do -s 1372 192.0.2.10
+check "ipvpn mtu-blackhole off: big DF packets pass" on appliance ping -c 2 -W 2 -M "do" -s 1372 192.0.2.10
 refute "an unknown fault is refused" "$LAB" fault no-such-fault on
 appliance_clear
+
+# The other two combinations of mode and layout: site.conf only.
+out=$("$LAB" up --mode ipvpn --layout separate 2>&1)
+[ $? -eq 0 ] && ok "lab up --mode ipvpn --layout separate" || nok "lab up --mode ipvpn --layout separate" "$out"
+check "ipvpn separate site.conf has exactly the keys of examples/site-ipvpn.conf" \
+	diff <(ini_keys examples/site-ipvpn.conf) <(ini_keys "$O/site.conf")
+if [ -x "${OQLINK:-}" ]; then
+	check "ipvpn separate site.conf passes oqlink config check" "$OQLINK" --config "$O/site.conf" config check
+else skip "oqlink binary not built"; fi
+out=$("$LAB" up --mode ipsec --layout lan --auth psk 2>&1)
+[ $? -eq 0 ] && ok "lab up --mode ipsec --layout lan --auth psk" || nok "lab up --mode ipsec --layout lan --auth psk" "$out"
+if [ -x "${OQLINK:-}" ]; then
+	check "ipsec lan psk site.conf passes oqlink config check" "$OQLINK" --config "$O/site.conf" config check
+else skip "oqlink binary not built"; fi
+check "ipsec lan site.conf: the terminal on the LAN" \
+	bash -c "grep -q '^segment = lan' '$O/site.conf' && grep -q '^host = 192.168.10.10' '$O/site.conf' && ! grep -q '^interface = term0' '$O/site.conf'"
 
 # ------------------------------------------------------------ down
 
 # A crash: the state is lost, down must still clean up.
+pids=$(cat "$O"/run/pid.* 2>/dev/null | tr '\n' ' ')
 rm -rf "$O/run"
 out=$("$LAB" down 2>&1)
 [ $? -eq 0 ] && ok "lab down" || nok "lab down" "$out"
 left=$(ip netns list | grep "^$OQL_LAB-")
 [ -z "$left" ] && ok "down leaves no namespace" || nok "down leaves no namespace" "$left"
 left=$(ps -eo pid=,args= | grep -F "$O" | grep -v grep)
-[ -z "$left" ] && ok "down leaves no process" || nok "down leaves no process" "$left"
+# A zombie (dead, waiting for init to reap it) is no process.
+for p in $pids; do
+	st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+	st=${st##*) }
+	[ "${st%% *}" = Z ] || left+=" $p"
+done
+[ -z "$left" ] && ok "down leaves no process (of ${pids:-no pids})" || nok "down leaves no process" "$left"
 left=$(ip -o link show | grep -E ': (wan0|lan0|term0|br0|down0|up0|gw0|cen0|p-appl|p-clinic|p-term)[@:]')
 [ -z "$left" ] && ok "down leaves no interface on the host" || nok "down leaves no interface on the host" "$left"
 [ ! -e "$O" ] && ok "down removes the output directory" || nok "down removes the output directory" "$(ls "$O")"
