@@ -102,6 +102,18 @@ static void print_log(void *ctx, const struct ipsec_log_line *l)
 	fflush(out);
 }
 
+/* With --json, an error is a JSON document too: {"error": "..."}. */
+static void put_json_error(struct cli_ctx *ctx, const char *cause)
+{
+	struct json_object *o;
+
+	if (!ctx->json)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(cause ? cause : ""));
+	cli_put_json(o);
+}
+
 /* Exit code for a library error: charon not there or not answering is
  * "could not run", anything else a failed check. */
 static int exit_for(int err)
@@ -114,30 +126,69 @@ static int exit_for(int err)
 	}
 }
 
+/* The control log of `up`: printed at the level asked for, and kept to
+ * name a likely cause when charon refuses. */
+struct up_log {
+	int level;
+	char **lines;
+	size_t n;
+};
+
+static void on_up_log(void *ctx, const struct ipsec_log_line *l)
+{
+	struct up_log *u = ctx;
+
+	if (l->level <= u->level)
+		print_log(stderr, l);
+	if (u->n < 2000) {
+		u->lines = xrealloc(u->lines, (u->n + 1) * sizeof(*u->lines));
+		u->lines[u->n++] = xasprintf("[%s] %s", l->group, l->msg);
+	}
+}
+
+/* After a refused negotiation: the cause the log points to, if any. */
+static void print_likely_cause(const struct site *s, struct up_log *u)
+{
+	struct ipsec_diagnosis d = { 0 };
+
+	ipsec_classify((const char *const *)u->lines, u->n,
+		       s->auth == SITE_AUTH_PSK ? "psk" : "pubkey", &d);
+	if (d.cause != IPSEC_CAUSE_UNKNOWN)
+		fprintf(stderr, _("見込まれる原因: %s\n", "likely cause: %s\n"),
+			bitext_get(d.title, i18n_lang()));
+	fprintf(stderr, "%s\n", _("確かめるには 'oqlink ipsec diagnose' を実行してください。",
+				  "Run 'oqlink ipsec diagnose' to find out for sure."));
+	ipsec_diagnosis_clear(&d);
+}
+
 int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct ipsec_opts o = { 1, IPSEC_UP_TIMEOUT_MS, NULL, NULL, false };
+	struct up_log u = { 0 };
 	char *cause = NULL;
 	int64_t t0 = now_ms();
 	int r, ret;
 
 	if ((ret = parse_opts(argc, argv, "lqt", &o)) != 0)
 		return ret;
+	u.level = o.level;
 	r = ipsec_load(ctx->site, &cause);
 	if (r == 0)
-		r = ipsec_up(ctx->site, o.level, o.timeout_ms, o.level >= 0 ? print_log : NULL,
-			     stderr, &cause);
+		r = ipsec_up(ctx->site, o.level > 1 ? o.level : 1, o.timeout_ms, on_up_log, &u,
+			     &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
-		ret = r == -ECONNREFUSED ? OQ_EXIT_FAIL : exit_for(r);
-		if (r == -ECONNREFUSED)
-			fprintf(stderr, "%s\n", _("原因を調べるには 'oqlink ipsec diagnose' を実行してください。",
-						  "Run 'oqlink ipsec diagnose' to find out why."));
+		ret = r == -EPROTO ? OQ_EXIT_FAIL : exit_for(r);
+		if (r == -EPROTO)
+			print_likely_cause(ctx->site, &u);
 	} else {
 		printf(_("トンネル '%s' を確立しました (%.2f 秒)\n",
 			 "tunnel '%s' established (%.2f s)\n"),
 		       IPSEC_CONN_NAME, (double)(now_ms() - t0) / 1000.0);
 	}
+	for (size_t i = 0; i < u.n; i++)
+		free(u.lines[i]);
+	free(u.lines);
 	free(cause);
 	return ret;
 }
@@ -250,9 +301,74 @@ static void print_ike(const struct ipsec_ike_sa *s)
 		print_child(&s->children[i]);
 }
 
+/* What oqlink has loaded into charon and whether the connection there is
+ * the one the site config asks for. */
+struct loaded_state {
+	struct ipsec_loaded items;
+	bool queried;
+	char **differs;			/* NULL when it matches */
+};
+
+static void query_loaded(const struct site *s, struct loaded_state *st)
+{
+	struct ipsec_conn want, have;
+	bool loaded = false;
+
+	memset(st, 0, sizeof(*st));
+	if (ipsec_loaded_query(s, &st->items, NULL) < 0)
+		return;
+	st->queried = true;
+	if (ipsec_conn_from_site(s, &want, NULL) < 0)
+		return;
+	if (ipsec_conn_query(s->vici_socket, &have, &loaded, NULL) == 0 && loaded) {
+		st->differs = ipsec_conn_diff(&want, &have);
+		ipsec_conn_clear(&have);
+	}
+	ipsec_conn_clear(&want);
+}
+
+static struct json_object *loaded_json(const struct loaded_state *st)
+{
+	struct json_object *o = json_object_new_object(), *d = json_object_new_array();
+
+	json_object_object_add(o, "connection", json_object_new_boolean(st->items.conn));
+	json_object_object_add(o, "authority", json_object_new_boolean(st->items.authority));
+	json_object_object_add(o, "key", json_object_new_boolean(st->items.key));
+	json_object_object_add(o, "psk", json_object_new_boolean(st->items.psk));
+	for (char **p = st->differs; p && *p; p++)
+		json_object_array_add(d, json_object_new_string(*p));
+	json_object_object_add(o, "differs_from_config", d);
+	return o;
+}
+
+static void print_loaded(const struct loaded_state *st)
+{
+	char list[256] = "";
+
+	if (!st->queried)
+		return;
+	if (!st->items.conn) {
+		printf(_("接続 '%s': 読み込まれていません ('oqlink ipsec up' で読み込みます)\n",
+			 "connection '%s': not loaded ('oqlink ipsec up' loads it)\n"), IPSEC_CONN_NAME);
+		return;
+	}
+	if (st->differs == NULL) {
+		printf(_("接続 '%s': 読み込み済み、設定ファイルと一致\n",
+			 "connection '%s': loaded, matches the site config\n"), IPSEC_CONN_NAME);
+		return;
+	}
+	for (char **p = st->differs; *p; p++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 p == st->differs ? "" : ", ", *p);
+	printf(_("接続 '%s': 読み込み済み、設定ファイルと違う項目: %s ('oqlink ipsec up' で読み込み直します)\n",
+		 "connection '%s': loaded, differs from the site config in: %s ('oqlink ipsec up' reloads it)\n"),
+	       IPSEC_CONN_NAME, list);
+}
+
 int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct ipsec_opts o = { 0 };
+	struct loaded_state st;
 	struct ipsec_sas sas;
 	char *cause = NULL;
 	int r, ret;
@@ -262,23 +378,29 @@ int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
 	r = ipsec_sas_get(ctx->site->vici_socket, NULL, &sas, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
+		put_json_error(ctx, cause);
 		free(cause);
 		return exit_for(r);
 	}
+	query_loaded(ctx->site, &st);
 	const struct ipsec_ike_sa *ours = ipsec_sas_ours(&sas);
 	const struct ipsec_child_sa *child = ipsec_ike_child(ours);
 	bool up = ours && ours->state && strcmp(ours->state, "ESTABLISHED") == 0 && child &&
 		  child->state && strcmp(child->state, "INSTALLED") == 0;
 	if (ctx->json) {
-		if (cli_put_json(ipsec_sas_to_json(&sas)) < 0)
+		struct json_object *j = ipsec_sas_to_json(&sas);
+		json_object_object_add(j, "loaded", loaded_json(&st));
+		if (cli_put_json(j) < 0)
 			ret = OQ_EXIT_CANT;
-	} else if (sas.n == 0) {
-		printf("%s\n", _("IKE_SA はありません (トンネルは確立していません)",
-				 "no IKE_SA (the tunnel is not up)"));
 	} else {
+		print_loaded(&st);
+		if (sas.n == 0)
+			printf("%s\n", _("IKE_SA はありません (トンネルは確立していません)",
+					 "no IKE_SA (the tunnel is not up)"));
 		for (size_t i = 0; i < sas.n; i++)
 			print_ike(&sas.v[i]);
 	}
+	str_list_free(st.differs);
 	ipsec_sas_free(&sas);
 	return ret ? ret : up ? OQ_EXIT_OK : OQ_EXIT_FAIL;
 }
@@ -375,6 +497,7 @@ int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 			   stderr, &d, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
+		put_json_error(ctx, cause);
 		free(cause);
 		return exit_for(r);
 	}

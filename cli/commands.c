@@ -44,11 +44,13 @@ const struct cli_command cli_commands[] = {
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
 	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet]",
 	  BT("接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
-	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断) "
+	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断、"
+	     "経路 MTU のブラックホール) "
 	     "を証拠の行と次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
 	     "Reloads the connection and tries to establish it with charon's control log captured, "
 	     "then names the cause (peer unreachable, UDP 500/4500 blocked, proposal mismatch, the "
-	     "kinds of authentication failure, selector mismatch, clock, ESP blocked) with the "
+	     "kinds of authentication failure, selector mismatch, clock, ESP blocked, path MTU black "
+	     "hole) with the "
 	     "evidence lines and the next step. Success is reported with timings. Exits 0 when the "
 	     "tunnel works, 1 when it does not.") },
 	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,

@@ -31,6 +31,8 @@ static void list_free(char **v, size_t n)
 
 void ipsec_conn_clear(struct ipsec_conn *c)
 {
+	if (c == NULL)
+		return;
 	free(c->name);
 	free(c->remote_addrs);
 	free(c->local_id);
@@ -54,9 +56,13 @@ static const char *start_action_name(enum site_start a)
 }
 
 /* The terminal side: the terminal segment when it is separate, else the
- * terminal's own address and the appliance's LAN address. */
+ * terminal's own address and the appliance's LAN address, each alone, so
+ * that no other host of the clinic LAN reaches the central network.
+ * (kernel-libipsec cannot install a route for a selector that holds no
+ * local address, such as the terminal's /32; the kernel's XFRM needs none.) */
 static void local_selectors(const struct site *s, struct ipsec_conn *c)
 {
+	const struct oq_prefix *hosts[] = { &s->terminal, &s->lan_addr };
 	char buf[64];
 	struct oq_prefix p;
 
@@ -65,13 +71,10 @@ static void local_selectors(const struct site *s, struct ipsec_conn *c)
 		list_add(&c->local_ts, &c->n_local_ts, prefix_str(&p, buf, false));
 		return;
 	}
-	p = s->terminal;
-	if (p.family) {
-		p.len = p.family == AF_INET ? 32 : 128;
-		list_add(&c->local_ts, &c->n_local_ts, prefix_str(&p, buf, false));
-	}
-	p = s->lan_addr;
-	if (p.family) {
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		p = *hosts[i];
+		if (p.family == 0)
+			continue;
 		p.len = p.family == AF_INET ? 32 : 128;
 		list_add(&c->local_ts, &c->n_local_ts, prefix_str(&p, buf, false));
 	}

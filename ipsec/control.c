@@ -125,7 +125,7 @@ int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, 
 	r = ipsec_initiate_named(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
 	/* a (re)load with start_action = start may have raced us to it: charon
 	 * then refuses our CHILD_SA as a duplicate of its own */
-	if (r == -ECONNREFUSED && wait_for_sa(s->vici_socket, timeout_ms, NULL) == 1)
+	if (r == -EPROTO && wait_for_sa(s->vici_socket, timeout_ms, NULL) == 1)
 		r = 0;
 	return r;
 }
@@ -142,7 +142,7 @@ int ipsec_initiate_named(const struct site *s, const char *name, int level, int 
 	vici_add_kv(&b, "ike", name);
 	r = control(s->vici_socket, "initiate", &b, level, timeout_ms, fn, ctx, &reply, cause);
 	if (r == 0 && !vici_yes(reply, "success"))
-		r = cause_set(cause, ECONNREFUSED, _("トンネルを確立できませんでした: %s",
+		r = cause_set(cause, EPROTO, _("トンネルを確立できませんでした: %s",
 						     "the tunnel could not be established: %s"),
 			      vici_str(reply, "errmsg") ?: "?");
 	vici_node_free(reply);
@@ -184,23 +184,59 @@ static int terminate(const struct site *s, const char *name, int level, int time
 	return r;
 }
 
+struct ipsec_logwatch {
+	struct vici_conn *vc;
+	struct log_sink sink;
+};
+
+int ipsec_logwatch_open(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
+			void *ctx, struct ipsec_logwatch **out, char **cause)
+{
+	struct ipsec_logwatch *w = xcalloc(1, sizeof(*w));
+	int r;
+
+	*out = NULL;
+	w->sink = (struct log_sink){ fn, ctx, level, NULL, 0 };
+	if (groups && *groups)
+		w->sink.groups = str_split_list(groups, &w->sink.n_groups);
+	r = vici_connect(socket, &w->vc, cause);
+	if (r == 0)
+		r = vici_register(w->vc, "log", on_log, &w->sink, IPSEC_TIMEOUT_MS, cause);
+	if (r < 0) {
+		ipsec_logwatch_close(w);
+		return r;
+	}
+	*out = w;
+	return 0;
+}
+
+int ipsec_logwatch_fd(const struct ipsec_logwatch *w)
+{
+	return vici_fd(w->vc);
+}
+
+int ipsec_logwatch_pump(struct ipsec_logwatch *w, char **cause)
+{
+	return vici_dispatch(w->vc, 0, cause);
+}
+
+void ipsec_logwatch_close(struct ipsec_logwatch *w)
+{
+	if (w == NULL)
+		return;
+	vici_close(w->vc);
+	str_list_free(w->sink.groups);
+	free(w);
+}
+
 int ipsec_log_follow(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
 		     void *ctx, const volatile int *stop, char **cause)
 {
-	struct log_sink sink = { fn, ctx, level, NULL, 0 };
-	struct vici_conn *vc;
-	int r;
+	struct ipsec_logwatch *w;
+	int r = ipsec_logwatch_open(socket, level, groups, fn, ctx, &w, cause);
 
-	if (groups && *groups)
-		sink.groups = str_split_list(groups, &sink.n_groups);
-	r = vici_connect(socket, &vc, cause);
-	if (r == 0)
-		r = vici_register(vc, "log", on_log, &sink, IPSEC_TIMEOUT_MS, cause);
 	while (r >= 0 && !*stop)
-		r = vici_dispatch(vc, 250, cause);
-	if (r > 0)
-		r = 0;
-	vici_close(vc);
-	str_list_free(sink.groups);
-	return r;
+		r = vici_dispatch(w->vc, 250, cause);
+	ipsec_logwatch_close(w);
+	return r > 0 ? 0 : r;
 }

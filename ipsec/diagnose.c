@@ -150,6 +150,31 @@ static const struct cause_text texts[] = {
 	     "CHILD_SA's selectors."),
 	  BT("'oqlink plan' で経路とアドレスを確認し、'oqlink apply' で合わせてください。",
 	     "Check the routes and addresses with 'oqlink plan' and fix them with 'oqlink apply'.") },
+	{ IPSEC_CAUSE_MTU, "mtu-blackhole",
+	  BT("大きなパケットだけが通りません (経路 MTU のブラックホール)",
+	     "only large packets are lost (path MTU black hole)"),
+	  BT("トンネルは確立し小さなパケットは通りますが、tunnel_mtu の大きさのパケットには応答がありません。"
+	     "経路の MTU が小さく、しかも ICMP「フラグメント必要」が途中で捨てられているため、"
+	     "送信側が小さくすべきことを知ることができません。TLS などの通信が途中で止まります。",
+	     "The tunnel is up and small packets pass, but packets of tunnel_mtu size get no "
+	     "answer: the path MTU is smaller and ICMP \"fragmentation needed\" is dropped on the "
+	     "way, so the sender never learns to send less. TLS and other transfers stall."),
+	  BT("[ipsec] tunnel_mtu を小さく (例: 1280) して MSS を抑え、回線事業者に経路の MTU と "
+	     "ICMP の扱いを確認してください。",
+	     "Lower [ipsec] tunnel_mtu (for example to 1280) so the MSS is clamped, and ask the "
+	     "carrier about the path MTU and how ICMP is filtered.") },
+	{ IPSEC_CAUSE_KERNEL, "kernel-install",
+	  BT("この機器のカーネルに SA を組み込めません", "the SA cannot be installed on this device"),
+	  BT("ゲートウェイとの交渉は成功しましたが、charon がこの機器のカーネルに IPsec の SA、"
+	     "ポリシーまたは経路を組み込めませんでした。",
+	     "The negotiation with the gateway succeeded, but charon could not install the IPsec "
+	     "SA, its policies or its route in this device's kernel."),
+	  BT("カーネルが IPsec (XFRM) に対応しているか、charon が kernel-libipsec を使っているかを確認してください。"
+	     "kernel-libipsec では、端末側のセレクタそれぞれにこの機器のアドレスが含まれている必要があります "
+	     "(LAN 同居の構成の端末の /32 は含みません)。",
+	     "Check that the kernel supports IPsec (XFRM) or that charon uses kernel-libipsec. With "
+	     "kernel-libipsec every terminal-side selector must hold one of this device's "
+	     "addresses (the terminal's /32 of the lan layout does not).") },
 	{ IPSEC_CAUSE_CHARON, "charon",
 	  BT("charon に接続できません", "cannot reach charon"),
 	  BT("strongSwan の charon が動いていないか、要求を拒否しました。",
@@ -207,6 +232,10 @@ static const struct rule rules[] = {
 	{ IPSEC_CAUSE_PSK, { "received AUTHENTICATION_FAILED notify" }, NULL, "psk", CHECK_NONE },
 	{ IPSEC_CAUSE_OUR_CERT, { "received AUTHENTICATION_FAILED notify" }, NULL, "pubkey",
 	  CHECK_NONE },
+	{ IPSEC_CAUSE_KERNEL,
+	  { "unable to install IPsec policies|error installing route with policy|"
+	    "unable to install (inbound|outbound|inbound and outbound) IPsec SA" },
+	  NULL, NULL, CHECK_NONE },
 	{ IPSEC_CAUSE_NATT_BLOCKED,
 	  { "parsed IKE_SA_INIT response", "sending packet: from .*\\[4500\\]",
 	    "retransmit [0-9]+ of request with message ID [1-9]|giving up after" },
@@ -442,10 +471,15 @@ static uint16_t icmp_sum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-/* Send count ICMP echo requests from src to dst; returns the number of
- * replies, or -errno. */
-static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int count)
+/* Send count ICMP echo requests of size bytes (IP header included, with
+ * "don't fragment") from src (any when NULL) to dst; returns the number of replies, or
+ * -errno. */
+static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int count,
+		size_t size)
 {
+	int pmtu = IP_PMTUDISC_DO;
+	uint8_t pkt[1500];
+	size_t plen = size > sizeof(pkt) + 20 ? sizeof(pkt) : size < 28 ? 8 : size - 20;
 	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
 	uint16_t id = (uint16_t)(getpid() ^ 0x5a5a);
 	bool raw = true;
@@ -458,9 +492,11 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 	}
 	if (fd < 0)
 		return -errno;
-	memcpy(&from.sin_addr, src->addr, 4);
+	if (src)
+		memcpy(&from.sin_addr, src->addr, 4);
 	memcpy(&to.sin_addr, dst->addr, 4);
-	if (bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	if (src && bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -471,12 +507,15 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 
 		h.un.echo.id = htons(id);
 		h.un.echo.sequence = htons((uint16_t)seq);
-		h.checksum = icmp_sum(&h, sizeof(h));
-		if (sendto(fd, &h, sizeof(h), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		memset(pkt, 0xa5, plen);
+		memcpy(pkt, &h, sizeof(h));
+		h.checksum = icmp_sum(pkt, plen);
+		memcpy(pkt, &h, sizeof(h));
+		if (sendto(fd, pkt, plen, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 			continue;
 		while (now_ms() < deadline) {
 			struct pollfd p = { fd, POLLIN, 0 };
-			uint8_t buf[1500];
+			uint8_t buf[2048];
 			const struct icmphdr *r;
 			ssize_t len;
 			size_t off = 0;
@@ -500,6 +539,69 @@ static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int co
 	}
 	close(fd);
 	return got;
+}
+
+/* Is anything listening on UDP 500 of the peer? 1 when the peer refused
+ * (ICMP port unreachable), 0 when nothing came back, -errno on error. */
+static int udp500_refused(const struct oq_prefix *peer)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(500) };
+	struct pollfd p;
+	char buf[16];
+	int fd, refused = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(&to.sin_addr, peer->addr, 4);
+	/* an empty datagram: no IKE message, nothing for a listening charon to
+	 * answer, but a closed port makes the host send port unreachable */
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 && send(fd, "", 0, 0) == 0) {
+		p = (struct pollfd){ fd, POLLIN, 0 };
+		if (poll(&p, 1, 1000) > 0 && recv(fd, buf, sizeof(buf), 0) < 0 &&
+		    errno == ECONNREFUSED)
+			refused = 1;
+	}
+	close(fd);
+	return refused;
+}
+
+/* No answer to IKE: tell a gateway that is down from one whose UDP 500 is
+ * filtered, by what its host still answers. */
+static void probe_peer(const struct site *s, struct ipsec_diagnosis *d)
+{
+	struct oq_prefix peer;
+	int echo, refused;
+	const char *what;
+	char *line;
+
+	if (s->peer == NULL || !addr_parse(s->peer, &peer) || peer.family != AF_INET)
+		return;
+	echo = ping(NULL, &peer, 2, 28);
+	refused = udp500_refused(&peer);
+	line = xasprintf(_("%s への ICMP エコー 2 回: 応答 %d 回; UDP 500 への空の送信: %s",
+			   "2 ICMP echo requests to %s: %d replies; an empty datagram to UDP 500: %s"),
+			 s->peer, echo < 0 ? 0 : echo,
+			 refused > 0 ? _("拒否 (ICMP port unreachable)", "refused (ICMP port unreachable)")
+				     : _("応答なし", "no answer"));
+	add_line(&d->evidence, &d->n_evidence, line);
+	free(line);
+	if (refused > 0)
+		what = _("ゲートウェイの機器は動いていますが、UDP 500 で IKE を受け付けていません: "
+			 "IKE のサービス (VPN 装置の IPsec 機能) が止まっています。",
+			 "the gateway's host is up but nothing listens on UDP 500: its IKE service "
+			 "is not running.");
+	else if (echo > 0)
+		what = _("ゲートウェイの機器は ping に応答しますが、UDP 500 には何も返りません: "
+			 "途中で UDP 500/4500 が遮断されているか、ゲートウェイが IKE を無視しています。",
+			 "the gateway's host answers ping but nothing comes back on UDP 500: UDP "
+			 "500/4500 is filtered on the way, or the gateway ignores our IKE.");
+	else
+		what = _("ゲートウェイは ping にも応答しません: 停止しているか、経路がないか、ICMP も遮断されています。",
+			 "the gateway does not answer ping either: it is down, unreachable, or ICMP is "
+			 "filtered too.");
+	free(d->detail);
+	d->detail = xstrdup(what);
 }
 
 /* The bytes in and out of our CHILD_SA. */
@@ -545,6 +647,23 @@ static bool ping_target(const struct site *s, const char *given, struct oq_prefi
 	return false;
 }
 
+/* Small packets pass: do packets of the tunnel's MTU pass too? */
+static void check_mtu(const struct site *s, const struct oq_prefix *src,
+		      const struct oq_prefix *dst, struct ipsec_diagnosis *d)
+{
+	unsigned mtu = s->tunnel_mtu ? s->tunnel_mtu : 1400;
+	int replies = ping(src, dst, 2, mtu);
+	char *line;
+
+	line = xasprintf(_("%u バイトの ICMP エコー (DF) 2 回: 応答 %d 回",
+			   "2 ICMP echo requests of %u bytes (DF): %d replies"),
+			 mtu, replies < 0 ? 0 : replies);
+	add_line(&d->evidence, &d->n_evidence, line);
+	free(line);
+	if (replies == 0)
+		set_cause(d, IPSEC_CAUSE_MTU);
+}
+
 /* The tunnel is up: does traffic pass both ways? */
 static void check_traffic(const struct site *s, const char *given, struct ipsec_diagnosis *d)
 {
@@ -560,11 +679,11 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 			   "traffic check skipped (no central address to ping: --ping ADDR)"));
 		return;
 	}
-	child_bytes(s, &in0, &out0);
-	replies = ping(&src, &dst, 3);
-	child_bytes(s, &in1, &out1);
-	d->bytes_in = in1 - in0;
-	d->bytes_out = out1 - out0;
+	bool counted = child_bytes(s, &in0, &out0);
+	replies = ping(&src, &dst, 3, 28);
+	counted = child_bytes(s, &in1, &out1) && counted && in1 >= in0 && out1 >= out0;
+	d->bytes_in = counted ? in1 - in0 : 0;
+	d->bytes_out = counted ? out1 - out0 : 0;
 	src.len = 32;
 	prefix_str(&src, a, true);
 	prefix_str(&dst, b, true);
@@ -576,6 +695,8 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 	free(line);
 	if (replies <= 0 && d->bytes_in == 0)
 		set_cause(d, d->bytes_out ? IPSEC_CAUSE_NO_TRAFFIC : IPSEC_CAUSE_NOT_ROUTED);
+	if (replies > 0)
+		check_mtu(s, &src, &dst, d);
 }
 
 /* ---- diagnose ---- */
@@ -649,6 +770,8 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 		ipsec_down(s, 0, IPSEC_TIMEOUT_MS, NULL, NULL, NULL);
 		if (d->cause == IPSEC_CAUSE_PSK || d->cause == IPSEC_CAUSE_OUR_CERT)
 			refine_auth(s, timeout_ms, d);
+		else if (d->cause == IPSEC_CAUSE_UNREACHABLE)
+			probe_peer(s, d);
 	}
 	if (d->detail == NULL)
 		d->detail = detail_for(s, d->cause);
@@ -659,6 +782,8 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 
 void ipsec_diagnosis_clear(struct ipsec_diagnosis *d)
 {
+	if (d == NULL)
+		return;
 	free_lines(d->evidence, d->n_evidence);
 	free_lines(d->log, d->n_log);
 	free(d->detail);

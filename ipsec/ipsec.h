@@ -146,7 +146,7 @@ typedef void ipsec_log_fn(void *ctx, const struct ipsec_log_line *line);
 
 /* Initiate (up) or terminate (down) our connection and wait for the result
  * at most timeout_ms, handing charon's control log at level and below to
- * fn (may be NULL). A failure to establish is -ECONNREFUSED with charon's
+ * fn (may be NULL). A failure to establish is -EPROTO with charon's
  * message in *cause. */
 int ipsec_up(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
 	     char **cause);
@@ -156,6 +156,17 @@ int ipsec_down(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn
  * NULL for all) until *stop becomes true or charon goes away. */
 int ipsec_log_follow(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
 		     void *ctx, const volatile int *stop, char **cause);
+
+/* The same log as a source for a caller's own poll() loop (the TUI): open
+ * it, add ipsec_logwatch_fd() to the poll set, and call ipsec_logwatch_pump()
+ * when it is readable; pump hands the lines that have arrived to fn without
+ * waiting and returns how many, or -errno (-EPIPE when charon went away). */
+struct ipsec_logwatch;
+int ipsec_logwatch_open(const char *socket, int level, const char *groups, ipsec_log_fn *fn,
+			void *ctx, struct ipsec_logwatch **out, char **cause);
+int ipsec_logwatch_fd(const struct ipsec_logwatch *w);
+int ipsec_logwatch_pump(struct ipsec_logwatch *w, char **cause);
+void ipsec_logwatch_close(struct ipsec_logwatch *w);
 
 /* ---- diagnosis ---- */
 
@@ -175,6 +186,8 @@ enum ipsec_cause {
 	IPSEC_CAUSE_TS,			/* TS_UNACCEPTABLE */
 	IPSEC_CAUSE_NO_TRAFFIC,		/* up, bytes out, none in: ESP blocked */
 	IPSEC_CAUSE_NOT_ROUTED,		/* up, but nothing enters the tunnel */
+	IPSEC_CAUSE_MTU,		/* small packets pass, full-size ones vanish */
+	IPSEC_CAUSE_KERNEL,		/* negotiated, but not installable here */
 	IPSEC_CAUSE_CHARON,		/* charon not running or refusing */
 	IPSEC_CAUSE_UNKNOWN,
 };
@@ -199,10 +212,16 @@ struct ipsec_diagnosis {
  * the site's ("pubkey"/"psk"). Fills cause, id, texts and evidence. */
 void ipsec_classify(const char *const *lines, size_t n, const char *auth,
 		    struct ipsec_diagnosis *d);
-/* Bring the tunnel up from scratch with the control log captured, check
- * that it passes traffic (ping_target: an address in the central prefixes
- * to send from the terminal side, or NULL to skip), and explain. Returns 0
- * when a diagnosis was made (even a failure), -errno when it could not run. */
+/* Reload our connection, close its SAs, flush charon's certificate cache
+ * and bring the tunnel up with the control log captured (fn sees it at
+ * level 1); on AUTHENTICATION_FAILED try once more without insisting on the
+ * gateway's identity (connection "oqlink-probe", removed afterwards); once
+ * up, check that traffic passes from the terminal-side address to
+ * ping_target (NULL: the first [probe] ping address in the central
+ * prefixes; no check when there is none), small packets and then packets
+ * of tunnel_mtu with DF. The tunnel is left up when it works. Returns 0
+ * when a diagnosis was made (even of a failure), -errno when it could not
+ * run; *out is then the caller's to clear. */
 int ipsec_diagnose(const struct site *s, const char *ping_target, int timeout_ms,
 		   ipsec_log_fn *fn, void *ctx, struct ipsec_diagnosis *out, char **cause);
 void ipsec_diagnosis_clear(struct ipsec_diagnosis *d);

@@ -150,8 +150,8 @@ static struct json_object *to_json(const void *obj, const struct field *f, size_
 			break;
 		}
 		case F_U64:
-			v = json_object_new_int64(
-				(int64_t)*(const uint64_t *)(const void *)(base + f[i].off));
+			v = json_object_new_uint64(
+				*(const uint64_t *)(const void *)(base + f[i].off));
 			break;
 		case F_BOOL:
 			v = json_object_new_boolean(*(const bool *)(base + f[i].off));
@@ -228,6 +228,8 @@ int ipsec_sas_get(const char *socket, const char *ike, struct ipsec_sas *out, ch
 
 void ipsec_sas_free(struct ipsec_sas *s)
 {
+	if (s == NULL)
+		return;
 	for (size_t i = 0; i < s->n; i++) {
 		struct ipsec_ike_sa *ike = &s->v[i];
 		for (size_t k = 0; k < ike->n_children; k++) {

@@ -151,6 +151,9 @@ typedef void vici_event_fn(void *ctx, const char *event, const struct vici_node 
 /* Connect to charon's VICI socket. A missing socket or nobody listening is
  * -ENOENT/-ECONNREFUSED with "charon is not running at PATH". */
 int vici_connect(const char *path, struct vici_conn **out, char **cause);
+/* A client over a connected stream socket the caller already has (tests,
+ * fuzzing); takes ownership of fd. */
+struct vici_conn *vici_conn_from_fd(int fd, const char *name);
 void vici_close(struct vici_conn *c);
 /* The socket, for a caller's own poll() loop (readable: call
  * vici_dispatch with a timeout of 0). */

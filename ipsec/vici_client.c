@@ -65,6 +65,16 @@ int vici_connect(const char *path, struct vici_conn **out, char **cause)
 	return 0;
 }
 
+struct vici_conn *vici_conn_from_fd(int fd, const char *name)
+{
+	struct vici_conn *c = xcalloc(1, sizeof(*c));
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	c->fd = fd;
+	c->path = xstrdup(name);
+	return c;
+}
+
 void vici_close(struct vici_conn *c)
 {
 	if (c == NULL)
@@ -139,8 +149,10 @@ static int send_packet(struct vici_conn *c, enum vici_packet_type type, const ch
 	int r;
 
 	r = vici_packet_encode(type, name, msg, len, &buf, &blen, cause);
-	if (r == 0)
+	if (r == 0) {
 		r = send_all(c, buf, blen, deadline, cause);
+		explicit_bzero(buf, blen);
+	}
 	free(buf);
 	return r;
 }
@@ -221,8 +233,11 @@ static int recv_packet(struct vici_conn *c, int64_t deadline, struct vici_packet
 	memmove(c->rbuf, c->rbuf + 4 + len, c->rlen - 4 - (size_t)len);
 	c->rlen -= 4 + (size_t)len;
 	r = vici_packet_decode(*seg, (size_t)len, p, cause);
-	if (r < 0)
+	if (r < 0) {
 		c->broken = true;
+		free(*seg);
+		*seg = NULL;
+	}
 	return r;
 }
 

@@ -114,114 +114,119 @@ static bool has_child(const struct vici_node *sec, const char *name)
 	return vici_get(sec, name) != NULL;
 }
 
+/* The state of decoding one message: the open sections and the open list. */
+struct decoder {
+	struct reader r;
+	struct vici_node *stack[VICI_MAX_DEPTH + 1];	/* stack[0] is the root */
+	unsigned depth;
+	struct vici_node *list;
+	unsigned count;
+};
+
+/* A named element (section start, key-value, list start) at offset at. */
+static int decode_named(struct decoder *d, uint8_t type, size_t at, char **cause)
+{
+	struct vici_node *sec = d->stack[d->depth], *n;
+	int err;
+
+	n = node_new(type == VICI_SECTION_START ? VICI_NODE_SECTION :
+		     type == VICI_KEY_VALUE ? VICI_NODE_VALUE : VICI_NODE_LIST);
+	err = read_name(&d->r, &n->name, cause);
+	if (err == 0 && type == VICI_KEY_VALUE)
+		err = read_value(&d->r, n, cause);
+	if (err == 0 && sec->n >= VICI_MAX_CHILDREN)
+		err = cause_set(cause, E2BIG, "more than %u entries in a section at offset %zu",
+				VICI_MAX_CHILDREN, at);
+	if (err == 0 && has_child(sec, n->name))
+		err = cause_set(cause, EBADMSG, "duplicate name '%s' at offset %zu", n->name, at);
+	if (err == 0 && type == VICI_SECTION_START && d->depth >= VICI_MAX_DEPTH)
+		err = cause_set(cause, E2BIG, "sections nested deeper than %u at offset %zu",
+				VICI_MAX_DEPTH, at);
+	if (err) {
+		vici_node_free(n);
+		return err;
+	}
+	node_append(sec, n);
+	if (type == VICI_SECTION_START)
+		d->stack[++d->depth] = n;
+	else if (type == VICI_LIST_START)
+		d->list = n;
+	return 0;
+}
+
+/* One element of any type at offset at. */
+static int decode_element(struct decoder *d, uint8_t type, size_t at, char **cause)
+{
+	struct vici_node *n;
+	int err;
+
+	if (d->list != NULL && type != VICI_LIST_ITEM && type != VICI_LIST_END)
+		return cause_set(cause, EBADMSG, "element type %u inside list '%s' at offset %zu",
+				 type, d->list->name, at);
+	switch (type) {
+	case VICI_SECTION_START:
+	case VICI_KEY_VALUE:
+	case VICI_LIST_START:
+		return decode_named(d, type, at, cause);
+	case VICI_SECTION_END:
+		if (d->depth == 0)
+			return cause_set(cause, EBADMSG,
+					 "section end without a section at offset %zu", at);
+		d->depth--;
+		return 0;
+	case VICI_LIST_ITEM:
+		if (d->list == NULL)
+			return cause_set(cause, EBADMSG, "list item outside a list at offset %zu",
+					 at);
+		n = node_new(VICI_NODE_VALUE);
+		err = read_value(&d->r, n, cause);
+		if (err) {
+			vici_node_free(n);
+			return err;
+		}
+		node_append(d->list, n);
+		return 0;
+	case VICI_LIST_END:
+		if (d->list == NULL)
+			return cause_set(cause, EBADMSG, "list end without a list at offset %zu",
+					 at);
+		d->list = NULL;
+		return 0;
+	default:
+		return cause_set(cause, EBADMSG, "unknown element type %u at offset %zu", type,
+				 at);
+	}
+}
+
 int vici_decode(const uint8_t *buf, size_t len, struct vici_node **out, char **cause)
 {
-	struct reader r = { buf, len, 0 };
-	struct vici_node *root = node_new(VICI_NODE_SECTION);
-	struct vici_node *stack[VICI_MAX_DEPTH + 1];
-	struct vici_node *list = NULL;
-	unsigned depth = 0, count = 0;
+	struct decoder d = { .r = { buf, len, 0 } };
 	int err = 0;
 
 	*out = NULL;
-	if (len > VICI_MAX_SEGMENT) {
-		err = cause_set(cause, E2BIG, "message of %zu bytes is over the limit of %u",
-				len, VICI_MAX_SEGMENT);
-		goto out;
-	}
-	stack[0] = root;
-	while (r.left > 0) {
-		size_t at = r.off;
+	if (len > VICI_MAX_SEGMENT)
+		return cause_set(cause, E2BIG, "message of %zu bytes is over the limit of %u",
+				 len, VICI_MAX_SEGMENT);
+	d.stack[0] = node_new(VICI_NODE_SECTION);
+	while (err == 0 && d.r.left > 0) {
+		size_t at = d.r.off;
 		uint8_t type;
-		struct vici_node *n = NULL;
 
-		take_u8(&r, &type);
-		if (++count > VICI_MAX_ELEMENTS) {
+		take_u8(&d.r, &type);
+		if (++d.count > VICI_MAX_ELEMENTS)
 			err = cause_set(cause, E2BIG, "more than %u elements", VICI_MAX_ELEMENTS);
-			goto out;
-		}
-		if (list != NULL && type != VICI_LIST_ITEM && type != VICI_LIST_END) {
-			err = cause_set(cause, EBADMSG,
-					"element type %u inside list '%s' at offset %zu",
-					type, list->name, at);
-			goto out;
-		}
-		switch (type) {
-		case VICI_SECTION_START:
-		case VICI_KEY_VALUE:
-		case VICI_LIST_START:
-			n = node_new(type == VICI_SECTION_START ? VICI_NODE_SECTION :
-				     type == VICI_KEY_VALUE ? VICI_NODE_VALUE : VICI_NODE_LIST);
-			err = read_name(&r, &n->name, cause);
-			if (err == 0 && type == VICI_KEY_VALUE)
-				err = read_value(&r, n, cause);
-			if (err == 0 && stack[depth]->n >= VICI_MAX_CHILDREN)
-				err = cause_set(cause, E2BIG,
-						"more than %u entries in a section at offset %zu",
-						VICI_MAX_CHILDREN, at);
-			if (err == 0 && has_child(stack[depth], n->name))
-				err = cause_set(cause, EBADMSG, "duplicate name '%s' at offset %zu",
-						n->name, at);
-			if (err == 0 && type == VICI_SECTION_START && depth >= VICI_MAX_DEPTH)
-				err = cause_set(cause, E2BIG,
-						"sections nested deeper than %u at offset %zu",
-						VICI_MAX_DEPTH, at);
-			if (err) {
-				vici_node_free(n);
-				goto out;
-			}
-			node_append(stack[depth], n);
-			if (type == VICI_SECTION_START)
-				stack[++depth] = n;
-			else if (type == VICI_LIST_START)
-				list = n;
-			break;
-		case VICI_SECTION_END:
-			if (depth == 0) {
-				err = cause_set(cause, EBADMSG,
-						"section end without a section at offset %zu", at);
-				goto out;
-			}
-			depth--;
-			break;
-		case VICI_LIST_ITEM:
-			if (list == NULL) {
-				err = cause_set(cause, EBADMSG,
-						"list item outside a list at offset %zu", at);
-				goto out;
-			}
-			n = node_new(VICI_NODE_VALUE);
-			err = read_value(&r, n, cause);
-			if (err) {
-				vici_node_free(n);
-				goto out;
-			}
-			node_append(list, n);
-			break;
-		case VICI_LIST_END:
-			if (list == NULL) {
-				err = cause_set(cause, EBADMSG,
-						"list end without a list at offset %zu", at);
-				goto out;
-			}
-			list = NULL;
-			break;
-		default:
-			err = cause_set(cause, EBADMSG, "unknown element type %u at offset %zu",
-					type, at);
-			goto out;
-		}
+		else
+			err = decode_element(&d, type, at, cause);
 	}
-	if (list != NULL)
-		err = cause_set(cause, EBADMSG, "list '%s' not closed", list->name);
-	else if (depth != 0)
-		err = cause_set(cause, EBADMSG, "section '%s' not closed", stack[depth]->name);
-out:
+	if (err == 0 && d.list != NULL)
+		err = cause_set(cause, EBADMSG, "list '%s' not closed", d.list->name);
+	else if (err == 0 && d.depth != 0)
+		err = cause_set(cause, EBADMSG, "section '%s' not closed", d.stack[d.depth]->name);
 	if (err) {
-		vici_node_free(root);
+		vici_node_free(d.stack[0]);
 		return err;
 	}
-	*out = root;
+	*out = d.stack[0];
 	return 0;
 }
 
@@ -354,6 +359,9 @@ void vici_builder_init(struct vici_builder *b)
 
 void vici_builder_clear(struct vici_builder *b)
 {
+	/* messages carry keys and PSKs: leave nothing behind */
+	if (b->buf)
+		explicit_bzero(b->buf, b->cap);
 	free(b->buf);
 	free(b->error);
 	memset(b, 0, sizeof(*b));
@@ -384,7 +392,13 @@ static void b_put(struct vici_builder *b, const void *p, size_t n)
 		b->cap = b->cap ? b->cap * 2 : 256;
 		while (b->cap < b->len + n)
 			b->cap *= 2;
-		b->buf = xrealloc(b->buf, b->cap);
+		uint8_t *grown = xmalloc(b->cap);
+		if (b->len)
+			memcpy(grown, b->buf, b->len);
+		if (b->buf)
+			explicit_bzero(b->buf, b->len);
+		free(b->buf);
+		b->buf = grown;
 	}
 	if (n)
 		memcpy(b->buf + b->len, p, n);

@@ -15,15 +15,17 @@ export OQL_LAB=${OQL_LAB:-oqi$$}
 export OQL_LAB_OUT=${OQL_LAB_OUT:-$(mktemp -d /tmp/oqi.XXXXXX)}
 OUT=$OQL_LAB_OUT
 
-# cause expected from `diagnose` for each fault (and the auth mode it needs)
+# cause expected from `diagnose` for each fault, the auth mode it needs, and
+# words its detail must hold (optional, "_" for spaces)
 FAULTS=(
 	"proposal-mismatch no-proposal pubkey"
 	"wrong-remote-id remote-id pubkey"
-	"gateway-down peer-unreachable pubkey"
+	"gateway-down peer-unreachable pubkey nothing_listens_on_UDP_500"
+	"block-ike peer-unreachable pubkey filtered_on_the_way"
 	"block-natt udp4500-blocked pubkey"
 	"drop-esp no-traffic pubkey"
+	"mtu-blackhole mtu-blackhole pubkey"
 	"expired-gw-cert peer-cert-expired pubkey"
-	"clock-skew clock pubkey"
 	"wrong-psk psk-mismatch psk"
 )
 TOTAL=$((6 + ${#FAULTS[@]}))
@@ -83,7 +85,8 @@ check "ipsec down closes the tunnel" \
 # --- diagnose, one fault at a time ---
 auth=pubkey
 for f in "${FAULTS[@]}"; do
-	read -r fault want mode <<< "$f"
+	read -r fault want mode words <<< "$f"
+	words=${words//_/ }
 	if [ "$mode" != "$auth" ]; then
 		auth=$mode
 		lab_up "$auth" || { not_ok "lab up --auth $auth"; continue; }
@@ -92,7 +95,9 @@ for f in "${FAULTS[@]}"; do
 	out=$(oq --lang en --json ipsec diagnose --timeout 25 2>/dev/null)
 	"$LAB" fault "$fault" off >/dev/null 2>&1
 	got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])' 2>/dev/null)
-	check "diagnose with $fault names '$want'" '[ "$got" = "$want" ]'
+	detail=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["detail"] or "")' 2>/dev/null)
+	check "diagnose with $fault names '$want'${words:+ ($words)}" \
+		'[ "$got" = "$want" ] && [[ "$detail" == *"$words"* ]]'
 	[ "$got" = "$want" ] || printf '%s' "$out" | python3 -c \
 		'import json,sys; d=json.load(sys.stdin); print("\n".join(["got " + d["cause"]] + d["evidence"]))' \
 		2>/dev/null | sed 's/^/# /'

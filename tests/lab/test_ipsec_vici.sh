@@ -14,10 +14,10 @@ not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $1"; }
 # check WHAT 'SHELL CONDITION'
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
-echo "1..13"
+echo "1..18"
 if [ "$(id -u)" != 0 ] || [ ! -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null ||
    ! command -v python3 >/dev/null; then
-	for i in $(seq 13); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
+	for i in $(seq 18); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
 	exit 0
 fi
 
@@ -74,8 +74,9 @@ check "status --json agrees field by field with swanctl --list-sas --raw" \
 
 # --- 7: status (text) names the SAs ---
 out=$(oq --lang en ipsec status)
-check "status shows ESTABLISHED and INSTALLED" \
-	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* ]]'
+check "status shows ESTABLISHED, INSTALLED and the loaded connection matching the config" \
+	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* &&
+	   "$out" == *"loaded, matches the site config"* ]]'
 
 # --- 8: diagnose on a working tunnel: ok, with timings ---
 out=$(oq --lang en --json ipsec diagnose --ping 192.0.2.1); rc=$?
@@ -115,6 +116,26 @@ swanctl --terminate --ike oqlink --uri "unix://$D/a.vici" >/dev/null 2>&1
 ip -n "$G" link set wan0 down
 out=$(oq --lang en --json ipsec diagnose --timeout 6); rc=$?
 ip -n "$G" link set wan0 up
+ip -n "$G" route add 198.51.100.2/32 dev wan0
 check "diagnose names an unreachable gateway (exit 1)" \
 	'[ $rc = 1 ] && [[ "$out" == *"\"cause\":\"peer-unreachable\""* ]]'
+# --- 14-18: diagnose names the cause of each fault made here ---
+# diag NAME WANT [SITE-EDIT] [NFT-RULE-ON-GATEWAY]
+diag() {
+	local what=$1 want=$2 edit=${3:-} rule=${4:-} got
+	sed -e "$edit" "$D/site.conf" > "$D/fault.conf"
+	[ -n "$rule" ] && echo "table inet oqfault { chain c { type filter hook input priority 0; $rule; }; }" |
+		ip netns exec "$G" nft -f -
+	got=$(ip netns exec "$A" "$OQLINK" --config "$D/fault.conf" --json ipsec diagnose \
+		--timeout 8 --ping 192.0.2.1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])')
+	[ -n "$rule" ] && ip netns exec "$G" nft delete table inet oqfault
+	ip netns exec "$A" "$OQLINK" --config "$D/fault.conf" ipsec down -q >/dev/null 2>&1
+	check "diagnose: $what is '$want' (got '$got')" '[ "$got" = "$want" ]'
+}
+diag "IKE proposal mismatch" no-proposal 's|^ike_proposals = .*|ike_proposals = aes128-sha1-modp1024|'
+diag "wrong remote ID" remote-id 's|^remote_id = .*|remote_id = CN=other.carrier.example|'
+diag "terminal segment the gateway does not know" ts-unacceptable \
+	's|^address = 192.168.20.1/24|address = 192.168.30.1/24|; s|^host = 192.168.20.10|host = 192.168.30.10|'
+diag "UDP 4500 blocked" udp4500-blocked '' 'udp dport 4500 drop'
+diag "ESP in UDP dropped" no-traffic '' 'udp dport 4500 @th,64,32 != 0 drop'
 exit $failed

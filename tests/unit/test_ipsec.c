@@ -10,15 +10,23 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
+#include "ipsec/vici.h"
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 /* The example config with some lines replaced. An edit is
- * "section/key = value" (replace that key in that section) or
+ * "section/key = value" (replace that key in that section),
+ * "section/key:other = value" (replace the line of key by another one) or
  * "section/key" (drop the line). */
 static struct site *site_with(const char *const *edits)
 {
@@ -37,11 +45,12 @@ static struct site *site_with(const char *const *edits)
 				 line + 1);
 		for (size_t i = 0; edits && edits[i]; i++) {
 			const char *e = edits[i], *slash = strchr(e, '/');
-			size_t k = strcspn(slash + 1, " =");
+			size_t k = strcspn(slash + 1, " =:");
 			if (strncmp(e, section, (size_t)(slash - e)) == 0 &&
 			    section[slash - e] == '\0' && strncmp(line, slash + 1, k) == 0 &&
 			    (line[k] == ' ' || line[k] == '='))
-				replaced = slash[1 + k] ? slash + 1 : "";
+				replaced = slash[1 + k] == ':' ? slash + 2 + k :
+					   slash[1 + k] ? slash + 1 : "";
 		}
 		fprintf(f, "%s\n", replaced ? replaced : line);
 	}
@@ -164,6 +173,23 @@ static void test_export(void **state)
 			fail_msg("missing '%s' in:\n%s", pubkey_has[i], text);
 	free(text);
 	site_free(s);
+
+	/* with a PSK: the file is named, its contents never appear */
+	static const char *const psk_edits[] = {
+		"ipsec/auth = psk", "ipsec/certificate", "ipsec/private_key",
+		"ipsec/ca:psk_file = /tmp/oqlink-test-export.psk", NULL,
+	};
+	assert_int_equal(file_write_atomic("/tmp/oqlink-test-export.psk", "TOP-SECRET-PSK\n", 15,
+					   0600, NULL), 0);
+	s = site_with(psk_edits);
+	text = ipsec_export_swanctl(s);
+	assert_non_null(strstr(text, "auth = psk"));
+	assert_non_null(strstr(text, "<contents of /tmp/oqlink-test-export.psk>"));
+	assert_null(strstr(text, "TOP-SECRET"));
+	assert_null(strstr(text, "authorities"));
+	free(text);
+	site_free(s);
+	unlink("/tmp/oqlink-test-export.psk");
 }
 
 /* Canned logs, as charon 5.9 writes them, and the cause each means. */
@@ -227,6 +253,11 @@ static const struct {
 	    "[NET] sending packet: from 198.51.100.2[500] to 203.0.113.1[500] (1236 bytes)",
 	    "[IKE] retransmit 1 of request with message ID 1" },
 	  "unknown", "parsed IKE_SA_INIT" },
+	{ "negotiated, not installable", "psk",
+	  { "[CFG] selected proposal: ESP:AES_GCM_16_256/NO_EXT_SEQ",
+	    "[KNL] error installing route with policy 192.168.10.10/32 === 192.0.2.0/24 out",
+	    "[IKE] unable to install IPsec policies (SPD) in kernel" },
+	  "kernel-install", "error installing route" },
 	{ "nothing known", "pubkey", { "[IKE] something else" }, "unknown", "something else" },
 };
 
@@ -262,6 +293,150 @@ static void test_not_running(void **state)
 	free(cause);
 }
 
+/* ---- SA state from a scripted charon ---- */
+
+/* Write one packet to fd. */
+static void put_packet(int fd, enum vici_packet_type t, const char *name,
+		       struct vici_builder *b)
+{
+	uint8_t *out;
+	size_t len;
+
+	if (vici_packet_encode(t, name, b ? b->buf : NULL, b ? b->len : 0, &out, &len, NULL) ||
+	    write(fd, out, len) != (ssize_t)len)
+		_exit(9);
+	free(out);
+}
+
+/* The list-sa event of one established IKE_SA with one CHILD_SA, as
+ * charon 5.9 sends it. */
+static void list_sa_event(struct vici_builder *b)
+{
+	static const char *const ike[][2] = {
+		{ "uniqueid", "7" }, { "version", "2" }, { "state", "ESTABLISHED" },
+		{ "local-host", "198.51.100.2" }, { "local-port", "4500" },
+		{ "local-id", "CN=clinic" }, { "remote-host", "203.0.113.1" },
+		{ "remote-port", "4500" }, { "remote-id", "CN=gw" }, { "initiator", "yes" },
+		{ "initiator-spi", "f7d31f408856e36e" }, { "responder-spi", "62d9e56c6179096b" },
+		{ "nat-remote", "yes" }, { "nat-any", "yes" }, { "encr-alg", "AES_CBC" },
+		{ "encr-keysize", "256" }, { "integ-alg", "HMAC_SHA2_256_128" },
+		{ "prf-alg", "PRF_HMAC_SHA2_256" }, { "dh-group", "MODP_2048" },
+		{ "established", "5" }, { "rekey-time", "14248" }, { "unknown-key", "ignored" },
+	};
+	static const char *const child[][2] = {
+		{ "name", "oqlink" }, { "uniqueid", "9" }, { "reqid", "1" },
+		{ "state", "INSTALLED" }, { "mode", "TUNNEL" }, { "protocol", "ESP" },
+		{ "encap", "yes" }, { "spi-in", "bd341423" }, { "spi-out", "1c8fd0c3" },
+		{ "encr-alg", "AES_GCM_16" }, { "encr-keysize", "256" },
+		{ "bytes-in", "18446744073709551615" }, { "packets-in", "2" },
+		{ "bytes-out", "168" }, { "packets-out", "2" }, { "install-time", "5" },
+		{ "rekey-time", "3300" }, { "life-time", "3955" }, { "use-in", "not-a-number" },
+	};
+
+	vici_add_section(b, "oqlink");
+	for (size_t i = 0; i < ARRAY_SIZE(ike); i++)
+		vici_add_kv(b, ike[i][0], ike[i][1]);
+	vici_add_list(b, "tasks-queued");
+	vici_end_list(b);
+	vici_add_section(b, "child-sas");
+	vici_add_section(b, "oqlink-9");
+	for (size_t i = 0; i < ARRAY_SIZE(child); i++)
+		vici_add_kv(b, child[i][0], child[i][1]);
+	vici_add_list(b, "local-ts");
+	vici_add_item(b, "192.168.20.0/24");
+	vici_end_list(b);
+	vici_add_list(b, "remote-ts");
+	vici_add_item(b, "192.0.2.0/24");
+	vici_add_item(b, "198.18.0.0/15");
+	vici_end_list(b);
+	vici_end_section(b);
+	vici_end_section(b);
+	vici_end_section(b);
+}
+
+static void serve_list_sas(int lfd)
+{
+	int fd = accept(lfd, NULL, NULL);
+	uint8_t hdr[4], seg[1024];
+	struct vici_packet p;
+
+	while (fd >= 0 && read(fd, hdr, 4) == 4) {
+		size_t len = (size_t)hdr[2] << 8 | hdr[3];
+		if (len > sizeof(seg) || read(fd, seg, len) != (ssize_t)len ||
+		    vici_packet_decode(seg, len, &p, NULL) < 0)
+			break;
+		if (p.type == VICI_EVENT_REGISTER || p.type == VICI_EVENT_UNREGISTER) {
+			put_packet(fd, VICI_EVENT_CONFIRM, NULL, NULL);
+		} else {
+			struct vici_builder b;
+			vici_builder_init(&b);
+			list_sa_event(&b);
+			put_packet(fd, VICI_EVENT, "list-sa", &b);
+			vici_builder_clear(&b);
+			put_packet(fd, VICI_CMD_RESPONSE, NULL, NULL);
+		}
+	}
+	_exit(0);
+}
+
+static void test_sas_from_charon(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct ipsec_sas sas;
+	const struct ipsec_ike_sa *ike;
+	const struct ipsec_child_sa *c;
+	struct json_object *j, *jike, *jchild, *v;
+	pid_t pid;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/oqlink-test-sas.%d", (int)getpid());
+	unlink(sun.sun_path);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	pid = fork();
+	if (pid == 0)
+		serve_list_sas(lfd);
+	close(lfd);
+
+	assert_int_equal(ipsec_sas_get(sun.sun_path, NULL, &sas, NULL), 0);
+	assert_int_equal(sas.n, 1);
+	ike = ipsec_sas_ours(&sas);
+	assert_non_null(ike);
+	assert_int_equal(ike->uniqueid, 7);
+	assert_string_equal(ike->state, "ESTABLISHED");
+	assert_int_equal(ike->remote_port, 4500);
+	assert_true(ike->initiator && ike->nat_remote && ike->nat_any && !ike->nat_local);
+	assert_string_equal(ike->dh_group, "MODP_2048");
+	assert_int_equal(ike->rekey_time, 14248);
+	c = ipsec_ike_child(ike);
+	assert_non_null(c);
+	assert_string_equal(c->name, "oqlink");
+	assert_string_equal(c->spi_in, "bd341423");
+	assert_true(c->encap);
+	assert_int_equal(c->bytes_in, UINT64_MAX);
+	assert_int_equal(c->use_in, 0);		/* malformed: left at 0 */
+	assert_int_equal(c->n_remote_ts, 2);
+	assert_string_equal(c->remote_ts[1], "198.18.0.0/15");
+
+	j = ipsec_sas_to_json(&sas);
+	jike = json_object_array_get_idx(json_object_object_get(j, "ike-sas"), 0);
+	assert_true(json_object_object_get_ex(jike, "remote-id", &v));
+	assert_string_equal(json_object_get_string(v), "CN=gw");
+	assert_true(json_object_object_get_ex(jike, "nat-remote", &v));
+	assert_true(json_object_get_boolean(v));
+	assert_false(json_object_object_get_ex(jike, "unknown-key", &v));
+	jchild = json_object_array_get_idx(json_object_object_get(jike, "child-sas"), 0);
+	assert_true(json_object_object_get_ex(jchild, "bytes-in", &v));
+	assert_true(json_object_get_uint64(v) == UINT64_MAX);
+	assert_true(json_object_object_get_ex(jchild, "bytes-out", &v));
+	assert_int_equal(json_object_get_int64(v), 168);
+	json_object_put(j);
+	ipsec_sas_free(&sas);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	unlink(sun.sun_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_not_running),
+		cmocka_unit_test(test_sas_from_charon),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
