@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -81,6 +82,7 @@ static int probe_list(struct cli_ctx *ctx)
 /* The live view on a terminal: one line per probe, redrawn in place. */
 struct live {
 	bool tty, json, drawn;
+	unsigned cols;			/* terminal width: lines must not wrap */
 	const struct probe_run *run;
 	enum { L_WAIT, L_RUN, L_DONE } *state;
 	int64_t *start;
@@ -106,6 +108,14 @@ static void live_line(struct live *lv, size_t i, FILE *out)
 
 	if (lv->state[i] == L_DONE) {
 		char *sum = str_sanitize(bitext_get(r->summary, i18n_lang()));
+
+		/* verdict, id and title take 35 columns */
+		if (lv->tty && lv->cols > 45) {
+			char *cut = str_pad(sum, lv->cols - 36);
+
+			free(sum);
+			sum = cut;
+		}
 
 		fprintf(out, "%s%-5s%s %-9s %s %s\n", lv->tty ? verdict_colour(r->verdict) : "",
 			probe_verdict_name(r->verdict), lv->tty ? "\033[0m" : "", r->id, title, sum);
@@ -198,7 +208,8 @@ static const struct option probe_opts[] = {
 int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct probe_options opt = { .cancel = &cancelled };
-	struct live lv = { .tty = isatty(STDERR_FILENO), .json = ctx->json };
+	struct live lv = { .tty = isatty(STDERR_FILENO), .json = ctx->json, .cols = 80 };
+	struct winsize ws;
 	struct probe_run run = { 0 };
 	struct site_diags diags = { 0 };
 	struct site *site = NULL;
@@ -227,6 +238,8 @@ int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 		return OQ_EXIT_USAGE;
 	}
 	site_diags_free(&diags);
+	if (lv.tty && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		lv.cols = ws.ws_col;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	{

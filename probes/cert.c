@@ -58,17 +58,44 @@ static const struct bitext R_NOTYET = BT(
 	"証明書がまだ有効になっていません。時刻 (clock プローブ) を確認してください。",
 	"The certificate is not valid yet: check the clock (clock probe).");
 
-/* Check one certificate with its key and the trust store; evidence, values. */
-static void check_one(struct probe_result *r, struct worst *w, const char *label, const char *file,
-		      X509 *cert, EVP_PKEY *key, STACK_OF(X509) *extra, X509_STORE *store,
-		      int64_t at, bool client_auth)
+static const struct bitext R_OWN_CA = BT(
+	"証明書はファイルに同梱の CA までしか検証できず、その CA は設定にありません。発行元 CA が正しいか確認してください (設定に端末証明書の CA を書くキーはまだありません)。",
+	"The certificate verifies only up to the CA inside the file, which the config does not name: check that it is the right issuer (the config has no key for the terminal certificate's CA yet).");
+
+/* Verify cert (with untrusted extra) against store at time at; 0 or the
+ * X509_V_ERR code. */
+static int verify_at(X509_STORE *store, X509 *cert, STACK_OF(X509) *extra, int64_t at)
 {
 	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	int err = 0;
+
+	ERR_clear_error();
+	X509_STORE_CTX_init(sc, store, cert, extra);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sc), (time_t)at);
+	if (X509_verify_cert(sc) != 1)
+		err = X509_STORE_CTX_get_error(sc);
+	X509_STORE_CTX_free(sc);
+	ERR_clear_error();
+	return err;
+}
+
+static bool time_error(int err)
+{
+	return err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID;
+}
+
+/* Check one certificate with its key and the trust store (own: the CAs the
+ * file itself carries, or NULL); evidence, values. */
+static void check_one(struct probe_result *r, struct worst *w, const char *label, const char *file,
+		      X509 *cert, EVP_PKEY *key, STACK_OF(X509) *extra, X509_STORE *store,
+		      X509_STORE *own, int64_t at, bool client_auth)
+{
 	char *subj = x509_name_line(X509_get_subject_name(cert));
 	double left = x509_days_left(cert, at), until = x509_days_until_valid(cert, at);
 	const struct bitext *rem = NULL;
 	bool key_ok = key == NULL || X509_check_private_key(cert, key) == 1;
-	int chain_err = 0, v;
+	int chain_err = verify_at(store, cert, extra, at), v;
+	bool own_only = false;
 	uint32_t ku = X509_get_key_usage(cert), xku = X509_get_extended_key_usage(cert);
 	bool usage_ok = (ku & KU_DIGITAL_SIGNATURE) != 0 &&
 			(!client_auth || (xku & XKU_SSL_CLIENT) != 0);
@@ -77,13 +104,9 @@ static void check_one(struct probe_result *r, struct worst *w, const char *label
 	time_t na;
 	char date[32] = "?";
 
-	ERR_clear_error();
-	X509_STORE_CTX_init(sc, store, cert, extra);
-	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sc), (time_t)at);
-	if (X509_verify_cert(sc) != 1)
-		chain_err = X509_STORE_CTX_get_error(sc);
-	X509_STORE_CTX_free(sc);
-	ERR_clear_error();
+	if (chain_err && !time_error(chain_err) && own != NULL &&
+	    !time_error(verify_at(own, cert, extra, at)) && verify_at(own, cert, extra, at) == 0)
+		own_only = true;
 	{
 		ASN1_TIME *t = ASN1_TIME_dup(X509_get0_notAfter(cert));
 		struct tm t2;
@@ -97,7 +120,8 @@ static void check_one(struct probe_result *r, struct worst *w, const char *label
 	}
 	probe_result_evidence(r, "%s (%s): %s; until %s, %.0f days left; key %s; chain %s; usage %s",
 			      label, file, subj, date, left, key == NULL ? "not checked" : key_ok ? "matches" : "DOES NOT MATCH",
-			      chain_err ? X509_verify_cert_error_string(chain_err) : "ok",
+			      own_only ? "only to the CA inside the file"
+			      : chain_err ? X509_verify_cert_error_string(chain_err) : "ok",
 			      usage_ok ? "ok" : client_auth ? "no digitalSignature/clientAuth" : "no digitalSignature");
 	probe_result_value(r, key_name, BT("残り日数", "days left"), left, "days");
 	free(key_name);
@@ -110,8 +134,10 @@ static void check_one(struct probe_result *r, struct worst *w, const char *label
 		     left < 0 ? "expired" : "expires soon");
 	if (!key_ok)
 		note(w, PROBE_FAIL, file, &R_KEY, "鍵が証明書と合いません", "the key does not match");
-	if (chain_err && chain_err != X509_V_ERR_CERT_HAS_EXPIRED &&
-	    chain_err != X509_V_ERR_CERT_NOT_YET_VALID)
+	if (own_only)
+		note(w, PROBE_WARN, file, &R_OWN_CA, "設定にない CA の発行です",
+		     "issued by a CA the config does not name");
+	else if (chain_err && !time_error(chain_err))
 		note(w, PROBE_FAIL, file, &R_CHAIN, "CA まで検証できません", "the chain does not verify");
 	if (!usage_ok)
 		note(w, PROBE_WARN, file, &R_USAGE, "鍵用途が合いません", "unsuited key usage");
@@ -147,7 +173,7 @@ static void check_ike(const struct site *s, struct probe_result *r, struct worst
 		probe_result_evidence(r, "ike: %s", cause);
 		note(w, PROBE_FAIL, s->certificate, &R_OPEN, "開けません", "cannot be opened");
 	} else {
-		check_one(r, w, "ike", s->certificate, c, k, NULL, st, at, false);
+		check_one(r, w, "ike", s->certificate, c, k, NULL, st, NULL, at, false);
 	}
 	free(cause);
 	X509_free(c);
@@ -158,7 +184,7 @@ static void check_ike(const struct site *s, struct probe_result *r, struct worst
 static void check_p12(const struct site *s, const struct site_tls *t, struct probe_result *r,
 		      struct worst *w, int64_t at)
 {
-	X509_STORE *st = X509_STORE_new();
+	X509_STORE *st = X509_STORE_new(), *own = X509_STORE_new();
 	STACK_OF(X509) *ca = NULL;
 	X509 *c = NULL;
 	EVP_PKEY *k = NULL;
@@ -170,16 +196,18 @@ static void check_p12(const struct site *s, const struct site_tls *t, struct pro
 		note(w, PROBE_FAIL, t->client_p12, &R_OPEN, "開けません", "cannot be opened");
 		goto out;
 	}
-	/* The client certificate's issuer: the p12's own CAs, and the CAs the
-	 * config names. */
-	for (int i = 0; ca != NULL && i < sk_X509_num(ca); i++)
-		X509_STORE_add_cert(st, sk_X509_value(ca, i));
+	/* Trust only the CAs the config names; the certificates the PKCS#12
+	 * carries are untrusted intermediates (a file can bring any root). The
+	 * config has no key for the client certificate's CA: the IKE ca and
+	 * the endpoint's ca are the candidates. */
 	if (t->ca)
 		x509_store_add_file(st, t->ca, NULL);
 	if (s->ca)
 		x509_store_add_file(st, s->ca, NULL);
+	for (int i = 0; ca != NULL && i < sk_X509_num(ca); i++)
+		X509_STORE_add_cert(own, sk_X509_value(ca, i));
 	ERR_clear_error();
-	check_one(r, w, label, t->client_p12, c, k, ca, st, at, true);
+	check_one(r, w, label, t->client_p12, c, k, ca, st, own, at, true);
 out:
 	if (pw)
 		OPENSSL_cleanse(pw, strlen(pw));
@@ -190,6 +218,7 @@ out:
 	EVP_PKEY_free(k);
 	sk_X509_pop_free(ca, X509_free);
 	X509_STORE_free(st);
+	X509_STORE_free(own);
 }
 
 PROBE_FN(cert)

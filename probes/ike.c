@@ -15,6 +15,7 @@
 #include "ipsec/ipsec.h"
 #include "probes/list.h"
 #include "probes/net.h"
+#include "probes/proposal.h"
 
 static const struct bitext R_DIAG = BT(
 	"oqlink ipsec diagnose で原因 (到達不能・提案不一致・認証・証明書) を調べてください。",
@@ -45,6 +46,30 @@ static const struct ipsec_ike_sa *our_sa(const struct site *s, struct ipsec_sas 
 		return NULL;
 	}
 	return ike;
+}
+
+/* Does the connection charon holds differ from the one the site asks for
+ * (charon only negotiates what is loaded, so this is where the expected
+ * algorithms are checked)? The differing fields go into the evidence. */
+static bool conn_differs(const struct site *s, struct probe_result *r)
+{
+	struct ipsec_conn want, have;
+	bool loaded = false, differs = false;
+	char **diff;
+
+	if (ipsec_conn_from_site(s, &want, NULL) < 0)
+		return false;
+	if (ipsec_conn_query(s->vici_socket, &have, &loaded, NULL) == 0 && loaded &&
+	    (diff = ipsec_conn_diff(&want, &have)) != NULL) {
+		for (char **d = diff; *d != NULL; d++)
+			probe_result_evidence(r, "loaded connection differs from the config: %s", *d);
+		differs = true;
+		str_list_free(diff);
+	}
+	ipsec_conn_clear(&want);
+	if (loaded)
+		ipsec_conn_clear(&have);
+	return differs;
 }
 
 PROBE_FN(ike)
@@ -84,6 +109,20 @@ PROBE_FN(ike)
 			  "The peer's address is not the configured peer: check peer."),
 		       "相手のアドレスが %s で、設定 (%s) と違います", "the peer is %s, not %s",
 		       ike->remote_host, s->peer);
+	else if (!proposal_allows(s->ike_proposals, ike->encr_alg, (unsigned)ike->encr_keysize,
+				  ike->integ_alg, ike->dh_group))
+		pr_set(r, PROBE_WARN,
+		       BT("交渉されたアルゴリズムが設定の ike_proposals にありません。oqlink apply で接続を読み込み直してください。",
+			  "The negotiated algorithms are not in the configured ike_proposals: reload the connection with oqlink apply."),
+		       "交渉されたアルゴリズム %s が設定 (%s) にありません",
+		       "negotiated %s is not in the configured %s", algs, s->ike_proposals);
+	else if (conn_differs(s, r))
+		pr_set(r, PROBE_WARN,
+		       BT("charon に読み込まれた接続が設定と違います (提案やセレクタ)。oqlink plan で確かめ、oqlink apply で読み込み直してください。",
+			  "The connection loaded in charon differs from the config (proposals or selectors): check with oqlink plan and reload with oqlink apply."),
+		       "%s と確立していますが、読み込まれた接続が設定と違います",
+		       "established with %s, but the loaded connection differs from the config",
+		       ike->remote_host ? ike->remote_host : "?");
 	else
 		pr_set(r, PROBE_PASS, BT(NULL, NULL), "%s と IKE SA 確立 (%s)",
 		       "IKE SA established with %s (%s)", ike->remote_host ? ike->remote_host : "?",
@@ -141,19 +180,35 @@ PROBE_FN(child)
 		uncovered = net_str(&local, b);
 	probe_result_value(r, "bytes_out", BT("送信バイト", "bytes out"), (double)c->bytes_out, "bytes");
 	probe_result_value(r, "bytes_in", BT("受信バイト", "bytes in"), (double)c->bytes_in, "bytes");
-	/* The counters again, once the probes running beside this one sent
-	 * something (they are evidence; reach judges the traffic). */
-	usleep(300000);
+	/* Move the counters ourselves: one echo from the terminal side to the
+	 * first target, then read them again (evidence; reach judges). */
+	if (s->n_ping_targets > 0) {
+		struct oq_prefix dst;
+		struct ping_stats st;
+		double rtt;
+
+		if (net_resolve(s, s->ping_targets[0], 200, &dst, NULL) == 0)
+			ping4(&local, &dst, 1, 0, 64, false, 200, &rtt, &st, NULL);
+	}
 	if (ipsec_sas_get(s->vici_socket, IPSEC_CONN_NAME, &later, NULL) == 0) {
 		const struct ipsec_ike_sa *ike2 = ipsec_sas_ours(&later);
 		const struct ipsec_child_sa *c2 = ike2 ? ipsec_ike_child(ike2) : NULL;
 
 		if (c2 != NULL)
-			probe_result_evidence(r, "counters in 300 ms: out +%llu packets, in +%llu packets",
+			probe_result_evidence(r, "counters after one echo: out +%llu packets, in +%llu packets",
 					      (unsigned long long)(c2->packets_out - c->packets_out),
 					      (unsigned long long)(c2->packets_in - c->packets_in));
 	}
-	if (uncovered != NULL)
+	if (uncovered == NULL &&
+	    !proposal_allows(s->esp_proposals, c->encr_alg, (unsigned)c->encr_keysize, c->integ_alg,
+			     c->dh_group))
+		pr_set(r, PROBE_WARN,
+		       BT("ESP のアルゴリズムが設定の esp_proposals にありません。oqlink apply で接続を読み込み直してください。",
+			  "The ESP algorithms are not in the configured esp_proposals: reload the connection with oqlink apply."),
+		       "ESP %s-%llu が設定 (%s) にありません", "ESP %s-%llu is not in the configured %s",
+		       c->encr_alg ? c->encr_alg : "?", (unsigned long long)c->encr_keysize,
+		       s->esp_proposals);
+	else if (uncovered != NULL)
 		pr_set(r, PROBE_FAIL,
 		       BT("トンネルのセレクタ (中央側プレフィクスと端末側アドレス) が設定と合いません。oqlink apply で接続を読み込み直してください。",
 			  "The tunnel's selectors (central prefixes, terminal side) do not match the config: run oqlink apply to reload the connection."),

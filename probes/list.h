@@ -21,4 +21,9 @@ PROBE_FN(proxy);
 PROBE_FN(lineauth);
 PROBE_FN(capture);
 
+/* probe_run_all with another registry (for tests of the runner). */
+int probe_run_registry(const struct probe *reg, size_t n_reg, const struct site *site,
+		       const char *const *ids, size_t n_ids, const struct probe_options *opt,
+		       probe_progress_fn *fn, void *fn_ctx, struct probe_run *run, char **cause);
+
 #endif

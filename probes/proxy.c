@@ -64,8 +64,10 @@ PROBE_FN(proxy)
 		host = s->tcp_targets[0].host;
 		port = s->tcp_targets[0].port;
 	}
-	if (wait > 2000)
-		wait = 2000;
+	/* A proxy answers CONNECT in one round trip to the service; one second
+	 * without an answer is already a finding. */
+	if (wait > 1000)
+		wait = 1000;
 	if (net_resolve(s, s->proxy.host, wait, &pa, &cause) < 0) {
 		probe_result_evidence(r, "%s", cause);
 		free(cause);
@@ -82,7 +84,8 @@ PROBE_FN(proxy)
 		       s->proxy.host, s->proxy.port);
 		return;
 	}
-	probe_result_value(r, "status", BT("応答コード", "status"), code, "");
+	if (code > 0)
+		probe_result_value(r, "status", BT("応答コード", "status"), code, "");
 	if (code / 100 == 2) {
 		pr_set(r, PROBE_PASS, BT(NULL, NULL), "CONNECT %s:%u を受け付けました (%d)",
 		       "CONNECT %s:%u accepted (%d)", host, port, code);

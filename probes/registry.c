@@ -30,7 +30,7 @@ static const struct probe registry[] = {
 	{ "pmtu", { "経路 MTU", "path MTU" }, DEPS("reach"), NULL, probe_pmtu, 0, 0 },
 	{ "tcp", { "TCP 接続", "TCP connect" }, DEPS("dns"), NULL, probe_tcp, 0, 0 },
 	{ "tls", { "TLS 相互認証", "mutual TLS" }, DEPS("dns"), NULL, probe_tls, 0, 0 },
-	{ "proxy", { "プロキシ", "proxy" }, DEPS("gateway", "child"), NULL, probe_proxy, 0, 0 },
+	{ "proxy", { "プロキシ", "proxy" }, DEPS("dns"), NULL, probe_proxy, 0, 0 },
 	{ "lineauth", { "回線認証", "line authentication" }, DEPS("dns"), NULL, probe_lineauth, 0,
 	  PROBE_IPVPN_ONLY },
 };

@@ -33,6 +33,7 @@
 
 #include "core/site.h"
 #include "core/util.h"
+#include "probes/list.h"
 
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_TOTAL_MS 60000
@@ -68,6 +69,8 @@ struct slot {
 };
 
 struct runner {
+	const struct probe *reg;	/* the registry to take probes from */
+	size_t n_reg;
 	const struct site *site;
 	struct probe_options opt;
 	struct probe_run *run;
@@ -160,37 +163,45 @@ static void select_probe(const struct probe *reg, size_t n_reg, bool *want, size
 				select_probe(reg, n_reg, want, j, site);
 }
 
+static ssize_t reg_index(const struct runner *rn, const char *id)
+{
+	for (size_t i = 0; i < rn->n_reg; i++)
+		if (strcmp(rn->reg[i].id, id) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
 /* Fill the slots and the result skeletons for the selected probes. */
 static int runner_select(struct runner *rn, const char *const *ids, size_t n_ids, char **cause)
 {
-	size_t n_reg;
-	const struct probe *reg = probe_registry(&n_reg);
-	bool *want = xcalloc(n_reg, sizeof(*want));
+	const struct probe *reg = rn->reg;
+	size_t n_reg = rn->n_reg;
+	bool *want = xcalloc(n_reg ? n_reg : 1, sizeof(*want));
 
 	for (size_t k = 0; k < n_ids; k++) {
-		const struct probe *p = probe_find(ids[k]);
+		ssize_t i = reg_index(rn, ids[k]);
 
-		if (p == NULL) {
+		if (i < 0) {
 			free(want);
 			return cause_set(cause, EINVAL, _("不明なプローブ '%s' です (oqlink probe --list で一覧)",
 							  "unknown probe '%s' (see oqlink probe --list)"),
 					 ids[k]);
 		}
-		if (!probe_applies(p, rn->site)) {
+		if (!probe_applies(&reg[i], rn->site)) {
 			free(want);
 			return cause_set(cause, EINVAL,
 					 _("プローブ '%s' はこの回線種別 (%s) では使いません",
 					   "probe '%s' does not apply to this line type (%s)"),
 					 ids[k], site_line_name(rn->site->line));
 		}
-		select_probe(reg, n_reg, want, (size_t)(p - reg), rn->site);
+		select_probe(reg, n_reg, want, (size_t)i, rn->site);
 	}
 	for (size_t i = 0; n_ids == 0 && i < n_reg; i++)
 		if (probe_applies(&reg[i], rn->site))
 			want[i] = true;
 
-	rn->slots = xcalloc(n_reg, sizeof(*rn->slots));
-	rn->run->results = xcalloc(n_reg, sizeof(*rn->run->results));
+	rn->slots = xcalloc(n_reg ? n_reg : 1, sizeof(*rn->slots));
+	rn->run->results = xcalloc(n_reg ? n_reg : 1, sizeof(*rn->run->results));
 	for (size_t i = 0; i < n_reg; i++) {
 		if (!want[i])
 			continue;
@@ -628,7 +639,18 @@ int probe_run_all(const struct site *site, const char *const *ids, size_t n_ids,
 		  const struct probe_options *opt, probe_progress_fn *fn, void *fn_ctx,
 		  struct probe_run *run, char **cause)
 {
-	struct runner rn = { .site = site, .run = run, .fn = fn, .fn_ctx = fn_ctx };
+	size_t n_reg;
+	const struct probe *reg = probe_registry(&n_reg);
+
+	return probe_run_registry(reg, n_reg, site, ids, n_ids, opt, fn, fn_ctx, run, cause);
+}
+
+int probe_run_registry(const struct probe *reg, size_t n_reg, const struct site *site,
+		       const char *const *ids, size_t n_ids, const struct probe_options *opt,
+		       probe_progress_fn *fn, void *fn_ctx, struct probe_run *run, char **cause)
+{
+	struct runner rn = { .reg = reg, .n_reg = n_reg, .site = site, .run = run, .fn = fn,
+			     .fn_ctx = fn_ctx };
 	int64_t t0 = now_ms();
 	int ret;
 

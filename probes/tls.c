@@ -76,6 +76,98 @@ static const char *last_ssl_error(char *buf, size_t size)
 	return buf;
 }
 
+/* A client context: the CA to verify the server, the terminal's
+ * certificate and key from its PKCS#12. NULL with the outcome set. */
+static SSL_CTX *client_ctx(const struct site_tls *t, struct probe_result *r, struct tls_out *o)
+{
+	SSL_CTX *sc = SSL_CTX_new(TLS_client_method());
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	STACK_OF(X509) *ca = NULL;
+	char *cause = NULL, *pw = NULL, err[256];
+
+	SSL_CTX_set_min_proto_version(sc, TLS1_VERSION);
+	if (t->ca && SSL_CTX_load_verify_locations(sc, t->ca, NULL) != 1) {
+		probe_result_evidence(r, "%s: CA %s: %s", t->name, t->ca, last_ssl_error(err, sizeof(err)));
+		set_out(o, PROBE_ERROR, &R_VERIFY, "CA file unusable");
+		goto fail;
+	}
+	if (t->client_p12 && t->password_file) {
+		pw = x509_read_password(t->password_file, &cause);
+		if (pw == NULL || x509_load_p12(t->client_p12, pw, &key, &cert, &ca, &cause) < 0) {
+			probe_result_evidence(r, "%s: %s", t->name, cause);
+			set_out(o, PROBE_FAIL, &R_CLIENT, "client certificate unusable");
+			goto fail;
+		}
+		SSL_CTX_use_certificate(sc, cert);
+		SSL_CTX_use_PrivateKey(sc, key);
+		for (int i = 0; ca != NULL && i < sk_X509_num(ca); i++)
+			SSL_CTX_add1_chain_cert(sc, sk_X509_value(ca, i));
+	}
+	goto out;
+fail:
+	SSL_CTX_free(sc);
+	sc = NULL;
+out:
+	if (pw)
+		OPENSSL_cleanse(pw, strlen(pw));
+	free(pw);
+	free(cause);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	sk_X509_pop_free(ca, X509_free);
+	return sc;
+}
+
+/* After a handshake: what was negotiated and how the server's chain
+ * verified. */
+static void handshake_facts(SSL *ssl, const struct site_tls *t, const struct oq_prefix *dst,
+			    double t_hs, bool asked, struct probe_result *r, struct tls_out *o)
+{
+	X509 *peer = SSL_get1_peer_certificate(ssl);
+	char *subj = peer ? x509_name_line(X509_get_subject_name(peer)) : xstrdup("-");
+	long vr = SSL_get_verify_result(ssl);
+	char b[64];
+
+	probe_result_evidence(r, "%s %s:%u (%s): %s %s, %.1f ms; server %s; verify %s; cert %s",
+			      t->name, t->host, t->port, net_str(dst, b), SSL_get_version(ssl),
+			      SSL_get_cipher_name(ssl), t_hs, subj, X509_verify_cert_error_string(vr),
+			      asked ? "requested" : "not requested");
+	free(subj);
+	X509_free(peer);
+	probe_result_text(r, "protocol", BT("プロトコル", "protocol"), SSL_get_version(ssl));
+	probe_result_text(r, "cipher", BT("暗号スイート", "cipher"), SSL_get_cipher_name(ssl));
+	probe_result_value(r, "handshake", BT("握手の時間", "handshake time"), t_hs, "ms");
+	if (vr != X509_V_OK)
+		set_out(o, PROBE_FAIL, &R_VERIFY, X509_verify_cert_error_string(vr));
+	if (SSL_version(ssl) < TLS1_2_VERSION)
+		set_out(o, PROBE_WARN, &R_OLD, "old protocol");
+}
+
+/* Whether the server accepted our certificate shows in its answer to a
+ * request (TLS 1.3 sends a refusal after the handshake). */
+static void check_accepted(SSL *ssl, const struct site_tls *t, bool asked, struct probe_result *r,
+			   struct tls_out *o)
+{
+	char *req = xasprintf("GET / HTTP/1.0\r\nHost: %s\r\n\r\n", t->host);
+	char buf[512], err[256];
+	int n, code = 0;
+
+	SSL_write(ssl, req, (int)strlen(req));
+	free(req);
+	n = SSL_read(ssl, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = '\0';
+		http_status_parse(buf, &code);
+		probe_result_evidence(r, "%s: HTTP answer %d: client certificate accepted", t->name, code);
+		return;
+	}
+	probe_result_evidence(r, "%s: no answer after the handshake: %s", t->name,
+			      last_ssl_error(err, sizeof(err)));
+	set_out(o, PROBE_FAIL, &R_REJECTED,
+		asked ? "client certificate not accepted" : "no answer after the handshake");
+}
+
 /* One endpoint. */
 static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const struct site_tls *t,
 			   struct probe_result *r, struct tls_out *o)
@@ -83,15 +175,11 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 	struct oq_prefix src = net_terminal_source(s), dst;
 	SSL_CTX *sc = NULL;
 	SSL *ssl = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *cert = NULL;
-	STACK_OF(X509) *ca = NULL;
-	char *cause = NULL, *pw = NULL, err[256], b[64];
+	char *cause = NULL, err[256], b[64];
 	bool asked = false;
-	double ms, t_hs;
+	double ms;
 	int fd = -1, each = probe_ctx_remaining_ms(ctx) - 300;
 	int64_t t0;
-	long vr;
 
 	if (each > 3000)
 		each = 3000;
@@ -101,30 +189,13 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 		set_out(o, PROBE_FAIL, &R_CONNECT, "cannot connect");
 		goto out;
 	}
-	sc = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_set_min_proto_version(sc, TLS1_VERSION);
-	if (t->ca && SSL_CTX_load_verify_locations(sc, t->ca, NULL) != 1) {
-		probe_result_evidence(r, "%s: CA %s: %s", t->name, t->ca, last_ssl_error(err, sizeof(err)));
-		set_out(o, PROBE_ERROR, &R_VERIFY, "CA file unusable");
+	if ((sc = client_ctx(t, r, o)) == NULL)
 		goto out;
-	}
-	if (t->client_p12 && t->password_file) {
-		pw = x509_read_password(t->password_file, &cause);
-		if (pw == NULL || x509_load_p12(t->client_p12, pw, &key, &cert, &ca, &cause) < 0) {
-			probe_result_evidence(r, "%s: %s", t->name, cause);
-			set_out(o, PROBE_FAIL, &R_CLIENT, "client certificate unusable");
-			goto out;
-		}
-		SSL_CTX_use_certificate(sc, cert);
-		SSL_CTX_use_PrivateKey(sc, key);
-		for (int i = 0; ca != NULL && i < sk_X509_num(ca); i++)
-			SSL_CTX_add1_chain_cert(sc, sk_X509_value(ca, i));
-	}
 	ssl = SSL_new(sc);
 	SSL_set_fd(ssl, fd);
 	SSL_set_tlsext_host_name(ssl, t->host);
 	SSL_set1_host(ssl, t->host);
-	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);	/* judged from the result below */
 	SSL_set_msg_callback(ssl, msg_cb);
 	SSL_set_msg_callback_arg(ssl, &asked);
 	{
@@ -141,61 +212,14 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 			strstr(err, "alert") ? "handshake refused by the server" : "handshake failed");
 		goto out;
 	}
-	t_hs = net_elapsed_ms(t0);
-	vr = SSL_get_verify_result(ssl);
-	{
-		X509 *peer = SSL_get1_peer_certificate(ssl);
-		char *subj = peer ? x509_name_line(X509_get_subject_name(peer)) : xstrdup("-");
-
-		probe_result_evidence(r, "%s %s:%u (%s): %s %s, %.1f ms; server %s; verify %s; cert %s",
-				      t->name, t->host, t->port, net_str(&dst, b), SSL_get_version(ssl),
-				      SSL_get_cipher_name(ssl), t_hs, subj,
-				      X509_verify_cert_error_string(vr),
-				      asked ? "requested" : "not requested");
-		free(subj);
-		X509_free(peer);
-	}
-	probe_result_text(r, "protocol", BT("プロトコル", "protocol"), SSL_get_version(ssl));
-	probe_result_text(r, "cipher", BT("暗号スイート", "cipher"), SSL_get_cipher_name(ssl));
-	probe_result_value(r, "handshake", BT("握手の時間", "handshake time"), t_hs, "ms");
-	if (vr != X509_V_OK)
-		set_out(o, PROBE_FAIL, &R_VERIFY, X509_verify_cert_error_string(vr));
-	if (SSL_version(ssl) < TLS1_2_VERSION)
-		set_out(o, PROBE_WARN, &R_OLD, "old protocol");
-	/* Whether the server accepted our certificate shows in its answer. */
-	{
-		char *req = xasprintf("GET / HTTP/1.0\r\nHost: %s\r\n\r\n", t->host);
-		char buf[512];
-		int n, code = 0;
-
-		SSL_write(ssl, req, (int)strlen(req));
-		free(req);
-		n = SSL_read(ssl, buf, sizeof(buf) - 1);
-		if (n > 0) {
-			buf[n] = '\0';
-			http_status_parse(buf, &code);
-			probe_result_evidence(r, "%s: HTTP answer %d: client certificate accepted", t->name,
-					      code);
-		} else {
-			probe_result_evidence(r, "%s: no answer after the handshake: %s", t->name,
-					      last_ssl_error(err, sizeof(err)));
-			set_out(o, PROBE_FAIL, &R_REJECTED,
-				asked ? "client certificate not accepted" : "no answer after the handshake");
-		}
-	}
+	handshake_facts(ssl, t, &dst, net_elapsed_ms(t0), asked, r, o);
+	check_accepted(ssl, t, asked, r, o);
 out:
-	if (ssl)
-		SSL_free(ssl);
+	SSL_free(ssl);
 	SSL_CTX_free(sc);
 	if (fd >= 0)
 		close(fd);
-	if (pw)
-		OPENSSL_cleanse(pw, strlen(pw));
-	free(pw);
 	free(cause);
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	sk_X509_pop_free(ca, X509_free);
 }
 
 PROBE_FN(tls)

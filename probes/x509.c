@@ -2,6 +2,7 @@
 #include "probes/x509.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include "probes/probe.h"
 
 const struct cert_threshold cert_thresholds[] = {
-	{ 0, PROBE_FAIL,
+	{ -1, PROBE_FAIL,
 	  BT("証明書の有効期限が切れています。直ちに新しい証明書を取得して入れ替えてください。",
 	     "The certificate has expired: obtain a new one and replace it now.") },
 	{ 7, PROBE_FAIL,
@@ -36,8 +37,10 @@ const unsigned cert_n_thresholds = ARRAY_SIZE(cert_thresholds);
 
 int cert_days_verdict(double days_left, const struct bitext **remedy)
 {
+	double whole = floor(days_left);
+
 	for (unsigned i = 0; i < cert_n_thresholds; i++)
-		if (days_left < cert_thresholds[i].below_days) {
+		if (whole <= cert_thresholds[i].at_most_days) {
 			if (remedy)
 				*remedy = &cert_thresholds[i].remedy;
 			return cert_thresholds[i].verdict;

@@ -13,11 +13,12 @@
 
 /* Days-left thresholds: the real certificate lives 3 years 3 months and may
  * be renewed from 90 days before expiry. WARN at 90, 60 and 30 days (each
- * more urgent), FAIL at 7 days and when expired or not yet valid. The table
- * is ordered from the most urgent; the first row whose limit is above the
- * days left applies. */
+ * more urgent), FAIL at 7 days and when expired or not yet valid. Days are
+ * whole days left (rounded down): "7" applies from 7 days 23 hours left.
+ * The table is ordered from the most urgent; the first row whose limit the
+ * whole days left do not exceed applies; -1 is "expired". */
 struct cert_threshold {
-	double below_days;	/* applies when days_left < below_days */
+	int at_most_days;	/* applies when floor(days_left) <= at_most_days */
 	int verdict;		/* enum probe_verdict */
 	struct bitext remedy;
 };
