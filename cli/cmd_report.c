@@ -17,14 +17,36 @@
 /* Largest report or probe-run JSON we read. */
 #define JSON_MAX (16u << 20)
 
-/* Read and parse a JSON file; prints why not. */
+/* Read all of stdin (at most JSON_MAX bytes) into a new string. */
+static int read_stdin(char **data, char **cause)
+{
+	size_t n = 0, cap = 65536, got;
+	char *buf = xmalloc(cap);
+
+	while ((got = fread(buf + n, 1, cap - n - 1, stdin)) > 0) {
+		n += got;
+		if (n > JSON_MAX) {
+			free(buf);
+			return cause_set(cause, EFBIG, _("標準入力が大きすぎます", "stdin is too large"));
+		}
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	buf[n] = '\0';
+	*data = buf;
+	return 0;
+}
+
+/* Read and parse a JSON file ("-": stdin); prints why not. */
 static struct json_object *read_json(const char *path)
 {
 	char *data = NULL, *cause = NULL;
 	struct json_object *o = NULL;
 	enum json_tokener_error err = json_tokener_success;
+	int r = strcmp(path, "-") == 0 ? read_stdin(&data, &cause)
+				       : file_read(path, JSON_MAX, &data, NULL, &cause);
 
-	if (file_read(path, JSON_MAX, &data, NULL, &cause) < 0) {
+	if (r < 0) {
 		cli_error("%s", cause);
 		free(cause);
 		return NULL;

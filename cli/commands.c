@@ -108,11 +108,11 @@ const struct cli_command cli_commands[] = {
 	     "write the report from a recorded probe run"),
 	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
 	  "[--hostname NAME] [--pcap FILE] [--print html|json|text]",
-	  BT("RUN.json は 'oqlink probe --json' の出力です。報告書 (HTML、JSON、テキスト) を "
+	  BT("RUN.json は 'oqlink probe --json' の出力です (- なら標準入力)。報告書 (HTML、JSON、テキスト) を "
 	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
 	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
 	     " (TIME は 2026-04-01T10:30:00+09:00 か @秒数)。秘密のファイルは読みません。",
-	     "RUN.json is the output of 'oqlink probe --json'. Writes the report (HTML, JSON, "
+	     "RUN.json is the output of 'oqlink probe --json' (- reads stdin). Writes the report (HTML, JSON, "
 	     "text) into DIR (default: the current directory) and prints the paths; --print "
 	     "prints one form to stdout instead. --time and --hostname fix the date and the "
 	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). Secret files are never "

@@ -30,7 +30,8 @@ static const char css[] =
 	".sub{font-size:9pt;margin-top:1mm}\n"
 	".head{display:flex;justify-content:space-between;align-items:flex-end;"
 	"border-bottom:3pt double #000;padding-bottom:2mm}\n"
-	".head .who{text-align:right;font-size:10pt}\n"
+	".head>div:first-child{flex:none;margin-right:6mm}\n"
+	".head .who{text-align:right;font-size:10pt;flex:1;min-width:0}\n"
 	".head .who .name{font-size:13pt;font-weight:bold}\n"
 	".verdict{margin:5mm 0;border:3pt solid #000;padding:3mm 5mm;display:flex;"
 	"align-items:center;gap:6mm;break-inside:avoid}\n"
@@ -218,10 +219,6 @@ static void facts(FILE *f, const struct report *r)
 	pairs_out(f, &p);
 }
 
-/* Longest text value shown in the probe table; longer ones (paths, hashes,
- * algorithm lists) are in the evidence. */
-#define BRIEF_TEXT 28
-
 /* The values of one probe as a list, for the probe table. */
 static void values(FILE *f, const struct report *r, const struct probe_result *p)
 {
@@ -229,7 +226,7 @@ static void values(FILE *f, const struct report *r, const struct probe_result *p
 		return;
 	fputs("<ul class=\"vals\">", f);
 	for (size_t i = 0; i < p->n_values; i++) {
-		if (p->values[i].text && strlen(p->values[i].text) > BRIEF_TEXT)
+		if (p->values[i].text && strlen(p->values[i].text) > RP_BRIEF_TEXT)
 			continue;
 		const char *label = rp_bt(r, p->values[i].label);
 		char *v = rp_value_str(&p->values[i]);

@@ -254,7 +254,7 @@ char *rp_number(double d, char *buf)
 /* Keywords after which a probe line might carry a secret. */
 static const char *const secret_words[] = {
 	"password", "passphrase", "passwd", "psk", "secret", "private_key", "private-key",
-	"privkey", "pass",
+	"privkey",
 };
 
 /* Length of the keyword of secret_words at s (case-insensitive), or 0. */
@@ -270,19 +270,16 @@ static size_t secret_word_at(const char *s)
 
 char *rp_scrub(const char *s)
 {
-	char *clean = str_sanitize(rp_s(s));
-	size_t len = strlen(clean);
-	char *out = xmalloc(len * 2 + 16), *o = out;
+	char *clean = str_sanitize(rp_s(s)), *out = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&out, &len);
 	const char *p = clean;
 
 	while (*p) {
 		size_t kw = secret_word_at(p);
 		bool word_start = p == clean || !isalnum((unsigned char)p[-1]);
 		if (kw && word_start) {
-			const char *q = p + kw;
-			while (isalnum((unsigned char)*q) || *q == '_' || *q == '-')
-				q++;
-			const char *sep = q;
+			const char *sep = p + kw;
 			while (*sep == ' ')
 				sep++;
 			if (*sep == '=' || *sep == ':') {
@@ -293,18 +290,15 @@ char *rp_scrub(const char *s)
 				while (*v && *v != ' ' && *v != ',' && *v != ';')
 					v++;
 				if (v > sep) {
-					memcpy(o, p, (size_t)(sep - p));
-					o += sep - p;
-					memcpy(o, "********", 8);
-					o += 8;
+					fprintf(o, "%.*s********", (int)(sep - p), p);
 					p = v;
 					continue;
 				}
 			}
 		}
-		*o++ = *p++;
+		fputc(*p++, o);
 	}
-	*o = '\0';
+	fclose(o);
 	free(clean);
 	return out;
 }

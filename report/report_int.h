@@ -35,6 +35,10 @@ extern const size_t rp_n_tasks;
 extern const struct rp_section rp_sections[];
 extern const size_t rp_n_sections;
 
+/* Longest text value shown in the probe table; longer ones (paths, hashes,
+ * algorithm lists) are shown in the evidence only. */
+#define RP_BRIEF_TEXT 28
+
 /* One line of the config summary. */
 struct rp_row {
 	const char *key;		/* JSON key */

@@ -208,6 +208,8 @@ static void probe_lines(FILE *f, const struct report *r, const struct probe_resu
 		free(why);
 	}
 	for (size_t i = 0; values && i < p->n_values; i++) {
+		if (p->values[i].text && strlen(p->values[i].text) > RP_BRIEF_TEXT)
+			continue;
 		char *val = rp_value_str(&p->values[i]);
 		const char *label = rp_bt(r, p->values[i].label);
 		char *line = xasprintf("- %s: %s", *label ? label : rp_s(p->values[i].key), val);

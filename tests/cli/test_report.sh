@@ -10,7 +10,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..25"
+echo "1..29"
 
 # A site whose secret files hold canaries: the private key, the PKCS#12
 # password and (second config) the pre-shared key.
@@ -70,6 +70,12 @@ desc="--json names the files in one JSON document"
 R "$tmp/site.conf" --json report render $D/run-ipsec-pass.json --report-dir "$tmp/j" "${FIXED[@]}" > "$tmp/j.out" 2>/dev/null
 t python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['overall']=='PASS' and len(d['files'])==3" "$tmp/j.out"
 
+desc="the HTML is self-contained: no external resource"
+t bash -c "! grep -qiE 'src=|<link|@import|url\(|https?:' '$tmp'/pass/*.html"
+
+desc="RUN.json from stdin (-) gives the same report"
+t bash -c "'$O' --config '$tmp/site.conf' --lang en report render - --time 2026-04-01T11:00:00+09:00 --hostname oqlink-test --print json < $D/run-ipsec-fail.json | cmp -s - '$tmp'/fail/*.json"
+
 desc="the text form fits in 80 columns"
 t python3 -c "
 import sys,unicodedata
@@ -120,6 +126,34 @@ desc="no injected tag reaches the HTML"
 t bash -c "! grep -qiE '<script|<img|<b>太字|<h1>injected|<style>body|山田.<br>|onerror=alert\(1\)>' '$tmp'/hostile/*.html"
 desc="the facility name is shown as text, escaped"
 t grep -q '&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;太字&lt;/b&gt; &amp;amp; &quot;クリニック&quot;' "$tmp"/hostile/oqlink-report-*.html
+# Only the tags the writer uses, properly nested: nothing was injected.
+tags_ok() {
+	python3 - "$@" <<'PY'
+import sys
+from html.parser import HTMLParser
+ALLOWED = {"html", "head", "meta", "title", "style", "body", "div", "h1", "h2", "h3", "span",
+           "table", "colgroup", "col", "thead", "tbody", "tr", "th", "td", "ul", "li", "b",
+           "pre", "section", "p", "br"}
+VOID = {"meta", "col", "br"}
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.stack = []; self.bad = []
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED: self.bad.append("tag " + tag)
+        for k, _ in attrs:
+            if k.startswith("on") or k in ("src", "href"): self.bad.append("attribute " + k)
+        if tag not in VOID: self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag: self.bad.append("unbalanced </%s>" % tag)
+for f in sys.argv[1:]:
+    p = P(); p.feed(open(f, encoding="utf-8").read())
+    if p.bad or p.stack:
+        print("#", f, p.bad[:5], p.stack[:5]); sys.exit(1)
+PY
+}
+desc="every HTML holds only the writer's own tags, balanced"
+t tags_ok "$tmp"/pass/*.html "$tmp"/fail/*.html "$tmp"/hostile/*.html "$tmp"/psk/*.html
+
 desc="no control characters in any output"
 t bash -c "! LC_ALL=C grep -lP '[\x00-\x08\x0b-\x1f\x7f]' '$tmp'/hostile/* '$tmp/h.out' '$tmp/h.err'"
 if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then
@@ -143,6 +177,12 @@ desc="compare --json is one document"
 t bash -c "'$O' --json report compare '$tmp'/pass/*.json '$tmp'/fail/*.json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"regressed\"] else 1)'"
 desc="compare refuses a probe run (not a report) with exit 2"
 t bash -c "'$O' --lang en report compare $D/run-ipsec-pass.json '$tmp'/pass/*.json 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q 'not an oqlink report' '$tmp/e'"
+
+desc="a file that is not JSON, and a run without results, exit 2 or 3 with a message"
+t bash -c "echo 'not json' > '$tmp/bad.json'; echo '{\"schema\":\"oqlink.probes/1\"}' > '$tmp/nores.json';
+	'$O' --config '$tmp/site.conf' report render '$tmp/bad.json' 2>'$tmp/e1' >/dev/null; a=\$?
+	'$O' --config '$tmp/site.conf' report render '$tmp/nores.json' 2>'$tmp/e2' >/dev/null; b=\$?
+	[ \$a -eq 3 ] && [ \$b -eq 2 ] && [ -s '$tmp/e1' ] && [ -s '$tmp/e2' ]"
 
 desc="usage errors exit 2: no run, a bad --time, a bad --print"
 t bash -c "R() { '$O' --config '$tmp/site.conf' \"\$@\"; };

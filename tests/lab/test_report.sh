@@ -16,7 +16,7 @@ export OQL_LAB=oqrt$$
 tmp=$(mktemp -d)
 export OQL_LAB_OUT=$tmp/lab
 trap 'lab/lab down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-echo "1..16"
+echo "1..18"
 
 # The appliance configured as the lab's site.conf says: by oqlink apply when
 # this tree has it, else by the probe tests' stand-in.
@@ -81,5 +81,12 @@ sys.exit(0 if any(i['name']=='wan0' and i['mac']==sys.argv[2] for i in d['genera
 		! grep -rqF -f '$tmp/secrets-$auth' '$rep'/*.html '$rep'/*.json '$rep'/*.txt '$tmp/out-$auth' '$tmp/err-$auth'"
 	desc="$auth: the secrets are shown as redacted file references"
 	t grep -q '"redacted": true' "$json"
+	if [ "$auth" = pubkey ]; then
+		desc="oqlink probe --json gives a run that report render turns into a report"
+		lab/lab exec appliance "$O" --json --config "$OQL_LAB_OUT/site.conf" probe >"$tmp/run.json" 2>/dev/null
+		t bash -c "'$O' --config '$OQL_LAB_OUT/site.conf' report render '$tmp/run.json' --report-dir '$tmp/rendered' >/dev/null 2>&1; [ \$? -le 1 ] && ls '$tmp'/rendered/*.html >/dev/null"
+		desc="compare of the test's report with the rendered one: the same probes on both sides"
+		t bash -c "'$O' --json report compare '$json' '$tmp'/rendered/*.json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"probes\"] and all(p[\"old\"] and p[\"new\"] for p in d[\"probes\"]) else 1)'"
+	fi
 done
 exit $failed
