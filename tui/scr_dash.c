@@ -53,6 +53,8 @@ static struct prov_status prov;	/* the last apply and the confirm countdown */
 static bool have_prov;
 static long shown_remaining = -1;
 static struct ui_pane pane;		/* confirm, rollback */
+static int sel;				/* the layer whose whole text shows below */
+static bool show_layer;			/* Up/Down was used since the last pane */
 static bool auto_refresh;		/* set from ui.refresh_s on the first visit */
 static bool auto_set;
 static bool ever_probed;
@@ -221,7 +223,8 @@ static int draw_layers(int y, int cols)
 			v = "n/a";
 			detail = _("IP-VPN では対象外", "not used with IP-VPN");
 		}
-		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l), UA_NORMAL);
+		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
+		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
 		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
 		ui_put(y, COL_FIGURE, W_FIGURE, fig, UA_NORMAL);
 		ui_put(y, COL_DETAIL, cols - COL_DETAIL, detail, UA_NORMAL);
@@ -229,6 +232,29 @@ static int draw_layers(int y, int cols)
 	}
 	pj_unlock();
 	return y;
+}
+
+/* The whole summary and the remedy of the selected layer, wrapped. */
+static void draw_layer_text(int y, int rows, int cols)
+{
+	enum oq_lang l = i18n_lang();
+	const struct pj_row *row;
+	char *text = NULL;
+
+	pj_lock();
+	row = pj_find(layers[sel].id);
+	if (row && row->result) {
+		const char *rem = bitext_get(row->result->remedy, l);
+		text = *rem ? xasprintf(_("%s: %s 対処: %s", "%s: %s What to do: %s"),
+					bitext_get(layers[sel].name, l),
+					bitext_get(row->result->summary, l), rem)
+			    : xasprintf("%s: %s", bitext_get(layers[sel].name, l),
+					bitext_get(row->result->summary, l));
+	}
+	pj_unlock();
+	if (text)
+		ui_text(y, 0, cols, rows, text, UA_NORMAL);
+	free(text);
 }
 
 static void dash_draw(int top, int rows, int cols)
@@ -240,9 +266,10 @@ static void dash_draw(int top, int rows, int cols)
 	y++;
 	draw_overall(y++, cols);
 	draw_apply(y++, cols);
-	if (pane.title)
+	if (pane.title && (ui_pane_running(&pane) || !show_layer))
 		ui_pane_draw(&pane, y, top + rows - y, cols);
-
+	else
+		draw_layer_text(y, top + rows - y, cols);
 }
 
 static bool dash_key(int key)
@@ -251,8 +278,13 @@ static bool dash_key(int key)
 	static const char *const rollback[] = { "rollback", NULL };
 
 	if ((key == 'y' || key == 'u') && remaining() >= 0) {
-		if (!ui_pane_running(&pane))
-			ui_pane_start(&pane, key == 'y' ? confirm : rollback);
+		if (!ui_pane_running(&pane) && ui_pane_start(&pane, key == 'y' ? confirm : rollback))
+			show_layer = false;
+		return true;
+	}
+	if ((key == UK_UP || key == UK_DOWN) && !ui_pane_running(&pane)) {
+		sel = (sel + (key == UK_DOWN ? 1 : (int)ARRAY_SIZE(layers) - 1)) % (int)ARRAY_SIZE(layers);
+		show_layer = true;
 		return true;
 	}
 	if (ui_pane_key(&pane, key))
@@ -293,6 +325,8 @@ static bool dash_busy(void)
 
 static const struct ui_keyhelp dash_help[] = {
 	{ "Enter / e", BT("設定を読み直し、今すぐ確認する", "reload the config and check now") },
+	{ "Up / Down", BT("層を選び、その要約と対処を下に全文で示す",
+			  "select a layer: its whole summary and remedy show below") },
 	{ "a", BT("自動更新を切り替える (--refresh 秒、既定 60)", "switch the auto refresh (--refresh seconds, default 60)") },
 	{ "x", BT("実行中の確認を中止する", "cancel the running check") },
 	{ "y / u", BT("確認待ちの適用を確定する / 元に戻す", "keep / undo an apply waiting for confirmation") },
