@@ -554,6 +554,24 @@ static int section_field(const struct wiz *w, int s, const char *message)
 	return -1;
 }
 
+/* The active field that a message names as 'key' in [section], or -1:
+ * for a missing key whose section is not in the text at all. */
+static int field_named(const struct wiz *w, const char *message)
+{
+	for (size_t i = 0; i < wiz_n_fields; i++) {
+		if (wiz_fields[i].key == NULL || !wiz_field_active(w, i))
+			continue;
+		char *key = xasprintf("'%s'", wiz_fields[i].key);
+		char *sec = xasprintf("[%s]", wiz_fields[i].section);
+		bool named = strstr(message, key) && strstr(message, sec);
+		free(key);
+		free(sec);
+		if (named)
+			return (int)i;
+	}
+	return -1;
+}
+
 /* The secret field whose path is field i, or -1. */
 static int secret_for(size_t i)
 {
@@ -602,6 +620,8 @@ size_t wiz_validate(struct wiz *w, bool check_files)
 			if (f <= -2)
 				f = section_field(w, -2 - f, d.v[k].message);
 		}
+		if (f < 0)
+			f = field_named(w, d.v[k].message);
 		int sec = f >= 0 ? secret_for((size_t)f) : -1;
 		if (sec >= 0 && w->secret_set[sec] && check_files)
 			continue;	/* the file is written from what was typed */

@@ -259,6 +259,47 @@ static void test_wizard_validate(void **state)
 	free(rm);
 }
 
+/* An IP-VPN site: [ipvpn] instead of [ipsec], the customer ID checked by
+ * the config's own rule. */
+static void test_wizard_ipvpn(void **state)
+{
+	static const struct {
+		const char *customer_id;
+		size_t problems;
+	} cases[] = {
+		{ "CAF1234567890", 0 },
+		{ "", 0 },
+		{ "XYZ123", 1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct wiz *w = filled("/nonexistent/etc/site.conf");
+		wiz_set(w, (size_t)wiz_field_find("uplink", "type"), "ipvpn");
+		wiz_set(w, (size_t)wiz_field_find("ipvpn", "ce_router"), "198.51.100.1");
+		wiz_set(w, (size_t)wiz_field_find("ipvpn", "customer_id"), cases[i].customer_id);
+		/* with a customer ID the line-auth page is needed: said on that field
+		 * (the config checks across keys once each key is right) */
+		int la = wiz_field_find("probe", "lineauth_url");
+		if (cases[i].problems == 0 && *cases[i].customer_id) {
+			assert_int_equal(wiz_validate(w, false), 1);
+			assert_non_null(w->problems[la]);
+			assert_non_null(strstr(w->problems[la], "'lineauth_url'"));
+		}
+		wiz_set(w, (size_t)la, "http://www.lineauth.mnw/");
+		assert_int_equal(wiz_validate(w, false), cases[i].problems);
+		if (cases[i].problems)
+			assert_non_null(w->problems[wiz_field_find("ipvpn", "customer_id")]);
+		int *lines;
+		size_t n;
+		char *text = wiz_text(w, &lines, &n);
+		assert_non_null(strstr(text, "[ipvpn]\nce_router = 198.51.100.1\n"));
+		assert_null(strstr(text, "[ipsec]"));
+		free(text);
+		free(lines);
+		wiz_free(w);
+	}
+}
+
 static void test_wizard_save(void **state)
 {
 	char dir[] = "/tmp/oqtuiXXXXXX";
@@ -394,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_line_editor),
 		cmocka_unit_test(test_wizard_validate),
+		cmocka_unit_test(test_wizard_ipvpn),
 		cmocka_unit_test(test_wizard_save),
 		cmocka_unit_test(test_jobs),
 	};
