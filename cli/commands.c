@@ -245,13 +245,18 @@ static void print_group(const char *group)
 {
 	char first[32];
 
+	size_t width = 0;
+
+	for (unsigned i = 0; i < cli_n_commands; i++)
+		if (strlen(cli_commands[i].name) > width)
+			width = strlen(cli_commands[i].name);
 	printf("%s\n", _("コマンド:", "Commands:"));
 	for (unsigned i = 0; i < cli_n_commands; i++) {
 		const struct cli_command *c = &cli_commands[i];
 		name_word(c->name, 0, first, sizeof(first));
 		if (group && strcmp(first, group) != 0)
 			continue;
-		char *pad = str_pad(c->name, 18);
+		char *pad = str_pad(c->name, width);
 		printf("  %s %s\n", pad, bitext_get(c->summary, i18n_lang()));
 		free(pad);
 	}

@@ -43,6 +43,7 @@ struct site_tls {
 	unsigned port;
 	char *ca;		/* CA file to verify the server chain */
 	char *client_p12;	/* the terminal's PKCS#12 */
+	char *client_ca;	/* CA that issued that certificate (the common CA) */
 	char *password_file;	/* secret file holding the PKCS#12 password */
 };
 

@@ -211,10 +211,52 @@ static void cap_judge(const struct site *s, const struct cap_counts *c, struct p
 		pr_set(r, PROBE_WARN,
 		       BT("プローブ中に ESP が流れませんでした。トンネルが使われているか (child, reach プローブ) 確認してください。",
 			  "No ESP passed while the probes ran: check that the tunnel carries traffic (child, reach probes)."),
-		       "ESP が %u 個も見えません", "%u ESP packets seen", 0u);
+		       "プローブ中に ESP が見えません (IKE 送信 %u)", "no ESP seen while the probes ran (IKE out %u)",
+		       c->ike[CAP_OUT]);
 	else
 		pr_set(r, PROBE_PASS, BT(NULL, NULL), "ESP 送信 %u / 受信 %u、ICMP エラーなし",
 		       "ESP out %u / in %u, no ICMP errors", esp_out, esp_in);
+}
+
+/* Capture until told to stop (or out of time), then close the file. */
+static void cap_loop(struct probe_ctx *ctx, pcap_t *p, struct cap_state *st)
+{
+	int stop = probe_ctx_stop_fd(ctx), pfd = pcap_get_selectable_fd(p);
+
+	probe_ctx_ready(ctx);
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = pfd, .events = POLLIN }, { .fd = stop, .events = POLLIN } };
+		int left = probe_ctx_remaining_ms(ctx) - 200;
+
+		if (left <= 0)
+			break;
+		poll(fds, stop >= 0 ? 2 : 1, left > 100 ? 100 : left);
+		pcap_dispatch(p, -1, on_packet, (u_char *)st);
+		if (stop >= 0 && fds[1].revents)
+			break;
+	}
+	pcap_dispatch(p, -1, on_packet, (u_char *)st);
+	pcap_dump_close(st->dump);
+}
+
+/* The file and the counts as evidence and values. */
+static void cap_report(const struct cap_state *st, const char *path, const char *sha,
+		       struct probe_result *r)
+{
+	probe_result_evidence(r, "pcap %s sha256 %s (%u packets)", path, sha, st->packets);
+	probe_result_evidence(r, "IKE out %u in %u; ESP out %u in %u; ESP-in-UDP out %u in %u; keepalives out %u in %u",
+			      st->c.ike[0], st->c.ike[1], st->c.esp[0], st->c.esp[1], st->c.natt_esp[0],
+			      st->c.natt_esp[1], st->c.keepalive[0], st->c.keepalive[1]);
+	probe_result_evidence(r, "fragments %u; ICMP errors %u%s%s", st->c.frags, st->c.icmp_errors,
+			      st->c.icmp_errors ? ", first: " : "", st->c.first_icmp);
+	probe_result_text(r, "pcap", BT("取得ファイル", "capture file"), path);
+	probe_result_text(r, "sha256", BT("SHA-256", "SHA-256"), sha);
+	probe_result_value(r, "ike_out", BT("IKE 送信", "IKE out"), st->c.ike[0], "packets");
+	probe_result_value(r, "ike_in", BT("IKE 受信", "IKE in"), st->c.ike[1], "packets");
+	probe_result_value(r, "esp_out", BT("ESP 送信", "ESP out"), st->c.esp[0] + st->c.natt_esp[0], "packets");
+	probe_result_value(r, "esp_in", BT("ESP 受信", "ESP in"), st->c.esp[1] + st->c.natt_esp[1], "packets");
+	probe_result_value(r, "fragments", BT("フラグメント", "fragments"), st->c.frags, "packets");
+	probe_result_value(r, "icmp_errors", BT("ICMP エラー", "ICMP errors"), st->c.icmp_errors, "packets");
 }
 
 PROBE_FN(capture)
@@ -222,7 +264,6 @@ PROBE_FN(capture)
 	const struct site *s = probe_ctx_site(ctx);
 	struct cap_state st = { 0 };
 	char err[PCAP_ERRBUF_SIZE] = "", *path, *cause = NULL, sha[65] = "";
-	int stop = probe_ctx_stop_fd(ctx), pfd;
 	pcap_t *p;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -258,38 +299,11 @@ PROBE_FN(capture)
 		free(path);
 		return;
 	}
-	probe_ctx_ready(ctx);
-	pfd = pcap_get_selectable_fd(p);
-	for (;;) {
-		struct pollfd fds[2] = { { .fd = pfd, .events = POLLIN }, { .fd = stop, .events = POLLIN } };
-		int left = probe_ctx_remaining_ms(ctx) - 200;
-
-		if (left <= 0)
-			break;
-		poll(fds, stop >= 0 ? 2 : 1, left > 100 ? 100 : left);
-		pcap_dispatch(p, -1, on_packet, (u_char *)&st);
-		if (stop >= 0 && fds[1].revents)
-			break;
-	}
-	pcap_dispatch(p, -1, on_packet, (u_char *)&st);
-	pcap_dump_close(st.dump);
+	cap_loop(ctx, p, &st);
 	pcap_close(p);
 	file_sha256(path, sha);
 
-	probe_result_evidence(r, "pcap %s sha256 %s (%u packets)", path, sha, st.packets);
-	probe_result_evidence(r, "IKE out %u in %u; ESP out %u in %u; ESP-in-UDP out %u in %u; keepalives out %u in %u",
-			      st.c.ike[0], st.c.ike[1], st.c.esp[0], st.c.esp[1], st.c.natt_esp[0],
-			      st.c.natt_esp[1], st.c.keepalive[0], st.c.keepalive[1]);
-	probe_result_evidence(r, "fragments %u; ICMP errors %u%s%s", st.c.frags, st.c.icmp_errors,
-			      st.c.icmp_errors ? ", first: " : "", st.c.first_icmp);
-	probe_result_text(r, "pcap", BT("取得ファイル", "capture file"), path);
-	probe_result_text(r, "sha256", BT("SHA-256", "SHA-256"), sha);
-	probe_result_value(r, "ike_out", BT("IKE 送信", "IKE out"), st.c.ike[0], "packets");
-	probe_result_value(r, "ike_in", BT("IKE 受信", "IKE in"), st.c.ike[1], "packets");
-	probe_result_value(r, "esp_out", BT("ESP 送信", "ESP out"), st.c.esp[0] + st.c.natt_esp[0], "packets");
-	probe_result_value(r, "esp_in", BT("ESP 受信", "ESP in"), st.c.esp[1] + st.c.natt_esp[1], "packets");
-	probe_result_value(r, "fragments", BT("フラグメント", "fragments"), st.c.frags, "packets");
-	probe_result_value(r, "icmp_errors", BT("ICMP エラー", "ICMP errors"), st.c.icmp_errors, "packets");
+	cap_report(&st, path, sha, r);
 	cap_judge(s, &st.c, r);
 	free(path);
 }

@@ -197,13 +197,17 @@ static void check_p12(const struct site *s, const struct site_tls *t, struct pro
 		goto out;
 	}
 	/* Trust only the CAs the config names; the certificates the PKCS#12
-	 * carries are untrusted intermediates (a file can bring any root). The
-	 * config has no key for the client certificate's CA: the IKE ca and
-	 * the endpoint's ca are the candidates. */
-	if (t->ca)
-		x509_store_add_file(st, t->ca, NULL);
-	if (s->ca)
-		x509_store_add_file(st, s->ca, NULL);
+	 * carries are untrusted intermediates (a file can bring any root).
+	 * client_ca names the issuer; without it the IKE ca and the
+	 * endpoint's ca are the candidates. */
+	if (t->client_ca) {
+		x509_store_add_file(st, t->client_ca, NULL);
+	} else {
+		if (t->ca)
+			x509_store_add_file(st, t->ca, NULL);
+		if (s->ca)
+			x509_store_add_file(st, s->ca, NULL);
+	}
 	for (int i = 0; ca != NULL && i < sk_X509_num(ca); i++)
 		X509_STORE_add_cert(own, sk_X509_value(ca, i));
 	ERR_clear_error();

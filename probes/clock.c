@@ -154,49 +154,32 @@ static int sntp_query(const struct oq_prefix *src, const struct oq_prefix *serve
 	return 0;
 }
 
-PROBE_FN(clock)
+/* Ask one configured server; 0 with the reply, else -errno with the
+ * evidence written. */
+static int ask_server(const struct site *s, const char *name, int wait, struct sntp_reply *rep,
+		      double *t4, char addr[64], struct probe_result *r)
 {
-	const struct site *s = probe_ctx_site(ctx);
 	struct oq_prefix server, src = net_terminal_source(s);
-	struct sntp_reply rep;
-	double t4 = 0, offset, delay;
-	char *cause = NULL, b[64];
-	int v, wait = probe_ctx_remaining_ms(ctx) - 300;
+	char *cause = NULL;
+	int ret;
 
-	if (s->n_ntp == 0) {
-		probe_result_set(r, PROBE_SKIP, BT("NTP サーバが設定されていません", "no NTP server configured"),
-				 BT("[central] ntp に NTP サーバを設定してください。",
-				    "Set the NTP server in [central] ntp."));
-		return;
+	ret = net_resolve(s, name, wait / 2, &server, &cause);
+	if (ret == 0) {
+		net_str(&server, addr);
+		ret = sntp_query(&src, &server, wait, rep, t4, &cause);
 	}
-	if (wait > 1500)
-		wait = 1500;
-	if (net_resolve(s, s->ntp[0], wait, &server, &cause) < 0) {
-		probe_result_evidence(r, "%s", cause);
+	if (ret < 0) {
+		probe_result_evidence(r, "sntp %s: %s", name, cause);
 		free(cause);
-		pr_set(r, PROBE_FAIL, BT("DNS プローブの結果を確認してください。", "See the dns probe."),
-		       "NTP サーバ %s のアドレスが分かりません", "cannot resolve the NTP server %s",
-		       s->ntp[0]);
-		return;
 	}
-	net_str(&server, b);
-	probe_result_text(r, "server", BT("NTP サーバ", "NTP server"), b);
-	if (sntp_query(&src, &server, wait, &rep, &t4, &cause) < 0) {
-		probe_result_evidence(r, "sntp %s: %s", b, cause);
-		free(cause);
-		pr_set(r, PROBE_FAIL,
-		       BT("NTP サーバ (UDP 123) への経路とトンネルを確認してください (reach と child プローブ)。",
-			  "Check the path and the tunnel to the NTP server, UDP 123 (the reach and child probes)."),
-		       "NTP サーバ %s が応答しません", "the NTP server %s does not answer", b);
-		return;
-	}
-	sntp_offset(&rep, t4, &offset, &delay);
-	probe_result_value(r, "offset", BT("時刻のずれ", "offset"), offset, "s");
-	probe_result_value(r, "delay", BT("往復遅延", "round-trip delay"), delay * 1000, "ms");
-	probe_result_value(r, "stratum", BT("階層", "stratum"), rep.stratum, "");
-	probe_result_evidence(r, "sntp %s: stratum %d refid %s offset %+.3f s delay %.1f ms", b,
-			      rep.stratum, rep.refid, offset, delay * 1000);
-	v = clock_verdict(offset);
+	return ret;
+}
+
+/* The verdict for a measured offset. */
+static void judge_offset(struct probe_result *r, double offset, size_t silent)
+{
+	int v = clock_verdict(offset);
+
 	if (v == PROBE_FAIL)
 		pr_set(r, PROBE_FAIL,
 		       BT("時刻を NTP サーバに合わせてください (chrony/systemd-timesyncd の設定)。このずれでは証明書の検証と IKE が失敗します。",
@@ -208,6 +191,59 @@ PROBE_FN(clock)
 		       BT("時刻同期 (chrony/systemd-timesyncd) がこの NTP サーバを使っているか確認してください。",
 			  "Check that time synchronisation (chrony/systemd-timesyncd) uses this NTP server."),
 		       "時刻が %+.1f 秒ずれています", "the clock is off by %+.1f s", offset);
+	else if (silent > 0)
+		pr_set(r, PROBE_WARN,
+		       BT("応答しない NTP サーバがあります。その経路とアドレスを確認してください。",
+			  "An NTP server does not answer: check its address and the path to it."),
+		       "時刻のずれ %+.3f 秒、%zu 台の NTP サーバが応答しません",
+		       "clock offset %+.3f s, %zu NTP servers do not answer", offset, silent);
 	else
 		pr_set(r, PROBE_PASS, BT(NULL, NULL), "時刻のずれ %+.3f 秒", "clock offset %+.3f s", offset);
+}
+
+PROBE_FN(clock)
+{
+	const struct site *s = probe_ctx_site(ctx);
+	struct sntp_reply rep;
+	double t4 = 0, offset = 0, delay;
+	char addr[64] = "";
+	size_t silent = 0;
+	bool measured = false;
+	int wait;
+
+	if (s->n_ntp == 0) {
+		probe_result_set(r, PROBE_SKIP, BT("NTP サーバが設定されていません", "no NTP server configured"),
+				 BT("[central] ntp に NTP サーバを設定してください。",
+				    "Set the NTP server in [central] ntp."));
+		return;
+	}
+	/* The first server that answers gives the offset; the others are
+	 * asked too, so a silent one shows. */
+	for (size_t i = 0; i < s->n_ntp; i++) {
+		wait = (probe_ctx_remaining_ms(ctx) - 300) / (int)(s->n_ntp - i);
+		if (wait > 1500)
+			wait = 1500;
+		if (ask_server(s, s->ntp[i], wait, &rep, &t4, addr, r) < 0) {
+			silent++;
+			continue;
+		}
+		sntp_offset(&rep, t4, &offset, &delay);
+		probe_result_evidence(r, "sntp %s (%s): stratum %d refid %s offset %+.3f s delay %.1f ms",
+				      s->ntp[i], addr, rep.stratum, rep.refid, offset, delay * 1000);
+		if (measured)
+			continue;
+		measured = true;
+		probe_result_text(r, "server", BT("NTP サーバ", "NTP server"), addr);
+		probe_result_value(r, "offset", BT("時刻のずれ", "offset"), offset, "s");
+		probe_result_value(r, "delay", BT("往復遅延", "round-trip delay"), delay * 1000, "ms");
+		probe_result_value(r, "stratum", BT("階層", "stratum"), rep.stratum, "");
+	}
+	if (!measured) {
+		pr_set(r, PROBE_FAIL,
+		       BT("NTP サーバ (UDP 123) への経路とトンネルを確認してください (reach と child プローブ)。",
+			  "Check the path and the tunnel to the NTP server, UDP 123 (the reach and child probes)."),
+		       "NTP サーバ %s が応答しません", "the NTP server %s does not answer", s->ntp[0]);
+		return;
+	}
+	judge_offset(r, offset, silent);
 }

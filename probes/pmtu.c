@@ -105,45 +105,21 @@ static unsigned sweep_best(const struct sweep *sw)
 	return best;
 }
 
-PROBE_FN(pmtu)
+/* The two rounds: every size in steps, then every byte above the largest
+ * answered. Returns the largest size echoed (0 when none). */
+static unsigned pmtu_search(int fd, const struct oq_prefix *dst, unsigned expected, int wait,
+			    struct probe_result *r, bool *frag_seen, unsigned *local_limit,
+			    unsigned *next_mtu)
 {
-	const struct site *s = probe_ctx_site(ctx);
-	const struct probe_result *reach = probe_ctx_result(ctx, "reach");
-	struct oq_prefix src = net_terminal_source(s), dst;
-	unsigned expected = pmtu_expected(s), sizes[256], found, local_limit = 0, frag_seen = 0;
+	unsigned sizes[256], found;
 	bool ok[256];
 	struct sweep sw = { sizes, 0, ok, 0, 0 };
-	char *cause = NULL, b[64];
-	int fd, wait = 400, v;
 
-	if (s->n_ping_targets == 0) {
-		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
-				 BT("[probe] ping に中央側の宛先を設定してください。",
-				    "Set central targets in [probe] ping."));
-		return;
-	}
-	for (size_t i = 0; reach != NULL && i < reach->n_values; i++)
-		if (strcmp(reach->values[i].key, "rtt_max") == 0)
-			wait = (int)(reach->values[i].value * 3) + 200;
-	if (wait > 1000)
-		wait = 1000;
-	if (net_resolve(s, s->ping_targets[0], 1000, &dst, &cause) < 0) {
-		pr_set(r, PROBE_ERROR, BT("dns プローブを確認してください。", "See the dns probe."),
-		       "%s", "%s", cause);
-		free(cause);
-		return;
-	}
-	fd = icmp4_open(&src, true, &cause);
-	if (fd < 0) {
-		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."), "%s", "%s", cause);
-		free(cause);
-		return;
-	}
 	for (unsigned sz = PMTU_MIN; sz < expected && sw.n < 250; sz += PMTU_STEP)
 		sizes[sw.n++] = sz;
 	sizes[sw.n++] = expected;
-	sweep(fd, &dst, &sw, wait, &local_limit);
-	frag_seen += sw.errors && sw.next_mtu;
+	sweep(fd, dst, &sw, wait, local_limit);
+	*frag_seen = *frag_seen || (sw.errors && sw.next_mtu);
 	found = sweep_best(&sw);
 	probe_result_evidence(r, "round 1: %zu sizes %u..%u, largest echoed %u%s", sw.n, PMTU_MIN,
 			      expected, found, sw.next_mtu ? " (frag-needed seen)" : "");
@@ -153,22 +129,22 @@ PROBE_FN(pmtu)
 		sw.n = 0;
 		for (unsigned sz = base + 1; sz < base + PMTU_STEP && sz < expected; sz++)
 			sizes[sw.n++] = sz;
-		sweep(fd, &dst, &sw, wait, &local_limit);
-		frag_seen += sw.errors && sw.next_mtu;
+		sweep(fd, dst, &sw, wait, local_limit);
+		*frag_seen = *frag_seen || (sw.errors && sw.next_mtu);
 		if (sweep_best(&sw) > found)
 			found = sweep_best(&sw);
 		probe_result_evidence(r, "round 2: %u..%u, largest echoed %u", base + 1,
 				      base + PMTU_STEP - 1, found);
 	}
-	close(fd);
-	if (local_limit)
-		probe_result_evidence(r, "local interface refused %u bytes (EMSGSIZE)", local_limit);
-	if (sw.next_mtu)
-		probe_result_evidence(r, "ICMP frag-needed: next-hop MTU %u", sw.next_mtu);
-	probe_result_evidence(r, "to %s from %s, DF set", net_str(&dst, b), net_str(&src, (char[64]){ 0 }));
-	probe_result_value(r, "pmtu", BT("通過した最大パケット", "largest packet passed"), found, "bytes");
-	probe_result_value(r, "expected", BT("設定の MTU", "configured MTU"), expected, "bytes");
-	v = pmtu_verdict(found, expected, frag_seen > 0);
+	*next_mtu = sw.next_mtu;
+	return found;
+}
+
+/* The verdict with its summary and remedy. */
+static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected, bool frag_seen)
+{
+	int v = pmtu_verdict(found, expected, frag_seen);
+
 	if (found == 0)
 		pr_set(r, PROBE_FAIL,
 		       BT("DF 付きの ping が最小サイズでも通りません。経路とトンネルを確認してください。",
@@ -189,4 +165,50 @@ PROBE_FN(pmtu)
 	else
 		pr_set(r, PROBE_PASS, BT(NULL, NULL), "%u バイトの DF パケットが通ります",
 		       "%u-byte DF packets pass", found);
+}
+
+PROBE_FN(pmtu)
+{
+	const struct site *s = probe_ctx_site(ctx);
+	const struct probe_result *reach = probe_ctx_result(ctx, "reach");
+	struct oq_prefix src = net_terminal_source(s), dst;
+	unsigned expected = pmtu_expected(s), found, local_limit = 0, next_mtu = 0;
+	bool frag_seen = false;
+	char *cause = NULL, b[64], b2[64];
+	int fd, wait = 400;
+
+	if (s->n_ping_targets == 0) {
+		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
+				 BT("[probe] ping に中央側の宛先を設定してください。",
+				    "Set central targets in [probe] ping."));
+		return;
+	}
+	/* Wait for an echo three times the worst RTT reach saw. */
+	for (size_t i = 0; reach != NULL && i < reach->n_values; i++)
+		if (strcmp(reach->values[i].key, "rtt_max") == 0)
+			wait = (int)(reach->values[i].value * 3) + 200;
+	if (wait > 1000)
+		wait = 1000;
+	if (net_resolve(s, s->ping_targets[0], 1000, &dst, &cause) < 0) {
+		pr_set(r, PROBE_ERROR, BT("dns プローブを確認してください。", "See the dns probe."),
+		       "%s", "%s", cause);
+		free(cause);
+		return;
+	}
+	fd = icmp4_open(&src, true, &cause);
+	if (fd < 0) {
+		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."), "%s", "%s", cause);
+		free(cause);
+		return;
+	}
+	found = pmtu_search(fd, &dst, expected, wait, r, &frag_seen, &local_limit, &next_mtu);
+	close(fd);
+	if (local_limit)
+		probe_result_evidence(r, "local interface refused %u bytes (EMSGSIZE)", local_limit);
+	if (next_mtu)
+		probe_result_evidence(r, "ICMP frag-needed: next-hop MTU %u", next_mtu);
+	probe_result_evidence(r, "to %s from %s, DF set", net_str(&dst, b), net_str(&src, b2));
+	probe_result_value(r, "pmtu", BT("通過した最大パケット", "largest packet passed"), found, "bytes");
+	probe_result_value(r, "expected", BT("設定の MTU", "configured MTU"), expected, "bytes");
+	pmtu_judge(r, found, expected, frag_seen);
 }

@@ -160,10 +160,12 @@ enum probe_event {
 	PROBE_EV_TICK,			/* at least every 100 ms while it runs */
 };
 
-/* Progress: index into run->results (which holds the probe's id and title
- * from the start, and the result on DONE); r is NULL on TICK. Return
- * non-zero to cancel the run (the TUI's hook): running probes are killed
- * and every unfinished one is reported as SKIP with reason "cancelled". */
+/* Progress, called in the caller's thread while probe_run_all blocks:
+ * index into run->results (which holds every selected probe's id and title
+ * from the first call, and its result on DONE); r is NULL on TICK. A screen
+ * may redraw and read keys here. Return non-zero to cancel the run (the
+ * TUI's hook): running probes are killed and every unfinished one is
+ * reported as SKIP with reason "cancelled". */
 typedef int probe_progress_fn(void *ctx, enum probe_event ev, size_t index,
 			      const struct probe_result *r);
 
@@ -171,7 +173,10 @@ typedef int probe_progress_fn(void *ctx, enum probe_event ev, size_t index,
  * probe they depend on, as a dependency graph, in parallel. Fills run (the
  * caller frees it with probe_run_free) in registry order. Returns 0 when
  * the run was made (whatever the verdicts; a cancelled run included), or
- * -EINVAL with *cause for an unknown id. */
+ * -EINVAL with *cause for an unknown id or one that does not apply to the
+ * site's line type. Each probe runs in a child process (fork): the caller
+ * must not hold locks other threads need; the runner waits for its own
+ * children by pid, so a SIGCHLD handler that reaps everything breaks it. */
 int probe_run_all(const struct site *site, const char *const *ids, size_t n_ids,
 		  const struct probe_options *opt, probe_progress_fn *fn, void *fn_ctx,
 		  struct probe_run *run, char **cause);

@@ -12,8 +12,6 @@ cd "$(dirname "$0")/../.."
 OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
 LAB=$PWD/lab/lab
 export OQL_LAB=${OQL_LAB:-oqi$$}
-export OQL_LAB_OUT=${OQL_LAB_OUT:-$(mktemp -d /tmp/oqi.XXXXXX)}
-OUT=$OQL_LAB_OUT
 
 # cause expected from `diagnose` for each fault, the auth mode it needs, and
 # words its detail must hold (optional, "_" for spaces)
@@ -40,7 +38,10 @@ if [ ! -x "$LAB" ] || [ "$(id -u)" != 0 ] || ! command -v python3 >/dev/null; th
 	for i in $(seq "$TOTAL"); do echo "ok $i # SKIP needs lab/lab, root and python3"; done
 	exit 0
 fi
-trap '"$LAB" down >/dev/null 2>&1; rm -rf "$OUT"' EXIT
+export OQL_LAB_OUT=${OQL_LAB_OUT:-$(mktemp -d /tmp/oqi.XXXXXX)}
+OUT=$OQL_LAB_OUT
+UPLOG=$(mktemp /tmp/oqi-up.XXXXXX)
+trap '"$LAB" down >/dev/null 2>&1; rm -rf "$OUT" "$UPLOG"' EXIT
 
 oq() { "$LAB" exec appliance "$OQLINK" --config "$OUT/site.conf" "$@"; }
 sw() { swanctl "$@" --uri "unix://$OUT/appliance/charon.vici"; }
@@ -49,7 +50,7 @@ sw() { swanctl "$@" --uri "unix://$OUT/appliance/charon.vici"; }
 # `oqlink apply`).
 lab_up() {
 	"$LAB" down >/dev/null 2>&1
-	"$LAB" up --mode ipsec --layout separate --auth "$1" > "$OUT.up.log" 2>&1 || return 1
+	"$LAB" up --mode ipsec --layout separate --auth "$1" > "$UPLOG" 2>&1 || return 1
 	"$LAB" exec appliance sh -c '
 		ip addr add 198.51.100.2/24 dev wan0 && ip link set wan0 up &&
 		ip route add default via 198.51.100.1 &&
@@ -59,7 +60,7 @@ lab_up() {
 }
 
 if ! lab_up pubkey; then
-	tail -5 "$OUT.up.log" | sed 's/^/# /'
+	tail -5 "$UPLOG" | sed 's/^/# /'
 	for i in $(seq "$TOTAL"); do echo "not ok $i - lab up failed"; done
 	exit 1
 fi

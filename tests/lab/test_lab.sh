@@ -175,7 +175,7 @@ check "site.conf files exist: certificate, key, CA, PKCS#12, password" \
 modes=$(stat -c '%a' "$O/ike.key" "$O/ike.psk" "$O/terminal.p12.pass" | sort -u)
 [ "$modes" = 600 ] && ok "secret files are mode 0600" || nok "secret files are mode 0600" "$modes"
 check "paths of site.conf stay under the output directory" \
-	bash -c "! grep -E '^(state_dir|run_dir|report_dir|vici_socket|certificate|private_key|ca|client_p12|password_file) *= *' '$O/site.conf' | grep -v '= $O/'"
+	bash -c "! grep -E '^(state_dir|run_dir|report_dir|vici_socket|certificate|private_key|ca|client_p12|client_ca|password_file) *= *' '$O/site.conf' | grep -v '= $O/'"
 
 # ------------------------------------------------------------ PKI
 
@@ -225,6 +225,9 @@ check "exec runs a command on a node" bash -c "'$LAB' exec clinic ip -4 -o addr 
 check "terminal at 192.168.20.10 on its own segment" \
 	bash -c "ip netns exec $OQL_LAB-terminal ip -4 -o addr show dev eth0 | grep -q 192.168.20.10/24"
 check "status says up" bash -c "'$LAB' status | grep -q 'up, mode ipsec, layout separate, auth pubkey'"
+refute "up with another output directory refuses a prefix in use" env OQL_LAB_OUT="$T/other" "$LAB" up
+refute "down with another output directory refuses a prefix in use" env OQL_LAB_OUT="$T/other" "$LAB" down
+check "the lab in use is untouched" swanctl --stats --uri "$VG"
 
 # ------------------------------------------------------------ appliance charon
 
