@@ -54,6 +54,7 @@ fill "$(v probe dns_names)"; fill "$(v probe ping)"; fill "$(v probe tcp)"
 k Down
 fill "$(v probe.tls host)"; fill "$(v probe.tls port)"; fill "$(v probe.tls ca)"
 fill "$(v probe.tls client_p12)"
+fill "$(v probe.tls client_ca)"
 k Down
 k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
 shot lab-2-probes
@@ -96,8 +97,8 @@ sys.exit(1 if bad or len(rows) != 10 else 0)
 PY
 }
 t "every layer on the dashboard has the verdict oqlink --json probe gives" layers_as_cli
-path_pass() { [ "$(sed -n 7,15p "$T/dash.txt" | grep -cE '^[^ ].* +PASS ')" -eq 9 ]; }
-t "the nine layers of the path, link to TLS, are PASS" path_pass
+all_pass() { [ "$(sed -n 7,16p "$T/dash.txt" | grep -cE '^[^ ].* +PASS ')" -eq 10 ]; }
+t "all ten layers, link to certificate days, are PASS" all_pass
 overall_words() {
 	local o; o=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["overall"])' "$T/cli.json")
 	grep -q "全体: $o " "$T/dash.txt"

@@ -71,7 +71,7 @@ k Down Down Down Down
 fill hweb.oqs-st.onshikaku.org
 k Down
 fill "$T/usb/central-ca.pem"
-k Down Down
+k Down Down Down
 k Enter; lit "p12-Password"; k Enter
 shot wizard-9-probes
 
