@@ -24,7 +24,7 @@ configure() {
 	if "$O" help apply >/dev/null 2>&1; then
 		lab/lab exec appliance "$O" --config "$OQL_LAB_OUT/site.conf" apply >"$tmp/apply.log" 2>&1
 	else
-		OQLINK=$O bash tests/lab/probe_setup.sh
+		OQLINK=$O bash tests/lab/lib/probe_setup.sh
 	fi
 }
 
