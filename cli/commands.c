@@ -137,6 +137,12 @@ const struct cli_command cli_commands[] = {
 	     "the config's report_dir), then prints the verdict table and the paths. --lang picks "
 	     "the report's language; --engineer and --witness override the config. Exits 0 when "
 	     "everything passed, 1 when something warned or failed.") },
+	{ "tui", cmd_tui, 0,
+	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
+	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
+	  "[--screen dashboard|setup|certs|probes|ipsec|report] [--no-color] [--refresh SECONDS]",
+	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。状態画面は --refresh 秒ごとに疎通確認します (既定 60、0 で手動のみ)。",
+	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand).") },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", "") },
 };

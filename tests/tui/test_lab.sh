@@ -1,0 +1,152 @@
+#!/bin/bash
+# The whole visit on the screens, against the lab's real peers: the setup
+# wizard from nothing (the carrier's values typed in, the PSK and the
+# PKCS#12 password typed without echo), apply with the confirm timer, the
+# countdown confirmed on the dashboard, every layer PASS, then the
+# operational test and its files copied to a "USB stick". Needs root and
+# lab/lab; skips without them.
+. "$(dirname "$0")/tmux.lib"
+if [ "$(id -u)" -ne 0 ] || [ ! -x lab/lab ]; then
+	echo "1..0 # SKIP needs root and lab/lab"; exit 0
+fi
+export OQL_LAB=oqtu$$ OQL_LAB_OUT=$T/lab
+trap 'lab/lab down >/dev/null 2>&1; cleanup' EXIT
+if ! lab/lab up --mode ipsec --auth psk > "$T/up.log" 2>&1; then
+	n=$((n+1)); echo "not ok $n - lab up failed (see $T/up.log)"; tail -5 "$T/up.log" | sed 's/^/# /'; exit 1
+fi
+L=$OQL_LAB_OUT/site.conf
+# a value of the lab's own site.conf: what the carrier's sheet would say
+v() { python3 -c '
+import configparser, sys
+c = configparser.ConfigParser(interpolation=None); c.read(sys.argv[1], encoding="utf-8")
+sec = sys.argv[2]
+if sec == "probe.tls": sec = [s for s in c.sections() if s.startswith("probe.tls.")][0]
+print(" ".join(c[sec][sys.argv[3]].split()))' "$L" "$1" "$2"; }
+
+C=$T/etc/site.conf
+mkdir -p "$T/etc"
+printf '[paths]\nstate_dir = %s/state\nrun_dir = %s/run\nreport_dir = %s/reports\n' "$T" "$T" "$T" > "$C"
+
+TM new-session -d -s ui -x 80 -y 24 "lab/lab exec appliance $O --lang ja --config $C tui --refresh 0 --screen setup; echo EXIT=\$?; sleep 600"
+wait_for "設定 1/7" 80
+fill "$(v site facility_code)"; fill "$(v site facility_name)"; fill "$(v site vendor)"
+fill "$(v site engineer)"; fill "$(v site witness)"
+k n; k Down
+fill "$(v uplink interface)"; fill "$(v uplink address)"; fill "$(v uplink gateway)"
+fill "$(v uplink mtu)"; fill "$(v uplink dns)"
+k n
+fill "$(v ipsec peer)"; fill "$(v ipsec local_id)"; fill "$(v ipsec remote_id)"
+k Right; k Down; k Down
+k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter
+fill "$(v ipsec ike_proposals)"; fill "$(v ipsec esp_proposals)"; fill "$(v ipsec dpd_delay)"
+k Down; k Down
+fill "$(v ipsec tunnel_mtu)"; fill "$(v ipsec vici_socket)"
+shot lab-1-carrier
+k n
+fill "$(v lan interface)"; fill "$(v lan address)"; fill "$(v lan management)"
+k Down
+fill "$(v terminal interface)"; fill "$(v terminal address)"; fill "$(v terminal host)"
+fill "$(v terminal lan_ports)"
+k n
+fill "$(v central prefixes)"; fill "$(v central dns)"; fill "$(v central ntp)"; fill "$(v central proxy)"
+k n
+fill "$(v probe dns_names)"; fill "$(v probe ping)"; fill "$(v probe tcp)"
+k Down
+fill "$(v probe.tls host)"; fill "$(v probe.tls port)"; fill "$(v probe.tls ca)"
+fill "$(v probe.tls client_p12)"
+fill "$(v probe.tls client_ca)"
+k Down
+k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
+shot lab-2-probes
+k n
+t "the wizard filled from the carrier's values has no problem" has "OK 問題はありません"
+shot lab-3-review
+k w
+wait_for "OK 保存しました" 30
+checks() { $O --lang en config check "$C" >/dev/null 2>&1; }
+t "oqlink config check accepts what the wizard wrote" checks
+secret_ok() { [ "$(stat -c %a "$T/etc/ike.psk")" = 600 ] && cmp -s "$T/etc/ike.psk" "$(v ipsec psk_file)"; }
+t "the PSK typed without echo is in a 0600 file" secret_ok
+
+k a
+wait_for "[完了" 300
+t "apply from the review page succeeds" has "[完了 OK"
+shot lab-4-applied
+k d
+wait_for "確認待ち" 50
+t "the dashboard shows the confirm countdown" matches '確認待ち: あと [0-9]+ 秒'
+shot lab-5-countdown
+k y
+wait_for "最後の適用: #" 100
+t "y on the dashboard confirms the apply" matches '最後の適用: #[0-9]+ confirmed'
+k e
+wait_re '確認 [0-9]{2}:[0-9]{2}' 300
+shot lab-6-dashboard-pass
+# the same run from the command line, in the same namespace
+lab/lab exec appliance $O --json --lang en --config "$C" probe > "$T/cli.json" 2>/dev/null
+cap > "$T/dash.txt"
+layers_as_cli() {	# the ten layer rows carry the command line's verdicts, in order
+	python3 - "$T/cli.json" "$T/dash.txt" <<'PY'
+import json, sys
+v = {r["id"]: r["verdict"] for r in json.load(open(sys.argv[1]))["results"]}
+rows = open(sys.argv[2]).read().split("\n")[6:16]
+ids = ["link", "address", "gateway", "dns", "clock", "ike", "child", "reach", "tls", "cert"]
+bad = [i for i, row in zip(ids, rows) if f" {v.get(i)} " not in row]
+print("# differ:", bad, v) if bad else None
+sys.exit(1 if bad or len(rows) != 10 else 0)
+PY
+}
+t "every layer on the dashboard has the verdict oqlink --json probe gives" layers_as_cli
+all_pass() { [ "$(sed -n 7,16p "$T/dash.txt" | grep -cE '^[^ ].* +PASS ')" -eq 10 ]; }
+t "all ten layers, link to certificate days, are PASS" all_pass
+overall_words() {
+	local o; o=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["overall"])' "$T/cli.json")
+	grep -q "全体: $o " "$T/dash.txt"
+}
+t "the overall state on the dashboard is the command line's, in words" overall_words
+k l
+shot lab-6-dashboard-pass-en
+k l
+
+k r
+k Down; k Down; k Down
+fill "$T/usb"
+k t
+wait_for "[完了" 600
+ran() { matches '\[完了 (OK|NG 終了コード 1)'; }
+t "the operational test runs to its end from the report screen (exit 0 or 1 by its verdict)" ran
+t "the report screen counts the files it wrote" matches '書いたファイル: [0-9]+ 個'
+shot lab-7-report
+k u
+sleep 1
+copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json >/dev/null 2>&1; }
+t "u copies the report to the chosen directory" copied
+cp "$T"/usb/oqlink-report-*.txt "$ART/lab-report.txt" 2>/dev/null
+# long actions: live seconds, and cancel (the tunnel drops ESP, so the
+# probes behind it wait for their timeouts)
+lab/lab fault drop-esp on >/dev/null 2>&1
+k p; k a; sleep 1.5
+t "while the probes run the header counts the seconds in words" matches '\[実行中 [0-9]+ 秒'
+shot lab-8-probes-running
+k x
+wait_for "[中止" 100
+t "x cancels the probe run" has "[中止 全体:"
+t "what had not finished is SKIP after the cancel" matches ' SKIP '
+shot lab-9-probes-cancelled
+lab/lab fault drop-esp off >/dev/null 2>&1
+
+k i
+wait_for "[完了" 100
+t "the IPsec screen shows oqlink ipsec status" matches 'IKE_SA oqlink #[0-9]+: ESTABLISHED'
+shot lab-10-ipsec-status
+k o; sleep 1.5
+t "o follows charon's log live" has "[実行中"
+k x
+wait_for "[中止しました]" 50
+t "x stops the log" has "[中止しました]"
+shot lab-11-ipsec-log
+
+k q; k y
+wait_for "EXIT=" 50
+t "quits with exit 0" has "EXIT=0"
+done_tests

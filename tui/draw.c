@@ -1,0 +1,133 @@
+/* Drawing helpers: UTF-8 in, cut and padded by display width, written as
+ * wide characters. Only cells that change reach the terminal: curses
+ * compares with what it sent before, and nothing here clears the screen. */
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "core/util.h"
+#include "tui/screen.h"
+
+static attr_t attrs[UA_TITLE + 1];
+
+void ui_attr_init(bool color)
+{
+	attrs[UA_NORMAL] = A_NORMAL;
+	attrs[UA_BOLD] = A_BOLD;
+	attrs[UA_REVERSE] = A_REVERSE;
+	attrs[UA_DIM] = A_DIM;
+	attrs[UA_PASS] = A_BOLD;
+	attrs[UA_WARN] = A_BOLD;
+	attrs[UA_FAIL] = A_BOLD | A_UNDERLINE;
+	attrs[UA_TITLE] = A_REVERSE;
+	if (!color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(1, COLOR_GREEN, -1);
+	init_pair(2, COLOR_YELLOW, -1);
+	init_pair(3, COLOR_RED, -1);
+	init_pair(4, COLOR_WHITE, COLOR_BLUE);
+	attrs[UA_PASS] = COLOR_PAIR(1) | A_BOLD;
+	attrs[UA_WARN] = COLOR_PAIR(2) | A_BOLD;
+	attrs[UA_FAIL] = COLOR_PAIR(3) | A_BOLD;
+	attrs[UA_TITLE] = COLOR_PAIR(4) | A_BOLD;
+}
+
+/* Write UTF-8 s (already fitted) at y, x. */
+static void put_wide(int y, int x, const char *s, enum ui_attr a)
+{
+	size_t n = strlen(s) + 1;
+	wchar_t *w = xmalloc(n * sizeof(*w));
+	mbstate_t st = { 0 };
+	const char *p = s;
+	size_t k = mbsrtowcs(w, &p, n, &st);
+
+	if (k == (size_t)-1) {
+		char *clean = str_sanitize(s);
+		for (char *c = clean; *c; c++)
+			if ((unsigned char)*c >= 0x80)
+				*c = '?';
+		p = clean;
+		memset(&st, 0, sizeof(st));
+		k = mbsrtowcs(w, &p, n, &st);
+		free(clean);
+		if (k == (size_t)-1)
+			k = 0;
+	}
+	w[k] = L'\0';
+	attrset(attrs[a]);
+	mvaddnwstr(y, x, w, (int)k);
+	attrset(A_NORMAL);
+	free(w);
+}
+
+void ui_put(int y, int x, int width, const char *s, enum ui_attr a)
+{
+	if (y < 0 || y >= ui.rows || x >= ui.cols || width <= 0)
+		return;
+	if (x + width > ui.cols)
+		width = ui.cols - x;
+	char *clean = str_sanitize(s ? s : "");
+	char *fit = ui_fit(clean, width);
+	put_wide(y, x, fit, a);
+	free(fit);
+	free(clean);
+}
+
+void ui_putf(int y, int x, int width, enum ui_attr a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	ui_put(y, x, width, s ? s : "", a);
+	free(s);
+}
+
+int ui_text(int y, int x, int width, int rows, const char *s, enum ui_attr a)
+{
+	size_t n;
+	char **lines = ui_wrap(s, width > 0 ? (size_t)width : 0, &n);
+	int used = 0;
+
+	for (size_t i = 0; i < n && used < rows; i++)
+		ui_put(y + used++, x, width, lines[i], a);
+	str_list_free(lines);
+	return used;
+}
+
+void ui_clear_rows(int y, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (y + i >= 0 && y + i < ui.rows) {
+			move(y + i, 0);
+			clrtoeol();
+		}
+}
+
+enum ui_attr ui_verdict_attr(const char *word)
+{
+	if (strcmp(word, "PASS") == 0)
+		return UA_PASS;
+	if (strcmp(word, "WARN") == 0 || strcmp(word, "SKIP") == 0)
+		return UA_WARN;
+	if (strcmp(word, "FAIL") == 0 || strcmp(word, "ERROR") == 0)
+		return UA_FAIL;
+	return UA_NORMAL;
+}
+
+void ui_missing(int y, int x, int width, const char *module)
+{
+	char *s = xasprintf(_("この版には %s の機能がまだありません。表示できるものはありません (偽のデータは表示しません)。",
+			      "This build does not have the %s functions yet, so there is nothing to show (no made-up data)."),
+			    module);
+	ui_text(y, x, width, 3, s, UA_WARN);
+	free(s);
+}

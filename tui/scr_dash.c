@@ -1,0 +1,350 @@
+/* The dashboard: the site at a glance, one line per layer of the path with
+ * its verdict and key figure, the overall state in words. The config part
+ * comes from site_load (as `oqlink config check`); the layers from the
+ * probes and ipsec modules when this build has them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <time.h>
+
+#include "core/site.h"
+#include "core/util.h"
+#include "probes/probe.h"
+#include "provision/provision.h"
+#include "tui/screen.h"
+
+#define RELOAD_MS 5000
+
+/* Columns of the layer table; two blanks between columns. */
+enum {
+	COL_NAME = 0, W_NAME = 16,
+	COL_VERDICT = 18, W_VERDICT = 6,
+	COL_FIGURE = 26, W_FIGURE = 12,
+	COL_DETAIL = 40,
+};
+
+/* One layer of the path, bottom up. */
+struct layer {
+	const char *id;			/* the probe of this layer */
+	struct bitext name;
+	bool ipsec_only;
+	const char *figure;		/* the value shown as the key figure (else the first) */
+};
+
+static const struct layer layers[] = {
+	{ "link", BT("リンク", "Link"), false, "wan_mtu" },
+	{ "address", BT("アドレス", "Address"), false, "expected" },
+	{ "gateway", BT("ゲートウェイ", "Gateway"), false, "rtt_avg" },
+	{ "dns", BT("DNS", "DNS"), false, "slowest" },
+	{ "clock", BT("時刻", "Clock"), false, "offset" },
+	{ "ike", BT("IKE", "IKE"), true, "peer" },
+	{ "child", BT("CHILD SA", "CHILD SA"), true, NULL },
+	{ "reach", BT("到達性", "Reach"), false, "rtt_avg" },
+	{ "tls", BT("TLS", "TLS"), false, "protocol" },
+	{ "cert", BT("証明書の残り日数", "Cert days left"), false, NULL },
+};
+
+
+static struct site *site;
+static size_t n_problems;
+static char *first_problem;
+static int64_t loaded_ms;
+static struct prov_status prov;	/* the last apply and the confirm countdown */
+static bool have_prov;
+static long shown_remaining = -1;
+static struct ui_pane pane;		/* confirm, rollback */
+static int sel;				/* the layer whose whole text shows below */
+static bool show_layer;			/* Up/Down was used since the last pane */
+static bool auto_refresh;		/* set from ui.refresh_s on the first visit */
+static bool auto_set;
+static bool ever_probed;
+
+/* Load the config again (cheap: one small file). */
+static void reload(void)
+{
+	struct site_diags d = { 0 };
+
+	site_free(site);
+	free(first_problem);
+	first_problem = NULL;
+	site = site_load(ui.config_path, true, &d);
+	n_problems = d.n;
+	if (d.n > 0)
+		first_problem = d.v[0].line
+			? xasprintf("%s:%u:%u: %s", d.v[0].file, d.v[0].line, d.v[0].col, d.v[0].message)
+			: xstrdup(d.v[0].message);
+	site_diags_free(&d);
+	loaded_ms = now_ms();
+	if (have_prov)
+		prov_status_clear(&prov);
+	have_prov = site && prov_status_get(site, &prov, NULL) == 0;
+}
+
+/* Seconds left before an unconfirmed apply is undone, or -1. */
+static long remaining(void)
+{
+	if (!have_prov || !prov.pending)
+		return -1;
+	long r = (long)(prov.deadline - time(NULL));
+	return r < 0 ? 0 : r;
+}
+
+/* Seconds between automatic runs ('a' turns it on at 60 when off). */
+static int refresh_every(void)
+{
+	return ui.refresh_s > 0 ? ui.refresh_s : 60;
+}
+
+static void dash_enter(void)
+{
+	if (!auto_set) {
+		auto_set = true;
+		auto_refresh = ui.refresh_s > 0;
+	}
+	reload();
+}
+
+static void dash_tick(void)
+{
+	if (now_ms() - loaded_ms > RELOAD_MS) {
+		size_t before = n_problems;
+		bool had = site != NULL;
+		reload();
+		if (before != n_problems || had != (site != NULL))
+			ui_touch();
+	}
+	if (site && auto_refresh && !pj_running() &&
+	    (!ever_probed || time(NULL) - pj_ended() >= refresh_every())) {
+		ever_probed = true;
+		pj_start(NULL);
+		ui_touch();
+	}
+	if (remaining() != shown_remaining) {
+		shown_remaining = remaining();
+		ui_touch();	/* only the digits change on the wire */
+	}
+	if (ui_pane_poll(&pane)) {
+		if (!ui_pane_running(&pane))
+			reload();
+		ui_touch();
+	}
+}
+
+/* The overall state in words, one row. */
+static void draw_overall(int y, int cols)
+{
+	int o = pj_overall();
+	char auto_word[64];
+
+	if (auto_refresh)
+		snprintf(auto_word, sizeof(auto_word), _("自動更新 %d 秒", "auto refresh %d s"), refresh_every());
+	else
+		snprintf(auto_word, sizeof(auto_word), "%s", _("自動更新なし", "no auto refresh"));
+
+	if (site == NULL) {
+		ui_put(y, 0, cols, _("全体: 設定待ち", "Overall: WAITING FOR A CONFIG"), UA_BOLD);
+	} else if (pj_running()) {
+		ui_putf(y, 0, cols, UA_BOLD, _("全体: 確認中 %ld 秒 (x で中止)", "Overall: CHECKING %ld s (x cancels)"),
+			pj_elapsed_s());
+	} else if (o >= 0) {
+		const char *v = probe_verdict_name((enum probe_verdict)o);
+		const char *words = o == PROBE_PASS ? _("すべて正常です", "everything works")
+				  : o == PROBE_SKIP ? _("一部を確認していません", "some layers were not checked")
+				  : o == PROBE_WARN ? _("注意があります (p で詳細)", "there are warnings (p for details)")
+				  : _("異常があります (p で詳細)", "something is wrong (p for details)");
+		char t[16];
+		time_t e = pj_ended();
+		struct tm tm;
+		localtime_r(&e, &tm);
+		strftime(t, sizeof(t), "%H:%M:%S", &tm);
+		ui_putf(y, 0, cols, ui_verdict_attr(v), _("全体: %s %s  [%s 確認 %s]", "Overall: %s %s  [%s checked %s]"),
+			v, words, auto_word, t);
+	} else {
+		ui_putf(y, 0, cols, UA_BOLD, _("全体: 未確認 (e で確認)  [%s]", "Overall: NOT CHECKED (e checks)  [%s]"),
+			auto_word);
+	}
+}
+
+/* The last apply and the confirm countdown, one row. */
+static void draw_apply(int y, int cols)
+{
+	long r = remaining();
+
+	if (r >= 0)
+		ui_putf(y, 0, cols, UA_WARN,
+			_("!! 確認待ち: あと %2$ld 秒で適用 #%1$ld を元に戻します。y で確定、u で今すぐ戻す",
+			  "!! Waiting for confirmation: apply #%1$ld is undone in %2$ld s. y keeps it, u undoes it now"),
+			prov.pending_id, r);
+	else if (have_prov && prov.have_last)
+		ui_putf(y, 0, cols, UA_NORMAL, _("最後の適用: #%ld %s (変更 %zu 件)", "Last apply: #%ld %s (%zu changes)"),
+			prov.last.id, prov.last.status, prov.last.n_changes);
+	else if (site)
+		ui_put(y, 0, cols, _("最後の適用: なし", "Last apply: none"), UA_NORMAL);
+}
+
+/* The facility and the config's state: four rows. */
+static void draw_site(int y, int cols)
+{
+	if (site) {
+		ui_putf(y, 0, cols, UA_BOLD, "%s  %s", site->facility_code, site->facility_name);
+		ui_putf(y + 1, 0, cols, UA_NORMAL,
+			_("回線: %s   WAN: %s   端末: %s", "Line: %s   WAN: %s   Terminal: %s"),
+			site->line == SITE_LINE_IPSEC ? _("IPsec+IKE接続方式", "IPsec+IKE")
+						      : _("IP-VPN接続方式", "IP-VPN"),
+			site->wan_if, site->term_if ? site->term_if : site->lan_if);
+		ui_put(y + 2, 0, cols, _("設定: OK (問題なし)", "Config: OK (no problems)"), UA_PASS);
+		ui_putf(y + 3, 0, cols, UA_DIM, "%s", ui.config_path);
+		return;
+	}
+	ui_put(y, 0, cols, _("設定がありません、または誤りがあります", "No valid config"), UA_BOLD);
+	ui_putf(y + 1, 0, cols, UA_FAIL, _("設定: NG %zu 件の問題 (s で設定画面へ)",
+					   "Config: BAD %zu problem(s) (s opens setup)"), n_problems);
+	ui_text(y + 2, 0, cols, 2, first_problem ? first_problem : "", UA_NORMAL);
+}
+
+/* One row per layer: name, verdict word, figure, detail. */
+static int draw_layers(int y, int cols)
+{
+	enum oq_lang l = i18n_lang();
+	bool ipvpn = site && site->line == SITE_LINE_IPVPN;
+
+	ui_put(y, COL_NAME, W_NAME, _("層", "Layer"), UA_DIM);
+	ui_put(y, COL_VERDICT, W_VERDICT, _("判定", "Result"), UA_DIM);
+	ui_put(y, COL_FIGURE, W_FIGURE, _("値", "Figure"), UA_DIM);
+	ui_put(y++, COL_DETAIL, cols - COL_DETAIL, _("要約", "Summary"), UA_DIM);
+	pj_lock();
+	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
+		const struct pj_row *row = pj_find(layers[i].id);
+		const char *v = pj_verdict_word(row);
+		char *fig = row ? pj_figure(row, layers[i].figure) : xstrdup("");
+		const char *detail = row && row->result ? bitext_get(row->result->summary, l)
+				   : _("未確認", "not checked");
+		if (layers[i].ipsec_only && ipvpn) {
+			v = "n/a";
+			detail = _("IP-VPN では対象外", "not used with IP-VPN");
+		}
+		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
+		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
+		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
+		ui_put(y, COL_FIGURE, W_FIGURE, fig, UA_NORMAL);
+		ui_put(y, COL_DETAIL, cols - COL_DETAIL, detail, UA_NORMAL);
+		free(fig);
+	}
+	pj_unlock();
+	return y;
+}
+
+/* The whole summary and the remedy of the selected layer, wrapped. */
+static void draw_layer_text(int y, int rows, int cols)
+{
+	enum oq_lang l = i18n_lang();
+	const struct pj_row *row;
+	char *text = NULL;
+
+	pj_lock();
+	row = pj_find(layers[sel].id);
+	if (row && row->result) {
+		const char *rem = bitext_get(row->result->remedy, l);
+		text = *rem ? xasprintf(_("%s: %s 対処: %s", "%s: %s What to do: %s"),
+					bitext_get(layers[sel].name, l),
+					bitext_get(row->result->summary, l), rem)
+			    : xasprintf("%s: %s", bitext_get(layers[sel].name, l),
+					bitext_get(row->result->summary, l));
+	}
+	pj_unlock();
+	if (text)
+		ui_text(y, 0, cols, rows, text, UA_NORMAL);
+	free(text);
+}
+
+static void dash_draw(int top, int rows, int cols)
+{
+	int y;
+
+	draw_site(top, cols);
+	y = draw_layers(top + 4, cols);
+	y++;
+	draw_overall(y++, cols);
+	draw_apply(y++, cols);
+	if (pane.title && (ui_pane_running(&pane) || !show_layer))
+		ui_pane_draw(&pane, y, top + rows - y, cols);
+	else
+		draw_layer_text(y, top + rows - y, cols);
+}
+
+static bool dash_key(int key)
+{
+	static const char *const confirm[] = { "confirm", NULL };
+	static const char *const rollback[] = { "rollback", NULL };
+
+	if ((key == 'y' || key == 'u') && remaining() >= 0) {
+		if (!ui_pane_running(&pane) && ui_pane_start(&pane, key == 'y' ? confirm : rollback))
+			show_layer = false;
+		return true;
+	}
+	if ((key == UK_UP || key == UK_DOWN) && !ui_pane_running(&pane)) {
+		sel = (sel + (key == UK_DOWN ? 1 : (int)ARRAY_SIZE(layers) - 1)) % (int)ARRAY_SIZE(layers);
+		show_layer = true;
+		return true;
+	}
+	if (ui_pane_key(&pane, key))
+		return true;
+	if (key == UK_ENTER || key == 'e') {
+		reload();
+		if (site)
+			pj_start(NULL);
+		return true;
+	}
+	if (key == 'a') {
+		auto_refresh = !auto_refresh;
+		return true;
+	}
+	if (key == 'x' && pj_running()) {
+		pj_cancel();
+		return true;
+	}
+	return false;
+}
+
+static void dash_fini(void)
+{
+	ui_pane_free(&pane);
+	if (have_prov)
+		prov_status_clear(&prov);
+	have_prov = false;
+	site_free(site);
+	site = NULL;
+	free(first_problem);
+	first_problem = NULL;
+}
+
+static bool dash_busy(void)
+{
+	return ui_pane_running(&pane);
+}
+
+static const struct ui_keyhelp dash_help[] = {
+	{ "Enter / e", BT("設定を読み直し、今すぐ確認する", "reload the config and check now") },
+	{ "Up / Down", BT("層を選び、その要約と対処を下に全文で示す",
+			  "select a layer: its whole summary and remedy show below") },
+	{ "a", BT("自動更新を切り替える (--refresh 秒、既定 60)", "switch the auto refresh (--refresh seconds, default 60)") },
+	{ "x", BT("実行中の確認を中止する", "cancel the running check") },
+	{ "y / u", BT("確認待ちの適用を確定する / 元に戻す", "keep / undo an apply waiting for confirmation") },
+	{ "PASS WARN FAIL", BT("判定は色がなくても語で示します。---- は未確認",
+			       "verdicts are words, colour or not; ---- is not checked") },
+	{ NULL, BT("", "") },
+};
+
+const struct ui_screen scr_dashboard = {
+	.id = "dashboard",
+	.title = BT("状態", "Status"),
+	.fkey = UK_F2,
+	.letter = 'd',
+	.help = dash_help,
+	.enter = dash_enter,
+	.draw = dash_draw,
+	.key = dash_key,
+	.tick = dash_tick,
+	.fini = dash_fini,
+	.busy = dash_busy,
+};

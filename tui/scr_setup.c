@@ -1,0 +1,418 @@
+/* The setup wizard screen: pages of questions, each answer checked by the
+ * config's own parser as soon as it is typed, secrets typed without echo,
+ * and a review page that writes site.conf. The model is tui/wizard.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "tui/screen.h"
+
+#define LABEL_COLS 26
+
+static struct wiz *w;
+static size_t page;
+static int sel;			/* index among the visible fields of the page */
+static int scroll;
+static bool edit;
+static struct ui_line line;
+static bool saved;
+static struct ui_pane pane;	/* plan, apply, confirm, rollback */
+
+/* The visible fields of the page, in order; returns the count. */
+static int page_fields(int *out)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < wiz_n_fields; i++)
+		if (wiz_fields[i].page == page && wiz_field_active(w, i))
+			out[n++] = (int)i;
+	return n;
+}
+
+static int selected_field(void)
+{
+	int f[64], n = page_fields(f);
+
+	if (n == 0)
+		return -1;
+	if (sel >= n)
+		sel = n - 1;
+	return f[sel];
+}
+
+static void setup_enter(void)
+{
+	if (w == NULL) {
+		w = wiz_new(ui.config_path);
+		wiz_validate(w, true);
+	}
+}
+
+/* What the value column shows for field i. */
+static char *value_text(size_t i)
+{
+	const struct wiz_field *f = &wiz_fields[i];
+	enum oq_lang l = i18n_lang();
+
+	if (f->kind == WIZ_SECRET) {
+		if (edit && (int)i == selected_field())
+			return xstrdup(_("(入力中: 文字は表示しません。Enter で確定)",
+					 "(typing: nothing is shown; Enter to finish)"));
+		return xstrdup(w->secret_set[i] ? _("[入力済み: 保存時に書き込みます]", "[typed: written on save]")
+				: _("[未入力: Enter で入力]", "[not typed: Enter to type]"));
+	}
+	if (f->kind == WIZ_CHOICE) {
+		for (const struct wiz_choice *c = f->choices; c->value; c++)
+			if (strcmp(c->value, w->values[i]) == 0)
+				return xasprintf("< %s > %s", c->value, bitext_get(c->label, l));
+		return xasprintf("< %s >", w->values[i]);
+	}
+	return xstrdup(w->values[i]);
+}
+
+/* One row of the field list. */
+static void draw_field(int y, int cols, size_t i, bool is_sel)
+{
+	const struct wiz_field *f = &wiz_fields[i];
+	int vx = 2 + LABEL_COLS + 1, vw = cols - vx - 1;
+	char *label = xasprintf("%s%s", bitext_get(f->label, i18n_lang()), f->required ? " *" : "");
+
+	ui_put(y, 0, 2, w->problems[i] ? "! " : "  ", UA_FAIL);
+	ui_put(y, 2, LABEL_COLS, label, is_sel ? UA_REVERSE : UA_NORMAL);
+	free(label);
+	if (is_sel && edit && f->kind == WIZ_TEXT) {
+		int cx = ui_line_view(&line, vw);
+		struct ui_line view = line;
+		view.buf[UI_LINE_MAX] = L'\0';
+		wmemmove(view.buf, line.buf + line.first, line.len - line.first + 1);
+		view.len = line.len - line.first;
+		char *s = ui_line_get(&view);
+		ui_put(y, vx, vw, s, UA_BOLD);
+		free(s);
+		ui.cur_y = y;
+		ui.cur_x = vx + cx;
+		return;
+	}
+	char *v = value_text(i);
+	ui_put(y, vx, vw, v, is_sel && edit ? UA_BOLD : UA_NORMAL);
+	free(v);
+}
+
+/* The review page: where it goes, and every problem. */
+static void draw_review(int top, int rows, int cols)
+{
+	int y = top;
+	enum oq_lang l = i18n_lang();
+
+	ui_putf(y++, 0, cols, UA_NORMAL, _("書き込み先: %s", "Writes to: %s"), w->path);
+	y++;
+	if (w->n_problems == 0) {
+		ui_put(y++, 0, cols, saved && !w->dirty
+		       ? _("OK 保存しました。'oqlink config check' と同じ検査に合格しています。",
+			   "OK saved; it passes the same check as 'oqlink config check'.")
+		       : _("OK 問題はありません。w で保存します。", "OK no problems: press w to save."),
+		       UA_PASS);
+		if (ui_have_command("apply"))
+			ui_put(y++, 0, cols, _("v:計画  a:適用 (確認タイマー 300 秒)  y:確定  u:元に戻す  x:中止",
+					       "v:plan  a:apply (confirm timer 300 s)  y:confirm  u:roll back  x:cancel"),
+			       UA_NORMAL);
+		else
+			y += ui_text(y, 0, cols, 3,
+				     _("計画と適用 (plan/apply) の機能はこの版にはまだありません。保存した設定は後で 'oqlink apply' で適用できます。",
+				       "This build has no plan/apply yet; the saved config can be applied later with 'oqlink apply'."),
+				     UA_WARN);
+		if (pane.title)
+			ui_pane_draw(&pane, y, top + rows - y, cols);
+		return;
+	}
+	ui_putf(y++, 0, cols, UA_FAIL, _("!! %zu 件の問題があります (保存できません):", "!! %zu problem(s) (cannot save yet):"),
+		w->n_problems);
+	for (size_t i = 0; i < wiz_n_fields && y < top + rows; i++) {
+		if (w->problems[i] == NULL)
+			continue;
+		char *s = xasprintf("%s [%s]: %s", bitext_get(wiz_pages[wiz_fields[i].page].title, l),
+				    bitext_get(wiz_fields[i].label, l), w->problems[i]);
+		y += ui_text(y, 0, cols, top + rows - y, s, UA_NORMAL);
+		free(s);
+	}
+	for (char **g = w->general; *g && y < top + rows; g++)
+		y += ui_text(y, 0, cols, top + rows - y, *g, UA_NORMAL);
+}
+
+static void setup_draw(int top, int rows, int cols)
+{
+	enum oq_lang l = i18n_lang();
+	int f[64], n = page_fields(f), list_rows = rows - 7, y;
+
+	ui_putf(top, 0, cols, UA_BOLD, _("設定 %zu/%zu: %s%s", "Setup %zu/%zu: %s%s"), page + 1, wiz_n_pages,
+		bitext_get(wiz_pages[page].title, l), w->dirty ? _("  (未保存)", "  (not saved)") : "");
+	ui_put(top + 1, 0, cols, bitext_get(wiz_pages[page].intro, l), UA_DIM);
+	if (page == wiz_n_pages - 1) {
+		draw_review(top + 3, rows - 4, cols);
+	} else {
+		if (sel >= n)
+			sel = n > 0 ? n - 1 : 0;
+		if (sel < scroll)
+			scroll = sel;
+		if (sel >= scroll + list_rows)
+			scroll = sel - list_rows + 1;
+		y = top + 3;
+		for (int k = scroll; k < n && y < top + 3 + list_rows; k++)
+			draw_field(y++, cols, (size_t)f[k], k == sel);
+		if (scroll > 0)
+			ui_put(top + 2, cols - 4, 4, " ^^ ", UA_DIM);
+		if (scroll + list_rows < n)
+			ui_put(top + 3 + list_rows, cols - 4, 4, " vv ", UA_DIM);
+		int i = selected_field();
+		if (i >= 0) {
+			ui_put(top + rows - 4, 0, cols, bitext_get(wiz_fields[i].hint, l), UA_DIM);
+			if (w->problems[i]) {
+				char *s = xasprintf("! %s", w->problems[i]);
+				ui_text(top + rows - 3, 0, cols, 2, s, UA_FAIL);
+				free(s);
+			}
+		}
+	}
+	if (page == wiz_n_pages - 1) {
+		ui_put(top + rows - 1, 0, cols, _("b/PgUp:戻る  w:保存  ?:キー", "b/PgUp:back  w:save  ?:keys"),
+		       UA_DIM);
+		return;
+	}
+	ui_put(top + rows - 1, 0, cols,
+	       edit ? _("Enter:確定  Esc:取消  上下:確定して移動", "Enter:accept  Esc:undo  Up/Down:accept and move")
+		    : _("上下:選ぶ  Enter:入力  n/PgDn:次へ  b/PgUp:戻る  w:保存  ?:キー",
+			"Up/Down:select  Enter:edit  n/PgDn:next  b/PgUp:back  w:save  ?:keys"),
+	       UA_DIM);
+}
+
+/* Finish typing into the selected field. */
+static void accept_edit(void)
+{
+	int i = selected_field();
+
+	edit = false;
+	if (i < 0)
+		return;
+	if (wiz_fields[i].kind == WIZ_SECRET) {
+		w->secrets[i] = line;
+		w->secret_set[i] = line.len > 0;
+		w->dirty |= line.len > 0;
+	} else {
+		char *v = ui_line_get(&line);
+		wiz_set(w, (size_t)i, str_trim(v));
+		free(v);
+	}
+	ui_line_wipe(&line);
+	wiz_validate(w, true);
+}
+
+/* Step a choice field forward or back. */
+static void cycle(size_t i, int dir)
+{
+	const struct wiz_choice *c = wiz_fields[i].choices;
+	int n = 0, at = 0;
+
+	while (c[n].value) {
+		if (strcmp(c[n].value, w->values[i]) == 0)
+			at = n;
+		n++;
+	}
+	wiz_set(w, i, c[(at + dir + n) % n].value);
+	wiz_validate(w, true);
+}
+
+static void start_edit(size_t i)
+{
+	if (wiz_fields[i].kind == WIZ_CHOICE) {
+		cycle(i, 1);
+		return;
+	}
+	edit = true;
+	ui_line_set(&line, wiz_fields[i].kind == WIZ_SECRET ? "" : w->values[i]);
+}
+
+static bool key_editing(int key)
+{
+	switch (key) {
+	case UK_ENTER:
+	case UK_TAB:
+		accept_edit();
+		sel++;
+		return true;
+	case UK_UP:
+	case UK_DOWN:
+	case UK_BTAB:
+		accept_edit();
+		sel += key == UK_DOWN ? 1 : -1;
+		if (sel < 0)
+			sel = 0;
+		return true;
+	case UK_ESC:
+		edit = false;
+		ui_line_wipe(&line);
+		return true;
+	default:
+		return ui_line_key(&line, key) || ui_key_printable(key);
+	}
+}
+
+static void turn_page(int dir)
+{
+	if ((dir < 0 && page == 0) || (dir > 0 && page + 1 >= wiz_n_pages))
+		return;
+	page += (size_t)dir;
+	sel = 0;
+	scroll = 0;
+}
+
+static void save(void)
+{
+	char *cause = NULL;
+	int r = wiz_save(w, &cause);
+
+	if (r == 0) {
+		saved = true;
+		ui_status(false, _("%s に保存しました", "saved to %s"), w->path);
+	} else if (r == -EINVAL) {
+		page = wiz_n_pages - 1;
+		ui_status(true, _("%zu 件の問題があるため保存していません", "not saved: %zu problem(s)"),
+			  w->n_problems);
+	} else {
+		ui_status(true, "%s", cause);
+	}
+	free(cause);
+}
+
+/* Run plan, apply, confirm or rollback on the saved config. */
+static bool provision_key(int key)
+{
+	static const char *const plan[] = { "plan", NULL };
+	static const char *const apply[] = { "apply", "--confirm", "300", NULL };
+	static const char *const confirm[] = { "confirm", NULL };
+	static const char *const rollback[] = { "rollback", NULL };
+	const char *const *args = key == 'v' ? plan : key == 'a' ? apply : key == 'y' ? confirm
+			: key == 'u' ? rollback : NULL;
+
+	if (args == NULL)
+		return ui_pane_key(&pane, key);
+	if (!ui_have_command("apply"))
+		return false;
+	if (w->dirty || w->n_problems > 0 || access(w->path, F_OK) < 0) {
+		ui_status(true, "%s", _("先に問題をなくして保存してください (w)", "fix the problems and save first (w)"));
+		return true;
+	}
+	if (ui_pane_running(&pane)) {
+		ui_status(true, "%s", _("実行中の処理があります (x で中止)", "something is running (x cancels)"));
+		return true;
+	}
+	ui_pane_start(&pane, args);
+	return true;
+}
+
+static bool setup_key(int key)
+{
+	int f[64], n = page_fields(f), i = selected_field();
+
+	if (edit)
+		return key_editing(key);
+	if (page == wiz_n_pages - 1 && key != 'w' && key != UK_F8 && key != 'b' && key != UK_PGUP &&
+	    provision_key(key))
+		return true;
+	switch (key) {
+	case UK_UP:
+		if (sel > 0)
+			sel--;
+		return true;
+	case UK_DOWN:
+		if (sel + 1 < n)
+			sel++;
+		return true;
+	case UK_HOME:
+		sel = 0;
+		return true;
+	case UK_END:
+		sel = n > 0 ? n - 1 : 0;
+		return true;
+	case UK_LEFT:
+	case UK_RIGHT:
+		if (i >= 0 && wiz_fields[i].kind == WIZ_CHOICE)
+			cycle((size_t)i, key == UK_RIGHT ? 1 : -1);
+		return true;
+	case UK_ENTER:
+	case ' ':
+		if (i >= 0)
+			start_edit((size_t)i);
+		return true;
+	case UK_PGDN:
+	case 'n':
+		turn_page(1);
+		return true;
+	case UK_PGUP:
+	case 'b':
+		turn_page(-1);
+		return true;
+	case UK_F8:
+	case 'w':
+		save();
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool setup_editing(void)
+{
+	return edit;
+}
+
+static bool setup_busy(void)
+{
+	return (w != NULL && w->dirty) || ui_pane_running(&pane);
+}
+
+static void setup_tick(void)
+{
+	if (ui_pane_poll(&pane))
+		ui_touch();
+}
+
+static void setup_fini(void)
+{
+	ui_pane_free(&pane);
+	ui_line_wipe(&line);
+	wiz_free(w);
+	w = NULL;
+}
+
+static const struct ui_keyhelp setup_help[] = {
+	{ "Up / Down", BT("項目を選ぶ", "select a field") },
+	{ "Enter / Space", BT("入力を始める (選択肢は次へ)", "start typing (a choice steps on)") },
+	{ "Left / Right", BT("選択肢を変える", "change a choice") },
+	{ "n / PgDn", BT("次のページ", "next page") },
+	{ "b / PgUp", BT("前のページ", "previous page") },
+	{ "F8 / w", BT("検査して保存する", "check and save") },
+	{ "Enter / Esc", BT("入力中: 確定 / 取り消し", "while typing: accept / undo") },
+	{ "^A ^E ^K ^U", BT("入力中: 行頭・行末・後ろを削除・前を削除",
+			       "while typing: start, end, delete to end, delete to start") },
+	{ "v a y u", BT("確認と保存のページで: 計画・適用・確定・元に戻す",
+			"on the review page: plan, apply, confirm, roll back") },
+	{ "! / *", BT("! は問題のある項目、* は必須", "! marks a problem, * a required field") },
+	{ NULL, BT("", "") },
+};
+
+const struct ui_screen scr_setup = {
+	.id = "setup",
+	.title = BT("設定", "Setup"),
+	.fkey = UK_F3,
+	.letter = 's',
+	.help = setup_help,
+	.enter = setup_enter,
+	.draw = setup_draw,
+	.key = setup_key,
+	.editing = setup_editing,
+	.busy = setup_busy,
+	.tick = setup_tick,
+	.fini = setup_fini,
+};
