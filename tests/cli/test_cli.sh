@@ -12,7 +12,7 @@ desc="--version prints the version"; t bash -c "$O --version | grep -qE '^oqlink
 desc="help lists every command of the table"; t bash -c "$O --lang en help | grep -q 'config check' && $O --lang en help | grep -q 'version'"
 desc="help CMD shows usage"; t bash -c "$O --lang en help config check | grep -q 'usage: oqlink config check \[FILE\]'"
 desc="unique prefix runs the command"; t bash -c "$O --lang en vers | grep -q '^oqlink '"
-desc="two-word prefix runs the command"; t bash -c "$O --lang en conf sh examples/site-ipvpn.conf | grep -q '^type = ipvpn'"
+desc="two-word prefix runs the command"; t bash -c "$O --lang en config sh examples/site-ipvpn.conf | grep -q '^type = ipvpn'"
 desc="unknown command exits 2 and says so"; t bash -c "$O --lang en frobnicate 2>$tmp/e; [ \$? -eq 2 ] && grep -q \"unknown command 'frobnicate'\" $tmp/e"
 # a one-letter prefix shared by two top-level commands, from the table itself
 amb=$($O --lang en help | awk '/^  [a-z]/{print $1}' | sort -u | awk '{c=substr($1,1,1); if (seen[c] && seen[c]!=$1) {print c; exit} seen[c]=$1}')
