@@ -18,14 +18,9 @@ export OQL_LAB_OUT=$tmp/lab
 trap 'lab/lab down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 echo "1..18"
 
-# The appliance configured as the lab's site.conf says: by oqlink apply when
-# this tree has it, else by the probe tests' stand-in.
+# The appliance configured as the lab's site.conf says, by oqlink apply.
 configure() {
-	if "$O" help apply >/dev/null 2>&1; then
-		lab/lab exec appliance "$O" --config "$OQL_LAB_OUT/site.conf" apply >"$tmp/apply.log" 2>&1
-	else
-		OQLINK=$O bash tests/lab/lib/probe_setup.sh
-	fi
+	OQLINK=$O bash tests/lab/lib/apply.sh
 }
 
 # The lines of the site's secret files (longer than 6 characters, PEM armour
