@@ -22,7 +22,7 @@ export OQL_LAB_OUT
 OQL_LAB_OUT=$(mktemp -d /tmp/oqlink-autotest.XXXXXX)
 trap 'lab/lab down >/dev/null 2>&1; rm -rf "$OQL_LAB_OUT"' EXIT
 lab/lab up --mode ipsec >/dev/null 2>&1 || { echo "lab up failed"; exit 1; }
-tests/lab/lib/probe_setup.sh
+tests/lab/lib/apply.sh || { echo "oqlink apply failed"; exit 1; }
 D=$OQL_LAB_OUT
 ap() { ip netns exec "$OQL_LAB-appliance" "$@"; }
 ms() { date +%s%N | cut -c1-13; }
