@@ -47,6 +47,11 @@ void cli_print_man(void);
  * words named the command. */
 const struct cli_command *cli_find(int argc, char **argv, int *used);
 
+/* Load and validate the site config into ctx->site (freed by main): what
+ * CLI_NEED_CONFIG does, for a command that needs the config only sometimes.
+ * Returns 0, or the exit code after printing every problem. */
+int cli_load_config(struct cli_ctx *ctx);
+
 /* Print a message to stderr, prefixed with "oqlink: ". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a JSON object to stdout (pretty) and release it; returns 0, or -EIO

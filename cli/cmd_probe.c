@@ -211,7 +211,6 @@ int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 	struct live lv = { .tty = isatty(STDERR_FILENO), .json = ctx->json, .cols = 80 };
 	struct winsize ws;
 	struct probe_run run = { 0 };
-	struct site_diags diags = { 0 };
 	struct site *site = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool list = false;
@@ -229,15 +228,9 @@ int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (list)
 		return probe_list(ctx);
-	site = site_load(ctx->config_path, true, &diags);
-	if (site == NULL) {
-		site_diags_print(&diags, stderr);
-		site_diags_free(&diags);
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
-		return OQ_EXIT_USAGE;
-	}
-	site_diags_free(&diags);
+	if ((ret = cli_load_config(ctx)) != 0)
+		return ret;
+	site = ctx->site;
 	if (lv.tty && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		lv.cols = ws.ws_col;
 	sigaction(SIGINT, &sa, NULL);
@@ -277,6 +270,5 @@ out:
 	free(lv.state);
 	free(lv.start);
 	probe_run_free(&run);
-	site_free(site);
 	return ret;
 }

@@ -17,8 +17,7 @@ static void print_version(void)
 	printf("oqlink %s\n", OQ_VERSION);
 }
 
-/* Load and validate the site config for a command that needs it. */
-static int load_config(struct cli_ctx *ctx)
+int cli_load_config(struct cli_ctx *ctx)
 {
 	struct site_diags diags = { 0 };
 
@@ -47,7 +46,7 @@ static int check_preconditions(const struct cli_command *c, struct cli_ctx *ctx)
 		return OQ_EXIT_USAGE;
 	}
 	if (c->flags & CLI_NEED_CONFIG)
-		return load_config(ctx);
+		return cli_load_config(ctx);
 	return 0;
 }
 
