@@ -283,11 +283,16 @@ ltls() {
 	printf 'GET / HTTP/1.0\r\n\r\n' | lx terminal timeout 8 openssl s_client -quiet \
 		-connect 192.0.2.10:443 -servername hweb.oqs-st.onshikaku.org \
 		-CAfile "$OQL_LAB_OUT/central-ca.crt" -verify_return_error \
-		-cert "$OQL_LAB_OUT/terminal.crt" -key "$OQL_LAB_OUT/terminal.key" 2>/dev/null |
+		-cert "$tmp/term.crt" -key "$tmp/term.key" 2>/dev/null |
 		grep -q 'HTTP/1.[01] 200'
 }
 desc="lab: the terminal completes TLS with its client certificate through the tunnel"
-if [ -e "$OQL_LAB_OUT/terminal.crt" ]; then t wait_for 15 ltls; else skip "the lab has no terminal.crt/terminal.key"; fi
+# the terminal's certificate and key, out of its PKCS#12 as the terminal holds them
+openssl pkcs12 -in "$OQL_LAB_OUT/terminal.p12" -passin "file:$OQL_LAB_OUT/terminal.p12.pass" \
+	-clcerts -nokeys -out "$tmp/term.crt" 2>/dev/null
+openssl pkcs12 -in "$OQL_LAB_OUT/terminal.p12" -passin "file:$OQL_LAB_OUT/terminal.p12.pass" \
+	-nocerts -nodes -out "$tmp/term.key" 2>/dev/null
+t wait_for 15 ltls
 ltcp() { lx "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 desc="lab: the reception PC reaches the terminal on tcp/443"
 t ltcp clinic 192.168.20.10 443
