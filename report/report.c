@@ -159,6 +159,17 @@ bool rp_listed(const char *const *list, const char *id)
 	return false;
 }
 
+bool rp_in_section(size_t s, const struct probe_result *p)
+{
+	bool listed = false;
+
+	if (s + 1 < rp_n_sections)
+		return p->id && rp_listed(rp_sections[s].probes, p->id);
+	for (size_t k = 0; k + 1 < rp_n_sections && p->id; k++)
+		listed |= rp_listed(rp_sections[k].probes, p->id);
+	return !listed;
+}
+
 const struct probe_result *rp_find(const struct report *r, const char *id)
 {
 	if (r->run == NULL)

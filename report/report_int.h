@@ -89,6 +89,9 @@ char *rp_skip_text(const struct report *r, const struct probe_result *p);
 const struct probe_result *rp_find(const struct report *r, const char *id);
 /* Is id listed in the NULL-terminated list? */
 bool rp_listed(const char *const *list, const char *id);
+/* Does result p belong in evidence section s of rp_sections? The last
+ * section takes every result no other section lists. */
+bool rp_in_section(size_t s, const struct probe_result *p);
 
 /* Times in JST (UTC+9, no daylight saving): style 0 "2026-04-01 10:30:00
  * +09:00 (JST)", 1 ISO 8601 "2026-04-01T10:30:00+09:00", 2 "20260401-103000".

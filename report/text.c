@@ -341,13 +341,10 @@ static void evidence(FILE *f, const struct report *r)
 {
 	for (size_t s = 0; s < rp_n_sections; s++) {
 		const struct rp_section *sec = &rp_sections[s];
-		bool other = s == rp_n_sections - 1, shown = false;
+		bool shown = false;
 		for (size_t i = 0; r->run && i < r->run->n; i++) {
 			const struct probe_result *p = &r->run->results[i];
-			bool listed = false;
-			for (size_t k = 0; k + 1 < rp_n_sections && p->id; k++)
-				listed |= rp_listed(rp_sections[k].probes, p->id);
-			if (other ? listed : !(p->id && rp_listed(sec->probes, p->id)))
+			if (!rp_in_section(s, p))
 				continue;
 			if (!shown)
 				heading(f, rp_bt(r, sec->title));
