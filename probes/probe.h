@@ -144,6 +144,39 @@ const char *probe_ctx_out_dir(const struct probe_ctx *ctx);
 int probe_ctx_stop_fd(const struct probe_ctx *ctx);
 void probe_ctx_ready(struct probe_ctx *ctx);
 
+/* ---- inspecting and importing a certificate file ---- */
+
+/* What a certificate file holds, as plain data (the TUI's certificate
+ * screen shows it). Every string is owned; probe_cert_info_clear frees. */
+struct probe_cert_info {
+	char *subject;			/* "CN = ..., O = ..." one line */
+	char *issuer;
+	char *serial;			/* hex, upper case */
+	int64_t not_before, not_after;	/* Unix seconds */
+	int days_left;			/* whole days to notAfter, negative when expired */
+	bool key_present;		/* the file holds a private key too */
+	bool key_matches;		/* and it belongs to the certificate */
+	bool is_p12;			/* PKCS#12, else PEM (or DER) */
+};
+
+/* Read a PKCS#12 (which needs its password) or a PEM file holding a
+ * certificate and optionally its private key (password used only for an
+ * encrypted key; NULL or "" for none). Fills out (cleared first). Returns 0,
+ * or -errno with *cause: -ENOENT and others for an unreadable file, -EACCES
+ * for a wrong or missing password, -EINVAL when the file holds no
+ * certificate. The password is never part of a message. */
+int probe_cert_inspect(const char *path, const char *password, struct probe_cert_info *out,
+		       char **cause);
+void probe_cert_info_clear(struct probe_cert_info *info);
+
+/* Copy the certificate file src into dir (mode 0600, atomically) under its
+ * own base name, after checking it with probe_cert_inspect; for a PKCS#12
+ * also write password to "<name>.pass" beside it (mode 0600). *cert_path
+ * gets the new file, *pass_path the password file (NULL for PEM); the
+ * caller frees both. Returns 0 or -errno with *cause. */
+int probe_cert_import(const char *src, const char *password, const char *dir,
+		      char **cert_path, char **pass_path, char **cause);
+
 /* ---- the runner ---- */
 
 struct probe_options {

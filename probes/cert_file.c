@@ -1,0 +1,220 @@
+/* Inspecting a certificate file before it is imported (the certificate
+ * screen): PKCS#12 or PEM, its facts as plain data, whether the key belongs
+ * to the certificate; and the import itself (copies of mode 0600). */
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+
+#include "core/util.h"
+#include "probes/probe.h"
+#include "probes/x509.h"
+
+#define CERT_FILE_MAX (1024 * 1024)
+
+void probe_cert_info_clear(struct probe_cert_info *info)
+{
+	free(info->subject);
+	free(info->issuer);
+	free(info->serial);
+	memset(info, 0, sizeof(*info));
+}
+
+/* The password callback of PEM reading: never a prompt on the terminal. */
+struct pem_pw {
+	const char *s;
+};
+
+static int pem_password(char *buf, int size, int rwflag, void *u)
+{
+	const char *pw = u ? ((const struct pem_pw *)u)->s : NULL;
+	size_t len;
+
+	(void)rwflag;
+	if (pw == NULL || *pw == '\0')
+		return 0;
+	len = strlen(pw);
+	if (len > (size_t)size)
+		return 0;
+	memcpy(buf, pw, len);
+	return (int)len;
+}
+
+static int64_t asn1_epoch(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+static char *serial_hex(const X509 *c)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+	char *s = xstrdup(hex ? hex : "");
+
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return s;
+}
+
+/* The facts of c and whether key (may be NULL) belongs to it. */
+static void fill(struct probe_cert_info *out, X509 *c, EVP_PKEY *key)
+{
+	out->subject = x509_name_line(X509_get_subject_name(c));
+	out->issuer = x509_name_line(X509_get_issuer_name(c));
+	out->serial = serial_hex(c);
+	out->not_before = asn1_epoch(X509_get0_notBefore(c));
+	out->not_after = asn1_epoch(X509_get0_notAfter(c));
+	out->days_left = (int)floor(x509_days_left(c, (int64_t)time(NULL)));
+	out->key_present = key != NULL;
+	out->key_matches = key != NULL && X509_check_private_key(c, key) == 1;
+	ERR_clear_error();
+}
+
+static int inspect_p12(const char *path, const char *password, struct probe_cert_info *out,
+		       char **cause)
+{
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	STACK_OF(X509) *ca = NULL;
+	int r;
+
+	if (password == NULL || *password == '\0')
+		return cause_set(cause, EACCES, _("%s は PKCS#12 です。パスワードを入力してください",
+						  "%s is a PKCS#12 file: type its password"), path);
+	r = x509_load_p12(path, password, &key, &cert, &ca, cause);
+	if (r == 0) {
+		out->is_p12 = true;
+		fill(out, cert, key);
+	}
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	sk_X509_pop_free(ca, X509_free);
+	return r;
+}
+
+static int inspect_pem(const char *path, const char *data, size_t len, const char *password,
+		       struct probe_cert_info *out, char **cause)
+{
+	BIO *b = BIO_new_mem_buf(data, (int)len);
+	X509 *c = PEM_read_bio_X509(b, NULL, pem_password, NULL);
+	EVP_PKEY *key = NULL;
+	struct pem_pw pw = { password };
+	int r = 0;
+
+	if (c == NULL) {
+		ERR_clear_error();
+		BIO_free(b);
+		b = BIO_new_mem_buf(data, (int)len);
+		c = d2i_X509_bio(b, NULL);
+	}
+	BIO_free(b);
+	if (c == NULL) {
+		ERR_clear_error();
+		return cause_set(cause, EINVAL, _("%s に証明書がありません (PKCS#12 でも PEM でもありません)",
+						  "%s holds no certificate (neither PKCS#12 nor PEM)"), path);
+	}
+	if (strstr(data, "PRIVATE KEY-----") != NULL) {
+		b = BIO_new_mem_buf(data, (int)len);
+		key = PEM_read_bio_PrivateKey(b, NULL, pem_password, &pw);
+		BIO_free(b);
+		ERR_clear_error();
+		if (key == NULL) {
+			if (password == NULL || *password == '\0')
+				r = cause_set(cause, EACCES, _("%s の秘密鍵は暗号化されています。パスワードを入力してください",
+							       "the private key in %s is encrypted: type its password"), path);
+			else
+				r = cause_set(cause, EACCES, _("%s: パスワードが違います", "%s: wrong password"), path);
+		}
+	}
+	if (r == 0)
+		fill(out, c, key);
+	EVP_PKEY_free(key);
+	X509_free(c);
+	return r;
+}
+
+int probe_cert_inspect(const char *path, const char *password, struct probe_cert_info *out,
+		       char **cause)
+{
+	char *data = NULL;
+	size_t len = 0;
+	PKCS12 *p12;
+	BIO *b;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = file_read(path, CERT_FILE_MAX, &data, &len, cause)) < 0)
+		return r;
+	if (len == 0) {
+		free(data);
+		return cause_set(cause, EINVAL, _("%s は空です", "%s is empty"), path);
+	}
+	b = BIO_new_mem_buf(data, (int)len);
+	p12 = d2i_PKCS12_bio(b, NULL);
+	BIO_free(b);
+	ERR_clear_error();
+	if (p12 != NULL) {
+		PKCS12_free(p12);
+		r = inspect_p12(path, password, out, cause);
+	} else {
+		r = inspect_pem(path, data, len, password, out, cause);
+	}
+	free(data);
+	if (r < 0)
+		probe_cert_info_clear(out);
+	return r;
+}
+
+int probe_cert_import(const char *src, const char *password, const char *dir,
+		      char **cert_path, char **pass_path, char **cause)
+{
+	struct probe_cert_info info;
+	char *data = NULL, *copy, *dst, *pass = NULL;
+	size_t len = 0;
+	int r;
+
+	*cert_path = NULL;
+	*pass_path = NULL;
+	if ((r = probe_cert_inspect(src, password, &info, cause)) < 0)
+		return r;
+	copy = xstrdup(src);
+	dst = xasprintf("%s/%s", dir, basename(copy));
+	free(copy);
+	if (info.is_p12)
+		pass = xasprintf("%s.pass", dst);
+	if ((r = mkdir_p(dir, 0700, cause)) < 0)
+		goto out;
+	if ((r = file_read(src, CERT_FILE_MAX, &data, &len, cause)) < 0)
+		goto out;
+	if ((r = file_write_atomic(dst, data, len, 0600, cause)) < 0)
+		goto out;
+	if (pass != NULL) {
+		char *line = xasprintf("%s\n", password);
+		r = file_write_atomic(pass, line, strlen(line), 0600, cause);
+		explicit_bzero(line, strlen(line));
+		free(line);
+		if (r < 0)
+			goto out;
+	}
+	*cert_path = dst;
+	*pass_path = pass;
+	dst = pass = NULL;
+out:
+	free(data);
+	free(dst);
+	free(pass);
+	probe_cert_info_clear(&info);
+	return r;
+}
