@@ -189,6 +189,11 @@ int probe_cert_import(const char *src, const char *password, const char *dir,
 	*pass_path = NULL;
 	if ((r = probe_cert_inspect(src, password, &info, cause)) < 0)
 		return r;
+	if (info.key_present && !info.key_matches) {
+		probe_cert_info_clear(&info);
+		return cause_set(cause, EINVAL, _("%s の秘密鍵は証明書と一致しません",
+						  "the private key in %s does not belong to the certificate"), src);
+	}
 	copy = xstrdup(src);
 	dst = xasprintf("%s/%s", dir, basename(copy));
 	free(copy);

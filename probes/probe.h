@@ -170,7 +170,8 @@ int probe_cert_inspect(const char *path, const char *password, struct probe_cert
 void probe_cert_info_clear(struct probe_cert_info *info);
 
 /* Copy the certificate file src into dir (mode 0600, atomically) under its
- * own base name, after checking it with probe_cert_inspect; for a PKCS#12
+ * own base name, after checking it with probe_cert_inspect (a key that does
+ * not belong to the certificate is refused with -EINVAL); for a PKCS#12
  * also write password to "<name>.pass" beside it (mode 0600). *cert_path
  * gets the new file, *pass_path the password file (NULL for PEM); the
  * caller frees both. Returns 0 or -errno with *cause. */

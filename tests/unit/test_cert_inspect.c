@@ -249,10 +249,17 @@ static void test_import(void **state)
 	assert_int_equal(probe_cert_import(pem_good, NULL, to, &cert, &pass, &cause), 0);
 	assert_null(pass);
 	free(cert);
+	assert_int_equal(probe_cert_import(pem_mismatch, NULL, to, &cert, &pass, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "mismatch.pem"));
+	free(cause);
+	cause = NULL;
 	assert_int_equal(probe_cert_import(pem_enc, "wrong-Pass-123", to, &cert, &pass, &cause), -EACCES);
 	assert_null(cert);
 	free(cause);
 	cause = xasprintf("%s/enc.pem", to);
+	assert_int_equal(access(cause, F_OK), -1);
+	free(cause);
+	cause = xasprintf("%s/mismatch.pem", to);
 	assert_int_equal(access(cause, F_OK), -1);
 	free(cause);
 	free(to);
