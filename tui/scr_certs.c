@@ -391,8 +391,7 @@ static void certs_fini(void)
 static const struct ui_keyhelp certs_help[] = {
 	{ "k", BT("証明書を検査する (oqlink probe cert)", "check the certificates (oqlink probe cert)") },
 	{ "x / Esc", BT("検査を中止する", "cancel the check") },
-	{ "m", BT("証明書を取り込む: パス、パスワード (表示なし) の順に入力",
-		  "import a certificate: type its path, then its password (not shown)") },
+	{ "m", BT("証明書を取り込む (パス、次にパスワード)", "import a certificate (path, then password)") },
 	{ "Enter", BT("取り込み: 次へ / 内容を確かめて取り込む", "import: next / import after the facts are shown") },
 	{ "Esc", BT("取り込みをやめる・閉じる", "import: cancel or close") },
 	{ NULL, BT("", "") },
