@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmds.h"
+#include "core/site.h"
 #include "core/util.h"
 
 const struct cli_command cli_commands[] = {
@@ -158,6 +159,22 @@ void cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_load_config(struct cli_ctx *ctx)
+{
+	struct site_diags diags = { 0 };
+
+	ctx->site = site_load(ctx->config_path, true, &diags);
+	if (ctx->site == NULL) {
+		site_diags_print(&diags, stderr);
+		site_diags_free(&diags);
+		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
+			    "the site config has errors; see 'oqlink config check'"));
+		return OQ_EXIT_USAGE;
+	}
+	site_diags_free(&diags);
+	return 0;
 }
 
 int cli_put_json(struct json_object *o)

@@ -17,21 +17,6 @@ static void print_version(void)
 	printf("oqlink %s\n", OQ_VERSION);
 }
 
-int cli_load_config(struct cli_ctx *ctx)
-{
-	struct site_diags diags = { 0 };
-
-	ctx->site = site_load(ctx->config_path, true, &diags);
-	if (ctx->site == NULL) {
-		site_diags_print(&diags, stderr);
-		site_diags_free(&diags);
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
-		return OQ_EXIT_USAGE;
-	}
-	site_diags_free(&diags);
-	return 0;
-}
 
 /* Enforce a command's preconditions; returns 0 or the exit code. */
 static int check_preconditions(const struct cli_command *c, struct cli_ctx *ctx)
