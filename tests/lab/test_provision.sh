@@ -29,7 +29,12 @@ pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	for p in app isp lan term; do ip netns del "$P-$p" 2>/dev/null; done
+	# the servers started through in_ns run in a subshell whose pid is not
+	# theirs: end whatever still runs in our namespaces, then delete them
+	for p in app isp lan term; do
+		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$P-$p" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
