@@ -113,14 +113,19 @@ fault_case clock-skew 3600 noretunnel -- clock=FAIL cert=PASS ike=PASS
 
 # The pmtu probe names the size found under the black hole.
 lab/lab fault mtu-blackhole on >/dev/null
-pm=$(ap "$OQLINK" --config "$CONF" probe --json pmtu 2>/dev/null | python3 -c '
+pmj=$(ap "$OQLINK" --config "$CONF" probe --json pmtu 2>/dev/null)
+pm=$(python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["results"]:
     if r["id"] == "pmtu":
-        print(int([v["value"] for v in r["values"] if v["key"] == "pmtu"][0]))')
+        print(int([v["value"] for v in r["values"] if v["key"] == "pmtu"][0]))' <<<"$pmj")
 lab/lab fault mtu-blackhole off >/dev/null
 if [ "${pm:-0}" -gt 1100 ] && [ "${pm:-0}" -lt 1280 ]; then ok "pmtu finds $pm bytes under a 1280 path"
-else not_ok "pmtu finds ${pm:-nothing} under a 1280 path"; fi
+else
+	not_ok "pmtu finds ${pm:-nothing} under a 1280 path"
+	sed 's/^/#   /' <<<"$pmj"
+	ap ip route get 203.0.113.1 | sed 's/^/#   /'
+fi
 
 # Certificate files: the terminal's PKCS#12 and the IKE certificate.
 cert_case() {
