@@ -452,6 +452,11 @@ int ipsec_unload(const struct site *s, char **cause)
 	char *keyid = keyid_load(s);
 	int r;
 
+	/* Close the SAs and wait for it: charon deletes them on its own after
+	 * unload-conn, but later, so the routes and SAs would outlive the
+	 * unload. A peer that does not answer the delete is not waited for. */
+	if (ipsec_terminate_named(s, IPSEC_CONN_NAME, IPSEC_UNLOAD_CLOSE_MS, NULL) < 0)
+		(void)ipsec_terminate_forced(s, IPSEC_CONN_NAME, NULL);
 	r = vici_connect(s->vici_socket, &vc, cause);
 	if (r == 0)
 		r = unload_one(vc, "unload-conn", "name", IPSEC_CONN_NAME, cause);

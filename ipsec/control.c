@@ -48,8 +48,8 @@ static void on_log(void *ctx, const char *event, const struct vici_node *msg)
 	k->fn(k->ctx, &line);
 }
 
-static int terminate(const struct site *s, const char *name, int level, int timeout_ms,
-		     ipsec_log_fn *fn, void *ctx, char **cause);
+static int terminate(const struct site *s, const char *name, bool force, int level,
+		     int timeout_ms, ipsec_log_fn *fn, void *ctx, char **cause);
 
 /* Run initiate or terminate with the control log streamed to fn. */
 static int control(const char *socket, const char *cmd, struct vici_builder *b, int level,
@@ -153,18 +153,23 @@ int ipsec_initiate_named(const struct site *s, const char *name, int level, int 
 int ipsec_down(const struct site *s, int level, int timeout_ms, ipsec_log_fn *fn, void *ctx,
 	       char **cause)
 {
-	return terminate(s, IPSEC_CONN_NAME, level, timeout_ms, fn, ctx, cause);
+	return terminate(s, IPSEC_CONN_NAME, false, level, timeout_ms, fn, ctx, cause);
 }
 
 int ipsec_terminate_named(const struct site *s, const char *name, int timeout_ms,
 			  char **cause)
 {
-	return terminate(s, name, 0, timeout_ms, NULL, NULL, cause);
+	return terminate(s, name, false, 0, timeout_ms, NULL, NULL, cause);
+}
+
+int ipsec_terminate_forced(const struct site *s, const char *name, char **cause)
+{
+	return terminate(s, name, true, 0, IPSEC_TIMEOUT_MS, NULL, NULL, cause);
 }
 
 /* Terminate every IKE_SA of the connection name. */
-static int terminate(const struct site *s, const char *name, int level, int timeout_ms,
-		     ipsec_log_fn *fn, void *ctx, char **cause)
+static int terminate(const struct site *s, const char *name, bool force, int level,
+		     int timeout_ms, ipsec_log_fn *fn, void *ctx, char **cause)
 {
 	struct vici_builder b;
 	struct vici_node *reply;
@@ -173,6 +178,8 @@ static int terminate(const struct site *s, const char *name, int level, int time
 
 	vici_builder_init(&b);
 	vici_add_kv(&b, "ike", name);
+	if (force)
+		vici_add_kv(&b, "force", "yes");
 	r = control(s->vici_socket, "terminate", &b, level, timeout_ms, fn, ctx, &reply, cause);
 	e = reply ? vici_str(reply, "errmsg") : NULL;
 	/* nothing to terminate is already down */

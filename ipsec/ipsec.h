@@ -69,7 +69,10 @@ char **ipsec_conn_diff(const struct ipsec_conn *want, const struct ipsec_conn *h
  * owners) and the connection. Reads the secret files itself. */
 int ipsec_load(const struct site *s, char **cause);
 /* Unload what ipsec_load loaded (connection, authority, key, shared key)
- * and nothing else; what is already gone is not an error. */
+ * and nothing else; what is already gone is not an error. The connection's
+ * SAs are closed first and gone when it returns (a peer that does not answer
+ * the delete within IPSEC_UNLOAD_CLOSE_MS is not waited for). */
+#define IPSEC_UNLOAD_CLOSE_MS 3000
 int ipsec_unload(const struct site *s, char **cause);
 /* Which of our items charon holds now. */
 struct ipsec_loaded {

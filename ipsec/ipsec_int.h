@@ -24,5 +24,8 @@ int ipsec_initiate_named(const struct site *s, const char *name, int level, int 
 			 ipsec_log_fn *fn, void *ctx, char **cause);
 int ipsec_terminate_named(const struct site *s, const char *name, int timeout_ms,
 			  char **cause);
+/* Delete every IKE_SA of connection name at once, without waiting for the
+ * peer to answer the delete. */
+int ipsec_terminate_forced(const struct site *s, const char *name, char **cause);
 
 #endif
