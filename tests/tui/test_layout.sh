@@ -5,7 +5,6 @@
 # sends only the cells that change (a serial console at 115200 baud).
 . "$(dirname "$0")/tmux.lib"
 C=$T/none/site.conf
-TM set-option -g window-size manual 2>/dev/null || true
 
 # No "~" (the cut marker of str_pad), the title row with its six tabs and
 # the language switch, the status row ending with the clock.
