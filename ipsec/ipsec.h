@@ -27,6 +27,7 @@ struct json_object;
 #define IPSEC_CONN_NAME "oqlink"	/* the IKE connection and its CHILD */
 #define IPSEC_CA_NAME "oqlink-ca"	/* the certification authority */
 #define IPSEC_PSK_ID "oqlink-psk"	/* the shared key's unique id */
+#define IPSEC_CHECK_NAME "oqlink-proposal-check"	/* loaded and unloaded at once */
 
 /* Default wait for one command, and for bringing the tunnel up. */
 #define IPSEC_TIMEOUT_MS 5000
@@ -76,6 +77,15 @@ struct ipsec_loaded {
 	bool conn, authority, key, psk;
 };
 int ipsec_loaded_query(const struct site *s, struct ipsec_loaded *out, char **cause);
+
+/* Ask charon whether it takes each proposal of the comma separated list
+ * (IKE when ike, else ESP) by loading it into a throwaway connection
+ * IPSEC_CHECK_NAME and unloading that at once. Returns 0 when charon took
+ * them all; -EINVAL when it refused one, with *refused that proposal
+ * (caller frees) and *cause charon's reason; other -errno when charon
+ * could not be asked (-ENOENT, -ECONNREFUSED: not running). */
+int ipsec_proposals_try(const char *socket, const char *list, bool ike, char **refused,
+			char **cause);
 
 /* The equivalent swanctl.conf, secrets as file references; the caller frees
  * it. `swanctl --load-all --file` of it loads the same connection. */
