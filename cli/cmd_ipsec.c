@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmds.h"
+#include "core/proposal.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
@@ -511,5 +512,80 @@ int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 		ret = d.cause == IPSEC_CAUSE_OK ? OQ_EXIT_OK :
 		      d.cause == IPSEC_CAUSE_CHARON ? OQ_EXIT_CANT : OQ_EXIT_FAIL;
 	ipsec_diagnosis_clear(&d);
+	return ret;
+}
+
+/* The keyword table, as text or JSON. */
+static int print_keywords(struct cli_ctx *ctx)
+{
+	struct json_object *a = ctx->json ? json_object_new_array() : NULL;
+
+	if (!ctx->json)
+		printf("%-24s %-5s %-26s %s\n", _("キーワード", "keyword"), _("種別", "type"),
+		       _("アルゴリズム", "algorithm"), _("鍵長", "key size"));
+	for (size_t i = 0; i < proposal_keyword_count(); i++) {
+		const struct proposal_keyword *k = proposal_keyword_at(i);
+		if (a) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "keyword", json_object_new_string(k->name));
+			json_object_object_add(o, "type", json_object_new_string(proposal_type_name(k->type)));
+			json_object_object_add(o, "algorithm", json_object_new_string(k->algorithm));
+			json_object_object_add(o, "key_size", json_object_new_int((int)k->key_size));
+			json_object_object_add(o, "aead", json_object_new_boolean(k->flags & PK_AEAD));
+			json_object_object_add(o, "strongswan6_only",
+					       json_object_new_boolean(k->flags & PK_V6));
+			json_object_array_add(a, o);
+			continue;
+		}
+		printf("%-24s %-5s %-26s %u%s\n", k->name, proposal_type_name(k->type), k->algorithm,
+		       k->key_size, k->flags & PK_V6 ? _("  (strongSwan 6.0 以降)", "  (strongSwan 6.0 and later)") : "");
+	}
+	return a && cli_put_json(a) < 0 ? OQ_EXIT_CANT : OQ_EXIT_OK;
+}
+
+int cmd_ipsec_proposals(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ike", no_argument, NULL, 'i' },
+		{ "esp", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *a;
+	int ch, kind = 0, ret = OQ_EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, "ie", opts, NULL)) != -1) {
+		if (ch == '?') {
+			cli_error(_("'%s' に使えないオプションです", "'%s' does not take this option"),
+				  argv[0]);
+			return OQ_EXIT_USAGE;
+		}
+		kind = ch;
+	}
+	if (kind == 0 && optind == argc)
+		return print_keywords(ctx);
+	if (kind == 0 || optind == argc) {
+		cli_error(_("--ike か --esp と、提案をひとつ以上書いてください",
+			    "give --ike or --esp and one or more proposals"));
+		return OQ_EXIT_USAGE;
+	}
+	a = ctx->json ? json_object_new_array() : NULL;
+	for (int i = optind; i < argc; i++) {
+		char *cause = NULL;
+		bool ok = proposal_check(argv[i], kind == 'i', &cause);
+		if (!ok)
+			ret = OQ_EXIT_FAIL;
+		if (a) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "proposal", json_object_new_string(argv[i]));
+			json_object_object_add(o, "valid", json_object_new_boolean(ok));
+			json_object_object_add(o, "problem", cause ? json_object_new_string(cause) : NULL);
+			json_object_array_add(a, o);
+		} else {
+			printf("%s: %s\n", argv[i], ok ? "ok" : cause);
+		}
+		free(cause);
+	}
+	if (a && cli_put_json(a) < 0)
+		ret = OQ_EXIT_CANT;
 	return ret;
 }

@@ -67,6 +67,14 @@ const struct cli_command cli_commands[] = {
 	  BT("charon のログを追う", "follow charon's log"),
 	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
 	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C.") },
+	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON,
+	  BT("提案に使えるアルゴリズム名の一覧、または提案の検査",
+	     "list the algorithm keywords of proposals, or check proposals"),
+	  "[--ike|--esp PROPOSAL...]",
+	  BT("引数なしでは strongSwan のキーワードの表 (種別、アルゴリズム、鍵長) を示します。--ike か --esp と提案を書くと、"
+	     "charon と同じ規則で検査します。終了コード: 0 すべて正しい、1 誤りあり。",
+	     "Without arguments, lists strongSwan's keywords (type, algorithm, key size). With --ike or --esp "
+	     "and proposals, checks each by charon's rules. Exits 0 when all are valid, 1 otherwise.") },
 	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
 	  "[--json]",
