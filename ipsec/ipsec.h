@@ -72,6 +72,21 @@ int ipsec_load(const struct site *s, char **cause);
 /* Unload what ipsec_load loaded (connection, authority, key, shared key)
  * and nothing else; what is already gone is not an error. */
 int ipsec_unload(const struct site *s, char **cause);
+/* The record of what loading the site sends charon: one digest per config
+ * key it comes from ("ike_proposals", "local_id", ..., credentials by
+ * content, secret files by identity - path, inode, size, time - never by
+ * content), "connection" for the whole load-conn message, and a digest of
+ * it all: {"digest": "...", "keys": {...}} (a new object), or NULL with
+ * *cause. ipsec_load keeps the record of its last success in
+ * SITE->state_dir/ipsec-loaded.json; ipsec_unload removes it. */
+struct json_object *ipsec_load_record(const struct site *s, char **cause);
+/* The kept record (a new object), or NULL when there is none. */
+struct json_object *ipsec_load_record_read(const struct site *s);
+/* The keys whose digests differ between two records, "connection" alone
+ * when only the message differs; NULL when the records are equal. A
+ * NULL-terminated array the caller frees with str_list_free. */
+char **ipsec_load_record_diff(struct json_object *want, struct json_object *have);
+
 /* Which of our items charon holds now. */
 struct ipsec_loaded {
 	bool conn, authority, key, psk;
