@@ -200,7 +200,8 @@ enum ipsec_cause {
 	IPSEC_CAUSE_OK = 0,		/* up and passing traffic */
 	IPSEC_CAUSE_UNREACHABLE,	/* no answer to IKE_SA_INIT */
 	IPSEC_CAUSE_NATT_BLOCKED,	/* IKE_SA_INIT answered, nothing on UDP 4500 */
-	IPSEC_CAUSE_NO_PROPOSAL,	/* NO_PROPOSAL_CHOSEN */
+	IPSEC_CAUSE_NO_PROPOSAL,	/* NO_PROPOSAL_CHOSEN for the IKE_SA */
+	IPSEC_CAUSE_NO_ESP_PROPOSAL,	/* NO_PROPOSAL_CHOSEN for the CHILD_SA (ESP) */
 	IPSEC_CAUSE_REMOTE_ID,		/* the peer is not who we expect */
 	IPSEC_CAUSE_OUR_CERT,		/* the peer rejected our certificate */
 	IPSEC_CAUSE_PEER_CERT,		/* we do not trust the peer's certificate */
@@ -217,10 +218,25 @@ enum ipsec_cause {
 	IPSEC_CAUSE_UNKNOWN,
 };
 
+/* The exchange where establishing stopped. */
+enum ipsec_phase {
+	IPSEC_PHASE_NONE = 0,		/* nothing failed, or charon was not asked */
+	IPSEC_PHASE_IKE_SA_INIT,	/* the first exchange: IKE proposals, DH */
+	IPSEC_PHASE_IKE_AUTH,		/* identities, certificates, keys */
+	IPSEC_PHASE_CHILD_SA,		/* the IKE_SA stands: ESP proposals, selectors */
+};
+
+/* "IKE_SA_INIT", "IKE_AUTH", "CHILD_SA", or NULL for none. */
+const char *ipsec_phase_name(enum ipsec_phase p);
+
 /* What diagnose found. Strings are owned by the struct. */
 struct ipsec_diagnosis {
 	enum ipsec_cause cause;
-	const char *id;			/* stable name: "no-proposal" (static) */
+	const char *id;			/* stable name: "no-proposal" (static); both
+					 * proposal causes share it, see proposal */
+	enum ipsec_phase phase;		/* where it stopped (for a failure) */
+	const char *proposal;		/* "ike" or "esp" on a proposal mismatch (static) */
+	char *peer_proposals;		/* the gateway's, when the log shows them */
 	struct bitext title;		/* static */
 	struct bitext explain;		/* static */
 	struct bitext next;		/* what to do next (static) */
@@ -230,13 +246,19 @@ struct ipsec_diagnosis {
 	char **log;			/* everything captured */
 	size_t n_log;
 	int64_t ike_ms, child_ms, total_ms;	/* -1 when not reached */
+	int64_t started, ended;		/* wall clock, ms since the epoch */
+	char *local, *remote;		/* addresses and ports used ("198.51.100.2:4500"),
+					 * NULL when no packet was sent */
 	uint64_t bytes_out, bytes_in;	/* after the traffic check */
 };
 
 /* Classify a captured log (pure; used by ipsec_diagnose and tests). auth is
- * the site's ("pubkey"/"psk"). Fills cause, id, texts and evidence. */
+ * the site's ("pubkey"/"psk"). Fills cause, id, texts, phase, proposal,
+ * peer_proposals, local, remote and evidence. */
 void ipsec_classify(const char *const *lines, size_t n, const char *auth,
 		    struct ipsec_diagnosis *d);
+/* Is our IKE_SA established now? (diagnose closes it: ask first.) */
+int ipsec_is_up(const struct site *s, bool *up, char **cause);
 /* Reload our connection, close its SAs, flush charon's certificate cache
  * and bring the tunnel up with the control log captured (fn sees it at
  * level 1); on AUTHENTICATION_FAILED try once more without insisting on the
