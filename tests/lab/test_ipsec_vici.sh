@@ -16,10 +16,10 @@ not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $1"; }
 # check WHAT 'SHELL CONDITION'
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
-echo "1..22"
+echo "1..23"
 if [ "$(id -u)" != 0 ] || [ ! -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null ||
    ! command -v python3 >/dev/null; then
-	for i in $(seq 22); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
+	for i in $(seq 23); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
 	exit 0
 fi
 
@@ -80,13 +80,19 @@ check "status shows ESTABLISHED, INSTALLED and the loaded connection matching th
 	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* &&
 	   "$out" == *"loaded, matches the site config"* ]]'
 
-# --- 8-9: diagnose on a working tunnel: refused without a terminal, then
-# ok with --yes, with timings, the time (JST) and the addresses ---
+# --- 8-10: diagnose on a working tunnel: refused without a terminal, asks on
+# one,
+# then ok with --yes, with timings, the time (JST) and the addresses ---
 spi=$(sw a --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i' | head -1)
 out=$(oq --lang en ipsec diagnose --ping 192.0.2.1 </dev/null 2>&1); rc=$?
 spi2=$(sw a --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i' | head -1)
 check "diagnose of a working tunnel without a terminal or --yes: exit 2, says why, tunnel untouched" \
 	'[ $rc = 2 ] && [[ "$out" == *"the tunnel is up"*"--yes"* ]] && [ -n "$spi" ] && [ "$spi" = "$spi2" ]'
+# on a terminal it asks; "n" leaves the tunnel alone (script(1) gives it a pty)
+out=$(printf 'n\n' | script -qec "ip netns exec $A $OQLINK --config $D/site.conf --lang en ipsec diagnose" /dev/null 2>&1); rc=$?
+spi2=$(sw a --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i' | head -1)
+check "on a terminal diagnose asks first; 'n': exit 2, tunnel untouched" \
+	'[ $rc = 2 ] && [[ "$out" == *"Go on? [y/N]"* ]] && [ "$spi" = "$spi2" ]'
 out=$(oq --lang en --json ipsec diagnose --yes --ping 192.0.2.1); rc=$?
 check "diagnose --yes on a working tunnel: ok, traffic answered, stamped (+09:00) with the addresses" \
 	'[ $rc = 0 ] && printf "%s" "$out" | python3 -c "
@@ -99,19 +105,19 @@ assert re.fullmatch(r\"198\.51\.100\.2:(500|4500)\", d[\"local\"]), d[\"local\"]
 assert re.fullmatch(r\"203\.0\.113\.1:(500|4500)\", d[\"remote\"]), d[\"remote\"]
 "'
 
-# --- 10: down ---
+# --- 11: down ---
 oq --lang en ipsec down -q >/dev/null 2>&1; rc=$?
 left=$(sw a --list-sas 2>/dev/null | grep -c '^oqlink')
 check "ipsec down closes the tunnel" '[ $rc = 0 ] && [ "$left" = 0 ]'
 
-# --- 11: down --unload removes only what oqlink loaded ---
+# --- 12: down --unload removes only what oqlink loaded ---
 oq --lang en ipsec down --unload -q >/dev/null 2>&1
 conns=$(sw a --list-conns 2>/dev/null | grep -E '^[a-z]' | cut -d: -f1 | sort | tr '\n' ' ')
 auths=$(sw a --list-authorities 2>/dev/null | grep -c oqlink-ca)
 check "unload leaves the foreign connection and removes ours (conns: $conns)" \
 	'[ "$conns" = "other " ] && [ "$auths" = 0 ]'
 
-# --- 12-13: export-swanctl loads with swanctl and gives the same connection ---
+# --- 13-14: export-swanctl loads with swanctl and gives the same connection ---
 oq ipsec export-swanctl > "$D/export.conf"
 # as the export says: swanctl takes the key from private/ next to the file
 mkdir -p "$D/private" && cp "$D/pki/ike.key" "$D/private/"
@@ -127,7 +133,7 @@ check "the exported connection (start_action = start) brings the tunnel up" \
 	'sw a --list-sas 2>/dev/null | grep -q INSTALLED'
 
 
-# --- 14: a gateway that does not answer is named as such ---
+# --- 15: a gateway that does not answer is named as such ---
 swanctl --terminate --ike oqlink --uri "unix://$D/a.vici" >/dev/null 2>&1
 ip -n "$G" link set wan0 down
 out=$(oq --lang en --json ipsec diagnose --timeout 6); rc=$?
@@ -135,7 +141,7 @@ ip -n "$G" link set wan0 up
 ip -n "$G" route add 198.51.100.2/32 dev wan0
 check "diagnose names an unreachable gateway (exit 1)" \
 	'[ $rc = 1 ] && [[ "$out" == *"\"cause\":\"peer-unreachable\""* ]]'
-# --- 15-22: diagnose names the cause of each fault made here ---
+# --- 16-23: diagnose names the cause of each fault made here ---
 # diag NAME WANT [SITE-EDIT] [NFT-RULE-ON-GATEWAY]
 diag() {
 	local what=$1 want=$2 edit=${3:-} rule=${4:-} got
