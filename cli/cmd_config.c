@@ -108,6 +108,7 @@ int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_object_add(o, "valid", json_object_new_boolean(s != NULL));
 		json_object_object_add(o, "charon_proposals",
 				       charon ? json_object_new_string(charon) : NULL);
+		json_object_object_add(o, "charon_note", note ? json_object_new_string(note) : NULL);
 		json_object_object_add(o, "problems", diags_json(&diags));
 		if (cli_put_json(o) < 0)
 			ret = OQ_EXIT_CANT;
