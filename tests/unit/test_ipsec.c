@@ -155,6 +155,66 @@ static void test_conn_diff(void **state)
 	site_free(s);
 }
 
+/* The record of what is loaded: one key changed, one name in the diff; a
+ * rewritten PSK file changes it without its content ever entering it. */
+static void test_load_record(void **state)
+{
+#define PSK "/tmp/oqlink-test-record.psk"
+	static const char *const base[] = {
+		"ipsec/auth = psk", "ipsec/certificate", "ipsec/private_key",
+		"ipsec/ca:psk_file = " PSK, NULL,
+	};
+	static const struct {
+		const char *edit, *key;
+	} changes[] = {
+		{ "ipsec/esp_proposals = aes128gcm128-x25519", "esp_proposals" },
+		{ "ipsec/ike_proposals = aes128-sha256-x25519", "ike_proposals" },
+		{ "ipsec/local_id = clinic.example", "local_id" },
+		{ "ipsec/dpd_delay = 10", "dpd_delay" },
+		{ "central/prefixes = 192.0.2.0/24, 198.18.0.0/15", "remote_ts" },
+	};
+	struct json_object *r0, *r1;
+	struct site *s;
+	char **d;
+
+	assert_int_equal(file_write_atomic(PSK, "TOP-SECRET-PSK\n", 15, 0600, NULL), 0);
+	s = site_with(base);
+	r0 = ipsec_load_record(s, NULL);
+	assert_non_null(r0);
+	site_free(s);
+	s = site_with(base);
+	r1 = ipsec_load_record(s, NULL);
+	assert_null(ipsec_load_record_diff(r1, r0));
+	json_object_put(r1);
+	site_free(s);
+	for (size_t i = 0; i < ARRAY_SIZE(changes); i++) {
+		const char *edits[6] = { base[0], base[1], base[2], base[3], changes[i].edit, NULL };
+		s = site_with(edits);
+		r1 = ipsec_load_record(s, NULL);
+		d = ipsec_load_record_diff(r1, r0);
+		if (d == NULL || strcmp(d[0], changes[i].key) != 0 || d[1] != NULL)
+			fail_msg("%s: diff %s", changes[i].edit, d ? d[0] : "none");
+		str_list_free(d);
+		json_object_put(r1);
+		site_free(s);
+	}
+	/* a new PSK: a new file (new inode), recorded by identity only */
+	assert_int_equal(file_write_atomic(PSK, "OTHER-SECRET-PSK\n", 17, 0600, NULL), 0);
+	s = site_with(base);
+	r1 = ipsec_load_record(s, NULL);
+	d = ipsec_load_record_diff(r1, r0);
+	assert_non_null(d);
+	assert_string_equal(d[0], "psk_file");
+	assert_null(d[1]);
+	assert_null(strstr(json_object_to_json_string(r1), "SECRET"));
+	str_list_free(d);
+	json_object_put(r1);
+	json_object_put(r0);
+	site_free(s);
+	unlink(PSK);
+#undef PSK
+}
+
 static void test_export(void **state)
 {
 	static const char *const pubkey_has[] = {
@@ -517,6 +577,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conn_from_site),
 		cmocka_unit_test(test_conn_diff),
+		cmocka_unit_test(test_load_record),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_phases),
