@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 
 #include "cli/cmds.h"
+#include "core/clock.h"
+#include "core/proposal.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
@@ -23,6 +25,7 @@ struct ipsec_opts {
 	const char *groups;
 	const char *ping;
 	bool unload;
+	bool yes;		/* do not ask before closing a working tunnel */
 };
 
 /* Parse the options of one ipsec command; returns 0 or OQ_EXIT_USAGE. */
@@ -35,13 +38,14 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ipsec_o
 		{ "group", required_argument, NULL, 'g' },
 		{ "ping", required_argument, NULL, 'p' },
 		{ "unload", no_argument, NULL, 'u' },
+		{ "yes", no_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 	char *end;
 	long v;
 
-	while ((ch = getopt_long(argc, argv, "l:qt:g:p:u", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "l:qt:g:p:uy", opts, NULL)) != -1) {
 		if (ch == '?' || strchr(allowed, ch) == NULL) {
 			cli_error(_("'%s' に使えないオプションです", "'%s' does not take this option"),
 				  argv[0]);
@@ -77,6 +81,9 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ipsec_o
 			break;
 		case 'u':
 			o->unload = true;
+			break;
+		case 'y':
+			o->yes = true;
 			break;
 		}
 	}
@@ -163,7 +170,7 @@ static void print_likely_cause(const struct site *s, struct up_log *u)
 
 int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 1, IPSEC_UP_TIMEOUT_MS, NULL, NULL, false };
+	struct ipsec_opts o = { 1, IPSEC_UP_TIMEOUT_MS, NULL, NULL, false, false };
 	struct up_log u = { 0 };
 	char *cause = NULL;
 	int64_t t0 = now_ms();
@@ -195,7 +202,7 @@ int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 1, IPSEC_TIMEOUT_MS * 2, NULL, NULL, false };
+	struct ipsec_opts o = { 1, IPSEC_TIMEOUT_MS * 2, NULL, NULL, false, false };
 	char *cause = NULL;
 	int r, ret;
 
@@ -414,7 +421,7 @@ static void on_signal(int sig)
 
 int cmd_ipsec_log(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 1, 0, NULL, NULL, false };
+	struct ipsec_opts o = { 1, 0, NULL, NULL, false, false };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *cause = NULL;
 	int r, ret;
@@ -460,11 +467,18 @@ int cmd_ipsec_export(struct cli_ctx *ctx, int argc, char **argv)
 static void print_diagnosis(const struct ipsec_diagnosis *d, int verbose)
 {
 	enum oq_lang l = i18n_lang();
+	char t0[CLOCK_BUF], t1[CLOCK_BUF];
 
 	printf("%s %s\n", d->cause == IPSEC_CAUSE_OK ? "[OK]" : "[NG]", bitext_get(d->title, l));
 	printf("  %s\n", bitext_get(d->explain, l));
 	if (d->detail)
 		printf("  %s\n", d->detail);
+	if (ipsec_phase_name(d->phase))
+		printf(_("  止まった段階: %s\n", "  stopped in: %s\n"), ipsec_phase_name(d->phase));
+	printf(_("\n時刻: %s 〜 %s\n", "\nTime: %s to %s\n"), clock_str(d->started, CLOCK_HUMAN, t0),
+	       clock_str(d->ended, CLOCK_HUMAN, t1));
+	printf(_("アドレス: こちら %s → ゲートウェイ %s\n", "Addresses: ours %s → the gateway %s\n"),
+	       d->local ? d->local : "-", d->remote ? d->remote : "-");
 	if (d->n_evidence) {
 		printf("\n%s\n", _("証拠:", "Evidence:"));
 		for (size_t i = 0; i < d->n_evidence; i++)
@@ -484,14 +498,42 @@ static void print_diagnosis(const struct ipsec_diagnosis *d, int verbose)
 	}
 }
 
+/* diagnose closes the tunnel to watch it come up: when it is up, ask on
+ * the terminal first; with no terminal to ask, refuse. 0 to go on, else
+ * the exit code. */
+static int confirm_teardown(struct cli_ctx *ctx)
+{
+	char answer[16] = "";
+	bool up = false;
+
+	if (ipsec_is_up(ctx->site, &up, NULL) < 0 || !up)
+		return 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		cli_error(_("トンネルは確立しています。diagnose はいったん閉じて張り直すため通信が途切れます。"
+			    "確認する端末がないので中止しました (続けるには --yes を付けてください)",
+			    "the tunnel is up; diagnose closes it and brings it up again, interrupting "
+			    "traffic. There is no terminal to ask, so nothing was done (add --yes to go on)"));
+		return OQ_EXIT_USAGE;
+	}
+	fprintf(stderr, "%s", _("トンネルは確立しています。diagnose はいったん閉じて張り直すため通信が途切れます。続けますか? [y/N] ",
+				"The tunnel is up; diagnose closes it and brings it up again, interrupting traffic. Go on? [y/N] "));
+	if (fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y')) {
+		cli_error(_("中止しました", "nothing was done"));
+		return OQ_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { -1, 20000, NULL, NULL, false };
+	struct ipsec_opts o = { -1, 20000, NULL, NULL, false, false };
 	struct ipsec_diagnosis d;
 	char *cause = NULL;
 	int r, ret;
 
-	if ((ret = parse_opts(argc, argv, "lqtp", &o)) != 0)
+	if ((ret = parse_opts(argc, argv, "lqtpy", &o)) != 0)
+		return ret;
+	if (!o.yes && (ret = confirm_teardown(ctx)) != 0)
 		return ret;
 	r = ipsec_diagnose(ctx->site, o.ping, o.timeout_ms, o.level >= 0 ? print_log : NULL,
 			   stderr, &d, &cause);
@@ -511,5 +553,80 @@ int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 		ret = d.cause == IPSEC_CAUSE_OK ? OQ_EXIT_OK :
 		      d.cause == IPSEC_CAUSE_CHARON ? OQ_EXIT_CANT : OQ_EXIT_FAIL;
 	ipsec_diagnosis_clear(&d);
+	return ret;
+}
+
+/* The keyword table, as text or JSON. */
+static int print_keywords(struct cli_ctx *ctx)
+{
+	struct json_object *a = ctx->json ? json_object_new_array() : NULL;
+
+	if (!ctx->json)
+		printf("%-24s %-5s %-26s %s\n", _("キーワード", "keyword"), _("種別", "type"),
+		       _("アルゴリズム", "algorithm"), _("鍵長", "key size"));
+	for (size_t i = 0; i < proposal_keyword_count(); i++) {
+		const struct proposal_keyword *k = proposal_keyword_at(i);
+		if (a) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "keyword", json_object_new_string(k->name));
+			json_object_object_add(o, "type", json_object_new_string(proposal_type_name(k->type)));
+			json_object_object_add(o, "algorithm", json_object_new_string(k->algorithm));
+			json_object_object_add(o, "key_size", json_object_new_int((int)k->key_size));
+			json_object_object_add(o, "aead", json_object_new_boolean(k->flags & PK_AEAD));
+			json_object_object_add(o, "strongswan6_only",
+					       json_object_new_boolean(k->flags & PK_V6));
+			json_object_array_add(a, o);
+			continue;
+		}
+		printf("%-24s %-5s %-26s %u%s\n", k->name, proposal_type_name(k->type), k->algorithm,
+		       k->key_size, k->flags & PK_V6 ? _("  (strongSwan 6.0 以降)", "  (strongSwan 6.0 and later)") : "");
+	}
+	return a && cli_put_json(a) < 0 ? OQ_EXIT_CANT : OQ_EXIT_OK;
+}
+
+int cmd_ipsec_proposals(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ike", no_argument, NULL, 'i' },
+		{ "esp", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *a;
+	int ch, kind = 0, ret = OQ_EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, "ie", opts, NULL)) != -1) {
+		if (ch == '?') {
+			cli_error(_("'%s' に使えないオプションです", "'%s' does not take this option"),
+				  argv[0]);
+			return OQ_EXIT_USAGE;
+		}
+		kind = ch;
+	}
+	if (kind == 0 && optind == argc)
+		return print_keywords(ctx);
+	if (kind == 0 || optind == argc) {
+		cli_error(_("--ike か --esp と、提案をひとつ以上書いてください",
+			    "give --ike or --esp and one or more proposals"));
+		return OQ_EXIT_USAGE;
+	}
+	a = ctx->json ? json_object_new_array() : NULL;
+	for (int i = optind; i < argc; i++) {
+		char *cause = NULL;
+		bool ok = proposal_check(argv[i], kind == 'i', &cause);
+		if (!ok)
+			ret = OQ_EXIT_FAIL;
+		if (a) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "proposal", json_object_new_string(argv[i]));
+			json_object_object_add(o, "valid", json_object_new_boolean(ok));
+			json_object_object_add(o, "problem", cause ? json_object_new_string(cause) : NULL);
+			json_object_array_add(a, o);
+		} else {
+			printf("%s: %s\n", argv[i], ok ? "ok" : cause);
+		}
+		free(cause);
+	}
+	if (a && cli_put_json(a) < 0)
+		ret = OQ_EXIT_CANT;
 	return ret;
 }

@@ -26,6 +26,7 @@ int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_log(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_ipsec_proposals(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -43,16 +43,20 @@ const struct cli_command cli_commands[] = {
 	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
-	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet]",
-	  BT("接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
+	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet] [--yes]",
+	  BT("トンネルが確立していれば、閉じて張り直す前に確認します (--yes で確認なし、端末がなく --yes もなければ終了コード 2 で中止)。"
+	     "接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
 	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断、"
 	     "経路 MTU のブラックホール) "
-	     "を証拠の行と次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
+	     "を、止まった段階 (IKE_SA_INIT、IKE_AUTH、CHILD_SA)、提案の不一致なら IKE か ESP か、証拠の行、時刻 (JST)、使ったアドレスとポート、次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
 	     "Reloads the connection and tries to establish it with charon's control log captured, "
 	     "then names the cause (peer unreachable, UDP 500/4500 blocked, proposal mismatch, the "
 	     "kinds of authentication failure, selector mismatch, clock, ESP blocked, path MTU black "
 	     "hole) with the "
-	     "evidence lines and the next step. Success is reported with timings. Exits 0 when the "
+	     "exchange where it stopped (IKE_SA_INIT, IKE_AUTH, CHILD_SA), which proposals (IKE or "
+	     "ESP) on a mismatch, the evidence lines, the times (JST) and the addresses and ports used, "
+	     "and the next step. When the tunnel is up it asks before closing it (--yes: do not ask; "
+	     "without a terminal and without --yes it does nothing and exits 2). Success is reported with timings. Exits 0 when the "
 	     "tunnel works, 1 when it does not.") },
 	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
 	  BT("トンネルを閉じる", "close the tunnel"),
@@ -67,6 +71,14 @@ const struct cli_command cli_commands[] = {
 	  BT("charon のログを追う", "follow charon's log"),
 	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
 	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C.") },
+	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON,
+	  BT("提案に使えるアルゴリズム名の一覧、または提案の検査",
+	     "list the algorithm keywords of proposals, or check proposals"),
+	  "[--ike|--esp PROPOSAL...]",
+	  BT("引数なしでは strongSwan のキーワードの表 (種別、アルゴリズム、鍵長) を示します。--ike か --esp と提案を書くと、"
+	     "charon と同じ規則で検査します。終了コード: 0 すべて正しい、1 誤りあり。",
+	     "Without arguments, lists strongSwan's keywords (type, algorithm, key size). With --ike or --esp "
+	     "and proposals, checks each by charon's rules. Exits 0 when all are valid, 1 otherwise.") },
 	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
 	  "[--json]",

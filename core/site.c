@@ -748,8 +748,11 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 	case K_ESP_PROPOSALS:
 		if (!proposals_check(value, k->type == K_PROPOSALS, &cause))
 			bad_value(p, k, value, col, cause);
-		else
+		else {
 			*(char **)field(base, k->off) = xstrdup(value);
+			*(k->type == K_PROPOSALS ? &p->site->ike_proposals_line
+						 : &p->site->esp_proposals_line) = p->line;
+		}
 		free(cause);
 		return;
 	case K_FACILITY:

@@ -81,6 +81,8 @@ struct site {
 	char *psk_file;			/* secret file */
 	char *ike_proposals;		/* strongSwan syntax, comma separated */
 	char *esp_proposals;
+	unsigned ike_proposals_line;	/* where each was set, 0 when not */
+	unsigned esp_proposals_line;
 	unsigned dpd_delay;		/* seconds, 0 = off */
 	enum site_natt natt;
 	enum site_start start_action;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "core/site.h"
 #include "core/util.h"
@@ -20,6 +23,12 @@ static void list_add(char ***v, size_t *n, const char *s)
 	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
 	(*v)[(*n)++] = xstrdup(s);
 	(*v)[*n] = NULL;
+}
+
+/* Equal strings, NULL equal only to NULL. */
+static bool str_eq_null(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
 static void list_free(char **v, size_t n)
@@ -302,25 +311,229 @@ static int load_authority(struct vici_conn *vc, const struct site *s, char **cau
 static int unload_one(struct vici_conn *vc, const char *cmd, const char *key,
 		      const char *value, char **cause);
 
+/* The load-conn message for c with our certificate (read from its file). */
+static int conn_message(const struct site *s, const struct ipsec_conn *c, struct vici_builder *b,
+			char **cause)
+{
+	char *cert = NULL;
+	size_t cert_len = 0;
+	int r = 0;
+
+	if (s->auth == SITE_AUTH_PUBKEY && s->certificate)
+		r = file_read(s->certificate, MAX_CRED_FILE, &cert, &cert_len, cause);
+	if (r == 0)
+		build_conn(b, c, cert, cert_len);
+	free(cert);
+	return r;
+}
+
 /* Load the connection c (named c->name) with our certificate over vc. */
 static int load_conn(struct vici_conn *vc, const struct site *s, const struct ipsec_conn *c,
 		     char **cause)
 {
 	struct vici_builder b;
-	char *cert = NULL;
-	size_t cert_len = 0;
-	int r = 0;
+	int r;
 
 	vici_builder_init(&b);
-	if (s->auth == SITE_AUTH_PUBKEY && s->certificate)
-		r = file_read(s->certificate, MAX_CRED_FILE, &cert, &cert_len, cause);
-	if (r == 0) {
-		build_conn(&b, c, cert, cert_len);
+	r = conn_message(s, c, &b, cause);
+	if (r == 0)
 		r = vici_call_ok(vc, "load-conn", &b, IPSEC_TIMEOUT_MS, cause);
-	}
 	vici_builder_clear(&b);
-	free(cert);
 	return r;
+}
+
+/* ---- the record of what was loaded ---- */
+
+/* FNV-1a, 64 bits, continuing from h: change detection, not secrecy. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_START 0xcbf29ce484222325ULL
+
+static char *hexdigest(const void *data, size_t len)
+{
+	return xasprintf("%016llx", (unsigned long long)fnv1a(FNV_START, data, len));
+}
+
+/* A credential file's digest: by content for a certificate, by identity
+ * (path, inode, size, modification time) for a secret, whose content must
+ * leave no trace. NULL path: "-". */
+static char *file_digest(const char *path, bool secret)
+{
+	char *data = NULL, *d;
+	size_t len = 0;
+	struct stat st;
+
+	if (path == NULL)
+		return xstrdup("-");
+	if (secret) {
+		if (stat(path, &st) < 0)
+			return xstrdup("missing");
+		data = xasprintf("%s %llu %llu %lld.%09ld", path, (unsigned long long)st.st_ino,
+				 (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
+				 st.st_mtim.tv_nsec);
+		len = strlen(data);
+	} else if (file_read(path, MAX_CRED_FILE, &data, &len, NULL) < 0) {
+		return xstrdup("missing");
+	}
+	d = hexdigest(data, len);
+	free(data);
+	return d;
+}
+
+static char *joined(char **v, size_t n)
+{
+	char *s = xstrdup("");
+
+	for (size_t i = 0; i < n; i++) {
+		char *t = xasprintf("%s%s%s", s, i ? "," : "", v[i]);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static void put_key(struct json_object *keys, const char *name, char *value)
+{
+	char *d = hexdigest(value ? value : "", value ? strlen(value) : 0);
+
+	json_object_object_add(keys, name, json_object_new_string(d));
+	free(d);
+	free(value);
+}
+
+static void put_file(struct json_object *keys, const char *name, const char *path, bool secret)
+{
+	char *d = file_digest(path, secret);
+
+	json_object_object_add(keys, name, json_object_new_string(d));
+	free(d);
+}
+
+struct json_object *ipsec_load_record(const struct site *s, char **cause)
+{
+	struct ipsec_conn c;
+	struct vici_builder b;
+	struct json_object *o, *keys;
+	char *d;
+	int r;
+
+	if (ipsec_conn_from_site(s, &c, cause) < 0)
+		return NULL;
+	vici_builder_init(&b);
+	r = conn_message(s, &c, &b, cause);
+	if (r < 0) {
+		vici_builder_clear(&b);
+		ipsec_conn_clear(&c);
+		return NULL;
+	}
+	keys = json_object_new_object();
+	put_key(keys, "peer", xstrdup(c.remote_addrs));
+	put_key(keys, "local_id", c.local_id ? xstrdup(c.local_id) : NULL);
+	put_key(keys, "remote_id", c.remote_id ? xstrdup(c.remote_id) : NULL);
+	put_key(keys, "auth", xstrdup(c.auth));
+	put_key(keys, "ike_proposals", xstrdup(c.ike_proposals));
+	put_key(keys, "esp_proposals", xstrdup(c.esp_proposals));
+	put_key(keys, "dpd_delay", xasprintf("%u", c.dpd_delay));
+	put_key(keys, "nat_traversal", xstrdup(c.encap ? "force" : "auto"));
+	put_key(keys, "start_action", xstrdup(c.start_action));
+	put_key(keys, "local_ts", joined(c.local_ts, c.n_local_ts));
+	put_key(keys, "remote_ts", joined(c.remote_ts, c.n_remote_ts));
+	put_file(keys, "certificate", s->auth == SITE_AUTH_PUBKEY ? s->certificate : NULL, false);
+	put_file(keys, "ca", s->ca, false);
+	put_file(keys, "private_key", s->auth == SITE_AUTH_PUBKEY ? s->private_key : NULL, true);
+	put_file(keys, "psk_file", s->auth == SITE_AUTH_PSK ? s->psk_file : NULL, true);
+	d = hexdigest(b.buf, b.len);
+	json_object_object_add(keys, "connection", json_object_new_string(d));
+	free(d);
+	/* the whole: every part, in their fixed order */
+	{
+		const char *text = json_object_to_json_string_ext(keys, JSON_C_TO_STRING_PLAIN);
+		d = hexdigest(text, strlen(text));
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "digest", json_object_new_string(d));
+	json_object_object_add(o, "keys", keys);
+	free(d);
+	vici_builder_clear(&b);
+	ipsec_conn_clear(&c);
+	return o;
+}
+
+static char *record_path(const struct site *s)
+{
+	return xasprintf("%s/ipsec-loaded.json", s->state_dir ? s->state_dir : "/var/lib/oqlink");
+}
+
+/* Keep the record of what was just loaded for s (best effort: without it
+ * the next plan reloads). */
+static void record_save(const struct site *s)
+{
+	struct json_object *o = ipsec_load_record(s, NULL);
+	char *path = record_path(s);
+
+	if (o) {
+		const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+		mkdir_p(s->state_dir ? s->state_dir : "/var/lib/oqlink", 0750, NULL);
+		file_write_atomic(path, text, strlen(text), 0640, NULL);
+		json_object_put(o);
+	}
+	free(path);
+}
+
+struct json_object *ipsec_load_record_read(const struct site *s)
+{
+	char *path = record_path(s), *data = NULL;
+	size_t len;
+	struct json_object *o = NULL;
+
+	if (file_read(path, 64 * 1024, &data, &len, NULL) == 0)
+		o = json_tokener_parse(data);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	free(data);
+	free(path);
+	return o;
+}
+
+static const char *record_str(struct json_object *o, const char *sec, const char *key)
+{
+	struct json_object *v;
+
+	if (sec && !json_object_object_get_ex(o, sec, &o))
+		return NULL;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+char **ipsec_load_record_diff(struct json_object *want, struct json_object *have)
+{
+	struct json_object *keys;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (str_eq_null(record_str(want, NULL, "digest"), record_str(have, NULL, "digest")))
+		return NULL;
+	if (json_object_object_get_ex(want, "keys", &keys)) {
+		json_object_object_foreach(keys, name, val) {
+			if (strcmp(name, "connection") == 0)
+				continue;
+			if (!str_eq_null(json_object_get_string(val), record_str(have, "keys", name)))
+				list_add(&v, &n, name);
+		}
+	}
+	if (n == 0)
+		list_add(&v, &n, "connection");
+	return v;
 }
 
 int ipsec_load(const struct site *s, char **cause)
@@ -342,6 +555,8 @@ int ipsec_load(const struct site *s, char **cause)
 		r = s->psk_file ? load_psk(vc, s, cause) : 0;
 	if (r == 0)
 		r = load_conn(vc, s, &c, cause);
+	if (r == 0)
+		record_save(s);
 out:
 	vici_close(vc);
 	ipsec_conn_clear(&c);
@@ -460,6 +675,11 @@ int ipsec_unload(const struct site *s, char **cause)
 	r = vici_connect(s->vici_socket, &vc, cause);
 	if (r == 0)
 		r = unload_one(vc, "unload-conn", "name", IPSEC_CONN_NAME, cause);
+	if (r == 0) {
+		char *path = record_path(s);
+		unlink(path);
+		free(path);
+	}
 	if (r == 0)
 		r = unload_one(vc, "unload-authority", "name", IPSEC_CA_NAME, cause);
 	if (r == 0)

@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
@@ -57,14 +58,27 @@ static const struct cause_text texts[] = {
 	  BT("ルーターや回線の設定で UDP 4500 (と ESP) を通すよう設定するか、回線事業者に確認してください。",
 	     "Allow UDP 4500 (and ESP) on the router or the line, or ask the carrier.") },
 	{ IPSEC_CAUSE_NO_PROPOSAL, "no-proposal",
-	  BT("暗号方式の提案が合いません (NO_PROPOSAL_CHOSEN)",
-	     "the algorithm proposals do not match (NO_PROPOSAL_CHOSEN)"),
-	  BT("ゲートウェイがこちらの提案した暗号方式をどれも受け入れませんでした。",
-	     "The gateway accepted none of the algorithms we proposed."),
-	  BT("回線事業者に IKE と ESP の暗号方式 (暗号、完全性、DH グループ) を確認し、"
-	     "[ipsec] ike_proposals / esp_proposals に設定してください。こちらの提案は上に示します。",
-	     "Ask the carrier for the IKE and ESP algorithms (encryption, integrity, DH group) and "
-	     "set them in [ipsec] ike_proposals / esp_proposals. Ours are shown above.") },
+	  BT("IKE の暗号方式の提案が合いません (IKE_SA_INIT で NO_PROPOSAL_CHOSEN)",
+	     "the IKE algorithm proposals do not match (NO_PROPOSAL_CHOSEN in IKE_SA_INIT)"),
+	  BT("最初の交換 IKE_SA_INIT で、ゲートウェイがこちらの IKE の提案 (暗号、完全性、PRF、DH グループ) を"
+	     "どれも受け入れませんでした。",
+	     "In the first exchange, IKE_SA_INIT, the gateway accepted none of our IKE proposals "
+	     "(encryption, integrity, PRF, DH group)."),
+	  BT("回線事業者に IKE の暗号方式を確認し、[ipsec] ike_proposals に設定してください。"
+	     "こちらの提案は上に示します。",
+	     "Ask the carrier for the IKE algorithms and set them in [ipsec] ike_proposals. Ours "
+	     "are shown above.") },
+	{ IPSEC_CAUSE_NO_ESP_PROPOSAL, "no-proposal",
+	  BT("ESP の暗号方式の提案が合いません (CHILD_SA で NO_PROPOSAL_CHOSEN)",
+	     "the ESP algorithm proposals do not match (NO_PROPOSAL_CHOSEN for the CHILD_SA)"),
+	  BT("IKE_SA は確立しましたが、CHILD_SA (ESP) でゲートウェイがこちらの ESP の提案をどれも"
+	     "受け入れませんでした。IKE の設定は合っています。",
+	     "The IKE_SA was established, but for the CHILD_SA (ESP) the gateway accepted none of "
+	     "our ESP proposals. The IKE settings match."),
+	  BT("回線事業者に ESP の暗号方式 (暗号、完全性、PFS の DH グループ) を確認し、"
+	     "[ipsec] esp_proposals に設定してください。こちらの提案は上に示します。",
+	     "Ask the carrier for the ESP algorithms (encryption, integrity, DH group for PFS) and "
+	     "set them in [ipsec] esp_proposals. Ours are shown above.") },
 	{ IPSEC_CAUSE_REMOTE_ID, "remote-id",
 	  BT("ゲートウェイの ID が設定と違います", "the gateway's identity differs from the config"),
 	  BT("ゲートウェイは、設定した remote_id とは別の ID を名乗っています。",
@@ -341,22 +355,111 @@ static void set_cause(struct ipsec_diagnosis *d, enum ipsec_cause c)
 	d->next = t->next;
 }
 
+const char *ipsec_phase_name(enum ipsec_phase p)
+{
+	static const char *const names[] = { NULL, "IKE_SA_INIT", "IKE_AUTH", "CHILD_SA" };
+
+	return (size_t)p < ARRAY_SIZE(names) ? names[p] : NULL;
+}
+
+/* The first group of the last line matching pattern, or NULL (new string). */
+static char *last_match(const char *const *lines, size_t n, const char *pattern, int group)
+{
+	regmatch_t m[5];
+	regex_t re;
+	char *out = NULL;
+
+	if (regcomp(&re, pattern, REG_EXTENDED) != 0)
+		return NULL;
+	for (size_t i = n; i-- > 0 && out == NULL;)
+		if (regexec(&re, lines[i], 5, m, 0) == 0 && m[group].rm_so >= 0)
+			out = xstrndup(lines[i] + m[group].rm_so,
+				       (size_t)(m[group].rm_eo - m[group].rm_so));
+	regfree(&re);
+	return out;
+}
+
+static bool any_match(const char *const *lines, size_t n, const char *pattern)
+{
+	char *m = last_match(lines, n, pattern, 0);
+	bool found = m != NULL;
+
+	free(m);
+	return found;
+}
+
+/* Where the exchanges got to: the IKE_SA stood (CHILD_SA), the first
+ * exchange was answered with an SA (IKE_AUTH), or not even that. */
+static enum ipsec_phase phase_of(const char *const *lines, size_t n)
+{
+	if (any_match(lines, n, "IKE_SA [^ ]+ established between|no CHILD_SA built|"
+			  "failed to establish CHILD_SA|selected proposal: ESP|"
+			  "unable to install"))
+		return IPSEC_PHASE_CHILD_SA;
+	if (any_match(lines, n, "parsed IKE_SA_INIT response [0-9]+ \\[ SA|parsed IKE_AUTH response|"
+			  "sending packet: from .*\\[4500\\]|AUTHENTICATION_FAILED|"
+			  "end entity cert|constraint check failed|certificate invalid|"
+			  "trusted .* public key"))
+		return IPSEC_PHASE_IKE_AUTH;
+	return IPSEC_PHASE_IKE_SA_INIT;
+}
+
+/* "198.51.100.2[4500]" of charon's log as "198.51.100.2:4500" ([v6]:port). */
+static char *endpoint(const char *addr, const char *port)
+{
+	return strchr(addr, ':') ? xasprintf("[%s]:%s", addr, port) : xasprintf("%s:%s", addr, port);
+}
+
+/* The addresses and ports of the last packet sent. */
+static void read_endpoints(const char *const *lines, size_t n, struct ipsec_diagnosis *d)
+{
+	static const char *pat = "sending packet: from ([^[ ]+)\\[([0-9]+)\\] to ([^[ ]+)\\[([0-9]+)\\]";
+	char *la = last_match(lines, n, pat, 1), *lp = last_match(lines, n, pat, 2);
+	char *ra = last_match(lines, n, pat, 3), *rp = last_match(lines, n, pat, 4);
+
+	if (la && lp && ra && rp) {
+		free(d->local);
+		free(d->remote);
+		d->local = endpoint(la, lp);
+		d->remote = endpoint(ra, rp);
+	}
+	free(la);
+	free(lp);
+	free(ra);
+	free(rp);
+}
+
 void ipsec_classify(const char *const *lines, size_t n, const char *auth,
 		    struct ipsec_diagnosis *d)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+	size_t i;
+
+	d->phase = phase_of(lines, n);
+	read_endpoints(lines, n, d);
+	for (i = 0; i < ARRAY_SIZE(rules); i++) {
 		const struct rule *r = &rules[i];
 		if (r->auth && auth && strcmp(r->auth, auth) != 0)
 			continue;
-		if (rule_holds(r, lines, n, d)) {
-			set_cause(d, r->cause);
-			return;
-		}
+		if (rule_holds(r, lines, n, d))
+			break;
 	}
-	set_cause(d, IPSEC_CAUSE_UNKNOWN);
-	/* the last lines are the best evidence we have */
-	for (size_t i = n > 5 ? n - 5 : 0; i < n; i++)
-		add_line(&d->evidence, &d->n_evidence, lines[i]);
+	if (i == ARRAY_SIZE(rules)) {
+		set_cause(d, IPSEC_CAUSE_UNKNOWN);
+		/* the last lines are the best evidence we have */
+		for (i = n > 5 ? n - 5 : 0; i < n; i++)
+			add_line(&d->evidence, &d->n_evidence, lines[i]);
+		return;
+	}
+	set_cause(d, rules[i].cause);
+	if (d->cause == IPSEC_CAUSE_NO_PROPOSAL) {
+		if (d->phase == IPSEC_PHASE_CHILD_SA)
+			set_cause(d, IPSEC_CAUSE_NO_ESP_PROPOSAL);
+		else
+			d->phase = IPSEC_PHASE_IKE_SA_INIT;
+		d->proposal = d->cause == IPSEC_CAUSE_NO_ESP_PROPOSAL ? "esp" : "ike";
+		free(d->peer_proposals);
+		d->peer_proposals = last_match(lines, n, "received proposals: (.*)", 1);
+	}
 }
 
 /* ---- the experiment for AUTHENTICATION_FAILED ---- */
@@ -702,7 +805,7 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 /* ---- diagnose ---- */
 
 /* What to show next to the cause: our proposals or selectors. */
-static char *detail_for(const struct site *s, enum ipsec_cause c)
+static char *detail_for(const struct site *s, enum ipsec_cause c, const char *peer)
 {
 	struct ipsec_conn conn;
 	char *out = NULL, *l = NULL, *r = NULL;
@@ -710,8 +813,13 @@ static char *detail_for(const struct site *s, enum ipsec_cause c)
 	if (ipsec_conn_from_site(s, &conn, NULL) < 0)
 		return NULL;
 	if (c == IPSEC_CAUSE_NO_PROPOSAL) {
-		out = xasprintf(_("こちらの提案: IKE %s / ESP %s", "our proposals: IKE %s / ESP %s"),
-				conn.ike_proposals, conn.esp_proposals);
+		out = xasprintf(_("IKE_SA_INIT で停止。こちらの IKE の提案: %s / ゲートウェイの提案: %s",
+				  "stopped in IKE_SA_INIT. Our IKE proposals: %s / the gateway's: %s"),
+				conn.ike_proposals, peer ? peer : _("(ログにありません)", "(not in the log)"));
+	} else if (c == IPSEC_CAUSE_NO_ESP_PROPOSAL) {
+		out = xasprintf(_("IKE_SA は確立、CHILD_SA で停止。こちらの ESP の提案: %s / ゲートウェイの提案: %s",
+				  "IKE_SA established, stopped at the CHILD_SA. Our ESP proposals: %s / the gateway's: %s"),
+				conn.esp_proposals, peer ? peer : _("(ログにありません)", "(not in the log)"));
 	} else if (c == IPSEC_CAUSE_TS) {
 		l = join_lines(conn.local_ts, conn.n_local_ts, ", ");
 		r = join_lines(conn.remote_ts, conn.n_remote_ts, ", ");
@@ -735,11 +843,13 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 
 	memset(d, 0, sizeof(*d));
 	d->ike_ms = d->child_ms = -1;
+	d->started = clock_wall_ms();
 	r = ipsec_load(s, &err);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		set_cause(d, IPSEC_CAUSE_CHARON);
 		add_line(&d->evidence, &d->n_evidence, err);
 		free(err);
+		d->ended = clock_wall_ms();
 		return 0;
 	}
 	if (r < 0) {
@@ -761,10 +871,12 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 	for (size_t i = 0; i < cap.n; i++)
 		add_line(&d->log, &d->n_log, cap.lines[i]);
 	if (r == 0) {
+		read_endpoints((const char *const *)cap.lines, cap.n, d);
 		check_traffic(s, ping_to, d);
 	} else {
 		ipsec_classify((const char *const *)cap.lines, cap.n, auth, d);
-		if (err)
+		/* charon's answer names the CHILD_SA whatever failed: only then is it evidence */
+		if (err && d->phase == IPSEC_PHASE_CHILD_SA)
 			add_line(&d->evidence, &d->n_evidence, err);
 		/* a half-open SA must not linger */
 		ipsec_down(s, 0, IPSEC_TIMEOUT_MS, NULL, NULL, NULL);
@@ -774,7 +886,10 @@ int ipsec_diagnose(const struct site *s, const char *ping_to, int timeout_ms,
 			probe_peer(s, d);
 	}
 	if (d->detail == NULL)
-		d->detail = detail_for(s, d->cause);
+		d->detail = detail_for(s, d->cause, d->peer_proposals);
+	if (d->remote == NULL && s->peer)
+		d->remote = xasprintf("%s:500", s->peer);
+	d->ended = clock_wall_ms();
 	free_lines(cap.lines, cap.n);
 	free(err);
 	return 0;
@@ -787,7 +902,25 @@ void ipsec_diagnosis_clear(struct ipsec_diagnosis *d)
 	free_lines(d->evidence, d->n_evidence);
 	free_lines(d->log, d->n_log);
 	free(d->detail);
+	free(d->peer_proposals);
+	free(d->local);
+	free(d->remote);
 	memset(d, 0, sizeof(*d));
+}
+
+int ipsec_is_up(const struct site *s, bool *up, char **cause)
+{
+	struct ipsec_sas sas;
+	const struct ipsec_ike_sa *ike;
+	int r = ipsec_sas_get(s->vici_socket, IPSEC_CONN_NAME, &sas, cause);
+
+	*up = false;
+	if (r < 0)
+		return r;
+	ike = ipsec_sas_ours(&sas);
+	*up = ike && ike->state && strcmp(ike->state, "ESTABLISHED") == 0;
+	ipsec_sas_free(&sas);
+	return 0;
 }
 
 static struct json_object *bitext_json(struct bitext t)
@@ -813,6 +946,13 @@ static struct json_object *ms_json(int64_t ms)
 	return ms < 0 ? NULL : json_object_new_int64(ms);
 }
 
+static struct json_object *time_json(int64_t ms)
+{
+	char buf[CLOCK_BUF];
+
+	return ms ? json_object_new_string(clock_str(ms, CLOCK_ISO, buf)) : NULL;
+}
+
 struct json_object *ipsec_diagnosis_to_json(const struct ipsec_diagnosis *d)
 {
 	struct json_object *o = json_object_new_object();
@@ -823,6 +963,15 @@ struct json_object *ipsec_diagnosis_to_json(const struct ipsec_diagnosis *d)
 	json_object_object_add(o, "explain", bitext_json(d->explain));
 	json_object_object_add(o, "next", bitext_json(d->next));
 	json_object_object_add(o, "detail", d->detail ? json_object_new_string(d->detail) : NULL);
+	json_object_object_add(o, "phase", ipsec_phase_name(d->phase) ?
+				   json_object_new_string(ipsec_phase_name(d->phase)) : NULL);
+	json_object_object_add(o, "proposal", d->proposal ? json_object_new_string(d->proposal) : NULL);
+	json_object_object_add(o, "peer_proposals",
+			       d->peer_proposals ? json_object_new_string(d->peer_proposals) : NULL);
+	json_object_object_add(o, "started", time_json(d->started));
+	json_object_object_add(o, "ended", time_json(d->ended));
+	json_object_object_add(o, "local", d->local ? json_object_new_string(d->local) : NULL);
+	json_object_object_add(o, "remote", d->remote ? json_object_new_string(d->remote) : NULL);
 	json_object_object_add(o, "evidence", lines_json(d->evidence, d->n_evidence));
 	json_object_object_add(o, "ike_ms", ms_json(d->ike_ms));
 	json_object_object_add(o, "child_ms", ms_json(d->child_ms));

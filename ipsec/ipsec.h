@@ -27,6 +27,7 @@ struct json_object;
 #define IPSEC_CONN_NAME "oqlink"	/* the IKE connection and its CHILD */
 #define IPSEC_CA_NAME "oqlink-ca"	/* the certification authority */
 #define IPSEC_PSK_ID "oqlink-psk"	/* the shared key's unique id */
+#define IPSEC_CHECK_NAME "oqlink-proposal-check"	/* loaded and unloaded at once */
 
 /* Default wait for one command, and for bringing the tunnel up. */
 #define IPSEC_TIMEOUT_MS 5000
@@ -74,11 +75,35 @@ int ipsec_load(const struct site *s, char **cause);
  * the delete within IPSEC_UNLOAD_CLOSE_MS is not waited for). */
 #define IPSEC_UNLOAD_CLOSE_MS 3000
 int ipsec_unload(const struct site *s, char **cause);
+/* The record of what loading the site sends charon: one digest per config
+ * key it comes from ("ike_proposals", "local_id", ..., credentials by
+ * content, secret files by identity - path, inode, size, time - never by
+ * content), "connection" for the whole load-conn message, and a digest of
+ * it all: {"digest": "...", "keys": {...}} (a new object), or NULL with
+ * *cause. ipsec_load keeps the record of its last success in
+ * SITE->state_dir/ipsec-loaded.json; ipsec_unload removes it. */
+struct json_object *ipsec_load_record(const struct site *s, char **cause);
+/* The kept record (a new object), or NULL when there is none. */
+struct json_object *ipsec_load_record_read(const struct site *s);
+/* The keys whose digests differ between two records, "connection" alone
+ * when only the message differs; NULL when the records are equal. A
+ * NULL-terminated array the caller frees with str_list_free. */
+char **ipsec_load_record_diff(struct json_object *want, struct json_object *have);
+
 /* Which of our items charon holds now. */
 struct ipsec_loaded {
 	bool conn, authority, key, psk;
 };
 int ipsec_loaded_query(const struct site *s, struct ipsec_loaded *out, char **cause);
+
+/* Ask charon whether it takes each proposal of the comma separated list
+ * (IKE when ike, else ESP) by loading it into a throwaway connection
+ * IPSEC_CHECK_NAME and unloading that at once. Returns 0 when charon took
+ * them all; -EINVAL when it refused one, with *refused that proposal
+ * (caller frees) and *cause charon's reason; other -errno when charon
+ * could not be asked (-ENOENT, -ECONNREFUSED: not running). */
+int ipsec_proposals_try(const char *socket, const char *list, bool ike, char **refused,
+			char **cause);
 
 /* The equivalent swanctl.conf, secrets as file references; the caller frees
  * it. `swanctl --load-all --file` of it loads the same connection. */
@@ -178,7 +203,8 @@ enum ipsec_cause {
 	IPSEC_CAUSE_OK = 0,		/* up and passing traffic */
 	IPSEC_CAUSE_UNREACHABLE,	/* no answer to IKE_SA_INIT */
 	IPSEC_CAUSE_NATT_BLOCKED,	/* IKE_SA_INIT answered, nothing on UDP 4500 */
-	IPSEC_CAUSE_NO_PROPOSAL,	/* NO_PROPOSAL_CHOSEN */
+	IPSEC_CAUSE_NO_PROPOSAL,	/* NO_PROPOSAL_CHOSEN for the IKE_SA */
+	IPSEC_CAUSE_NO_ESP_PROPOSAL,	/* NO_PROPOSAL_CHOSEN for the CHILD_SA (ESP) */
 	IPSEC_CAUSE_REMOTE_ID,		/* the peer is not who we expect */
 	IPSEC_CAUSE_OUR_CERT,		/* the peer rejected our certificate */
 	IPSEC_CAUSE_PEER_CERT,		/* we do not trust the peer's certificate */
@@ -195,10 +221,25 @@ enum ipsec_cause {
 	IPSEC_CAUSE_UNKNOWN,
 };
 
+/* The exchange where establishing stopped. */
+enum ipsec_phase {
+	IPSEC_PHASE_NONE = 0,		/* nothing failed, or charon was not asked */
+	IPSEC_PHASE_IKE_SA_INIT,	/* the first exchange: IKE proposals, DH */
+	IPSEC_PHASE_IKE_AUTH,		/* identities, certificates, keys */
+	IPSEC_PHASE_CHILD_SA,		/* the IKE_SA stands: ESP proposals, selectors */
+};
+
+/* "IKE_SA_INIT", "IKE_AUTH", "CHILD_SA", or NULL for none. */
+const char *ipsec_phase_name(enum ipsec_phase p);
+
 /* What diagnose found. Strings are owned by the struct. */
 struct ipsec_diagnosis {
 	enum ipsec_cause cause;
-	const char *id;			/* stable name: "no-proposal" (static) */
+	const char *id;			/* stable name: "no-proposal" (static); both
+					 * proposal causes share it, see proposal */
+	enum ipsec_phase phase;		/* where it stopped (for a failure) */
+	const char *proposal;		/* "ike" or "esp" on a proposal mismatch (static) */
+	char *peer_proposals;		/* the gateway's, when the log shows them */
 	struct bitext title;		/* static */
 	struct bitext explain;		/* static */
 	struct bitext next;		/* what to do next (static) */
@@ -208,13 +249,19 @@ struct ipsec_diagnosis {
 	char **log;			/* everything captured */
 	size_t n_log;
 	int64_t ike_ms, child_ms, total_ms;	/* -1 when not reached */
+	int64_t started, ended;		/* wall clock, ms since the epoch */
+	char *local, *remote;		/* addresses and ports used ("198.51.100.2:4500"),
+					 * NULL when no packet was sent */
 	uint64_t bytes_out, bytes_in;	/* after the traffic check */
 };
 
 /* Classify a captured log (pure; used by ipsec_diagnose and tests). auth is
- * the site's ("pubkey"/"psk"). Fills cause, id, texts and evidence. */
+ * the site's ("pubkey"/"psk"). Fills cause, id, texts, phase, proposal,
+ * peer_proposals, local, remote and evidence. */
 void ipsec_classify(const char *const *lines, size_t n, const char *auth,
 		    struct ipsec_diagnosis *d);
+/* Is our IKE_SA established now? (diagnose closes it: ask first.) */
+int ipsec_is_up(const struct site *s, bool *up, char **cause);
 /* Reload our connection, close its SAs, flush charon's certificate cache
  * and bring the tunnel up with the control log captured (fn sees it at
  * level 1); on AUTHENTICATION_FAILED try once more without insisting on the

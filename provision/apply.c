@@ -110,7 +110,8 @@ static void add_note(struct prov_plan *p, char *note)
 static void plan_append(struct prov_plan *dst, struct prov_plan *src)
 {
 	dst->steps = xrealloc(dst->steps, (dst->n_steps + src->n_steps + 1) * sizeof(*dst->steps));
-	memcpy(dst->steps + dst->n_steps, src->steps, src->n_steps * sizeof(*src->steps));
+	if (src->n_steps)
+		memcpy(dst->steps + dst->n_steps, src->steps, src->n_steps * sizeof(*src->steps));
 	dst->n_steps += src->n_steps;
 	src->n_steps = 0;
 	prov_plan_free(src);
@@ -150,6 +151,28 @@ static bool charon_scope(const struct site *s)
 	return s->line == SITE_LINE_IPSEC && s->vici_socket != NULL;
 }
 
+/* What differs between the connection loaded and the site: by the record
+ * of what oqlink sent (every key, proposals and credentials included), or,
+ * without one, by what list-conns reports. NULL when nothing does. */
+static char **charon_diff(const struct site *s, const struct ipsec_conn *want,
+			  const struct ipsec_conn *have)
+{
+	struct json_object *had = ipsec_load_record_read(s), *now;
+	char **diff;
+
+	if (had == NULL)
+		return ipsec_conn_diff(want, have);
+	now = ipsec_load_record(s, NULL);
+	if (now == NULL) {
+		json_object_put(had);
+		return str_split_list("connection", &(size_t){ 0 });
+	}
+	diff = ipsec_load_record_diff(now, had);
+	json_object_put(now);
+	json_object_put(had);
+	return diff;
+}
+
 /* The charon step of a plan for s, if any. */
 static void plan_charon(const struct site *s, struct prov_plan *p)
 {
@@ -173,7 +196,7 @@ static void plan_charon(const struct site *s, struct prov_plan *p)
 		ipsec_conn_clear(&want);
 		return;
 	}
-	diff = loaded ? ipsec_conn_diff(&want, &have) : NULL;
+	diff = loaded ? charon_diff(s, &want, &have) : NULL;
 	if (!loaded || diff) {
 		char *from = loaded ? xstrdup("differs: ") : xstrdup("not loaded");
 		for (size_t i = 0; diff && diff[i]; i++) {

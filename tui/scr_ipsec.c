@@ -62,7 +62,8 @@ static void ipsec_draw(int top, int rows, int cols)
 static bool ipsec_key(int key)
 {
 	static const char *const status[] = { "ipsec", "status", NULL };
-	static const char *const diagnose[] = { "ipsec", "diagnose", NULL };
+	/* the key itself is the consent: its help says the tunnel is brought up afresh */
+	static const char *const diagnose[] = { "ipsec", "diagnose", "--yes", NULL };
 	static const char *const up[] = { "ipsec", "up", NULL };
 	static const char *const down[] = { "ipsec", "down", NULL };
 

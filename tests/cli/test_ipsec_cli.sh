@@ -1,13 +1,14 @@
 #!/bin/bash
 # oqlink ipsec ... without a charon: the table, usage errors, exit codes,
-# --json purity, the export, and the message when charon is not running.
+# --json purity, the export, the message when charon is not running, and
+# the proposal keywords (ipsec proposals, config check without charon).
 set -u
 cd "$(dirname "$0")/../.."
 O=${OQLINK:-build/asan/oqlink}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..12"
+echo "1..17"
 
 # a valid config whose files exist (empty stand-ins) and whose charon does not
 for f in ike.crt ca.crt central-ca.crt terminal.p12; do : > "$tmp/$f"; done
@@ -40,4 +41,14 @@ desc="export-swanctl needs no charon and names files, not secrets"
 t bash -c "$O $C ipsec export-swanctl >$tmp/x && grep -q '^connections {' $tmp/x && grep -q 'certs = $tmp/ike.crt' $tmp/x && grep -q 'cacert = $tmp/ca.crt' $tmp/x"
 desc="a config with errors exits 2 before talking to charon"
 t bash -c "sed 's/^peer = .*/peer =/' $tmp/site.conf > $tmp/bad.conf; $O --config $tmp/bad.conf ipsec status 2>/dev/null; [ \$? -eq 2 ]"
+desc="ipsec proposals lists strongSwan's keywords with type, algorithm and key size"
+t bash -c "$O --lang en ipsec proposals >$tmp/k && [ \$(wc -l < $tmp/k) -gt 150 ] && grep -qE '^aes128gcm128 +ENCR +ENCR_AES_GCM_ICV16 +128' $tmp/k && grep -qE '^modp2048s256 +KE ' $tmp/k"
+desc="ipsec proposals --esp: strongSwan's own net2net-cert ESP proposal is valid (exit 0)"
+t bash -c "$O --lang en ipsec proposals --esp aes128gcm128-x25519 >$tmp/o && grep -qx 'aes128gcm128-x25519: ok' $tmp/o"
+desc="ipsec proposals --ike: a typo exits 1 with did-you-mean; --json says the same"
+t bash -c "$O --lang en ipsec proposals --ike aes257-sha256-modp2048 >$tmp/o; [ \$? -eq 1 ] && grep -q \"did you mean 'aes256'\" $tmp/o && $O --json ipsec proposals --ike aes257-sha256-modp2048 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[0][\"valid\"] is False and d[0][\"problem\"]'"
+desc="ipsec proposals with a proposal but no --ike/--esp exits 2"
+t bash -c "$O --lang en ipsec proposals aes128 2>/dev/null; [ \$? -eq 2 ]"
+desc="config check: net2net-cert proposals pass; without charon it says the table alone checked them"
+t bash -c "sed -e 's/^ike_proposals = .*/ike_proposals = aes128-sha256-x25519/' -e 's/^esp_proposals = .*/esp_proposals = aes128gcm128-x25519/' $tmp/site.conf > $tmp/n2n.conf && $O --lang en config check $tmp/n2n.conf >$tmp/o 2>&1 && grep -q \"checked against strongSwan 5.9's table only\" $tmp/o"
 exit $failed

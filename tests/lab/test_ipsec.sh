@@ -76,7 +76,7 @@ sw --list-sas --raw > "$OUT/raw.txt" 2>&1
 check "status --json exits 0 when up" '[ $rc = 0 ]'
 check "status --json agrees field by field with swanctl --list-sas --raw" \
 	'python3 tests/lab/lib/vici_compare.py "$OUT/status.json" "$OUT/raw.txt"'
-out=$(oq --lang en --json ipsec diagnose); rc=$?
+out=$(oq --lang en --json ipsec diagnose --yes); rc=$?
 check "diagnose of the working tunnel says ok" \
 	'[ $rc = 0 ] && [[ "$out" == *"\"cause\":\"ok\""* ]]'
 oq ipsec down -q >/dev/null 2>&1; rc=$?
@@ -93,7 +93,7 @@ for f in "${FAULTS[@]}"; do
 		lab_up "$auth" || { not_ok "lab up --auth $auth"; continue; }
 	fi
 	"$LAB" fault "$fault" on >/dev/null 2>&1
-	out=$(oq --lang en --json ipsec diagnose --timeout 25 2>/dev/null)
+	out=$(oq --lang en --json ipsec diagnose --yes --timeout 25 2>/dev/null)
 	"$LAB" fault "$fault" off >/dev/null 2>&1
 	got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])' 2>/dev/null)
 	detail=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["detail"] or "")' 2>/dev/null)

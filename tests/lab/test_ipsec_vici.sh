@@ -3,7 +3,9 @@
 # network namespaces (appliance, gateway) joined by a veth pair, each with
 # its own charon (kernel-libipsec), the gateway configured with swanctl.
 # Checks: charon not running (ja/en), up, traffic through the tunnel,
-# status --json against swanctl --list-sas --raw field by field, down,
+# status --json against swanctl --list-sas --raw field by field, diagnose
+# (refusing to close a working tunnel unasked; phase, IKE or ESP proposals,
+# time and addresses), down,
 # unload of only what oqlink loaded, export-swanctl loading with swanctl.
 set -u
 cd "$(dirname "$0")/../.."
@@ -14,10 +16,10 @@ not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $1"; }
 # check WHAT 'SHELL CONDITION'
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
-echo "1..18"
+echo "1..23"
 if [ "$(id -u)" != 0 ] || [ ! -x /usr/lib/ipsec/charon ] || ! command -v swanctl >/dev/null ||
    ! command -v python3 >/dev/null; then
-	for i in $(seq 18); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
+	for i in $(seq 23); do echo "ok $i # SKIP needs root, charon, swanctl and python3"; done
 	exit 0
 fi
 
@@ -78,24 +80,44 @@ check "status shows ESTABLISHED, INSTALLED and the loaded connection matching th
 	'[[ "$out" == *"ESTABLISHED"* && "$out" == *"INSTALLED"* && "$out" == *"192.0.2.0/24"* &&
 	   "$out" == *"loaded, matches the site config"* ]]'
 
-# --- 8: diagnose on a working tunnel: ok, with timings ---
-out=$(oq --lang en --json ipsec diagnose --ping 192.0.2.1); rc=$?
-check "diagnose on a working tunnel: ok, traffic answered" \
-	'[ $rc = 0 ] && [[ "$out" == *"\"cause\":\"ok\""* && "$out" == *"3 replies"* ]]'
+# --- 8-10: diagnose on a working tunnel: refused without a terminal, asks on
+# one,
+# then ok with --yes, with timings, the time (JST) and the addresses ---
+spi=$(sw a --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i' | head -1)
+out=$(oq --lang en ipsec diagnose --ping 192.0.2.1 </dev/null 2>&1); rc=$?
+spi2=$(sw a --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i' | head -1)
+check "diagnose of a working tunnel without a terminal or --yes: exit 2, says why, tunnel untouched" \
+	'[ $rc = 2 ] && [[ "$out" == *"the tunnel is up"*"--yes"* ]] && [ -n "$spi" ] && [ "$spi" = "$spi2" ]'
+# on a terminal it asks; "n" leaves the tunnel alone (script(1) gives it a pty)
+out=$(printf 'n\n' | script -qec "ip netns exec $A $OQLINK --config $D/site.conf --lang en ipsec diagnose" /dev/null 2>&1); rc=$?
+spi2=$(sw a --list-sas 2>/dev/null | grep -o '[0-9a-f]\{16\}_i' | head -1)
+check "on a terminal diagnose asks first; 'n': exit 2, tunnel untouched" \
+	'[ $rc = 2 ] && [[ "$out" == *"Go on? [y/N]"* ]] && [ "$spi" = "$spi2" ]'
+out=$(oq --lang en --json ipsec diagnose --yes --ping 192.0.2.1); rc=$?
+check "diagnose --yes on a working tunnel: ok, traffic answered, stamped (+09:00) with the addresses" \
+	'[ $rc = 0 ] && printf "%s" "$out" | python3 -c "
+import json, re, sys
+d = json.load(sys.stdin)
+assert d[\"cause\"] == \"ok\" and any(\"3 replies\" in e for e in d[\"evidence\"])
+assert re.fullmatch(r\"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00\", d[\"started\"]), d[\"started\"]
+assert d[\"ended\"] >= d[\"started\"] and d[\"phase\"] is None
+assert re.fullmatch(r\"198\.51\.100\.2:(500|4500)\", d[\"local\"]), d[\"local\"]
+assert re.fullmatch(r\"203\.0\.113\.1:(500|4500)\", d[\"remote\"]), d[\"remote\"]
+"'
 
-# --- 9: down ---
+# --- 11: down ---
 oq --lang en ipsec down -q >/dev/null 2>&1; rc=$?
 left=$(sw a --list-sas 2>/dev/null | grep -c '^oqlink')
 check "ipsec down closes the tunnel" '[ $rc = 0 ] && [ "$left" = 0 ]'
 
-# --- 10: down --unload removes only what oqlink loaded ---
+# --- 12: down --unload removes only what oqlink loaded ---
 oq --lang en ipsec down --unload -q >/dev/null 2>&1
 conns=$(sw a --list-conns 2>/dev/null | grep -E '^[a-z]' | cut -d: -f1 | sort | tr '\n' ' ')
 auths=$(sw a --list-authorities 2>/dev/null | grep -c oqlink-ca)
 check "unload leaves the foreign connection and removes ours (conns: $conns)" \
 	'[ "$conns" = "other " ] && [ "$auths" = 0 ]'
 
-# --- 11-12: export-swanctl loads with swanctl and gives the same connection ---
+# --- 13-14: export-swanctl loads with swanctl and gives the same connection ---
 oq ipsec export-swanctl > "$D/export.conf"
 # as the export says: swanctl takes the key from private/ next to the file
 mkdir -p "$D/private" && cp "$D/pki/ike.key" "$D/private/"
@@ -111,7 +133,7 @@ check "the exported connection (start_action = start) brings the tunnel up" \
 	'sw a --list-sas 2>/dev/null | grep -q INSTALLED'
 
 
-# --- 13: a gateway that does not answer is named as such ---
+# --- 15: a gateway that does not answer is named as such ---
 swanctl --terminate --ike oqlink --uri "unix://$D/a.vici" >/dev/null 2>&1
 ip -n "$G" link set wan0 down
 out=$(oq --lang en --json ipsec diagnose --timeout 6); rc=$?
@@ -119,20 +141,39 @@ ip -n "$G" link set wan0 up
 ip -n "$G" route add 198.51.100.2/32 dev wan0
 check "diagnose names an unreachable gateway (exit 1)" \
 	'[ $rc = 1 ] && [[ "$out" == *"\"cause\":\"peer-unreachable\""* ]]'
-# --- 14-18: diagnose names the cause of each fault made here ---
+# --- 16-23: diagnose names the cause of each fault made here ---
 # diag NAME WANT [SITE-EDIT] [NFT-RULE-ON-GATEWAY]
 diag() {
 	local what=$1 want=$2 edit=${3:-} rule=${4:-} got
 	sed -e "$edit" "$D/site.conf" > "$D/fault.conf"
 	[ -n "$rule" ] && echo "table inet oqfault { chain c { type filter hook input priority 0; $rule; }; }" |
 		ip netns exec "$G" nft -f -
-	got=$(ip netns exec "$A" "$OQLINK" --config "$D/fault.conf" --json ipsec diagnose \
-		--timeout 8 --ping 192.0.2.1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])')
+	ip netns exec "$A" "$OQLINK" --config "$D/fault.conf" --json ipsec diagnose \
+		--yes --timeout 8 --ping 192.0.2.1 > "$D/diag.json"
+	got=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["cause"])' < "$D/diag.json")
 	[ -n "$rule" ] && ip netns exec "$G" nft delete table inet oqfault
 	ip netns exec "$A" "$OQLINK" --config "$D/fault.conf" ipsec down -q >/dev/null 2>&1
 	check "diagnose: $what is '$want' (got '$got')" '[ "$got" = "$want" ]'
 }
+# diag_is WHAT: python assertions (stdin) about the last diagnosis, d
+diag_is() {
+	local py
+	py="import json, sys; d = json.load(open(sys.argv[1]))"$'\n'$(cat)
+	check "$1" 'python3 -c "$py" "$D/diag.json" 2>/dev/null'
+}
 diag "IKE proposal mismatch" no-proposal 's|^ike_proposals = .*|ike_proposals = aes128-sha1-modp1024|'
+diag_is "IKE proposal mismatch: phase IKE_SA_INIT, the IKE proposals, no CHILD_SA evidence" <<'EOF'
+assert d["phase"] == "IKE_SA_INIT" and d["proposal"] == "ike"
+assert "IKE" in d["title"]["en"] and "aes128-sha1-modp1024" in d["detail"]
+assert not any("CHILD_SA" in e for e in d["evidence"]), d["evidence"]
+assert d["local"] == "198.51.100.2:500" and d["remote"] == "203.0.113.1:500"
+EOF
+diag "ESP proposal mismatch" no-proposal 's|^esp_proposals = .*|esp_proposals = aes128gcm16-x25519|'
+diag_is "ESP proposal mismatch: phase CHILD_SA, the ESP proposals, stamped +09:00" <<'EOF'
+assert d["phase"] == "CHILD_SA" and d["proposal"] == "esp"
+assert "ESP" in d["title"]["en"] and "aes128gcm16-x25519" in d["detail"]
+assert d["started"].endswith("+09:00") and d["remote"].startswith("203.0.113.1:")
+EOF
 diag "wrong remote ID" remote-id 's|^remote_id = .*|remote_id = CN=other.carrier.example|'
 diag "terminal segment the gateway does not know" ts-unacceptable \
 	's|^address = 192.168.20.1/24|address = 192.168.30.1/24|; s|^host = 192.168.20.10|host = 192.168.30.10|'

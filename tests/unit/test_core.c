@@ -1,4 +1,4 @@
-/* core/: addresses, strings and display widths, proposals, files. */
+/* core/: addresses, strings and display widths, files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,6 @@
 
 #include "core/addr.h"
 #include "core/i18n.h"
-#include "core/proposal.h"
 #include "core/util.h"
 
 static void test_prefix_parse(void **state)
@@ -132,44 +131,6 @@ static void test_sanitize_split_distance(void **state)
 	assert_int_equal(str_distance("kitten", "sitting"), 3);
 }
 
-static void test_proposals(void **state)
-{
-	static const struct {
-		const char *list;
-		bool ike, ok;
-	} cases[] = {
-		{ "aes256-sha256-modp2048", true, true },
-		{ "aes128gcm16-prfsha256-ecp256", true, true },
-		{ "aes256-sha384-x25519, aes128-sha256-modp3072", true, true },
-		{ "aes256gcm16-modp2048", false, true },
-		{ "aes256-sha256-modp2048-esn", false, true },
-		{ "chacha20poly1305", false, true },
-		{ "default", true, true },
-		{ "aes256gcm16-modp2048", true, false },	/* AEAD IKE without PRF */
-		{ "aes256-sha256", true, false },		/* no DH group */
-		{ "aes256-modp2048", false, false },		/* no integrity */
-		{ "aes256gcm16-sha256", false, false },		/* AEAD + integrity */
-		{ "aes256-aes256gcm16-sha256", false, false },
-		{ "aes256-sha256-modp2048-esn", true, false },
-		{ "aes256-sha256-prfsha256", false, false },
-		{ "aes257-sha256-modp2048", true, false },
-		{ "", true, false },
-		{ "-", true, false },
-		{ "aes256--modp2048", true, false },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *cause = NULL;
-		bool ok = proposals_check(cases[i].list, cases[i].ike, &cause);
-		if (ok != cases[i].ok)
-			fail_msg("proposals_check(%s, %s) = %d", cases[i].list,
-				 cases[i].ike ? "ike" : "esp", ok);
-		if (!ok)
-			assert_non_null(cause);
-		free(cause);
-	}
-}
-
 static void test_files(void **state)
 {
 	char dir[] = "/tmp/oqcoreXXXXXX";
@@ -209,7 +170,6 @@ int main(void)
 		cmocka_unit_test(test_prefix_relations),
 		cmocka_unit_test(test_width_and_pad),
 		cmocka_unit_test(test_sanitize_split_distance),
-		cmocka_unit_test(test_proposals),
 		cmocka_unit_test(test_files),
 	};
 

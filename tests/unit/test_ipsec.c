@@ -155,6 +155,66 @@ static void test_conn_diff(void **state)
 	site_free(s);
 }
 
+/* The record of what is loaded: one key changed, one name in the diff; a
+ * rewritten PSK file changes it without its content ever entering it. */
+static void test_load_record(void **state)
+{
+#define PSK "/tmp/oqlink-test-record.psk"
+	static const char *const base[] = {
+		"ipsec/auth = psk", "ipsec/certificate", "ipsec/private_key",
+		"ipsec/ca:psk_file = " PSK, NULL,
+	};
+	static const struct {
+		const char *edit, *key;
+	} changes[] = {
+		{ "ipsec/esp_proposals = aes128gcm128-x25519", "esp_proposals" },
+		{ "ipsec/ike_proposals = aes128-sha256-x25519", "ike_proposals" },
+		{ "ipsec/local_id = clinic.example", "local_id" },
+		{ "ipsec/dpd_delay = 10", "dpd_delay" },
+		{ "central/prefixes = 192.0.2.0/24, 198.18.0.0/15", "remote_ts" },
+	};
+	struct json_object *r0, *r1;
+	struct site *s;
+	char **d;
+
+	assert_int_equal(file_write_atomic(PSK, "TOP-SECRET-PSK\n", 15, 0600, NULL), 0);
+	s = site_with(base);
+	r0 = ipsec_load_record(s, NULL);
+	assert_non_null(r0);
+	site_free(s);
+	s = site_with(base);
+	r1 = ipsec_load_record(s, NULL);
+	assert_null(ipsec_load_record_diff(r1, r0));
+	json_object_put(r1);
+	site_free(s);
+	for (size_t i = 0; i < ARRAY_SIZE(changes); i++) {
+		const char *edits[6] = { base[0], base[1], base[2], base[3], changes[i].edit, NULL };
+		s = site_with(edits);
+		r1 = ipsec_load_record(s, NULL);
+		d = ipsec_load_record_diff(r1, r0);
+		if (d == NULL || strcmp(d[0], changes[i].key) != 0 || d[1] != NULL)
+			fail_msg("%s: diff %s", changes[i].edit, d ? d[0] : "none");
+		str_list_free(d);
+		json_object_put(r1);
+		site_free(s);
+	}
+	/* a new PSK: a new file (new inode), recorded by identity only */
+	assert_int_equal(file_write_atomic(PSK, "OTHER-SECRET-PSK\n", 17, 0600, NULL), 0);
+	s = site_with(base);
+	r1 = ipsec_load_record(s, NULL);
+	d = ipsec_load_record_diff(r1, r0);
+	assert_non_null(d);
+	assert_string_equal(d[0], "psk_file");
+	assert_null(d[1]);
+	assert_null(strstr(json_object_to_json_string(r1), "SECRET"));
+	str_list_free(d);
+	json_object_put(r1);
+	json_object_put(r0);
+	site_free(s);
+	unlink(PSK);
+#undef PSK
+}
+
 static void test_export(void **state)
 {
 	static const char *const pubkey_has[] = {
@@ -277,6 +337,81 @@ static void test_classify(void **state)
 			fail_msg("%s: evidence '%s'", logs[i].what, d.evidence[0]);
 		assert_non_null(d.title.ja);
 		assert_non_null(d.next.en);
+		ipsec_diagnosis_clear(&d);
+	}
+}
+
+/* The phase, which proposal and the endpoints, from canned charon 5.9 logs. */
+static void test_phases(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *lines[10];
+		const char *phase, *proposal, *peer, *local, *remote;
+	} cases[] = {
+		{ "IKE proposals refused in IKE_SA_INIT",
+		  { "[IKE] initiating IKE_SA oqlink[1] to 203.0.113.1",
+		    "[NET] sending packet: from 198.51.100.2[500] to 203.0.113.1[500] (336 bytes)",
+		    "[NET] received packet: from 203.0.113.1[500] to 198.51.100.2[500] (36 bytes)",
+		    "[ENC] parsed IKE_SA_INIT response 0 [ N(NO_PROP) ]",
+		    "[IKE] received NO_PROPOSAL_CHOSEN notify error" },
+		  "IKE_SA_INIT", "ike", NULL, "198.51.100.2:500", "203.0.113.1:500" },
+		{ "ESP proposals refused, IKE_SA up",
+		  { "[NET] sending packet: from 198.51.100.2[500] to 203.0.113.1[500] (336 bytes)",
+		    "[ENC] parsed IKE_SA_INIT response 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) ]",
+		    "[NET] sending packet: from 198.51.100.2[4500] to 203.0.113.1[4500] (1236 bytes)",
+		    "[ENC] parsed IKE_AUTH response 1 [ IDr CERT AUTH N(NO_PROP) ]",
+		    "[IKE] IKE_SA oqlink[1] established between 198.51.100.2[CN=a]...203.0.113.1[CN=b]",
+		    "[IKE] received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built",
+		    "[IKE] failed to establish CHILD_SA, keeping IKE_SA" },
+		  "CHILD_SA", "esp", NULL, "198.51.100.2:4500", "203.0.113.1:4500" },
+		{ "we refuse the gateway's choice, its proposals logged",
+		  { "[NET] sending packet: from 2001:db8::2[500] to 2001:db8::1[500] (336 bytes)",
+		    "[CFG] received proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024",
+		    "[CFG] configured proposals: IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048",
+		    "[IKE] no acceptable proposal found" },
+		  "IKE_SA_INIT", "ike", "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024",
+		  "[2001:db8::2]:500", "[2001:db8::1]:500" },
+		{ "no answer",
+		  { "[NET] sending packet: from 198.51.100.2[500] to 203.0.113.1[500] (336 bytes)",
+		    "[IKE] retransmit 1 of request with message ID 0" },
+		  "IKE_SA_INIT", NULL, NULL, "198.51.100.2:500", "203.0.113.1:500" },
+		{ "authentication refused",
+		  { "[ENC] parsed IKE_SA_INIT response 0 [ SA KE No ]",
+		    "[ENC] parsed IKE_AUTH response 1 [ N(AUTH_FAILED) ]",
+		    "[IKE] received AUTHENTICATION_FAILED notify error" },
+		  "IKE_AUTH", NULL, NULL, NULL, NULL },
+		{ "selectors refused",
+		  { "[IKE] IKE_SA oqlink[1] established between 198.51.100.2[CN=a]...203.0.113.1[CN=b]",
+		    "[IKE] received TS_UNACCEPTABLE notify, no CHILD_SA built" },
+		  "CHILD_SA", NULL, NULL, NULL, NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct ipsec_diagnosis d = { 0 };
+		size_t n = 0;
+
+		while (n < ARRAY_SIZE(cases[i].lines) && cases[i].lines[n])
+			n++;
+		ipsec_classify(cases[i].lines, n, "pubkey", &d);
+		if (strcmp(ipsec_phase_name(d.phase), cases[i].phase) != 0)
+			fail_msg("%s: phase %s", cases[i].what, ipsec_phase_name(d.phase));
+		if (cases[i].proposal == NULL ? d.proposal != NULL
+					      : d.proposal == NULL || strcmp(d.proposal, cases[i].proposal))
+			fail_msg("%s: proposal %s", cases[i].what, d.proposal ? d.proposal : "-");
+		if (cases[i].proposal && strstr(d.title.en, cases[i].proposal[0] == 'e' ? "ESP" : "IKE") == NULL)
+			fail_msg("%s: title '%s'", cases[i].what, d.title.en);
+		if (cases[i].peer == NULL ? d.peer_proposals != NULL
+					  : d.peer_proposals == NULL || strcmp(d.peer_proposals, cases[i].peer))
+			fail_msg("%s: peer proposals %s", cases[i].what, d.peer_proposals);
+		if (cases[i].local == NULL ? d.local != NULL
+					   : d.local == NULL || strcmp(d.local, cases[i].local) ||
+					     strcmp(d.remote, cases[i].remote))
+			fail_msg("%s: endpoints %s %s", cases[i].what, d.local, d.remote);
+		for (size_t k = 0; k < d.n_evidence; k++)
+			if (d.phase != IPSEC_PHASE_CHILD_SA && strstr(d.evidence[k], "CHILD_SA"))
+				fail_msg("%s: CHILD_SA evidence in %s", cases[i].what,
+					 ipsec_phase_name(d.phase));
 		ipsec_diagnosis_clear(&d);
 	}
 }
@@ -442,8 +577,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conn_from_site),
 		cmocka_unit_test(test_conn_diff),
+		cmocka_unit_test(test_load_record),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_not_running),
 		cmocka_unit_test(test_sas_from_charon),
 	};
