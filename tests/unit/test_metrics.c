@@ -6,8 +6,8 @@
  * that tests/cli/test_metrics.sh (promtool) and tests/lab/test_metrics.sh
  * (a real Prometheus) use:
  *   test_metrics --render [NAME]     print the snapshot NAME (default "up")
- *   test_metrics --serve ADDR PORT   serve "up", print "port N", stop at EOF
- *                                    on stdin or on SIGTERM */
+ *   test_metrics --serve ADDR PORT   serve "up", print "port N", stop on
+ *                                    SIGTERM or SIGINT */
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -606,9 +606,14 @@ static int serve_main(const char *addr, const char *port)
 {
 	struct metrics *m = NULL;
 	struct fixture f;
-	char *cause = NULL, c;
+	char *cause = NULL;
 	struct sigaction sa = { .sa_handler = on_term };
+	sigset_t block, wait;
 
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &wait);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if (metrics_start(addr, (unsigned)strtoul(port, NULL, 10), &m, &cause) != 0) {
@@ -621,8 +626,8 @@ static int serve_main(const char *addr, const char *port)
 	fixture_clear(&f);
 	printf("port %u\n", metrics_port(m));
 	fflush(stdout);
-	while (!stopping && read(STDIN_FILENO, &c, 1) > 0)
-		;
+	while (!stopping)
+		sigsuspend(&wait);
 	metrics_stop(m);
 	return 0;
 }
