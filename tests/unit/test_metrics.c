@@ -10,6 +10,7 @@
  *                                    SIGTERM or SIGINT */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -531,6 +532,59 @@ static void test_http(void **state)
 	metrics_stop(m);
 }
 
+/* Updates while a client reads: every reply is one whole rendering. */
+struct reader {
+	unsigned port;
+	const char *a, *b;
+	int n, whole;
+	_Atomic int done;
+};
+
+static void *read_loop(void *arg)
+{
+	struct reader *r = arg;
+
+	for (int i = 0; i < r->n; i++) {
+		struct http_reply h;
+
+		http(r->port, "GET", "/metrics", &h);
+		r->whole += h.status == 200 && (strcmp(h.body, r->a) == 0 || strcmp(h.body, r->b) == 0);
+		free(h.body);
+	}
+	r->done = 1;
+	return NULL;
+}
+
+static void test_http_concurrent(void **state)
+{
+	struct fixture f[2];
+	struct metrics *m = NULL;
+	char *cause = NULL, *text[2];
+	struct reader r = { .n = 50 };
+	pthread_t t;
+
+	(void)state;
+	fixture_make(&f[0], fixture_find("up"));
+	fixture_make(&f[1], fixture_find("connecting"));
+	text[0] = metrics_render(&f[0].s);
+	text[1] = metrics_render(&f[1].s);
+	assert_int_equal(metrics_start("127.0.0.1", 0, &m, &cause), 0);
+	metrics_update(m, &f[0].s);
+	r.port = metrics_port(m);
+	r.a = text[0];
+	r.b = text[1];
+	assert_int_equal(pthread_create(&t, NULL, read_loop, &r), 0);
+	for (int i = 0; !r.done; i++)
+		metrics_update(m, &f[i % 2].s);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(r.whole, r.n);
+	metrics_stop(m);
+	for (int i = 0; i < 2; i++) {
+		free(text[i]);
+		fixture_clear(&f[i]);
+	}
+}
+
 static void test_start_refuses(void **state)
 {
 	static const struct {
@@ -639,6 +693,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_render_pure),
 		cmocka_unit_test(test_state_codes),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_http_concurrent),
 		cmocka_unit_test(test_start_refuses),
 	};
 
