@@ -30,6 +30,7 @@ static const char *const child_states[] = {
 	"REKEYED", "RETRYING", "DELETING", "DELETED", "DESTROYING",
 };
 
+/* The index of state in names, -1 when it is not there. */
 static int state_code(const char *const *names, size_t n, const char *state)
 {
 	for (size_t i = 0; state && i < n; i++)
@@ -55,6 +56,7 @@ struct label {
 	const char *value;	/* NULL is written as "" */
 };
 
+/* The HELP and TYPE lines that open a family (every metric here is a gauge). */
 static void family(FILE *f, const char *name, const char *help)
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
@@ -118,6 +120,7 @@ static void number(FILE *f, double v)
 	}
 }
 
+/* One sample line: name{labels} value. */
 static void sample(FILE *f, const char *name, const struct label *l, size_t n, double v)
 {
 	fputs(name, f);
@@ -217,7 +220,7 @@ static const struct {
 	  "Number of seconds since the child SA has been installed." },
 };
 
-/* One IKE metric of every IKE_SA; false when the SA has no such value
+/* One IKE metric of an IKE_SA; false when the SA has no such value
  * (established seconds of an SA that is not established). */
 static bool ike_value(const struct ipsec_ike_sa *ike, enum ike_metric m, double *v)
 {
@@ -234,6 +237,8 @@ static bool ike_value(const struct ipsec_ike_sa *ike, enum ike_metric m, double 
 	return false;
 }
 
+/* One CHILD metric of a CHILD_SA; false when it has no such value
+ * (installed seconds of one that is not installed). */
 static bool child_value(const struct ipsec_child_sa *c, enum child_metric m, double *v)
 {
 	int code = metrics_child_state_code(c->state);
@@ -251,6 +256,7 @@ static bool child_value(const struct ipsec_child_sa *c, enum child_metric m, dou
 	return false;
 }
 
+/* ipsec_up, then each IKE and CHILD family over every SA. */
 static void render_ipsec(FILE *f, const struct ipsec_sas *sas)
 {
 	family(f, "ipsec_up", "Was the last scrape successful.");
@@ -304,6 +310,7 @@ static const struct {
 	{ CERT_EXPIRED, "x509_cert_expired", "Whether the certificate has expired (1) or not (0)." },
 };
 
+/* The x509_cert_* families over the certificates that could be read. */
 static void render_certs(FILE *f, const struct metrics_snapshot *s)
 {
 	size_t n = 0;
@@ -382,6 +389,8 @@ static const struct {
 	  "Average round-trip time to the central system in the latest reach probe." },
 };
 
+/* The oqlink_probe_* families over every result, then the measured values
+ * of probe_measures that the results hold. */
 static void render_probes(FILE *f, const struct metrics_snapshot *s)
 {
 	if (s->n_probes == 0)
@@ -456,6 +465,7 @@ struct metrics {
 	unsigned port;
 };
 
+/* Queue a response of body (len bytes) with status and Content-Type. */
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
 			     size_t len, enum MHD_ResponseMemoryMode mode, const char *type)
 {

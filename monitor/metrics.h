@@ -24,7 +24,9 @@ struct probe_result;
 /* One certificate file the appliance uses. */
 struct metrics_cert {
 	const char *path;			/* the file, as configured */
-	const struct probe_cert_info *info;	/* what probe_cert_inspect read */
+	/* What probe_cert_inspect read; NULL when it could not be read
+	 * (the certificate is then left out). */
+	const struct probe_cert_info *info;
 };
 
 /* What the monitor knows at one time. Every pointer is borrowed; NULL (or

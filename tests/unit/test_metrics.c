@@ -434,22 +434,30 @@ struct http_reply {
 	char *body;
 };
 
-/* One HTTP/1.0 request to 127.0.0.1:port; the reply is read until the
- * server closes the connection (bounded by a 5 s poll per read). */
-static void http(unsigned port, const char *method, const char *path, struct http_reply *r)
+/* One HTTP/1.0 request to addr (IPv4 or IPv6) and port; the reply is read
+ * until the server closes the connection (bounded by a 5 s poll per read). */
+static void http_at(const char *addr, unsigned port, const char *method, const char *path,
+		    struct http_reply *r)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	char *req = xasprintf("%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", method, path);
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+	bool v6 = strchr(addr, ':') != NULL;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char *req = xasprintf("%s %s HTTP/1.0\r\nHost: x\r\n\r\n", method, path);
 	size_t len = 0, cap = 4096;
 	char *buf = xmalloc(cap), *hdr_end, *t;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
 	memset(r, 0, sizeof(*r));
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (v6) {
+		assert_int_equal(inet_pton(AF_INET6, addr, &a6.sin6_addr), 1);
+		assert_int_equal(connect(fd, (struct sockaddr *)&a6, sizeof(a6)), 0);
+	} else {
+		assert_int_equal(inet_pton(AF_INET, addr, &a.sin_addr), 1);
+		assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	}
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	for (;;) {
 		assert_int_equal(poll(&pfd, 1, 5000), 1);
@@ -473,6 +481,11 @@ static void http(unsigned port, const char *method, const char *path, struct htt
 		sscanf(t + 16, "%127[^\r]", r->type);
 	r->body = xstrdup(hdr_end + 4);
 	free(buf);
+}
+
+static void http(unsigned port, const char *method, const char *path, struct http_reply *r)
+{
+	http_at("127.0.0.1", port, method, path, r);
 }
 
 static void test_http(void **state)
@@ -530,6 +543,31 @@ static void test_http(void **state)
 		free(r.body);
 	}
 	metrics_stop(m);
+}
+
+/* IPv6: the loopback, bracketed or not; skipped where the host has no ::1. */
+static void test_http_ipv6(void **state)
+{
+	static const char *const addrs[] = { "::1", "[::1]" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		struct metrics *m = NULL;
+		struct http_reply r;
+		char *cause = NULL;
+		int ret = metrics_start(addrs[i], 0, &m, &cause);
+
+		if (ret == -EADDRNOTAVAIL || ret == -EAFNOSUPPORT) {
+			free(cause);
+			skip();
+		}
+		assert_int_equal(ret, 0);
+		http_at("::1", metrics_port(m), "GET", "/metrics", &r);
+		assert_int_equal(r.status, 200);
+		assert_true(has_line(r.body, "oqlink_up 1"));
+		free(r.body);
+		metrics_stop(m);
+	}
 }
 
 /* Updates while a client reads: every reply is one whole rendering. */
@@ -693,6 +731,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_render_pure),
 		cmocka_unit_test(test_state_codes),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_http_ipv6),
 		cmocka_unit_test(test_http_concurrent),
 		cmocka_unit_test(test_start_refuses),
 	};
