@@ -570,6 +570,79 @@ static void test_http_ipv6(void **state)
 	}
 }
 
+/* A TCP connection to 127.0.0.1:port. */
+static int tcp_connect(unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* Milliseconds until the server closes fd (-1 after limit_ms), reading and
+ * dropping what it sends; *got counts the bytes. */
+static int64_t until_closed(int fd, int limit_ms, size_t *got)
+{
+	int64_t start = now_ms();
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+
+	*got = 0;
+	while (now_ms() - start < limit_ms) {
+		ssize_t n;
+
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return now_ms() - start;
+		*got += (size_t)n;
+	}
+	return -1;
+}
+
+/* Bounded connections: a client holding METRICS' per-client limit (4) idle
+ * connections gets no answer on a fifth; an idle connection is closed after
+ * the 5 s timeout. */
+static void test_http_limits(void **state)
+{
+	static const char get[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct metrics *m = NULL;
+	struct http_reply r;
+	char *cause = NULL;
+	int idle[4], fd;
+	size_t got;
+	int64_t ms;
+	unsigned port;
+
+	(void)state;
+	assert_int_equal(metrics_start("127.0.0.1", 0, &m, &cause), 0);
+	port = metrics_port(m);
+	for (size_t i = 0; i < ARRAY_SIZE(idle); i++)
+		idle[i] = tcp_connect(port);
+	fd = tcp_connect(port);
+	assert_int_equal(write(fd, get, sizeof(get) - 1), (ssize_t)sizeof(get) - 1);
+	ms = until_closed(fd, 3000, &got);
+	print_message("fifth connection closed after %lld ms with %zu bytes\n", (long long)ms, got);
+	assert_true(ms >= 0);
+	assert_int_equal(got, 0);
+	close(fd);
+
+	/* The idle ones time out (5 s, one timer tick of slack). */
+	ms = until_closed(idle[0], 9000, &got);
+	print_message("idle connection closed after %lld ms\n", (long long)ms);
+	assert_true(ms >= 3000 && ms <= 8000);
+	for (size_t i = 0; i < ARRAY_SIZE(idle); i++)
+		close(idle[i]);
+	http(port, "GET", "/metrics", &r);
+	assert_int_equal(r.status, 200);
+	free(r.body);
+	metrics_stop(m);
+}
+
 /* Updates while a client reads: every reply is one whole rendering. */
 struct reader {
 	unsigned port;
@@ -732,6 +805,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_state_codes),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_http_ipv6),
+		cmocka_unit_test(test_http_limits),
 		cmocka_unit_test(test_http_concurrent),
 		cmocka_unit_test(test_start_refuses),
 	};
