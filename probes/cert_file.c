@@ -25,6 +25,9 @@ void probe_cert_info_clear(struct probe_cert_info *info)
 	free(info->subject);
 	free(info->issuer);
 	free(info->serial);
+	free(info->serial_dec);
+	free(info->subject_cn);
+	free(info->issuer_cn);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -57,14 +60,28 @@ static int64_t asn1_epoch(const ASN1_TIME *t)
 	return (int64_t)timegm(&tm);
 }
 
-static char *serial_hex(const X509 *c)
+/* The serial number in hex (upper case) or decimal. */
+static char *serial_text(const X509 *c, bool decimal)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c), NULL);
-	char *hex = bn ? BN_bn2hex(bn) : NULL;
-	char *s = xstrdup(hex ? hex : "");
+	char *t = bn ? (decimal ? BN_bn2dec(bn) : BN_bn2hex(bn)) : NULL;
+	char *s = xstrdup(t ? t : "");
 
-	OPENSSL_free(hex);
+	OPENSSL_free(t);
 	BN_free(bn);
+	return s;
+}
+
+/* The first commonName of a name as UTF-8, "" when it has none. */
+static char *name_cn(const X509_NAME *n)
+{
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	X509_NAME_ENTRY *e = i >= 0 ? X509_NAME_get_entry(n, i) : NULL;
+	unsigned char *utf8 = NULL;
+	int len = e ? ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e)) : -1;
+	char *s = len >= 0 ? xstrndup((const char *)utf8, (size_t)len) : xstrdup("");
+
+	OPENSSL_free(utf8);
 	return s;
 }
 
@@ -73,7 +90,10 @@ static void fill(struct probe_cert_info *out, X509 *c, EVP_PKEY *key)
 {
 	out->subject = x509_name_line(X509_get_subject_name(c));
 	out->issuer = x509_name_line(X509_get_issuer_name(c));
-	out->serial = serial_hex(c);
+	out->serial = serial_text(c, false);
+	out->serial_dec = serial_text(c, true);
+	out->subject_cn = name_cn(X509_get_subject_name(c));
+	out->issuer_cn = name_cn(X509_get_issuer_name(c));
 	out->not_before = asn1_epoch(X509_get0_notBefore(c));
 	out->not_after = asn1_epoch(X509_get0_notAfter(c));
 	out->days_left = (int)floor(x509_days_left(c, (int64_t)time(NULL)));

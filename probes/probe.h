@@ -152,6 +152,8 @@ struct probe_cert_info {
 	char *subject;			/* "CN = ..., O = ..." one line */
 	char *issuer;
 	char *serial;			/* hex, upper case */
+	char *serial_dec;		/* the same, decimal */
+	char *subject_cn, *issuer_cn;	/* the commonName alone, "" when none */
 	int64_t not_before, not_after;	/* Unix seconds */
 	int days_left;			/* whole days to notAfter, negative when expired */
 	bool key_present;		/* the file holds a private key too */

@@ -131,6 +131,9 @@ static void test_p12_good(void **state)
 	assert_non_null(strstr(i.subject, "CN = clinic-1312345678"));
 	assert_non_null(strstr(i.issuer, "O = Example Clinic"));
 	assert_string_equal(i.serial, "1A2B");
+	assert_string_equal(i.serial_dec, "6699");
+	assert_string_equal(i.subject_cn, "clinic-1312345678");
+	assert_string_equal(i.issuer_cn, "clinic-1312345678");
 	assert_true(i.key_present);
 	assert_true(i.key_matches);
 	assert_true(i.days_left == 29 || i.days_left == 30);
