@@ -12,7 +12,9 @@ static bool env_lang(const char *name, enum oq_lang *out)
 
 	if (v == NULL || *v == '\0')
 		return false;
-	*out = strncmp(v, "ja", 2) == 0 ? OQ_LANG_JA : OQ_LANG_EN;
+	/* only an English locale says English: C, C.UTF-8 and POSIX (what a
+	 * fresh Debian has) say nothing about the reader */
+	*out = strncmp(v, "en", 2) == 0 ? OQ_LANG_EN : OQ_LANG_JA;
 	return true;
 }
 

@@ -19,9 +19,10 @@ struct bitext {
 	const char *en;
 };
 
-/* Pick the language from LANGUAGE, LC_ALL, LC_MESSAGES and LANG: a value
- * starting with "ja" gives Japanese, anything else English; unset gives
- * Japanese (users read Japanese first). Also sets a UTF-8 LC_CTYPE. */
+/* Pick the language from the first set of LANGUAGE, LC_ALL, LC_MESSAGES and
+ * LANG: a value starting with "en" gives English, anything else (ja_JP, C,
+ * C.UTF-8, POSIX) or nothing Japanese (users read Japanese first). Also sets
+ * a UTF-8 LC_CTYPE. */
 void i18n_init(void);
 void i18n_set_lang(enum oq_lang lang);
 enum oq_lang i18n_lang(void);
