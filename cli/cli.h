@@ -51,6 +51,9 @@ const struct cli_command *cli_find(int argc, char **argv, int *used);
  * CLI_NEED_CONFIG does, for a command that needs the config only sometimes.
  * Returns 0, or the exit code after printing every problem. */
 int cli_load_config(struct cli_ctx *ctx);
+/* Make the site's [site] timezone the zone of every time shown (site may be
+ * NULL: the default stays); returns 0 or an exit code after printing why. */
+int cli_set_zone(const struct site *site);
 
 /* Print a message to stderr, prefixed with "oqlink: ". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

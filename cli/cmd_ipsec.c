@@ -98,14 +98,11 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ipsec_o
 static void print_log(void *ctx, const struct ipsec_log_line *l)
 {
 	FILE *out = ctx;
-	struct timespec ts;
-	struct tm tm;
-	char t[16];
+	int64_t now = clock_wall_ms();
+	char t[CLOCK_BUF];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
-	strftime(t, sizeof(t), "%H:%M:%S", &tm);
-	fprintf(out, "%s.%03ld [%s] %s\n", t, ts.tv_nsec / 1000000, l->group, l->msg);
+	fprintf(out, "%s.%03d [%s] %s\n", clock_str(now, CLOCK_HMS, t), (int)(now % 1000),
+		l->group, l->msg);
 	fflush(out);
 }
 

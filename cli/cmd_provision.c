@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmds.h"
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "provision/provision.h"
@@ -201,15 +202,11 @@ int cmd_rollback(struct cli_ctx *ctx, int argc, char **argv)
 	return OQ_EXIT_OK;
 }
 
-/* Local time as "YYYY-MM-DD HH:MM:SS". */
+/* Seconds since the epoch in the site's time zone, into buf[CLOCK_BUF]. */
 static const char *when(int64_t t, char *buf, size_t size)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	localtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
+	(void)size;
+	return clock_str(t * 1000, CLOCK_HUMAN, buf);
 }
 
 static struct json_object *entry_json(const struct prov_history_entry *e)
@@ -245,7 +242,7 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct prov_history_entry *v;
 	size_t n;
-	char *cause = NULL, buf[32];
+	char *cause = NULL, buf[CLOCK_BUF];
 	int r;
 
 	if ((r = no_args(argc, argv)) != 0)
@@ -280,7 +277,7 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct prov_status st;
-	char *cause = NULL, buf[32];
+	char *cause = NULL, buf[CLOCK_BUF];
 	int r;
 
 	if ((r = no_args(argc, argv)) != 0)

@@ -168,6 +168,8 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 			    "the site config has errors; see 'oqlink config check'"));
 		goto out;
 	}
+	if ((ret = cli_set_zone(site)) != 0)
+		goto out;
 	ret = OQ_EXIT_CANT;
 	if ((o = read_json(argv[optind])) == NULL)
 		goto out;

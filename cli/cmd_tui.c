@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "cli/cmds.h"
+#include "core/clock.h"
+#include "core/site.h"
 #include "core/util.h"
 #include "tui/tui.h"
 
@@ -14,6 +16,19 @@ static const struct option opts[] = {
 	{ "refresh", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The screens show times in the site's zone; a config that does not load
+ * yet (the wizard is about to write it) leaves the default. */
+static void site_zone_from(const char *path)
+{
+	struct site_diags d = { 0 };
+	struct site *s = site_load(path, false, &d);
+
+	if (s != NULL && s->timezone != NULL)
+		clock_set_zone(s->timezone, NULL);
+	site_free(s);
+	site_diags_free(&d);
+}
 
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -45,6 +60,7 @@ int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)
 			return OQ_EXIT_USAGE;
 		}
 	}
+	site_zone_from(ctx->config_path);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
 	o.self = self;

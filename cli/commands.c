@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmds.h"
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 
@@ -48,13 +49,13 @@ const struct cli_command cli_commands[] = {
 	     "接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
 	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断、"
 	     "経路 MTU のブラックホール) "
-	     "を、止まった段階 (IKE_SA_INIT、IKE_AUTH、CHILD_SA)、提案の不一致なら IKE か ESP か、証拠の行、時刻 (JST)、使ったアドレスとポート、次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
+	     "を、止まった段階 (IKE_SA_INIT、IKE_AUTH、CHILD_SA)、提案の不一致なら IKE か ESP か、証拠の行、時刻 (サイトの時間帯)、使ったアドレスとポート、次の手順とともに示します。成功なら所要時間を示します。終了コード: 0 正常、1 異常。",
 	     "Reloads the connection and tries to establish it with charon's control log captured, "
 	     "then names the cause (peer unreachable, UDP 500/4500 blocked, proposal mismatch, the "
 	     "kinds of authentication failure, selector mismatch, clock, ESP blocked, path MTU black "
 	     "hole) with the "
 	     "exchange where it stopped (IKE_SA_INIT, IKE_AUTH, CHILD_SA), which proposals (IKE or "
-	     "ESP) on a mismatch, the evidence lines, the times (JST) and the addresses and ports used, "
+	     "ESP) on a mismatch, the evidence lines, the times (in the site's time zone) and the addresses and ports used, "
 	     "and the next step. When the tunnel is up it asks before closing it (--yes: do not ask; "
 	     "without a terminal and without --yes it does nothing and exits 2). Success is reported with timings. Exits 0 when the "
 	     "tunnel works, 1 when it does not.") },
@@ -186,6 +187,20 @@ int cli_load_config(struct cli_ctx *ctx)
 		return OQ_EXIT_USAGE;
 	}
 	site_diags_free(&diags);
+	return cli_set_zone(ctx->site);
+}
+
+int cli_set_zone(const struct site *site)
+{
+	char *cause = NULL;
+
+	if (site == NULL || site->timezone == NULL)
+		return 0;
+	if (clock_set_zone(site->timezone, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return OQ_EXIT_USAGE;
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmds.h"
+#include "core/clock.h"
 #include "core/i18n.h"
 #include "core/site.h"
 #include "core/util.h"
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
 	int idx, used, ret;
 
 	i18n_init();
+	clock_set_zone(CLOCK_DEFAULT_ZONE, NULL);	/* the site's, once the config is read */
 	hoist_globals(argc, argv);
 	idx = parse_globals(argc, argv, &ctx);
 	if (idx < 0)

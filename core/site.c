@@ -13,6 +13,7 @@
 #include <ini.h>
 #include <json-c/json.h>
 
+#include "core/clock.h"
 #include "core/i18n.h"
 #include "core/proposal.h"
 #include "core/util.h"
@@ -47,6 +48,7 @@ enum key_type {
 	K_FACILITY,	/* 医療機関コード */
 	K_CUSTOMER,	/* お客さまID */
 	K_URL,		/* http:// or https:// URL */
+	K_ZONE,		/* time zone of the tz database */
 };
 
 struct enum_word {
@@ -95,6 +97,8 @@ static const struct key_def keys[] = {
 	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
 	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
 	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
+	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
+	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE },
 
 	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL },
 	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
@@ -104,6 +108,8 @@ static const struct key_def keys[] = {
 	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
 	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500" },
 	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL },
+	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
+	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL },
 
 	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL },
 	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
@@ -769,6 +775,13 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 		else
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
+	case K_ZONE:
+		if (!clock_zone_valid(value))
+			bad_value(p, k, value, col, _("時間帯データベースの名前 (Asia/Tokyo など) を書いてください",
+						      "expected a name of the time zone database, such as Asia/Tokyo"));
+		else
+			*(char **)field(base, k->off) = xstrdup(value);
+		return;
 	case K_URL:
 		if (!valid_url(value))
 			bad_value(p, k, value, col, _("http:// か https:// で始まる URL を書いてください",
@@ -800,7 +813,7 @@ static void key_free(const struct key_def *k, void *base)
 		break;
 	case K_STR: case K_NAME: case K_ID: case K_PATH: case K_SECRET: case K_DIR:
 	case K_IFNAME: case K_PROPOSALS: case K_ESP_PROPOSALS: case K_FACILITY: case K_CUSTOMER:
-	case K_URL:
+	case K_URL: case K_ZONE:
 		free(*(char **)field(base, k->off));
 		*(char **)field(base, k->off) = NULL;
 		break;

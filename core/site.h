@@ -56,6 +56,8 @@ struct site {
 	char *vendor;
 	char *engineer;
 	char *witness;
+	char *address;		/* 作業場所: the facility's address, for the report */
+	char *timezone;		/* every time shown or written is in this zone */
 
 	/* [uplink] */
 	enum site_line line;
@@ -69,6 +71,8 @@ struct site {
 	unsigned wan_mtu;
 	char **wan_dns;			/* resolvers for the internet side (peer name) */
 	size_t n_wan_dns;
+	char *carrier;			/* 回線事業者, for the report */
+	char *line_id;			/* 回線ID as the carrier's sheet gives it */
 
 	/* [ipsec] */
 	char *peer;			/* address or DNS name of the carrier's gateway */

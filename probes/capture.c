@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 #include <pcap/pcap.h>
 
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/list.h"
@@ -266,8 +267,7 @@ PROBE_FN(capture)
 	char err[PCAP_ERRBUF_SIZE] = "", *path, *cause = NULL, sha[65] = "";
 	pcap_t *p;
 	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[32];
+	char stamp[CLOCK_BUF];
 
 	if (s->wan_addr.family == AF_INET)
 		memcpy(&st.wan, s->wan_addr.addr, 4);
@@ -279,7 +279,7 @@ PROBE_FN(capture)
 		       "%s でパケットを取得できません: %s", "cannot capture on %s: %s", s->wan_if, err);
 		return;
 	}
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime_r(&now, &tm));
+	clock_str((int64_t)now * 1000, CLOCK_STAMP, stamp);
 	if (mkdir_p(probe_ctx_out_dir(ctx), 0750, &cause) < 0) {
 		probe_ctx_ready(ctx);
 		pr_set(r, PROBE_ERROR, BT("出力先ディレクトリを確認してください。", "Check the output directory."),

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/list.h"
@@ -102,7 +103,7 @@ static void check_one(struct probe_result *r, struct worst *w, const char *label
 	char *key_name = xasprintf("days_left_%s", label);
 	struct tm tm;
 	time_t na;
-	char date[32] = "?";
+	char date[CLOCK_BUF] = "?";
 
 	if (chain_err && !time_error(chain_err) && own != NULL &&
 	    !time_error(verify_at(own, cert, extra, at)) && verify_at(own, cert, extra, at) == 0)
@@ -114,7 +115,7 @@ static void check_one(struct probe_result *r, struct worst *w, const char *label
 		if (ASN1_TIME_to_tm(t, &t2)) {
 			tm = t2;
 			na = timegm(&tm);
-			strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&na, &tm));
+			clock_str((int64_t)na * 1000, CLOCK_DATE, date);
 		}
 		ASN1_TIME_free(t);
 	}

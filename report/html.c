@@ -196,10 +196,10 @@ static void facts(FILE *f, const struct report *r)
 	pair(&p, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "");
 	pair(&p, rp_tr(r, "作業担当者", "Engineer"), r->engineer);
 	pair(&p, rp_tr(r, "立会者", "Witness"), r->witness);
-	pair(&p, rp_tr(r, "作成日時", "Date and time"), rp_time(r->meta.time_ms, 0, t));
+	pair(&p, rp_tr(r, "作成日時", "Date and time"), clock_str(r->meta.time_ms, CLOCK_HUMAN, t));
 	if (r->run && r->run->started_ms > 0) {
 		char *v = xasprintf(rp_tr(r, "%s 開始、所要 %lld ms", "%s, took %lld ms"),
-				    rp_time(r->run->started_ms, 0, t),
+				    clock_str(r->run->started_ms, CLOCK_HUMAN, t),
 				    (long long)r->run->duration_ms);
 		pair(&p, rp_tr(r, "検査の実施", "Probes run"), v);
 		free(v);
@@ -511,7 +511,7 @@ static void footer(FILE *f, const struct report *r)
 	fputs(" · ", f);
 	css_esc(f, r->site ? rp_s(r->site->facility_code) : "");
 	fputs(" · ", f);
-	css_esc(f, rp_time(r->meta.time_ms, 0, t));
+	css_esc(f, clock_str(r->meta.time_ms, CLOCK_HUMAN, t));
 	fputs(" · oqlink ", f);
 	css_esc(f, r->meta.version);
 	fputs("\"}}\n", f);

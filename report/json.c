@@ -51,7 +51,7 @@ static struct json_object *jtime(int64_t ms)
 {
 	char t[48];
 
-	return json_object_new_string(rp_time(ms, 1, t));
+	return json_object_new_string(clock_str(ms, CLOCK_ISO, t));
 }
 
 static struct json_object *generated(const struct report *r)

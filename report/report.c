@@ -180,25 +180,6 @@ const struct probe_result *rp_find(const struct report *r, const char *id)
 	return NULL;
 }
 
-char *rp_time(int64_t ms, int style, char *buf)
-{
-	time_t t = (time_t)(ms / 1000) + 9 * 3600;
-	struct tm tm;
-	size_t n = 0;
-
-	if (gmtime_r(&t, &tm) != NULL) {
-		if (style == 0)
-			n = strftime(buf, 48, "%Y-%m-%d %H:%M:%S +09:00 (JST)", &tm);
-		else if (style == 1)
-			n = strftime(buf, 48, "%Y-%m-%dT%H:%M:%S+09:00", &tm);
-		else
-			n = strftime(buf, 48, "%Y%m%d-%H%M%S", &tm);
-	}
-	if (n == 0)
-		snprintf(buf, 48, "?");
-	return buf;
-}
-
 bool report_parse_time(const char *s, int64_t *ms)
 {
 	struct tm tm = { 0 };
@@ -398,12 +379,9 @@ static void meta_iface(struct report_meta *m, const char *role, const char *name
 
 void report_meta_collect(struct report_meta *meta, const struct site *site)
 {
-	struct timespec ts;
-
 	memset(meta, 0, sizeof(*meta));
 	meta->lang = i18n_lang();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	meta->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	meta->time_ms = clock_wall_ms();
 	snprintf(meta->version, sizeof(meta->version), "%s", OQ_VERSION);
 	if (gethostname(meta->hostname, sizeof(meta->hostname) - 1) != 0)
 		meta->hostname[0] = '\0';
@@ -725,7 +703,7 @@ char *report_file_stem(const struct report *r)
 			safe[n++] = *c;
 	safe[n] = '\0';
 	return xasprintf("oqlink-report-%s-%s", n ? safe : "unknown",
-			 rp_time(r->meta.time_ms, 2, t));
+			 clock_str(r->meta.time_ms, CLOCK_STAMP, t));
 }
 
 int report_write(const struct report *r, const char *dir, char ***paths, char **cause)

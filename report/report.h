@@ -79,7 +79,8 @@ char *report_json(const struct report *r);
 /* The JSON form as a new object (the caller puts it). */
 struct json_object *report_to_json(const struct report *r);
 
-/* "oqlink-report-<facility code>-<YYYYmmdd-HHMMSS>" in JST (new string). */
+/* "oqlink-report-<facility code>-<YYYYmmdd-HHMMSS>" in the site's time zone
+ * (new string). */
 char *report_file_stem(const struct report *r);
 
 /* Write the three forms into dir (created if missing) as STEM.html,

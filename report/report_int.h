@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "core/clock.h"
 #include "probes/probe.h"
 #include "report/report.h"
 
@@ -92,11 +93,6 @@ bool rp_listed(const char *const *list, const char *id);
 /* Does result p belong in evidence section s of rp_sections? The last
  * section takes every result no other section lists. */
 bool rp_in_section(size_t s, const struct probe_result *p);
-
-/* Times in JST (UTC+9, no daylight saving): style 0 "2026-04-01 10:30:00
- * +09:00 (JST)", 1 ISO 8601 "2026-04-01T10:30:00+09:00", 2 "20260401-103000".
- * Into buf of at least 48 bytes; returns buf. */
-char *rp_time(int64_t ms, int style, char *buf);
 
 /* A value as "3.21 ms" or its text (new string, control characters
  * replaced, secrets after keywords such as password= masked). */

@@ -142,9 +142,9 @@ static void facts(FILE *f, const struct report *r)
 	kv(f, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "", 18);
 	kv(f, rp_tr(r, "作業担当者", "Engineer"), r->engineer, 18);
 	kv(f, rp_tr(r, "立会者", "Witness"), r->witness, 18);
-	kv(f, rp_tr(r, "作成日時", "Date and time"), rp_time(r->meta.time_ms, 0, t), 18);
+	kv(f, rp_tr(r, "作成日時", "Date and time"), clock_str(r->meta.time_ms, CLOCK_HUMAN, t), 18);
 	if (r->run && r->run->started_ms > 0) {
-		char *v = xasprintf("%s (%lld ms)", rp_time(r->run->started_ms, 0, t),
+		char *v = xasprintf("%s (%lld ms)", clock_str(r->run->started_ms, CLOCK_HUMAN, t),
 				    (long long)r->run->duration_ms);
 		kv(f, rp_tr(r, "検査の実施", "Probes run at"), v, 18);
 		free(v);

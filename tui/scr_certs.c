@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/probe.h"
@@ -115,12 +116,9 @@ static void draw_line(struct ui_line *l, int y, int x, int width)
 
 static void put_time(int y, int cols, const char *label, int64_t t)
 {
-	char buf[40];
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char buf[CLOCK_BUF];
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	clock_str(t * 1000, CLOCK_HUMAN, buf);
 	ui_put(y, 0, 22, label, UA_NORMAL);
 	ui_put(y, 23, cols - 23, buf, UA_NORMAL);
 }

@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/probe.h"
@@ -152,11 +153,8 @@ static void draw_overall(int y, int cols)
 				  : o == PROBE_SKIP ? _("一部を確認していません", "some layers were not checked")
 				  : o == PROBE_WARN ? _("注意があります (p で詳細)", "there are warnings (p for details)")
 				  : _("異常があります (p で詳細)", "something is wrong (p for details)");
-		char t[16];
-		time_t e = pj_ended();
-		struct tm tm;
-		localtime_r(&e, &tm);
-		strftime(t, sizeof(t), "%H:%M:%S", &tm);
+		char t[CLOCK_BUF];
+		clock_str((int64_t)pj_ended() * 1000, CLOCK_HMS, t);
 		ui_putf(y, 0, cols, ui_verdict_attr(v), _("全体: %s %s  [%s 確認 %s]", "Overall: %s %s  [%s checked %s]"),
 			v, words, auto_word, t);
 	} else {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/util.h"
 #include "probes/probe.h"
 #include "tui/screen.h"
@@ -34,11 +35,8 @@ static void draw_state(int y, int cols)
 		ui_putf(y, 0, cols, UA_BOLD, _("[実行中 %ld 秒  %zu/%zu 完了  x:中止]", "[RUNNING %ld s  %zu/%zu done  x:cancel]"),
 			pj_elapsed_s(), done, n);
 	} else if (pj_overall() >= 0) {
-		char t[16];
-		time_t e = pj_ended();
-		struct tm tm;
-		localtime_r(&e, &tm);
-		strftime(t, sizeof(t), "%H:%M:%S", &tm);
+		char t[CLOCK_BUF];
+		clock_str((int64_t)pj_ended() * 1000, CLOCK_HMS, t);
 		const char *v = probe_verdict_name((enum probe_verdict)pj_overall());
 		ui_putf(y, 0, cols, ui_verdict_attr(v), _("[%s 全体: %s  %s 終了 %ld 秒]", "[%s overall: %s  ended %s, %ld s]"),
 			pj_cancelled() ? _("中止", "CANCELLED") : _("完了", "DONE"), v, t, pj_elapsed_s());

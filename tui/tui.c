@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/util.h"
 #include "tui/screen.h"
 #include "tui/tui.h"
@@ -117,12 +118,9 @@ static void draw_title(void)
  * every second when nothing else happens. */
 static void draw_clock(void)
 {
-	char t[16];
-	time_t now = time(NULL);
-	struct tm tm;
+	char t[CLOCK_BUF];
 
-	localtime_r(&now, &tm);
-	strftime(t, sizeof(t), "%H:%M:%S", &tm);
+	clock_str(clock_wall_ms(), CLOCK_HMS, t);
 	ui_put(ui.rows - 1, ui.cols - 9, 9, t, UA_DIM);
 }
 

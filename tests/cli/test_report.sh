@@ -10,7 +10,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..29"
+echo "1..31"
 
 # A site whose secret files hold canaries: the private key, the PKCS#12
 # password and (second config) the pre-shared key.
@@ -42,6 +42,23 @@ t bash -c "[ $rc -eq 0 ] && [ \$(wc -l < '$tmp/pass.out') -eq 3 ] &&
 	[ -s '$tmp/pass/oqlink-report-1312345678-20260401-110000.html' ] &&
 	[ -s '$tmp/pass/oqlink-report-1312345678-20260401-110000.json' ] &&
 	[ -s '$tmp/pass/oqlink-report-1312345678-20260401-110000.txt' ]"
+
+desc="times are in the site's zone: Asia/Tokyo by default, [site] timezone otherwise"
+sed 's|^witness = .*|&\ntimezone = America/New_York|' "$tmp/site.conf" > "$tmp/site-ny.conf"
+t bash -c "R() { '$O' --config \"\$1\" \"\${@:2}\"; }
+	R '$tmp/site.conf' --lang ja report render $D/run-ipsec-pass.json ${FIXED[*]} --print text |
+		grep -q '作成日時 *2026-04-01 11:00:00 +09:00 (JST)' &&
+	R '$tmp/site-ny.conf' --lang ja report render $D/run-ipsec-pass.json ${FIXED[*]} --print text |
+		grep -q '作成日時 *2026-03-31 22:00:00 -04:00 (EDT)' &&
+	R '$tmp/site-ny.conf' --lang ja report render $D/run-ipsec-pass.json ${FIXED[*]} --print json |
+		grep -q '\"2026-03-31T22:00:00-04:00\"' &&
+	R '$tmp/site-ny.conf' --lang ja report render $D/run-ipsec-pass.json ${FIXED[*]} --report-dir '$tmp/ny' >/dev/null &&
+	[ -s '$tmp/ny/oqlink-report-1312345678-20260331-220000.json' ]"
+
+desc="a time zone that is not in the tz database is a config error naming the line"
+sed 's|^witness = .*|&\ntimezone = Mars/Olympus|' "$tmp/site.conf" > "$tmp/site-mars.conf"
+"$O" --lang en config check "$tmp/site-mars.conf" >/dev/null 2>"$tmp/mars.err"; rc=$?
+t bash -c "[ $rc -eq 2 ] && grep -q \"site-mars.conf:[0-9]*:[0-9]*: bad value 'Mars/Olympus' for 'timezone'\" '$tmp/mars.err'"
 
 desc="render of a failing run exits 1 and still writes the report"
 R "$tmp/site.conf" --lang en report render $D/run-ipsec-fail.json --report-dir "$tmp/fail" "${FIXED[@]}" \
