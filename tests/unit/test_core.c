@@ -1,4 +1,5 @@
 /* core/: addresses, strings and display widths, files. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/addr.h"
+#include "core/clock.h"
 #include "core/i18n.h"
 #include "core/util.h"
 
@@ -163,6 +165,48 @@ static void test_files(void **state)
 	free(d);
 }
 
+/* Times in the site's zone: the default, another zone with its own
+ * daylight saving, names refused before the tz database is opened. */
+static void test_clock_zones(void **state)
+{
+	static const struct {
+		const char *zone;
+		enum clock_style style;
+		const char *out;
+	} cases[] = {
+		/* 2026-04-01T02:00:00Z */
+		{ "Asia/Tokyo", CLOCK_HUMAN, "2026-04-01 11:00:00 +09:00 (JST)" },
+		{ "Asia/Tokyo", CLOCK_ISO, "2026-04-01T11:00:00+09:00" },
+		{ "Asia/Tokyo", CLOCK_STAMP, "20260401-110000" },
+		{ "Asia/Tokyo", CLOCK_HMS, "11:00:00" },
+		{ "UTC", CLOCK_HUMAN, "2026-04-01 02:00:00 +00:00 (UTC)" },
+		{ "America/New_York", CLOCK_ISO, "2026-03-31T22:00:00-04:00" },
+		{ "Asia/Kolkata", CLOCK_ISO, "2026-04-01T07:30:00+05:30" },
+	};
+	static const char *const bad[] = {
+		"", "Mars/Olympus", "../../etc/passwd", "/etc/localtime", "Asia/Tokyo;rm",
+		"Asia", "Asia/Tokyo/", "zone.tab",
+	};
+	char buf[CLOCK_BUF], *cause = NULL;
+
+	(void)state;
+	assert_string_equal(clock_zone(), CLOCK_DEFAULT_ZONE);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		assert_int_equal(clock_set_zone(cases[i].zone, NULL), 0);
+		assert_string_equal(clock_str(1775008800000LL, cases[i].style, buf), cases[i].out);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (clock_zone_valid(bad[i]))
+			fail_msg("'%s' taken as a time zone", bad[i]);
+		assert_int_equal(clock_set_zone(bad[i], &cause), -EINVAL);
+		assert_non_null(strstr(cause, bad[i]));
+		free(cause);
+		cause = NULL;
+	}
+	assert_string_equal(clock_zone(), "Asia/Kolkata");	/* a refused name changes nothing */
+	assert_int_equal(clock_set_zone(CLOCK_DEFAULT_ZONE, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_width_and_pad),
 		cmocka_unit_test(test_sanitize_split_distance),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_clock_zones),
 	};
 
 	i18n_init();

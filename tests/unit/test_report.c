@@ -385,10 +385,10 @@ static void test_time(void **state)
 		if (ok != cases[i].ok)
 			fail_msg("report_parse_time(%s) = %d", cases[i].in, ok);
 		if (ok)
-			assert_string_equal(rp_time(ms, 1, buf), cases[i].jst);
+			assert_string_equal(clock_str(ms, CLOCK_ISO, buf), cases[i].jst);
 	}
-	assert_string_equal(rp_time(0, 0, buf), "1970-01-01 09:00:00 +09:00 (JST)");
-	assert_string_equal(rp_time(0, 2, buf), "19700101-090000");
+	assert_string_equal(clock_str(0, CLOCK_HUMAN, buf), "1970-01-01 09:00:00 +09:00 (JST)");
+	assert_string_equal(clock_str(0, CLOCK_STAMP, buf), "19700101-090000");
 }
 
 static void test_numbers(void **state)
