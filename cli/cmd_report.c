@@ -82,7 +82,77 @@ int cmd_report_announce(struct cli_ctx *ctx, const struct report *r, char **path
 	return 0;
 }
 
-enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIME, OPT_HOST, OPT_PCAP, OPT_PRINT };
+int cmd_visit_option(int ch, char *arg, struct report_meta *meta)
+{
+	const char *const *ids = report_task_ids();
+
+	switch (ch) {
+	case CMD_OPT_NOTE: meta->note = arg; return 0;
+	case CMD_OPT_TERMINAL: meta->terminal = arg; return 0;
+	case CMD_OPT_FOLLOWUP: meta->followup = arg; return 0;
+	case CMD_OPT_START:
+		if (!report_parse_time(arg, &meta->work_start_ms)) {
+			cli_error(_("--start の形式は 2026-04-01T10:30:00+09:00 か @秒数です: '%s'",
+				    "--start takes 2026-04-01T10:30:00+09:00 or @SECONDS: '%s'"), arg);
+			return OQ_EXIT_USAGE;
+		}
+		return 0;
+	case CMD_OPT_CHECKED: {
+		size_t n = 0;
+		char **words = str_split_list(arg, &n);
+		int ret = 0;
+		for (size_t i = 0; i < n && ret == 0; i++) {
+			size_t k = 0;
+			while (ids[k] && strcmp(ids[k], words[i]) != 0)
+				k++;
+			if (ids[k] == NULL) {
+				char *all = NULL;
+				size_t len = 0;
+				FILE *m = open_memstream(&all, &len);
+				for (k = 0; ids[k]; k++)
+					fprintf(m, "%s%s", k ? ", " : "", ids[k]);
+				fclose(m);
+				cli_error(_("--checked の作業 '%s' はありません (%s のいずれか)",
+					    "--checked: no on-site task '%s' (one of %s)"), words[i], all);
+				free(all);
+				ret = OQ_EXIT_USAGE;
+			}
+		}
+		str_list_free(words);
+		meta->checked = arg;
+		return ret;
+	}
+	default:
+		return -1;
+	}
+}
+
+void cmd_visit_copy(struct report_meta *to, const struct report_meta *from)
+{
+	to->note = from->note;
+	to->terminal = from->terminal;
+	to->followup = from->followup;
+	to->checked = from->checked;
+	to->work_start_ms = from->work_start_ms;
+	to->number = from->number;
+}
+
+int cmd_report_number(const struct site *site, struct report_meta *meta)
+{
+	char *cause = NULL;
+
+	if (meta->number)
+		return 0;
+	if (report_number_next(site->state_dir ? site->state_dir : "/var/lib/oqlink",
+			       site->facility_code, &meta->number, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return OQ_EXIT_CANT;
+	}
+	return 0;
+}
+
+enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIME, OPT_HOST, OPT_PCAP, OPT_PRINT, OPT_NUMBER };
 
 static const struct option render_opts[] = {
 	{ "report-dir", required_argument, NULL, OPT_DIR },
@@ -92,6 +162,8 @@ static const struct option render_opts[] = {
 	{ "hostname", required_argument, NULL, OPT_HOST },
 	{ "pcap", required_argument, NULL, OPT_PCAP },
 	{ "print", required_argument, NULL, OPT_PRINT },
+	{ "number", required_argument, NULL, OPT_NUMBER },
+	CMD_VISIT_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -129,11 +201,26 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	int64_t t = 0;
 	bool have_time = false;
 	int ch, ret = OQ_EXIT_USAGE;
+	char *end;
 
 	memset(&meta, 0, sizeof(meta));
 	optind = 0;	/* full re-initialisation: options may follow RUN.json */
 	while ((ch = getopt_long(argc, argv, "", render_opts, NULL)) != -1) {
+		int v = cmd_visit_option(ch, optarg, &meta);
+		if (v > 0)
+			return v;
+		if (v == 0)
+			continue;
 		switch (ch) {
+		case OPT_NUMBER:
+			errno = 0;
+			meta.number = strtoul(optarg, &end, 10);
+			if (errno || *end || meta.number == 0 || meta.number > 999999 || *optarg == '-') {
+				cli_error(_("--number は 1〜999999 の番号です: '%s'",
+					    "--number takes a number from 1 to 999999: '%s'"), optarg);
+				return OQ_EXIT_USAGE;
+			}
+			break;
 		case OPT_DIR: dir = optarg; break;
 		case OPT_ENGINEER: meta.engineer = optarg; break;
 		case OPT_WITNESS: meta.witness = optarg; break;
@@ -178,11 +265,15 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 		ret = OQ_EXIT_USAGE;
 		goto out;
 	}
-	const char *engineer = meta.engineer, *witness = meta.witness, *pcap = meta.pcap_path;
+	struct report_meta given = meta;
 	report_meta_collect(&meta, site);
-	meta.engineer = engineer;
-	meta.witness = witness;
-	meta.pcap_path = pcap;
+	meta.engineer = given.engineer;
+	meta.witness = given.witness;
+	meta.pcap_path = given.pcap_path;
+	cmd_visit_copy(&meta, &given);
+	/* a number is taken for a report written, not for one printed to look at */
+	if (print == NULL && (ret = cmd_report_number(site, &meta)) != 0)
+		goto out;
 	if (have_time)
 		meta.time_ms = t;
 	if (host)

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli/cmds.h"
+#include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/probe.h"
@@ -62,6 +63,7 @@ static const struct option test_opts[] = {
 	{ "engineer", required_argument, NULL, OPT_ENGINEER },
 	{ "witness", required_argument, NULL, OPT_WITNESS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	CMD_VISIT_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,7 +71,7 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct probe_options opt = { .cancel = &cancelled };
 	struct probe_run run = { 0 };
-	struct report_meta meta;
+	struct report_meta meta, given;
 	struct report *r = NULL;
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	const char *dir = NULL, *engineer = NULL, *witness = NULL;
@@ -77,8 +79,14 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 	bool show = !ctx->json;
 	int ch, ret = OQ_EXIT_CANT;
 
+	memset(&given, 0, sizeof(given));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", test_opts, NULL)) != -1) {
+		int v = cmd_visit_option(ch, optarg, &given);
+		if (v > 0)
+			return v;
+		if (v == 0)
+			continue;
 		switch (ch) {
 		case OPT_DIR: dir = optarg; break;
 		case OPT_ENGINEER: engineer = optarg; break;
@@ -92,8 +100,8 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		default:
-			cli_error(_("使い方: oqlink test [--report-dir DIR] [--engineer 名前] [--witness 名前]",
-				    "usage: oqlink test [--report-dir DIR] [--engineer NAME] [--witness NAME]"));
+			cli_error(_("使い方: oqlink test [--report-dir DIR] [--engineer 名前] [--witness 名前] [--terminal 端末] [--checked 作業,...] [--note 文] [--followup 文]",
+				    "usage: oqlink test [--report-dir DIR] [--engineer NAME] [--witness NAME] [--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]"));
 			return OQ_EXIT_USAGE;
 		}
 	}
@@ -108,6 +116,8 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	opt.out_dir = dir;
+	if (given.work_start_ms == 0)
+		given.work_start_ms = clock_wall_ms();	/* the work is this run */
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	if (show)
@@ -123,6 +133,10 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 	meta.engineer = engineer;
 	meta.witness = witness;
 	meta.pcap_path = capture_file(&run);
+	cmd_visit_copy(&meta, &given);
+	if ((ret = cmd_report_number(ctx->site, &meta)) != 0)
+		goto out;
+	ret = OQ_EXIT_CANT;
 	r = report_new(ctx->site, &run, &meta);
 	if (report_write(r, dir, &paths, &cause) < 0) {
 		cli_error("%s", cause);

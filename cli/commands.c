@@ -121,16 +121,20 @@ const struct cli_command cli_commands[] = {
 	  BT("記録した検査結果から報告書を作る",
 	     "write the report from a recorded probe run"),
 	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
-	  "[--hostname NAME] [--pcap FILE] [--print html|json|text]",
+	  "[--hostname NAME] [--pcap FILE] [--print html|json|text] [--number N] [--start TIME] "
+	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
 	  BT("RUN.json は 'oqlink probe --json' の出力です (- なら標準入力)。報告書 (HTML、JSON、テキスト) を "
 	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
 	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
-	     " (TIME は 2026-04-01T10:30:00+09:00 か @秒数)。秘密のファイルは読みません。",
+	     " (TIME は 2026-04-01T10:30:00+09:00 か @秒数)。書き出す報告書の番号は医療機関ごとに state_dir"
+	     " から次の番号を取ります (--number で指定もできます)。--start 以降は 'oqlink test' と同じです。"
+	     "秘密のファイルは読みません。",
 	     "RUN.json is the output of 'oqlink probe --json' (- reads stdin). Writes the report (HTML, JSON, "
 	     "text) into DIR (default: the current directory) and prints the paths; --print "
 	     "prints one form to stdout instead. --time and --hostname fix the date and the "
-	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). Secret files are never "
-	     "read.") },
+	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). A report written gets the "
+	     "facility's next number, kept in state_dir (--number gives it instead). --start and the "
+	     "options after it are those of 'oqlink test'. Secret files are never read.") },
 	{ "rollback", cmd_rollback, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("最後の適用の前の状態に戻す", "return to the state before the latest apply"),
 	  "", BT("", "") },
@@ -140,16 +144,24 @@ const struct cli_command cli_commands[] = {
 	  "", BT("", "") },
 	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON,
 	  BT("運用テストを行い、報告書を書く", "run the operational test and write the report"),
-	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS]",
+	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS] [--start TIME] "
+	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
 	  BT("すべての検査をパケットキャプチャとともに実行し、運用テスト報告書 "
 	     "oqlink-report-<医療機関コード>-<日時>.{html,json,txt} と pcap を DIR (既定は設定の "
 	     "report_dir) に書きます。判定の一覧とファイルのパスを表示します。報告書の言語は --lang "
-	     "で選びます。作業担当者と立会者は設定の値を上書きします。終了コード: 0 すべて合格、"
-	     "1 注意か不合格がある。",
+	     "で選びます。作業担当者と立会者は設定の値を上書きします。--terminal は使った資格確認端末、"
+	     "--checked は手作業の確認を済ませた作業 (install、routing、certificate、operation)、"
+	     "--note は特記事項、--followup は不合格や注意への対応予定です。作業の開始時刻は検査を"
+	     "始めた時刻です (--start で指定もできます)。報告書番号は医療機関ごとの通し番号です。"
+	     "終了コード: 0 すべて合格、1 注意か不合格がある。",
 	     "Runs every probe with a packet capture and writes the operational-test report "
 	     "oqlink-report-<facility code>-<time>.{html,json,txt} and the pcap into DIR (default: "
 	     "the config's report_dir), then prints the verdict table and the paths. --lang picks "
-	     "the report's language; --engineer and --witness override the config. Exits 0 when "
+	     "the report's language; --engineer and --witness override the config. --terminal names "
+	     "the qualification terminal used, --checked the tasks whose check by hand was done "
+	     "(install, routing, certificate, operation), --note the remarks and --followup what "
+	     "will be done about a failure or warning. The work starts when the run starts "
+	     "(--start gives it instead). Reports are numbered per facility. Exits 0 when "
 	     "everything passed, 1 when something warned or failed.") },
 	{ "tui", cmd_tui, 0,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",

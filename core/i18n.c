@@ -54,6 +54,27 @@ const char *i18n_pick(const char *ja, const char *en)
 	return current == OQ_LANG_JA ? ja : en;
 }
 
+/* Units the probes measure in, with the word each language writes. */
+static const struct {
+	const char *unit;
+	struct bitext word;
+} units[] = {
+	{ "%", { "%", "%" } },
+	{ "bytes", { "バイト", "bytes" } },
+	{ "days", { "日", "days" } },
+	{ "ms", { "ms", "ms" } },
+	{ "packets", { "パケット", "packets" } },
+	{ "s", { "秒", "s" } },
+};
+
+const char *i18n_unit(const char *unit, enum oq_lang lang)
+{
+	for (size_t i = 0; unit && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(units[i].unit, unit) == 0)
+			return bitext_get(units[i].word, lang);
+	return unit;
+}
+
 const char *bitext_get(struct bitext t, enum oq_lang lang)
 {
 	const char *s = lang == OQ_LANG_JA ? t.ja : t.en;

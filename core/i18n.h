@@ -37,6 +37,11 @@ const char *i18n_pick(const char *ja, const char *en)
  * when empty). */
 const char *bitext_get(struct bitext t, enum oq_lang lang);
 
+/* A unit of measure as lang writes it after a number: "days" is "日" in
+ * Japanese, "bytes" "バイト"; a unit the table does not know is returned as
+ * given (never NULL for a non-NULL unit). */
+const char *i18n_unit(const char *unit, enum oq_lang lang);
+
 #define _(ja, en) i18n_pick((ja), (en))
 #define BT(ja, en) ((struct bitext){ (ja), (en) })
 

@@ -172,7 +172,7 @@ static void side(struct diff_side *s, struct json_object *rep)
 static int check_schema(struct json_object *rep, const char *which, char **cause)
 {
 	if (rep == NULL || !json_object_is_type(rep, json_type_object) ||
-	    strcmp(jget_str(rep, "schema"), report_schema) != 0)
+	    !report_schema_known(jget_str(rep, "schema")))
 		return cause_set(cause, EINVAL,
 				 _("%s は oqlink の報告書 (%s) ではありません",
 				   "%s is not an oqlink report (%s)"), which, report_schema);

@@ -1,6 +1,7 @@
 /* The report as one self-contained HTML file, laid out for A4 paper: a
- * summary page (verdict, facts, probe table), a page of checklist and
- * signatures, then the configuration and the evidence. Readable in
+ * summary (verdict, facts of the visit, checklist, remarks and the
+ * signatures) on pages 1 and 2, then the probe table, the configuration and
+ * the evidence. Readable in
  * monochrome: every verdict has a mark and a word, colour only helps. */
 #include <ctype.h>
 #include <stdio.h>
@@ -74,7 +75,9 @@ static const char css[] =
 	"pre.ev{font-family:\"DejaVu Sans Mono\",\"Noto Sans Mono CJK JP\",monospace;"
 	"font-size:7.5pt;line-height:1.35;white-space:pre-wrap;overflow-wrap:anywhere;"
 	"border:.6pt solid #000;border-left:2.5pt solid #000;padding:1mm 2mm;margin:1mm 0 0}\n"
-	".legend{font-size:8pt;margin-top:1.5mm}\n";
+	".legend{font-size:8pt;margin-top:1.5mm}\n"
+	"table.remarks{margin-top:3mm}\n"
+	"table.remarks td.write{height:13mm;white-space:pre-wrap}\n";
 
 /* Verdict marks of Japanese paperwork: ○ passed, △ warning, × failed. */
 static const char *const marks[] = {
@@ -183,6 +186,22 @@ static void pairs_out(FILE *f, struct pairs *p)
 	p->n = 0;
 }
 
+/* The fact of the visit with this key, or "". */
+static const char *visit(const struct report *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_facts; i++)
+		if (strcmp(r->facts[i].key, key) == 0)
+			return r->facts[i].value;
+	return "";
+}
+
+/* Is key one of the visit's facts that need a whole row? */
+static bool wide_fact(const char *key)
+{
+	return strcmp(key, "address") == 0 || strcmp(key, "work") == 0 ||
+	       strcmp(key, "certificates") == 0 || strcmp(key, "terminal") == 0;
+}
+
 static void facts(FILE *f, const struct report *r)
 {
 	const struct site *s = r->site;
@@ -191,8 +210,12 @@ static void facts(FILE *f, const struct report *r)
 
 	fputs("<table class=\"facts grid\">\n", f);
 	fact(f, rp_tr(r, "医療機関名", "Facility name"), s ? rp_s(s->facility_name) : "", true);
+	for (size_t i = 0; i < r->n_facts; i++)
+		if (wide_fact(r->facts[i].key))
+			fact(f, rp_bt(r, r->facts[i].label), r->facts[i].value, false);
 	fputs("</table>\n", f);
 	pair(&p, rp_tr(r, "医療機関コード", "Facility code"), s ? rp_s(s->facility_code) : "");
+	pair(&p, rp_tr(r, "報告書番号", "Report number"), visit(r, "number"));
 	pair(&p, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "");
 	pair(&p, rp_tr(r, "作業担当者", "Engineer"), r->engineer);
 	pair(&p, rp_tr(r, "立会者", "Witness"), r->witness);
@@ -207,6 +230,12 @@ static void facts(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_rows; i++)
 		if (strcmp(r->rows[i].key, "line") == 0)
 			pair(&p, rp_bt(r, r->rows[i].label), rp_bt(r, r->rows[i].shown));
+	for (size_t i = 0; i < r->n_facts; i++) {
+		const char *k = r->facts[i].key;
+		if (!wide_fact(k) && strcmp(k, "number") != 0 && strcmp(k, "note") != 0 &&
+		    strcmp(k, "followup") != 0)
+			pair(&p, rp_bt(r, r->facts[i].label), r->facts[i].value);
+	}
 	char *m = xasprintf("oqlink %s / %s", r->meta.version, r->meta.hostname);
 	pair(&p, rp_tr(r, "版数 / ホスト名", "Version / host"), m);
 	free(m);
@@ -229,7 +258,7 @@ static void values(FILE *f, const struct report *r, const struct probe_result *p
 		if (p->values[i].text && strlen(p->values[i].text) > RP_BRIEF_TEXT)
 			continue;
 		const char *label = rp_bt(r, p->values[i].label);
-		char *v = rp_value_str(&p->values[i]);
+		char *v = rp_value_str(r, &p->values[i]);
 		fputs("<li>", f);
 		rp_html_esc(f, *label ? label : rp_s(p->values[i].key));
 		fputs(": <b>", f);
@@ -301,7 +330,7 @@ static void results(FILE *f, const struct report *r)
 
 static const char *const task_marks[] = {
 	[RP_TASK_PROVEN] = "✓", [RP_TASK_WARN] = "△", [RP_TASK_FAILED] = "×",
-	[RP_TASK_MANUAL] = "",
+	[RP_TASK_MANUAL] = "", [RP_TASK_UNCHECKED] = "−",
 };
 
 static void checklist(FILE *f, const struct report *r)
@@ -315,7 +344,7 @@ static void checklist(FILE *f, const struct report *r)
 	fputs("</th><th>", f);
 	rp_html_esc(f, rp_tr(r, "状態", "Status"));
 	fputs("</th><th>", f);
-	rp_html_esc(f, rp_tr(r, "根拠となる検査・手作業での確認", "Proven by / to check by hand"));
+	rp_html_esc(f, rp_tr(r, "根拠となる検査・手作業での確認", "Proven by / checked by hand"));
 	fputs("</th></tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < rp_n_tasks; i++) {
 		const struct rp_task *t = &rp_tasks[i];
@@ -331,12 +360,13 @@ static void checklist(FILE *f, const struct report *r)
 			const struct probe_result *res = rp_find(r, *p);
 			if (res == NULL)
 				continue;
-			fprintf(f, "%s%s %s", first ? "" : ", ", marks[clamp(res->verdict)], *p);
+			fprintf(f, "%s%s ", first ? "" : rp_tr(r, "、", ", "), marks[clamp(res->verdict)]);
+			rp_html_esc(f, rp_bt(r, res->title));
 			first = false;
 		}
 		fputs("</span>", f);
 		if (*rp_bt(r, t->manual)) {
-			fputs("<div><span class=\"box\"></span>", f);
+			fprintf(f, "<div><span class=\"box\">%s</span>", r->manual_done[i] ? "✓" : "");
 			rp_html_esc(f, rp_bt(r, t->manual));
 			fputs("</div>", f);
 		}
@@ -345,11 +375,29 @@ static void checklist(FILE *f, const struct report *r)
 	fputs("</tbody></table>\n", f);
 }
 
+/* 特記事項 and 対応予定: what was typed, and room to write by hand. */
+static void remarks(FILE *f, const struct report *r)
+{
+	fputs("<table class=\"facts remarks\">\n", f);
+	for (size_t i = 0; i < r->n_facts; i++) {
+		const struct rp_fact *x = &r->facts[i];
+		if (strcmp(x->key, "note") != 0 && strcmp(x->key, "followup") != 0)
+			continue;
+		fputs("<tr><th>", f);
+		rp_html_esc(f, rp_bt(r, x->label));
+		fputs("</th><td class=\"write\">", f);
+		rp_html_esc(f, x->value);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 static void signoff(FILE *f, const struct report *r)
 {
 	const char *who[] = { rp_tr(r, "作業担当者 (システムベンダー)", "Engineer (system vendor)"),
-			      rp_tr(r, "立会者 (医療機関)", "Witness (the clinic)") };
-	const char *names[] = { r->engineer, r->witness };
+			      rp_tr(r, "立会者 (医療機関)", "Witness (the clinic)"),
+			      rp_tr(r, "管理者 承認 (医療機関)", "Approved by the administrator (the clinic)") };
+	const char *names[] = { r->engineer, r->witness, "" };
 	const char *vendor = r->site ? rp_s(r->site->vendor) : "";
 
 	fputs("<h2>", f);
@@ -358,7 +406,7 @@ static void signoff(FILE *f, const struct report *r)
 	rp_html_esc(f, rp_tr(r, "上記の検査結果と作業の確認の内容に相違ないことを確認しました。",
 			     "We confirm that the results and the tasks above are as stated."));
 	fputs("</p>\n<div class=\"sign\">", f);
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(who); i++) {
 		fputs("<div class=\"card\"><div class=\"role\">", f);
 		rp_html_esc(f, who[i]);
 		fputs("</div><div class=\"line\">", f);
@@ -371,7 +419,8 @@ static void signoff(FILE *f, const struct report *r)
 			fputs(")", f);
 		}
 		fputs("</div><div class=\"line\">", f);
-		rp_html_esc(f, rp_tr(r, "署名・印", "Signature"));
+		rp_html_esc(f, i == 2 ? rp_tr(r, "承認印", "Approval seal")
+				      : rp_tr(r, "署名・印", "Signature"));
 		fputs("</div><div class=\"line\">", f);
 		rp_html_esc(f, rp_tr(r, "日付", "Date"));
 		fputs("</div></div>", f);
@@ -414,7 +463,7 @@ static void evidence_probe(FILE *f, const struct report *r, const struct probe_r
 		struct pairs pv = { NULL, NULL, 0 };
 		for (size_t i = 0; i < p->n_values; i++) {
 			const char *label = rp_bt(r, p->values[i].label);
-			char *val = rp_value_str(&p->values[i]);
+			char *val = rp_value_str(r, &p->values[i]);
 			pair(&pv, *label ? label : rp_s(p->values[i].key), val);
 			free(val);
 		}
@@ -537,10 +586,10 @@ char *report_html(const struct report *r)
 	head(f, r);
 	verdict(f, r);
 	facts(f, r);
-	results(f, r);
-	fputs("<div class=\"break\"></div>\n", f);
 	checklist(f, r);
+	remarks(f, r);
 	signoff(f, r);
+	results(f, r);
 	config(f, r);
 	evidence(f, r);
 	fputs("</body>\n</html>\n", f);

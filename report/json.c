@@ -1,4 +1,4 @@
-/* The report as JSON, schema "oqlink.report/1" (docs/report.md): the same
+/* The report as JSON, schema "oqlink.report/2" (docs/report.md): the same
  * facts as the HTML and text forms, every sentence in both languages. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +83,42 @@ static struct json_object *facility(const struct report *r)
 	json_object_object_add(o, "vendor", jstr(s ? rp_s(s->vendor) : ""));
 	json_object_object_add(o, "engineer", jstr(r->engineer));
 	json_object_object_add(o, "witness", jstr(r->witness));
+	return o;
+}
+
+/* A borrowed string of the visit, or null when not given. */
+static struct json_object *jopt(const char *s)
+{
+	return s && *s ? jstr(s) : NULL;
+}
+
+/* The facts of the visit that are neither the config nor a probe. */
+static struct json_object *visit(const struct report *r)
+{
+	struct json_object *o = json_object_new_object(), *work = json_object_new_object();
+	struct json_object *app = json_object_new_object();
+	const struct site *s = r->site;
+	int64_t start = r->meta.work_start_ms, end = r->meta.work_end_ms;
+
+	if (start <= 0)
+		start = r->run && r->run->started_ms > 0 ? r->run->started_ms : r->meta.time_ms;
+	if (end <= 0)
+		end = r->meta.time_ms;
+	json_object_object_add(o, "report_number",
+			       r->meta.number ? json_object_new_int64((int64_t)r->meta.number) : NULL);
+	json_object_object_add(o, "address", jopt(s ? s->address : NULL));
+	json_object_object_add(work, "start", jtime(start));
+	json_object_object_add(work, "end", jtime(end));
+	json_object_object_add(o, "work", work);
+	json_object_object_add(o, "carrier", jopt(s ? s->carrier : NULL));
+	json_object_object_add(o, "line_id", jopt(s ? s->line_id : NULL));
+	json_object_object_add(o, "customer_id", jopt(s ? s->customer_id : NULL));
+	json_object_object_add(app, "model", jopt(r->meta.model));
+	json_object_object_add(app, "serial", jopt(r->meta.serial));
+	json_object_object_add(o, "appliance", app);
+	json_object_object_add(o, "terminal", jopt(r->meta.terminal));
+	json_object_object_add(o, "note", jopt(r->meta.note));
+	json_object_object_add(o, "followup", jopt(r->meta.followup));
 	return o;
 }
 
@@ -172,6 +208,8 @@ static struct json_object *checklist(const struct report *r)
 				json_object_array_add(ids, json_object_new_string(*p));
 		json_object_object_add(o, "proven_by", ids);
 		json_object_object_add(o, "manual", *rp_s(t->manual.ja) ? jbitext(t->manual) : NULL);
+		json_object_object_add(o, "manual_done", *rp_s(t->manual.ja)
+				       ? json_object_new_boolean(r->manual_done[i]) : NULL);
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -206,6 +244,7 @@ struct json_object *report_to_json(const struct report *r)
 	json_object_object_add(o, "counts", counts);
 	json_object_object_add(o, "facility", facility(r));
 	json_object_object_add(o, "generated", generated(r));
+	json_object_object_add(o, "visit", visit(r));
 	json_object_object_add(run, "started", r->run && r->run->started_ms > 0
 						       ? jtime(r->run->started_ms) : NULL);
 	json_object_object_add(run, "duration_ms",

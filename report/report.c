@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -19,7 +20,13 @@
 #include "core/util.h"
 #include "report/report_int.h"
 
-const char report_schema[] = "oqlink.report/1";
+const char report_schema[] = "oqlink.report/2";
+
+bool report_schema_known(const char *schema)
+{
+	return schema && (strcmp(schema, report_schema) == 0 ||
+			  strcmp(schema, "oqlink.report/1") == 0);
+}
 
 #define IDS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -84,6 +91,7 @@ static const struct {
 	[RP_TASK_WARN] = { "warn", BT("確認済み (注意あり)", "proven, with warnings") },
 	[RP_TASK_FAILED] = { "failed", BT("不合格", "failed") },
 	[RP_TASK_MANUAL] = { "manual", BT("要手動確認", "check by hand") },
+	[RP_TASK_UNCHECKED] = { "unchecked", BT("未確認", "not checked") },
 };
 
 /* Skip reasons that are not a probe id: the run itself stopped. */
@@ -115,8 +123,9 @@ char *rp_skip_text(const struct report *r, const struct probe_result *p)
 		return NULL;
 	if (stop >= 0)
 		return xstrdup(rp_bt(r, run_stops[stop].text));
-	return xasprintf(rp_tr(r, "%s が不合格のため省略", "skipped because %s failed"),
-			 p->skip_reason_id);
+	const struct probe_result *dep = rp_find(r, p->skip_reason_id);
+	return xasprintf(rp_tr(r, "「%s」が不合格のため省略", "skipped because “%s” failed"),
+			 dep ? rp_bt(r, dep->title) : p->skip_reason_id);
 }
 
 const char *rp_tr(const struct report *r, const char *ja, const char *en)
@@ -295,14 +304,14 @@ char *rp_scrub(const char *s)
 	return out;
 }
 
-char *rp_value_str(const struct probe_value *v)
+char *rp_value_str(const struct report *r, const struct probe_value *v)
 {
 	char num[32];
 
 	if (v->text)
 		return rp_scrub(v->text);
 	if (v->unit && *v->unit) {
-		char *s = xasprintf("%s %s", rp_number(v->value, num), v->unit);
+		char *s = xasprintf("%s %s", rp_number(v->value, num), i18n_unit(v->unit, r->lang));
 		char *out = rp_scrub(s);
 		free(s);
 		return out;
@@ -377,6 +386,42 @@ static void meta_iface(struct report_meta *m, const char *role, const char *name
 	iface_mac(name, i->mac);
 }
 
+/* One line of /sys/class/dmi/id/NAME into buf (size bytes); "" when absent,
+ * unreadable (the serial is root's) or a placeholder of the maker. */
+static void dmi_read(const char *name, char *buf, size_t size)
+{
+	static const char *const placeholders[] = {
+		"To be filled by O.E.M.", "Default string", "System Serial Number", "Not Specified",
+		"0123456789", "None",
+	};
+	char path[96], *data = NULL, *clean;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/dmi/id/%s", name);
+	if (file_read(path, 4096, &data, NULL, NULL) < 0)
+		return;
+	data[strcspn(data, "\n")] = '\0';
+	clean = str_sanitize(data);
+	for (size_t i = 0; i < ARRAY_SIZE(placeholders); i++)
+		if (strcasecmp(clean, placeholders[i]) == 0)
+			*clean = '\0';
+	snprintf(buf, size, "%s", clean);
+	free(clean);
+	free(data);
+}
+
+/* "maker model" of this machine from DMI, into meta->model; and the serial. */
+static void meta_appliance(struct report_meta *m)
+{
+	char vendor[64], product[64];
+
+	dmi_read("sys_vendor", vendor, sizeof(vendor));
+	dmi_read("product_name", product, sizeof(product));
+	snprintf(m->model, sizeof(m->model), "%s%s%s", vendor, *vendor && *product ? " " : "",
+		 product);
+	dmi_read("product_serial", m->serial, sizeof(m->serial));
+}
+
 void report_meta_collect(struct report_meta *meta, const struct site *site)
 {
 	memset(meta, 0, sizeof(*meta));
@@ -385,6 +430,7 @@ void report_meta_collect(struct report_meta *meta, const struct site *site)
 	snprintf(meta->version, sizeof(meta->version), "%s", OQ_VERSION);
 	if (gethostname(meta->hostname, sizeof(meta->hostname) - 1) != 0)
 		meta->hostname[0] = '\0';
+	meta_appliance(meta);
 	if (site) {
 		meta_iface(meta, "wan", site->wan_if);
 		meta_iface(meta, "lan", site->lan_if);
@@ -430,10 +476,36 @@ out:
 	fclose(f);
 }
 
-/* Status of one task from the verdicts of the probes that prove it. */
-static enum rp_task_status task_status(const struct report *r, const struct rp_task *t)
+/* Is id one of the comma-separated words of csv? */
+static bool csv_has(const char *csv, const char *id)
 {
-	bool any = false, warn = false, failed = false;
+	size_t n = strlen(id);
+
+	for (const char *p = csv; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, id, n) == 0 && (p[n] == ',' || p[n] == ' ' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+const char *const *report_task_ids(void)
+{
+	static const char *ids[ARRAY_SIZE(rp_tasks) + 1];
+
+	for (size_t i = 0; i < rp_n_tasks; i++)
+		ids[i] = rp_tasks[i].id;
+	return ids;
+}
+
+/* Status of task i from the verdicts of the probes that prove it and from
+ * its check by hand: proven only when both are done. */
+static enum rp_task_status task_status(const struct report *r, size_t i)
+{
+	const struct rp_task *t = &rp_tasks[i];
+	bool any = false, warn = false, failed = false, unchecked = false;
+	bool manual = *rp_s(t->manual.ja) != '\0';
 
 	for (const char *const *id = t->probes; *id; id++) {
 		const struct probe_result *p = rp_find(r, *id);
@@ -447,9 +519,10 @@ static enum rp_task_status task_status(const struct report *r, const struct rp_t
 			any = warn = true;
 			break;
 		case PROBE_SKIP:
-			/* skipped because a dependency failed: not proven */
+			/* skipped because another probe failed (or the run
+			 * stopped): neither proven nor failed */
 			if (p->skip_reason_id && *p->skip_reason_id)
-				failed = true;
+				unchecked = true;
 			break;
 		default:
 			failed = true;
@@ -457,9 +530,105 @@ static enum rp_task_status task_status(const struct report *r, const struct rp_t
 	}
 	if (failed)
 		return RP_TASK_FAILED;
-	if (!any)
+	if (unchecked)
+		return RP_TASK_UNCHECKED;
+	if (manual ? !r->manual_done[i] : !any)
 		return RP_TASK_MANUAL;
 	return warn ? RP_TASK_WARN : RP_TASK_PROVEN;
+}
+
+char *rp_number_str(const struct report *r, char *buf)
+{
+	const char *code = r->site ? rp_s(r->site->facility_code) : "";
+
+	if (r->meta.number == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, 48, "%.20s%s%04lu", code, *code ? "-" : "", r->meta.number);
+	return buf;
+}
+
+/* Append a fact of the visit; value is taken (NULL: ""). */
+static void add_fact(struct report *r, const char *key, struct bitext label, char *value)
+{
+	r->facts = xrealloc(r->facts, (r->n_facts + 1) * sizeof(*r->facts));
+	r->facts[r->n_facts++] = (struct rp_fact){ key, label, value ? value : xstrdup("") };
+}
+
+/* "2026-04-01 10:30:00 +09:00 (JST) 〜 11:05:00": the work from start to end. */
+static char *work_span(const struct report *r)
+{
+	int64_t start = r->meta.work_start_ms, end = r->meta.work_end_ms;
+	char a[CLOCK_BUF], b[CLOCK_BUF], da[CLOCK_BUF], db[CLOCK_BUF];
+
+	if (start <= 0)
+		start = r->run && r->run->started_ms > 0 ? r->run->started_ms : r->meta.time_ms;
+	if (end <= 0)
+		end = r->meta.time_ms;
+	clock_str(start, CLOCK_DATE, da);
+	clock_str(end, CLOCK_DATE, db);
+	return xasprintf(rp_tr(r, "%s 〜 %s", "%s to %s"), clock_str(start, CLOCK_HUMAN, a),
+			 strcmp(da, db) == 0 ? clock_str(end, CLOCK_HMS, b) : clock_str(end, CLOCK_HUMAN, b));
+}
+
+/* The certificates' expiry dates from the cert probe's days left, counted
+ * from when the probe ran: "terminal 2029-06-19 (1176 days left), ...". */
+static char *cert_expiry(const struct report *r)
+{
+	const struct probe_result *p = rp_find(r, "cert");
+	int64_t at = p && p->started_ms > 0 ? p->started_ms : r->run ? r->run->started_ms : 0;
+	char *out = NULL, d[CLOCK_BUF], num[32];
+	size_t len = 0;
+	FILE *m;
+
+	if (p == NULL || at <= 0)
+		return NULL;
+	m = open_memstream(&out, &len);
+	for (size_t i = 0; i < p->n_values; i++) {
+		const struct probe_value *v = &p->values[i];
+		const char *which = v->key ? v->key : "";
+		if (v->text || !str_has_prefix(which, "days_"))
+			continue;
+		which += str_has_prefix(which, "days_left_") ? 10 : 5;
+		clock_str(at + (int64_t)(v->value * 86400000.0), CLOCK_DATE, d);
+		fprintf(m, rp_tr(r, "%s%s %s まで (残り %s 日)", "%s%s until %s (%s days left)"),
+			ftell(m) ? rp_tr(r, "、", ", ") : "",
+			strcmp(which, "ike") == 0 ? "IKE" : strcmp(which, "terminal") == 0
+			? rp_tr(r, "端末", "terminal") : which, d, rp_number(floor(v->value), num));
+	}
+	fclose(m);
+	return out;
+}
+
+/* The facts of the visit for page 1, in the order they are printed. */
+static void build_facts(struct report *r)
+{
+	const struct site *s = r->site;
+	char num[48];
+	const char *term = r->meta.terminal ? r->meta.terminal : "";
+
+	add_fact(r, "number", BT("報告書番号", "Report number"), xstrdup(rp_number_str(r, num)));
+	add_fact(r, "address", BT("作業場所", "Place of work"), xstrdup(s ? rp_s(s->address) : ""));
+	add_fact(r, "work", BT("作業日時", "Work done"), work_span(r));
+	add_fact(r, "carrier", BT("回線事業者", "Carrier"), xstrdup(s ? rp_s(s->carrier) : ""));
+	add_fact(r, "line_id", BT("回線ID", "Line ID"), xstrdup(s ? rp_s(s->line_id) : ""));
+	if (s && s->line == SITE_LINE_IPVPN)
+		add_fact(r, "customer_id", BT("お客さまID", "Customer ID"), xstrdup(rp_s(s->customer_id)));
+	add_fact(r, "model", BT("機器の型番", "Appliance model"), xstrdup(r->meta.model));
+	add_fact(r, "serial", BT("機器の製造番号", "Appliance serial"), xstrdup(r->meta.serial));
+	if (s && s->terminal.family) {
+		char a[64];
+		add_fact(r, "terminal", BT("使用した資格確認端末", "Qualification terminal used"),
+			 xasprintf(*term ? "%s (%s)" : "%.0s%s", term, prefix_str(&s->terminal, a, true)));
+	} else {
+		add_fact(r, "terminal", BT("使用した資格確認端末", "Qualification terminal used"),
+			 xstrdup(term));
+	}
+	add_fact(r, "certificates", BT("証明書の有効期限", "Certificate expiry"), cert_expiry(r));
+	add_fact(r, "note", BT("特記事項・備考", "Remarks"), xstrdup(rp_s(r->meta.note)));
+	if (r->overall != PROBE_PASS || r->meta.followup)
+		add_fact(r, "followup", BT("対応予定", "Follow-up planned"),
+			 xstrdup(rp_s(r->meta.followup)));
 }
 
 /* Append a config summary row; value is taken (may be NULL: row skipped). */
@@ -661,8 +830,11 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 	r->engineer = meta->engineer ? meta->engineer : site ? rp_s(site->engineer) : "";
 	r->witness = meta->witness ? meta->witness : site ? rp_s(site->witness) : "";
 	r->task_status = xcalloc(rp_n_tasks, sizeof(*r->task_status));
-	for (size_t i = 0; i < rp_n_tasks; i++)
-		r->task_status[i] = task_status(r, &rp_tasks[i]);
+	r->manual_done = xcalloc(rp_n_tasks, sizeof(*r->manual_done));
+	for (size_t i = 0; i < rp_n_tasks; i++) {
+		r->manual_done[i] = csv_has(meta->checked, rp_tasks[i].id);
+		r->task_status[i] = task_status(r, i);
+	}
 	if (site) {
 		rows_uplink(r, site);
 		rows_clinic(r, site);
@@ -670,6 +842,7 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 	if (meta->pcap_path)
 		capture_hash(&r->capture, meta->pcap_path);
 	r->meta.pcap_path = NULL;
+	build_facts(r);
 	return r;
 }
 
@@ -680,7 +853,11 @@ void report_free(struct report *r)
 	for (size_t i = 0; i < r->n_rows; i++)
 		free(r->rows[i].value);
 	free(r->rows);
+	for (size_t i = 0; i < r->n_facts; i++)
+		free(r->facts[i].value);
+	free(r->facts);
 	free(r->task_status);
+	free(r->manual_done);
 	free(r->capture.name);
 	free(r->capture.path);
 	free(r->capture.error);
@@ -726,5 +903,81 @@ int report_write(const struct report *r, const char *dir, char ***paths, char **
 		*paths = out;
 	else
 		str_list_free(out);
+	return ret;
+}
+
+/* Open the counter file at path, creating it (O_EXCL) when missing. */
+static int counter_open(const char *path)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int report_number_next(const char *state_dir, const char *facility_code,
+		       unsigned long *number, char **cause)
+{
+	char *dir = xasprintf("%s/report-numbers", state_dir), *path = NULL, buf[32];
+	unsigned long n = 0;
+	ssize_t got;
+	int fd = -1, ret;
+
+	for (const char *c = facility_code; c && *c; c++)
+		if (!isdigit((unsigned char)*c))
+			facility_code = NULL;
+	if (facility_code == NULL || *facility_code == '\0') {
+		ret = cause_set(cause, EINVAL, _("医療機関コードがないため報告書番号を付けられません",
+						 "no facility code to number the report by"));
+		goto out;
+	}
+	if ((ret = mkdir_p(dir, 0755, cause)) < 0)
+		goto out;
+	path = xasprintf("%s/%s", dir, facility_code);
+	fd = counter_open(path);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		ret = cause_set(cause, errno, _("報告書番号のファイル %s を開けません: %s",
+						"cannot open the report number file %s: %s"),
+				path, strerror(errno));
+		goto out;
+	}
+	got = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (got < 0) {
+		ret = cause_set(cause, errno, _("%s を読めません: %s", "cannot read %s: %s"), path,
+				strerror(errno));
+		goto out;
+	}
+	buf[got] = '\0';
+	if (got > 0) {
+		char *end;
+		errno = 0;
+		n = strtoul(buf, &end, 10);
+		if (errno || end == buf || (*end && *end != '\n') || n >= 999999) {
+			ret = cause_set(cause, EINVAL, _("報告書番号のファイル %s が壊れています",
+							 "the report number file %s is damaged"), path);
+			goto out;
+		}
+	}
+	n++;
+	snprintf(buf, sizeof(buf), "%lu\n", n);
+	if (pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf) ||
+	    ftruncate(fd, (off_t)strlen(buf)) < 0 || fsync(fd) < 0) {
+		ret = cause_set(cause, errno ? errno : EIO, _("%s に書けません: %s", "cannot write %s: %s"),
+				path, strerror(errno ? errno : EIO));
+		goto out;
+	}
+	*number = n;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);	/* releases the lock */
+	free(path);
+	free(dir);
 	return ret;
 }

@@ -3,7 +3,7 @@
  *
  * A report is written in one language (Japanese or English) in three forms
  * that carry the same facts: one self-contained HTML file for printing on
- * A4, a JSON twin (schema "oqlink.report/1", docs/report.md) and plain text
+ * A4, a JSON twin (schema "oqlink.report/2", docs/report.md) and plain text
  * of 80 columns for a serial console. The JSON keeps both languages of every
  * probe sentence so that two reports can be compared whatever they were
  * written in.
@@ -23,8 +23,10 @@ struct site;
 struct probe_run;
 struct json_object;
 
-/* "oqlink.report/1" */
+/* "oqlink.report/2" */
 extern const char report_schema[];
+/* Is schema one this version reads ("oqlink.report/1" or /2)? */
+bool report_schema_known(const char *schema);
 
 /* One interface of the appliance with its hardware address. */
 struct report_iface {
@@ -46,17 +48,39 @@ struct report_meta {
 	const char *engineer;		/* borrowed; overrides the config's when set */
 	const char *witness;		/* borrowed; overrides the config's when set */
 	const char *pcap_path;		/* borrowed; capture to list with its SHA-256 */
+	int64_t work_start_ms;		/* when the work began; 0: when the probes started */
+	int64_t work_end_ms;		/* when it ended; 0: time_ms */
+	unsigned long number;		/* report number of the facility; 0: none */
+	char model[128];		/* the appliance: maker and model (DMI), "" unknown */
+	char serial[64];		/* its serial number (DMI), "" when unreadable */
+	const char *terminal;		/* borrowed; which qualification terminal was used */
+	const char *note;		/* borrowed; 特記事項 */
+	const char *followup;		/* borrowed; 対応予定 for what failed or warned */
+	const char *checked;		/* borrowed; comma-separated ids of the on-site
+					 * tasks whose check by hand was done */
 };
 
 /* Fill meta with the real facts of this host: the current time, this
- * version, the host name and the MAC addresses of the interfaces the site
- * names (left empty when an interface does not exist here). Language from
- * i18n_lang(); engineer, witness and pcap_path NULL. */
+ * version, the host name, the model and serial number from
+ * /sys/class/dmi/id (empty where absent or unreadable) and the MAC addresses
+ * of the interfaces the site names (left empty when an interface does not
+ * exist here). Language from i18n_lang(); the borrowed pointers NULL, no
+ * number, work times 0. */
 void report_meta_collect(struct report_meta *meta, const struct site *site);
 
 /* Parse a time for --time: "2026-04-01T10:30:00+09:00" (any offset, or Z)
  * or "@SECONDS" since the epoch. */
 bool report_parse_time(const char *s, int64_t *ms);
+
+/* Take the next report number of facility_code from
+ * STATE_DIR/report-numbers/CODE (created when missing): 1, 2, 3... never
+ * the same twice, even for two processes at once (the file is locked).
+ * Returns 0 with *number set, or -errno with *cause set. */
+int report_number_next(const char *state_dir, const char *facility_code,
+		       unsigned long *number, char **cause);
+
+/* The ids of the on-site tasks, for --checked (NULL-terminated, static). */
+const char *const *report_task_ids(void);
 
 struct report;
 

@@ -13,7 +13,8 @@ enum rp_task_status {
 	RP_TASK_PROVEN = 0,	/* every probe that proves it passed */
 	RP_TASK_WARN = 1,	/* proven, with a warning */
 	RP_TASK_FAILED = 2,	/* a probe that proves it failed */
-	RP_TASK_MANUAL = 3,	/* no probe proves it: check by hand */
+	RP_TASK_MANUAL = 3,	/* its check by hand is not recorded yet */
+	RP_TASK_UNCHECKED = 4,	/* a probe that proves it was skipped: another failed */
 };
 
 /* One on-site task of the source documents and the probes that prove it. */
@@ -39,6 +40,14 @@ extern const size_t rp_n_sections;
 /* Longest text value shown in the probe table; longer ones (paths, hashes,
  * algorithm lists) are shown in the evidence only. */
 #define RP_BRIEF_TEXT 28
+
+/* One fact of the visit for page 1 (report number, place, line, times,
+ * appliance, terminal, certificate expiry, notes). */
+struct rp_fact {
+	const char *key;		/* JSON key in "visit" */
+	struct bitext label;
+	char *value;			/* in the report's language, owned; "" when unknown */
+};
 
 /* One line of the config summary. */
 struct rp_row {
@@ -68,6 +77,9 @@ struct report {
 	const char *engineer;		/* "" when nobody was named */
 	const char *witness;
 	enum rp_task_status *task_status;	/* one per rp_tasks */
+	bool *manual_done;		/* one per rp_tasks: its check by hand is recorded */
+	struct rp_fact *facts;
+	size_t n_facts;
 	struct rp_row *rows;
 	size_t n_rows;
 	struct rp_capture capture;
@@ -77,6 +89,10 @@ struct report {
 const char *rp_tr(const struct report *r, const char *ja, const char *en)
 	__attribute__((format_arg(2), format_arg(3)));
 const char *rp_bt(const struct report *r, struct bitext t);
+
+/* The report number as printed, "1312345678-0007", into buf[48]; "" when
+ * the report has none. */
+char *rp_number_str(const struct report *r, char *buf);
 
 /* "合格" / "PASS" ... in lang, and the language-neutral code. */
 const char *rp_verdict_word(enum oq_lang lang, enum probe_verdict v);
@@ -94,9 +110,9 @@ bool rp_listed(const char *const *list, const char *id);
  * section takes every result no other section lists. */
 bool rp_in_section(size_t s, const struct probe_result *p);
 
-/* A value as "3.21 ms" or its text (new string, control characters
+/* A value as "3.21 ms" (the unit in the report's language) or its text (new string, control characters
  * replaced, secrets after keywords such as password= masked). */
-char *rp_value_str(const struct probe_value *v);
+char *rp_value_str(const struct report *r, const struct probe_value *v);
 /* A number with as many decimals as its size deserves, into buf[32]. */
 char *rp_number(double d, char *buf);
 /* A line from a probe made safe to show: control characters replaced and

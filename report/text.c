@@ -149,6 +149,8 @@ static void facts(FILE *f, const struct report *r)
 		kv(f, rp_tr(r, "検査の実施", "Probes run at"), v, 18);
 		free(v);
 	}
+	for (size_t i = 0; i < r->n_facts; i++)
+		kv(f, rp_bt(r, r->facts[i].label), r->facts[i].value, 18);
 	kv(f, rp_tr(r, "oqlink の版数", "oqlink version"), r->meta.version, 18);
 	kv(f, rp_tr(r, "機器のホスト名", "Appliance host"), r->meta.hostname, 18);
 	for (size_t i = 0; i < r->meta.n_ifaces; i++) {
@@ -210,7 +212,7 @@ static void probe_lines(FILE *f, const struct report *r, const struct probe_resu
 	for (size_t i = 0; values && i < p->n_values; i++) {
 		if (p->values[i].text && strlen(p->values[i].text) > RP_BRIEF_TEXT)
 			continue;
-		char *val = rp_value_str(&p->values[i]);
+		char *val = rp_value_str(r, &p->values[i]);
 		const char *label = rp_bt(r, p->values[i].label);
 		char *line = xasprintf("- %s: %s", *label ? label : rp_s(p->values[i].key), val);
 		fprintf(f, "%20s", "");
@@ -249,6 +251,7 @@ static const char *const task_marks[] = {
 	[RP_TASK_WARN] = "[OK!]",
 	[RP_TASK_FAILED] = "[NG]",
 	[RP_TASK_MANUAL] = "[  ]",
+	[RP_TASK_UNCHECKED] = "[--]",
 };
 
 static void checklist(FILE *f, const struct report *r)
@@ -258,11 +261,13 @@ static void checklist(FILE *f, const struct report *r)
 		const struct rp_task *t = &rp_tasks[i];
 		char *mark = pad_clean(task_marks[r->task_status[i]], 6);
 		char *title = pad_clean(rp_bt(r, t->title), 36);
-		char ids[128] = "";
-		for (const char *const *p = t->probes; *p; p++)
-			if (rp_find(r, *p))
+		char ids[512] = "";
+		for (const char *const *p = t->probes; *p; p++) {
+			const struct probe_result *res = rp_find(r, *p);
+			if (res)
 				snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
-					 *ids ? ", " : "", *p);
+					 *ids ? rp_tr(r, "、", ", ") : "", rp_bt(r, res->title));
+		}
 		fprintf(f, "  %s%s%s\n", mark, title, rp_task_word(r->lang, r->task_status[i]));
 		if (*ids) {
 			char *line = xasprintf(rp_tr(r, "根拠: %s", "proven by: %s"), ids);
@@ -271,8 +276,8 @@ static void checklist(FILE *f, const struct report *r)
 			free(line);
 		}
 		if (*rp_bt(r, t->manual)) {
-			char *line = xasprintf(rp_tr(r, "[  ] 手作業で確認: %s", "[  ] check by hand: %s"),
-					       rp_bt(r, t->manual));
+			char *line = xasprintf(rp_tr(r, "[%s] 手作業で確認: %s", "[%s] check by hand: %s"),
+					       r->manual_done[i] ? "OK" : "  ", rp_bt(r, t->manual));
 			fprintf(f, "%8s", "");
 			wrap(f, line, 13, COLS - 13);
 			free(line);
@@ -309,7 +314,7 @@ static void evidence_probe(FILE *f, const struct report *r, const struct probe_r
 	wrap(f, line, 2, COLS - 2);
 	free(line);
 	for (size_t i = 0; i < p->n_values; i++) {
-		char *val = rp_value_str(&p->values[i]);
+		char *val = rp_value_str(r, &p->values[i]);
 		const char *label = rp_bt(r, p->values[i].label);
 		kv(f, *label ? label : rp_s(p->values[i].key), val, 24);
 		free(val);
@@ -361,11 +366,12 @@ static void evidence(FILE *f, const struct report *r)
 
 static void signoff(FILE *f, const struct report *r)
 {
-	const char *who[] = { rp_tr(r, "作業担当者", "Engineer"), rp_tr(r, "立会者", "Witness") };
-	const char *names[] = { r->engineer, r->witness };
+	const char *who[] = { rp_tr(r, "作業担当者", "Engineer"), rp_tr(r, "立会者", "Witness"),
+			      rp_tr(r, "管理者 承認", "Administrator") };
+	const char *names[] = { r->engineer, r->witness, "" };
 
 	heading(f, rp_tr(r, "確認の署名", "Sign-off"));
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(who); i++) {
 		char *l = pad_clean(who[i], 12);
 		char *n = pad_clean(*names[i] ? names[i] : "", 20);
 		fprintf(f, "\n  %s %s %s ____________  %s ________\n", l, n,

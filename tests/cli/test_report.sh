@@ -23,14 +23,14 @@ printf '%s\n' "$CANARY_P12" > "$tmp/etc/terminal.p12.pass"
 printf '%s\n' "$CANARY_PSK" > "$tmp/etc/ike.psk"
 chmod 600 "$tmp/etc/ike.key" "$tmp/etc/terminal.p12.pass" "$tmp/etc/ike.psk"
 for f in ike.crt ca.crt central-ca.crt terminal.p12; do echo "not a secret" > "$tmp/etc/$f"; done
-sed "s|/etc/oqlink/|$tmp/etc/|g" $D/site-ipsec.conf > "$tmp/site.conf"
+sed -e "s|/etc/oqlink/|$tmp/etc/|g" -e "s|^state_dir = .*|state_dir = $tmp/state|" $D/site-ipsec.conf > "$tmp/site.conf"
 sed -e "s|^auth = pubkey|auth = psk|" -e "s|^private_key = .*|psk_file = $tmp/etc/ike.psk|" \
     -e "/^certificate = /d" -e "\|^ca = .*/etc/ca.crt\$|d" "$tmp/site.conf" > "$tmp/site-psk.conf"
 sed 's|^facility_name = .*|facility_name = <script>alert(1)</script><b>太字</b> \&amp; "クリニック"|' \
     "$tmp/site.conf" > "$tmp/site-hostile.conf"
 
 R() { "$O" --config "$1" "${@:2}"; }
-FIXED=(--time 2026-04-01T11:00:00+09:00 --hostname oqlink-test)
+FIXED=(--time 2026-04-01T11:00:00+09:00 --hostname oqlink-test --number 7)
 
 desc="the canary configs are valid (secrets exist, mode 0600)"
 t bash -c "'$O' config check '$tmp/site.conf' >/dev/null 2>&1 && '$O' config check '$tmp/site-psk.conf' >/dev/null 2>&1"
@@ -70,11 +70,11 @@ R "$tmp/site-psk.conf" report render $D/run-ipsec-fail.json --report-dir "$tmp/p
 	> "$tmp/psk.out" 2> "$tmp/psk.err"; rc=$?
 t bash -c "[ $rc -eq 1 ] && grep -q '\"redacted\": true' '$tmp/psk'/*.json"
 
-desc="the JSON form is one valid document of schema oqlink.report/1"
+desc="the JSON form is one valid document of schema oqlink.report/2"
 t python3 -c "
 import json,sys
 d=json.load(open(sys.argv[1]))
-assert d['schema']=='oqlink.report/1' and d['overall']=='FAIL'
+assert d['schema']=='oqlink.report/2' and d['overall']=='FAIL'
 assert [p['id'] for p in d['probes']][:3]==['link','address','gateway']
 assert {c['id'] for c in d['checklist']}=={'install','routing','connectivity','certificate','operation'}
 " "$tmp"/fail/*.json
@@ -91,7 +91,7 @@ desc="the HTML is self-contained: no external resource"
 t bash -c "! grep -qiE 'src=|<link|@import|url\(|https?:' '$tmp'/pass/*.html"
 
 desc="RUN.json from stdin (-) gives the same report"
-t bash -c "'$O' --config '$tmp/site.conf' --lang en report render - --time 2026-04-01T11:00:00+09:00 --hostname oqlink-test --print json < $D/run-ipsec-fail.json | cmp -s - '$tmp'/fail/*.json"
+t bash -c "'$O' --config '$tmp/site.conf' --lang en report render - --time 2026-04-01T11:00:00+09:00 --hostname oqlink-test --number 7 --print json < $D/run-ipsec-fail.json | cmp -s - '$tmp'/fail/*.json"
 
 desc="the text form fits in 80 columns"
 t python3 -c "

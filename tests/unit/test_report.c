@@ -146,7 +146,7 @@ static void test_golden(void **state)
 		struct json_object *o = json_tokener_parse(json);
 		assert_non_null(o);
 		assert_string_equal(json_object_get_string(json_object_object_get(o, "schema")),
-				    "oqlink.report/1");
+				    "oqlink.report/2");
 		json_object_put(o);
 		free(tn);
 		free(jn);
@@ -159,30 +159,41 @@ static void test_golden(void **state)
 	}
 }
 
-/* Tasks are ticked from the verdicts of the probes that prove them. */
+/* Tasks are ticked from the verdicts of the probes that prove them and,
+ * where a person must look, from the check by hand being recorded. */
 static void test_checklist(void **state)
 {
 	static const struct {
 		const char *verdicts;	/* "id=VERDICT[:skipreason] ..." */
 		const char *task;
+		const char *checked;	/* --checked */
 		enum rp_task_status want;
 	} cases[] = {
-		{ "link=PASS address=PASS", "install", RP_TASK_PROVEN },
-		{ "link=PASS address=WARN", "install", RP_TASK_WARN },
-		{ "link=FAIL address=PASS", "install", RP_TASK_FAILED },
-		{ "link=ERROR", "install", RP_TASK_FAILED },
-		{ "dns=PASS", "install", RP_TASK_MANUAL },
-		{ "", "operation", RP_TASK_MANUAL },
-		{ "cert=PASS tls=SKIP:dns", "certificate", RP_TASK_FAILED },
-		{ "cert=PASS tls=SKIP", "certificate", RP_TASK_PROVEN },
-		{ "lineauth=SKIP", "connectivity", RP_TASK_MANUAL },
-		{ "dns=PASS reach=PASS tcp=WARN proxy=PASS", "connectivity", RP_TASK_WARN },
-		{ "gateway=PASS ike=PASS child=FAIL", "routing", RP_TASK_FAILED },
+		{ "link=PASS address=PASS", "install", "install", RP_TASK_PROVEN },
+		{ "link=PASS address=PASS", "install", "", RP_TASK_MANUAL },
+		{ "link=PASS address=PASS", "install", "routing, installs", RP_TASK_MANUAL },
+		{ "link=PASS address=WARN", "install", "install", RP_TASK_WARN },
+		{ "link=FAIL address=PASS", "install", "install", RP_TASK_FAILED },
+		{ "link=ERROR", "install", "", RP_TASK_FAILED },
+		{ "dns=PASS", "install", "", RP_TASK_MANUAL },
+		{ "", "operation", "", RP_TASK_MANUAL },
+		{ "", "operation", "operation", RP_TASK_PROVEN },
+		/* every probe passed, nobody looked up a card at the terminal */
+		{ "clock=PASS tls=PASS capture=PASS", "operation", "install,certificate", RP_TASK_MANUAL },
+		{ "clock=PASS tls=PASS capture=PASS", "operation", "install, operation", RP_TASK_PROVEN },
+		/* tls skipped because dns failed: not shown, not failed */
+		{ "cert=PASS tls=SKIP:dns", "certificate", "certificate", RP_TASK_UNCHECKED },
+		{ "cert=PASS tls=SKIP:cancelled", "certificate", "certificate", RP_TASK_UNCHECKED },
+		{ "cert=PASS tls=SKIP", "certificate", "certificate", RP_TASK_PROVEN },
+		{ "lineauth=SKIP", "connectivity", "", RP_TASK_MANUAL },
+		{ "dns=PASS reach=PASS tcp=WARN proxy=PASS", "connectivity", "", RP_TASK_WARN },
+		{ "gateway=PASS ike=PASS child=FAIL", "routing", "routing", RP_TASK_FAILED },
 	};
 	struct report_meta m;
 
 	fixed_meta(&m, OQ_LANG_EN);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		m.checked = cases[i].checked;
 		struct probe_run run = { 0 };
 		size_t n;
 		char **words = str_split_list(cases[i].verdicts, &n);
@@ -205,8 +216,9 @@ static void test_checklist(void **state)
 			t++;
 		assert_true(t < rp_n_tasks);
 		if (r->task_status[t] != cases[i].want)
-			fail_msg("'%s' task %s: %s, want %s", cases[i].verdicts, cases[i].task,
-				 rp_task_code(r->task_status[t]), rp_task_code(cases[i].want));
+			fail_msg("'%s' checked '%s' task %s: %s, want %s", cases[i].verdicts,
+				 cases[i].checked, cases[i].task, rp_task_code(r->task_status[t]),
+				 rp_task_code(cases[i].want));
 		report_free(r);
 		probe_run_free(&run);
 		str_list_free(words);
@@ -308,7 +320,7 @@ static void test_run_stopped(void **state)
 	} cases[] = {
 		{ "cancelled", "not run: the run was cancelled" },
 		{ "timeout", "not run: the whole run ran out of time" },
-		{ "dns", "skipped because dns failed" },
+		{ "dns", "skipped because “DNS” failed" },
 	};
 	struct report_meta m;
 
@@ -454,7 +466,7 @@ static void test_compare(void **state)
 	struct json_object *junk = json_tokener_parse("{\"schema\":\"oqlink.probes/1\"}");
 	assert_int_equal(report_compare(junk, b, &d, &cause), -EINVAL);
 	assert_null(d);
-	assert_non_null(strstr(cause, "oqlink.report/1"));
+	assert_non_null(strstr(cause, "oqlink.report/2"));
 	free(cause);
 	json_object_put(junk);
 	json_object_put(a);
