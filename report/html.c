@@ -48,6 +48,8 @@ static const char css[] =
 	"tr{break-inside:avoid}\n"
 	"thead{display:table-header-group}\n"
 	"table.facts th{width:36mm}\n"
+	"table.visit th{width:42mm}\n"
+	"table.visit + table.grid tr:first-child > *{border-top:none}\n"
 	"table.grid th{width:30mm}\n"
 	"table.grid + table.grid tr:first-child > *{border-top:none}\n"
 	"table.facts td.big{font-size:11pt;font-weight:bold}\n"
@@ -208,7 +210,7 @@ static void facts(FILE *f, const struct report *r)
 	struct pairs p = { NULL, NULL, 0 };
 	char t[48];
 
-	fputs("<table class=\"facts grid\">\n", f);
+	fputs("<table class=\"facts visit\">\n", f);
 	fact(f, rp_tr(r, "医療機関名", "Facility name"), s ? rp_s(s->facility_name) : "", true);
 	for (size_t i = 0; i < r->n_facts; i++)
 		if (wide_fact(r->facts[i].key))

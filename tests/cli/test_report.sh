@@ -10,7 +10,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..31"
+echo "1..39"
 
 # A site whose secret files hold canaries: the private key, the PKCS#12
 # password and (second config) the pre-shared key.
@@ -23,7 +23,9 @@ printf '%s\n' "$CANARY_P12" > "$tmp/etc/terminal.p12.pass"
 printf '%s\n' "$CANARY_PSK" > "$tmp/etc/ike.psk"
 chmod 600 "$tmp/etc/ike.key" "$tmp/etc/terminal.p12.pass" "$tmp/etc/ike.psk"
 for f in ike.crt ca.crt central-ca.crt terminal.p12; do echo "not a secret" > "$tmp/etc/$f"; done
-sed -e "s|/etc/oqlink/|$tmp/etc/|g" -e "s|^state_dir = .*|state_dir = $tmp/state|" $D/site-ipsec.conf > "$tmp/site.conf"
+sed -e "s|/etc/oqlink/|$tmp/etc/|g" -e "s|^state_dir = .*|state_dir = $tmp/state|" \
+    -e "s|^witness = .*|&\naddress = 東京都千代田区千代田 1-1 さくらビル 2 階|" \
+    -e "s|^type = ipsec$|&\ncarrier = 例示通信株式会社\nline_id = FLETS-0123-4567|" $D/site-ipsec.conf > "$tmp/site.conf"
 sed -e "s|^auth = pubkey|auth = psk|" -e "s|^private_key = .*|psk_file = $tmp/etc/ike.psk|" \
     -e "/^certificate = /d" -e "\|^ca = .*/etc/ca.crt\$|d" "$tmp/site.conf" > "$tmp/site-psk.conf"
 sed 's|^facility_name = .*|facility_name = <script>alert(1)</script><b>太字</b> \&amp; "クリニック"|' \
@@ -131,6 +133,70 @@ if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then
 		grep -q 'Overall verdict' '$tmp/fail.pdf.txt'"
 else
 	for i in 1 2 3 4 5 6; do skip "chromium or pdftotext is not installed"; done
+fi
+
+# The facts of the visit, on pages 1 and 2 of the printed Japanese report.
+R "$tmp/site.conf" --lang ja report render $D/run-ipsec-pass.json --report-dir "$tmp/visit" \
+	--time 2026-04-01T11:00:00+09:00 --start 2026-04-01T10:05:00+09:00 --number 12 \
+	--terminal "受付の資格確認端末 OQ-01" --checked install,operation \
+	--note "LAN ケーブルを交換しました" >/dev/null 2>&1
+R "$tmp/site.conf" --lang ja report render $D/run-ipsec-fail.json --report-dir "$tmp/visitfail" \
+	--time 2026-11-20T15:00:00+09:00 --number 13 \
+	--followup "回線事業者に DNS を問い合わせて再訪問する" >/dev/null 2>&1
+if command -v chromium >/dev/null && command -v pdftotext >/dev/null; then
+	pdf "$tmp"/visit/*.html "$tmp/visit.pdf" && pdf "$tmp"/visitfail/*.html "$tmp/visitfail.pdf"
+	pdftotext -layout -f 1 -l 2 "$tmp/visit.pdf" "$tmp/visit.txt" 2>/dev/null
+	pdftotext -layout -f 1 -l 2 "$tmp/visitfail.pdf" "$tmp/visitfail.txt" 2>/dev/null
+	missing=""
+	for want in '作業場所 *東京都千代田区千代田 1-1 さくらビル 2 階' \
+		'作業日時 *2026-04-01 10:05:00 +09:00 (JST) 〜 11:00:00' '回線事業者 *例示通信株式会社' \
+		'回線ID *FLETS-0123-4567' '報告書番号 *1312345678-0012' '機器の型番' '機器の製造番号' \
+		'使用した資格確認端末 *受付の資格確認端末 OQ-01 (192.168.20.10)' \
+		'証明書の有効期限' '端末 2029-06-20 まで (残り 1176 日)' '特記事項・備考 *LAN ケーブルを交換しました' \
+		'作業担当者 (システムベンダー)' '立会者 (医療機関)' '管理者 承認 (医療機関)' '承認印'; do
+		grep -q -- "$want" "$tmp/visit.txt" || missing="$missing [$want]"
+	done
+	desc="pages 1-2 carry the facts of the visit and three signatures (missing:${missing:- none})"
+	t test -z "$missing"
+	desc="a failed run prints the follow-up planned on page 1-2"
+	t grep -q '対応予定 *回線事業者に DNS を問い合わせて再訪問する' "$tmp/visitfail.txt"
+	desc="運用テスト is proven only with its check by hand recorded"
+	t bash -c "grep -qE '運用テスト +確認済み' '$tmp/visit.txt' && grep -qE 'ルーティングの設定 +要手動確認' '$tmp/visit.txt' &&
+		grep -qE '運用テスト +要手動確認' '$tmp/pass.pdf.txt'"
+	desc="a task whose probe was skipped after another failed is 未確認, not 不合格"
+	t bash -c "grep -qE '電子証明書の導入 +未確認' '$tmp/visitfail.txt' && ! grep -qE '電子証明書の導入 +不合格' '$tmp/visitfail.txt'"
+	desc="the checklist names the checks in Japanese, not by probe id"
+	t bash -c "grep -qE '○ *インターフェース、○ アドレス' '$tmp/visit.txt' && ! grep -qE '○ link|○ address' '$tmp/visit.txt'"
+	# up to the configuration: the evidence lines after it are the probes' own, as they were
+	pdftotext -layout "$tmp/visit.pdf" - | sed '/設定の要約/q' > "$tmp/visit-values.txt"
+	desc="Japanese units in the Japanese report's values, not days or bytes"
+	t bash -c "grep -q '残り日数 (端末): 1176 日' '$tmp/visit-values.txt' && grep -q '1500 バイト' '$tmp/visit-values.txt' &&
+		! grep -qE '[0-9] (days|bytes|packets|s)\b' '$tmp/visit-values.txt'"
+else
+	for i in 1 2 3 4 5 6; do skip "chromium or pdftotext is not installed"; done
+fi
+
+desc="report numbers count up per facility, each used once, two at a time too"
+mkdir -p "$tmp/num"
+R "$tmp/site.conf" report render $D/run-ipsec-pass.json --report-dir "$tmp/num/a" >/dev/null 2>&1 &
+R "$tmp/site.conf" report render $D/run-ipsec-pass.json --report-dir "$tmp/num/b" >/dev/null 2>&1 &
+wait
+R "$tmp/site.conf" report render $D/run-ipsec-pass.json --report-dir "$tmp/num/c" >/dev/null 2>&1
+R "$tmp/site.conf" report render $D/run-ipsec-pass.json --print json > "$tmp/num/print.json" 2>/dev/null
+t python3 -c "
+import json,sys,glob
+n=sorted(json.load(open(glob.glob(sys.argv[1]+'/'+d+'/*.json')[0]))['visit']['report_number'] for d in 'ab')
+c=json.load(open(glob.glob(sys.argv[1]+'/c/*.json')[0]))['visit']['report_number']
+p=json.load(open(sys.argv[1]+'/print.json'))['visit']['report_number']
+assert n==[1,2] and c==3 and p is None, (n,c,p)
+assert open(sys.argv[2]+'/report-numbers/1312345678').read()=='3\n'
+" "$tmp/num" "$tmp/state"
+
+desc="--checked refuses a task that does not exist, naming the ones that do"
+R "$tmp/site.conf" --lang en report render $D/run-ipsec-pass.json --checked install,opration --print json >/dev/null 2>"$tmp/chk.err"; rc=$?
+t bash -c "[ $rc -eq 2 ] && grep -q \"no on-site task 'opration' (one of install, routing, connectivity, certificate, operation)\" '$tmp/chk.err'"
+
+if false; then :
 fi
 
 # Hostile input: markup in the facility name, a run with markup, control
