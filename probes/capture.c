@@ -190,7 +190,7 @@ static void cap_judge(const struct site *s, const struct cap_counts *c, struct p
 
 	if (s->line == SITE_LINE_IPSEC && esp_out > 0 && esp_in == 0)
 		pr_set(r, PROBE_FAIL,
-		       BT("ESP は送信されていますが、戻りがありません。途中の機器 (ルータ・ファイアウォール) が ESP (IP 50) や UDP 4500 を落としていないか確認し、nat_traversal = force も試してください。",
+		       BT("ESP は送信されていますが、戻りがありません。途中の機器 (ルーター・ファイアウォール) が ESP (IP 50) や UDP 4500 を落としていないか確認し、nat_traversal = force も試してください。",
 			  "ESP leaves but nothing comes back: check whether a router or firewall drops ESP (IP 50) or UDP 4500, and try nat_traversal = force."),
 		       "ESP 送信 %u、受信 0", "ESP out %u, in 0", esp_out);
 	else if (s->line == SITE_LINE_IPSEC && c->ike[CAP_OUT] > 0 && c->ike[CAP_IN] == 0)
@@ -274,7 +274,7 @@ PROBE_FN(capture)
 	p = cap_open(s->wan_if, err);
 	if (p == NULL) {
 		probe_ctx_ready(ctx);
-		pr_set(r, PROBE_ERROR, BT("root で実行し、WAN のインタフェース名を確認してください。",
+		pr_set(r, PROBE_ERROR, BT("root で実行し、WAN のインターフェース名を確認してください。",
 					  "Run as root and check the WAN interface name."),
 		       "%s でパケットを取得できません: %s", "cannot capture on %s: %s", s->wan_if, err);
 		return;

@@ -73,7 +73,7 @@ PROBE_FN(gateway)
 		probe_result_evidence(r, "arp %s on %s: %s", b, s->wan_if, got < 0 ? cause : "no answer");
 		free(cause);
 		pr_set(r, PROBE_FAIL,
-		       BT("WAN のケーブル、ONU/ルータの電源、ゲートウェイのアドレス設定を確認してください。",
+		       BT("WAN のケーブル、ONU/ルーターの電源、ゲートウェイのアドレス設定を確認してください。",
 			  "Check the WAN cable, that the ONU/router is powered, and the gateway address in the config."),
 		       "ゲートウェイ %s が ARP に応答しません", "the gateway %s does not answer ARP", b);
 		return;
@@ -88,7 +88,7 @@ PROBE_FN(gateway)
 			      st.avg_ms);
 	if (st.received == 0) {
 		pr_set(r, PROBE_WARN,
-		       BT("ARP には応答しているので経路はあります。ルータが ping に応答しない設定かどうか確認してください。",
+		       BT("ARP には応答しているので経路はあります。ルーターが ping に応答しない設定かどうか確認してください。",
 			  "It answers ARP, so the link works; check whether the router is set not to answer ping."),
 		       "ゲートウェイ %s は ARP に応答しますが ping に応答しません",
 		       "the gateway %s answers ARP but not ping", b);

@@ -210,12 +210,12 @@ PROBE_FN(child)
 		       s->esp_proposals);
 	else if (uncovered != NULL)
 		pr_set(r, PROBE_FAIL,
-		       BT("トンネルのセレクタ (中央側プレフィクスと端末側アドレス) が設定と合いません。oqlink apply で接続を読み込み直してください。",
+		       BT("トンネルのセレクタ (中央側プレフィックスと端末側アドレス) が設定と合いません。oqlink apply で接続を読み込み直してください。",
 			  "The tunnel's selectors (central prefixes, terminal side) do not match the config: run oqlink apply to reload the connection."),
 		       "CHILD SA のセレクタが %s を含みません", "the CHILD SA's selectors do not cover %s",
 		       uncovered);
 	else
-		pr_set(r, PROBE_PASS, BT(NULL, NULL), "CHILD SA インストール済み、セレクタは %zu 個の中央プレフィクスを含みます",
+		pr_set(r, PROBE_PASS, BT(NULL, NULL), "CHILD SA インストール済み、セレクタは %zu 個の中央プレフィックスを含みます",
 		       "CHILD SA installed, selectors cover the %zu central prefixes", s->n_central);
 out:
 	ipsec_sas_free(&sas);

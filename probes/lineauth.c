@@ -38,7 +38,7 @@ PROBE_FN(lineauth)
 	    tcp_connect(&src, &dst, port, wait / 2, &fd, &ms, &cause) < 0) {
 		probe_result_evidence(r, "%s", cause);
 		pr_set(r, PROBE_FAIL,
-		       BT("回線認証ページへの経路 (CE ルータ経由) を確認してください。",
+		       BT("回線認証ページへの経路 (CE ルーター経由) を確認してください。",
 			  "Check the path to the line-authentication page (through the CE router)."),
 		       "%s に接続できません", "cannot connect to %s", s->lineauth_url);
 		goto out;

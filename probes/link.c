@@ -87,9 +87,9 @@ PROBE_FN(link)
 	}
 	if (verdict == PROBE_FAIL)
 		pr_set(r, verdict,
-		       BT("インタフェースの存在・ケーブル接続・リンクランプを確認し、oqlink apply で設定を反映してください。",
+		       BT("インターフェースの存在・ケーブル接続・リンクランプを確認し、oqlink apply で設定を反映してください。",
 			  "Check that the interface exists, the cable is plugged in and the link lamp is on; run oqlink apply to configure it."),
-		       "インタフェース %s が存在しないか、リンクが上がっていません",
+		       "インターフェース %s が存在しないか、リンクが上がっていません",
 		       "interface %s is missing, down or without carrier", bad);
 	else if (verdict == PROBE_WARN)
 		pr_set(r, verdict,
@@ -98,6 +98,6 @@ PROBE_FN(link)
 		       "WAN の MTU が %d で、設定 (%u) と違います", "WAN MTU is %d, not the configured %u",
 		       bad_mtu, s->wan_mtu);
 	else
-		probe_result_set(r, PROBE_PASS, BT("すべてのインタフェースが up でキャリアあり",
+		probe_result_set(r, PROBE_PASS, BT("すべてのインターフェースが up でキャリアあり",
 						   "every interface is up with carrier"), BT(NULL, NULL));
 }

@@ -39,7 +39,7 @@ static const struct bitext R_REJECTED = BT(
 	"サーバが端末の証明書を受け付けませんでした。証明書の有効期限と発行元を確認し、必要なら再発行を申請してください。",
 	"The server did not accept the terminal's certificate: check its expiry and issuer, and apply for a new one if needed.");
 static const struct bitext R_HANDSHAKE = BT(
-	"TLS の握手に失敗しました。根拠の OpenSSL のエラーと、途中の機器 (プロキシ・ファイアウォール) を確認してください。",
+	"TLS ハンドシェイクに失敗しました。根拠の OpenSSL のエラーと、途中の機器 (プロキシ・ファイアウォール) を確認してください。",
 	"The TLS handshake failed: see the OpenSSL error in the evidence, and check devices on the way (proxy, firewall).");
 static const struct bitext R_OLD = BT(
 	"TLS 1.2 未満です。サーバ側の設定を確認してください。",
@@ -137,7 +137,7 @@ static void handshake_facts(SSL *ssl, const struct site_tls *t, const struct oq_
 	X509_free(peer);
 	probe_result_text(r, "protocol", BT("プロトコル", "protocol"), SSL_get_version(ssl));
 	probe_result_text(r, "cipher", BT("暗号スイート", "cipher"), SSL_get_cipher_name(ssl));
-	probe_result_value(r, "handshake", BT("握手の時間", "handshake time"), t_hs, "ms");
+	probe_result_value(r, "handshake", BT("ハンドシェイク時間", "handshake time"), t_hs, "ms");
 	if (vr != X509_V_OK)
 		set_out(o, PROBE_FAIL, &R_VERIFY, X509_verify_cert_error_string(vr));
 	if (SSL_version(ssl) < TLS1_2_VERSION)

@@ -17,8 +17,8 @@
 enum { F_ENGINEER, F_WITNESS, F_DIR, F_COPY, N_FIELDS };
 
 static const struct bitext labels[N_FIELDS] = {
-	BT("作業者", "Engineer"),
-	BT("立会人", "Witness"),
+	BT("作業担当者", "Engineer"),
+	BT("立会者", "Witness"),
 	BT("報告書の置き場所", "Report directory"),
 	BT("写し先 (USB メモリ)", "Copy to (USB stick)"),
 };
@@ -225,7 +225,7 @@ static void report_fini(void)
 }
 
 static const struct ui_keyhelp report_help[] = {
-	{ "Up / Down, Enter", BT("作業者・立会人・置き場所・写し先を入力する",
+	{ "Up / Down, Enter", BT("作業担当者・立会者・置き場所・写し先を入力する",
 				 "fill in engineer, witness, report directory, copy destination") },
 	{ "t", BT("運用テストを実行し報告書を書く (oqlink test)", "run the operational test and write the report (oqlink test)") },
 	{ "u", BT("書いたファイルを写し先にコピーする", "copy the files written to the destination") },

@@ -59,7 +59,7 @@ k d
 t "the dashboard shows the link layer from the same run" matches '^リンク +FAIL'
 t "the dashboard says the overall state in words" has "全体: ERROR 異常があります"
 t "IKE is not applicable on an IP-VPN line" matches '^IKE +n/a'
-whole_link() { has "リンク: インタフェース wan0 が存在しないか、リンクが上がっていません" && has "対処:"; }
+whole_link() { has "リンク: インターフェース wan0 が存在しないか、リンクが上がっていません" && has "対処:"; }
 t "below the layers, the selected layer's whole summary and remedy" whole_link
 shot dashboard-ja-probed
 k Down
