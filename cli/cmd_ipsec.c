@@ -222,17 +222,17 @@ int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
-/* "1h 02m 03s" for a number of seconds. */
+/* "1 時間 02 分 03 秒" / "1h 02m 03s" for a number of seconds. */
 static void print_duration(char *buf, size_t size, uint64_t s)
 {
+	unsigned long long h = s / 3600, m = s / 60 % 60, sec = s % 60;
+
 	if (s >= 3600)
-		snprintf(buf, size, "%lluh %02llum %02llus", (unsigned long long)(s / 3600),
-			 (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+		snprintf(buf, size, _("%llu 時間 %02llu 分 %02llu 秒", "%lluh %02llum %02llus"), h, m, sec);
 	else if (s >= 60)
-		snprintf(buf, size, "%llum %02llus", (unsigned long long)(s / 60),
-			 (unsigned long long)(s % 60));
+		snprintf(buf, size, _("%llu 分 %02llu 秒", "%llum %02llus"), h * 60 + m, sec);
 	else
-		snprintf(buf, size, "%llus", (unsigned long long)s);
+		snprintf(buf, size, _("%llu 秒", "%llus"), sec);
 }
 
 static const char *or_dash(const char *s)
@@ -277,7 +277,7 @@ static void print_child(const struct ipsec_child_sa *c)
 	    (unsigned long long)c->bytes_out, (unsigned long long)c->packets_out);
 	print_duration(d1, sizeof(d1), c->install_time);
 	print_duration(d2, sizeof(d2), c->rekey_time);
-	row(_("確立から", "installed"), _("%s 前 (鍵更新まで %s)", "%s ago (rekey in %s)"), d1, d2);
+	row(_("確立から", "installed"), _("%s前 (鍵更新まで %s)", "%s ago (rekey in %s)"), d1, d2);
 }
 
 static void print_ike(const struct ipsec_ike_sa *s)
@@ -300,7 +300,7 @@ static void print_ike(const struct ipsec_ike_sa *s)
 	row("SPI", "%s_i %s_r", or_dash(s->initiator_spi), or_dash(s->responder_spi));
 	print_duration(d1, sizeof(d1), s->established);
 	print_duration(d2, sizeof(d2), s->rekey_time);
-	row(_("確立から", "established"), _("%s 前 (鍵更新まで %s)", "%s ago (rekey in %s)"), d1, d2);
+	row(_("確立から", "established"), _("%s前 (鍵更新まで %s)", "%s ago (rekey in %s)"), d1, d2);
 	for (size_t i = 0; i < s->n_children; i++)
 		print_child(&s->children[i]);
 }

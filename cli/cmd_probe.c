@@ -187,7 +187,8 @@ static void print_details(const struct probe_run *run, int verbose)
 			if (v->text)
 				printf("  %s: %s\n", bitext_get(v->label, i18n_lang()), v->text);
 			else
-				printf("  %s: %g %s\n", bitext_get(v->label, i18n_lang()), v->value, v->unit);
+				printf("  %s: %g %s\n", bitext_get(v->label, i18n_lang()), v->value,
+				       i18n_unit(v->unit, i18n_lang()));
 		}
 		for (size_t k = 0; k < r->n_evidence; k++) {
 			s = str_sanitize(r->evidence[k]);

@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	site_free(ctx.site);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "oqlink: %s: %s\n",
-			_("標準出力に書けませんでした", "could not write to stdout"), strerror(errno));
+			_("標準出力に書けませんでした", "could not write to stdout"), i18n_strerror(errno));
 		return OQ_EXIT_CANT;
 	}
 	return ret;

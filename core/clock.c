@@ -71,7 +71,7 @@ int clock_set_zone(const char *name, char **cause)
 	snprintf(tz, sizeof(tz), ":%s", name);
 	if (setenv("TZ", tz, 1) != 0) {
 		if (cause)
-			*cause = xasprintf("setenv TZ: %s", strerror(errno));
+			*cause = xasprintf("setenv TZ: %s", i18n_strerror(errno));
 		return -errno;
 	}
 	tzset();

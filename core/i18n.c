@@ -1,5 +1,6 @@
 #include "core/i18n.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,51 @@ const char *i18n_unit(const char *unit, enum oq_lang lang)
 		if (strcmp(units[i].unit, unit) == 0)
 			return bitext_get(units[i].word, lang);
 	return unit;
+}
+
+/* errno values with the sentence each language gives them. */
+static const struct {
+	int err;
+	struct bitext text;
+} errors[] = {
+	{ EPERM, { "操作が許可されていません", "Operation not permitted" } },
+	{ ENOENT, { "ファイルまたはディレクトリがありません", "No such file or directory" } },
+	{ EINTR, { "中断されました", "Interrupted system call" } },
+	{ EIO, { "入出力エラーです", "Input/output error" } },
+	{ ENXIO, { "そのデバイスまたはアドレスはありません", "No such device or address" } },
+	{ EAGAIN, { "一時的に使えません。もう一度試してください", "Resource temporarily unavailable" } },
+	{ ENOMEM, { "メモリーが足りません", "Cannot allocate memory" } },
+	{ EACCES, { "アクセスが拒否されました (権限がありません)", "Permission denied" } },
+	{ EBUSY, { "使用中です", "Device or resource busy" } },
+	{ EEXIST, { "すでに存在します", "File exists" } },
+	{ ENODEV, { "そのデバイスはありません", "No such device" } },
+	{ ENOTDIR, { "ディレクトリではありません", "Not a directory" } },
+	{ EISDIR, { "ディレクトリです", "Is a directory" } },
+	{ EINVAL, { "値が正しくありません", "Invalid argument" } },
+	{ EFBIG, { "ファイルが大きすぎます", "File too large" } },
+	{ ENOSPC, { "ディスクに空きがありません", "No space left on device" } },
+	{ EROFS, { "読み取り専用のファイルシステムです", "Read-only file system" } },
+	{ ENAMETOOLONG, { "名前が長すぎます", "File name too long" } },
+	{ ELOOP, { "シンボリックリンクはたどりません", "Too many levels of symbolic links" } },
+	{ EPROTO, { "プロトコルのエラーです", "Protocol error" } },
+	{ EMSGSIZE, { "メッセージが長すぎます", "Message too long" } },
+	{ EADDRINUSE, { "アドレスは使用中です", "Address already in use" } },
+	{ EADDRNOTAVAIL, { "そのアドレスは割り当てられていません", "Cannot assign requested address" } },
+	{ ENETDOWN, { "ネットワークが停止しています", "Network is down" } },
+	{ ENETUNREACH, { "ネットワークに到達できません", "Network is unreachable" } },
+	{ ECONNRESET, { "相手が接続をリセットしました", "Connection reset by peer" } },
+	{ ENOTCONN, { "接続されていません", "Transport endpoint is not connected" } },
+	{ ETIMEDOUT, { "時間切れです", "Connection timed out" } },
+	{ ECONNREFUSED, { "接続を拒否されました", "Connection refused" } },
+	{ EHOSTUNREACH, { "ホストに到達できません", "No route to host" } },
+};
+
+const char *i18n_strerror(int err)
+{
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+		if (errors[i].err == err)
+			return bitext_get(errors[i].text, current);
+	return strerror(err);
 }
 
 const char *bitext_get(struct bitext t, enum oq_lang lang)

@@ -42,6 +42,11 @@ const char *bitext_get(struct bitext t, enum oq_lang lang);
  * given (never NULL for a non-NULL unit). */
 const char *i18n_unit(const char *unit, enum oq_lang lang);
 
+/* The sentence of an errno value in the current language: Japanese for the
+ * errors a user meets (files, permissions, the network), the C library's
+ * own text otherwise. Static string. */
+const char *i18n_strerror(int err);
+
 #define _(ja, en) i18n_pick((ja), (en))
 #define BT(ja, en) ((struct bitext){ (ja), (en) })
 

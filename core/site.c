@@ -1085,7 +1085,7 @@ static void check_file(struct parser *p, const char *key, const char *path,
 	} else if (access(path, R_OK) < 0) {
 		diag_add(p, loc->line, loc->vcol, _("'%s' のファイル %s を読めません: %s",
 						    "'%s': cannot read %s: %s"),
-			 key, path, strerror(errno));
+			 key, path, i18n_strerror(errno));
 	}
 	free(cause);
 }

@@ -110,7 +110,7 @@ int file_read(const char *path, size_t max, char **data, size_t *len, char **cau
 		*len = 0;
 	if (f == NULL)
 		return cause_set(cause, errno, _("%s を開けません: %s", "cannot open %s: %s"),
-				 path, strerror(errno));
+				 path, i18n_strerror(errno));
 	for (;;) {
 		if (n + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
@@ -152,11 +152,11 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
 		r = cause_set(cause, errno, _("%s を作れません: %s", "cannot create %s: %s"),
-			      tmp, strerror(errno));
+			      tmp, i18n_strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) < 0) {
-		r = cause_set(cause, errno, "chmod %s: %s", tmp, strerror(errno));
+		r = cause_set(cause, errno, "chmod %s: %s", tmp, i18n_strerror(errno));
 		goto out;
 	}
 	while (len > 0) {
@@ -165,7 +165,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 			if (errno == EINTR)
 				continue;
 			r = cause_set(cause, errno, _("%s に書けません: %s", "cannot write %s: %s"),
-				      tmp, strerror(errno));
+				      tmp, i18n_strerror(errno));
 			goto out;
 		}
 		p += w;
@@ -174,13 +174,13 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
 		r = cause_set(cause, errno, _("%s に書けません: %s", "cannot write %s: %s"),
-			      tmp, strerror(errno));
+			      tmp, i18n_strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) < 0) {
 		r = cause_set(cause, errno, _("%s を置き換えられません: %s", "cannot replace %s: %s"),
-			      path, strerror(errno));
+			      path, i18n_strerror(errno));
 		goto out;
 	}
 	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -205,7 +205,7 @@ int file_check_secret(const char *path, char **cause)
 	if (stat(path, &st) < 0)
 		return cause_set(cause, errno, _("秘密ファイル %s がありません: %s",
 						 "secret file %s is missing: %s"),
-				 path, strerror(errno));
+				 path, i18n_strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return cause_set(cause, EINVAL, _("秘密ファイル %s が通常のファイルではありません",
 						  "secret file %s is not a regular file"), path);
@@ -229,7 +229,7 @@ int mkdir_p(const char *path, mode_t mode, char **cause)
 			if (mkdir(p, mode) < 0 && errno != EEXIST) {
 				r = cause_set(cause, errno, _("%s を作れません: %s",
 							      "cannot create %s: %s"),
-					      p, strerror(errno));
+					      p, i18n_strerror(errno));
 				break;
 			}
 			*s = c;

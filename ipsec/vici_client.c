@@ -46,7 +46,7 @@ int vici_connect(const char *path, struct vici_conn **out, char **cause)
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return cause_set(cause, errno, "socket: %s", strerror(errno));
+		return cause_set(cause, errno, "socket: %s", i18n_strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		err = errno;
 		close(fd);
@@ -54,9 +54,9 @@ int vici_connect(const char *path, struct vici_conn **out, char **cause)
 			return cause_set(cause, err,
 					 _("charon が %s で動いていません (%s)。strongSwan の charon を起動してください",
 					   "charon is not running at %s (%s); start strongSwan's charon"),
-					 path, strerror(err));
+					 path, i18n_strerror(err));
 		return cause_set(cause, err, _("%s に接続できません: %s",
-					       "cannot connect to %s: %s"), path, strerror(err));
+					       "cannot connect to %s: %s"), path, i18n_strerror(err));
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
@@ -129,14 +129,14 @@ static int send_all(struct vici_conn *c, const uint8_t *buf, size_t len, int64_t
 			c->broken = true;
 			return cause_set(cause, errno, _("charon への送信に失敗しました: %s",
 							 "sending to charon failed: %s"),
-					 strerror(errno));
+					 i18n_strerror(errno));
 		}
 		struct pollfd p = { c->fd, POLLOUT, 0 };
 		int r = poll(&p, 1, left_ms(deadline));
 		if (r == 0)
 			return timed_out(c, cause);
 		if (r < 0 && errno != EINTR)
-			return cause_set(cause, errno, "poll: %s", strerror(errno));
+			return cause_set(cause, errno, "poll: %s", i18n_strerror(errno));
 	}
 	return 0;
 }
@@ -201,13 +201,13 @@ static int read_some(struct vici_conn *c, int64_t deadline, char **cause)
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN)
-			return cause_set(cause, errno, "recv: %s", strerror(errno));
+			return cause_set(cause, errno, "recv: %s", i18n_strerror(errno));
 		struct pollfd p = { c->fd, POLLIN, 0 };
 		int r = poll(&p, 1, left_ms(deadline));
 		if (r == 0)
 			return -ETIMEDOUT;
 		if (r < 0 && errno != EINTR)
-			return cause_set(cause, errno, "poll: %s", strerror(errno));
+			return cause_set(cause, errno, "poll: %s", i18n_strerror(errno));
 	}
 }
 

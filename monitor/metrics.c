@@ -581,7 +581,7 @@ int metrics_start(const char *addr, unsigned port, struct metrics **out, char **
 		err = errno ? errno : EADDRNOTAVAIL;
 		cause_set(cause, err, _("メトリクスを %s ポート %u で待ち受けられません: %s",
 					"cannot serve metrics on %s port %u: %s"),
-			  addr, port, strerror(err));
+			  addr, port, i18n_strerror(err));
 		metrics_stop(m);
 		return -err;
 	}

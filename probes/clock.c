@@ -119,7 +119,7 @@ static int sntp_query(const struct oq_prefix *src, const struct oq_prefix *serve
 	const char *why = "no answer";
 
 	if (fd < 0)
-		return cause_set(cause, errno, "socket: %s", strerror(errno));
+		return cause_set(cause, errno, "socket: %s", i18n_strerror(errno));
 	if (src->family == server->family) {
 		sl = net_sockaddr(src, 0, &ss);
 		bind(fd, (struct sockaddr *)&ss, sl);
@@ -133,7 +133,7 @@ static int sntp_query(const struct oq_prefix *src, const struct oq_prefix *serve
 
 		sntp_build(pkt, t1);
 		if (send(fd, pkt, sizeof(pkt), 0) < 0) {
-			why = strerror(errno);
+			why = i18n_strerror(errno);
 			continue;
 		}
 		while (ret < 0 && now_ms() < end && poll(&p, 1, (int)(end - now_ms())) > 0) {
@@ -141,7 +141,7 @@ static int sntp_query(const struct oq_prefix *src, const struct oq_prefix *serve
 
 			*t4 = wall_s();
 			if (n < 0) {
-				why = strerror(errno);
+				why = i18n_strerror(errno);
 				break;
 			}
 			if (sntp_parse(in, (size_t)n, t1, rep, &why))

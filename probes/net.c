@@ -191,7 +191,7 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
 	if (fd < 0)
 		return cause_set(cause, errno, _("ICMP ソケットを開けません: %s (root が必要です)",
 						 "cannot open an ICMP socket: %s (needs root)"),
-				 strerror(errno));
+				 i18n_strerror(errno));
 	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	if (src != NULL && src->family == AF_INET) {
 		socklen_t sl = net_sockaddr(src, 0, &ss);
@@ -201,7 +201,7 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
 			close(fd);
 			return cause_set(cause, e, _("送信元 %s を使えません: %s",
 						     "cannot use source %s: %s"),
-					 net_str(src, b), strerror(e));
+					 net_str(src, b), i18n_strerror(e));
 		}
 	}
 	return fd;
@@ -298,7 +298,7 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 				ps.sent_us[seq] = 0;
 				if (st[t].errors++ == 0)
 					snprintf(st[t].error, sizeof(st[t].error), "send: %s",
-						 strerror(errno));
+						 i18n_strerror(errno));
 			}
 		}
 		for (;;) {
@@ -508,7 +508,7 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 	*ms = 0;
 	s = socket(dst->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
-		return cause_set(cause, errno, "socket: %s", strerror(errno));
+		return cause_set(cause, errno, "socket: %s", i18n_strerror(errno));
 	if (src != NULL && src->family == dst->family) {
 		sl = net_sockaddr(src, 0, &ss);
 		if (bind(s, (struct sockaddr *)&ss, sl) < 0) {
@@ -516,7 +516,7 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 			close(s);
 			return cause_set(cause, err, _("送信元 %s を使えません: %s",
 						       "cannot use source %s: %s"),
-					 net_str(src, b), strerror(err));
+					 net_str(src, b), i18n_strerror(err));
 		}
 	}
 	sl = net_sockaddr(dst, port, &ss);
@@ -537,7 +537,7 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 	if (err) {
 		close(s);
 		return cause_set(cause, err, _("%s:%u に接続できません: %s", "cannot connect to %s:%u: %s"),
-				 net_str(dst, b), port, strerror(err));
+				 net_str(dst, b), port, i18n_strerror(err));
 	}
 	fl = fcntl(s, F_GETFL);
 	fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
@@ -599,20 +599,20 @@ int arp_probe(const char *ifname, uint32_t sender, uint32_t target, int timeout_
 
 	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
 	if (fd < 0)
-		return cause_set(cause, errno, "ARP: %s", strerror(errno));
+		return cause_set(cause, errno, "ARP: %s", i18n_strerror(errno));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
 		int e = errno;
 
 		close(fd);
-		return cause_set(cause, e, "%s: %s", ifname, strerror(e));
+		return cause_set(cause, e, "%s: %s", ifname, i18n_strerror(e));
 	}
 	ifindex = ifr.ifr_ifindex;
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
 		int e = errno;
 
 		close(fd);
-		return cause_set(cause, e, "%s: %s", ifname, strerror(e));
+		return cause_set(cause, e, "%s: %s", ifname, i18n_strerror(e));
 	}
 	memcpy(own, ifr.ifr_hwaddr.sa_data, 6);
 	sll.sll_family = AF_PACKET;
@@ -624,7 +624,7 @@ int arp_probe(const char *ifname, uint32_t sender, uint32_t target, int timeout_
 		int e = errno;
 
 		close(fd);
-		return cause_set(cause, e, "ARP bind %s: %s", ifname, strerror(e));
+		return cause_set(cause, e, "ARP bind %s: %s", ifname, i18n_strerror(e));
 	}
 	memcpy(req, (const uint8_t[]){ 0, 1, 8, 0, 6, 4, 0, 1 }, 8);
 	memcpy(req + 8, own, 6);

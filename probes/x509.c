@@ -87,7 +87,7 @@ int x509_load_p12(const char *path, const char *password, EVP_PKEY **key, X509 *
 	*cert = NULL;
 	*ca = NULL;
 	if (b == NULL)
-		return cause_set(cause, ENOENT, "%s: %s", path, strerror(errno));
+		return cause_set(cause, ENOENT, "%s: %s", path, i18n_strerror(errno));
 	p12 = d2i_PKCS12_bio(b, NULL);
 	BIO_free(b);
 	if (p12 == NULL)
@@ -119,7 +119,7 @@ X509 *x509_load_cert(const char *path, char **cause)
 	X509 *c;
 
 	if (b == NULL) {
-		cause_set(cause, ENOENT, "%s: %s", path, strerror(errno));
+		cause_set(cause, ENOENT, "%s: %s", path, i18n_strerror(errno));
 		return NULL;
 	}
 	c = PEM_read_bio_X509(b, NULL, NULL, NULL);
@@ -140,7 +140,7 @@ EVP_PKEY *x509_load_key(const char *path, char **cause)
 	EVP_PKEY *k;
 
 	if (b == NULL) {
-		cause_set(cause, ENOENT, "%s: %s", path, strerror(errno));
+		cause_set(cause, ENOENT, "%s: %s", path, i18n_strerror(errno));
 		return NULL;
 	}
 	k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);

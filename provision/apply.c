@@ -318,7 +318,7 @@ static int lock_take(const struct site *s, bool wait, char **cause)
 	free(path);
 	if (fd < 0)
 		return cause_set(cause, errno, _("ロックを作れません: %s", "cannot create the lock: %s"),
-				 strerror(errno));
+				 i18n_strerror(errno));
 	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		r = errno == EWOULDBLOCK ? EBUSY : errno;
 		close(fd);
@@ -590,14 +590,14 @@ static pid_t watcher_start(const struct site *s, long id, int64_t deadline, int 
 	pid_t child, pid = -1;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return cause_set(cause, errno, "pipe: %s", strerror(errno));
+		return cause_set(cause, errno, "pipe: %s", i18n_strerror(errno));
 	fflush(stdout);
 	fflush(stderr);
 	child = fork();
 	if (child < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
-		return cause_set(cause, errno, "fork: %s", strerror(errno));
+		return cause_set(cause, errno, "fork: %s", i18n_strerror(errno));
 	}
 	if (child == 0) {
 		close(pfd[0]);

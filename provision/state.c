@@ -96,7 +96,7 @@ int sysctl_write(const char *key, const char *value, char **cause)
 	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
 		r = cause_set(cause, errno, _("%s に %s を書けません: %s",
 					      "cannot write %s to %s: %s"),
-			      value, key, strerror(errno));
+			      value, key, i18n_strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	free(path);

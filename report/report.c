@@ -454,7 +454,7 @@ static void capture_hash(struct rp_capture *c, const char *path)
 	c->name = xstrdup(slash ? slash + 1 : path);
 	f = fopen(path, "rb");
 	if (f == NULL) {
-		c->error = xstrdup(strerror(errno));
+		c->error = xstrdup(i18n_strerror(errno));
 		return;
 	}
 	ctx = EVP_MD_CTX_new();
@@ -465,7 +465,7 @@ static void capture_hash(struct rp_capture *c, const char *path)
 		c->bytes += (long long)n;
 	}
 	if (ferror(f)) {
-		c->error = xstrdup(strerror(EIO));
+		c->error = xstrdup(i18n_strerror(EIO));
 		goto out;
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen))
@@ -944,13 +944,13 @@ int report_number_next(const char *state_dir, const char *facility_code,
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		ret = cause_set(cause, errno, _("報告書番号のファイル %s を開けません: %s",
 						"cannot open the report number file %s: %s"),
-				path, strerror(errno));
+				path, i18n_strerror(errno));
 		goto out;
 	}
 	got = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (got < 0) {
 		ret = cause_set(cause, errno, _("%s を読めません: %s", "cannot read %s: %s"), path,
-				strerror(errno));
+				i18n_strerror(errno));
 		goto out;
 	}
 	buf[got] = '\0';
@@ -969,7 +969,7 @@ int report_number_next(const char *state_dir, const char *facility_code,
 	if (pwrite(fd, buf, strlen(buf), 0) != (ssize_t)strlen(buf) ||
 	    ftruncate(fd, (off_t)strlen(buf)) < 0 || fsync(fd) < 0) {
 		ret = cause_set(cause, errno ? errno : EIO, _("%s に書けません: %s", "cannot write %s: %s"),
-				path, strerror(errno ? errno : EIO));
+				path, i18n_strerror(errno ? errno : EIO));
 		goto out;
 	}
 	*number = n;

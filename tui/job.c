@@ -45,7 +45,7 @@ struct ui_job *ui_job_start(const char *const argv[], char **cause)
 	for (size_t i = 0; i < n; i++)
 		copy[i] = xstrdup(argv[i]);
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		cause_set(cause, errno, "pipe: %s", strerror(errno));
+		cause_set(cause, errno, "pipe: %s", i18n_strerror(errno));
 		str_list_free(copy);
 		return NULL;
 	}
@@ -55,7 +55,7 @@ struct ui_job *ui_job_start(const char *const argv[], char **cause)
 		close(p[0]);
 		close(p[1]);
 		str_list_free(copy);
-		cause_set(cause, e, "fork: %s", strerror(e));
+		cause_set(cause, e, "fork: %s", i18n_strerror(e));
 		return NULL;
 	}
 	if (pid == 0)

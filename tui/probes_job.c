@@ -240,7 +240,7 @@ char *pj_figure(const struct pj_row *r, const char *key)
 	if (v->text)
 		return xstrdup(v->text);
 	return xasprintf("%.*f %s", v->value == (long long)v->value ? 0 : 1, v->value,
-			 v->unit ? v->unit : "");
+			 i18n_unit(v->unit ? v->unit : "", i18n_lang()));
 }
 
 const char *pj_verdict_word(const struct pj_row *r)

@@ -101,7 +101,7 @@ static char *detail_text(const struct pj_row *row)
 		const struct probe_value *v = &r->values[i];
 		t = v->text ? xasprintf("%s  %s: %s\n", s, bitext_get(v->label, l), v->text)
 			    : xasprintf("%s  %s: %g %s\n", s, bitext_get(v->label, l), v->value,
-					v->unit ? v->unit : "");
+					i18n_unit(v->unit ? v->unit : "", l));
 		free(s);
 		s = t;
 	}

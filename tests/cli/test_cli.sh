@@ -6,7 +6,7 @@ O=${OQLINK:-build/asan/oqlink}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..20"
+echo "1..21"
 
 desc="--version prints the version"; t bash -c "$O --version | grep -qE '^oqlink [0-9]+\.[0-9]+'"
 desc="help lists every command of the table"; t bash -c "$O --lang en help | grep -q 'config check' && $O --lang en help | grep -q 'version'"
@@ -26,6 +26,10 @@ desc="--lang rejects other languages"; t bash -c "$O --lang fr version 2>/dev/nu
 desc="Japanese by default from LANG=ja_JP.UTF-8"; t bash -c "LANG=ja_JP.UTF-8 $O help | grep -q 'コマンド:'"
 desc="Japanese from LANG=C.UTF-8, Debian's default"; t bash -c "LANG=C.UTF-8 LC_ALL= LANGUAGE= LC_MESSAGES= $O help | grep -q 'コマンド:'"
 desc="Japanese from LC_ALL=C"; t bash -c "LC_ALL=C LANGUAGE= $O help | grep -q 'コマンド:'"
+desc="Japanese errno sentences in Japanese output"
+sed "s|/etc/oqlink/|$tmp/none/|g" examples/site-ipsec.conf > "$tmp/missing.conf"
+t bash -c "$O --lang ja config check $tmp/missing.conf 2>&1 | grep -q 'ike.crt を読めません: ファイルまたはディレクトリがありません' &&
+	! $O --lang ja config check $tmp/missing.conf 2>&1 | grep -q 'No such file'"
 desc="English from LANG=en_US.UTF-8"; t bash -c "LANG=en_US.UTF-8 LC_ALL= LANGUAGE= $O help | grep -q 'Commands:'"
 desc="--lang en overrides LANG"; t bash -c "LANG=ja_JP.UTF-8 $O --lang en help | grep -q 'Commands:'"
 desc="config check of a valid file exits 0"; t bash -c "$O --lang en config check tests/data/config/valid/ipvpn.conf >/dev/null 2>&1"

@@ -207,6 +207,31 @@ static void test_clock_zones(void **state)
 	assert_int_equal(clock_set_zone(CLOCK_DEFAULT_ZONE, NULL), 0);
 }
 
+/* Units and errno sentences in the language asked for. */
+static void test_words(void **state)
+{
+	static const struct {
+		const char *unit, *ja, *en;
+	} units[] = {
+		{ "days", "日", "days" }, { "bytes", "バイト", "bytes" }, { "s", "秒", "s" },
+		{ "packets", "パケット", "packets" }, { "ms", "ms", "ms" }, { "%", "%", "%" },
+		{ "furlongs", "furlongs", "furlongs" }, { "", "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		assert_string_equal(i18n_unit(units[i].unit, OQ_LANG_JA), units[i].ja);
+		assert_string_equal(i18n_unit(units[i].unit, OQ_LANG_EN), units[i].en);
+	}
+	i18n_set_lang(OQ_LANG_JA);
+	assert_string_equal(i18n_strerror(ENOENT), "ファイルまたはディレクトリがありません");
+	assert_string_equal(i18n_strerror(EACCES), "アクセスが拒否されました (権限がありません)");
+	assert_string_equal(i18n_strerror(EDOM), strerror(EDOM));	/* not in the table */
+	i18n_set_lang(OQ_LANG_EN);
+	assert_string_equal(i18n_strerror(ENOENT), "No such file or directory");
+	assert_string_equal(i18n_strerror(ECONNREFUSED), "Connection refused");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_sanitize_split_distance),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_clock_zones),
+		cmocka_unit_test(test_words),
 	};
 
 	i18n_init();
