@@ -16,7 +16,7 @@ export OQL_LAB=oqrt$$
 tmp=$(mktemp -d)
 export OQL_LAB_OUT=$tmp/lab
 trap 'lab/lab down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-echo "1..18"
+echo "1..20"
 
 # The appliance configured as the lab's site.conf says, by oqlink apply.
 configure() {
@@ -37,18 +37,26 @@ secrets() {
 for auth in pubkey psk; do
 	lab/lab down >/dev/null 2>&1
 	if ! lab/lab up --mode ipsec --auth "$auth" >"$tmp/up.log" 2>&1; then
-		for i in $(seq 8); do n=$((n+1)); echo "not ok $n - lab up --auth $auth failed"; done
+		for i in $(seq 9); do n=$((n+1)); echo "not ok $n - lab up --auth $auth failed"; done
 		failed=1; continue
 	fi
 	configure
 	rep=$tmp/reports-$auth
 	lab/lab exec appliance "$O" --lang ja --config "$OQL_LAB_OUT/site.conf" test \
-		--report-dir "$rep" --witness "立会 花子" >"$tmp/out-$auth" 2>"$tmp/err-$auth"
+		--report-dir "$rep" --witness "立会 花子" --terminal "受付の端末" --checked operation \
+		>"$tmp/out-$auth" 2>"$tmp/err-$auth"
 	rc=$?
 	json=$(ls "$rep"/oqlink-report-1312345678-*.json 2>/dev/null | head -1)
 
 	desc="$auth: oqlink test exits 0 or 1 and writes html, json, txt"
 	t bash -c "[ $rc -le 1 ] && [ -s '${json%.json}.html' ] && [ -s '$json' ] && [ -s '${json%.json}.txt' ]"
+	desc="$auth: the visit: report number 1, the work from the run's start to the report, the terminal"
+	t python3 -c "
+import json,sys; d=json.load(open(sys.argv[1])); v=d['visit']
+op=[c for c in d['checklist'] if c['id']=='operation'][0]
+assert v['report_number']==1 and v['terminal']=='受付の端末', v
+assert v['work']['start'] < v['work']['end'] <= d['generated']['time'], v['work']
+assert v['work']['start'].endswith('+09:00') and op['manual_done'] is True, (v, op)" "$json"
 	desc="$auth: the exit code follows the overall verdict"
 	t python3 -c "
 import json,sys; d=json.load(open(sys.argv[1]))
