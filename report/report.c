@@ -616,14 +616,10 @@ static void build_facts(struct report *r)
 		add_fact(r, "customer_id", BT("お客さまID", "Customer ID"), xstrdup(rp_s(s->customer_id)));
 	add_fact(r, "model", BT("機器の型番", "Appliance model"), xstrdup(r->meta.model));
 	add_fact(r, "serial", BT("機器の製造番号", "Appliance serial"), xstrdup(r->meta.serial));
-	if (s && s->terminal.family) {
-		char a[64];
-		add_fact(r, "terminal", BT("使用した資格確認端末", "Qualification terminal used"),
-			 xasprintf(*term ? "%s (%s)" : "%.0s%s", term, prefix_str(&s->terminal, a, true)));
-	} else {
-		add_fact(r, "terminal", BT("使用した資格確認端末", "Qualification terminal used"),
-			 xstrdup(term));
-	}
+	char a[64];
+	add_fact(r, "terminal", BT("使用した端末", "Terminal used"),
+		 !(s && s->terminal.family) ? xstrdup(term)
+		 : xasprintf(*term ? "%s (%s)" : "%.0s%s", term, prefix_str(&s->terminal, a, true)));
 	add_fact(r, "certificates", BT("証明書の有効期限", "Certificate expiry"), cert_expiry(r));
 	add_fact(r, "note", BT("特記事項・備考", "Remarks"), xstrdup(rp_s(r->meta.note)));
 	if (r->overall != PROBE_PASS || r->meta.followup)
