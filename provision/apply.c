@@ -55,6 +55,19 @@ const char *prov_kind_name(enum prov_kind k)
 	return (size_t)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
 }
 
+/* A step's state as the current language writes it: the plan keeps the
+ * language-neutral words ("not loaded", "loaded", "differs: KEY, ..."). */
+static char *state_text(const char *s)
+{
+	if (strcmp(s, "not loaded") == 0)
+		return xstrdup(_("未読み込み", "not loaded"));
+	if (strcmp(s, "loaded") == 0)
+		return xstrdup(_("読み込み済み", "loaded"));
+	if (str_has_prefix(s, "differs: "))
+		return xasprintf(_("相違: %s", "differs: %s"), s + strlen("differs: "));
+	return xstrdup(s);
+}
+
 char *prov_step_text(const struct prov_step *st)
 {
 	const char *o = st->object, *f = st->from ? st->from : "-", *t = st->to ? st->to : "-";
@@ -76,8 +89,14 @@ char *prov_step_text(const struct prov_step *st)
 		return xasprintf(_("経路 %s を削除する", "remove route %s"), o);
 	case PROV_SYSCTL:
 		return xasprintf(_("カーネル設定 %s を変更する (%s → %s)", "set kernel setting %s (%s → %s)"), o, f, t);
-	case PROV_CHARON_LOAD:
-		return xasprintf(_("charon に接続 %s を読み込む (%s → %s)", "load connection %s into charon (%s → %s)"), o, f, t);
+	case PROV_CHARON_LOAD: {
+		char *fs = state_text(f), *ts = state_text(t);
+		char *out = xasprintf(_("charon に接続 %s を読み込む (%s → %s)",
+					"load connection %s into charon (%s → %s)"), o, fs, ts);
+		free(fs);
+		free(ts);
+		return out;
+	}
 	case PROV_CHARON_UNLOAD:
 		return xasprintf(_("charon から接続 %s を外す", "unload connection %s from charon"), o);
 	}
