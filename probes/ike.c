@@ -41,8 +41,11 @@ static const struct ipsec_ike_sa *our_sa(const struct site *s, struct ipsec_sas 
 	if (ike == NULL || ike->state == NULL || strcmp(ike->state, "ESTABLISHED") != 0) {
 		probe_result_evidence(r, "IKE SA %s: %s", IPSEC_CONN_NAME,
 				      ike && ike->state ? ike->state : "none");
-		pr_set(r, PROBE_FAIL, R_DIAG, "IKE SA が確立していません (%s)",
-		       "no established IKE SA (%s)", ike && ike->state ? ike->state : "none");
+		if (ike && ike->state)
+			pr_set(r, PROBE_FAIL, R_DIAG, "IKE SA が確立していません (%s)",
+			       "no established IKE SA (%s)", ike->state);
+		else
+			pr_set(r, PROBE_FAIL, R_DIAG, "IKE SA がありません", "no IKE SA");
 		return NULL;
 	}
 	return ike;
@@ -159,8 +162,11 @@ PROBE_FN(child)
 		goto out;
 	c = ipsec_ike_child(ike);
 	if (c == NULL || c->state == NULL || strcmp(c->state, "INSTALLED") != 0) {
-		pr_set(r, PROBE_FAIL, R_DIAG, "CHILD SA がインストールされていません (%s)",
-		       "no CHILD SA installed (%s)", c && c->state ? c->state : "none");
+		if (c && c->state)
+			pr_set(r, PROBE_FAIL, R_DIAG, "CHILD SA がインストールされていません (%s)",
+			       "no CHILD SA installed (%s)", c->state);
+		else
+			pr_set(r, PROBE_FAIL, R_DIAG, "CHILD SA がありません", "no CHILD SA");
 		goto out;
 	}
 	probe_result_evidence(r, "CHILD SA %s #%llu %s %s%s, SPI in %s out %s, %s-%llu/%s",
