@@ -174,6 +174,17 @@ static const struct key_def keys[] = {
 	  "/var/lib/oqlink/reports" },
 };
 
+/* What the report and the screens call a key, in both languages. */
+static const struct {
+	const char *section, *key;
+	struct bitext label;
+} key_labels[] = {
+	{ "site", "address", BT("作業場所", "Place of work") },
+	{ "site", "timezone", BT("時間帯", "Time zone") },
+	{ "uplink", "carrier", BT("回線事業者", "Carrier") },
+	{ "uplink", "line_id", BT("回線ID", "Line ID") },
+};
+
 static const char *const sections[] = {
 	"site", "uplink", "ipsec", "ipvpn", "lan", "terminal", "central", "probe", "probe.tls",
 	"paths",
@@ -1375,6 +1386,14 @@ void site_key_at(size_t i, const char **section, const char **key)
 {
 	*section = keys[i].section;
 	*key = keys[i].key;
+}
+
+struct bitext site_key_label(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_labels); i++)
+		if (strcmp(key_labels[i].section, section) == 0 && strcmp(key_labels[i].key, key) == 0)
+			return key_labels[i].label;
+	return BT(NULL, NULL);
 }
 
 const char *site_line_name(enum site_line l)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "core/addr.h"
+#include "core/i18n.h"
 
 struct json_object;
 
@@ -184,6 +185,9 @@ struct json_object *site_to_json(const struct site *s);
  * section is "probe.tls" for every [probe.tls.NAME]. Points to static data. */
 size_t site_key_count(void);
 void site_key_at(size_t i, const char **section, const char **key);
+/* The ja/en label of a key (static strings), both NULL when the table gives
+ * none. */
+struct bitext site_key_label(const char *section, const char *key);
 
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);

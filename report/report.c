@@ -608,10 +608,10 @@ static void build_facts(struct report *r)
 	const char *term = r->meta.terminal ? r->meta.terminal : "";
 
 	add_fact(r, "number", BT("報告書番号", "Report number"), xstrdup(rp_number_str(r, num)));
-	add_fact(r, "address", BT("作業場所", "Place of work"), xstrdup(s ? rp_s(s->address) : ""));
+	add_fact(r, "address", site_key_label("site", "address"), xstrdup(s ? rp_s(s->address) : ""));
 	add_fact(r, "work", BT("作業日時", "Work done"), work_span(r));
-	add_fact(r, "carrier", BT("回線事業者", "Carrier"), xstrdup(s ? rp_s(s->carrier) : ""));
-	add_fact(r, "line_id", BT("回線ID", "Line ID"), xstrdup(s ? rp_s(s->line_id) : ""));
+	add_fact(r, "carrier", site_key_label("uplink", "carrier"), xstrdup(s ? rp_s(s->carrier) : ""));
+	add_fact(r, "line_id", site_key_label("uplink", "line_id"), xstrdup(s ? rp_s(s->line_id) : ""));
 	if (s && s->line == SITE_LINE_IPVPN)
 		add_fact(r, "customer_id", BT("お客さまID", "Customer ID"), xstrdup(rp_s(s->customer_id)));
 	add_fact(r, "model", BT("機器の型番", "Appliance model"), xstrdup(r->meta.model));

@@ -219,6 +219,39 @@ static void test_docs_cover_every_key(void **state)
 	free(doc);
 }
 
+/* The keys of the visit carry a label in both languages; a key that is not
+ * in the table has none. The time zone defaults to Asia/Tokyo. */
+static void test_labels_and_zone(void **state)
+{
+	static const char *const labelled[][3] = {
+		{ "site", "address", "作業場所" }, { "site", "timezone", "時間帯" },
+		{ "uplink", "carrier", "回線事業者" }, { "uplink", "line_id", "回線ID" },
+	};
+	struct site_diags diags = { 0 };
+	struct site *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(labelled) / sizeof(labelled[0]); i++) {
+		struct bitext l = site_key_label(labelled[i][0], labelled[i][1]);
+		bool known = false;
+		for (size_t k = 0; k < site_key_count(); k++) {
+			const char *section, *key;
+			site_key_at(k, &section, &key);
+			known |= strcmp(section, labelled[i][0]) == 0 && strcmp(key, labelled[i][1]) == 0;
+		}
+		assert_true(known);
+		assert_non_null(l.ja);
+		assert_non_null(l.en);
+		assert_string_equal(l.ja, labelled[i][2]);
+	}
+	assert_null(site_key_label("site", "no_such_key").ja);
+	s = site_load("examples/site-ipsec.conf", false, &diags);
+	assert_non_null(s);
+	assert_string_equal(s->timezone, "Asia/Tokyo");
+	site_free(s);
+	site_diags_free(&diags);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_long_list_folds),
 		cmocka_unit_test(test_files_checked),
 		cmocka_unit_test(test_docs_cover_every_key),
+		cmocka_unit_test(test_labels_and_zone),
 	};
 
 	i18n_init();
