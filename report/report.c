@@ -591,10 +591,15 @@ static char *cert_expiry(const struct report *r)
 			continue;
 		which += str_has_prefix(which, "days_left_") ? 10 : 5;
 		clock_str(at + (int64_t)(v->value * 86400000.0), CLOCK_DATE, d);
+		/* "ike", "terminal" or "tls_NAME": the terminal's certificate for endpoint NAME */
+		char *name = strcmp(which, "ike") == 0 ? xstrdup("IKE")
+			   : strcmp(which, "terminal") == 0 ? xstrdup(rp_tr(r, "端末", "terminal"))
+			   : str_has_prefix(which, "tls_")
+			   ? xasprintf(rp_tr(r, "端末 (%s)", "terminal (%s)"), which + 4)
+			   : xstrdup(which);
 		fprintf(m, rp_tr(r, "%s%s %s まで (残り %s 日)", "%s%s until %s (%s days left)"),
-			ftell(m) ? rp_tr(r, "、", ", ") : "",
-			strcmp(which, "ike") == 0 ? "IKE" : strcmp(which, "terminal") == 0
-			? rp_tr(r, "端末", "terminal") : which, d, rp_number(floor(v->value), num));
+			ftell(m) ? rp_tr(r, "、", ", ") : "", name, d, rp_number(floor(v->value), num));
+		free(name);
 	}
 	fclose(m);
 	return out;
