@@ -439,7 +439,8 @@ int mkdir_p(const char *path, mode_t mode, char **cause)
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';
-			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			/* A new directory gets mode whatever the umask. */
+			if (mkdir(p, mode) == 0 ? chmod(p, mode) < 0 : errno != EEXIST) {
 				r = cause_set(cause, errno, _("%s を作れません: %s",
 							      "cannot create %s: %s"),
 					      p, strerror(errno));

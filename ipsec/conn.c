@@ -224,7 +224,7 @@ static int load_key(struct vici_conn *vc, const struct site *s, char **cause)
 	size_t len;
 	int r;
 
-	r = file_read(s->private_key, MAX_CRED_FILE, &data, &len, cause);
+	r = file_read_secret(s->private_key, MAX_CRED_FILE, &data, &len, cause);
 	if (r < 0)
 		return r;
 	vici_builder_init(&b);
@@ -252,7 +252,7 @@ static int load_psk(struct vici_conn *vc, const struct site *s, char **cause)
 	size_t len;
 	int r;
 
-	r = file_read(s->psk_file, 4096, &data, &len, cause);
+	r = file_read_secret(s->psk_file, 4096, &data, &len, cause);
 	if (r < 0)
 		return r;
 	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
