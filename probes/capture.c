@@ -342,6 +342,8 @@ PROBE_FN(capture)
 	const struct site *s = probe_ctx_site(ctx);
 	char sha[65] = "";
 
+	if (cap.p == NULL && probe_capture_setup(ctx, r) != 0)
+		return;		/* run without the runner's setup, and it failed */
 	cap_loop(ctx, cap.p, &cap);
 	pcap_close(cap.p);
 	fd_sha256(cap.fd, sha);

@@ -253,6 +253,8 @@ PROBE_FN(tls)
 				 BT("[probe.tls.NAME] を設定してください。", "Add a [probe.tls.NAME] section."));
 		return;
 	}
+	if (tls_ctx == NULL)
+		probe_tls_setup(ctx, r);	/* run without the runner's setup */
 	for (size_t i = 0; i < s->n_tls; i++) {
 		struct tls_out o = tls_setup_out[i];
 
