@@ -1,6 +1,8 @@
 #include "core/util.h"
 #include "core/i18n.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -180,6 +182,49 @@ static char *tmp_name(const char *base)
 	return xasprintf(".%s.%016llx.tmp", base, (unsigned long long)v);
 }
 
+/* How old a left-over temporary file must be before a writer of the same
+ * file removes it (a live writer's is seconds old at most). */
+#define STALE_TMP_S 60
+
+/* Whether name is one of tmp_name(base)'s. */
+static bool is_tmp_of(const char *name, const char *base)
+{
+	size_t lb = strlen(base), ln = strlen(name);
+
+	if (ln != 1 + lb + 1 + 16 + 4 || name[0] != '.' || strncmp(name + 1, base, lb) != 0 ||
+	    name[1 + lb] != '.' || strcmp(name + ln - 4, ".tmp") != 0)
+		return false;
+	for (size_t i = 2 + lb; i < ln - 4; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+/* Remove what a writer of base killed between naming its file and renaming
+ * it left behind (".BASE.<random>.tmp", older than STALE_TMP_S). */
+static void clean_stale(int dfd, const char *base)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (is_tmp_of(e->d_name, base) &&
+		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime + STALE_TMP_S < now)
+			unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* Refuse a final name that exists and is not a regular file (a symbolic
  * link above all): oqlink never writes through one. */
 static int check_target(int dfd, const char *base, const char *path, char **cause)
@@ -300,6 +345,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	if ((r = check_target(dfd, base, path, cause)) < 0)
 		goto out;
+	clean_stale(dfd, base);
 	fd = create_unnamed(dfd, base, mode, &tmp);
 	if (fd < 0) {
 		r = cause_set(cause, -fd, _("%s を作れません: %s", "cannot create %s: %s"), path,

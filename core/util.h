@@ -45,8 +45,9 @@ int file_read(const char *path, size_t max, char **data, size_t *len, char **cau
  * (whatever the umask), is fsynced, and only then takes path's name
  * (linkat, or rename over the old file), and the directory is fsynced. A
  * path that is a symbolic link or not a regular file is refused (-ELOOP,
- * -EEXIST). Killed half-way, it leaves nothing behind (O_TMPFILE) or a
- * ".NAME.<random>.tmp" file. Returns 0 or -errno with *cause naming the
+ * -EEXIST). Killed half-way, it leaves nothing behind, or (killed between
+ * naming and renaming, or without O_TMPFILE) a ".NAME.<random>.tmp" file
+ * that the next write of NAME removes once it is a minute old. Returns 0 or -errno with *cause naming the
  * file and the error (-ENOSPC when the disk is full). */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      char **cause);

@@ -289,13 +289,15 @@ static int cap_create(struct probe_ctx *ctx, struct cap_state *st, struct probe_
 	struct tm tm;
 	char stamp[32], *cause = NULL;
 	FILE *f = NULL;
-	int fd2;
+	int fd2 = -1;
 
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime_r(&now, &tm));
 	if (mkdir_p(probe_ctx_out_dir(ctx), 0750, &cause) == 0) {
 		st->path = xasprintf("%s/capture-%s-%d.pcap", probe_ctx_out_dir(ctx), stamp,
 				     (int)getpid());
 		st->fd = file_open_private(st->path, O_RDWR | O_CREAT | O_EXCL, CAP_MODE, &cause);
+		if (st->fd < 0)
+			st->fd = -1;
 	}
 	if (st->fd >= 0 && ((fd2 = dup(st->fd)) < 0 || (f = fdopen(fd2, "wb")) == NULL)) {
 		if (fd2 >= 0)

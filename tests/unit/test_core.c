@@ -369,6 +369,21 @@ static void test_write_cut_off(void **state)
 	assert_string_equal(names, "ipsec.keyid");
 	free(names);
 	free(data);
+
+	/* What a writer killed between link and rename leaves is removed by
+	 * the next write once it is old; a young one (a live writer's) stays. */
+	char *stale = xasprintf("%s/.ipsec.keyid.0123456789abcdef.tmp", dir);
+	char *young = xasprintf("%s/.ipsec.keyid.fedcba9876543210.tmp", dir);
+	struct timespec old_times[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+	assert_int_equal(file_write_atomic(stale, "x", 1, 0600, &cause), 0);
+	assert_int_equal(file_write_atomic(young, "x", 1, 0600, &cause), 0);
+	assert_int_equal(utimensat(AT_FDCWD, stale, old_times, 0), 0);
+	assert_int_equal(file_write_atomic(f, "new", 3, 0600, &cause), 0);
+	names = dir_names(dir);
+	assert_string_equal(names, ".ipsec.keyid.fedcba9876543210.tmp ipsec.keyid");
+	free(names);
+	free(stale);
+	free(young);
 	free(cause);
 	free(f);
 	rm_rf(dir);
