@@ -389,6 +389,43 @@ static void test_write_cut_off(void **state)
 	rm_rf(dir);
 }
 
+/* Without root (no CAP_DAC_READ_SEARCH for linkat AT_EMPTY_PATH) the
+ * unnamed file is linked through /proc/self/fd: the same result. */
+static void test_write_unprivileged(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char *dir, *f;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0 || pw == NULL) {
+		print_message("# not run: needs root to become nobody\n");
+		return;
+	}
+	dir = mkdir_tmp();
+	f = xasprintf("%s/report.txt", dir);
+	assert_int_equal(chown(dir, pw->pw_uid, pw->pw_gid), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(10);
+		if (file_write_atomic(f, "one", 3, 0640, NULL) < 0 ||
+		    file_write_atomic(f, "two", 3, 0640, NULL) < 0)
+			_exit(11);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(mode_of(f), 0640);
+	char *names = dir_names(dir);
+	assert_string_equal(names, "report.txt");
+	free(names);
+	free(f);
+	rm_rf(dir);
+}
+
 /* Each rule of a secret file, and the message naming the file and the rule. */
 static void test_secret_rules(void **state)
 {
@@ -461,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_write_no_symlink),
 		cmocka_unit_test(test_write_mode),
 		cmocka_unit_test(test_write_cut_off),
+		cmocka_unit_test(test_write_unprivileged),
 		cmocka_unit_test(test_secret_rules),
 	};
 
