@@ -12,6 +12,9 @@
  *   - probes need not be thread-safe (c-ares channels, OpenSSL error queues,
  *     libpcap handles, setsockopt on shared state), and each sees the
  *     finished results of its dependencies as they were when it was forked;
+ *   - a probe that parses what the network sends (PROBE_SANDBOX) can give
+ *     up root and the file system in its own process (probe_sandbox_enter)
+ *     while the others keep what they need;
  *   - the cost, about a millisecond per fork, is nothing next to a probe.
  * The parent process only schedules: it polls the result pipes, kills on
  * deadline, SKIPs dependents of failures, and reports progress. */
