@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <cmocka.h>
 
+#include "tests/unit/slow.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/capture.h"
@@ -183,21 +184,10 @@ static void test_runner_cancel(void **state)
 	probe_run_free(&run);
 }
 
-/* How much slower than natively the tests run: OQ_TEST_SLOW (tests/valgrind
- * sets it), 1 by default. Only the whole run's limits scale; the probes'
- * own timeouts stay as they are. */
-static int slow(void)
-{
-	const char *e = getenv("OQ_TEST_SLOW");
-	int k = e ? atoi(e) : 1;
-
-	return k > 0 ? k : 1;
-}
-
 static void test_runner_total_timeout(void **state)
 {
 	struct site site = { .line = SITE_LINE_IPSEC };
-	struct probe_options opt = { .timeout_ms = 5000, .total_timeout_ms = 400 * slow() };
+	struct probe_options opt = { .timeout_ms = 5000, .total_timeout_ms = 400 * test_slow() };
 	const char *ids[] = { "after" };	/* waits for nothing: after only orders */
 	const char *ids2[] = { "hang", "after" };
 	struct probe_run run;
@@ -211,7 +201,7 @@ static void test_runner_total_timeout(void **state)
 	probe_run_free(&run);
 	assert_int_equal(probe_run_registry(fake, ARRAY_SIZE(fake), &site, ids2, 2, &opt, NULL, NULL,
 					    &run, &cause), 0);
-	assert_true(run.duration_ms < 1200 * slow());
+	assert_true(run.duration_ms < 1200 * test_slow());
 	assert_int_equal(find(&run, "after")->verdict, PROBE_PASS);
 	probe_run_free(&run);
 }
