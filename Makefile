@@ -1,7 +1,8 @@
 # oqlink: plain GNU Makefile. Quiet unless V=1.
 #   make           build ./oqlink (strict warnings, hardening)
 #   make asan      build build/asan/oqlink with ASan+UBSan
-#   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan
+#   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan,
+#                  then the unit and CLI suites again under valgrind (memcheck)
 #   make demo      bring up the lab, apply, run the operational test, write a report
 #   make fuzz      run the fuzz targets for FUZZ_SECONDS each
 #   make install   DESTDIR=... PREFIX=/usr
@@ -19,7 +20,8 @@ else
 Q := @
 endif
 
-PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares libmicrohttpd
+PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares libmicrohttpd \
+        libseccomp
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -51,7 +53,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: deps-quiet all asan bench check demo deps fuzz install clean unit-bins fuzz-bins man-check
+.PHONY: deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
 all: deps-quiet oqlink
 
 oqlink: $(REL_OBJS)
@@ -83,6 +85,17 @@ build/asan/tests/%: tests/unit/%.c build/asan/liboqlink.a
 
 unit-bins: $(UNIT_BINS)
 
+# The unit binaries again without ASan, for the valgrind pass of make check.
+REL_LIB_OBJS := $(LIB_SRCS:%.c=build/rel/%.o)
+VG_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/rel/tests/%)
+build/rel/liboqlink.a: $(REL_LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+build/rel/tests/%: tests/unit/%.c build/rel/liboqlink.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (unit, valgrind)"
+	$(Q)$(CC) -O1 -g $(WARN) $(DEFS) $(PKG_CFLAGS) -o $@ $< build/rel/liboqlink.a $(PKG_LIBS) -lcmocka
+vg-unit-bins: $(VG_UNIT_BINS)
+
 # libFuzzer targets: the library built again with clang and the fuzzer's instrumentation.
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -std=gnu11 $(DEFS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
@@ -99,8 +112,9 @@ fuzz: deps-quiet fuzz-bins
 	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
-check: deps-quiet oqlink build/asan/oqlink unit-bins fuzz-bins man-check
-	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" tests/run
+check: deps-quiet oqlink build/asan/oqlink unit-bins vg-unit-bins fuzz-bins man-check
+	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" VG_UNIT_BINS="$(VG_UNIT_BINS)" \
+	  VALGRIND=1 tests/run
 
 man-check: oqlink
 	$(Q)./oqlink --lang en help --man | cmp -s - docs/oqlink.8 || \

@@ -56,6 +56,27 @@ static const char *capture_file(const struct probe_run *run)
 	return NULL;
 }
 
+/* The report could not be written whole (a full disk, most often): give
+ * the engineer what there is, the text report on stdout and the files that
+ * were written, and say which one is missing and why. */
+static int report_cut_short(struct cli_ctx *ctx, const struct report *r, char **paths,
+			    const char *cause)
+{
+	if (!ctx->json) {
+		char *text = report_text(r);
+
+		fputs(text, stdout);
+		free(text);
+		if (paths[0] != NULL)
+			printf("%s\n", _("書けた報告書:", "Report files written:"));
+	}
+	cmd_report_announce(ctx, r, paths);
+	cli_error("%s", cause);
+	cli_error(_("報告書を全部は書けませんでした。上の結果を控え、出力先の空きを確認してください",
+		    "the report could not be written whole: keep the results above and check the space left in the report directory"));
+	return OQ_EXIT_CANT;
+}
+
 enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIMEOUT };
 
 static const struct option test_opts[] = {
@@ -139,7 +160,7 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 	ret = OQ_EXIT_CANT;
 	r = report_new(ctx->site, &run, &meta);
 	if (report_write(r, dir, &paths, &cause) < 0) {
-		cli_error("%s", cause);
+		ret = report_cut_short(ctx, r, paths, cause);
 		goto out;
 	}
 	if (!ctx->json) {

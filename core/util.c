@@ -1,12 +1,14 @@
 #include "core/util.h"
 #include "core/i18n.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,9 +100,10 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-int file_read(const char *path, size_t max, char **data, size_t *len, char **cause)
+/* Read all of f (at most max bytes) into a new NUL-terminated buffer. */
+static int read_stream(FILE *f, const char *path, size_t max, char **data, size_t *len,
+		       char **cause)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	int r = 0;
@@ -108,9 +111,6 @@ int file_read(const char *path, size_t max, char **data, size_t *len, char **cau
 	*data = NULL;
 	if (len)
 		*len = 0;
-	if (f == NULL)
-		return cause_set(cause, errno, _("%s を開けません: %s", "cannot open %s: %s"),
-				 path, i18n_strerror(errno));
 	for (;;) {
 		if (n + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
@@ -137,84 +137,343 @@ int file_read(const char *path, size_t max, char **data, size_t *len, char **cau
 		*len = n;
 out:
 	free(buf);
+	return r;
+}
+
+int file_read(const char *path, size_t max, char **data, size_t *len, char **cause)
+{
+	FILE *f = fopen(path, "rbe");
+	int r;
+
+	*data = NULL;
+	if (len)
+		*len = 0;
+	if (f == NULL)
+		return cause_set(cause, errno, _("%s を開けません: %s", "cannot open %s: %s"),
+				 path, i18n_strerror(errno));
+	r = read_stream(f, path, max, data, len, cause);
 	fclose(f);
 	return r;
+}
+
+/* The directory part and the last component of path (new strings); -EINVAL
+ * for a path that names no file ("", "dir/", ".", ".."). */
+static int path_split(const char *path, char **dir, char **base, char **cause)
+{
+	const char *slash = strrchr(path, '/');
+	const char *b = slash ? slash + 1 : path;
+
+	if (*b == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
+		return cause_set(cause, EINVAL, _("%s はファイルの名前ではありません",
+						  "%s does not name a file"), path);
+	*dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/")
+		: xstrndup(path, (size_t)(slash - path));
+	*base = xstrdup(b);
+	return 0;
+}
+
+/* A name no one can guess beside base: ".BASE.XXXXXXXXXXXXXXXX.tmp". */
+static char *tmp_name(const char *base)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&v;
+	return xasprintf(".%s.%016llx.tmp", base, (unsigned long long)v);
+}
+
+/* How old a left-over temporary file must be before a writer of the same
+ * file removes it (a live writer's is seconds old at most). */
+#define STALE_TMP_S 60
+
+/* Whether name is one of tmp_name(base)'s. */
+static bool is_tmp_of(const char *name, const char *base)
+{
+	size_t lb = strlen(base), ln = strlen(name);
+
+	if (ln != 1 + lb + 1 + 16 + 4 || name[0] != '.' || strncmp(name + 1, base, lb) != 0 ||
+	    name[1 + lb] != '.' || strcmp(name + ln - 4, ".tmp") != 0)
+		return false;
+	for (size_t i = 2 + lb; i < ln - 4; i++)
+		if (!isxdigit((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+/* Remove what a writer of base killed between naming its file and renaming
+ * it left behind (".BASE.<random>.tmp", older than STALE_TMP_S). */
+static void clean_stale(int dfd, const char *base)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (is_tmp_of(e->d_name, base) &&
+		    fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime + STALE_TMP_S < now)
+			unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Refuse a final name that exists and is not a regular file (a symbolic
+ * link above all): oqlink never writes through one. */
+static int check_target(int dfd, const char *base, const char *path, char **cause)
+{
+	struct stat st;
+
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : cause_set(cause, errno, "%s: %s", path, i18n_strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return cause_set(cause, ELOOP, _("%s はシンボリックリンクです: 書き込みません",
+						 "%s is a symbolic link: not writing through it"), path);
+	if (!S_ISREG(st.st_mode))
+		return cause_set(cause, EEXIST, _("%s は通常のファイルではありません: 書き込みません",
+						  "%s is not a regular file: not writing it"), path);
+	return 0;
+}
+
+/* Write all of data to fd; -errno. */
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Give the unnamed file fd the name name in dfd: linkat with AT_EMPTY_PATH
+ * (needs CAP_DAC_READ_SEARCH), else through /proc/self/fd. */
+static int link_tmpfile(int fd, int dfd, const char *name)
+{
+	char proc[64];
+
+	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -errno;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+/* Name the written file fd as base in dfd, replacing an old one atomically.
+ * An O_TMPFILE file (tmp == NULL) is linked straight to base when base does
+ * not exist, else to a random name first; a named one (tmp) is renamed. */
+static int publish(int fd, int dfd, const char *tmp, const char *base)
+{
+	char *name = NULL;
+	int r = 0;
+
+	if (tmp == NULL) {
+		r = link_tmpfile(fd, dfd, base);
+		if (r != -EEXIST)
+			return r;
+		for (int tries = 0; tries < 8; tries++) {
+			free(name);
+			name = tmp_name(base);
+			if ((r = link_tmpfile(fd, dfd, name)) != -EEXIST)
+				break;
+		}
+		if (r < 0)
+			goto out;
+		tmp = name;
+	}
+	if (renameat(dfd, tmp, dfd, base) < 0) {
+		r = -errno;
+		unlinkat(dfd, tmp, 0);
+	}
+out:
+	free(name);
+	return r;
+}
+
+/* A new file in dfd that has no name yet (O_TMPFILE) or, where the file
+ * system cannot do that, a random one (*tmp, created exclusively). */
+static int create_unnamed(int dfd, const char *base, mode_t mode, char **tmp)
+{
+	int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode & 0777);
+
+	*tmp = NULL;
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	for (int tries = 0; tries < 8; tries++) {
+		*tmp = tmp_name(base);
+		fd = openat(dfd, *tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+		if (fd >= 0)
+			return fd;
+		free(*tmp);
+		*tmp = NULL;
+		if (errno != EEXIST)
+			break;
+	}
+	return -errno;
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      char **cause)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	char *dircopy = xstrdup(path);
-	int fd = -1, dfd = -1, r = 0;
-	const char *p = data;
+	char *dir = NULL, *base = NULL, *tmp = NULL;
+	int fd = -1, dfd = -1, r;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if ((r = path_split(path, &dir, &base, cause)) < 0)
+		return r;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = cause_set(cause, errno, _("%s を作れません: %s", "cannot create %s: %s"), path,
+			      i18n_strerror(errno));
+		goto out;
+	}
+	if ((r = check_target(dfd, base, path, cause)) < 0)
+		goto out;
+	clean_stale(dfd, base);
+	fd = create_unnamed(dfd, base, mode, &tmp);
 	if (fd < 0) {
-		r = cause_set(cause, errno, _("%s を作れません: %s", "cannot create %s: %s"),
-			      tmp, i18n_strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0) {
-		r = cause_set(cause, errno, "chmod %s: %s", tmp, i18n_strerror(errno));
-		goto out;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = cause_set(cause, errno, _("%s に書けません: %s", "cannot write %s: %s"),
-				      tmp, i18n_strerror(errno));
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+		r = cause_set(cause, -fd, _("%s を作れません: %s", "cannot create %s: %s"), path,
+			      i18n_strerror(-fd));
 		fd = -1;
-		r = cause_set(cause, errno, _("%s に書けません: %s", "cannot write %s: %s"),
-			      tmp, i18n_strerror(errno));
 		goto out;
 	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		r = cause_set(cause, errno, _("%s を置き換えられません: %s", "cannot replace %s: %s"),
-			      path, i18n_strerror(errno));
+	if (fchmod(fd, mode) < 0 || (r = write_all(fd, data, len)) < 0 || fsync(fd) < 0) {
+		r = r < 0 ? r : -errno;
+		r = cause_set(cause, r, _("%s に書けません: %s", "cannot write %s: %s"), path,
+			      i18n_strerror(-r));
 		goto out;
 	}
-	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
+	if ((r = publish(fd, dfd, tmp, base)) < 0) {
+		r = cause_set(cause, r, _("%s を置き換えられません: %s", "cannot replace %s: %s"),
+			      path, i18n_strerror(-r));
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	if (fsync(dfd) < 0)
+		r = cause_set(cause, errno, _("%s に書けません: %s", "cannot write %s: %s"), dir,
+			      i18n_strerror(errno));
 out:
+	if (tmp != NULL)
+		unlinkat(dfd, tmp, 0);
 	if (fd >= 0)
 		close(fd);
-	if (r < 0)
-		unlink(tmp);
 	if (dfd >= 0)
 		close(dfd);
 	free(tmp);
-	free(dircopy);
+	free(dir);
+	free(base);
 	return r;
+}
+
+int file_open_private(const char *path, int flags, mode_t mode, char **cause)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode & 0777);
+
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP)
+			return cause_set(cause, e, _("%s はシンボリックリンクです: 開きません",
+						     "%s is a symbolic link: not opening it"), path);
+		return cause_set(cause, e, _("%s を開けません: %s", "cannot open %s: %s"), path,
+				 i18n_strerror(e));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cause_set(cause, EEXIST, _("%s は通常のファイルではありません: 開きません",
+						  "%s is not a regular file: not opening it"), path);
+	}
+	if ((st.st_mode & 07777) != (mode & 07777) && st.st_uid == geteuid() &&
+	    fchmod(fd, mode) < 0) {
+		int e = errno;
+
+		close(fd);
+		return cause_set(cause, e, "chmod %s: %s", path, i18n_strerror(e));
+	}
+	return fd;
+}
+
+/* Whether st may hold a secret; the sentence says what is wrong. See
+ * file_check_secret for the rule. */
+static int secret_stat_ok(const char *path, const struct stat *st, char **cause)
+{
+	mode_t m = st->st_mode & 07777;
+
+	if (S_ISLNK(st->st_mode))
+		return cause_set(cause, ELOOP, _("秘密ファイル %s はシンボリックリンクです: 実体のパスを書いてください",
+						 "secret file %s is a symbolic link: name the file itself"),
+				 path);
+	if (!S_ISREG(st->st_mode))
+		return cause_set(cause, EINVAL, _("秘密ファイル %s が通常のファイルではありません",
+						  "secret file %s is not a regular file"), path);
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return cause_set(cause, EPERM,
+				 _("秘密ファイル %s の所有者が root ではありません (uid %u): chown root にしてください",
+				   "secret file %s is not owned by root (uid %u): chown root it"),
+				 path, (unsigned)st->st_uid);
+	if (m != 0600 && m != 0400)
+		return cause_set(cause, EPERM,
+				 _("秘密ファイル %s のモードが %04o です: chmod 600 にしてください",
+				   "secret file %s has mode %04o, not 0600 or 0400: chmod 600 it"),
+				 path, (unsigned)m);
+	return 0;
 }
 
 int file_check_secret(const char *path, char **cause)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0)
+	if (lstat(path, &st) < 0)
 		return cause_set(cause, errno, _("秘密ファイル %s がありません: %s",
 						 "secret file %s is missing: %s"),
 				 path, i18n_strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return cause_set(cause, EINVAL, _("秘密ファイル %s が通常のファイルではありません",
-						  "secret file %s is not a regular file"), path);
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
-		return cause_set(cause, EPERM,
-				 _("秘密ファイル %s をグループや他人が読めます (モード %04o): chmod 600 にしてください",
-				   "secret file %s is readable by group or others (mode %04o): chmod 600 it"),
-				 path, (unsigned)(st.st_mode & 07777));
-	return 0;
+	return secret_stat_ok(path, &st, cause);
+}
+
+int file_read_secret(const char *path, size_t max, char **data, size_t *len, char **cause)
+{
+	struct stat st;
+	FILE *f;
+	int fd, r;
+
+	*data = NULL;
+	if ((r = file_check_secret(path, cause)) < 0)
+		return r;
+	/* O_NOFOLLOW and O_NONBLOCK: what is opened is what was checked, and a
+	 * fifo put there in between does not hang the reader. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return cause_set(cause, errno, _("秘密ファイル %s を開けません: %s",
+						 "cannot open the secret file %s: %s"), path, i18n_strerror(errno));
+	if (fstat(fd, &st) < 0 || (r = secret_stat_ok(path, &st, cause)) < 0) {
+		close(fd);
+		return r < 0 ? r : cause_set(cause, errno, "%s: %s", path, i18n_strerror(errno));
+	}
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return cause_set(cause, errno, "%s: %s", path, i18n_strerror(errno));
+	}
+	r = read_stream(f, path, max, data, len, cause);
+	fclose(f);
+	return r;
 }
 
 int mkdir_p(const char *path, mode_t mode, char **cause)
@@ -226,7 +485,8 @@ int mkdir_p(const char *path, mode_t mode, char **cause)
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';
-			if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			/* A new directory gets mode whatever the umask. */
+			if (mkdir(p, mode) == 0 ? chmod(p, mode) < 0 : errno != EEXIST) {
 				r = cause_set(cause, errno, _("%s を作れません: %s",
 							      "cannot create %s: %s"),
 					      p, i18n_strerror(errno));

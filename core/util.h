@@ -38,13 +38,33 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file of at most max bytes into a NUL-terminated buffer the
  * caller frees. Returns 0 or -errno with *cause set. */
 int file_read(const char *path, size_t max, char **data, size_t *len, char **cause);
-/* Write data to path atomically (temporary file, fsync, rename, fsync of the
- * directory) with the given mode. */
+/* How oqlink writes every file it keeps (reports, state, history, exports,
+ * certificates, keys): the data goes to a new file in the target's
+ * directory that has no name yet (O_TMPFILE; where the file system cannot,
+ * a random name created with O_EXCL|O_NOFOLLOW), gets exactly mode
+ * (whatever the umask), is fsynced, and only then takes path's name
+ * (linkat, or rename over the old file), and the directory is fsynced. A
+ * path that is a symbolic link or not a regular file is refused (-ELOOP,
+ * -EEXIST). Killed half-way, it leaves nothing behind, or (killed between
+ * naming and renaming, or without O_TMPFILE) a ".NAME.<random>.tmp" file
+ * that the next write of NAME removes once it is a minute old. Returns 0 or -errno with *cause naming the
+ * file and the error (-ENOSPC when the disk is full). */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		      char **cause);
-/* A secret file must exist, be a regular file and be readable by its owner
- * only (no group or other bits). Returns 0 or -errno with *cause set. */
+/* Open a file that stays open and grows (a lock, an append-only log, a
+ * database, a capture): flags as open(2) plus O_NOFOLLOW|O_CLOEXEC; refuses a
+ * symbolic link or anything but a regular file; a file of ours with another
+ * mode gets mode (umask-independent). Returns the descriptor or -errno with
+ * *cause. */
+int file_open_private(const char *path, int flags, mode_t mode, char **cause);
+/* A secret file (key, PSK, password) must be, by lstat: a regular file (not
+ * a symbolic link, directory or fifo), owned by root or by the user running
+ * oqlink, mode 0600 or 0400. Returns 0 or -errno with *cause saying which
+ * rule failed and naming the file. */
 int file_check_secret(const char *path, char **cause);
+/* file_read for a secret file: checks it as above, then opens it without
+ * following links and checks the opened file again. */
+int file_read_secret(const char *path, size_t max, char **data, size_t *len, char **cause);
 /* mkdir -p with mode for each new component. */
 int mkdir_p(const char *path, mode_t mode, char **cause);
 

@@ -204,14 +204,17 @@ static char *keyid_path(const struct site *s)
 	return xasprintf("%s/ipsec.keyid", s->run_dir ? s->run_dir : "/run/oqlink");
 }
 
-/* Remember the id charon gave our key, to unload exactly that one. */
-static void keyid_save(const struct site *s, const char *id)
+/* Remember the id charon gave our key, to unload exactly that one; a
+ * failure (a full disk) fails the load, since down could not unload it. */
+static int keyid_save(const struct site *s, const char *id, char **cause)
 {
 	char *path = keyid_path(s);
+	int r = mkdir_p(s->run_dir ? s->run_dir : "/run/oqlink", 0750, cause);
 
-	mkdir_p(s->run_dir ? s->run_dir : "/run/oqlink", 0750, NULL);
-	file_write_atomic(path, id, strlen(id), 0600, NULL);
+	if (r == 0)
+		r = file_write_atomic(path, id, strlen(id), 0600, cause);
 	free(path);
+	return r;
 }
 
 static char *keyid_load(const struct site *s)
@@ -233,7 +236,7 @@ static int load_key(struct vici_conn *vc, const struct site *s, char **cause)
 	size_t len;
 	int r;
 
-	r = file_read(s->private_key, MAX_CRED_FILE, &data, &len, cause);
+	r = file_read_secret(s->private_key, MAX_CRED_FILE, &data, &len, cause);
 	if (r < 0)
 		return r;
 	vici_builder_init(&b);
@@ -245,7 +248,7 @@ static int load_key(struct vici_conn *vc, const struct site *s, char **cause)
 					    "charon could not load the private key %s: %s"),
 			      s->private_key, vici_str(reply, "errmsg") ?: "?");
 	if (r == 0 && vici_str(reply, "id"))
-		keyid_save(s, vici_str(reply, "id"));
+		r = keyid_save(s, vici_str(reply, "id"), cause);
 	vici_node_free(reply);
 	vici_builder_clear(&b);
 	explicit_bzero(data, len);
@@ -261,7 +264,7 @@ static int load_psk(struct vici_conn *vc, const struct site *s, char **cause)
 	size_t len;
 	int r;
 
-	r = file_read(s->psk_file, 4096, &data, &len, cause);
+	r = file_read_secret(s->psk_file, 4096, &data, &len, cause);
 	if (r < 0)
 		return r;
 	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))

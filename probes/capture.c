@@ -7,11 +7,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 
 #define CAP_FILTER "udp port 500 or udp port 4500 or ip proto 50 or icmp or (ip[6:2] & 0x3fff != 0)"
 #define CAP_SNAPLEN 2048
+#define CAP_MODE 0600	/* a capture holds the clinic's traffic */
 
 void cap_count(const uint8_t *ip, size_t len, uint32_t wan, struct cap_counts *c)
 {
@@ -95,12 +98,27 @@ void cap_count(const uint8_t *ip, size_t len, uint32_t wan, struct cap_counts *c
 }
 
 struct cap_state {
+	pcap_t *p;
 	pcap_dumper_t *dump;
+	int fd;			/* the pcap file, for fsync and the hash */
+	char *path;
+	int write_err;		/* first errno writing the file, 0 while all is well */
 	int dlt;
 	uint32_t wan;
 	struct cap_counts c;
 	unsigned packets;
 };
+
+/* Filled by the setup (as root), used by the run (sandboxed); the probe is
+ * a process of its own, so one static state is its whole life. */
+static struct cap_state cap = { .fd = -1 };
+
+/* Note the first error writing the pcap. */
+static void cap_check_write(struct cap_state *st, int failed)
+{
+	if (failed && st->write_err == 0)
+		st->write_err = errno ? errno : EIO;
+}
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -108,6 +126,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	size_t off;
 
 	pcap_dump((u_char *)st->dump, h, bytes);
+	cap_check_write(st, ferror(pcap_dump_file(st->dump)));
 	st->packets++;
 	switch (st->dlt) {
 	case DLT_EN10MB:
@@ -128,27 +147,26 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 		cap_count(bytes + off, h->caplen - off, st->wan, &st->c);
 }
 
-/* SHA-256 of a file as hex into out (65 bytes). */
-static int file_sha256(const char *path, char out[65])
+/* SHA-256 of the open file fd as hex into out (65 bytes). */
+static int fd_sha256(int fd, char out[65])
 {
 	unsigned char md[32], buf[8192];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	off_t off = 0;
+	ssize_t n;
 
-	if (f == NULL || m == NULL) {
-		if (f)
-			fclose(f);
-		EVP_MD_CTX_free(m);
+	if (m == NULL)
 		return -1;
-	}
 	EVP_DigestInit_ex(m, EVP_sha256(), NULL);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		EVP_DigestUpdate(m, buf, n);
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		EVP_DigestUpdate(m, buf, (size_t)n);
+		off += n;
+	}
 	EVP_DigestFinal_ex(m, md, &mdlen);
 	EVP_MD_CTX_free(m);
-	fclose(f);
+	if (n < 0)
+		return -1;
 	for (unsigned i = 0; i < mdlen; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
@@ -237,7 +255,10 @@ static void cap_loop(struct probe_ctx *ctx, pcap_t *p, struct cap_state *st)
 			break;
 	}
 	pcap_dispatch(p, -1, on_packet, (u_char *)st);
+	cap_check_write(st, pcap_dump_flush(st->dump) < 0);
 	pcap_dump_close(st->dump);
+	st->dump = NULL;
+	cap_check_write(st, fsync(st->fd) < 0);
 }
 
 /* The file and the counts as evidence and values. */
@@ -260,50 +281,95 @@ static void cap_report(const struct cap_state *st, const char *path, const char 
 	probe_result_value(r, "icmp_errors", BT("ICMP エラー", "ICMP errors"), st->c.icmp_errors, "packets");
 }
 
-PROBE_FN(capture)
+/* Create the pcap file: a new name (O_EXCL, never through a link), mode
+ * 0600 whatever the umask, written through a descriptor the sandboxed run
+ * keeps. -1 with the outcome in r. */
+static int cap_create(struct probe_ctx *ctx, struct cap_state *st, struct probe_result *r)
+{
+	char stamp[CLOCK_BUF], *cause = NULL;
+	FILE *f = NULL;
+	int fd2 = -1;
+
+	clock_str(clock_wall_ms(), CLOCK_STAMP, stamp);
+	if (mkdir_p(probe_ctx_out_dir(ctx), 0750, &cause) == 0) {
+		st->path = xasprintf("%s/capture-%s-%d.pcap", probe_ctx_out_dir(ctx), stamp,
+				     (int)getpid());
+		st->fd = file_open_private(st->path, O_RDWR | O_CREAT | O_EXCL, CAP_MODE, &cause);
+		if (st->fd < 0)
+			st->fd = -1;
+	}
+	if (st->fd >= 0 && ((fd2 = dup(st->fd)) < 0 || (f = fdopen(fd2, "wb")) == NULL)) {
+		if (fd2 >= 0)
+			close(fd2);
+		cause = xasprintf("%s: %s", st->path, i18n_strerror(errno));
+	}
+	if (f != NULL && (st->dump = pcap_dump_fopen(st->p, f)) == NULL) {
+		fclose(f);
+		cause = xasprintf("%s: %s", st->path, pcap_geterr(st->p));
+	}
+	if (st->dump != NULL)
+		return 0;
+	pr_set(r, PROBE_ERROR, BT("出力先ディレクトリを確認してください。", "Check the output directory."),
+	       "%s", "%s", cause ? cause : "?");
+	free(cause);
+	return -1;
+}
+
+PROBE_SETUP(capture)
 {
 	const struct site *s = probe_ctx_site(ctx);
-	struct cap_state st = { 0 };
-	char err[PCAP_ERRBUF_SIZE] = "", *path, *cause = NULL, sha[65] = "";
-	pcap_t *p;
-	time_t now = time(NULL);
-	char stamp[CLOCK_BUF];
+	char err[PCAP_ERRBUF_SIZE] = "";
 
 	if (s->wan_addr.family == AF_INET)
-		memcpy(&st.wan, s->wan_addr.addr, 4);
-	p = cap_open(s->wan_if, err);
-	if (p == NULL) {
-		probe_ctx_ready(ctx);
+		memcpy(&cap.wan, s->wan_addr.addr, 4);
+	cap.p = cap_open(s->wan_if, err);
+	if (cap.p == NULL) {
 		pr_set(r, PROBE_ERROR, BT("root で実行し、WAN のインターフェース名を確認してください。",
 					  "Run as root and check the WAN interface name."),
 		       "%s でパケットを取得できません: %s", "cannot capture on %s: %s", s->wan_if, err);
-		return;
+		return -1;
 	}
-	clock_str((int64_t)now * 1000, CLOCK_STAMP, stamp);
-	if (mkdir_p(probe_ctx_out_dir(ctx), 0750, &cause) < 0) {
-		probe_ctx_ready(ctx);
-		pr_set(r, PROBE_ERROR, BT("出力先ディレクトリを確認してください。", "Check the output directory."),
-		       "%s", "%s", cause);
-		free(cause);
-		pcap_close(p);
-		return;
+	cap.dlt = pcap_datalink(cap.p);
+	if (cap_create(ctx, &cap, r) < 0) {
+		pcap_close(cap.p);
+		return -1;
 	}
-	path = xasprintf("%s/capture-%s-%d.pcap", probe_ctx_out_dir(ctx), stamp, (int)getpid());
-	st.dump = pcap_dump_open(p, path);
-	st.dlt = pcap_datalink(p);
-	if (st.dump == NULL) {
-		probe_ctx_ready(ctx);
-		pr_set(r, PROBE_ERROR, BT("出力先ディレクトリを確認してください。", "Check the output directory."),
-		       "%s", "%s", pcap_geterr(p));
-		pcap_close(p);
-		free(path);
-		return;
-	}
-	cap_loop(ctx, p, &st);
-	pcap_close(p);
-	file_sha256(path, sha);
+	return 0;
+}
 
-	cap_report(&st, path, sha, r);
-	cap_judge(s, &st.c, r);
-	free(path);
+/* Runs sandboxed: the handle and the file are open (probe_capture_setup). */
+PROBE_FN(capture)
+{
+	const struct site *s = probe_ctx_site(ctx);
+	char sha[65] = "";
+
+	if (cap.p == NULL && probe_capture_setup(ctx, r) != 0)
+		return;		/* run without the runner's setup, and it failed */
+	cap_loop(ctx, cap.p, &cap);
+	pcap_close(cap.p);
+	fd_sha256(cap.fd, sha);
+	cap_report(&cap, cap.path, sha, r);
+	if (cap.write_err != 0) {
+		struct stat st;
+		long long size = fstat(cap.fd, &st) == 0 ? (long long)st.st_size : -1;
+
+		probe_result_evidence(r, "pcap %s cut at %lld bytes: %s", cap.path, size,
+				      i18n_strerror(cap.write_err));
+		if (cap.write_err == ENOSPC || cap.write_err == EDQUOT || cap.write_err == EFBIG)
+			pr_set(r, PROBE_FAIL,
+			       BT("出力先の空きを増やし、もう一度実行してください。取得ファイルは途中で切れています。",
+				  "Free space in the output directory and run it again; the capture file is cut short."),
+			       "取得ファイルの書き込み中にディスクが一杯になりました (%s)",
+			       "disk full while writing the capture (%s)", cap.path);
+		else
+			pr_set(r, PROBE_ERROR,
+			       BT("出力先のディスクを確認し、もう一度実行してください。取得ファイルは途中で切れています。",
+				  "Check the output directory's disk and run it again; the capture file is cut short."),
+			       "取得ファイルを書けませんでした (%s): %s", "could not write the capture (%s): %s",
+			       cap.path, i18n_strerror(cap.write_err));
+	} else {
+		cap_judge(s, &cap.c, r);
+	}
+	close(cap.fd);
+	free(cap.path);
 }

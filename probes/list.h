@@ -21,6 +21,11 @@ PROBE_FN(proxy);
 PROBE_FN(lineauth);
 PROBE_FN(capture);
 
+/* The setup of PROBE_SANDBOX probes that need one (see struct probe). */
+#define PROBE_SETUP(name) int probe_##name##_setup(struct probe_ctx *ctx, struct probe_result *r)
+PROBE_SETUP(tls);
+PROBE_SETUP(capture);
+
 /* probe_run_all with another registry (for tests of the runner). */
 int probe_run_registry(const struct probe *reg, size_t n_reg, const struct site *site,
 		       const char *const *ids, size_t n_ids, const struct probe_options *opt,

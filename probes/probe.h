@@ -107,6 +107,9 @@ enum probe_flags {
 	/* Started before the others and told to stop (probe_ctx_stop_fd becomes
 	 * readable) when every other probe has finished: the capture. */
 	PROBE_BACKGROUND = 1 << 2,
+	/* Parses what the network sends: runs in the sandbox (see
+	 * probe_sandbox_enter) after its setup. */
+	PROBE_SANDBOX = 1 << 3,
 };
 
 /* One probe. The run function gets a result already initialised with the
@@ -122,6 +125,11 @@ struct probe {
 	void (*run)(struct probe_ctx *ctx, struct probe_result *r);
 	int timeout_ms;			/* 0: the run's per-probe timeout */
 	unsigned flags;
+	/* PROBE_SANDBOX probes: what needs root or files (a capture handle,
+	 * the output file, certificates), run as root before the sandbox is
+	 * entered and run is called. Returns 0 to go on; anything else when r
+	 * already holds the outcome (run is then not called). May be NULL. */
+	int (*setup)(struct probe_ctx *ctx, struct probe_result *r);
 };
 
 /* The probes in their fixed order (static data); *n gets the count. */
@@ -143,6 +151,14 @@ const struct probe_result *probe_ctx_result(const struct probe_ctx *ctx, const c
 const char *probe_ctx_out_dir(const struct probe_ctx *ctx);
 int probe_ctx_stop_fd(const struct probe_ctx *ctx);
 void probe_ctx_ready(struct probe_ctx *ctx);
+
+/* Enter the sandbox of a probe that parses network input, for good: when
+ * root, become an unprivileged user ("_oqlink" if it exists, else
+ * "nobody"; supplementary groups dropped, no way back); then
+ * PR_SET_NO_NEW_PRIVS and a seccomp filter under which opening or creating
+ * files, renaming, linking and exec fail with EACCES. Descriptors already
+ * open keep working. Returns 0 or -errno with *cause. */
+int probe_sandbox_enter(char **cause);
 
 /* ---- inspecting and importing a certificate file ---- */
 

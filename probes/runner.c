@@ -12,6 +12,9 @@
  *   - probes need not be thread-safe (c-ares channels, OpenSSL error queues,
  *     libpcap handles, setsockopt on shared state), and each sees the
  *     finished results of its dependencies as they were when it was forked;
+ *   - a probe that parses what the network sends (PROBE_SANDBOX) can give
+ *     up root and the file system in its own process (probe_sandbox_enter)
+ *     while the others keep what they need;
  *   - the cost, about a millisecond per fork, is nothing next to a probe.
  * The parent process only schedules: it polls the result pipes, kills on
  * deadline, SKIPs dependents of failures, and reports progress. */
@@ -301,6 +304,31 @@ static void child_close_others(struct runner *rn, size_t self)
 	}
 }
 
+/* In the child, before run: a PROBE_SANDBOX probe's setup, then the
+ * sandbox. False when the result is already set (setup failed, or the
+ * sandbox could not be entered: the probe does not run unconfined). */
+static bool child_prepare(struct probe_ctx *ctx, const struct probe *p, struct probe_result *r)
+{
+	char *cause = NULL;
+
+	if (!(p->flags & PROBE_SANDBOX))
+		return true;
+	if (p->setup != NULL && p->setup(ctx, r) != 0) {
+		probe_ctx_ready(ctx);
+		return false;
+	}
+	if (probe_sandbox_enter(&cause) == 0)
+		return true;
+	probe_ctx_ready(ctx);
+	probe_result_evidence(r, "sandbox: %s", cause);
+	probe_result_set(r, PROBE_ERROR, BT("サンドボックスに入れないため実行しませんでした",
+					    "not run: could not enter the sandbox"),
+			 BT("根拠の理由を確認してください (nobody ユーザ、seccomp を使えるカーネル)。",
+			    "See the reason in the evidence (the nobody user, a kernel with seccomp)."));
+	free(cause);
+	return false;
+}
+
 /* In the child: run the probe and write its result; never returns. */
 static void __attribute__((noreturn))
 child_main(struct runner *rn, size_t i, int result_fd, int stop_fd, int64_t deadline)
@@ -319,7 +347,8 @@ child_main(struct runner *rn, size_t i, int result_fd, int stop_fd, int64_t dead
 	signal(SIGPIPE, SIG_IGN);
 	child_close_others(rn, i);
 	r->started_ms = wall_ms();
-	rn->slots[i].p->run(&ctx, r);
+	if (child_prepare(&ctx, rn->slots[i].p, r))
+		rn->slots[i].p->run(&ctx, r);
 	if (r->verdict != PROBE_PASS && r->remedy.ja == NULL && r->remedy.en == NULL)
 		probe_result_set(r, r->verdict, r->summary,
 				 BT("この結果の根拠を確認してください。", "Check the evidence of this result."));

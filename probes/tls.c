@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -168,12 +169,12 @@ static void check_accepted(SSL *ssl, const struct site_tls *t, bool asked, struc
 		asked ? "client certificate not accepted" : "no answer after the handshake");
 }
 
-/* One endpoint. */
+/* One endpoint, with the client context its setup made (NULL when that
+ * failed: o then holds why). */
 static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const struct site_tls *t,
-			   struct probe_result *r, struct tls_out *o)
+			   SSL_CTX *sc, struct probe_result *r, struct tls_out *o)
 {
 	struct oq_prefix src = net_terminal_source(s), dst;
-	SSL_CTX *sc = NULL;
 	SSL *ssl = NULL;
 	char *cause = NULL, err[256], b[64];
 	bool asked = false;
@@ -189,7 +190,7 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 		set_out(o, PROBE_FAIL, &R_CONNECT, "cannot connect");
 		goto out;
 	}
-	if ((sc = client_ctx(t, r, o)) == NULL)
+	if (sc == NULL)
 		goto out;
 	ssl = SSL_new(sc);
 	SSL_set_fd(ssl, fd);
@@ -216,10 +217,29 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 	check_accepted(ssl, t, asked, r, o);
 out:
 	SSL_free(ssl);
-	SSL_CTX_free(sc);
 	if (fd >= 0)
 		close(fd);
 	free(cause);
+}
+
+/* The client contexts and what making them found, one per endpoint: made
+ * by the setup (files are read as root), used by the sandboxed run. */
+static SSL_CTX **tls_ctx;
+static struct tls_out *tls_setup_out;
+
+PROBE_SETUP(tls)
+{
+	const struct site *s = probe_ctx_site(ctx);
+
+	tls_ctx = xcalloc(s->n_tls ? s->n_tls : 1, sizeof(*tls_ctx));
+	tls_setup_out = xcalloc(s->n_tls ? s->n_tls : 1, sizeof(*tls_setup_out));
+	for (size_t i = 0; i < s->n_tls; i++) {
+		tls_setup_out[i] = (struct tls_out){ PROBE_PASS, NULL, "" };
+		tls_ctx[i] = client_ctx(&s->tls[i], r, &tls_setup_out[i]);
+	}
+	/* Seed the random generator now, while it may still open what it needs. */
+	RAND_status();
+	return 0;
 }
 
 PROBE_FN(tls)
@@ -233,10 +253,13 @@ PROBE_FN(tls)
 				 BT("[probe.tls.NAME] を設定してください。", "Add a [probe.tls.NAME] section."));
 		return;
 	}
+	if (tls_ctx == NULL)
+		probe_tls_setup(ctx, r);	/* run without the runner's setup */
 	for (size_t i = 0; i < s->n_tls; i++) {
-		struct tls_out o = { PROBE_PASS, NULL, "" };
+		struct tls_out o = tls_setup_out[i];
 
-		check_endpoint(ctx, s, &s->tls[i], r, &o);
+		check_endpoint(ctx, s, &s->tls[i], tls_ctx[i], r, &o);
+		SSL_CTX_free(tls_ctx[i]);
 		if (o.verdict > worst.verdict) {
 			worst = o;
 			worst_name = s->tls[i].name;

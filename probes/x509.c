@@ -68,9 +68,7 @@ char *x509_read_password(const char *path, char **cause)
 	char *data = NULL;
 	size_t len;
 
-	if (file_check_secret(path, cause) < 0)
-		return NULL;
-	if (file_read(path, 4096, &data, &len, cause) < 0)
+	if (file_read_secret(path, 4096, &data, &len, cause) < 0)
 		return NULL;
 	data[strcspn(data, "\r\n")] = '\0';
 	return data;

@@ -333,11 +333,10 @@ static int lock_take(const struct site *s, bool wait, char **cause)
 	if ((r = mkdir_p(s->run_dir, 0750, cause)) < 0)
 		return r;
 	path = path_in(s->run_dir, "lock");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = file_open_private(path, O_RDWR | O_CREAT, 0600, cause);
 	free(path);
 	if (fd < 0)
-		return cause_set(cause, errno, _("ロックを作れません: %s", "cannot create the lock: %s"),
-				 i18n_strerror(errno));
+		return fd;
 	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		r = errno == EWOULDBLOCK ? EBUSY : errno;
 		close(fd);
@@ -379,12 +378,16 @@ static void journal_note(const struct site *s, const char *fmt, ...)
 static void journal_note(const struct site *s, const char *fmt, ...)
 {
 	char *path = path_in(s->state_dir, "journal.log");
-	FILE *f = fopen(path, "ae");
+	int fd = file_open_private(path, O_WRONLY | O_CREAT | O_APPEND, 0600, NULL);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
 	va_list ap;
 
 	free(path);
-	if (f == NULL)
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);

@@ -2,11 +2,13 @@
  * keeps the config text applied, the snapshot taken before it (what rollback
  * restores) and the steps as a short summary. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -32,12 +34,19 @@ static const char schema[] =
 static int hist_open(const struct site *s, sqlite3 **db, char **cause)
 {
 	char *path;
-	int r;
+	int r, fd;
 
 	if ((r = mkdir_p(s->state_dir, 0750, cause)) < 0)
 		return r;
 	path = xasprintf("%s/history.db", s->state_dir);
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	/* Created here, not by SQLite, so that its mode (which SQLite gives its
+	 * journal too) is 0600 whatever the umask, and never through a link. */
+	if ((fd = file_open_private(path, O_RDWR | O_CREAT, 0600, cause)) < 0) {
+		free(path);
+		return fd;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(*db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(*db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		r = cause_set(cause, EIO, _("履歴 %s を開けません: %s", "cannot open the history %s: %s"),

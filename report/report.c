@@ -886,21 +886,31 @@ char *report_file_stem(const struct report *r)
 
 int report_write(const struct report *r, const char *dir, char ***paths, char **cause)
 {
-	static const char *const ext[] = { "html", "json", "txt" };
-	char *(*const make[])(const struct report *) = { report_html, report_json, report_text };
+	/* The JSON first (compare and re-rendering need it), the text next, the
+	 * HTML, the largest, last: on a full disk the small ones still fit. */
+	static const char *const ext[] = { "json", "txt", "html" };
+	char *(*const make[])(const struct report *) = { report_json, report_text, report_html };
 	char *stem = report_file_stem(r);
 	char **out = xcalloc(ARRAY_SIZE(ext) + 1, sizeof(*out));
-	int ret;
+	size_t n = 0;
+	int ret = mkdir_p(dir, 0755, cause), made = ret;
 
-	ret = mkdir_p(dir, 0755, cause);
-	for (size_t i = 0; ret == 0 && i < ARRAY_SIZE(ext); i++) {
-		char *body = make[i](r);
-		out[i] = xasprintf("%s/%s.%s", dir, stem, ext[i]);
-		ret = file_write_atomic(out[i], body, strlen(body), 0644, cause);
+	for (size_t i = 0; made == 0 && i < ARRAY_SIZE(ext); i++) {
+		char *body = make[i](r), *path = xasprintf("%s/%s.%s", dir, stem, ext[i]);
+		/* The first failure is the one told; the other forms go on. */
+		int err = file_write_atomic(path, body, strlen(body), REPORT_MODE,
+					    ret == 0 ? cause : NULL);
+
+		if (err == 0)
+			out[n++] = path;
+		else
+			free(path);
+		if (ret == 0)
+			ret = err;
 		free(body);
 	}
 	free(stem);
-	if (ret == 0 && paths)
+	if (paths)
 		*paths = out;
 	else
 		str_list_free(out);

@@ -107,10 +107,16 @@ struct json_object *report_to_json(const struct report *r);
  * (new string). */
 char *report_file_stem(const struct report *r);
 
-/* Write the three forms into dir (created if missing) as STEM.html,
- * STEM.json and STEM.txt, atomically, mode 0644. On success *paths (if not
- * NULL) gets a NULL-terminated array of the three paths, which the caller
- * frees with str_list_free(). Returns 0 or -errno with *cause set. */
+/* The mode of every report file oqlink writes (the report directory is
+ * root's; the group may read it). */
+#define REPORT_MODE 0640
+
+/* Write the three forms into dir (created if missing) as STEM.json,
+ * STEM.txt and STEM.html, in that order, each atomically with REPORT_MODE.
+ * A form that cannot be written (a full disk) does not stop the others.
+ * *paths (if not NULL) gets a NULL-terminated array of the paths written,
+ * which the caller frees with str_list_free(), also on error. Returns 0, or
+ * the first -errno with *cause naming the file and the error. */
 int report_write(const struct report *r, const char *dir, char ***paths, char **cause);
 
 /* The probe verdict table alone, as text lines of at most 80 columns (for

@@ -10,6 +10,7 @@
 
 #include "core/site.h"
 #include "core/util.h"
+#include "report/report.h"
 #include "tui/screen.h"
 
 #define COPY_MAX (512u << 20)	/* the pcap may be large */
@@ -98,7 +99,7 @@ static void copy_files(void)
 		dst = xasprintf("%s/%s", values[F_COPY], basename(copy));
 		int r = file_read(written[i], COPY_MAX, &data, &len, &cause);
 		if (r == 0)
-			r = file_write_atomic(dst, data, len, 0644, &cause);
+			r = file_write_atomic(dst, data, len, REPORT_MODE, &cause);
 		free(data);
 		free(dst);
 		free(copy);

@@ -12,7 +12,7 @@ OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
 case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
-N_TESTS=31
+N_TESTS=32
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
@@ -185,7 +185,28 @@ if lab/lab up --mode ipsec --auth psk >/dev/null 2>&1 && tests/lab/lib/apply.sh;
 	done
 	check "psk healthy lab" "$(verdicts "$CONF")" "${psk[@]}"
 	fault_case wrong-psk on retunnel -- ike=FAIL child=SKIP:ike reach=SKIP:child
+	# The capture (PROBE_SANDBOX) runs as nobody while the run lasts; the
+	# ps poll is bounded by the run itself and 15 s.
+	sandboxed() {
+		local pid seen=no end=$((SECONDS + 15)) nobody
+		nobody=$(id -u nobody)
+		ap "$OQLINK" --config "$CONF" probe capture link tcp >/dev/null 2>&1 &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $end ]; do
+			# any process below $pid (ap runs oqlink through a subshell)
+			if ps -e -o pid=,ppid=,uid= | awk -v top="$pid" -v u="$nobody" '
+				{ parent[$1] = $2; uid[$1] = $3 }
+				END { for (p in uid) { if (uid[p] != u) continue
+					for (q = parent[p]; q > 1; q = parent[q]) if (q == top) exit 0 }
+					exit 1 }'; then seen=yes; break; fi
+			sleep 0.05
+		done
+		wait "$pid"
+		[ $seen = yes ]
+	}
+	if sandboxed; then ok "the capture probe's process runs as nobody"; else
+		not_ok "the capture probe's process runs as nobody"; fi
 else
-	for i in 1 2; do not_ok "lab up --auth psk failed"; done
+	for i in 1 2 3; do not_ok "lab up --auth psk failed"; done
 fi
 while [ $n -lt $N_TESTS ]; do not_ok "test count mismatch"; done

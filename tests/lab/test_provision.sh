@@ -14,7 +14,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 
-NA=17	# part A
+NA=18	# part A
 NB=8	# part B
 echo "1..$((NA + NB))"
 
@@ -151,7 +151,7 @@ plan_only() { [ "$(changes)" -gt 5 ] && host_state "$tmp/p" && cmp -s "$tmp/befo
 desc="plan lists the changes and changes nothing"
 t plan_only
 desc="apply makes the changes (exit 0)"
-apply_ok() { ox apply >"$tmp/apply.out" 2>&1; }
+apply_ok() { (umask 000; ox apply >"$tmp/apply.out" 2>&1); }	# modes: see below
 t apply_ok
 second_plan_empty() { [ "$(changes)" = 0 ]; }
 desc="applying again changes nothing: the second plan is empty"
@@ -242,6 +242,13 @@ history_all() {
 }
 desc="history lists every apply with its status and a short diff"
 t history_all
+state_modes() {
+	local bad
+	bad=$(find "$tmp/state" "$tmp/run" -type f ! -perm 600 -printf '%m %p\n')
+	[ -z "$bad" ] && [ -s "$tmp/state/history.db" ] || { echo "# not 0600: $bad"; return 1; }
+}
+desc="the state, the snapshots, the journal, the history and the lock are 0600 under umask 000"
+t state_modes
 
 # ---------------------------------------------------------------- part B
 

@@ -16,7 +16,7 @@ export OQL_LAB=oqrt$$
 tmp=$(mktemp -d)
 export OQL_LAB_OUT=$tmp/lab
 trap 'lab/lab down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-echo "1..20"
+echo "1..26"
 
 # The appliance configured as the lab's site.conf says, by oqlink apply.
 configure() {
@@ -42,9 +42,10 @@ for auth in pubkey psk; do
 	fi
 	configure
 	rep=$tmp/reports-$auth
-	lab/lab exec appliance "$O" --lang ja --config "$OQL_LAB_OUT/site.conf" test \
+	# umask 000: the modes below must not follow it.
+	(umask 000; lab/lab exec appliance "$O" --lang ja --config "$OQL_LAB_OUT/site.conf" test \
 		--report-dir "$rep" --witness "立会 花子" --terminal "受付の端末" --checked operation \
-		>"$tmp/out-$auth" 2>"$tmp/err-$auth"
+		>"$tmp/out-$auth" 2>"$tmp/err-$auth")
 	rc=$?
 	json=$(ls "$rep"/oqlink-report-1312345678-*.json 2>/dev/null | head -1)
 
@@ -85,6 +86,26 @@ sys.exit(0 if any(i['name']=='wan0' and i['mac']==sys.argv[2] for i in d['genera
 	desc="$auth: the secrets are shown as redacted file references"
 	t grep -q '"redacted": true' "$json"
 	if [ "$auth" = pubkey ]; then
+		desc="under umask 000 the report files are 0640 and the pcap 0600"
+		t bash -c "[ \"\$(stat -c %a '$rep'/*.json '$rep'/*.txt '$rep'/*.html | sort -u)\" = 640 ] &&
+			[ \"\$(stat -c %a '$rep'/*.pcap)\" = 600 ]"
+		# A report directory on a full tmpfs (its own mount namespace).
+		full=$tmp/full; mkdir -p "$full"
+		unshare -m bash -c "mount -t tmpfs -o size=64k tmpfs '$full' &&
+			{ dd if=/dev/zero of='$full/filler' bs=4k 2>/dev/null; true; } &&
+			lab/lab exec appliance '$O' --lang en --config '$OQL_LAB_OUT/site.conf' test \
+				--report-dir '$full' >'$tmp/out-full' 2>'$tmp/err-full'; echo \$? > '$tmp/rc-full';
+			ls -A '$full' > '$tmp/ls-full'"
+		desc="disk full: oqlink test exits 3"
+		t grep -qx 3 "$tmp/rc-full"
+		desc="disk full: the capture probe fails with disk full, not PASS"
+		t grep -qE 'disk full while writing the capture|取得ファイルの書き込み中にディスクが一杯' "$tmp/out-full"
+		desc="disk full: the text report still goes to stdout"
+		t grep -qE 'OVERALL VERDICT|総合判定' "$tmp/out-full"
+		desc="disk full: stderr names the report file and the error"
+		t grep -q "cannot write $full/oqlink-report-.*json: No space left on device" "$tmp/err-full"
+		desc="disk full: no temporary file is left in the report directory"
+		t bash -c "! grep -v -e '^filler\$' -e '^capture-.*\\.pcap\$' '$tmp/ls-full'"
 		desc="oqlink probe --json gives a run that report render turns into a report"
 		lab/lab exec appliance "$O" --json --config "$OQL_LAB_OUT/site.conf" probe >"$tmp/run.json" 2>/dev/null
 		t bash -c "'$O' --config '$OQL_LAB_OUT/site.conf' report render '$tmp/run.json' --report-dir '$tmp/rendered' >/dev/null 2>&1; [ \$? -le 1 ] && ls '$tmp'/rendered/*.html >/dev/null"

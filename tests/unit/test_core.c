@@ -1,12 +1,18 @@
 /* core/: addresses, strings and display widths, files. */
-#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -232,6 +238,282 @@ static void test_words(void **state)
 	assert_string_equal(i18n_strerror(ECONNREFUSED), "Connection refused");
 }
 
+/* The names in dir, sorted, joined by spaces (new string). */
+static char *dir_names(const char *dir)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	char *s = xstrdup("");
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(ents[i]->d_name, ".") != 0 && strcmp(ents[i]->d_name, "..") != 0) {
+			char *t = xasprintf("%s%s%s", s, *s ? " " : "", ents[i]->d_name);
+			free(s);
+			s = t;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return s;
+}
+
+static char *mkdir_tmp(void)
+{
+	char *dir = xstrdup("/tmp/oqfileXXXXXX");
+
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static void rm_rf(char *dir)
+{
+	char *cmd = xasprintf("rm -rf %s", dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A symbolic link at the final name, or at any name a writer could once
+ * predict, never gets written through. */
+static void test_write_no_symlink(void **state)
+{
+	char *dir = mkdir_tmp(), *cause = NULL, *data = NULL;
+	char *victim = xasprintf("%s/victim", dir), *out = xasprintf("%s/r.html", dir);
+	char *old_tmp = xasprintf("%s/r.html.tmp.%ld", dir, (long)getpid());
+	size_t len;
+
+	assert_int_equal(file_write_atomic(victim, "keep", 4, 0600, &cause), 0);
+	assert_int_equal(symlink(victim, old_tmp), 0);
+	assert_int_equal(file_write_atomic(out, "report", 6, 0640, &cause), 0);
+	assert_int_equal(file_read(victim, 100, &data, &len, &cause), 0);
+	assert_string_equal(data, "keep");
+	free(data);
+	assert_int_equal(mode_of(victim), 0600);
+	assert_int_equal(mode_of(out), 0640);
+
+	unlink(out);
+	assert_int_equal(symlink(victim, out), 0);
+	assert_int_equal(file_write_atomic(out, "report", 6, 0640, &cause), -ELOOP);
+	assert_non_null(strstr(cause, "symbolic link"));
+	assert_non_null(strstr(cause, out));
+	assert_int_equal(file_read(victim, 100, &data, &len, &cause), 0);
+	assert_string_equal(data, "keep");
+	free(data);
+	unlink(out);
+	assert_int_equal(mkdir(out, 0700), 0);
+	assert_int_equal(file_write_atomic(out, "report", 6, 0640, &cause), -EEXIST);
+	free(cause);
+	free(victim);
+	free(out);
+	free(old_tmp);
+	rm_rf(dir);
+}
+
+/* The mode is the one asked for, whatever the umask and the old file's. */
+static void test_write_mode(void **state)
+{
+	char *dir = mkdir_tmp(), *cause = NULL;
+	char *f = xasprintf("%s/state.json", dir);
+	mode_t old = umask(0);
+	int fd;
+
+	assert_int_equal(file_write_atomic(f, "{}", 2, 0600, &cause), 0);
+	assert_int_equal(mode_of(f), 0600);
+	chmod(f, 0666);
+	assert_int_equal(file_write_atomic(f, "{}", 2, 0640, &cause), 0);
+	assert_int_equal(mode_of(f), 0640);
+	umask(0777);
+	assert_int_equal(file_write_atomic(f, "{}", 2, 0600, &cause), 0);
+	assert_int_equal(mode_of(f), 0600);
+	umask(0);
+	char *log = xasprintf("%s/journal.log", dir), *link = xasprintf("%s/l", dir);
+	fd = file_open_private(log, O_WRONLY | O_CREAT | O_APPEND, 0600, &cause);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mode_of(log), 0600);
+	assert_int_equal(symlink(log, link), 0);
+	assert_int_equal(file_open_private(link, O_WRONLY | O_CREAT | O_APPEND, 0600, &cause), -ELOOP);
+	assert_non_null(strstr(cause, "symbolic link"));
+	umask(old);
+	char *names = dir_names(dir);
+	assert_string_equal(names, "journal.log l state.json");
+	free(names);
+	free(cause);
+	free(f);
+	free(log);
+	free(link);
+	rm_rf(dir);
+}
+
+/* Cut off half-way (the file size limit stands in for a kill or a full
+ * disk): the old file stays whole and no temporary file is left. */
+static void test_write_cut_off(void **state)
+{
+	char *dir = mkdir_tmp(), *cause = NULL, *data = NULL;
+	char *f = xasprintf("%s/ipsec.keyid", dir);
+	char big[65536];
+	struct rlimit rl = { 4096, 4096 };
+	size_t len;
+	int status;
+	pid_t pid;
+
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(file_write_atomic(f, "old", 3, 0600, &cause), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setrlimit(RLIMIT_FSIZE, &rl);	/* SIGXFSZ kills it mid-write */
+		file_write_atomic(f, big, sizeof(big), 0600, NULL);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	char *names = dir_names(dir);
+	assert_string_equal(names, "ipsec.keyid");
+	free(names);
+
+	struct rlimit saved;
+	getrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &rl);
+	int r = file_write_atomic(f, big, sizeof(big), 0600, &cause);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r, -EFBIG);
+	assert_non_null(strstr(cause, f));
+	assert_int_equal(file_read(f, 100, &data, &len, &cause), 0);
+	assert_string_equal(data, "old");
+	names = dir_names(dir);
+	assert_string_equal(names, "ipsec.keyid");
+	free(names);
+	free(data);
+
+	/* What a writer killed between link and rename leaves is removed by
+	 * the next write once it is old; a young one (a live writer's) stays. */
+	char *stale = xasprintf("%s/.ipsec.keyid.0123456789abcdef.tmp", dir);
+	char *young = xasprintf("%s/.ipsec.keyid.fedcba9876543210.tmp", dir);
+	struct timespec old_times[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+	assert_int_equal(file_write_atomic(stale, "x", 1, 0600, &cause), 0);
+	assert_int_equal(file_write_atomic(young, "x", 1, 0600, &cause), 0);
+	assert_int_equal(utimensat(AT_FDCWD, stale, old_times, 0), 0);
+	assert_int_equal(file_write_atomic(f, "new", 3, 0600, &cause), 0);
+	names = dir_names(dir);
+	assert_string_equal(names, ".ipsec.keyid.fedcba9876543210.tmp ipsec.keyid");
+	free(names);
+	free(stale);
+	free(young);
+	free(cause);
+	free(f);
+	rm_rf(dir);
+}
+
+/* Without root (no CAP_DAC_READ_SEARCH for linkat AT_EMPTY_PATH) the
+ * unnamed file is linked through /proc/self/fd: the same result. */
+static void test_write_unprivileged(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	char *dir, *f;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0 || pw == NULL) {
+		print_message("# not run: needs root to become nobody\n");
+		return;
+	}
+	dir = mkdir_tmp();
+	f = xasprintf("%s/report.txt", dir);
+	assert_int_equal(chown(dir, pw->pw_uid, pw->pw_gid), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(10);
+		if (file_write_atomic(f, "one", 3, 0640, NULL) < 0 ||
+		    file_write_atomic(f, "two", 3, 0640, NULL) < 0)
+			_exit(11);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(mode_of(f), 0640);
+	char *names = dir_names(dir);
+	assert_string_equal(names, "report.txt");
+	free(names);
+	free(f);
+	rm_rf(dir);
+}
+
+/* Each rule of a secret file, and the message naming the file and the rule. */
+static void test_secret_rules(void **state)
+{
+	char *dir = mkdir_tmp(), *cause = NULL, *data = NULL;
+	char *f = xasprintf("%s/psk", dir), *l = xasprintf("%s/link", dir);
+	char *d = xasprintf("%s/dir", dir), *p = xasprintf("%s/fifo", dir);
+	size_t len;
+
+	assert_int_equal(file_write_atomic(f, "pw\n", 3, 0600, &cause), 0);
+	assert_int_equal(file_check_secret(f, &cause), 0);
+	assert_int_equal(file_read_secret(f, 100, &data, &len, &cause), 0);
+	assert_string_equal(data, "pw\n");
+	free(data);
+	chmod(f, 0400);
+	assert_int_equal(file_check_secret(f, &cause), 0);
+
+	assert_int_equal(symlink(f, l), 0);		/* a link to a good file */
+	assert_int_equal(file_check_secret(l, &cause), -ELOOP);
+	assert_non_null(strstr(cause, l));
+	assert_non_null(strstr(cause, "symbolic link"));
+	assert_int_equal(file_read_secret(l, 100, &data, &len, &cause), -ELOOP);
+	assert_null(data);
+
+	chmod(f, 0644);
+	assert_int_equal(file_check_secret(f, &cause), -EPERM);
+	assert_non_null(strstr(cause, "0644"));
+	assert_non_null(strstr(cause, f));
+	chmod(f, 0700);
+	assert_int_equal(file_check_secret(f, &cause), -EPERM);
+	chmod(f, 0600);
+
+	assert_int_equal(mkdir(d, 0700), 0);
+	assert_int_equal(file_check_secret(d, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "not a regular file"));
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(file_check_secret(p, &cause), -EINVAL);
+	assert_int_equal(file_read_secret(p, 100, &data, &len, &cause), -EINVAL);
+
+	if (geteuid() == 0) {
+		struct passwd *pw = getpwnam("nobody");
+
+		assert_non_null(pw);
+		assert_int_equal(chown(f, pw->pw_uid, pw->pw_gid), 0);
+		assert_int_equal(file_check_secret(f, &cause), -EPERM);
+		assert_non_null(strstr(cause, "not owned by root"));
+		assert_int_equal(file_read_secret(f, 100, &data, &len, &cause), -EPERM);
+	} else {
+		print_message("# other owner: not checked (needs root to chown)\n");
+	}
+	unlink(f);
+	assert_int_equal(file_check_secret(f, &cause), -ENOENT);
+	assert_non_null(strstr(cause, "missing"));
+	free(cause);
+	free(f);
+	free(l);
+	free(d);
+	free(p);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +524,11 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_clock_zones),
 		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_write_no_symlink),
+		cmocka_unit_test(test_write_mode),
+		cmocka_unit_test(test_write_cut_off),
+		cmocka_unit_test(test_write_unprivileged),
+		cmocka_unit_test(test_secret_rules),
 	};
 
 	i18n_init();

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "tests/unit/slow.h"
 #include "core/i18n.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
@@ -625,16 +626,16 @@ static void test_http_limits(void **state)
 		idle[i] = tcp_connect(port);
 	fd = tcp_connect(port);
 	assert_int_equal(write(fd, get, sizeof(get) - 1), (ssize_t)sizeof(get) - 1);
-	ms = until_closed(fd, 3000, &got);
+	ms = until_closed(fd, 3000 * test_slow(), &got);
 	print_message("fifth connection closed after %lld ms with %zu bytes\n", (long long)ms, got);
 	assert_true(ms >= 0);
 	assert_int_equal(got, 0);
 	close(fd);
 
 	/* The idle ones time out (5 s, one timer tick of slack). */
-	ms = until_closed(idle[0], 9000, &got);
+	ms = until_closed(idle[0], 9000 * test_slow(), &got);
 	print_message("idle connection closed after %lld ms\n", (long long)ms);
-	assert_true(ms >= 3000 && ms <= 8000);
+	assert_true(ms >= 3000 && ms <= 8000 * test_slow());
 	for (size_t i = 0; i < ARRAY_SIZE(idle); i++)
 		close(idle[i]);
 	http(port, "GET", "/metrics", &r);

@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <cmocka.h>
 
+#include "tests/unit/slow.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/capture.h"
@@ -61,20 +64,20 @@ static void fk_bg(struct probe_ctx *ctx, struct probe_result *r)
 
 #define D(...) ((const char *const[]){ __VA_ARGS__, NULL })
 static const struct probe fake[] = {
-	{ "bg", { "bg", "bg" }, NULL, NULL, fk_bg, 0, PROBE_BACKGROUND },
-	{ "a", { "a", "a" }, NULL, NULL, fk_pass, 0, 0 },
-	{ "b", { "b", "b" }, D("a"), NULL, fk_fail, 0, 0 },
-	{ "c", { "c", "c" }, D("b"), NULL, fk_pass, 0, 0 },
-	{ "c2", { "c2", "c2" }, D("c"), NULL, fk_pass, 0, 0 },
-	{ "hang", { "hang", "hang" }, D("a"), NULL, fk_hang, 300, 0 },
-	{ "after", { "after", "after" }, NULL, D("hang"), fk_pass, 0, 0 },
-	{ "die", { "die", "die" }, NULL, NULL, fk_die, 0, 0 },
-	{ "vpn", { "vpn", "vpn" }, NULL, NULL, fk_fail, 0, PROBE_IPVPN_ONLY },
-	{ "onvpn", { "onvpn", "onvpn" }, D("vpn", "a"), NULL, fk_pass, 0, 0 },
-	{ "saw", { "saw", "saw" }, D("a"), NULL, fk_saw, 0, 0 },
-	{ "nosum", { "nosum", "nosum" }, NULL, NULL, fk_nosum, 0, 0 },
-	{ "s1", { "s1", "s1" }, NULL, NULL, fk_sleep, 0, 0 },
-	{ "s2", { "s2", "s2" }, NULL, NULL, fk_sleep, 0, 0 },
+	{ "bg", { "bg", "bg" }, NULL, NULL, fk_bg, 0, PROBE_BACKGROUND, NULL },
+	{ "a", { "a", "a" }, NULL, NULL, fk_pass, 0, 0, NULL },
+	{ "b", { "b", "b" }, D("a"), NULL, fk_fail, 0, 0, NULL },
+	{ "c", { "c", "c" }, D("b"), NULL, fk_pass, 0, 0, NULL },
+	{ "c2", { "c2", "c2" }, D("c"), NULL, fk_pass, 0, 0, NULL },
+	{ "hang", { "hang", "hang" }, D("a"), NULL, fk_hang, 300, 0, NULL },
+	{ "after", { "after", "after" }, NULL, D("hang"), fk_pass, 0, 0, NULL },
+	{ "die", { "die", "die" }, NULL, NULL, fk_die, 0, 0, NULL },
+	{ "vpn", { "vpn", "vpn" }, NULL, NULL, fk_fail, 0, PROBE_IPVPN_ONLY, NULL },
+	{ "onvpn", { "onvpn", "onvpn" }, D("vpn", "a"), NULL, fk_pass, 0, 0, NULL },
+	{ "saw", { "saw", "saw" }, D("a"), NULL, fk_saw, 0, 0, NULL },
+	{ "nosum", { "nosum", "nosum" }, NULL, NULL, fk_nosum, 0, 0, NULL },
+	{ "s1", { "s1", "s1" }, NULL, NULL, fk_sleep, 0, 0, NULL },
+	{ "s2", { "s2", "s2" }, NULL, NULL, fk_sleep, 0, 0, NULL },
 };
 
 static const struct probe_result *find(const struct probe_run *run, const char *id)
@@ -184,7 +187,7 @@ static void test_runner_cancel(void **state)
 static void test_runner_total_timeout(void **state)
 {
 	struct site site = { .line = SITE_LINE_IPSEC };
-	struct probe_options opt = { .timeout_ms = 5000, .total_timeout_ms = 400 };
+	struct probe_options opt = { .timeout_ms = 5000, .total_timeout_ms = 400 * test_slow() };
 	const char *ids[] = { "after" };	/* waits for nothing: after only orders */
 	const char *ids2[] = { "hang", "after" };
 	struct probe_run run;
@@ -198,9 +201,104 @@ static void test_runner_total_timeout(void **state)
 	probe_run_free(&run);
 	assert_int_equal(probe_run_registry(fake, ARRAY_SIZE(fake), &site, ids2, 2, &opt, NULL, NULL,
 					    &run, &cause), 0);
-	assert_true(run.duration_ms < 1200);
+	assert_true(run.duration_ms < 1200 * test_slow());
 	assert_int_equal(find(&run, "after")->verdict, PROBE_PASS);
 	probe_run_free(&run);
+}
+
+
+/* ---- the sandbox of the probes that parse network input ---- */
+
+static int sb_fd = -1;
+
+/* Setup runs before the sandbox: it may open files. */
+static int sb_setup(struct probe_ctx *ctx, struct probe_result *r)
+{
+	sb_fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+	return sb_fd >= 0 ? 0 : -1;
+}
+
+/* The run says what the sandbox let it do. */
+static void sb_run(struct probe_ctx *ctx, struct probe_result *r)
+{
+	static char prog[] = "/bin/true";
+	char c, *argv[] = { prog, NULL };
+	int fd = open("/etc/passwd", O_RDONLY), e_open = errno;
+	int fd2 = open("/tmp/oq-sandbox-test", O_WRONLY | O_CREAT | O_TRUNC, 0600), e_creat = errno;
+
+	execv(argv[0], argv);
+	probe_result_evidence(r, "open=%d/%s creat=%d/%s exec=%s uid=%s setup_fd=%s", fd,
+			      strerror(e_open), fd2, strerror(e_creat), strerror(errno),
+			      geteuid() == 0 ? "root" : "user",
+			      read(sb_fd, &c, 1) == 1 ? "readable" : "closed");
+	probe_result_set(r, PROBE_PASS, BT("ok", "ok"), BT(NULL, NULL));
+}
+
+/* The same opens without the sandbox. */
+static void sb_free(struct probe_ctx *ctx, struct probe_result *r)
+{
+	int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+
+	probe_result_evidence(r, "open=%s", fd >= 0 ? "ok" : strerror(errno));
+	probe_result_set(r, PROBE_PASS, BT("ok", "ok"), BT(NULL, NULL));
+}
+
+static const struct probe sandboxed[] = {
+	{ "sb", { "sb", "sb" }, NULL, NULL, sb_run, 0, PROBE_SANDBOX, sb_setup },
+	{ "free", { "free", "free" }, NULL, NULL, sb_free, 0, 0, NULL },
+};
+
+/* A PROBE_SANDBOX probe cannot open, create or exec after its setup, runs as
+ * an unprivileged user, and keeps what its setup opened; another probe is
+ * not confined. */
+static void test_runner_sandbox(void **state)
+{
+	static char tmp[] = "/tmp";
+	struct site site = { .line = SITE_LINE_IPSEC, .run_dir = tmp };
+	struct probe_options opt = { .timeout_ms = 3000, .total_timeout_ms = 10000 };
+	struct probe_run run;
+	char *cause = NULL, *want;
+	const struct probe_result *r;
+
+	unlink("/tmp/oq-sandbox-test");
+	assert_int_equal(probe_run_registry(sandboxed, ARRAY_SIZE(sandboxed), &site, NULL, 0, &opt,
+					    NULL, NULL, &run, &cause), 0);
+	r = find(&run, "sb");
+	assert_int_equal(r->verdict, PROBE_PASS);
+	assert_int_equal(r->n_evidence, 1);
+	want = xasprintf("open=-1/%s creat=-1/%s exec=%s uid=user setup_fd=readable",
+			 strerror(EACCES), strerror(EACCES), strerror(EACCES));
+	assert_string_equal(r->evidence[0], want);
+	free(want);
+	assert_int_equal(access("/tmp/oq-sandbox-test", F_OK), -1);
+	r = find(&run, "free");
+	assert_int_equal(r->verdict, PROBE_PASS);
+	assert_string_equal(r->evidence[0], "open=ok");
+	unlink("/tmp/oq-sandbox-test");
+	probe_run_free(&run);
+}
+
+/* probe_sandbox_enter alone, in a child: no way back to root, no open. */
+static void test_sandbox_enter(void **state)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (probe_sandbox_enter(NULL) < 0)
+			_exit(10);
+		if (getuid() == 0 || setuid(0) == 0)
+			_exit(11);
+		if (open("/etc/passwd", O_RDONLY) >= 0 || (errno != EACCES && errno != EPERM))
+			_exit(12);
+		if (openat(AT_FDCWD, "/tmp", O_TMPFILE | O_WRONLY, 0600) >= 0)
+			_exit(13);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* ---- the registry ---- */
@@ -613,6 +711,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runner_graph),	 cmocka_unit_test(test_runner_select),
 		cmocka_unit_test(test_runner_cancel),	 cmocka_unit_test(test_runner_total_timeout),
+		cmocka_unit_test(test_runner_sandbox),
+		cmocka_unit_test(test_sandbox_enter),
 		cmocka_unit_test(test_registry),	 cmocka_unit_test(test_ping_stats),
 		cmocka_unit_test(test_icmp),		 cmocka_unit_test(test_dns_rcode),
 		cmocka_unit_test(test_http),		 cmocka_unit_test(test_arp),

@@ -9,7 +9,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -499,6 +503,64 @@ static void test_capture(void **state)
 	report_free(r);
 }
 
+/* Room for every form but the largest (the file size limit stands in for a
+ * full disk): the other two are still written, mode 0640 under umask 000,
+ * the largest is named in the error, and nothing else is left. */
+static void test_write_partial(void **state)
+{
+	static const char *const ext[] = { ".json", ".txt", ".html" };	/* the order written */
+	struct site *s = load_site("site-ipsec.conf");
+	struct probe_run run;
+	struct report_meta m;
+	char dir[] = "/tmp/oqreportXXXXXX", *cause = NULL, **paths = NULL;
+	struct rlimit saved, rl;
+	struct stat st;
+	mode_t old_umask = umask(0);
+	size_t big = 0, k = 0;
+
+	load_run("run-ipsec-pass.json", &run);
+	fixed_meta(&m, OQ_LANG_EN);
+	struct report *r = report_new(s, &run, &m);
+	char *forms[] = { report_json(r), report_text(r), report_html(r) };
+	for (size_t i = 1; i < 3; i++)
+		if (strlen(forms[i]) > strlen(forms[big]))
+			big = i;
+	assert_non_null(mkdtemp(dir));
+	getrlimit(RLIMIT_FSIZE, &saved);
+	rl = saved;
+	rl.rlim_cur = strlen(forms[big]) - 1;
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &rl);
+	int ret = report_write(r, dir, &paths, &cause);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	signal(SIGXFSZ, SIG_DFL);
+	umask(old_umask);
+
+	assert_int_equal(ret, -EFBIG);
+	assert_non_null(strstr(cause, ext[big]));
+	assert_non_null(paths);
+	for (size_t i = 0; i < 3; i++) {
+		if (i == big)
+			continue;
+		assert_non_null(paths[k]);
+		assert_non_null(strstr(paths[k], ext[i]));
+		assert_int_equal(stat(paths[k], &st), 0);
+		assert_int_equal(st.st_mode & 07777, REPORT_MODE);
+		k++;
+	}
+	assert_null(paths[k]);
+	char *cmd = xasprintf("[ $(ls -A %s | wc -l) -eq 2 ] && rm -rf %s", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	str_list_free(paths);
+	free(cause);
+	for (size_t i = 0; i < 3; i++)
+		free(forms[i]);
+	report_free(r);
+	probe_run_free(&run);
+	site_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_write_partial),
 	};
 
 	i18n_init();

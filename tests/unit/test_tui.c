@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <curses.h>
 
+#include "tests/unit/slow.h"
 #include "core/i18n.h"
 #include "core/site.h"
 #include "core/util.h"
@@ -395,7 +396,7 @@ static void test_jobs(void **state)
 		struct ui_job *j = ui_job_start(argv, &cause);
 		assert_non_null(j);
 		int64_t t0 = now_ms();
-		while (ui_job_poll(j, collect, buf) && now_ms() - t0 < 5000)
+		while (ui_job_poll(j, collect, buf) && now_ms() - t0 < 5000 * test_slow())
 			usleep(10000);
 		assert_string_equal(buf, cases[i].lines);
 		assert_int_equal(j->status, cases[i].status);
@@ -409,9 +410,9 @@ static void test_jobs(void **state)
 	assert_non_null(j);
 	int64_t t0 = now_ms();
 	ui_job_cancel(j);
-	while (ui_job_poll(j, collect, buf) && now_ms() - t0 < 5000)
+	while (ui_job_poll(j, collect, buf) && now_ms() - t0 < 5000 * test_slow())
 		usleep(10000);
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(now_ms() - t0 < 3000 * test_slow());
 	assert_true(j->cancelled);
 	assert_int_equal(j->status, 128 + 15);
 	ui_job_free(j);
