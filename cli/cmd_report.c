@@ -274,6 +274,7 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	/* a number is taken for a report written, not for one printed to look at */
 	if (print == NULL && (ret = cmd_report_number(site, &meta)) != 0)
 		goto out;
+	ret = OQ_EXIT_CANT;
 	if (have_time)
 		meta.time_ms = t;
 	if (host)

@@ -21,7 +21,8 @@ for f in ca.crt central-ca.crt terminal.p12 terminal.p12.pass; do echo "not a se
 chmod 600 "$tmp/etc/terminal.p12.pass"
 sed -e "s|/etc/oqlink/|$tmp/etc/|g" -e "s|^auth = pubkey|auth = psk|" \
     -e "s|^private_key = .*|psk_file = $tmp/etc/ike.psk|" -e "/^certificate = /d" \
-    -e "\|^ca = .*/etc/ca.crt\$|d" $D/site-ipsec.conf > "$tmp/site.conf"
+    -e "\|^ca = .*/etc/ca.crt\$|d" -e "s|^state_dir = .*|state_dir = $tmp/state|" \
+    $D/site-ipsec.conf > "$tmp/site.conf"
 check() { "$O" --lang en config check "$tmp/site.conf" > "$tmp/out" 2>&1; }
 # The config check fails (exit 2) and says $1.
 refused() { check; [ $? -eq 2 ] && grep -qF -- "$1" "$tmp/out"; }
