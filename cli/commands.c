@@ -423,5 +423,9 @@ void cli_print_man(void)
 	}
 	printf(".SH EXIT STATUS\n0 all passed; 1 a check failed or warned; 2 usage or config error;\n"
 	       "3 could not run.\n");
+	printf(".SH ENVIRONMENT\nOutput is in Japanese unless \\-\\-lang en is given or the first of\n"
+	       "LANGUAGE, LC_ALL, LC_MESSAGES and LANG that is set starts with \"en\" (C, C.UTF\\-8\n"
+	       "and POSIX give Japanese). Times are shown in the time zone of [site] timezone\n"
+	       "(Asia/Tokyo by default), whatever TZ says.\n");
 	printf(".SH FILES\n/etc/oqlink/site.conf, /var/lib/oqlink/, /run/oqlink/\n");
 }
