@@ -39,18 +39,22 @@ int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (ctx->json) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "file", json_object_new_string(path));
+		char *file = str_sanitize(path);
+		json_object_object_add(o, "file", json_object_new_string(file));
+		free(file);
 		json_object_object_add(o, "valid", json_object_new_boolean(s != NULL));
 		json_object_object_add(o, "problems", diags_json(&diags));
 		if (cli_put_json(o) < 0)
 			ret = OQ_EXIT_CANT;
 	} else {
+		char *file = str_sanitize(path);
 		site_diags_print(&diags, stderr);
 		if (s)
-			printf(_("%s: 問題はありません\n", "%s: no problems found\n"), path);
+			printf(_("%s: 問題はありません\n", "%s: no problems found\n"), file);
 		else
 			fprintf(stderr, _("%s: %zu 件の問題があります\n", "%s: %zu problem(s)\n"),
-				path, diags.n);
+				file, diags.n);
+		free(file);
 	}
 	site_diags_free(&diags);
 	site_free(s);
@@ -73,8 +77,9 @@ int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv)
 		if (cli_put_json(site_to_json(s)) < 0)
 			ret = OQ_EXIT_CANT;
 	} else {
-		char *text = site_format(s);
-		fputs(text, stdout);
+		char *text = site_format(s), *clean = str_sanitize_lines(text);
+		fputs(clean, stdout);
+		free(clean);
 		free(text);
 	}
 	site_diags_free(&diags);
