@@ -78,7 +78,10 @@ struct ipsec_loaded {
 int ipsec_loaded_query(const struct site *s, struct ipsec_loaded *out, char **cause);
 
 /* The equivalent swanctl.conf, secrets as file references; the caller frees
- * it. `swanctl --load-all --file` of it loads the same connection. */
+ * it. `swanctl --load-all --file` of it loads the same connection. Every
+ * value is written in double quotes; NULL when the site does not make a
+ * connection or holds a value that cannot be quoted (", \, a control
+ * character or invalid UTF-8). */
 char *ipsec_export_swanctl(const struct site *s);
 
 /* ---- SA state ---- */
