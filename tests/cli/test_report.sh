@@ -10,7 +10,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..30"
+echo "1..31"
 
 # A site whose secret files hold canaries: the private key, the PKCS#12
 # password and (second config) the pre-shared key.
@@ -122,6 +122,18 @@ desc="a hostile run and facility name render (exit 1, no crash)"
 R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/hostile" "${FIXED[@]}" \
 	--engineer $'山田\x1b[2J<br>' --witness "$(printf 'W%.0s' {1..400})" > "$tmp/h.out" 2> "$tmp/h.err"; rc=$?
 t test $rc -eq 1
+desc="bytes that are not UTF-8 and 8-bit controls: JSON stays JSON, the text report has none"
+utf8_clean() {
+	local e=$'x\xff\xc2\x9b\x9b[2Jy\x1b]0;t\x07'
+	R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/u8" "${FIXED[@]}" \
+		--engineer "$e" --print json > "$tmp/u8.json" 2>/dev/null
+	R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/u8" "${FIXED[@]}" \
+		--engineer "$e" --print text > "$tmp/u8.txt" 2>/dev/null
+	python3 -c 'import json,sys; d=json.loads(open(sys.argv[1],"rb").read().decode("utf-8")); sys.exit(0 if d["facility"]["engineer"].startswith("x?") else 1)' "$tmp/u8.json" &&
+		grep -q 'x?' "$tmp/u8.txt" && ! LC_ALL=C grep -q $'[\x1b\x07\x9b\xff]' "$tmp/u8.txt" &&
+		iconv -f UTF-8 -t UTF-8 "$tmp/u8.txt" >/dev/null
+}
+t utf8_clean
 desc="no injected tag reaches the HTML"
 t bash -c "! grep -qiE '<script|<img|<b>太字|<h1>injected|<style>body|山田.<br>|onerror=alert\(1\)>' '$tmp'/hostile/*.html"
 desc="the facility name is shown as text, escaped"
