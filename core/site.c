@@ -539,9 +539,14 @@ static bool valid_customer(const char *s)
 	return true;
 }
 
+/* http:// or https://, a host name or address (IPv6 in brackets) with an
+ * optional :port, then a path of the characters RFC 3986 allows unquoted. */
 static bool valid_url(const char *s)
 {
-	const char *host;
+	const char *host, *end, *colon;
+	char *h;
+	unsigned port;
+	bool ok;
 
 	if (str_has_prefix(s, "http://"))
 		host = s + 7;
@@ -549,9 +554,30 @@ static bool valid_url(const char *s)
 		host = s + 8;
 	else
 		return false;
-	if (*host == '\0' || *host == '/' || has_control(s) || strchr(s, ' '))
-		return false;
-	return true;
+	end = host + strcspn(host, "/?#");
+	if (*host == '[') {
+		const char *close = memchr(host, ']', (size_t)(end - host));
+		struct oq_prefix a;
+		if (close == NULL)
+			return false;
+		h = xstrndup(host + 1, (size_t)(close - host - 1));
+		ok = addr_parse(h, &a) && a.family == AF_INET6;
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			ok = false;
+	} else {
+		colon = memchr(host, ':', (size_t)(end - host));
+		h = xstrndup(host, (size_t)((colon ? colon : end) - host));
+		ok = valid_name(h) && strchr(h, ':') == NULL;
+	}
+	free(h);
+	if (ok && colon) {
+		char *p = xstrndup(colon + 1, (size_t)(end - colon - 1));
+		ok = parse_uint(p, 1, 65535, &port);
+		free(p);
+	}
+	return ok && strspn(end, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "-._~%!$&'()*+,;=:@/?#") == strlen(end);
 }
 
 bool site_section_name_ok(const char *s)
@@ -834,8 +860,8 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 		return;
 	case K_URL:
 		if (!valid_url(value))
-			bad_value(p, k, value, col, _("http:// か https:// で始まる URL を書いてください",
-						      "expected a URL starting with http:// or https://"));
+			bad_value(p, k, value, col, _("http:// か https:// で始まり、ホスト名 (と :ポート) の後に RFC 3986 の文字だけが続く URL を書いてください",
+						      "expected an http:// or https:// URL: a host name (and :port), then only the characters RFC 3986 allows"));
 		else
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
