@@ -181,6 +181,16 @@ static const struct section_def {
 	{ "probe.tls", true }, { "paths", false },
 };
 
+/* Does k belong to a named kind, so that its offset is in struct site_tls
+ * rather than struct site? Every place that applies a key asks this. */
+static bool key_named(const struct key_def *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (strcmp(sections[i].name, k->section) == 0)
+			return sections[i].named;
+	abort();	/* a key of a section that is not in sections[] */
+}
+
 /* What is wrong with a section header whose kind is known. */
 enum section_fault { SEC_OK = 0, SEC_NO_NAME, SEC_BAD_NAME };
 
@@ -1273,7 +1283,7 @@ static void check_files(struct parser *p)
 			continue;
 		if (strcmp(k->key, "vici_socket") == 0)
 			continue;	/* charon makes it when it starts */
-		if (strcmp(k->section, "probe.tls") == 0) {
+		if (key_named(k)) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				check_file(p, k->key,
 					   *(char **)field(&s->tls[t], k->off), k->type == K_SECRET,
@@ -1305,11 +1315,11 @@ static void site_validate(struct parser *p, bool files)
 	char b1[64], b2[64];
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (strcmp(keys[i].section, "probe.tls") != 0 && needed(&keys[i], s) && p->loc[i].line == 0)
+		if (!key_named(&keys[i]) && needed(&keys[i], s) && p->loc[i].line == 0)
 			missing(p, keys[i].section, keys[i].key);
 	for (size_t t = 0; t < s->n_tls; t++)
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			if (strcmp(keys[i].section, "probe.tls") == 0 && keys[i].need == NEED_ALWAYS &&
+			if (key_named(&keys[i]) && keys[i].need == NEED_ALWAYS &&
 			    p->tls_loc[t * ARRAY_SIZE(keys) + i].line == 0) {
 				char sec[64];
 				snprintf(sec, sizeof(sec), "probe.tls.%s", s->tls[t].name);
@@ -1470,7 +1480,7 @@ void site_free(struct site *s)
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (strcmp(keys[i].section, "probe.tls") == 0) {
+		if (key_named(&keys[i])) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				key_free(&keys[i], &s->tls[t]);
 			continue;
@@ -1495,7 +1505,7 @@ struct site *site_load_string(const char *name, const char *text, bool files,
 	/* inih's own error count is not used: check_syntax reported them all */
 	ini_parse_stream(reader, &p, handler, &p);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (strcmp(keys[i].section, "probe.tls") == 0) {
+		if (key_named(&keys[i])) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				apply_defaults(&p, &keys[i], &s->tls[t],
 					       &p.tls_loc[t * ARRAY_SIZE(keys) + i]);
@@ -1680,7 +1690,7 @@ char *site_format(const struct site *s)
 	fputs("# oqlink site configuration (normalised)\n", m);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
-		if (strcmp(k->section, "probe.tls") == 0 || !section_used(s, k->section))
+		if (key_named(k) || !section_used(s, k->section))
 			continue;
 		char *v = key_value(k, s, s);
 		if (v == NULL)
@@ -1695,7 +1705,7 @@ char *site_format(const struct site *s)
 	for (size_t t = 0; t < s->n_tls; t++) {
 		fprintf(m, "\n[probe.tls.%s]\n", s->tls[t].name);
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (strcmp(keys[i].section, "probe.tls") != 0)
+			if (!key_named(&keys[i]))
 				continue;
 			char *v = key_value(&keys[i], &s->tls[t], s);
 			if (v)
@@ -1742,7 +1752,7 @@ struct json_object *site_to_json(const struct site *s)
 	free(file);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
-		if (strcmp(k->section, "probe.tls") == 0 || !section_used(s, k->section))
+		if (key_named(k) || !section_used(s, k->section))
 			continue;
 		if (cur == NULL || strcmp(cur, k->section) != 0) {
 			sec = json_object_new_object();
@@ -1758,7 +1768,7 @@ struct json_object *site_to_json(const struct site *s)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(s->tls[t].name));
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (strcmp(keys[i].section, "probe.tls") != 0)
+			if (!key_named(&keys[i]))
 				continue;
 			struct json_object *v = key_json(&keys[i], &s->tls[t], s);
 			if (v)
