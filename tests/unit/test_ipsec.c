@@ -228,6 +228,23 @@ static void test_export_quotes_every_value(void **state)
 	free(s->ca);
 	s->ca = xstrdup("/etc/oqlink/ca\\x.crt");
 	assert_null(ipsec_export_swanctl(s));
+	/* nor an identity or peer outside the grammar, for VICI either */
+	struct ipsec_conn c;
+	char *cause = NULL;
+	free(s->ca);
+	s->ca = xstrdup("/etc/oqlink/ca.crt");
+	assert_int_equal(ipsec_conn_from_site(s, &c, &cause), 0);
+	ipsec_conn_clear(&c);
+	free(s->local_id);
+	s->local_id = xstrdup("CN=x\" }");
+	assert_int_equal(ipsec_conn_from_site(s, &c, &cause), -EINVAL);
+	assert_null(ipsec_export_swanctl(s));
+	free(s->local_id);
+	s->local_id = NULL;
+	free(s->peer);
+	s->peer = xstrdup("gw;reboot");
+	assert_int_equal(ipsec_conn_from_site(s, &c, &cause), -EINVAL);
+	free(cause);
 	site_free(s);
 }
 
