@@ -6,7 +6,7 @@ O=${OQLINK:-build/asan/oqlink}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..18"
+echo "1..21"
 
 desc="--version prints the version"; t bash -c "$O --version | grep -qE '^oqlink [0-9]+\.[0-9]+'"
 desc="help lists every command of the table"; t bash -c "$O --lang en help | grep -q 'config check' && $O --lang en help | grep -q 'version'"
@@ -28,6 +28,10 @@ desc="English from LANG=en_US.UTF-8"; t bash -c "LANG=en_US.UTF-8 LC_ALL= LANGUA
 desc="--lang en overrides LANG"; t bash -c "LANG=ja_JP.UTF-8 $O --lang en help | grep -q 'Commands:'"
 desc="config check of a valid file exits 0"; t bash -c "$O --lang en config check tests/data/config/valid/ipvpn.conf >/dev/null 2>&1"
 desc="config check reports every problem, FILE:LINE:COL, exits 2"; t bash -c "$O --lang en config check tests/data/config/invalid/many-errors.conf 2>$tmp/e; [ \$? -eq 2 ] && [ \$(grep -c 'many-errors.conf:[0-9]*:[0-9]*: ' $tmp/e) -ge 5 ]"
+I=tests/data/config/invalid
+desc="an unnamed [probe.tls] is refused at its line and column, exit 2, and show prints nothing"; t bash -c "$O --lang en config check $I/hostile-tls-unnamed-host.conf 2>$tmp/e; [ \$? -eq 2 ] && grep -q 'hostile-tls-unnamed-host.conf:43:11: \[probe.tls\] needs a NAME' $tmp/e && ! $O --lang en config show $I/hostile-tls-unnamed-host.conf 2>/dev/null | grep -q 9912345678"
+desc="no control byte of the config reaches the terminal from config check"; t bash -c "$O --lang en config check $I/hostile-osc-title.conf $I/control-char.conf >/dev/null 2>$tmp/e; for f in hostile-osc-title hostile-c1-csi hostile-raw-csi control-char hostile-utf8-invalid-byte; do $O --lang en config check $I/\$f.conf 2>>$tmp/e; done; grep -q 'holds the' $tmp/e && ! LC_ALL=C grep -q \$'[\\x01-\\x08\\x0b-\\x1f\\x7f\\x9b\\xff]' $tmp/e && iconv -f UTF-8 -t UTF-8 $tmp/e >/dev/null"
+desc="config check --json with bytes that are not UTF-8 is still UTF-8 JSON"; t bash -c "for f in hostile-utf8-invalid-byte hostile-key-bad-byte hostile-section-bad-byte; do $O --json --lang en config check $I/\$f.conf >$tmp/o 2>/dev/null; python3 -c 'import json; d=json.loads(open(\"$tmp/o\",\"rb\").read().decode(\"utf-8\")); assert not d[\"valid\"]' || exit 1; done"
 desc="--json stdout is exactly one JSON document (also with errors)"; t bash -c "$O --json --lang en config check tests/data/config/invalid/many-errors.conf >$tmp/o 2>/dev/null; python3 -c 'import json,sys; d=json.load(open(\"$tmp/o\")); sys.exit(0 if d[\"valid\"] is False and len(d[\"problems\"])>=5 else 1)'"
 desc="--json after the command works too"; t bash -c "$O config show tests/data/config/valid/ipvpn.conf --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"uplink\"][\"type\"]==\"ipvpn\" else 1)'"
 desc="a command without --json output refuses --json"; t bash -c "$O --json help 2>/dev/null; [ \$? -eq 2 ]"
