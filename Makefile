@@ -4,7 +4,8 @@
 #   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan,
 #                  then the unit and CLI suites again under valgrind (memcheck)
 #   make demo      bring up the lab, apply, run the operational test, write a report
-#   make fuzz      run the fuzz targets for FUZZ_SECONDS each
+#   make fuzz      run the fuzz targets for FUZZ_SECONDS each (default 10; the
+#                  hardening run is make fuzz FUZZ_SECONDS=600)
 #   make install   DESTDIR=... PREFIX=/usr
 #   make bench     run the benchmarks under bench/ (each a ratio against a baseline)
 #   make deps      install build, test and runtime dependencies (Debian 12)
@@ -106,11 +107,23 @@ build/fuzz/obj/%.o: %.c
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@echo "  LD      $@ (fuzz)"
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
-fuzz-bins: $(FUZZ_BINS)
+# A target's dictionary, when it has one, is build/fuzz/dict/TARGET.dict;
+# the site fuzzer's is printed from the key table by tests/fuzz/site_dict.c.
+FUZZ_DICTS := build/fuzz/dict/fuzz_site.dict build/fuzz/dict/fuzz_nft.dict
+build/fuzz/site_dict: tests/fuzz/site_dict.c $(FUZZ_LIB_OBJS)
+	@echo "  LD      $@ (fuzz)"
+	$(Q)clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
+build/fuzz/dict/fuzz_site.dict: build/fuzz/site_dict
+	@mkdir -p $(dir $@)
+	$(Q)ASAN_OPTIONS=detect_leaks=0 $< > $@.tmp && mv $@.tmp $@
+build/fuzz/dict/fuzz_nft.dict: build/fuzz/dict/fuzz_site.dict
+	$(Q)cp $< $@
+fuzz-bins: $(FUZZ_BINS) $(FUZZ_DICTS)
 
 fuzz: deps-quiet fuzz-bins
 	$(Q)for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
+	  d=; [ -f build/fuzz/dict/$$n.dict ] && d=-dict=build/fuzz/dict/$$n.dict; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $$d build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
 check: deps-quiet oqlink build/asan/oqlink unit-bins vg-unit-bins fuzz-bins man-check
 	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" VG_UNIT_BINS="$(VG_UNIT_BINS)" \

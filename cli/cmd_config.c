@@ -104,7 +104,9 @@ int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv)
 	ret = s ? OQ_EXIT_OK : OQ_EXIT_USAGE;
 	if (ctx->json) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "file", json_object_new_string(path));
+		char *file = str_sanitize(path);
+		json_object_object_add(o, "file", json_object_new_string(file));
+		free(file);
 		json_object_object_add(o, "valid", json_object_new_boolean(s != NULL));
 		json_object_object_add(o, "charon_proposals",
 				       charon ? json_object_new_string(charon) : NULL);
@@ -113,6 +115,7 @@ int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv)
 		if (cli_put_json(o) < 0)
 			ret = OQ_EXIT_CANT;
 	} else {
+		char *file = str_sanitize(path);
 		site_diags_print(&diags, stderr);
 		if (note)
 			printf(_("%s: 提案は strongSwan 5.9 の表でだけ確認しました (%s)\n",
@@ -122,10 +125,11 @@ int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv)
 			printf(_("%s: 提案は charon も受け付けました\n",
 				 "%s: charon accepts the proposals too\n"), path);
 		if (s)
-			printf(_("%s: 問題はありません\n", "%s: no problems found\n"), path);
+			printf(_("%s: 問題はありません\n", "%s: no problems found\n"), file);
 		else
 			fprintf(stderr, _("%s: %zu 件の問題があります\n", "%s: %zu problem(s)\n"),
-				path, diags.n);
+				file, diags.n);
+		free(file);
 	}
 	free(note);
 	site_diags_free(&diags);
@@ -149,8 +153,9 @@ int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv)
 		if (cli_put_json(site_to_json(s)) < 0)
 			ret = OQ_EXIT_CANT;
 	} else {
-		char *text = site_format(s);
-		fputs(text, stdout);
+		char *text = site_format(s), *clean = str_sanitize_lines(text);
+		fputs(clean, stdout);
+		free(clean);
 		free(text);
 	}
 	site_diags_free(&diags);

@@ -185,10 +185,31 @@ static const struct {
 	{ "uplink", "line_id", BT("回線ID", "Line ID") },
 };
 
-static const char *const sections[] = {
-	"site", "uplink", "ipsec", "ipvpn", "lan", "terminal", "central", "probe", "probe.tls",
-	"paths",
+/* The sections, in file order. A named kind is only ever written
+ * [KIND.NAME] and its keys go into a struct of their own (struct site_tls
+ * for probe.tls); every other kind takes no NAME and its keys go into
+ * struct site. */
+static const struct section_def {
+	const char *name;
+	bool named;
+} sections[] = {
+	{ "site", false }, { "uplink", false }, { "ipsec", false }, { "ipvpn", false },
+	{ "lan", false }, { "terminal", false }, { "central", false }, { "probe", false },
+	{ "probe.tls", true }, { "paths", false },
 };
+
+/* Does k belong to a named kind, so that its offset is in struct site_tls
+ * rather than struct site? Every place that applies a key asks this. */
+static bool key_named(const struct key_def *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		if (strcmp(sections[i].name, k->section) == 0)
+			return sections[i].named;
+	abort();	/* a key of a section that is not in sections[] */
+}
+
+/* What is wrong with a section header whose kind is known. */
+enum section_fault { SEC_OK = 0, SEC_NO_NAME, SEC_BAD_NAME };
 
 /* Where a key was set: for diagnostics that span keys. */
 struct key_loc {
@@ -208,6 +229,8 @@ struct parser {
 	unsigned errors;
 	struct key_loc loc[ARRAY_SIZE(keys)];
 	struct key_loc *tls_loc;	/* per TLS section, ARRAY_SIZE(keys) each */
+	bool *bad_line;			/* lines refused as text, by number */
+	size_t n_bad_line;
 };
 
 static void diag_add(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
@@ -218,6 +241,7 @@ static void diag_add(struct parser *p, unsigned line, unsigned col, const char *
 {
 	struct site_diags *d = p->diags;
 	struct site_diag *g;
+	char *msg;
 	va_list ap;
 
 	p->errors++;
@@ -225,13 +249,16 @@ static void diag_add(struct parser *p, unsigned line, unsigned col, const char *
 		return;
 	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
 	g = &d->v[d->n++];
-	g->file = xstrdup(p->name);
+	g->file = str_sanitize(p->name);
 	g->line = line;
 	g->col = col;
 	va_start(ap, fmt);
-	if (vasprintf(&g->message, fmt, ap) < 0)
-		g->message = xstrdup("?");
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	/* messages quote the input: keep them safe for a terminal and JSON */
+	g->message = str_sanitize(msg ? msg : "?");
+	free(msg);
 }
 
 void site_diags_free(struct site_diags *d)
@@ -251,10 +278,13 @@ void site_diags_print(const struct site_diags *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct site_diag *g = &d->v[i];
+		char *file = str_sanitize(g->file), *msg = str_sanitize(g->message);
 		if (g->line)
-			fprintf(out, "%s:%u:%u: %s\n", g->file, g->line, g->col, g->message);
+			fprintf(out, "%s:%u:%u: %s\n", file, g->line, g->col, msg);
 		else
-			fprintf(out, "%s: %s\n", g->file, g->message);
+			fprintf(out, "%s: %s\n", file, msg);
+		free(file);
+		free(msg);
 	}
 }
 
@@ -315,17 +345,30 @@ static unsigned col_of(const struct parser *p, const char *needle, unsigned from
 	return hit ? (unsigned)(hit - raw) + 1 : 1;
 }
 
-/* Find a section by its name; [probe.tls.NAME] is "probe.tls". */
-static int section_index(const char *section, const char **tls_name)
+/* Find the kind of a section header: "KIND", or "KIND.NAME" for a named
+ * kind. Returns its index in sections[] or -1 when no kind matches; *name
+ * gets the NAME (or NULL) and *fault what is wrong with the header. */
+static int section_index(const char *section, const char **name, enum section_fault *fault)
 {
-	*tls_name = NULL;
-	if (str_has_prefix(section, "probe.tls.") && section[10] != '\0') {
-		*tls_name = section + 10;
-		section = "probe.tls";
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
-		if (strcmp(sections[i], section) == 0)
+	*name = NULL;
+	*fault = SEC_OK;
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+		if (strcmp(section, sections[i].name) == 0) {
+			if (sections[i].named)
+				*fault = SEC_NO_NAME;
 			return (int)i;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++) {
+		size_t n = strlen(sections[i].name);
+		if (!sections[i].named || strncmp(section, sections[i].name, n) != 0 ||
+		    section[n] != '.')
+			continue;
+		*name = section + n + 1;
+		if (!site_section_name_ok(*name))
+			*fault = SEC_BAD_NAME;
+		return (int)i;
+	}
 	return -1;
 }
 
@@ -359,10 +402,19 @@ static const char *closest_key(const char *section, const char *key)
 /* The closest section name, for "did you mean". */
 static const char *closest_section(const char *section)
 {
-	return closest(section, sections, ARRAY_SIZE(sections));
+	const char *cands[ARRAY_SIZE(sections)];
+
+	for (size_t i = 0; i < ARRAY_SIZE(sections); i++)
+		cands[i] = sections[i].name;
+	return closest(section, cands, ARRAY_SIZE(sections));
 }
 
-static bool valid_hostname(const char *s)
+static bool ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool site_hostname_ok(const char *s)
 {
 	size_t len = strlen(s), label = 0;
 
@@ -375,7 +427,7 @@ static bool valid_hostname(const char *s)
 			label = 0;
 			continue;
 		}
-		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+		if (!ascii_alnum(*c) && *c != '-' && *c != '_')
 			return false;
 		if (++label > 63 || (*c == '-' && label == 1))
 			return false;
@@ -387,19 +439,42 @@ static bool valid_name(const char *s)
 {
 	struct oq_prefix a;
 
-	return addr_parse(s, &a) || valid_hostname(s);
+	return addr_parse(s, &a) || site_hostname_ok(s);
 }
 
-static bool valid_ifname(const char *s)
+bool site_ifname_ok(const char *s)
 {
 	size_t len = strlen(s);
 
 	if (len == 0 || len > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (const char *c = s; *c; c++)
-		if (*c == '/' || *c == ':' || isspace((unsigned char)*c) || !isprint((unsigned char)*c))
+		if (*c <= ' ' || *c > '~' || strchr("/:\"'\\*", *c) != NULL)
 			return false;
 	return true;
+}
+
+bool site_path_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (s[0] != '/' || len > 4095 || !str_text_ok(s, NULL) || strpbrk(s, "\"\\") != NULL)
+		return false;
+	for (const char *c = s; *c; c = c + strcspn(c, "/")) {
+		size_t n;
+		c++;	/* past the '/' */
+		n = strcspn(c, "/");
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+bool site_id_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= 255 && str_text_ok(s, NULL) && strpbrk(s, "\"\\") == NULL;
 }
 
 static bool has_control(const char *s)
@@ -491,9 +566,14 @@ static bool valid_customer(const char *s)
 	return true;
 }
 
+/* http:// or https://, a host name or address (IPv6 in brackets) with an
+ * optional :port, then a path of the characters RFC 3986 allows unquoted. */
 static bool valid_url(const char *s)
 {
-	const char *host;
+	const char *host, *end, *colon;
+	char *h;
+	unsigned port;
+	bool ok;
 
 	if (str_has_prefix(s, "http://"))
 		host = s + 7;
@@ -501,19 +581,40 @@ static bool valid_url(const char *s)
 		host = s + 8;
 	else
 		return false;
-	if (*host == '\0' || *host == '/' || has_control(s) || strchr(s, ' '))
-		return false;
-	return true;
+	end = host + strcspn(host, "/?#");
+	if (*host == '[') {
+		const char *close = memchr(host, ']', (size_t)(end - host));
+		struct oq_prefix a;
+		if (close == NULL)
+			return false;
+		h = xstrndup(host + 1, (size_t)(close - host - 1));
+		ok = addr_parse(h, &a) && a.family == AF_INET6;
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			ok = false;
+	} else {
+		colon = memchr(host, ':', (size_t)(end - host));
+		h = xstrndup(host, (size_t)((colon ? colon : end) - host));
+		ok = valid_name(h) && strchr(h, ':') == NULL;
+	}
+	free(h);
+	if (ok && colon) {
+		char *p = xstrndup(colon + 1, (size_t)(end - colon - 1));
+		ok = parse_uint(p, 1, 65535, &port);
+		free(p);
+	}
+	return ok && strspn(end, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "-._~%!$&'()*+,;=:@/?#") == strlen(end);
 }
 
-static bool valid_tls_name(const char *s)
+bool site_section_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
 	if (n == 0 || n > 32)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+		if (!ascii_alnum(*s) && *s != '-' && *s != '_')
 			return false;
 	return true;
 }
@@ -681,24 +782,25 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
 	case K_ID:
-		if (has_control(value) || strchr(value, '"') != NULL)
-			bad_value(p, k, value, col, _("制御文字や \" は使えません",
-						      "control characters and \" are not allowed"));
+		if (!site_id_ok(value))
+			bad_value(p, k, value, col, _("ID は 255 バイトまでで、\" と \\ は使えません",
+						      "an identity has at most 255 bytes and no \" or \\"));
 		else
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
 	case K_PATH:
 	case K_SECRET:
 	case K_DIR:
-		if (value[0] != '/' || has_control(value))
-			bad_value(p, k, value, col, _("絶対パスを書いてください", "expected an absolute path"));
+		if (!site_path_ok(value))
+			bad_value(p, k, value, col, _("絶対パスを書いてください (4095 バイトまで、. と .. の要素、\" と \\ は使えません)",
+						      "expected an absolute path (at most 4095 bytes, no . or .. component, no \" or \\)"));
 		else
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
 	case K_IFNAME:
-		if (!valid_ifname(value))
-			bad_value(p, k, value, col, _("インターフェース名は 15 文字までで、/ : 空白を含みません",
-						      "an interface name has at most 15 characters and no / : or space"));
+		if (!site_ifname_ok(value))
+			bad_value(p, k, value, col, _("インターフェース名は 1〜15 文字の ASCII で、空白と / : \" ' \\ * を含まず、. と .. 以外です",
+						      "an interface name is 1 to 15 ASCII characters without space, / : \" ' \\ or *, and not . or .."));
 		else
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
@@ -795,8 +897,8 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 		return;
 	case K_URL:
 		if (!valid_url(value))
-			bad_value(p, k, value, col, _("http:// か https:// で始まる URL を書いてください",
-						      "expected a URL starting with http:// or https://"));
+			bad_value(p, k, value, col, _("http:// か https:// で始まり、ホスト名 (と :ポート) の後に RFC 3986 の文字だけが続く URL を書いてください",
+						      "expected an http:// or https:// URL: a host name (and :port), then only the characters RFC 3986 allows"));
 		else
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
@@ -854,31 +956,101 @@ static struct site_tls *tls_get(struct parser *p, const char *name, size_t *inde
 	return &s->tls[s->n_tls++];
 }
 
-/* Is this a section we know (unknown ones were reported by check_syntax)? */
-static bool known_section(const char *section)
+/* Find the first byte of s[0..len) that is not text: invalid UTF-8 (returns
+ * 1) or a control character (returns 2, code point in *cp); tab is allowed
+ * when tab is true. Returns 0 when there is none. */
+static int text_fault(const char *s, size_t len, bool tab, size_t *at, uint32_t *cp)
 {
-	const char *tls_name;
+	size_t i = 0, n;
 
-	if (section_index(section, &tls_name) < 0)
-		return false;
-	return tls_name == NULL || valid_tls_name(tls_name);
+	while (i < len && s[i]) {
+		n = utf8_char(s + i, cp);
+		if (n == 0) {
+			*at = i;
+			return 1;
+		}
+		if ((*cp < 0x20 || (*cp >= 0x7f && *cp < 0xa0)) && !(tab && *cp == '\t')) {
+			*at = i;
+			return 2;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+/* Report text that is not valid UTF-8 or holds a control character, at
+ * col + its offset; key names the key whose value it is (or NULL). Returns
+ * false when it did. */
+static bool check_text(struct parser *p, unsigned line, unsigned col, const char *key,
+		       const char *s, size_t len, bool tab)
+{
+	size_t at = 0;
+	uint32_t cp = 0;
+	int f = text_fault(s, len, tab, &at, &cp);
+	unsigned c = col + (unsigned)at;
+
+	if (f == 0)
+		return true;
+	if (f == 1 && key)
+		diag_add(p, line, c, _("'%1$s' の値に UTF-8 でないバイト 0x%2$02X があります",
+				       "the value of '%1$s' holds the byte 0x%2$02X, which is not UTF-8"),
+			 key, (unsigned char)s[at]);
+	else if (f == 1)
+		diag_add(p, line, c, _("UTF-8 でないバイト 0x%02X があります", "the byte 0x%02X is not UTF-8"),
+			 (unsigned char)s[at]);
+	else if (key)
+		diag_add(p, line, c, _("'%1$s' の値に制御文字 U+%2$04X があります",
+				       "the value of '%1$s' holds the control character U+%2$04X"),
+			 key, (unsigned)cp);
+	else
+		diag_add(p, line, c, _("制御文字 U+%04X は使えません", "the control character U+%04X is not allowed"),
+			 (unsigned)cp);
+	return false;
+}
+
+/* Mark a line so that the handler takes nothing from it. */
+static void refuse_line(struct parser *p, unsigned line)
+{
+	if (line >= p->n_bad_line) {
+		size_t want = line + 64;
+		p->bad_line = xrealloc(p->bad_line, want * sizeof(*p->bad_line));
+		memset(p->bad_line + p->n_bad_line, 0, (want - p->n_bad_line) * sizeof(*p->bad_line));
+		p->n_bad_line = want;
+	}
+	p->bad_line[line] = true;
+}
+
+/* The kind of a section header that is right as written, or -1 (the
+ * others were reported by check_syntax). */
+static int good_section(const char *section, const char **name)
+{
+	enum section_fault fault;
+	int si = section_index(section, name, &fault);
+
+	return fault == SEC_OK ? si : -1;
+}
+
+/* Is line (1-based) one that check_syntax refused as text? */
+static bool line_refused(const struct parser *p, unsigned line)
+{
+	return line < p->n_bad_line && p->bad_line[line];
 }
 
 /* inih handler: one key = value. */
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
-	const char *tls_name;
-	int si;
+	const char *sec_name = NULL;
+	int si = -1;
 	unsigned kcol, vcol;
 	const struct key_def *k = NULL;
 	size_t ki = 0;
 	void *base = p->site;
 	struct key_loc *loc;
 
-	if ((*section != '\0' && !known_section(section)) || *name == '\0')
+	if ((*section != '\0' && (si = good_section(section, &sec_name)) < 0) || *name == '\0' ||
+	    line_refused(p, p->line))
 		return 1;	/* reported by check_syntax */
-	si = section_index(section, &tls_name);
 	kcol = p->continuation ? 1 : col_of(p, name, 1);
 	vcol = col_of(p, value, p->continuation ? 1 : kcol + (unsigned)strlen(name));
 	if (*section == '\0') {
@@ -887,12 +1059,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	for (ki = 0; ki < ARRAY_SIZE(keys); ki++)
-		if (strcmp(keys[ki].section, sections[si]) == 0 && strcmp(keys[ki].key, name) == 0) {
+		if (strcmp(keys[ki].section, sections[si].name) == 0 && strcmp(keys[ki].key, name) == 0) {
 			k = &keys[ki];
 			break;
 		}
 	if (k == NULL) {
-		const char *near = closest_key(sections[si], name);
+		const char *near = closest_key(sections[si].name, name);
 		if (near)
 			diag_add(p, p->line, kcol, _("[%2$s] に不明なキー '%1$s' があります ('%3$s' のことですか?)",
 						     "unknown key '%1$s' in [%2$s] (did you mean '%3$s'?)"),
@@ -903,9 +1075,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	loc = &p->loc[ki];
-	if (tls_name != NULL) {
+	if (sections[si].named) {
+		/* the keys of a named kind are offsets in its own struct: never
+		 * apply them to struct site */
 		size_t ti;
-		struct site_tls *t = tls_get(p, tls_name, &ti);
+		struct site_tls *t = tls_get(p, sec_name, &ti);
 		if (t == NULL) {
 			diag_add(p, p->line, 1, _("TLS の宛先が多すぎます (上限 %d)",
 						  "too many TLS endpoints (limit %d)"), SITE_MAX_TLS);
@@ -913,6 +1087,14 @@ static int handler(void *user, const char *section, const char *name, const char
 		}
 		base = t;
 		loc = &p->tls_loc[ti * ARRAY_SIZE(keys) + ki];
+	}
+	if (!check_text(p, p->line, vcol, name, value, strlen(value), false)) {
+		if (loc->line == 0) {
+			loc->line = p->line;
+			loc->col = kcol;
+			loc->vcol = vcol;
+		}
+		return 1;
 	}
 	if (p->continuation && loc->line != 0 && is_list(k->type)) {
 		set_list(p, k, base, value, vcol);
@@ -938,12 +1120,15 @@ static int handler(void *user, const char *section, const char *name, const char
 	return 1;
 }
 
-/* Report an unknown section name or a bad [probe.tls.NAME]. */
+/* Report an unknown section name, a named kind without its NAME, or a bad
+ * NAME. */
 static void check_section(struct parser *p, unsigned line, unsigned col, const char *section)
 {
-	const char *tls_name, *near;
+	const char *sec_name, *near;
+	enum section_fault fault;
+	int si = section_index(section, &sec_name, &fault);
 
-	if (section_index(section, &tls_name) < 0) {
+	if (si < 0) {
 		near = closest_section(section);
 		if (near)
 			diag_add(p, line, col, _("不明なセクション [%s] です ([%s] のことですか?)",
@@ -951,10 +1136,16 @@ static void check_section(struct parser *p, unsigned line, unsigned col, const c
 		else
 			diag_add(p, line, col, _("不明なセクション [%s] です", "unknown section [%s]"),
 				 section);
-	} else if (tls_name != NULL && !valid_tls_name(tls_name)) {
-		diag_add(p, line, col, _("[probe.tls.NAME] の NAME '%s' は英数字と - _ で 32 文字までです",
-					 "the NAME '%s' of [probe.tls.NAME] takes letters, digits, - and _, up to 32"),
-			 tls_name);
+	} else if (fault == SEC_NO_NAME) {
+		diag_add(p, line, col + (unsigned)strlen(section),
+			 _("[%1$s] には NAME が要ります: [%1$s.NAME] と書いてください (NAME は英数字と - _ で 32 文字まで)",
+			   "[%1$s] needs a NAME: write [%1$s.NAME] (NAME takes letters, digits, - and _, up to 32)"),
+			 section);
+	} else if (fault == SEC_BAD_NAME) {
+		diag_add(p, line, col + (unsigned)(sec_name - section),
+			 _("[%2$s.NAME] の NAME '%1$s' は英数字と - _ で 1〜32 文字です",
+			   "the NAME '%1$s' of [%2$s.NAME] takes 1 to 32 letters, digits, - and _"),
+			 sec_name, sections[si].name);
 	}
 }
 
@@ -976,7 +1167,13 @@ static void check_syntax(struct parser *p)
 		if (*t == '\0' || *t == '#' || *t == ';' || len > SITE_MAX_LINE) {
 			/* blank, comment, or reported by the reader */
 		} else if (indented && after_key) {
-			/* continuation of the value above */
+			/* continuation of the value above: the handler checks it */
+		} else if (!check_text(p, line, 1, NULL, l,
+				       *t == '[' ? len : strcspn(l, "=:"), true)) {
+			/* a section header or key that is not text: the value
+			 * (after '=' or ':') is the handler's to check */
+			refuse_line(p, line);
+			after_key = *t != '[';
 		} else if (*t == '[') {
 			after_key = false;
 			char *close = strchr(t, ']');
@@ -1113,7 +1310,7 @@ static void check_files(struct parser *p)
 			continue;
 		if (strcmp(k->key, "vici_socket") == 0)
 			continue;	/* charon makes it when it starts */
-		if (strcmp(k->section, "probe.tls") == 0) {
+		if (key_named(k)) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				check_file(p, k->key,
 					   *(char **)field(&s->tls[t], k->off), k->type == K_SECRET,
@@ -1145,11 +1342,11 @@ static void site_validate(struct parser *p, bool files)
 	char b1[64], b2[64];
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-		if (strcmp(keys[i].section, "probe.tls") != 0 && needed(&keys[i], s) && p->loc[i].line == 0)
+		if (!key_named(&keys[i]) && needed(&keys[i], s) && p->loc[i].line == 0)
 			missing(p, keys[i].section, keys[i].key);
 	for (size_t t = 0; t < s->n_tls; t++)
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			if (strcmp(keys[i].section, "probe.tls") == 0 && keys[i].need == NEED_ALWAYS &&
+			if (key_named(&keys[i]) && keys[i].need == NEED_ALWAYS &&
 			    p->tls_loc[t * ARRAY_SIZE(keys) + i].line == 0) {
 				char sec[64];
 				snprintf(sec, sizeof(sec), "probe.tls.%s", s->tls[t].name);
@@ -1310,7 +1507,7 @@ void site_free(struct site *s)
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (strcmp(keys[i].section, "probe.tls") == 0) {
+		if (key_named(&keys[i])) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				key_free(&keys[i], &s->tls[t]);
 			continue;
@@ -1335,7 +1532,7 @@ struct site *site_load_string(const char *name, const char *text, bool files,
 	/* inih's own error count is not used: check_syntax reported them all */
 	ini_parse_stream(reader, &p, handler, &p);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (strcmp(keys[i].section, "probe.tls") == 0) {
+		if (key_named(&keys[i])) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				apply_defaults(&p, &keys[i], &s->tls[t],
 					       &p.tls_loc[t * ARRAY_SIZE(keys) + i]);
@@ -1345,6 +1542,7 @@ struct site *site_load_string(const char *name, const char *text, bool files,
 	}
 	site_validate(&p, files);
 	free(p.tls_loc);
+	free(p.bad_line);
 	if (diags)
 		diags_sort(diags);
 	if (p.errors > 0) {
@@ -1527,7 +1725,7 @@ char *site_format(const struct site *s)
 	fputs("# oqlink site configuration (normalised)\n", m);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
-		if (strcmp(k->section, "probe.tls") == 0 || !section_used(s, k->section))
+		if (key_named(k) || !section_used(s, k->section))
 			continue;
 		char *v = key_value(k, s, s);
 		if (v == NULL)
@@ -1542,7 +1740,7 @@ char *site_format(const struct site *s)
 	for (size_t t = 0; t < s->n_tls; t++) {
 		fprintf(m, "\n[probe.tls.%s]\n", s->tls[t].name);
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (strcmp(keys[i].section, "probe.tls") != 0)
+			if (!key_named(&keys[i]))
 				continue;
 			char *v = key_value(&keys[i], &s->tls[t], s);
 			if (v)
@@ -1584,10 +1782,12 @@ struct json_object *site_to_json(const struct site *s)
 	const char *cur = NULL;
 
 	json_object_object_add(root, "schema", json_object_new_string("oqlink.site/1"));
-	json_object_object_add(root, "file", json_object_new_string(s->path ? s->path : ""));
+	char *file = str_sanitize(s->path ? s->path : "");
+	json_object_object_add(root, "file", json_object_new_string(file));
+	free(file);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
-		if (strcmp(k->section, "probe.tls") == 0 || !section_used(s, k->section))
+		if (key_named(k) || !section_used(s, k->section))
 			continue;
 		if (cur == NULL || strcmp(cur, k->section) != 0) {
 			sec = json_object_new_object();
@@ -1603,7 +1803,7 @@ struct json_object *site_to_json(const struct site *s)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(s->tls[t].name));
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (strcmp(keys[i].section, "probe.tls") != 0)
+			if (!key_named(&keys[i]))
 				continue;
 			struct json_object *v = key_json(&keys[i], &s->tls[t], s);
 			if (v)

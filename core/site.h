@@ -189,6 +189,27 @@ void site_key_at(size_t i, const char **section, const char **key);
  * none. */
 struct bitext site_key_label(const char *section, const char *key);
 
+/* The grammars of the names the config hands to the kernel, nftables,
+ * charon and the file system (docs/config.md says them to the user). Every
+ * writer that puts one of these into another language checks it again with
+ * the same function, so that a site that was not loaded through site_load()
+ * cannot smuggle anything in. */
+/* Interface name: 1..15 bytes of printable ASCII without space, / : " ' \ or
+ * *, and not "." or "..". */
+bool site_ifname_ok(const char *s);
+/* Host name: dot-separated labels of ASCII letters, digits, - and _, each
+ * 1..63 bytes and not starting with -, 253 bytes in all, optional final dot. */
+bool site_hostname_ok(const char *s);
+/* IKE identity: 1..255 bytes of UTF-8 text without control characters, "
+ * or \. */
+bool site_id_ok(const char *s);
+/* Path: absolute, at most 4095 bytes of UTF-8 text without control
+ * characters, " or \, and no "." or ".." component. */
+bool site_path_ok(const char *s);
+/* NAME of a named section such as [probe.tls.NAME]: 1..32 ASCII letters,
+ * digits, - and _. */
+bool site_section_name_ok(const char *s);
+
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);
 

@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
+static char *sanitize(const char *s, bool keep_newline);
+
 int cause_vset(char **cause, int err, const char *fmt, va_list ap)
 {
 	if (cause != NULL) {
@@ -641,18 +643,7 @@ char *str_pad(const char *s, size_t width)
 
 char *str_sanitize(const char *s)
 {
-	char *out = xstrdup(s);
-
-	for (unsigned char *p = (unsigned char *)out; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0) {
-			p[0] = '?';
-			p[1] = '?';
-			p++;
-		}
-	}
-	return out;
+	return sanitize(s, false);
 }
 
 int64_t now_ms(void)
@@ -661,4 +652,85 @@ int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+size_t utf8_char(const char *s, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	uint32_t c, min;
+
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return u[0] ? 1 : 0;
+	}
+	if ((u[0] & 0xe0) == 0xc0) {
+		n = 2, c = u[0] & 0x1f, min = 0x80;
+	} else if ((u[0] & 0xf0) == 0xe0) {
+		n = 3, c = u[0] & 0x0f, min = 0x800;
+	} else if ((u[0] & 0xf8) == 0xf0) {
+		n = 4, c = u[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* C0, DEL and C1: what a terminal may take as a command. */
+static bool is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0);
+}
+
+bool str_text_ok(const char *s, size_t *at)
+{
+	const char *p = s;
+	uint32_t c;
+	size_t n;
+
+	while (*p) {
+		n = utf8_char(p, &c);
+		if (n == 0 || is_control(c)) {
+			if (at)
+				*at = (size_t)(p - s);
+			return false;
+		}
+		p += n;
+	}
+	return true;
+}
+
+/* Copy s with every byte of an invalid sequence or a control character
+ * (but a newline, when asked) replaced by '?'. */
+static char *sanitize(const char *s, bool keep_newline)
+{
+	char *out = xstrdup(s), *p = out;
+	uint32_t c;
+	size_t n;
+
+	while (*p) {
+		n = utf8_char(p, &c);
+		if (n == 0) {
+			*p++ = '?';
+		} else if (is_control(c) && !(keep_newline && c == '\n')) {
+			memset(p, '?', n);
+			p += n;
+		} else {
+			p += n;
+		}
+	}
+	return out;
+}
+
+char *str_sanitize_lines(const char *s)
+{
+	return sanitize(s, true);
 }

@@ -85,8 +85,21 @@ size_t str_width(const char *s);
  * exactly width columns (truncating on a character boundary, with "~" when
  * cut). */
 char *str_pad(const char *s, size_t width);
-/* Replace control characters (C0, DEL, C1) by '?' in a new string. */
+/* The one filter for untrusted text on its way to a terminal or a JSON
+ * document: a new string in which every byte of invalid UTF-8 and of a
+ * control character (C0 with tab and newline, DEL, C1 as U+0080..U+009F) is
+ * '?'. The caller frees it. */
 char *str_sanitize(const char *s);
+/* The same, keeping newlines: for a whole text of several lines. */
+char *str_sanitize_lines(const char *s);
+/* Length in bytes (1..4) of the well-formed UTF-8 character at s, its code
+ * point in *cp; 0 at the end of s or on bytes that are not one (overlong
+ * forms, surrogates and values above U+10FFFF are not). */
+size_t utf8_char(const char *s, uint32_t *cp);
+/* Is s text as the config takes it: valid UTF-8 without any control
+ * character (C0, DEL, C1)? If not, *at (when not NULL) gets the offset of
+ * the first bad byte. */
+bool str_text_ok(const char *s, size_t *at);
 
 /* Monotonic time in milliseconds. */
 int64_t now_ms(void);

@@ -93,10 +93,18 @@ int ipsec_conn_from_site(const struct site *s, struct ipsec_conn *c, char **caus
 {
 	char buf[64];
 
+	struct oq_prefix a;
+
 	memset(c, 0, sizeof(*c));
 	if (s->peer == NULL || *s->peer == '\0')
 		return cause_set(cause, EINVAL, _("[ipsec] peer がありません",
 						  "[ipsec] has no peer"));
+	/* what goes to charon (over VICI or in the export) fits the config's
+	 * grammars even when the site was not loaded by site_load() */
+	if ((!addr_parse(s->peer, &a) && !site_hostname_ok(s->peer)) ||
+	    (s->local_id && !site_id_ok(s->local_id)) || (s->remote_id && !site_id_ok(s->remote_id)))
+		return cause_set(cause, EINVAL, "%s", _("[ipsec] の peer か ID が書式に合いません",
+							"[ipsec] peer or an identity does not fit its grammar"));
 	c->name = xstrdup(IPSEC_CONN_NAME);
 	c->remote_addrs = xstrdup(s->peer);
 	c->local_id = s->local_id ? xstrdup(s->local_id) : NULL;

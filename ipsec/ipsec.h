@@ -106,7 +106,10 @@ int ipsec_proposals_try(const char *socket, const char *list, bool ike, char **r
 			char **cause);
 
 /* The equivalent swanctl.conf, secrets as file references; the caller frees
- * it. `swanctl --load-all --file` of it loads the same connection. */
+ * it. `swanctl --load-all --file` of it loads the same connection. Every
+ * value is written in double quotes; NULL when the site does not make a
+ * connection or holds a value that cannot be quoted (", \, a control
+ * character or invalid UTF-8). */
 char *ipsec_export_swanctl(const struct site *s);
 
 /* ---- SA state ---- */

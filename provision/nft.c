@@ -45,22 +45,37 @@ static const char *ipk(int family)
 	return family == AF_INET6 ? "ip6" : "ip";
 }
 
+/* One rule for each interface on the clinic's side (LAN, and the terminal
+ * segment when it is separate). */
+static void put_inside(FILE *f, const struct site *s, const char *rule)
+{
+	fprintf(f, "\t\tiifname \"%s\" %s\n", s->lan_if, rule);
+	if (s->segment == SITE_SEGMENT_SEPARATE && s->term_if)
+		fprintf(f, "\t\tiifname \"%s\" %s\n", s->term_if, rule);
+}
+
 /* The input chain: what may reach the appliance itself. */
 static void put_input(FILE *f, const struct site *s)
 {
 	struct oq_prefix peer;
 	char buf[64];
 
+	/* ICMPv6 from any interface, the uplink included: the errors a path
+	 * needs (packet-too-big for path MTU) and neighbour discovery, which
+	 * only ever comes from the link itself (hop limit 255, RFC 4861).
+	 * Echo requests and multicast listener discovery only from the
+	 * clinic's side. */
 	fputs("\tchain input {\n"
 	      "\t\ttype filter hook input priority filter; policy drop;\n"
 	      "\t\tiif \"lo\" accept\n"
 	      "\t\tct state invalid drop\n"
 	      "\t\tct state established,related accept\n"
-	      "\t\tmeta l4proto ipv6-icmp accept comment \"neighbour discovery, router advertisements, path MTU\"\n"
+	      "\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept comment \"errors a path needs, path MTU\"\n"
+	      "\t\ticmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } ip6 hoplimit 255 accept comment \"neighbour discovery\"\n"
 	      "\t\ticmp type { destination-unreachable, time-exceeded, parameter-problem } accept\n", f);
-	fprintf(f, "\t\tiifname \"%s\" icmp type echo-request accept\n", s->lan_if);
-	if (s->segment == SITE_SEGMENT_SEPARATE && s->term_if)
-		fprintf(f, "\t\tiifname \"%s\" icmp type echo-request accept\n", s->term_if);
+	put_inside(f, s, "icmp type echo-request accept");
+	put_inside(f, s, "icmpv6 type echo-request accept");
+	put_inside(f, s, "ip6 saddr fe80::/10 icmpv6 type { mld-listener-query, mld-listener-report, mld2-listener-report, mld-listener-done } accept comment \"multicast listener discovery\"");
 	if (s->line == SITE_LINE_IPSEC) {
 		char from[96] = "";
 		if (s->peer && addr_parse(s->peer, &peer))
@@ -141,13 +156,40 @@ static void put_forward(FILE *f, const struct site *s)
 	fputs("\t\tcounter comment \"forward: dropped\"\n\t}\n", f);
 }
 
-char *nft_ruleset(const struct site *s, char **hash)
+/* Every interface name the ruleset writes must fit the grammar, so that a
+ * quoted name can neither close its quotes nor be a wildcard, even for a
+ * site that did not come through site_load(). */
+static int check_names(const struct site *s, char **cause)
 {
-	char *body = NULL, *out;
-	size_t len = 0;
-	FILE *f = open_memstream(&body, &len);
+	const char *names[] = { s->wan_if, s->lan_if,
+				s->segment == SITE_SEGMENT_SEPARATE ? s->term_if : NULL };
 
-	if (f == NULL)
+	if (s->wan_if == NULL || s->lan_if == NULL)
+		return cause_set(cause, EINVAL, "%s", _("[uplink] と [lan] の interface が必要です",
+						       "[uplink] and [lan] need an interface"));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i] && !site_ifname_ok(names[i])) {
+			char *clean = str_sanitize(names[i]);
+			cause_set(cause, EINVAL, _("インターフェース名 '%s' は使えません",
+						   "refusing the interface name '%s'"), clean);
+			free(clean);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int nft_ruleset(const struct site *s, char **text, char **hash, char **cause)
+{
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	*text = NULL;
+	*hash = NULL;
+	if ((r = check_names(s, cause)) < 0)
+		return r;
+	if ((f = open_memstream(&body, &len)) == NULL)
 		abort();
 	put_set(f, "central4", AF_INET, s->central, s->n_central);
 	put_set(f, "central6", AF_INET6, s->central, s->n_central);
@@ -157,10 +199,10 @@ char *nft_ruleset(const struct site *s, char **hash)
 	put_forward(f, s);
 	fclose(f);
 	*hash = xasprintf("%016" PRIx64, ps_fnv1a(body));
-	out = xasprintf("table inet %s {\n\tcomment \"%s%s\"\n%s}\n", PS_NFT_TABLE, HASH_TAG, *hash,
-			body);
+	*text = xasprintf("table inet %s {\n\tcomment \"%s%s\"\n%s}\n", PS_NFT_TABLE, HASH_TAG,
+			  *hash, body);
 	free(body);
-	return out;
+	return 0;
 }
 
 /* A libnftables context writing output and errors to buffers. */

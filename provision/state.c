@@ -187,6 +187,7 @@ int ps_desired(const struct site *s, struct ps_state *st, char **cause)
 	bool sep = s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
 	bool v6 = false;
 	char key[128];
+	int r;
 
 	memset(st, 0, sizeof(*st));
 	if (s->wan_if == NULL || s->lan_if == NULL)
@@ -238,8 +239,9 @@ int ps_desired(const struct site *s, struct ps_state *st, char **cause)
 		add_sysctl(st, key, "1");
 	}
 	st->nft_present = true;
-	st->nft_text = nft_ruleset(s, &st->nft_hash);
-	return 0;
+	if ((r = nft_ruleset(s, &st->nft_text, &st->nft_hash, cause)) < 0)
+		ps_state_clear(st);
+	return r;
 }
 
 int ps_read(const struct ps_state *tmpl, struct ps_state *out, char **cause)

@@ -101,9 +101,10 @@ int nl_addr_change(const struct ps_addr *a, bool add, char **cause);
 int nl_route_change(const struct ps_route *r, bool add, char **cause);
 
 /* nft.c */
-/* Our ruleset for the site, as nft source, with its hash in the table's
- * comment. The caller frees both. */
-char *nft_ruleset(const struct site *s, char **hash);
+/* Our ruleset for the site, as nft source in *text, with its hash in the
+ * table's comment and in *hash. The caller frees both. Refuses (-EINVAL,
+ * nothing written) an interface name that site_ifname_ok() does not take. */
+int nft_ruleset(const struct site *s, char **text, char **hash, char **cause);
 /* Our table as listed now (stateless), NULL when absent. */
 int nft_read(char **text, char **hash, char **cause);
 /* Replace our table by text (NULL: remove it) in one transaction. */

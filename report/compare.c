@@ -169,13 +169,141 @@ static void side(struct diff_side *s, struct json_object *rep)
 	s->name = str_sanitize(jget_str(fac, "name"));
 }
 
-static int check_schema(struct json_object *rep, const char *which, char **cause)
+/* One field compare reads: its type (json_type_double: any number), and
+ * whether it must be there and may be null. */
+struct field_rule {
+	const char *key;
+	enum json_type type;
+	bool required, nullable;
+};
+
+static const struct field_rule report_rules[] = {
+	{ "overall", json_type_string, true, false },
+	{ "facility", json_type_object, true, false },
+	{ "generated", json_type_object, true, false },
+	{ "probes", json_type_array, true, false },
+};
+static const struct field_rule facility_rules[] = {
+	{ "code", json_type_string, false, false },
+	{ "name", json_type_string, false, false },
+};
+static const struct field_rule generated_rules[] = {
+	{ "time", json_type_string, false, true },
+};
+static const struct field_rule probe_rules[] = {
+	{ "id", json_type_string, true, false },
+	{ "verdict", json_type_string, true, false },
+	{ "title", json_type_object, false, true },
+	{ "values", json_type_array, false, true },
+};
+static const struct field_rule value_rules[] = {
+	{ "key", json_type_string, true, false },
+	{ "unit", json_type_string, false, false },
+	{ "value", json_type_double, false, true },
+	{ "label", json_type_object, false, true },
+};
+static const struct field_rule text_rules[] = {
+	{ "ja", json_type_string, false, false },
+	{ "en", json_type_string, false, false },
+};
+
+static const char *type_word(enum json_type t)
 {
+	switch (t) {
+	case json_type_string: return _("文字列", "a string");
+	case json_type_object: return _("オブジェクト", "an object");
+	case json_type_array: return _("配列", "an array");
+	case json_type_double: case json_type_int: return _("数", "a number");
+	case json_type_boolean: return _("真偽値", "a boolean");
+	default: return "null";
+	}
+}
+
+/* Check the fields of o against rules; where names the object, as a path
+ * ("probes[2]"). Returns 0 or -EINVAL with *cause set. */
+static int check_fields(struct json_object *o, const char *where, const struct field_rule *rules,
+			size_t n, const char *which, char **cause)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct field_rule *r = &rules[i];
+		struct json_object *v;
+		bool there = json_object_object_get_ex(o, r->key, &v);
+		enum json_type t = there ? json_object_get_type(v) : json_type_null;
+		bool ok = !there ? !r->required :
+			  t == json_type_null ? r->nullable :
+			  r->type == json_type_double ? t == json_type_double || t == json_type_int :
+			  t == r->type;
+		if (!ok) {
+			char *path = str_sanitize(where);
+			int e = there ? cause_set(cause, EINVAL, _("%1$s の %2$s%3$s が%4$sではなく%5$sです",
+								  "%1$s: %2$s%3$s is %5$s, not %4$s"),
+						  which, path, r->key, type_word(r->type), type_word(t))
+				      : cause_set(cause, EINVAL, _("%1$s に %2$s%3$s がありません",
+								  "%1$s: %2$s%3$s is missing"),
+						  which, path, r->key);
+			free(path);
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* Every field compare reads has its documented type (docs/report.md), and
+ * verdicts are verdicts: a malformed report is refused, never read as an
+ * empty one. */
+static int check_report(struct json_object *rep, const char *which, char **cause)
+{
+	struct json_object *probes;
+	enum probe_verdict v;
+	char where[64], sub[80];
+	int r;
+
 	if (rep == NULL || !json_object_is_type(rep, json_type_object) ||
 	    !report_schema_known(jget_str(rep, "schema")))
 		return cause_set(cause, EINVAL,
 				 _("%s は oqlink の報告書 (%s) ではありません",
 				   "%s is not an oqlink report (%s)"), which, report_schema);
+	if ((r = check_fields(rep, "", report_rules, ARRAY_SIZE(report_rules), which, cause)) < 0 ||
+	    (r = check_fields(jget(rep, "facility", json_type_object), "facility.", facility_rules,
+			      ARRAY_SIZE(facility_rules), which, cause)) < 0 ||
+	    (r = check_fields(jget(rep, "generated", json_type_object), "generated.", generated_rules,
+			      ARRAY_SIZE(generated_rules), which, cause)) < 0)
+		return r;
+	if (!probe_verdict_parse(jget_str(rep, "overall"), &v))
+		return cause_set(cause, EINVAL, _("%s の overall が判定ではありません",
+						  "%s: overall is not a verdict"), which);
+	probes = jget(rep, "probes", json_type_array);
+	for (size_t i = 0; i < json_object_array_length(probes); i++) {
+		struct json_object *p = json_object_array_get_idx(probes, i), *vals;
+		snprintf(where, sizeof(where), "probes[%zu]", i);
+		if (!json_object_is_type(p, json_type_object))
+			return cause_set(cause, EINVAL, _("%1$s の %2$s がオブジェクトではありません",
+							  "%1$s: %2$s is not an object"), which, where);
+		snprintf(where, sizeof(where), "probes[%zu].", i);
+		snprintf(sub, sizeof(sub), "%stitle.", where);
+		if ((r = check_fields(p, where, probe_rules, ARRAY_SIZE(probe_rules), which, cause)) < 0 ||
+		    (r = check_fields(jget(p, "title", json_type_object), sub, text_rules,
+				      ARRAY_SIZE(text_rules), which, cause)) < 0)
+			return r;
+		if (!probe_verdict_parse(jget_str(p, "verdict"), &v))
+			return cause_set(cause, EINVAL, _("%1$s の %2$sverdict が判定ではありません",
+							  "%1$s: %2$sverdict is not a verdict"), which, where);
+		vals = jget(p, "values", json_type_array);
+		for (size_t k = 0; vals && k < json_object_array_length(vals); k++) {
+			struct json_object *val = json_object_array_get_idx(vals, k);
+			snprintf(where, sizeof(where), "probes[%zu].values[%zu]", i, k);
+			if (!json_object_is_type(val, json_type_object))
+				return cause_set(cause, EINVAL, _("%1$s の %2$s がオブジェクトではありません",
+								  "%1$s: %2$s is not an object"), which, where);
+			snprintf(where, sizeof(where), "probes[%zu].values[%zu].", i, k);
+			snprintf(sub, sizeof(sub), "%slabel.", where);
+			if ((r = check_fields(val, where, value_rules, ARRAY_SIZE(value_rules), which,
+					      cause)) < 0 ||
+			    (r = check_fields(jget(val, "label", json_type_object), sub, text_rules,
+					      ARRAY_SIZE(text_rules), which, cause)) < 0)
+				return r;
+		}
+	}
 	return 0;
 }
 
@@ -186,8 +314,8 @@ int report_compare(struct json_object *old_report, struct json_object *new_repor
 	int r;
 
 	*out = NULL;
-	if ((r = check_schema(old_report, _("前回の報告書", "the old report"), cause)) < 0 ||
-	    (r = check_schema(new_report, _("今回の報告書", "the new report"), cause)) < 0)
+	if ((r = check_report(old_report, _("前回の報告書", "the old report"), cause)) < 0 ||
+	    (r = check_report(new_report, _("今回の報告書", "the new report"), cause)) < 0)
 		return r;
 	d = xcalloc(1, sizeof(*d));
 	side(&d->old_s, old_report);

@@ -38,7 +38,7 @@ t bash -c "$O --lang en $C --json ipsec diagnose >$tmp/o 2>/dev/null; [ \$? -eq 
 desc="up and down without charon exit 3"
 t bash -c "$O $C ipsec up -q 2>/dev/null; a=\$?; $O $C ipsec down -q 2>/dev/null; b=\$?; [ \$a -eq 3 ] && [ \$b -eq 3 ]"
 desc="export-swanctl needs no charon and names files, not secrets"
-t bash -c "$O $C ipsec export-swanctl >$tmp/x && grep -q '^connections {' $tmp/x && grep -q 'certs = $tmp/ike.crt' $tmp/x && grep -q 'cacert = $tmp/ca.crt' $tmp/x"
+t bash -c "$O $C ipsec export-swanctl >$tmp/x && grep -q '^connections {' $tmp/x && grep -qF 'certs = \"$tmp/ike.crt\"' $tmp/x && grep -qF 'cacert = \"$tmp/ca.crt\"' $tmp/x"
 desc="a config with errors exits 2 before talking to charon"
 t bash -c "sed 's/^peer = .*/peer =/' $tmp/site.conf > $tmp/bad.conf; $O --config $tmp/bad.conf ipsec status 2>/dev/null; [ \$? -eq 2 ]"
 desc="ipsec proposals lists strongSwan's keywords with type, algorithm and key size"

@@ -10,7 +10,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..39"
+echo "1..41"
 
 # A site whose secret files hold canaries: the private key, the PKCS#12
 # password and (second config) the pre-shared key.
@@ -205,6 +205,19 @@ desc="a hostile run and facility name render (exit 1, no crash)"
 R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/hostile" "${FIXED[@]}" \
 	--engineer $'山田\x1b[2J<br>' --witness "$(printf 'W%.0s' {1..400})" > "$tmp/h.out" 2> "$tmp/h.err"; rc=$?
 t test $rc -eq 1
+desc="bytes that are not UTF-8 and 8-bit controls: JSON stays JSON, the text report has none"
+utf8_clean() {
+	local e=$'x\xff\xc2\x9b\x9b[2Jy\x1b]0;t\x07'
+	R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/u8" "${FIXED[@]}" \
+		--engineer "$e" --print json > "$tmp/u8.json" 2>/dev/null
+	R "$tmp/site-hostile.conf" report render $D/run-hostile.json --report-dir "$tmp/u8" "${FIXED[@]}" \
+		--engineer "$e" --print text > "$tmp/u8.txt" 2>/dev/null
+	python3 -c 'import json,sys; d=json.loads(open(sys.argv[1],"rb").read().decode("utf-8")); sys.exit(0 if d["facility"]["engineer"].startswith("x?") else 1)' "$tmp/u8.json" &&
+		grep -q 'x?' "$tmp/u8.txt" && ! LC_ALL=C grep -q $'[\x1b\x07\xff]' "$tmp/u8.txt" &&
+		! LC_ALL=C grep -qF $'\xc2\x9b' "$tmp/u8.txt" &&
+		iconv -f UTF-8 -t UTF-8 "$tmp/u8.txt" >/dev/null
+}
+t utf8_clean
 desc="no injected tag reaches the HTML"
 t bash -c "! grep -qiE '<script|<img|<b>太字|<h1>injected|<style>body|山田.<br>|onerror=alert\(1\)>' '$tmp'/hostile/*.html"
 desc="the facility name is shown as text, escaped"
@@ -260,6 +273,34 @@ desc="compare --json is one document"
 t bash -c "'$O' --json report compare '$tmp'/pass/*.json '$tmp'/fail/*.json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[\"regressed\"] else 1)'"
 desc="compare refuses a probe run (not a report) with exit 2"
 t bash -c "'$O' --lang en report compare $D/run-ipsec-pass.json '$tmp'/pass/*.json 2>'$tmp/e'; [ \$? -eq 2 ] && grep -q 'not an oqlink report' '$tmp/e'"
+# Any field compare reads with the wrong type: refused with exit 2 and its
+# path, never read as a report with nothing in it.
+malformed() {
+	local good=$(ls "$tmp"/pass/*.json | head -1) m rc
+	for m in 'd["probes"] = "x"|probes is a string, not an array' \
+		 'd["probes"] = {}|probes is an object, not an array' \
+		 'del d["probes"]|probes is missing' \
+		 'd["probes"][0] = 3|probes[0] is not an object' \
+		 'd["probes"][0]["verdict"] = 2|probes[0].verdict is a number, not a string' \
+		 'd["probes"][1]["verdict"] = "MAYBE"|probes[1].verdict is not a verdict' \
+		 'd["probes"][0]["id"] = None|probes[0].id is null, not a string' \
+		 'd["probes"][0]["title"] = ["x"]|probes[0].title is an array, not an object' \
+		 'd["probes"][0]["title"]["en"] = 1|probes[0].title.en is a number, not a string' \
+		 'd["facility"] = "x"|facility is a string, not an object' \
+		 'd["overall"] = 1|overall is a number, not a string' \
+		 'next(p for p in d["probes"] if p["values"])["values"][0]["value"] = "12"|value is a string, not a number' \
+		 'next(p for p in d["probes"] if p["values"])["values"] = 5|values is a number, not an array'; do
+		python3 -c "import json,sys; d=json.load(open(sys.argv[1])); ${m%%|*}; json.dump(d, open(sys.argv[2], 'w'))" \
+			"$good" "$tmp/mal.json" || return 1
+		"$O" --lang en report compare "$tmp/mal.json" "$good" >/dev/null 2>"$tmp/mal.err"; rc=$?
+		if [ $rc -ne 2 ] || ! grep -qF "the old report: " "$tmp/mal.err" ||
+		   ! grep -qF "${m#*|}" "$tmp/mal.err"; then
+			echo "# ${m%%|*}: exit $rc: $(cat "$tmp/mal.err")"; return 1
+		fi
+	done
+}
+desc="compare refuses a report with any field of the wrong type, exit 2, naming it"
+t malformed
 
 desc="a file that is not JSON, and a run without results, exit 2 or 3 with a message"
 t bash -c "echo 'not json' > '$tmp/bad.json'; echo '{\"schema\":\"oqlink.probes/1\"}' > '$tmp/nores.json';

@@ -123,6 +123,42 @@ static void test_width_and_pad(void **state)
 	assert_int_equal(str_width("\xff\xfe"), 2);
 }
 
+/* Untrusted text: every byte of invalid UTF-8 and of a control character
+ * becomes '?'; str_text_ok says where the first one is. */
+static void test_sanitize_text(void **state)
+{
+	static const struct {
+		const char *in, *clean;
+		bool ok;
+		size_t at;
+	} cases[] = {
+		{ "さくら内科", "さくら内科", true, 0 },
+		{ "a\x1b]0;t\x07", "a?]0;t?", false, 1 },	/* OSC title */
+		{ "x\x9b" "31m", "x?31m", false, 1 },		/* raw 8-bit CSI */
+		{ "x\xc2\x9b" "31m", "x??31m", false, 1 },	/* C1 CSI as UTF-8 */
+		{ "\xc0\xaf", "??", false, 0 },			/* overlong '/' */
+		{ "\xed\xa0\x80", "???", false, 0 },		/* surrogate */
+		{ "\xf4\x90\x80\x80", "????", false, 0 },	/* above U+10FFFF */
+		{ "ab\xe3\x81", "ab??", false, 2 },		/* cut short */
+		{ "a\tb\x7f", "a?b?", false, 1 },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", true, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t at = 99;
+		char *s = str_sanitize(cases[i].in);
+		assert_string_equal(s, cases[i].clean);
+		assert_true(str_text_ok(s, NULL));	/* what it gives is always text */
+		assert_int_equal(str_text_ok(cases[i].in, &at), cases[i].ok);
+		if (!cases[i].ok)
+			assert_int_equal(at, cases[i].at);
+		free(s);
+	}
+	char *l = str_sanitize_lines("a\nb\x1b\n");
+	assert_string_equal(l, "a\nb?\n");
+	free(l);
+}
+
 static void test_sanitize_split_distance(void **state)
 {
 	char *s = str_sanitize("a\x1b[31mb\x7f\xc2\x9b");
@@ -520,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_parse),
 		cmocka_unit_test(test_prefix_relations),
 		cmocka_unit_test(test_width_and_pad),
+		cmocka_unit_test(test_sanitize_text),
 		cmocka_unit_test(test_sanitize_split_distance),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_clock_zones),

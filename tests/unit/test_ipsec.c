@@ -218,11 +218,11 @@ static void test_load_record(void **state)
 static void test_export(void **state)
 {
 	static const char *const pubkey_has[] = {
-		"connections {", "    oqlink {", "remote_addrs = 203.0.113.1",
-		"proposals = aes256-sha256-modp2048", "id = \"CN=clinic-1312345678.example\"",
-		"certs = /etc/oqlink/ike.crt", "local_ts = 192.168.20.0/24",
-		"remote_ts = 192.0.2.0/24", "esp_proposals = aes256gcm16-modp2048",
-		"dpd_delay = 30s", "start_action = start", "cacert = /etc/oqlink/ca.crt",
+		"connections {", "    oqlink {", "remote_addrs = \"203.0.113.1\"",
+		"proposals = \"aes256-sha256-modp2048\"", "id = \"CN=clinic-1312345678.example\"",
+		"certs = \"/etc/oqlink/ike.crt\"", "local_ts = \"192.168.20.0/24\"",
+		"remote_ts = \"192.0.2.0/24\"", "esp_proposals = \"aes256gcm16-modp2048\"",
+		"dpd_delay = \"30s\"", "start_action = \"start\"", "cacert = \"/etc/oqlink/ca.crt\"",
 		"private key is /etc/oqlink/ike.key",
 	};
 	struct site *s = site_with(NULL);
@@ -243,13 +243,69 @@ static void test_export(void **state)
 					   0600, NULL), 0);
 	s = site_with(psk_edits);
 	text = ipsec_export_swanctl(s);
-	assert_non_null(strstr(text, "auth = psk"));
+	assert_non_null(strstr(text, "auth = \"psk\""));
 	assert_non_null(strstr(text, "<contents of /tmp/oqlink-test-export.psk>"));
 	assert_null(strstr(text, "TOP-SECRET"));
 	assert_null(strstr(text, "authorities"));
 	free(text);
 	site_free(s);
 	unlink("/tmp/oqlink-test-export.psk");
+}
+
+/* Every value the export writes is quoted, whatever it holds: a path with
+ * the settings parser's own characters stays one value. Every line that is
+ * not a section, a comment or a closing brace is key = "value". */
+static void test_export_quotes_every_value(void **state)
+{
+	static const char *const edits[] = {
+		"ipsec/ca = /etc/oqlink/ca }# x,y=z{.crt",
+		"ipsec/certificate = /etc/oqlink/ike {cert}.crt",
+		"ipsec/local_id = CN=clinic, O=さくら # 1",
+		NULL,
+	};
+	struct site *s = site_with(edits);
+	char *text = ipsec_export_swanctl(s);
+
+	assert_non_null(text);
+	assert_non_null(strstr(text, "        cacert = \"/etc/oqlink/ca }# x,y=z{.crt\"\n"));
+	assert_non_null(strstr(text, "certs = \"/etc/oqlink/ike {cert}.crt\"\n"));
+	assert_non_null(strstr(text, "id = \"CN=clinic, O=さくら # 1\"\n"));
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+		char *t = l + strspn(l, " ");
+		size_t n = strlen(t);
+		if (*t == '#' || strcmp(t, "}") == 0 || (n > 2 && strcmp(t + n - 2, " {") == 0))
+			continue;
+		char *eq = strstr(t, " = \"");
+		if (eq == NULL || t[n - 1] != '"' || strchr(eq + 4, '"') != t + n - 1)
+			fail_msg("not key = \"value\": '%s'", l);
+	}
+	free(text);
+
+	/* a value that cannot be quoted, put in by hand: no export at all */
+	free(s->ca);
+	s->ca = xstrdup("/etc/oqlink/ca\".crt\n}");
+	assert_null(ipsec_export_swanctl(s));
+	free(s->ca);
+	s->ca = xstrdup("/etc/oqlink/ca\\x.crt");
+	assert_null(ipsec_export_swanctl(s));
+	/* nor an identity or peer outside the grammar, for VICI either */
+	struct ipsec_conn c;
+	char *cause = NULL;
+	free(s->ca);
+	s->ca = xstrdup("/etc/oqlink/ca.crt");
+	assert_int_equal(ipsec_conn_from_site(s, &c, &cause), 0);
+	ipsec_conn_clear(&c);
+	free(s->local_id);
+	s->local_id = xstrdup("CN=x\" }");
+	assert_int_equal(ipsec_conn_from_site(s, &c, &cause), -EINVAL);
+	assert_null(ipsec_export_swanctl(s));
+	free(s->local_id);
+	s->local_id = NULL;
+	free(s->peer);
+	s->peer = xstrdup("gw;reboot");
+	assert_int_equal(ipsec_conn_from_site(s, &c, &cause), -EINVAL);
+	free(cause);
+	site_free(s);
 }
 
 /* Canned logs, as charon 5.9 writes them, and the cause each means. */
@@ -579,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_conn_diff),
 		cmocka_unit_test(test_load_record),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_export_quotes_every_value),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_not_running),

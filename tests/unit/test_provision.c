@@ -1,17 +1,182 @@
-/* provision/: the plan's step sentences in both languages, with the
- * language-neutral states of a step written in the sentence's language. */
+/* The nftables ruleset writer: it refuses an interface name outside the
+ * grammar even when the site did not come through the parser, it writes
+ * exactly the intended rules for names that are odd but valid, and nft
+ * itself (in a private network namespace) accepts what it writes. The
+ * plan's step sentences. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/i18n.h"
+#include "core/site.h"
 #include "core/util.h"
 #include "provision/provision.h"
+#include "provision/state.h"
+#include "tests/fuzz/nft_shape.h"
 
+/* A valid site, IPsec or IP-VPN, with a separate terminal segment and the
+ * three interface names given. */
+static char *site_text(bool ipsec, const char *wan, const char *lan, const char *term)
+{
+	return xasprintf("[site]\nfacility_code = 1312345678\nfacility_name = x\n"
+			 "[uplink]\ntype = %s\ninterface = %s\naddress = %s\n%s"
+			 "%s"
+			 "[lan]\ninterface = %s\naddress = 192.168.10.1/24\nmanagement = 192.168.10.0/24, 2001:db8:1::/64\n"
+			 "[terminal]\nsegment = separate\ninterface = %s\naddress = 192.168.20.1/24\n"
+			 "host = 192.168.20.10\nlan_ports = tcp/443, udp/3389\n"
+			 "[central]\nprefixes = 192.0.2.0/24, 2001:db8:2::/48\n",
+			 ipsec ? "ipsec" : "ipvpn", wan, ipsec ? "198.51.100.2/24" : "dhcp",
+			 ipsec ? "gateway = 198.51.100.1\n" : "",
+			 ipsec ? "[ipsec]\npeer = 203.0.113.1\nauth = psk\npsk_file = /etc/oqlink/psk\n"
+				 "local_id = clinic@example\nremote_id = gw.example\n"
+			       : "[ipvpn]\nce_router = 198.51.100.1\n",
+			 lan, term);
+}
+
+static struct site *load(bool ipsec, const char *wan, const char *lan, const char *term)
+{
+	char *text = site_text(ipsec, wan, lan, term);
+	struct site_diags d = { 0 };
+	struct site *s = site_load_string("t.conf", text, false, &d);
+
+	if (s == NULL)
+		for (size_t i = 0; i < d.n; i++)
+			print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
+	site_diags_free(&d);
+	free(text);
+	return s;
+}
+
+/* A name the parser refuses is refused by the writer too, when someone puts
+ * it into a struct site by hand. */
+static void test_nft_refuses_bad_names(void **state)
+{
+	static const char *const bad[] = {
+		"t\";accept;#", "lan*", "a b", "", "x\\y", "..", ".", "a'b", "a:b", "a/b",
+		"sixteen-chars-xx", "t\x1b", "\xe7\xab\xaf",
+	};
+	char **fields[3];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		for (size_t f = 0; f < 3; f++) {
+			struct site *s = load(false, "wan0", "lan0", "term0");
+			char sentinel[] = "x", *text = sentinel, *hash = sentinel, *cause = NULL;
+			assert_non_null(s);
+			fields[0] = &s->wan_if;
+			fields[1] = &s->lan_if;
+			fields[2] = &s->term_if;
+			free(*fields[f]);
+			*fields[f] = xstrdup(bad[i]);
+			assert_false(site_ifname_ok(bad[i]));
+			assert_int_equal(nft_ruleset(s, &text, &hash, &cause), -EINVAL);
+			assert_null(text);
+			assert_null(hash);
+			assert_non_null(cause);
+			free(cause);
+			site_free(s);
+		}
+}
+
+/* Odd but valid names: what the kernel takes and the grammar allows. */
+static const char *const odd[][3] = {
+	{ "wan0", "lan0", "term0" },
+	{ "w;n{0}", "l#a$n", "t@x!%" },
+	{ "accept", "drop", "counter" },
+	{ "a&b|c", "i.p-v_6~", "[x]<y>" },
+	{ "eth0.100", "br-lan", "vlan=20" },
+};
+
+/* The rules are exactly the intended ones, names only in quotes. */
+static void test_nft_shape(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++)
+		for (int ipsec = 0; ipsec < 2; ipsec++) {
+			struct site *s = load(ipsec, odd[i][0], odd[i][1], odd[i][2]);
+			char *text, *hash, *cause = NULL;
+			struct nft_shape got, want;
+			assert_non_null(s);
+			assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
+			const char *why = nft_shape_read(text, s, &got);
+			if (why)
+				fail_msg("%s\n%s", why, text);
+			nft_shape_expect(s, &want);
+			for (int c = 0; c < 2; c++) {
+				assert_int_equal(got.rules[c], want.rules[c]);
+				assert_int_equal(got.accepts[c], want.accepts[c]);
+				assert_int_equal(got.drops[c], want.drops[c]);
+			}
+			/* from the uplink: no echo request, ND only with hop limit 255 */
+			assert_null(strstr(text, "meta l4proto ipv6-icmp accept"));
+			char *wan_echo = xasprintf("iifname \"%s\" icmpv6 type echo-request", s->wan_if);
+			assert_null(strstr(text, wan_echo));
+			free(wan_echo);
+			assert_non_null(strstr(text, "nd-neighbor-advert } ip6 hoplimit 255 accept"));
+			free(text);
+			free(hash);
+			site_free(s);
+		}
+}
+
+/* Run argv with text on its standard input; its exit status, or -1. */
+static int run_with_input(char *const argv[], const char *text)
+{
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd[0], 0);
+		close(fd[0]);
+		close(fd[1]);
+		if (freopen("/dev/null", "w", stdout) == NULL)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fd[0]);
+	if (write(fd[1], text, strlen(text)) < 0)
+		status = -1;
+	close(fd[1]);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* nft, in a network namespace of its own, accepts every ruleset above. */
+static void test_nft_check_accepts(void **state)
+{
+	char unshare[] = "unshare", n[] = "-n", t[] = "true", nft[] = "nft", c[] = "-c",
+	     f[] = "-f", in[] = "-";
+	char *const probe[] = { unshare, n, t, NULL };
+	char *const check[] = { unshare, n, nft, c, f, in, NULL };
+
+	if (geteuid() != 0 || run_with_input(probe, "") != 0)
+		skip();
+	for (size_t i = 0; i < ARRAY_SIZE(odd); i++)
+		for (int ipsec = 0; ipsec < 2; ipsec++) {
+			struct site *s = load(ipsec, odd[i][0], odd[i][1], odd[i][2]);
+			char *text, *hash, *cause = NULL;
+			assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
+			if (run_with_input(check, text) != 0)
+				fail_msg("nft -c refused:\n%s", text);
+			free(text);
+			free(hash);
+			site_free(s);
+		}
+}
+
+/* The plan's step sentences in both languages, with the language-neutral
+ * states of a step written in the sentence's language. */
 static void test_step_text(void **state)
 {
 	static const struct {
@@ -44,13 +209,19 @@ static void test_step_text(void **state)
 		free(st.from);
 		free(st.to);
 	}
+	i18n_set_lang(OQ_LANG_EN);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nft_refuses_bad_names),
+		cmocka_unit_test(test_nft_shape),
+		cmocka_unit_test(test_nft_check_accepts),
 		cmocka_unit_test(test_step_text),
 	};
 
+	i18n_init();
+	i18n_set_lang(OQ_LANG_EN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

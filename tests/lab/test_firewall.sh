@@ -1,0 +1,105 @@
+#!/bin/bash
+# The firewall as loaded, judged by what it does: interface names that are
+# odd but valid (quotes of nft's own syntax inside them) reach nftables as
+# names, and ICMPv6 from the uplink is neighbour discovery and errors only,
+# never an echo request, while the LAN may ping the appliance.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+O=${OQLINK:-$ROOT/build/asan/oqlink}
+n=0; failed=0
+t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+
+N=8
+echo "1..$N"
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+	for _ in $(seq 1 $N); do skip "needs root and network namespaces"; done
+	exit 0
+fi
+
+P=oqf$$
+WAN='w;n{0}'		# valid for the kernel and the grammar, nft syntax inside
+LAN='l#a$n@'
+tmp=$(mktemp -d)
+cleanup() {
+	local p
+	for p in app isp lan; do
+		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$P-$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
+ox() { in_ns app "$O" --lang en --config "$tmp/site.conf" "$@"; }
+
+# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
+wait_for() {
+	local limit=$1; shift
+	local end=$((SECONDS + limit))
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+
+for ns in app isp lan; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
+ip -n "$P-app" link add "$WAN" type veth peer name up0 netns "$P-isp"
+ip -n "$P-app" link add "$LAN" type veth peer name eth0 netns "$P-lan"
+in_ns isp ip addr add 198.51.100.1/24 dev up0; in_ns isp ip link set up0 up
+in_ns lan ip addr add 192.168.10.20/24 dev eth0; in_ns lan ip link set eth0 up
+
+sed -e '/^\[probe.tls.hweb\]/,/^password_file/d' \
+    -e '/^\[terminal\]/,/^lan_ports/c\[terminal]\nsegment = lan\nhost = 192.168.10.30' \
+    -e "/^\[uplink\]/,/^interface/s|^interface = .*|interface = $WAN|" \
+    -e "/^\[lan\]/,/^interface/s|^interface = .*|interface = $LAN|" \
+    -e "s#^state_dir = .*#state_dir = $tmp/state#; s#^run_dir = .*#run_dir = $tmp/run#" \
+    -e "s#^report_dir = .*#report_dir = $tmp/reports#" examples/site-ipvpn.conf > "$tmp/site.conf"
+
+desc="a quote in an interface name is refused by config check (exit 2)"
+bad_name() {
+	sed "s|^interface = $WAN|interface = w\";accept;#0|" "$tmp/site.conf" > "$tmp/bad.conf"
+	"$O" --lang en config check "$tmp/bad.conf" >/dev/null 2>"$tmp/bad.err"
+	[ $? = 2 ] && grep -q "bad.conf:[0-9]*:13: bad value 'w\";accept;#0' for 'interface'" "$tmp/bad.err"
+}
+t bad_name
+
+desc="apply loads the ruleset for interfaces named $WAN and $LAN"
+t eval 'ox apply >"$tmp/apply.out" 2>&1 || { cat "$tmp/apply.out"; false; }'
+
+# Every interface match of the loaded table names one of our links.
+names_only() {
+	in_ns app nft -j list table inet oqlink | WAN=$WAN LAN=$LAN python3 -c '
+import json, os, sys
+ok = {os.environ["WAN"], os.environ["LAN"], "lo", "ipsec*"}
+seen = set()
+for item in json.load(sys.stdin)["nftables"]:
+    for e in item.get("rule", {}).get("expr", []):
+        m = e.get("match", {})
+        if m.get("left", {}).get("meta", {}).get("key") in ("iifname", "oifname", "iif"):
+            seen.add(m["right"])
+sys.exit(0 if seen and seen <= ok and os.environ["WAN"] in seen else 1)'
+}
+desc="the loaded ruleset matches those names as names, nothing else"
+t names_only
+
+ll() { ip -n "$P-$1" -6 -o addr show dev "$2" scope link | awk '{print $4}' | cut -d/ -f1; }
+ll_ready() { [ -n "$(ll app "$1")" ] && ! ip -n "$P-app" -6 addr show dev "$1" | grep -q tentative; }
+wait_for 10 ll_ready "$WAN"
+wait_for 10 ll_ready "$LAN"
+APP_WAN=$(ll app "$WAN"); APP_LAN=$(ll app "$LAN")
+
+desc="ICMPv6 echo request from the uplink is dropped"
+t eval '! in_ns isp ping -6 -c 2 -W 1 "$APP_WAN%up0" >/dev/null 2>&1'
+desc="neighbour discovery from the uplink is answered (the isp side learnt our address)"
+t eval 'in_ns isp ip -6 neigh show dev up0 | grep -q "^$APP_WAN .*lladdr"'
+desc="ICMPv6 echo request from the LAN is answered"
+t eval 'wait_for 5 in_ns lan ping -6 -q -c 1 -W 1 "$APP_LAN%eth0" >/dev/null'
+desc="IPv4 echo request from the uplink is dropped, from the LAN answered"
+t eval '! in_ns isp ping -c 2 -W 1 198.51.100.2 >/dev/null 2>&1 && in_ns lan ping -c 1 -W 1 192.168.10.1 >/dev/null'
+desc="rollback removes our table"
+t eval 'ox rollback >/dev/null 2>&1 && ! in_ns app nft list table inet oqlink >/dev/null 2>&1'
+exit $failed
