@@ -132,6 +132,15 @@ struct site {
 	struct site_tls *tls;
 	size_t n_tls;
 
+	/* [monitor] */
+	unsigned mon_light_s;		/* light probes every this many seconds */
+	unsigned mon_heavy_s;		/* heavy probes */
+	unsigned mon_reinitiate_s;	/* no CHILD_SA this long: initiate again */
+	struct site_hostport metrics_listen;	/* host NULL: off */
+	char *syslog;			/* "udp://host:port" or "tcp://host:port", NULL: off */
+	unsigned history_days;
+	unsigned history_max_mb;
+
 	/* [paths] */
 	char *state_dir;		/* /var/lib/oqlink */
 	char *run_dir;			/* /run/oqlink */
@@ -178,6 +187,10 @@ struct json_object *site_to_json(const struct site *s);
  * section is "probe.tls" for every [probe.tls.NAME]. Points to static data. */
 size_t site_key_count(void);
 void site_key_at(size_t i, const char **section, const char **key);
+
+/* Parse a remote syslog target "udp://host:port" or "tcp://host:port";
+ * false when it is neither. hp->host is new (the caller frees it). */
+bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp);
 
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);
