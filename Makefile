@@ -19,7 +19,7 @@ else
 Q := @
 endif
 
-PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares
+PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -39,7 +39,7 @@ CFLAGS_REL  := -O2 -g $(WARN) $(HARDEN) $(DEFS)
 CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(WARN) $(DEFS)
 
-MODULES  := core ipsec provision probes report tui cli
+MODULES  := core ipsec provision probes report monitor tui cli
 SRCS     := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
