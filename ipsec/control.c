@@ -267,3 +267,22 @@ int ipsec_initiate_nowait(const struct site *s, char **cause)
 	vici_close(vc);
 	return r;
 }
+
+int ipsec_restart_nowait(const struct site *s, char **cause)
+{
+	struct vici_builder b;
+	struct vici_conn *vc;
+	int r;
+
+	if ((r = vici_connect(s->vici_socket, &vc, cause)) < 0)
+		return r;
+	vici_builder_init(&b);
+	vici_add_kv(&b, "ike", IPSEC_CONN_NAME);
+	vici_add_kv(&b, "force", "yes");
+	vici_add_kv(&b, "timeout", "-1");
+	/* nothing to close is fine: only the initiate must succeed */
+	vici_call_void(vc, "terminate", &b, IPSEC_TIMEOUT_MS, NULL);
+	vici_builder_clear(&b);
+	vici_close(vc);
+	return ipsec_initiate_nowait(s, cause);
+}

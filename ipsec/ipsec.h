@@ -180,6 +180,10 @@ int ipsec_child_up(const char *socket, bool *up, char **cause);
 /* Ask charon to initiate our connection and return without waiting for
  * the outcome (the keeper learns it from the events). */
 int ipsec_initiate_nowait(const struct site *s, char **cause);
+/* Close our IKE_SAs at once (whatever state they are stuck in, without
+ * waiting for the peer) and initiate again without waiting: the watchdog's
+ * action, which also starts charon's retransmissions afresh. */
+int ipsec_restart_nowait(const struct site *s, char **cause);
 
 /* ---- events: the keeper's view of charon ---- */
 

@@ -121,7 +121,9 @@ void mon_probe_entries_free(struct mon_probe_entry *v, size_t n)
 	free(v);
 }
 
-int mon_db_add_result(struct mon_db *db, const struct mon_probe_entry *e, char **cause)
+int mon_db_add_result(struct mon_db *db, int64_t t_ms, const char *probe, const char *verdict,
+		      const char *summary_ja, const char *summary_en, int64_t duration_ms,
+		      char **cause)
 {
 	sqlite3_stmt *st;
 	int r = prep(db, "INSERT INTO results (t_ms, probe, verdict, summary_ja, summary_en, "
@@ -129,12 +131,12 @@ int mon_db_add_result(struct mon_db *db, const struct mon_probe_entry *e, char *
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, e->t_ms);
-	sqlite3_bind_text(st, 2, e->probe, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, e->summary_ja, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, e->summary_en, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, e->duration_ms);
+	sqlite3_bind_int64(st, 1, t_ms);
+	sqlite3_bind_text(st, 2, probe, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, verdict, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, summary_ja, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, summary_en, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, duration_ms);
 	return run(db, st, cause);
 }
 

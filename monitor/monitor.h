@@ -94,8 +94,10 @@ struct mon_probe_entry {
 };
 void mon_probe_entries_free(struct mon_probe_entry *v, size_t n);
 
-/* Record a result (copies the strings). */
-int mon_db_add_result(struct mon_db *db, const struct mon_probe_entry *e, char **cause);
+/* Record a result (t_ms: when it finished). */
+int mon_db_add_result(struct mon_db *db, int64_t t_ms, const char *probe, const char *verdict,
+		      const char *summary_ja, const char *summary_en, int64_t duration_ms,
+		      char **cause);
 /* The newest result per probe, sorted by probe name. */
 int mon_latest(struct mon_db *db, struct mon_probe_entry **v, size_t *n, char **cause);
 /* The results of probe (NULL: all) since since_ms, oldest first. */
