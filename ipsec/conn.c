@@ -547,6 +547,8 @@ static void on_list_conn(void *ctx, const char *event, const struct vici_node *m
 		query_list(child, "remote-ts", &c->remote_ts, &c->n_remote_ts);
 		if (vici_str(child, "start_action"))
 			c->start_action = xstrdup(vici_str(child, "start_action"));
+		c->keep = vici_str(child, "close_action") &&
+			  strcmp(vici_str(child, "close_action"), "start") == 0;
 	}
 }
 

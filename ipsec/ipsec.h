@@ -47,7 +47,8 @@ struct ipsec_conn {
 	bool encap;			/* UDP encapsulation forced */
 	bool mobike;
 	char *start_action;		/* "start", "trap" or "none" */
-	bool keep;			/* kept for good: charon retries without end */
+	bool keep;			/* kept for good: charon retries without end
+					 * (queried: close_action is start) */
 	char **local_ts;		/* the terminal side */
 	size_t n_local_ts;
 	char **remote_ts;		/* the central prefixes */

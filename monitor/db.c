@@ -3,10 +3,12 @@
  * so that readers (TUI, `oqlink history`) never wait for the keeper and a
  * killed keeper leaves a consistent file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -63,6 +65,12 @@ int mon_db_open(const char *path, struct mon_db **out, char **cause)
 
 	*out = NULL;
 	db->path = xstrdup(path);
+	/* create it with our mode; SQLite would make it world-readable */
+	if (strcmp(path, ":memory:") != 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd >= 0)
+			close(fd);
+	}
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db->db, 2000) != SQLITE_OK ||
 	    sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,

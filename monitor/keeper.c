@@ -52,7 +52,8 @@ struct keeper {
 	int64_t next_initiate, next_check, next_light, next_heavy, next_prune;
 	int syslog_fd;
 	bool syslog_tcp;
-	bool journal;
+	bool journal;			/* the journal's socket is there */
+	bool journal_stdout;		/* our output already goes to the journal */
 };
 
 /* Say a line in the current language through the caller. */
@@ -172,21 +173,42 @@ static void tell(struct keeper *k, int severity, const char *msgid, const char *
 		 const char *verdict, const char *msg)
 {
 	if (k->journal)
-		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", severity, "OQLINK_EVENT=%s", msgid,
+		k->journal = sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", severity, "OQLINK_EVENT=%s", msgid,
 				"OQLINK_PROBE=%s", probe ? probe : "", "OQLINK_VERDICT=%s",
-				verdict ? verdict : "", "SYSLOG_IDENTIFIER=oqlink", NULL);
-	else
+				verdict ? verdict : "", "SYSLOG_IDENTIFIER=oqlink", NULL) == 0;
+	if (!k->journal || !k->journal_stdout)
 		say(k, msg);
 	syslog_send(k, severity, msgid, probe, verdict, msg);
 }
 
 /* ---- keeping the tunnel ---- */
 
-static void tunnel_load(struct keeper *k)
+/* Whether charon holds our connection as the site wants it, kept for good
+ * (loading it again would replace its SAs). */
+static bool tunnel_loaded(struct keeper *k)
+{
+	struct ipsec_conn want, have;
+	char **diff = NULL;
+	bool loaded = false, same;
+
+	if (ipsec_conn_from_site(k->site, &want, NULL) < 0)
+		return false;
+	if (ipsec_conn_query(k->site->vici_socket, &have, &loaded, NULL) == 0 && loaded)
+		diff = ipsec_conn_diff(&want, &have);
+	same = loaded && have.keep && diff == NULL;
+	str_list_free(diff);
+	ipsec_conn_clear(&want);
+	ipsec_conn_clear(&have);
+	return same;
+}
+
+/* Load the credentials and the connection kept for good; force: even when
+ * charon seems to hold it already (a new config, charon restarted). */
+static void tunnel_load(struct keeper *k, bool force)
 {
 	char *cause = NULL;
 
-	if (k->site->line != SITE_LINE_IPSEC)
+	if (k->site->line != SITE_LINE_IPSEC || (!force && tunnel_loaded(k)))
 		return;
 	if (ipsec_load_keep(k->site, &cause) < 0)
 		act(k, "load", "接続を charon に読み込めません: %s",
@@ -200,7 +222,7 @@ static void tunnel_restart(struct keeper *k, int64_t now)
 	char *cause = NULL;
 	int64_t delay = mon_backoff_next(&k->bo, (uint32_t)random());
 
-	tunnel_load(k);
+	tunnel_load(k, false);
 	if (ipsec_restart_nowait(k->site, &cause) < 0)
 		act(k, "reinitiate", "張り直しを charon に頼めませんでした: %s",
 		    "charon did not take the request to initiate again: %s", cause);
@@ -237,10 +259,10 @@ static void charon_attach(struct keeper *k, int64_t now)
 		act(k, "charon", "charon が戻りました。証明書と接続を読み込み直して張ります",
 		    "charon is back: loading the credentials and the connection again and initiating");
 	else
-		act(k, "charon", "charon に接続しました。接続を読み込みます (charon 自身も再試行します)",
-		    "connected to charon: loading the connection (charon retries by itself too)");
+		act(k, "charon", "charon に接続しました。接続は張り続ける設定で読み込みます (charon 自身も再試行します)",
+		    "connected to charon: the connection is loaded to be kept for good (charon retries by itself too)");
+	tunnel_load(k, k->charon_seen);
 	k->charon_seen = true;
-	tunnel_load(k);
 	mon_backoff_reset(&k->bo);
 	k->next_initiate = now;
 }
@@ -332,7 +354,7 @@ static void reload(struct keeper *k)
 	syslog_close(k);
 	act(k, "reload", "設定を読み込み直しました (%s)", "the config has been reloaded (%s)",
 	    k->o->config_path);
-	tunnel_load(k);
+	tunnel_load(k, true);
 }
 
 static void read_signals(struct keeper *k)
@@ -624,7 +646,8 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 		r = cause_set(cause, errno, "signalfd: %s", strerror(errno));
 		goto out;
 	}
-	k.journal = access("/run/systemd/journal/socket", W_OK) == 0 && getenv("JOURNAL_STREAM");
+	k.journal = access("/run/systemd/journal/socket", W_OK) == 0;
+	k.journal_stdout = k.journal && getenv("JOURNAL_STREAM") != NULL;
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
 	{
 		char *why = NULL;
