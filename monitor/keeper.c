@@ -328,6 +328,8 @@ static void confirm_check(struct keeper *k)
 	free(cause);
 }
 
+static void cert_check(struct keeper *k);
+
 /* ---- signals and the loop's small steps ---- */
 
 static void reload(struct keeper *k)
@@ -355,6 +357,7 @@ static void reload(struct keeper *k)
 	act(k, "reload", "設定を読み込み直しました (%s)", "the config has been reloaded (%s)",
 	    k->o->config_path);
 	tunnel_load(k, true);
+	cert_check(k);	/* the certificates may be new */
 }
 
 static void read_signals(struct keeper *k)
@@ -607,8 +610,8 @@ static void loop(struct keeper *k)
 		}
 		if (!k->stop && now >= k->next_heavy) {
 			k->next_heavy = now + (int64_t)k->site->mon_heavy_s * 1000;
-			run_probes(k, heavy_probes, ARRAY_SIZE(heavy_probes));
 			cert_check(k);
+			run_probes(k, heavy_probes, ARRAY_SIZE(heavy_probes));
 		}
 		if (now >= k->next_prune) {
 			size_t gone = 0;
