@@ -11,6 +11,7 @@
 VERSION   := 0.1.0
 PREFIX    ?= /usr
 DESTDIR   ?=
+SYSTEMDUNITDIR ?= /lib/systemd/system
 CC        ?= cc
 FUZZ_SECONDS ?= 10
 ifeq ($(V),1)
@@ -126,6 +127,10 @@ install: oqlink
 	install -m 0644 docs/oqlink.8 $(DESTDIR)$(PREFIX)/share/man/man8/oqlink.8
 	install -m 0644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/oqlink/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/sbin/oqlink|$(PREFIX)/sbin/oqlink|' monitor/oqlink-monitor.service > \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/oqlink-monitor.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/oqlink-monitor.service
 	chmod 0750 $(DESTDIR)/etc/oqlink
 
 clean:

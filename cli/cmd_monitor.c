@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -125,16 +126,14 @@ int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	path = db_path ? xstrdup(db_path) : mon_db_path(ctx->site);
-	r = mon_db_open(path, &db, &cause);
-	free(path);
-	if (r < 0) {
-		cli_error("%s", cause);
-		free(cause);
-		return OQ_EXIT_CANT;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		r = 0;	/* the keeper never ran here: nothing to show, nothing to create */
+	} else if ((r = mon_db_open(path, &db, &cause)) == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = mon_timeline(db, probe, (int64_t)ts.tv_sec * 1000 - since, &v, &n, &cause);
+		mon_db_close(db);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	r = mon_timeline(db, probe, (int64_t)ts.tv_sec * 1000 - since, &v, &n, &cause);
-	mon_db_close(db);
+	free(path);
 	if (r < 0) {
 		cli_error("%s", cause);
 		free(cause);
