@@ -43,11 +43,13 @@ struct keeper {
 	const struct mon_opts *o;
 	struct mon_db *db;
 	bool db_said;			/* the database failure has been said */
+	bool db_memory;			/* the file could not be opened: kept in memory */
 	struct ipsec_events *ev;
 	bool charon_seen;		/* charon was reachable before */
 	int sfd;
 	bool stop, in_probes;
 	int64_t down_since;		/* monotonic ms without a CHILD_SA, -1: installed */
+	char last_log[240];		/* charon's last word about our IKE_SA */
 	struct mon_backoff bo;
 	int64_t next_initiate, next_check, next_light, next_heavy, next_prune;
 	int syslog_fd;
@@ -73,7 +75,7 @@ static void db_result(struct keeper *k, int r, char *cause)
 		say(k, t);
 		free(t);
 		k->db_said = true;
-	} else if (r == 0 && k->db_said) {
+	} else if (r == 0 && k->db_said && !k->db_memory) {
 		say(k, _("履歴にまた書けるようになりました", "the history can be written again"));
 		k->db_said = false;
 	}
@@ -228,10 +230,10 @@ static void tunnel_restart(struct keeper *k, int64_t now)
 		    "charon did not take the request to initiate again: %s", cause);
 	else
 		act(k, "reinitiate",
-		    "CHILD_SA が %lld 秒ありません。トンネルを張り直します (%u 回目、次は %lld 秒後)",
-		    "no CHILD_SA for %lld s: initiating the tunnel again (attempt %u, next in %lld s)",
+		    "CHILD_SA が %lld 秒ありません。トンネルを張り直します (%u 回目、次は %lld 秒後)。charon の最後の記録: %s",
+		    "no CHILD_SA for %lld s: initiating the tunnel again (attempt %u, next in %lld s); charon last said: %s",
 		    (long long)((now - k->down_since) / 1000), k->bo.attempt,
-		    (long long)(delay / 1000));
+		    (long long)(delay / 1000), k->last_log[0] ? k->last_log : "-");
 	free(cause);
 	k->next_initiate = now + delay;
 }
@@ -240,8 +242,13 @@ static void on_event(void *ctx, const struct ipsec_event *ev)
 {
 	struct keeper *k = ctx;
 
-	if (ev->kind == IPSEC_EV_LOG || ev->ike == NULL || strcmp(ev->ike, IPSEC_CONN_NAME) != 0)
+	if (ev->ike == NULL || strcmp(ev->ike, IPSEC_CONN_NAME) != 0)
 		return;
+	if (ev->kind == IPSEC_EV_LOG) {
+		/* kept to say why when the watchdog acts */
+		snprintf(k->last_log, sizeof(k->last_log), "%s", ev->msg);
+		return;
+	}
 	/* the next check reads the state; an event only makes it come sooner */
 	k->next_check = now_ms();
 }
@@ -251,7 +258,7 @@ static void charon_attach(struct keeper *k, int64_t now)
 {
 	char *cause = NULL;
 
-	if (ipsec_events_open(k->site->vici_socket, -1, on_event, k, &k->ev, &cause) < 0) {
+	if (ipsec_events_open(k->site->vici_socket, 1, on_event, k, &k->ev, &cause) < 0) {
 		free(cause);
 		return;
 	}
@@ -624,7 +631,10 @@ static void loop(struct keeper *k)
 				  cause);
 			k->next_prune = now + PRUNE_MS;
 		}
-		/* metrics: the snapshot for the Prometheus endpoint is taken here */
+		/* metrics (monitor/metrics.h, when [monitor] metrics_listen is set):
+		 * metrics_start() beside READY in mon_run, metrics_update() with a
+		 * snapshot of the tunnel state and the latest results here, once per
+		 * wake-up, and metrics_stop() before mon_run returns */
 		sd_notifyf(0, "STATUS=%s", k->down_since < 0 && k->ev ? "tunnel up" : "tunnel down");
 	}
 }
@@ -655,8 +665,13 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 	{
 		char *why = NULL;
 		if ((r = mon_db_open(path, &k.db, &why)) < 0) {
-			say(&k, why);	/* the tunnel is kept all the same */
-			k.db_said = true;
+			/* the tunnel is kept all the same; results live in memory */
+			char *t = xasprintf(_("%s。結果はメモリーにだけ残します (トンネルの維持は続けます)",
+					      "%s; results are kept in memory only (the tunnel is still kept)"),
+					    why);
+			say(&k, t);
+			free(t);
+			k.db_said = k.db_memory = true;
 			free(why);
 			r = mon_db_open(":memory:", &k.db, cause);
 			if (r < 0)
