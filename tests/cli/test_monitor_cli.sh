@@ -39,7 +39,8 @@ desc="help monitor shows its usage"
 t bash -c "$O --lang en help monitor | grep -q 'usage: oqlink monitor \[--db PATH\] \[--no-restore\]'"
 if command -v systemd-analyze >/dev/null; then
 	desc="systemd-analyze verify accepts oqlink-monitor.service"
-	sed "s|/usr/sbin/oqlink|$PWD/$O|" monitor/oqlink-monitor.service > "$tmp/oqlink-monitor.service"
+	case "$O" in /*) bin=$O ;; *) bin=$PWD/$O ;; esac
+	sed "s|/usr/sbin/oqlink|$bin|" monitor/oqlink-monitor.service > "$tmp/oqlink-monitor.service"
 	t systemd-analyze verify --man=no "$tmp/oqlink-monitor.service"
 else
 	skip "systemd-analyze is not installed (package systemd)"
