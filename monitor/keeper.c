@@ -48,6 +48,7 @@ struct keeper {
 	bool charon_seen;		/* charon was reachable before */
 	int sfd;
 	bool stop, in_probes;
+	bool reload;			/* SIGHUP came: reload when no probe runs */
 	int64_t down_since;		/* monotonic ms without a CHILD_SA, -1: installed */
 	char last_log[240];		/* charon's last word about our IKE_SA */
 	struct mon_backoff bo;
@@ -373,7 +374,7 @@ static void read_signals(struct keeper *k)
 
 	while (read(k->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			reload(k);
+			k->reload = true;	/* the probes may be using the site now */
 		else
 			k->stop = true;
 	}
@@ -394,6 +395,10 @@ static void tick(struct keeper *k)
 				charon_detach(k);
 			free(cause);
 		}
+	}
+	if (k->reload && !k->in_probes) {
+		k->reload = false;
+		reload(k);
 	}
 	now = now_ms();
 	if (now >= k->next_check) {
