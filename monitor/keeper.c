@@ -270,6 +270,12 @@ static void charon_attach(struct keeper *k, int64_t now)
 		act(k, "charon", "charon に接続しました。接続は張り続ける設定で読み込みます (charon 自身も再試行します)",
 		    "connected to charon: the connection is loaded to be kept for good (charon retries by itself too)");
 	tunnel_load(k, k->charon_seen);
+	/* start_action = start initiates on loading; trap and none do not */
+	if (k->charon_seen && k->site->line == SITE_LINE_IPSEC &&
+	    k->site->start_action != SITE_START_START && ipsec_initiate_nowait(k->site, &cause) < 0)
+		act(k, "reinitiate", "張り直しを charon に頼めませんでした: %s",
+		    "charon did not take the request to initiate again: %s", cause);
+	free(cause);
 	k->charon_seen = true;
 	mon_backoff_reset(&k->bo);
 	k->next_initiate = now;
