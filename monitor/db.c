@@ -28,6 +28,9 @@ static const char schema[] =
 	" verdict TEXT NOT NULL, summary_ja TEXT, summary_en TEXT, duration_ms INTEGER);"
 	"CREATE INDEX IF NOT EXISTS results_probe ON results (probe, t_ms);"
 	"CREATE INDEX IF NOT EXISTS results_time ON results (t_ms);"
+	"CREATE TABLE IF NOT EXISTS latest ("
+	" probe TEXT PRIMARY KEY, t_ms INTEGER NOT NULL, verdict TEXT NOT NULL,"
+	" summary_ja TEXT, summary_en TEXT, duration_ms INTEGER);"
 	"CREATE TABLE IF NOT EXISTS actions ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, t_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
 	" text_ja TEXT, text_en TEXT);"
@@ -133,19 +136,28 @@ int mon_db_add_result(struct mon_db *db, int64_t t_ms, const char *probe, const 
 		      const char *summary_ja, const char *summary_en, int64_t duration_ms,
 		      char **cause)
 {
+	/* the history, and the newest per probe kept aside for mon_latest */
+	static const char *const sql[] = {
+		"INSERT INTO results (t_ms, probe, verdict, summary_ja, summary_en, duration_ms) "
+		"VALUES (?, ?, ?, ?, ?, ?)",
+		"INSERT OR REPLACE INTO latest (t_ms, probe, verdict, summary_ja, summary_en, "
+		"duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
+	};
 	sqlite3_stmt *st;
-	int r = prep(db, "INSERT INTO results (t_ms, probe, verdict, summary_ja, summary_en, "
-		     "duration_ms) VALUES (?, ?, ?, ?, ?, ?)", &st, cause);
+	int r = 0;
 
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, t_ms);
-	sqlite3_bind_text(st, 2, probe, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, summary_ja, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, summary_en, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, duration_ms);
-	return run(db, st, cause);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(sql); i++) {
+		if ((r = prep(db, sql[i], &st, cause)) < 0)
+			return r;
+		sqlite3_bind_int64(st, 1, t_ms);
+		sqlite3_bind_text(st, 2, probe, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, verdict, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, summary_ja, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, summary_en, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, duration_ms);
+		r = run(db, st, cause);
+	}
+	return r;
 }
 
 /* Read rows of (t_ms, probe, verdict, summary_ja, summary_en, duration_ms). */
@@ -180,8 +192,7 @@ int mon_latest(struct mon_db *db, struct mon_probe_entry **v, size_t *n, char **
 {
 	sqlite3_stmt *st;
 	int r = prep(db, "SELECT t_ms, probe, verdict, summary_ja, summary_en, duration_ms "
-		     "FROM results r WHERE id = (SELECT MAX(id) FROM results WHERE probe = r.probe) "
-		     "ORDER BY probe", &st, cause);
+		     "FROM latest ORDER BY probe", &st, cause);
 
 	*v = NULL;
 	*n = 0;

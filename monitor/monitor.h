@@ -98,7 +98,8 @@ void mon_probe_entries_free(struct mon_probe_entry *v, size_t n);
 int mon_db_add_result(struct mon_db *db, int64_t t_ms, const char *probe, const char *verdict,
 		      const char *summary_ja, const char *summary_en, int64_t duration_ms,
 		      char **cause);
-/* The newest result per probe, sorted by probe name. */
+/* The newest result per probe, sorted by probe name (kept aside, so it is
+ * cheap however long the history, and known even after retention). */
 int mon_latest(struct mon_db *db, struct mon_probe_entry **v, size_t *n, char **cause);
 /* The results of probe (NULL: all) since since_ms, oldest first. */
 int mon_timeline(struct mon_db *db, const char *probe, int64_t since_ms,
