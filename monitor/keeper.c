@@ -28,7 +28,10 @@
 #include "probes/probe.h"
 #include "provision/provision.h"
 
-#define CHECK_MS 2000		/* tunnel and confirm checks while charon is there */
+/* The tunnel's state is read on charon's events and, as a safety net (a
+ * CHILD_SA stuck on its way sends none), at these intervals. */
+#define CHECK_UP_MS 5000	/* the tunnel is up */
+#define CHECK_DOWN_MS 1000	/* it is not: the watchdog counts */
 #define CHARON_RETRY_MS 500	/* looking for charon's socket while it is away */
 #define BACKOFF_BASE_MS 5000
 #define BACKOFF_CAP_MS 20000
@@ -55,6 +58,7 @@ struct keeper {
 	int64_t next_initiate, next_check, next_light, next_heavy, next_prune;
 	int syslog_fd;
 	bool syslog_tcp;
+	int status_sent;		/* the STATUS last sent: 1 up, 0 down, 2 no tunnel, -1 none */
 	bool journal;			/* the journal's socket is there */
 	bool journal_stdout;		/* our output already goes to the journal */
 };
@@ -411,7 +415,9 @@ static void tick(struct keeper *k)
 		tunnel_check(k, now);
 		confirm_check(k);
 		sd_notify(0, "WATCHDOG=1");
-		k->next_check = now + (k->ev || k->site->line != SITE_LINE_IPSEC ? CHECK_MS : CHARON_RETRY_MS);
+		k->next_check = now + (k->site->line != SITE_LINE_IPSEC ? CHECK_UP_MS :
+				       k->ev == NULL ? CHARON_RETRY_MS :
+				       k->down_since < 0 ? CHECK_UP_MS : CHECK_DOWN_MS);
 	}
 }
 
@@ -595,6 +601,18 @@ static void restore_at_start(struct keeper *k)
 	prov_restore_clear(&res);
 }
 
+/* Tell systemd the tunnel's state when it changes. */
+static void status(struct keeper *k)
+{
+	int up = k->site->line != SITE_LINE_IPSEC ? 2 : k->ev && k->down_since < 0;
+
+	if (up == k->status_sent)
+		return;
+	k->status_sent = up;
+	sd_notify(0, up == 2 ? "STATUS=watching the path (IP-VPN)" :
+		  up ? "STATUS=tunnel up" : "STATUS=tunnel down");
+}
+
 /* Milliseconds until the earliest due time. */
 static int next_timeout(const struct keeper *k, int64_t now)
 {
@@ -646,13 +664,14 @@ static void loop(struct keeper *k)
 		 * metrics_start() beside READY in mon_run, metrics_update() with a
 		 * snapshot of the tunnel state and the latest results here, once per
 		 * wake-up, and metrics_stop() before mon_run returns */
-		sd_notifyf(0, "STATUS=%s", k->down_since < 0 && k->ev ? "tunnel up" : "tunnel down");
+		status(k);
 	}
 }
 
 int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 {
 	struct keeper k = { .site = site, .o = o, .sfd = -1, .down_since = -1, .syslog_fd = -1,
+			    .status_sent = -1,
 			    .bo = { BACKOFF_BASE_MS, BACKOFF_CAP_MS, 0 } };
 	char *path = o->db_path ? xstrdup(o->db_path) : mon_db_path(site);
 	int lock_fd = -1, r;
@@ -693,7 +712,8 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 		restore_at_start(&k);
 	k.next_check = k.next_light = k.next_heavy = k.next_prune = now_ms();
 	tick(&k);
-	sd_notify(0, "READY=1\nSTATUS=keeping the tunnel");
+	sd_notify(0, "READY=1");
+	status(&k);
 	act(&k, "start", "見張りを始めました (軽い検査 %u 秒ごと、重い検査 %u 秒ごと)",
 	    "the keeper has started (light probes every %u s, heavy every %u s)",
 	    site->mon_light_s, site->mon_heavy_s);
