@@ -16,7 +16,7 @@ OUTAGE=${OUTAGE:-60}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-NT=24
+NT=25
 echo "1..$NT"
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
@@ -33,11 +33,12 @@ MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
 LOG=$tmp/mon.log
 CONF=$tmp/mon.conf
 SYSLOG=$tmp/syslog.txt
-listener=
+listener= listener_tcp=
 : > "$LOG"
 cleanup() {
 	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
 	[ -n "$listener" ] && kill "$listener" 2>/dev/null
+	[ -n "$listener_tcp" ] && kill "$listener_tcp" 2>/dev/null
 	lab/lab down >/dev/null 2>&1
 	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
 	rm -rf "$tmp"
@@ -120,6 +121,33 @@ while True:
     sys.stdout.write(d.decode("utf-8", "replace").replace("\n", " ") + "\n")
 ' > "$SYSLOG" 2>/dev/null &
 listener=$!
+# and one over TCP that checks the octet counting (RFC 6587) of each frame
+ip netns exec "$A" python3 -u -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 5515))
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    buf = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        buf += d
+        while b" " in buf:
+            n, rest = buf.split(b" ", 1)
+            if not n.isdigit():
+                print("BAD FRAME")
+                buf = b""
+                break
+            if len(rest) < int(n):
+                break
+            print(rest[:int(n)].decode("utf-8", "replace"))
+            buf = rest[int(n):]
+' > "$SYSLOG.tcp" 2>/dev/null &
+listener_tcp=$!
 
 # ---------------------------------------------------------------- reboot
 # Everything the host forgets at a power cut: addresses, routes, ruleset,
@@ -199,10 +227,13 @@ pid=$(mon_pid)
 t kill -0 "$pid"
 
 # ---------------------------------------------------------------- certificates
-sed -e "s|^certificate = .*|certificate = $OQL_LAB_OUT/broken/ike-expiring.crt|" "$tmp/good.conf" > "$CONF"
+sed -e "s|^certificate = .*|certificate = $OQL_LAB_OUT/broken/ike-expiring.crt|" \
+    -e "s|^syslog = .*|syslog = tcp://127.0.0.1:5515|" "$tmp/good.conf" > "$CONF"
 kill -HUP "$pid"
 desc="an IKE certificate that expires in 20 days raises one alarm"
 t wait_for 20 logged 'IKE certificate .* expires in 19\|IKE certificate .* expires in 20'
+desc="the alarm reached the syslog server over TCP, octet-counted"
+t wait_for 10 grep -q '^<[0-9]*>1 [^ ]* [^ ]* oqlink [0-9]* cert \[oqlink@32473 probe="cert" verdict="WARN"\] .*IKE certificate' "$SYSLOG.tcp"
 desc="the tunnel stays up with the renewed certificate"
 t wait_for 30 installed
 kill -TERM "$pid"	# the supervisor starts a new one
