@@ -289,6 +289,7 @@ static void charon_detach(struct keeper *k)
 {
 	ipsec_events_close(k->ev);
 	k->ev = NULL;
+	k->next_check = now_ms() + CHARON_RETRY_MS;	/* look for it again soon */
 	act(k, "charon", "charon との接続が切れました。戻るのを待ちます",
 	    "charon went away: waiting for it to come back");
 }
