@@ -503,9 +503,24 @@ static void pending_remove(const struct site *s)
 	free(path);
 }
 
+/* Whether a watcher runs: a killed one that nobody reaped yet (a zombie,
+ * where the init does not reap) does not. */
 static bool pid_alive(pid_t pid)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	char path[32], buf[512], *end;
+	size_t n = 0;
+	FILE *f;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	end = strrchr(buf, ')');	/* "PID (COMM) STATE ..." */
+	return end == NULL || end[1] != ' ' || end[2] != 'Z';
 }
 
 /* Undo history row id (statuses it may have) and mark it new_status. */

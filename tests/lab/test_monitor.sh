@@ -16,7 +16,7 @@ OUTAGE=${OUTAGE:-60}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-NT=25
+NT=27
 echo "1..$NT"
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
@@ -258,6 +258,19 @@ t [ "$(sqlite3 "$OQL_LAB_OUT/state/monitor.db" 'PRAGMA integrity_check')" = ok ]
 desc="and the history is still readable by oqlink"
 history_reads() { ip netns exec "$A" "$O" --config "$CONF" history probes --since 1h >/dev/null; }
 t history_reads
+
+# ---------------------------------------------------------------- confirm timer
+# The keeper owns the countdown of apply --confirm: its watcher killed, the
+# apply is reverted at the deadline all the same.
+sed 's/^tunnel_mtu = .*/tunnel_mtu = 1380/' "$tmp/good.conf" > "$tmp/mtu.conf"
+ip netns exec "$A" "$O" --lang en --config "$tmp/mtu.conf" apply --confirm 3 >/dev/null 2>&1
+watcher=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$OQL_LAB_OUT/state/run/confirm.json" 2>/dev/null)
+[ -n "$watcher" ] && kill -9 "$watcher"
+desc="with its watcher killed, an unconfirmed apply is reverted by the monitor at the deadline"
+t wait_for 15 logged 'was not confirmed in time and has been reverted'
+desc="and the firewall is the confirmed one again"
+same_fw() { ip netns exec "$A" "$O" --lang en --config "$tmp/good.conf" plan 2>/dev/null | grep -q 'nothing to change'; }
+t wait_for 10 same_fw
 
 # ---------------------------------------------------------------- SIGTERM
 desc="SIGTERM ends the monitor cleanly and leaves the tunnel up"
