@@ -16,7 +16,7 @@ OUTAGE=${OUTAGE:-60}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-NT=27
+NT=28
 echo "1..$NT"
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
@@ -263,9 +263,10 @@ t history_reads
 # The keeper owns the countdown of apply --confirm: its watcher killed, the
 # apply is reverted at the deadline all the same.
 sed 's/^tunnel_mtu = .*/tunnel_mtu = 1380/' "$tmp/good.conf" > "$tmp/mtu.conf"
-ip netns exec "$A" "$O" --lang en --config "$tmp/mtu.conf" apply --confirm 3 >/dev/null 2>&1
+ip netns exec "$A" "$O" --lang en --config "$tmp/mtu.conf" apply --confirm 5 >/dev/null 2>&1
 watcher=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$OQL_LAB_OUT/state/run/confirm.json" 2>/dev/null)
-[ -n "$watcher" ] && kill -9 "$watcher"
+desc="apply --confirm 5 waits for confirmation; its watcher is killed"
+t [ -n "$watcher" ] && kill -9 "$watcher"
 desc="with its watcher killed, an unconfirmed apply is reverted by the monitor at the deadline"
 t wait_for 15 logged 'was not confirmed in time and has been reverted'
 desc="and the firewall is the confirmed one again"
