@@ -13,6 +13,7 @@
 VERSION   := 0.1.0
 PREFIX    ?= /usr
 DESTDIR   ?=
+SYSTEMDUNITDIR ?= /lib/systemd/system
 CC        ?= cc
 FUZZ_SECONDS ?= 10
 ifeq ($(V),1)
@@ -22,7 +23,7 @@ Q := @
 endif
 
 PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares libmicrohttpd \
-        libseccomp
+        libseccomp libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -42,7 +43,7 @@ CFLAGS_REL  := -O2 -g $(WARN) $(HARDEN) $(DEFS)
 CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(WARN) $(DEFS)
 
-MODULES  := core ipsec provision probes report tui monitor cli
+MODULES  := core ipsec provision probes report monitor tui cli
 SRCS     := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -153,6 +154,10 @@ install: oqlink
 	install -m 0644 docs/oqlink.8 $(DESTDIR)$(PREFIX)/share/man/man8/oqlink.8
 	install -m 0644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/oqlink/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/sbin/oqlink|$(PREFIX)/sbin/oqlink|' monitor/oqlink-monitor.service > \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/oqlink-monitor.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/oqlink-monitor.service
 	chmod 0750 $(DESTDIR)/etc/oqlink
 
 clean:

@@ -41,6 +41,12 @@ const struct cli_command cli_commands[] = {
 	  BT("適用の履歴を時刻と変更の要約つきで表示する",
 	     "list the applies with their time and a short diff"),
 	  "", BT("", "") },
+	{ "history probes", cmd_history_probes, CLI_NEED_CONFIG | CLI_JSON,
+	  BT("見張り (oqlink monitor) が記録した検査結果を表示する",
+	     "list the probe results the keeper (oqlink monitor) recorded"),
+	  "[--since 24h] [--probe ID] [--db PATH]",
+	  BT("--since は 90s、30m、24h、7d のような長さです (既定 24h)。履歴は state_dir/monitor.db にあります。",
+	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db.") },
 	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
@@ -92,6 +98,21 @@ const struct cli_command cli_commands[] = {
 	  "[--level N] [--quiet] [--timeout SEC]",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
 	     "Streams charon's control log to stderr while it waits for the result.") },
+	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG,
+	  BT("常駐してトンネルを保ち、経路を見張り、変化を知らせる (systemd 用、前面で動く)",
+	     "keep the tunnel, watch the path and tell about changes, for good (foreground, for systemd)"),
+	  "[--db PATH] [--no-restore]",
+	  BT("起動時に最後に確定した適用を戻し (ファイアウォールが最初)、期限切れの確認待ちを元に戻します。"
+	     "トンネルは charon 自身の再試行に加え、CHILD_SA がない間は間隔を広げながら張り直し、charon が"
+	     "再起動すれば読み込み直します。検査を定期的に実行して monitor.db に記録し、判定の変化と証明書の"
+	     "期限をジャーナルと syslog に知らせます。SIGHUP で設定を読み直し、SIGTERM で終わります "
+	     "(トンネルはそのまま)。docs/monitor.md を見てください。",
+	     "At start the last confirmed apply is restored (the firewall first) and a pending confirm "
+	     "whose time ran out is reverted. Besides charon's own retries the tunnel is initiated "
+	     "again with growing intervals while no CHILD_SA is installed, and loaded again when "
+	     "charon restarts. Probes run on timers into monitor.db; verdict changes and certificate "
+	     "expiry go to the journal and syslog. SIGHUP reloads the config, SIGTERM ends it (the "
+	     "tunnel stays up). See docs/monitor.md.") },
 	{ "plan", cmd_plan, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用すると何が変わるかを表示する (何も変えない)",
 	     "show what apply would change (changes nothing)"),

@@ -168,6 +168,14 @@ static const struct key_def keys[] = {
 	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
 	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
 
+	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60" },
+	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900" },
+	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10" },
+	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL },
+	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90" },
+	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64" },
+
 	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink" },
 	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink" },
 	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO,
@@ -183,6 +191,13 @@ static const struct {
 	{ "site", "timezone", BT("時間帯", "Time zone") },
 	{ "uplink", "carrier", BT("回線事業者", "Carrier") },
 	{ "uplink", "line_id", BT("回線ID", "Line ID") },
+	{ "monitor", "light_interval", BT("軽い検査の間隔 (秒)", "Light probe interval (s)") },
+	{ "monitor", "heavy_interval", BT("重い検査の間隔 (秒)", "Heavy probe interval (s)") },
+	{ "monitor", "reinitiate_after", BT("トンネル再確立までの秒数", "Seconds before re-initiating") },
+	{ "monitor", "metrics_listen", BT("メトリクスの待ち受け", "Metrics listen address") },
+	{ "monitor", "syslog", BT("syslog の送り先", "Syslog server") },
+	{ "monitor", "history_days", BT("履歴の保存日数", "History kept (days)") },
+	{ "monitor", "history_max_mb", BT("履歴の上限 (MB)", "History size limit (MB)") },
 };
 
 /* The sections, in file order. A named kind is only ever written
@@ -195,7 +210,7 @@ static const struct section_def {
 } sections[] = {
 	{ "site", false }, { "uplink", false }, { "ipsec", false }, { "ipvpn", false },
 	{ "lan", false }, { "terminal", false }, { "central", false }, { "probe", false },
-	{ "probe.tls", true }, { "paths", false },
+	{ "probe.tls", true }, { "monitor", false }, { "paths", false },
 };
 
 /* Does k belong to a named kind, so that its offset is in struct site_tls
@@ -1335,6 +1350,42 @@ static const char *net_str(const struct oq_prefix *a, char *buf)
 	return prefix_str(&n, buf, false);
 }
 
+bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp)
+{
+	if (strncmp(url, "udp://", 6) == 0)
+		*tcp = false;
+	else if (strncmp(url, "tcp://", 6) == 0)
+		*tcp = true;
+	else
+		return false;
+	return parse_hostport(url + 6, hp);
+}
+
+/* [monitor]: the metrics listen only on the management LAN address; the
+ * syslog target is a udp:// or tcp:// host:port. */
+static void validate_monitor(struct parser *p)
+{
+	struct site *s = p->site;
+	struct site_hostport hp = { 0 };
+	struct oq_prefix a, lan = s->lan_addr;
+	char b1[64];
+	bool tcp;
+
+	if (s->metrics_listen.host) {
+		lan.len = lan.family == AF_INET ? 32 : 128;
+		if (!addr_parse(s->metrics_listen.host, &a) || !lan.family || !prefix_equal(&a, &lan))
+			at_key(p, "monitor", "metrics_listen",
+			       _("メトリクスは管理用 LAN のアドレス %s でだけ待ち受けられます ('%s' は違います)",
+				 "metrics listen only on the management LAN address %s (not '%s')"),
+			       lan.family ? pstr(&lan, b1) : "?", s->metrics_listen.host);
+	}
+	if (s->syslog && !site_syslog_parse(s->syslog, &tcp, &hp))
+		at_key(p, "monitor", "syslog",
+		       _("syslog には udp://ホスト:ポート か tcp://ホスト:ポート を書いてください ('%s')",
+			 "syslog takes udp://host:port or tcp://host:port (not '%s')"), s->syslog);
+	free(hp.host);
+}
+
 /* Checks that span keys: required keys, subnets, overlaps, auth files. */
 static void site_validate(struct parser *p, bool files)
 {
@@ -1459,6 +1510,8 @@ static void site_validate(struct parser *p, bool files)
 	if (s->wan_addr.family && s->lan_addr.family && prefix_overlaps(&s->wan_addr, &s->lan_addr))
 		at_key(p, "lan", "address", _("LAN が WAN のサブネットと重なっています",
 					      "the LAN overlaps the WAN subnet"));
+
+	validate_monitor(p);
 
 	/* Central prefixes */
 	for (size_t i = 0; i < s->n_central; i++) {

@@ -139,6 +139,15 @@ struct site {
 	struct site_tls *tls;
 	size_t n_tls;
 
+	/* [monitor] */
+	unsigned mon_light_s;		/* light probes every this many seconds */
+	unsigned mon_heavy_s;		/* heavy probes */
+	unsigned mon_reinitiate_s;	/* no CHILD_SA this long: initiate again */
+	struct site_hostport metrics_listen;	/* host NULL: off */
+	char *syslog;			/* "udp://host:port" or "tcp://host:port", NULL: off */
+	unsigned history_days;
+	unsigned history_max_mb;
+
 	/* [paths] */
 	char *state_dir;		/* /var/lib/oqlink */
 	char *run_dir;			/* /run/oqlink */
@@ -209,6 +218,10 @@ bool site_path_ok(const char *s);
 /* NAME of a named section such as [probe.tls.NAME]: 1..32 ASCII letters,
  * digits, - and _. */
 bool site_section_name_ok(const char *s);
+
+/* Parse a remote syslog target "udp://host:port" or "tcp://host:port";
+ * false when it is neither. hp->host is new (the caller frees it). */
+bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp);
 
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);

@@ -160,7 +160,7 @@ static void build_conn(struct vici_builder *b, const struct ipsec_conn *c, const
 	add_split_list(b, "proposals", c->ike_proposals);
 	vici_add_kv(b, "encap", c->encap ? "yes" : "no");
 	vici_add_kv(b, "mobike", c->mobike ? "yes" : "no");
-	vici_add_kv(b, "keyingtries", "1");
+	vici_add_kv(b, "keyingtries", c->keep ? "0" : "1");
 	if (c->dpd_delay)
 		vici_add_kvf(b, "dpd_delay", "%us", c->dpd_delay);
 
@@ -187,9 +187,9 @@ static void build_conn(struct vici_builder *b, const struct ipsec_conn *c, const
 	add_list(b, "remote_ts", c->remote_ts, c->n_remote_ts);
 	add_split_list(b, "esp_proposals", c->esp_proposals);
 	vici_add_kv(b, "start_action", c->start_action);
-	if (c->dpd_delay)
+	if (c->dpd_delay || c->keep)
 		vici_add_kv(b, "dpd_action", "restart");
-	vici_add_kv(b, "close_action", "none");
+	vici_add_kv(b, "close_action", c->keep ? "start" : "none");
 	vici_end_section(b);
 	vici_end_section(b);
 
@@ -547,7 +547,8 @@ char **ipsec_load_record_diff(struct json_object *want, struct json_object *have
 	return v;
 }
 
-int ipsec_load(const struct site *s, char **cause)
+/* Credentials and the connection, kept for good or not. */
+static int load_site(const struct site *s, bool keep, char **cause)
 {
 	struct ipsec_conn c;
 	struct vici_conn *vc = NULL;
@@ -556,6 +557,7 @@ int ipsec_load(const struct site *s, char **cause)
 	r = ipsec_conn_from_site(s, &c, cause);
 	if (r < 0)
 		return r;
+	c.keep = keep;
 	if ((r = vici_connect(s->vici_socket, &vc, cause)) < 0)
 		goto out;
 	if (s->ca && (r = load_authority(vc, s, cause)) < 0)
@@ -572,6 +574,16 @@ out:
 	vici_close(vc);
 	ipsec_conn_clear(&c);
 	return r;
+}
+
+int ipsec_load(const struct site *s, char **cause)
+{
+	return load_site(s, false, cause);
+}
+
+int ipsec_load_keep(const struct site *s, char **cause)
+{
+	return load_site(s, true, cause);
 }
 
 int ipsec_probe_load(const struct site *s, char **cause)
@@ -771,6 +783,8 @@ static void on_list_conn(void *ctx, const char *event, const struct vici_node *m
 		query_list(child, "remote-ts", &c->remote_ts, &c->n_remote_ts);
 		if (vici_str(child, "start_action"))
 			c->start_action = xstrdup(vici_str(child, "start_action"));
+		c->keep = vici_str(child, "close_action") &&
+			  strcmp(vici_str(child, "close_action"), "start") == 0;
 	}
 }
 

@@ -48,6 +48,8 @@ struct ipsec_conn {
 	bool encap;			/* UDP encapsulation forced */
 	bool mobike;
 	char *start_action;		/* "start", "trap" or "none" */
+	bool keep;			/* kept for good: charon retries without end
+					 * (queried: close_action is start) */
 	char **local_ts;		/* the terminal side */
 	size_t n_local_ts;
 	char **remote_ts;		/* the central prefixes */
@@ -69,6 +71,12 @@ char **ipsec_conn_diff(const struct ipsec_conn *want, const struct ipsec_conn *h
  * certificate with the connection, the private key, or the PSK with its
  * owners) and the connection. Reads the secret files itself. */
 int ipsec_load(const struct site *s, char **cause);
+/* ipsec_load for keeping the tunnel for good (the monitor): charon itself
+ * retries without end (keyingtries 0), re-initiates on dead-peer detection
+ * (dpd_action restart) and when the peer closes the CHILD_SA (close_action
+ * start). ipsec_load (apply, `ipsec up`, diagnose) keeps one try, so that a
+ * failure is reported at once. */
+int ipsec_load_keep(const struct site *s, char **cause);
 /* Unload what ipsec_load loaded (connection, authority, key, shared key)
  * and nothing else; what is already gone is not an error. The connection's
  * SAs are closed first and gone when it returns (a peer that does not answer
@@ -198,6 +206,54 @@ int ipsec_logwatch_open(const char *socket, int level, const char *groups, ipsec
 int ipsec_logwatch_fd(const struct ipsec_logwatch *w);
 int ipsec_logwatch_pump(struct ipsec_logwatch *w, char **cause);
 void ipsec_logwatch_close(struct ipsec_logwatch *w);
+
+/* Whether our CHILD_SA is installed now (*up), as list-sas tells. */
+int ipsec_child_up(const char *socket, bool *up, char **cause);
+/* Ask charon to initiate our connection and return without waiting for
+ * the outcome (the keeper learns it from the events). */
+int ipsec_initiate_nowait(const struct site *s, char **cause);
+/* Close our IKE_SAs at once (whatever state they are stuck in, without
+ * waiting for the peer) and initiate again without waiting: the watchdog's
+ * action, which also starts charon's retransmissions afresh. */
+int ipsec_restart_nowait(const struct site *s, char **cause);
+
+/* ---- events: the keeper's view of charon ---- */
+
+enum ipsec_event_kind {
+	IPSEC_EV_IKE_UP,
+	IPSEC_EV_IKE_DOWN,
+	IPSEC_EV_CHILD_UP,
+	IPSEC_EV_CHILD_DOWN,
+	IPSEC_EV_IKE_REKEY,
+	IPSEC_EV_LOG,
+};
+
+/* One event. Pointers are valid during the callback only. */
+struct ipsec_event {
+	enum ipsec_event_kind kind;
+	const char *ike;		/* the IKE_SA's connection name, or NULL */
+	const char *child;		/* the CHILD_SA's name (child events), or NULL */
+	const char *state;		/* the IKE_SA's state as charon names it, or NULL */
+	int level;			/* log only */
+	char group[8];			/* log only */
+	const char *msg;		/* log only */
+};
+typedef void ipsec_event_fn(void *ctx, const struct ipsec_event *ev);
+
+/* A subscription to ike-updown, child-updown, ike-rekey and (level and
+ * below, -1: none) log, for a caller's own poll() loop: add
+ * ipsec_events_fd() to the poll set and call ipsec_events_pump() when it is
+ * readable; pump hands what has arrived to fn without waiting and returns
+ * how many events, or -errno (-EPIPE when charon went away: close and open
+ * again once the socket is back). */
+struct ipsec_events;
+int ipsec_events_open(const char *socket, int log_level, ipsec_event_fn *fn, void *ctx,
+		      struct ipsec_events **out, char **cause);
+int ipsec_events_fd(const struct ipsec_events *e);
+int ipsec_events_pump(struct ipsec_events *e, char **cause);
+void ipsec_events_close(struct ipsec_events *e);
+/* The event kind's stable name ("child-up", ...). */
+const char *ipsec_event_name(enum ipsec_event_kind k);
 
 /* ---- diagnosis ---- */
 

@@ -548,9 +548,24 @@ static void pending_remove(const struct site *s)
 	free(path);
 }
 
+/* Whether a watcher runs: a killed one that nobody reaped yet (a zombie,
+ * where the init does not reap) does not. */
 static bool pid_alive(pid_t pid)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	char path[32], buf[512], *end;
+	size_t n = 0;
+	FILE *f;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	end = strrchr(buf, ')');	/* "PID (COMM) STATE ..." */
+	return end == NULL || end[1] != ' ' || end[2] != 'Z';
 }
 
 /* Undo history row id (statuses it may have) and mark it new_status. */
@@ -1030,4 +1045,170 @@ int prov_status_get(const struct site *s, struct prov_status *out, char **cause)
 		out->watcher_alive = pid_alive(p.pid);
 	}
 	return 0;
+}
+
+/* ---- restore after a restart ---- */
+
+void prov_restore_clear(struct prov_restore *r)
+{
+	free(r->what);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Add a sentence to out->what. */
+static void restore_say(struct prov_restore *out, const char *text)
+{
+	char *was = out->what;
+
+	out->what = was ? xasprintf("%s\n%s", was, text) : xstrdup(text);
+	free(was);
+}
+
+/* Plan the config of row against the host and run the missing steps under
+ * the journal. */
+static int restore_row(const struct site *s, const struct prov_history_row *row,
+		       struct prov_restore *out, char **cause)
+{
+	struct site *applied = site_of(row->config);
+	const struct site *a = applied ? applied : s;
+	struct ps_state want, snap;
+	struct prov_plan *p = NULL;
+	struct prov_result res = { 0 };
+	struct json_object *snap_json = NULL;
+	int r;
+
+	if ((r = read_both(a, &want, &snap, cause)) < 0)
+		goto out_site;
+	if ((r = make_plan(a, &want, &snap, &p, cause)) < 0)
+		goto out;
+	/* charon may not run yet at boot: whoever keeps the tunnel loads it */
+	for (size_t i = 0; i < p->n_steps; i++)
+		if (p->steps[i].kind != PROV_CHARON_LOAD && p->steps[i].kind != PROV_CHARON_UNLOAD)
+			out->n_steps++;
+	if (out->n_steps == 0)
+		goto out;
+	snap_json = ps_state_to_json(&snap);
+	if ((r = journal_write(a, row->config ? row->config : "", snap_json, p->n_steps, cause)) < 0)
+		goto out;
+	for (size_t i = 0; r == 0 && i < p->n_steps; i++) {
+		const struct prov_step *st = &p->steps[i];
+		char *why = NULL;
+		if (st->kind == PROV_CHARON_LOAD || st->kind == PROV_CHARON_UNLOAD)
+			continue;
+		journal_note(a, "start %zu", i + 1);
+		if ((r = run_step(a, st, &why)) < 0) {
+			char *t = prov_step_text(st);
+			cause_set(cause, -r, _("手順 %zu (%s) に失敗しました: %s",
+					       "step %zu (%s) failed: %s"), i + 1, t, why);
+			free(t);
+		}
+		free(why);
+		res.n_done++;
+	}
+	if (r < 0) {
+		char *why = NULL;
+		if (restore(a, &snap, &why) < 0)
+			free(why);
+	}
+	journal_remove(a);
+out:
+	json_object_put(snap_json);
+	prov_plan_free(p);
+	ps_state_clear(&want);
+	ps_state_clear(&snap);
+out_site:
+	site_free(applied);
+	return r;
+}
+
+static int restore_locked(const struct site *s, struct prov_restore *out, char **cause)
+{
+	struct prov_recovery rec;
+	struct prov_history_row row;
+	struct pending pend;
+	bool found, live;
+	char *t;
+	int r;
+
+	if ((r = recover_locked(s, &rec, cause)) < 0)
+		return r;
+	if (rec.what)
+		restore_say(out, rec.what);
+	if (rec.confirm_expired) {
+		out->reverted = true;
+		out->reverted_id = rec.history_id;
+	}
+	prov_recovery_clear(&rec);
+	live = pending_read(s, &pend);
+	if ((r = hist_find(s, "applied,confirmed,pending", &row, &found, cause)) < 0)
+		return r;
+	if (found && strcmp(row.status, "pending") == 0 && !(live && pend.id == row.id)) {
+		/* its confirm window went with the power: nobody confirmed it */
+		long id = row.id;
+		hist_row_clear(&row);
+		if ((r = undo_row(s, "pending", id, "reverted", NULL, cause)) < 0)
+			return r;
+		out->reverted = true;
+		out->reverted_id = id;
+		t = xasprintf(_("確認待ちのまま再起動した適用 #%ld は確認されなかったものとして元に戻しました",
+				"apply #%ld was still waiting for confirmation at the restart: it counts as not confirmed and has been reverted"),
+			      id);
+		restore_say(out, t);
+		free(t);
+		if ((r = hist_find(s, "applied,confirmed", &row, &found, cause)) < 0)
+			return r;
+	}
+	if (!found) {
+		restore_say(out, _("これまでに適用された設定はありません。戻すものはありません",
+				   "nothing has been applied yet: there is nothing to restore"));
+		return 0;
+	}
+	out->history_id = row.id;
+	if (live && pend.id == row.id) {
+		out->pending = true;
+		out->deadline = pend.deadline;
+	}
+	r = restore_row(s, &row, out, cause);
+	if (r == 0 && out->n_steps)
+		t = xasprintf(_("適用 #%ld の状態を戻しました (%zu 手順、ファイアウォールが最初)",
+				"the state of apply #%ld is back (%zu steps, the firewall first)"),
+			      row.id, out->n_steps);
+	else if (r == 0)
+		t = xasprintf(_("適用 #%ld の状態はそのまま保たれていました",
+				"the state of apply #%ld was still in place"), row.id);
+	else
+		t = NULL;
+	if (t)
+		restore_say(out, t);
+	free(t);
+	hist_row_clear(&row);
+	return r;
+}
+
+int prov_restore(const struct site *s, struct prov_restore *out, char **cause)
+{
+	int fd, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((fd = lock_take(s, true, cause)) < 0)
+		return fd;
+	r = restore_locked(s, out, cause);
+	lock_drop(fd);
+	return r;
+}
+
+int prov_confirm_expire(const struct site *s, bool *reverted, long *history_id, char **cause)
+{
+	struct prov_recovery rec;
+	int r;
+
+	*reverted = false;
+	*history_id = 0;
+	r = prov_recover(s, &rec, cause);
+	if (r == 0 && rec.confirm_expired) {
+		*reverted = true;
+		*history_id = rec.history_id;
+	}
+	prov_recovery_clear(&rec);
+	return r;
 }

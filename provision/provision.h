@@ -117,6 +117,31 @@ struct prov_recovery {
 int prov_recover(const struct site *s, struct prov_recovery *out, char **cause);
 void prov_recovery_clear(struct prov_recovery *r);
 
+/* What prov_restore found and did. */
+struct prov_restore {
+	long history_id;	/* the apply now in effect, 0 when there is none */
+	size_t n_steps;		/* steps it took to put it back (0: nothing was missing) */
+	bool reverted;		/* a pending apply whose confirm window was lost is reverted */
+	long reverted_id;
+	bool pending;		/* a confirm countdown still runs */
+	int64_t deadline;	/* its deadline (epoch seconds) */
+	char *what;		/* what happened, sentences in the current language */
+};
+/* Bring the host back to the last apply in effect after a restart (power
+ * cut): first finish what prov_recover finishes; a pending apply whose
+ * confirm file is gone (its window was lost with the box) or expired is
+ * reverted; then the config of the newest applied or confirmed row (or of
+ * the pending one whose countdown still runs) is planned against the host
+ * and the missing steps are run, the firewall first, with the journal as
+ * for apply but without a new history row. Nothing applied yet is not an
+ * error (history_id 0). */
+int prov_restore(const struct site *s, struct prov_restore *out, char **cause);
+void prov_restore_clear(struct prov_restore *r);
+/* Revert a pending apply whose deadline has passed and whose watcher is
+ * gone (the keeper owns the countdown when it runs); *reverted tells
+ * whether it did. */
+int prov_confirm_expire(const struct site *s, bool *reverted, long *history_id, char **cause);
+
 /* One row of the history. Strings owned by the entry. */
 struct prov_history_entry {
 	long id;

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -628,6 +629,107 @@ static void test_sas_from_charon(void **state)
 	unlink(sun.sun_path);
 }
 
+/* A charon that confirms the registrations, sends what the keeper
+ * follows, then goes away. */
+static void serve_events(int lfd)
+{
+	int fd = accept(lfd, NULL, NULL);
+	uint8_t hdr[4], seg[1024];
+	struct vici_packet p;
+	struct vici_builder b;
+	int registered = 0;
+
+	while (fd >= 0 && registered < 4 && read(fd, hdr, 4) == 4) {
+		size_t len = (size_t)hdr[2] << 8 | hdr[3];
+		if (len > sizeof(seg) || read(fd, seg, len) != (ssize_t)len ||
+		    vici_packet_decode(seg, len, &p, NULL) < 0 || p.type != VICI_EVENT_REGISTER)
+			_exit(8);
+		put_packet(fd, VICI_EVENT_CONFIRM, NULL, NULL);
+		registered++;
+	}
+	vici_builder_init(&b);
+	vici_add_kv(&b, "up", "yes");
+	list_sa_event(&b);
+	put_packet(fd, VICI_EVENT, "child-updown", &b);
+	vici_builder_clear(&b);
+	vici_builder_init(&b);
+	list_sa_event(&b);
+	put_packet(fd, VICI_EVENT, "ike-updown", &b);
+	vici_builder_clear(&b);
+	static const char *const log_events[][3] = {
+		{ "1", "oqlink", "giving up after 5 retransmits" },
+		{ "2", "oqlink", "too detailed: filtered" },
+		{ "0", "other", "another connection" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(log_events); i++) {
+		vici_builder_init(&b);
+		vici_add_kv(&b, "group", "IKE");
+		vici_add_kv(&b, "level", log_events[i][0]);
+		vici_add_kv(&b, "ikesa-name", log_events[i][1]);
+		vici_add_kv(&b, "msg", log_events[i][2]);
+		put_packet(fd, VICI_EVENT, "log", &b);
+		vici_builder_clear(&b);
+	}
+	vici_builder_init(&b);
+	list_sa_event(&b);
+	put_packet(fd, VICI_EVENT, "ike-rekey", &b);
+	vici_builder_clear(&b);
+	_exit(0);
+}
+
+struct seen {
+	char text[8][96];
+	size_t n;
+};
+
+static void on_ev(void *ctx, const struct ipsec_event *ev)
+{
+	struct seen *s = ctx;
+
+	if (s->n < ARRAY_SIZE(s->text))
+		snprintf(s->text[s->n++], sizeof(s->text[0]), "%s %s %s %s", ipsec_event_name(ev->kind),
+			 ev->ike ? ev->ike : "-", ev->child ? ev->child : "-", ev->msg ? ev->msg : "-");
+}
+
+static void test_events_from_charon(void **state)
+{
+	static const char *const want[] = {
+		"child-up oqlink oqlink -", "ike-down oqlink oqlink -",
+		"log oqlink - giving up after 5 retransmits", "log other - another connection",
+		"ike-rekey oqlink oqlink -",
+	};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), r;
+	struct ipsec_events *e;
+	struct seen seen = { 0 };
+	int64_t deadline;
+	pid_t pid;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/oqlink-test-ev.%d", (int)getpid());
+	unlink(sun.sun_path);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	pid = fork();
+	if (pid == 0)
+		serve_events(lfd);
+	close(lfd);
+
+	assert_int_equal(ipsec_events_open(sun.sun_path, 1, on_ev, &seen, &e, NULL), 0);
+	deadline = now_ms() + 5000;
+	do {
+		struct pollfd pfd = { ipsec_events_fd(e), POLLIN, 0 };
+		poll(&pfd, 1, 200);
+		r = ipsec_events_pump(e, NULL);
+	} while (r >= 0 && now_ms() < deadline);
+	assert_int_equal(r, -EPIPE);	/* charon went away: the caller opens again */
+	ipsec_events_close(e);
+	assert_int_equal(seen.n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_string_equal(seen.text[i], want[i]);
+	waitpid(pid, NULL, 0);
+	unlink(sun.sun_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_phases),
 		cmocka_unit_test(test_not_running),
 		cmocka_unit_test(test_sas_from_charon),
+		cmocka_unit_test(test_events_from_charon),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

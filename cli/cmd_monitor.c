@@ -1,0 +1,160 @@
+/* oqlink monitor (the keeper, in the foreground) and oqlink history probes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli/cmds.h"
+#include "core/i18n.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "monitor/monitor.h"
+
+/* Local time as "YYYY-MM-DD HH:MM:SS". */
+static const char *when_ms(int64_t t_ms, char *buf, size_t size)
+{
+	time_t tt = (time_t)(t_ms / 1000);
+	struct tm tm;
+
+	localtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+/* One line of what the keeper does, with the time, at once. */
+static void say_line(void *ctx, const char *line)
+{
+	struct timespec ts;
+	char buf[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("%s %s\n", when_ms((int64_t)ts.tv_sec * 1000, buf, sizeof(buf)), line);
+	fflush(stdout);
+}
+
+int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct mon_opts o = { .config_path = ctx->config_path, .say = say_line };
+	char *cause = NULL;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			o.db_path = argv[++i];
+		} else if (strcmp(argv[i], "--no-restore") == 0) {
+			o.no_restore = true;
+		} else {
+			cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
+				    "'%s' is not an option here; see 'oqlink help monitor'"), argv[i]);
+			return OQ_EXIT_USAGE;
+		}
+	}
+	r = mon_run(ctx->site, &o, &cause);
+	if (r < 0) {
+		cli_error("%s", cause ? cause : strerror(-r));
+		free(cause);
+		return OQ_EXIT_CANT;
+	}
+	return OQ_EXIT_OK;
+}
+
+/* "24h", "30m", "7d", "90s" as milliseconds; false when it is none. */
+static bool parse_since(const char *s, int64_t *ms)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+	int64_t unit;
+
+	if (end == s || n < 0)
+		return false;
+	switch (*end) {
+	case 's': unit = 1000; break;
+	case 'm': unit = 60000; break;
+	case 'h': unit = 3600000; break;
+	case 'd': unit = 86400000; break;
+	default: return false;
+	}
+	if (end[1] != '\0' || n > 36500LL * 24 * 3600)
+		return false;
+	*ms = (int64_t)n * unit;
+	return true;
+}
+
+static struct json_object *entry_json(const struct mon_probe_entry *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "time_ms", json_object_new_int64(e->t_ms));
+	json_object_object_add(o, "probe", json_object_new_string(e->probe));
+	json_object_object_add(o, "verdict", json_object_new_string(e->verdict));
+	json_object_object_add(o, "summary_ja", e->summary_ja ? json_object_new_string(e->summary_ja) : NULL);
+	json_object_object_add(o, "summary_en", e->summary_en ? json_object_new_string(e->summary_en) : NULL);
+	json_object_object_add(o, "duration_ms", json_object_new_int64(e->duration_ms));
+	return o;
+}
+
+int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *db_path = NULL, *probe = NULL;
+	int64_t since = 24 * 3600000LL;
+	struct mon_probe_entry *v = NULL;
+	struct mon_db *db;
+	struct timespec ts;
+	char *path, *cause = NULL, buf[32];
+	size_t n = 0;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			if (!parse_since(argv[++i], &since)) {
+				cli_error(_("--since には 24h、30m、7d のような長さを書いてください ('%s')",
+					    "--since takes a length such as 24h, 30m or 7d (not '%s')"), argv[i]);
+				return OQ_EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--probe") == 0 && i + 1 < argc) {
+			probe = argv[++i];
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			db_path = argv[++i];
+		} else {
+			cli_error(_("'%s' は使えません。'oqlink help history probes' を見てください",
+				    "'%s' is not an option here; see 'oqlink help history probes'"), argv[i]);
+			return OQ_EXIT_USAGE;
+		}
+	}
+	path = db_path ? xstrdup(db_path) : mon_db_path(ctx->site);
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		r = 0;	/* the keeper never ran here: nothing to show, nothing to create */
+	} else if ((r = mon_db_open(path, &db, &cause)) == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = mon_timeline(db, probe, (int64_t)ts.tv_sec * 1000 - since, &v, &n, &cause);
+		mon_db_close(db);
+	}
+	free(path);
+	if (r < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return OQ_EXIT_CANT;
+	}
+	if (ctx->json) {
+		struct json_object *a = json_object_new_array(), *o = json_object_new_object();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(a, entry_json(&v[i]));
+		json_object_object_add(o, "results", a);
+		r = cli_put_json(o) < 0 ? OQ_EXIT_CANT : OQ_EXIT_OK;
+	} else {
+		if (n == 0)
+			printf("%s\n", _("この期間の検査結果はありません。", "no probe results in this period."));
+		for (size_t i = 0; i < n; i++) {
+			const char *sum = i18n_lang() == OQ_LANG_JA ? v[i].summary_ja : v[i].summary_en;
+			printf("%s  %-8s %-5s %s\n", when_ms(v[i].t_ms, buf, sizeof(buf)), v[i].probe,
+			       v[i].verdict, sum ? sum : "");
+		}
+		r = OQ_EXIT_OK;
+	}
+	mon_probe_entries_free(v, n);
+	return r;
+}

@@ -1,0 +1,136 @@
+/* monitor: the long-running keeper of one site.
+ *
+ * mon_run() is `oqlink monitor`: at start it restores the last apply in
+ * effect (prov_restore: the firewall first), then keeps the tunnel (the
+ * connection loaded so that charon retries by itself, plus a watchdog that
+ * initiates again with capped, jittered exponential back-off when no
+ * CHILD_SA has been installed for a while, and reloads everything when
+ * charon comes back after a restart), runs the probes on two timers, keeps
+ * their results in SQLite (SITE->state_dir/monitor.db, WAL, retention by
+ * age and size) and tells people about changes: one event per verdict
+ * change and certificate alarms at 90/60/30 days and daily from 7, to the
+ * journal (stderr without one) and to a remote syslog. One process, one
+ * poll() loop: VICI events, timers, signalfd (SIGTERM ends it, SIGHUP
+ * reloads the site config). sd_notify READY, WATCHDOG and STATUS.
+ *
+ * The TUI and `oqlink history` read the database through mon_db_* below.
+ *
+ * Errors: 0 or -errno with a sentence in *cause (the caller frees it). */
+#ifndef OQ_MONITOR_H
+#define OQ_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct site;
+
+/* ---- the keeper ---- */
+
+struct mon_opts {
+	const char *config_path;	/* reloaded on SIGHUP */
+	const char *db_path;		/* NULL: SITE->state_dir/monitor.db */
+	bool no_restore;		/* skip restoring the last apply */
+	/* Said in words as the keeper acts (one line, current language); the
+	 * command layer prints it. May be NULL. */
+	void (*say)(void *ctx, const char *line);
+	void *ctx;
+};
+
+/* Run until SIGTERM or SIGINT (returns 0) or until it cannot go on
+ * (-errno). site is the loaded config (the caller keeps it; a SIGHUP
+ * reload replaces the keeper's own copy). -EBUSY when another keeper holds
+ * the state dir. */
+int mon_run(const struct site *site, const struct mon_opts *o, char **cause);
+
+/* ---- pure parts (unit-tested) ---- */
+
+/* Exponential back-off with jitter: delays base, 2*base, 4*base ... capped
+ * at cap, each reduced by up to a quarter at random (rnd is a random
+ * number). */
+struct mon_backoff {
+	unsigned base_ms, cap_ms;
+	unsigned attempt;
+};
+int64_t mon_backoff_next(struct mon_backoff *b, uint32_t rnd);
+void mon_backoff_reset(struct mon_backoff *b);
+
+/* The alarm threshold a certificate with days_left whole days has reached:
+ * 90, 60, 30, then 7, 6, ... 1 each day, 0 on expiry (and after); -1 when
+ * none (more than 90 days left). A certificate alarms once per threshold. */
+int mon_cert_threshold(int days_left);
+
+/* Whether a new verdict is an event after the previous one (prev NULL: the
+ * first known result, which is an event only when it is not PASS). SKIP
+ * never makes an event. */
+bool mon_verdict_event(const char *prev, const char *now);
+
+/* Format one RFC 5424 message into buf (no trailing newline): PRI from
+ * facility daemon and severity, a UTC timestamp in ms, host, "oqlink",
+ * pid, msgid, structured data [oqlink@32473 probe=".." verdict=".."] when
+ * probe is not NULL, then a BOM and the UTF-8 message. Returns its length
+ * (truncated to size - 1). */
+size_t mon_syslog_format(char *buf, size_t size, int severity, int64_t t_ms, const char *host,
+			 int pid, const char *msgid, const char *probe, const char *verdict,
+			 const char *msg);
+
+/* ---- the database (also read by the TUI and `oqlink history`) ---- */
+
+struct mon_db;
+
+/* Open or create the database (WAL). -errno with *cause when it cannot. */
+int mon_db_open(const char *path, struct mon_db **out, char **cause);
+void mon_db_close(struct mon_db *db);
+/* The path of a site's database; the caller frees it. */
+char *mon_db_path(const struct site *s);
+
+/* One stored probe result. Strings are owned by the entry. */
+struct mon_probe_entry {
+	int64_t t_ms;		/* when it finished, ms since the epoch */
+	char *probe;		/* "dns" */
+	char *verdict;		/* "PASS" ... */
+	char *summary_ja, *summary_en;
+	int64_t duration_ms;
+};
+void mon_probe_entries_free(struct mon_probe_entry *v, size_t n);
+
+/* Record a result (t_ms: when it finished). */
+int mon_db_add_result(struct mon_db *db, int64_t t_ms, const char *probe, const char *verdict,
+		      const char *summary_ja, const char *summary_en, int64_t duration_ms,
+		      char **cause);
+/* The newest result per probe, sorted by probe name (kept aside, so it is
+ * cheap however long the history, and known even after retention). */
+int mon_latest(struct mon_db *db, struct mon_probe_entry **v, size_t *n, char **cause);
+/* The results of probe (NULL: all) since since_ms, oldest first. */
+int mon_timeline(struct mon_db *db, const char *probe, int64_t since_ms,
+		 struct mon_probe_entry **v, size_t *n, char **cause);
+
+/* What the keeper did last ("reinitiate", "reload", "restore", ...). */
+struct mon_action {
+	int64_t t_ms;
+	char *kind;
+	char *text_ja, *text_en;
+};
+int mon_db_add_action(struct mon_db *db, const char *kind, const char *text_ja,
+		      const char *text_en, char **cause);
+/* *found false when the keeper never acted. */
+int mon_last_action(struct mon_db *db, struct mon_action *out, bool *found, char **cause);
+void mon_action_clear(struct mon_action *a);
+
+/* The verdict last announced for probe (NULL when none); the caller frees. */
+int mon_db_get_verdict(struct mon_db *db, const char *probe, char **verdict, char **cause);
+int mon_db_set_verdict(struct mon_db *db, const char *probe, const char *verdict, char **cause);
+
+/* Certificate alarms: whether (cert, not_after, threshold) was announced,
+ * and remember that it was. */
+int mon_db_alarm_seen(struct mon_db *db, const char *cert, int64_t not_after, int threshold,
+		      bool *seen, char **cause);
+int mon_db_alarm_mark(struct mon_db *db, const char *cert, int64_t not_after, int threshold,
+		      char **cause);
+
+/* Retention: delete results older than days, then the oldest until the
+ * results take at most max_bytes; *deleted gets how many went. */
+int mon_db_prune(struct mon_db *db, int64_t now_ms, unsigned days, uint64_t max_bytes,
+		 size_t *deleted, char **cause);
+
+#endif

@@ -1,0 +1,48 @@
+#!/bin/bash
+# oqlink monitor and oqlink history probes without a lab: a bad config is
+# refused with file:line:col diagnostics (exit 2), argument errors, an empty
+# history, and the systemd unit checked by systemd-analyze verify.
+set -u
+cd "$(dirname "$0")/../.."
+O=${OQLINK:-build/asan/oqlink}
+n=0; failed=0
+t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+echo "1..7"
+CONF=tests/data/config/valid/ipvpn.conf
+sed -e "s|/var/lib/oqlink|$tmp/state|; s|/run/oqlink|$tmp/run|" "$CONF" > "$tmp/site.conf"
+grep -q '^\[paths\]' "$tmp/site.conf" || printf '\n[paths]\nstate_dir = %s/state\nrun_dir = %s/run\nreport_dir = %s/state/reports\n' "$tmp" "$tmp" "$tmp" >> "$tmp/site.conf"
+
+if [ "$(id -u)" -eq 0 ]; then
+	desc="monitor refuses a missing config (exit 2)"
+	$O --lang en --config "$tmp/missing.conf" monitor >/dev/null 2>"$tmp/e"
+	t [ $? -eq 2 ]
+	desc="monitor refuses an invalid config with file:line:col and exit 2, and starts nothing"
+	cp tests/data/config/invalid/monitor-bad.conf "$tmp/bad.conf"
+	$O --lang en --config "$tmp/bad.conf" monitor >"$tmp/o" 2>"$tmp/e"
+	rc=$?
+	t [ $rc -eq 2 ] && grep -q "bad.conf:51:18: metrics listen only on the management LAN" "$tmp/e" &&
+		! grep -q 'keeper has started' "$tmp/o"
+else
+	skip "monitor needs root"
+	skip "monitor needs root"
+fi
+desc="history probes rejects a bad --since (exit 2)"
+$O --lang en --config "$tmp/site.conf" history probes --since soon >/dev/null 2>"$tmp/e"
+t [ $? -eq 2 ] && grep -q -- "--since takes a length" "$tmp/e"
+desc="history probes on a new history says there is nothing"
+t bash -c "$O --lang en --config $tmp/site.conf history probes | grep -q 'no probe results in this period'"
+desc="history probes --json is one document with an empty list"
+t bash -c "$O --config $tmp/site.conf --json history probes | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"results\"] == []'"
+desc="help monitor shows its usage"
+t bash -c "$O --lang en help monitor | grep -q 'usage: oqlink monitor \[--db PATH\] \[--no-restore\]'"
+if command -v systemd-analyze >/dev/null; then
+	desc="systemd-analyze verify accepts oqlink-monitor.service"
+	case "$O" in /*) bin=$O ;; *) bin=$PWD/$O ;; esac
+	sed "s|/usr/sbin/oqlink|$bin|" monitor/oqlink-monitor.service > "$tmp/oqlink-monitor.service"
+	t systemd-analyze verify --man=no "$tmp/oqlink-monitor.service"
+else
+	skip "systemd-analyze is not installed (package systemd)"
+fi
+exit $failed

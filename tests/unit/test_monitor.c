@@ -1,0 +1,298 @@
+/* monitor: the pure rules (back-off, certificate thresholds, which verdict
+ * changes are events, the RFC 5424 line) and the history database (latest,
+ * timeline, actions, announced verdicts, alarms, retention). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "monitor/monitor.h"
+
+static void test_backoff(void **state)
+{
+	struct mon_backoff b = { 5000, 20000, 0 };
+	static const int64_t want[] = { 5000, 10000, 20000, 20000, 20000 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_int_equal(mon_backoff_next(&b, 0), want[i]);
+	mon_backoff_reset(&b);
+	/* jitter takes off at most a quarter, never more */
+	for (uint32_t rnd = 0; rnd < 5000; rnd += 7) {
+		struct mon_backoff c = { 5000, 20000, 3 };
+		int64_t d = mon_backoff_next(&c, rnd);
+		assert_true(d <= 20000 && d >= 15000);
+	}
+	assert_int_equal(mon_backoff_next(&b, 0), 5000);
+	assert_int_equal(b.attempt, 1);
+}
+
+static void test_cert_threshold(void **state)
+{
+	static const struct { int days, th; } cases[] = {
+		{ 365, -1 }, { 91, -1 }, { 90, 90 }, { 61, 90 }, { 60, 60 }, { 31, 60 },
+		{ 30, 30 }, { 20, 30 }, { 8, 30 }, { 7, 7 }, { 3, 3 }, { 1, 1 }, { 0, 0 },
+		{ -40, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (mon_cert_threshold(cases[i].days) != cases[i].th)
+			fail_msg("%d days: threshold %d, want %d", cases[i].days,
+				 mon_cert_threshold(cases[i].days), cases[i].th);
+	}
+}
+
+static void test_verdict_event(void **state)
+{
+	static const struct { const char *prev, *now; bool ev; } cases[] = {
+		{ NULL, "PASS", false }, { NULL, "FAIL", true }, { NULL, "WARN", true },
+		{ NULL, "SKIP", false }, { "PASS", "PASS", false }, { "PASS", "FAIL", true },
+		{ "FAIL", "FAIL", false }, { "FAIL", "SKIP", false }, { "FAIL", "PASS", true },
+		{ "WARN", "FAIL", true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (mon_verdict_event(cases[i].prev, cases[i].now) != cases[i].ev)
+			fail_msg("%s -> %s", cases[i].prev ? cases[i].prev : "(none)", cases[i].now);
+}
+
+static void test_syslog_format(void **state)
+{
+	char buf[512];
+	size_t n;
+
+	/* 2026-01-02 03:04:05.678 UTC */
+	n = mon_syslog_format(buf, sizeof(buf), 3, 1767323045678LL, "box", 42, "verdict", "dns",
+			      "FAIL", "probe dns: PASS -> FAIL");
+	assert_string_equal(buf, "<27>1 2026-01-02T03:04:05.678Z box oqlink 42 verdict "
+			    "[oqlink@32473 probe=\"dns\" verdict=\"FAIL\"] \xEF\xBB\xBFprobe dns: PASS -> FAIL");
+	assert_int_equal(n, strlen(buf));
+	mon_syslog_format(buf, sizeof(buf), 5, 0, "", 1, NULL, "a\"]\\b", "", "x");
+	assert_string_equal(buf, "<29>1 1970-01-01T00:00:00.000Z - oqlink 1 - "
+			    "[oqlink@32473 probe=\"a\\\"\\]\\\\b\" verdict=\"\"] \xEF\xBB\xBFx");
+	mon_syslog_format(buf, sizeof(buf), 4, 0, "h", 1, "start", NULL, NULL, "y");
+	assert_string_equal(buf, "<28>1 1970-01-01T00:00:00.000Z h oqlink 1 start - \xEF\xBB\xBFy");
+	/* truncated, never overrun */
+	n = mon_syslog_format(buf, 20, 4, 0, "h", 1, "start", NULL, NULL, "y");
+	assert_int_equal(n, 19);
+	assert_int_equal(strlen(buf), 19);
+}
+
+/* A fresh database in a temporary directory. */
+static char *tmp_db(char *dir)
+{
+	strcpy(dir, "/tmp/oqmonXXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return xasprintf("%s/monitor.db", dir);
+}
+
+static void rm_db(const char *dir, char *path)
+{
+	char *p;
+
+	unlink(path);
+	p = xasprintf("%s-wal", path);
+	unlink(p);
+	free(p);
+	p = xasprintf("%s-shm", path);
+	unlink(p);
+	free(p);
+	rmdir(dir);
+	free(path);
+}
+
+static void add(struct mon_db *db, int64_t t, const char *probe, const char *verdict)
+{
+	assert_int_equal(mon_db_add_result(db, t, probe, verdict, "要約", "summary", 10, NULL), 0);
+}
+
+static void test_history_query(void **state)
+{
+	char dir[32], *path = tmp_db(dir);
+	struct mon_db *db;
+	struct mon_probe_entry *v;
+	struct mon_action a;
+	size_t n;
+	bool found;
+
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);
+	assert_int_equal(mon_last_action(db, &a, &found, NULL), 0);
+	assert_false(found);
+	add(db, 1000, "dns", "PASS");
+	add(db, 2000, "reach", "PASS");
+	add(db, 3000, "dns", "FAIL");
+	add(db, 4000, "reach", "WARN");
+	add(db, 5000, "dns", "PASS");
+
+	assert_int_equal(mon_latest(db, &v, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].probe, "dns");
+	assert_string_equal(v[0].verdict, "PASS");
+	assert_int_equal(v[0].t_ms, 5000);
+	assert_string_equal(v[1].probe, "reach");
+	assert_string_equal(v[1].verdict, "WARN");
+	assert_string_equal(v[1].summary_ja, "要約");
+	mon_probe_entries_free(v, n);
+
+	assert_int_equal(mon_timeline(db, "dns", 2000, &v, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].t_ms, 3000);
+	assert_string_equal(v[0].verdict, "FAIL");
+	assert_int_equal(v[1].t_ms, 5000);
+	mon_probe_entries_free(v, n);
+	assert_int_equal(mon_timeline(db, NULL, 0, &v, &n, NULL), 0);
+	assert_int_equal(n, 5);
+	mon_probe_entries_free(v, n);
+	assert_int_equal(mon_timeline(db, "tls", 0, &v, &n, NULL), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(mon_db_add_action(db, "reinitiate", "張り直し", "initiated again", NULL), 0);
+	assert_int_equal(mon_db_add_action(db, "up", "張れた", "up", NULL), 0);
+	assert_int_equal(mon_last_action(db, &a, &found, NULL), 0);
+	assert_true(found);
+	assert_string_equal(a.kind, "up");
+	assert_string_equal(a.text_en, "up");
+	assert_true(a.t_ms > 0);
+	mon_action_clear(&a);
+	mon_db_close(db);
+	rm_db(dir, path);
+}
+
+/* The verdict stored across a restart decides what is an event: a run of
+ * the same verdict, a SKIP in between, a restart: two events in all. */
+static void test_event_dedup(void **state)
+{
+	static const char *const seq[] = { "PASS", "FAIL", "FAIL", "SKIP", "FAIL", "RESTART",
+					   "FAIL", "FAIL", "PASS", "PASS" };
+	char dir[32], *path = tmp_db(dir), *prev;
+	struct mon_db *db;
+	int events = 0;
+
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(seq); i++) {
+		if (strcmp(seq[i], "RESTART") == 0) {
+			mon_db_close(db);
+			assert_int_equal(mon_db_open(path, &db, NULL), 0);
+			continue;
+		}
+		assert_int_equal(mon_db_get_verdict(db, "reach", &prev, NULL), 0);
+		if (mon_verdict_event(prev, seq[i]))
+			events++;
+		if (strcmp(seq[i], "SKIP") != 0)
+			assert_int_equal(mon_db_set_verdict(db, "reach", seq[i], NULL), 0);
+		free(prev);
+	}
+	assert_int_equal(events, 2);
+	mon_db_close(db);
+	rm_db(dir, path);
+}
+
+static void test_alarms(void **state)
+{
+	char dir[32], *path = tmp_db(dir);
+	struct mon_db *db;
+	bool seen;
+
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);
+	assert_int_equal(mon_db_alarm_seen(db, "/etc/oqlink/ike.crt", 1800000000, 30, &seen, NULL), 0);
+	assert_false(seen);
+	assert_int_equal(mon_db_alarm_mark(db, "/etc/oqlink/ike.crt", 1800000000, 30, NULL), 0);
+	assert_int_equal(mon_db_alarm_mark(db, "/etc/oqlink/ike.crt", 1800000000, 30, NULL), 0);
+	mon_db_close(db);
+	/* remembered across a restart */
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);
+	assert_int_equal(mon_db_alarm_seen(db, "/etc/oqlink/ike.crt", 1800000000, 30, &seen, NULL), 0);
+	assert_true(seen);
+	/* another threshold, or a renewed certificate, is another alarm */
+	assert_int_equal(mon_db_alarm_seen(db, "/etc/oqlink/ike.crt", 1800000000, 7, &seen, NULL), 0);
+	assert_false(seen);
+	assert_int_equal(mon_db_alarm_seen(db, "/etc/oqlink/ike.crt", 1900000000, 30, &seen, NULL), 0);
+	assert_false(seen);
+	mon_db_close(db);
+	rm_db(dir, path);
+}
+
+static size_t rows(struct mon_db *db)
+{
+	struct mon_probe_entry *v;
+	size_t n;
+
+	assert_int_equal(mon_timeline(db, NULL, 0, &v, &n, NULL), 0);
+	mon_probe_entries_free(v, n);
+	return n;
+}
+
+static void test_retention(void **state)
+{
+	char dir[32], *path = tmp_db(dir), big[2001];
+	int64_t day = 86400000, now = 100 * day;
+	struct mon_db *db;
+	size_t gone;
+
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);
+	add(db, now - 40 * day, "dns", "PASS");
+	add(db, now - 31 * day, "dns", "PASS");
+	add(db, now - 29 * day, "dns", "PASS");
+	add(db, now - 1, "dns", "PASS");
+	assert_int_equal(mon_db_prune(db, now, 30, 1u << 30, &gone, NULL), 0);
+	assert_int_equal(gone, 2);
+	assert_int_equal(rows(db), 2);
+
+	/* by size: about 2 MB of results, kept under 256 KiB, the newest stay */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(mon_db_add_result(db, now + i, "tls", "PASS", big, big, 1, NULL), 0);
+	assert_int_equal(mon_db_prune(db, now + 1000, 30, 256 * 1024, &gone, NULL), 0);
+	assert_true(gone > 800);
+	assert_true(rows(db) < 200 && rows(db) > 0);
+	{
+		struct mon_probe_entry *v;
+		size_t n;
+		assert_int_equal(mon_timeline(db, "dns", 0, &v, &n, NULL), 0);
+		assert_int_equal(n, 0);	/* the old dns rows went first */
+		mon_probe_entries_free(v, n);
+		/* the newest result per probe stays known, whatever the retention */
+		assert_int_equal(mon_latest(db, &v, &n, NULL), 0);
+		assert_int_equal(n, 2);
+		assert_string_equal(v[0].probe, "dns");
+		assert_int_equal(v[0].t_ms, now - 1);
+		assert_string_equal(v[1].probe, "tls");
+		assert_int_equal(v[1].t_ms, now + 999);
+		mon_probe_entries_free(v, n);
+	}
+	mon_db_close(db);
+	rm_db(dir, path);
+}
+
+static void test_open_fails(void **state)
+{
+	struct mon_db *db;
+	char *cause = NULL;
+
+	assert_true(mon_db_open("/nonexistent/dir/monitor.db", &db, &cause) < 0);
+	assert_null(db);
+	assert_non_null(strstr(cause, "/nonexistent/dir/monitor.db"));
+	free(cause);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_cert_threshold),
+		cmocka_unit_test(test_verdict_event),
+		cmocka_unit_test(test_syslog_format),
+		cmocka_unit_test(test_history_query),
+		cmocka_unit_test(test_event_dedup),
+		cmocka_unit_test(test_alarms),
+		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_open_fails),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
