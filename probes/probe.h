@@ -187,6 +187,9 @@ struct probe_options {
 	int total_timeout_ms;		/* whole run; 0: 60000 */
 	unsigned max_parallel;		/* 0: no limit */
 	const char *out_dir;		/* for pcaps; NULL: site run_dir */
+	bool no_capture;		/* with no ids: leave out the background
+					 * probes, i.e. the packet capture (a
+					 * periodic run writes no pcap) */
 	const volatile int *cancel;	/* non-zero cancels the run (signals) */
 };
 

@@ -30,6 +30,7 @@ static int64_t started_ms, ended_ms;
 static time_t ended_wall;
 static struct site *run_site;
 static char *run_only;
+static bool run_capture;
 
 /* A deep copy of a result through its JSON form (library functions). */
 static struct probe_result *result_copy(const struct probe_result *r)
@@ -96,7 +97,7 @@ static int progress(void *ctx, enum probe_event ev, size_t index, const struct p
 static void *worker(void *arg)
 {
 	struct probe_run run;
-	struct probe_options opt = { .cancel = &cancel_flag };
+	struct probe_options opt = { .cancel = &cancel_flag, .no_capture = !run_capture };
 	char *cause = NULL;
 	const char *ids[1] = { run_only };
 	int r = probe_run_all(run_site, ids, run_only ? 1 : 0, &opt, progress, &run, &run, &cause);
@@ -113,7 +114,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-bool pj_start(const char *only)
+bool pj_start(const char *only, bool capture)
 {
 	struct site_diags d = { 0 };
 
@@ -129,6 +130,7 @@ bool pj_start(const char *only)
 	}
 	free(run_only);
 	run_only = only ? xstrdup(only) : NULL;
+	run_capture = capture;
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < n_rows; i++)
 		row_clear(&rows[i]);

@@ -116,7 +116,7 @@ static void dash_tick(void)
 	if (site && auto_refresh && !pj_running() &&
 	    (!ever_probed || time(NULL) - pj_ended() >= refresh_every())) {
 		ever_probed = true;
-		pj_start(NULL);
+		pj_start(NULL, false);
 		ui_touch();
 	}
 	if (remaining() != shown_remaining) {
@@ -292,7 +292,7 @@ static bool dash_key(int key)
 	if (key == UK_ENTER || key == 'e') {
 		reload();
 		if (site)
-			pj_start(NULL);
+			pj_start(NULL, false);
 		return true;
 	}
 	if (key == 'a') {

@@ -121,9 +121,10 @@ struct pj_row {
 	int64_t started_ms;
 	struct probe_result *result;	/* a copy, when done */
 };
-/* Run every probe that applies (only: that one and what it depends on).
- * False when one runs already or the config is not valid (said). */
-bool pj_start(const char *only);
+/* Run every probe that applies (only: that one and what it depends on);
+ * without capture, all but the packet capture (the dashboard's runs write
+ * no pcap). False when one runs already or the config is not valid (said). */
+bool pj_start(const char *only, bool capture);
 void pj_cancel(void);
 bool pj_running(void);
 bool pj_cancelled(void);
