@@ -78,6 +78,12 @@ void ui_putf(int y, int x, int width, enum ui_attr a, const char *fmt, ...)
 int ui_text(int y, int x, int width, int rows, const char *s, enum ui_attr a);
 /* Blank rows y .. y+n-1. */
 void ui_clear_rows(int y, int n);
+/* Open a box of h rows x w columns at y, x over what is drawn (the ? key
+ * list), filled with attribute a. A wide character that the box's edge
+ * would cut in two is blanked whole first: a terminal erases both halves
+ * when one is overwritten, and curses would not send the character again
+ * when the box closes. */
+void ui_popup(int y, int x, int h, int w, enum ui_attr a);
 /* The attribute of a verdict word ("PASS" ...). */
 enum ui_attr ui_verdict_attr(const char *word);
 
