@@ -260,6 +260,31 @@ static bool pick_word(const char *group, int level, const char *arg, char *out, 
 	return false;
 }
 
+/* The word at position level among the commands of group (any when NULL)
+ * nearest to arg by edit distance, into out; false when none is near
+ * enough to be what was meant. */
+static bool near_word(const char *group, int level, const char *arg, char *out, size_t size)
+{
+	char w[32], first[32];
+	size_t best = (size_t)-1, lim = strlen(arg) / 3 + 1;
+
+	if (lim > 3)
+		lim = 3;
+	for (unsigned i = 0; i < cli_n_commands; i++) {
+		const char *name = cli_commands[i].name;
+		if (group && (!name_word(name, 0, first, sizeof(first)) || strcmp(first, group)))
+			continue;
+		if (!name_word(name, level, w, sizeof(w)))
+			continue;
+		size_t d = str_distance(arg, w);
+		if (d < best) {
+			best = d;
+			snprintf(out, size, "%s", w);
+		}
+	}
+	return best <= lim;
+}
+
 /* The command with exactly this name, or NULL. */
 static const struct cli_command *by_name(const char *name)
 {
@@ -298,7 +323,12 @@ const struct cli_command *cli_find(int argc, char **argv, int *used)
 	bool ambiguous, has_sub = false;
 
 	if (!pick_word(NULL, 0, argv[0], w0, sizeof(w0), &ambiguous)) {
-		if (!ambiguous)
+		if (ambiguous)
+			return NULL;
+		if (near_word(NULL, 0, argv[0], w0, sizeof(w0)))
+			cli_error(_("不明なコマンド '%s' です ('%s' のことですか?)。'oqlink help' を見てください",
+				    "unknown command '%s' (did you mean '%s'?); see 'oqlink help'"), argv[0], w0);
+		else
 			cli_error(_("不明なコマンド '%s' です。'oqlink help' を見てください",
 				    "unknown command '%s'; see 'oqlink help'"), argv[0]);
 		return NULL;
@@ -319,8 +349,13 @@ const struct cli_command *cli_find(int argc, char **argv, int *used)
 		if (ambiguous)
 			return NULL;
 		if (leaf == NULL) {
-			cli_error(_("'%s' に '%s' というコマンドはありません",
-				    "'%s' has no command '%s'"), w0, argv[1]);
+			if (near_word(w0, 1, argv[1], w1, sizeof(w1)))
+				cli_error(_("'%s' に '%s' というコマンドはありません ('%s %s' のことですか?)",
+					    "'%s' has no command '%s' (did you mean '%s %s'?)"),
+					  w0, argv[1], w0, w1);
+			else
+				cli_error(_("'%s' に '%s' というコマンドはありません",
+					    "'%s' has no command '%s'"), w0, argv[1]);
 			print_group(w0);
 			return NULL;
 		}
