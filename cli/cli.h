@@ -51,6 +51,12 @@ const struct cli_command *cli_find(int argc, char **argv, int *used);
  * CLI_NEED_CONFIG does, for a command that needs the config only sometimes.
  * Returns 0, or the exit code after printing every problem. */
 int cli_load_config(struct cli_ctx *ctx);
+/* After site_load of path failed: print every problem in d, then one
+ * sentence on what to do (no config yet: the wizard; a file oqlink may not
+ * read: run it as root; else: config check). Returns the exit code: 3 for
+ * a file that could not be read for want of permission, else 2. */
+struct site_diags;
+int cli_config_failed(const char *path, const struct site_diags *d);
 
 /* Print a message to stderr, prefixed with "oqlink: ". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

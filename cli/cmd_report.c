@@ -163,9 +163,7 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	/* the report needs the config's facts, not its files: secrets stay unread */
 	site = site_load(ctx->config_path, false, &diags);
 	if (site == NULL) {
-		site_diags_print(&diags, stderr);
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
+		ret = cli_config_failed(ctx->config_path, &diags);
 		goto out;
 	}
 	ret = OQ_EXIT_CANT;

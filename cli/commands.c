@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -173,17 +174,51 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_config_failed(const char *path, const struct site_diags *d)
+{
+	bool missing = false, denied = false, other = false;
+
+	site_diags_print(d, stderr);
+	for (size_t i = 0; i < d->n; i++) {
+		bool m = d->v[i].err == ENOENT && d->v[i].line == 0 && strcmp(d->v[i].file, path) == 0;
+		bool a = d->v[i].err == EACCES;
+		missing |= m;
+		denied |= a;
+		other |= !m && !a;
+	}
+	if (missing && strcmp(path, SITE_DEFAULT_PATH) == 0)
+		cli_error(_("設定ファイル %s がまだありません。端末で引数なしの 'oqlink' を実行すると、"
+			    "設定ファイルを作る設定画面 (ウィザード) が開きます",
+			    "there is no config file %s yet; plain 'oqlink' on a terminal opens the "
+			    "setup wizard that creates it"), path);
+	else if (missing)
+		cli_error(_("設定ファイル %1$s がまだありません。端末で 'oqlink --config %1$s' を実行すると、"
+			    "設定ファイルを作る設定画面 (ウィザード) が開きます",
+			    "there is no config file %1$s yet; 'oqlink --config %1$s' on a terminal opens the "
+			    "setup wizard that creates it"), path);
+	if (denied && geteuid() != 0)
+		cli_error(_("権限の問題です: 設定が名指すファイルを読む権限がありません。"
+			    "oqlink は root で実行してください (sudo oqlink ...)",
+			    "a permission problem: oqlink may not read a file the config names; "
+			    "oqlink needs root (sudo oqlink ...)"));
+	else if (denied)
+		cli_error(_("権限の問題です: 設定が名指すファイルを読めません。ファイルの所有者とモードを確認してください",
+			    "a permission problem: a file the config names cannot be read; check its owner and mode"));
+	if (other || (!missing && !denied))
+		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
+			    "the site config has errors; see 'oqlink config check'"));
+	return denied && !missing && !other ? OQ_EXIT_CANT : OQ_EXIT_USAGE;
+}
+
 int cli_load_config(struct cli_ctx *ctx)
 {
 	struct site_diags diags = { 0 };
 
 	ctx->site = site_load(ctx->config_path, true, &diags);
 	if (ctx->site == NULL) {
-		site_diags_print(&diags, stderr);
+		int ret = cli_config_failed(ctx->config_path, &diags);
 		site_diags_free(&diags);
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
-		return OQ_EXIT_USAGE;
+		return ret;
 	}
 	site_diags_free(&diags);
 	return 0;
