@@ -42,12 +42,18 @@ static int selected_field(void)
 	return f[sel];
 }
 
-static void setup_enter(void)
+struct wiz *setup_wiz(void)
 {
 	if (w == NULL) {
 		w = wiz_new(ui.config_path);
 		wiz_validate(w, true);
 	}
+	return w;
+}
+
+static void setup_enter(void)
+{
+	setup_wiz();
 }
 
 /* What the value column shows for field i. */

@@ -40,6 +40,10 @@ struct ui_screen {
 
 extern const struct ui_screen scr_dashboard, scr_setup, scr_certs, scr_probes, scr_ipsec,
 	scr_report;
+/* The setup screen's wizard (made from the config file on first use): the
+ * one writer of site.conf in the TUI, so that what another screen sets is
+ * what the setup screen shows. */
+struct wiz *setup_wiz(void);
 
 /* The application. */
 struct ui_app {
