@@ -117,6 +117,20 @@ const struct cli_command cli_commands[] = {
 	     "前回より悪くなった検査があれば終了コード 1 です。",
 	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
 	     "certificate expiry. Exits 1 when some probe got worse.") },
+	{ "report export", cmd_report_export, CLI_JSON,
+	  BT("最新の報告書とその pcap を USB メモリかディレクトリに写す",
+	     "copy the newest report and its pcap to a USB memory or a directory"),
+	  "[DIR] [--report-dir DIR]",
+	  BT("報告書の置き場所 (既定は設定の report_dir) から最新の報告書 (HTML、JSON、テキスト) と、"
+	     "それが名指す pcap を写します。DIR を指定すればそこへ、なければ USB メモリ (取り外し可能な "
+	     "USB の記憶装置で FAT か exFAT のもの) を探し、run_dir の下に nosuid,nodev,noexec で"
+	     "マウントして写し、書き切ってからアンマウントします。見つからなければ「USB メモリが"
+	     "見つかりません」で終了コード 3 です。マウントには root が要ります。",
+	     "Copies the newest report (HTML, JSON, text) in the report directory (default: the "
+	     "config's report_dir) and the pcap it names. With DIR, into DIR; without, onto a USB "
+	     "memory (a removable USB storage device formatted FAT or exFAT), mounted "
+	     "nosuid,nodev,noexec under run_dir, flushed and unmounted. Without one it says "
+	     "\"no USB memory found\" and exits 3. Mounting needs root.") },
 	{ "report render", cmd_report_render, CLI_JSON,
 	  BT("記録した検査結果から報告書を作る",
 	     "write the report from a recorded probe run"),
