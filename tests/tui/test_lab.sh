@@ -118,9 +118,9 @@ t "the operational test runs to its end from the report screen (exit 0 or 1 by i
 t "the report screen counts the files it wrote" matches '書いたファイル: [0-9]+ 個'
 shot lab-7-report
 k u
-sleep 1
-copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json >/dev/null 2>&1; }
-t "u copies the report to the chosen directory" copied
+wait_for "に写しました" 100
+copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json "$T/usb"/capture-*.pcap >/dev/null 2>&1; }
+t "u copies the report and its pcap to the chosen directory" copied
 cp "$T"/usb/oqlink-report-*.txt "$ART/lab-report.txt" 2>/dev/null
 # long actions: live seconds, and cancel (the tunnel drops ESP, so the
 # probes behind it wait for their timeouts)
