@@ -19,6 +19,10 @@ static bool edit;
 static struct ui_line line;
 static bool saved;
 static struct ui_pane pane;	/* plan, apply, confirm, rollback */
+static bool again;		/* a secret: typed once, now typed again */
+static struct ui_line first;	/* a secret as typed the first time */
+static bool path_edit;		/* typing the file to write (f) */
+static char *path_owned;	/* the file chosen with f, when one was */
 
 /* The visible fields of the page, in order; returns the count. */
 static int page_fields(int *out)
@@ -64,8 +68,10 @@ static char *value_text(size_t i)
 
 	if (f->kind == WIZ_SECRET) {
 		if (edit && (int)i == selected_field())
-			return xstrdup(_("(入力中: 文字は表示しません。Enter で確定)",
-					 "(typing: nothing is shown; Enter to finish)"));
+			return xstrdup(again ? _("(確かめるため、もう一度入力: 文字は表示しません)",
+						 "(type it again to be sure: nothing is shown)")
+					     : _("(入力中: 文字は表示しません。Enter のあともう一度入力)",
+						 "(typing: nothing is shown; after Enter, type it again)"));
 		return xstrdup(w->secret_set[i] ? _("[入力済み: 保存時に書き込みます]", "[typed: written on save]")
 				: _("[未入力: Enter で入力]", "[not typed: Enter to type]"));
 	}
@@ -85,7 +91,10 @@ static void draw_field(int y, int cols, size_t i, bool is_sel)
 	int vx = 2 + LABEL_COLS + 1, vw = cols - vx - 1;
 	char *label = xasprintf("%s%s", bitext_get(f->label, i18n_lang()), f->required ? " *" : "");
 
-	ui_put(y, 0, 2, w->problems[i] ? "! " : "  ", UA_FAIL);
+	if (is_sel && edit)
+		ui_put(y, 0, 2, "> ", UA_BOLD);
+	else
+		ui_put(y, 0, 2, w->problems[i] ? "! " : "  ", UA_FAIL);
 	ui_put(y, 2, LABEL_COLS, label, is_sel ? UA_REVERSE : UA_NORMAL);
 	free(label);
 	if (is_sel && edit && f->kind == WIZ_TEXT) {
@@ -95,7 +104,7 @@ static void draw_field(int y, int cols, size_t i, bool is_sel)
 		wmemmove(view.buf, line.buf + line.first, line.len - line.first + 1);
 		view.len = line.len - line.first;
 		char *s = ui_line_get(&view);
-		ui_put(y, vx, vw, s, UA_BOLD);
+		ui_put(y, vx, vw, s, UA_REVERSE);
 		free(s);
 		ui.cur_y = y;
 		ui.cur_x = vx + cx;
@@ -112,7 +121,7 @@ static void draw_review(int top, int rows, int cols)
 	int y = top;
 	enum oq_lang l = i18n_lang();
 
-	ui_putf(y++, 0, cols, UA_NORMAL, _("書き込み先: %s", "Writes to: %s"), w->path);
+	ui_putf(y++, 0, cols, UA_NORMAL, _("書き込み先: %s  (f で変更)", "Writes to: %s  (f changes it)"), w->path);
 	y++;
 	if (w->n_problems == 0) {
 		ui_put(y++, 0, cols, saved && !w->dirty
@@ -147,7 +156,26 @@ static void draw_review(int top, int rows, int cols)
 		y += ui_text(y, 0, cols, top + rows - y, *g, UA_NORMAL);
 }
 
-static void setup_draw(int top, int rows, int cols)
+/* The file to write, being typed (f), over the row under the intro. */
+static void draw_path_edit(int top, int rows, int cols)
+{
+	int lw = (int)str_width(_("書き込み先:", "Write to:")) + 1;
+	int cx = ui_line_view(&line, cols - lw - 1);
+	struct ui_line view = line;
+	wmemmove(view.buf, line.buf + line.first, line.len - line.first + 1);
+	view.len = line.len - line.first;
+	char *s = ui_line_get(&view);
+	ui_put(top + 2, 0, lw, _("書き込み先:", "Write to:"), UA_BOLD);
+	ui_put(top + 2, lw, cols - lw - 1, s, UA_REVERSE);
+	free(s);
+	ui_line_wipe(&view);
+	ui_put(top + rows - 1, 0, cols, _("入力先: 書き込み先のファイル  Enter:確定  Esc:取消",
+					  "typing into: the file to write  Enter:accept  Esc:undo"), UA_BOLD);
+	ui.cur_y = top + 2;
+	ui.cur_x = lw + cx;
+}
+
+static void setup_draw_page(int top, int rows, int cols)
 {
 	enum oq_lang l = i18n_lang();
 	int f[64], n = page_fields(f), list_rows = rows - 7, y;
@@ -182,26 +210,69 @@ static void setup_draw(int top, int rows, int cols)
 		}
 	}
 	if (page == wiz_n_pages - 1) {
-		ui_put(top + rows - 1, 0, cols, _("b/PgUp:戻る  w:保存  ?:キー", "b/PgUp:back  w:save  ?:keys"),
-		       UA_DIM);
+		ui_put(top + rows - 1, 0, cols, _("b/PgUp:戻る  f:書き込み先  w:保存  ?:キー",
+						  "b/PgUp:back  f:file  w:save  ?:keys"), UA_DIM);
+		return;
+	}
+	if (edit && selected_field() >= 0) {
+		/* which field the keys go to, and that Enter moves on */
+		char *s = xasprintf(_("入力先: %s  Enter:確定して次の項目へ  Esc:取消",
+				      "typing into: %s  Enter:accept, next field  Esc:undo"),
+				    bitext_get(wiz_fields[selected_field()].label, l));
+		ui_put(top + rows - 1, 0, cols, s, UA_BOLD);
+		free(s);
 		return;
 	}
 	ui_put(top + rows - 1, 0, cols,
-	       edit ? _("Enter:確定  Esc:取消  上下:確定して移動", "Enter:accept  Esc:undo  Up/Down:accept and move")
-		    : _("上下:選ぶ  Enter:入力  n/PgDn:次へ  b/PgUp:戻る  w:保存  ?:キー",
-			"Up/Down:select  Enter:edit  n/PgDn:next  b/PgUp:back  w:save  ?:keys"),
+	       _("上下:選ぶ  Enter:入力  n/PgDn:次へ  b/PgUp:戻る  f:書き込み先  w:保存",
+		 "Up/Down:select  Enter:edit  n/PgDn:next  b/PgUp:back  f:file  w:save"),
 	       UA_DIM);
 }
 
-/* Finish typing into the selected field. */
-static void accept_edit(void)
+/* A secret typed the first time: keep it and ask for it again. Returns
+ * true when the field stays in typing. */
+static bool secret_first(int i)
+{
+	if (i < 0 || wiz_fields[i].kind != WIZ_SECRET || again || line.len == 0)
+		return false;
+	first = line;
+	ui_line_wipe(&line);
+	again = true;
+	return true;
+}
+
+static void secret_forget(void)
+{
+	ui_line_wipe(&first);
+	again = false;
+}
+
+static void setup_draw(int top, int rows, int cols)
+{
+	setup_draw_page(top, rows, cols);
+	if (path_edit)
+		draw_path_edit(top, rows, cols);
+}
+
+/* Finish typing into the selected field; false when a secret's two
+ * entries differed (nothing kept). */
+static bool accept_edit(void)
 {
 	int i = selected_field();
 
 	edit = false;
 	if (i < 0)
-		return;
+		return true;
 	if (wiz_fields[i].kind == WIZ_SECRET) {
+		bool same = !again || (first.len == line.len &&
+				       wmemcmp(first.buf, line.buf, line.len) == 0);
+		secret_forget();
+		if (!same) {
+			ui_line_wipe(&line);
+			ui_status(true, "%s", _("2 回の入力が一致しません。入れ直してください (何も記録していません)",
+						"the two entries differ: type it again (nothing was kept)"));
+			return false;
+		}
 		w->secrets[i] = line;
 		w->secret_set[i] = line.len > 0;
 		w->dirty |= line.len > 0;
@@ -212,6 +283,7 @@ static void accept_edit(void)
 	}
 	ui_line_wipe(&line);
 	wiz_validate(w, true);
+	return true;
 }
 
 /* Step a choice field forward or back. */
@@ -244,13 +316,18 @@ static bool key_editing(int key)
 	switch (key) {
 	case UK_ENTER:
 	case UK_TAB:
-		accept_edit();
-		sel++;
+		if (secret_first(selected_field()))
+			return true;
+		if (accept_edit())
+			sel++;
 		return true;
 	case UK_UP:
 	case UK_DOWN:
 	case UK_BTAB:
-		accept_edit();
+		if (secret_first(selected_field()))
+			return true;
+		if (!accept_edit())
+			return true;
 		sel += key == UK_DOWN ? 1 : -1;
 		if (sel < 0)
 			sel = 0;
@@ -258,6 +335,7 @@ static bool key_editing(int key)
 	case UK_ESC:
 		edit = false;
 		ui_line_wipe(&line);
+		secret_forget();
 		return true;
 	default:
 		return ui_line_key(&line, key) || ui_key_printable(key);
@@ -317,12 +395,59 @@ static bool provision_key(int key)
 	return true;
 }
 
+/* The file to write was typed: the wizard writes there from now on, and
+ * the other screens read it. */
+static void path_done(void)
+{
+	char *p = ui_line_get(&line);
+
+	str_trim(p);
+	path_edit = false;
+	ui_line_wipe(&line);
+	if (*p == '\0' || strcmp(p, w->path) == 0) {
+		free(p);
+		return;
+	}
+	free(w->path);
+	w->path = xstrdup(p);
+	free(path_owned);
+	path_owned = p;
+	ui.config_path = path_owned;
+	w->dirty = true;
+	saved = false;
+	wiz_validate(w, true);
+	if (access(p, F_OK) == 0)
+		ui_status(true, _("%s は既にあります。保存するとこの内容で置き換えます", "%s exists: saving replaces it"), p);
+	else
+		ui_status(false, _("書き込み先を %s にしました (w で保存)", "will write to %s (w saves)"), p);
+}
+
+static bool path_key(int key)
+{
+	if (key == UK_ENTER) {
+		path_done();
+	} else if (key == UK_ESC) {
+		path_edit = false;
+		ui_line_wipe(&line);
+	} else {
+		return ui_line_key(&line, key) || ui_key_printable(key);
+	}
+	return true;
+}
+
 static bool setup_key(int key)
 {
 	int f[64], n = page_fields(f), i = selected_field();
 
+	if (path_edit)
+		return path_key(key);
 	if (edit)
 		return key_editing(key);
+	if (key == 'f') {
+		path_edit = true;
+		ui_line_set(&line, w->path);
+		return true;
+	}
 	if (page == wiz_n_pages - 1 && key != 'w' && key != UK_F8 && key != 'b' && key != UK_PGUP &&
 	    provision_key(key))
 		return true;
@@ -370,7 +495,7 @@ static bool setup_key(int key)
 
 static bool setup_editing(void)
 {
-	return edit;
+	return edit || path_edit;
 }
 
 static bool setup_busy(void)
@@ -388,18 +513,21 @@ static void setup_fini(void)
 {
 	ui_pane_free(&pane);
 	ui_line_wipe(&line);
+	secret_forget();
 	wiz_free(w);
 	w = NULL;
+	free(path_owned);
+	path_owned = NULL;
 }
 
 static const struct ui_keyhelp setup_help[] = {
 	{ "Up / Down", BT("項目を選ぶ", "select a field") },
 	{ "Enter / Space", BT("入力を始める (選択肢は次へ)", "start typing (a choice steps on)") },
 	{ "Left / Right", BT("選択肢を変える", "change a choice") },
-	{ "n / PgDn", BT("次のページ", "next page") },
-	{ "b / PgUp", BT("前のページ", "previous page") },
-	{ "F8 / w", BT("検査して保存する", "check and save") },
-	{ "Enter / Esc", BT("入力中: 確定 / 取り消し", "while typing: accept / undo") },
+	{ "n b / PgDn PgUp", BT("次のページ・前のページ", "next page, previous page") },
+	{ "F8 / w, f", BT("検査して保存する、書き込み先を変える", "check and save, choose the file to write") },
+	{ "PSK / password", BT("2 回入力する (違えば受け付けない)", "typed twice (refused when they differ)") },
+	{ "Enter / Esc", BT("入力中: 確定して次の項目へ / 取り消し", "while typing: accept, next field / undo") },
 	{ "^A ^E ^K ^U", BT("入力中: 行頭・行末・後ろを削除・前を削除",
 			       "while typing: start, end, delete to end, delete to start") },
 	{ "v a y u", BT("確認と保存のページで: 計画・適用・確定・元に戻す",
