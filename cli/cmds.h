@@ -14,6 +14,8 @@ int cmd_report_compare(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_test(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_nic_list(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Shared by the commands that write a report (cli/cmd_report.c). */
 struct report;

@@ -92,6 +92,18 @@ const struct cli_command cli_commands[] = {
 	  "[--level N] [--quiet] [--timeout SEC]",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
 	     "Streams charon's control log to stderr while it waits for the result.") },
+	{ "nic identify", cmd_nic_identify, CLI_NEED_ROOT,
+	  BT("ポートのランプを点滅させ、どの口かを示す", "blink a port's light to show which socket it is"),
+	  "NAME [SECONDS]",
+	  BT("ETHTOOL_PHYS_ID で NAME のランプを SECONDS 秒 (既定 10) 点滅させます。ドライバが対応しなければ"
+	     "そう言って終了コード 1 です (veth など仮想の NIC は対応しません)。",
+	     "Blinks the light of NAME for SECONDS (default 10) with ETHTOOL_PHYS_ID. When the driver "
+	     "cannot, it says so and exits 1 (veth and most virtual NICs cannot).") },
+	{ "nic list", cmd_nic_list, CLI_JSON,
+	  BT("この機械のネットワークポートを一覧する", "list the network ports of this box"),
+	  "",
+	  BT("名前、MAC アドレス、ドライバ、リンク (ケーブルと相手があるか)、速度を示します。",
+	     "Shows name, MAC address, driver, link (a cable with a live peer) and speed.") },
 	{ "plan", cmd_plan, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用すると何が変わるかを表示する (何も変えない)",
 	     "show what apply would change (changes nothing)"),
