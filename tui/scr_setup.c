@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "provision/provision.h"
 #include "tui/screen.h"
 
 #define LABEL_COLS 26
@@ -23,6 +24,19 @@ static bool again;		/* a secret: typed once, now typed again */
 static struct ui_line first;	/* a secret as typed the first time */
 static bool path_edit;		/* typing the file to write (f) */
 static char *path_owned;	/* the file chosen with f, when one was */
+
+/* The port chooser (o on an interface field): the box's ports, the one
+ * whose link comes up selected. */
+#define NIC_READ_MS 250
+static struct {
+	bool open;
+	int field;			/* the interface field it fills */
+	struct prov_nic *v;
+	size_t n;
+	int sel;
+	int64_t read_ms;
+	char *came_up;			/* the port whose link came up last */
+} nic;
 
 /* The visible fields of the page, in order; returns the count. */
 static int page_fields(int *out)
@@ -156,6 +170,130 @@ static void draw_review(int top, int rows, int cols)
 		y += ui_text(y, 0, cols, top + rows - y, *g, UA_NORMAL);
 }
 
+static bool is_interface(int i)
+{
+	return i >= 0 && wiz_fields[i].key && strcmp(wiz_fields[i].key, "interface") == 0;
+}
+
+/* Read the ports again; a port whose link came up since is selected. */
+static void nic_read(void)
+{
+	struct prov_nic *v = NULL;
+	size_t n = 0;
+	char *cause = NULL;
+
+	nic.read_ms = now_ms();
+	if (prov_nic_list(&v, &n, &cause) < 0) {
+		ui_status(true, "%s", cause);
+		free(cause);
+		return;
+	}
+	for (size_t k = 0; k < n && nic.v; k++)
+		for (size_t j = 0; j < nic.n; j++)
+			if (strcmp(v[k].name, nic.v[j].name) == 0 && v[k].carrier && !nic.v[j].carrier) {
+				nic.sel = (int)k;
+				free(nic.came_up);
+				nic.came_up = xstrdup(v[k].name);
+			}
+	free(nic.v);
+	nic.v = v;
+	nic.n = n;
+	if (nic.sel >= (int)n)
+		nic.sel = n ? (int)n - 1 : 0;
+}
+
+static void nic_open(int field)
+{
+	memset(&nic, 0, sizeof(nic));
+	nic.open = true;
+	nic.field = field;
+	nic_read();
+	for (size_t k = 0; k < nic.n; k++)
+		if (strcmp(nic.v[k].name, w->values[field]) == 0)
+			nic.sel = (int)k;
+}
+
+static void nic_close(void)
+{
+	free(nic.v);
+	free(nic.came_up);
+	memset(&nic, 0, sizeof(nic));
+}
+
+/* The chooser, in place of the field list. */
+static void draw_nics(int top, int rows, int cols)
+{
+	enum oq_lang l = i18n_lang();
+	int y = top;
+
+	ui_putf(y++, 0, cols, UA_BOLD, _("ポートを選ぶ: %s", "Choose the port: %s"),
+		bitext_get(wiz_fields[nic.field].label, l));
+	ui_put(y++, 0, cols, _("使うポートにケーブルを挿すと、リンクの上がったポートが選ばれます。",
+			       "Plug the cable into the port you mean: the port whose link comes up is selected."),
+	       UA_NORMAL);
+	ui_putf(y++, 0, cols, UA_DIM, "  %s", "");
+	ui_put(y - 1, 2, 12, _("名前", "Name"), UA_DIM);
+	ui_put(y - 1, 14, 18, "MAC", UA_DIM);
+	ui_put(y - 1, 32, 12, _("ドライバ", "Driver"), UA_DIM);
+	ui_put(y - 1, 44, 8, _("リンク", "Link"), UA_DIM);
+	ui_put(y - 1, 52, cols - 52, _("速度", "Speed"), UA_DIM);
+	for (size_t k = 0; k < nic.n && y < top + rows - 4; k++, y++) {
+		const struct prov_nic *c = &nic.v[k];
+		enum ui_attr a = (int)k == nic.sel ? UA_REVERSE : UA_NORMAL;
+		ui_put(y, 0, 2, (int)k == nic.sel ? "> " : "  ", UA_BOLD);
+		ui_put(y, 2, 12, c->name, a);
+		ui_put(y, 14, 18, c->mac, a);
+		ui_put(y, 32, 12, *c->driver ? c->driver : "-", a);
+		ui_put(y, 44, 8, c->carrier ? _("あり", "up") : _("なし", "down"), c->carrier ? UA_PASS : UA_DIM);
+		if (c->speed_mbps > 0)
+			ui_putf(y, 52, cols - 52, a, "%d Mb/s", c->speed_mbps);
+		else
+			ui_put(y, 52, cols - 52, "-", a);
+	}
+	if (nic.n == 0)
+		ui_put(y++, 2, cols - 2, _("ポートが見つかりません", "no port found"), UA_WARN);
+	if (nic.came_up)
+		ui_putf(y++, 0, cols, UA_PASS, _("%s のリンクが上がりました: 選びました", "the link of %s came up: selected"),
+			nic.came_up);
+	if (pane.title)
+		ui_pane_draw(&pane, y, top + rows - 1 - y, cols);
+	ui_put(top + rows - 1, 0, cols,
+	       _("上下:選ぶ  Enter:決める  b:ランプを点滅 (識別)  Esc:やめる",
+		 "Up/Down:select  Enter:choose  b:blink its light (identify)  Esc:cancel"), UA_BOLD);
+}
+
+static bool nic_key(int key)
+{
+	static const char *args[] = { "nic", "identify", NULL, "10", NULL };
+
+	switch (key) {
+	case UK_UP:
+		nic.sel -= nic.sel > 0;
+		return true;
+	case UK_DOWN:
+		nic.sel += nic.sel + 1 < (int)nic.n;
+		return true;
+	case UK_ENTER:
+		if (nic.n > 0) {
+			wiz_set(w, (size_t)nic.field, nic.v[nic.sel].name);
+			wiz_validate(w, true);
+		}
+		nic_close();
+		return true;
+	case UK_ESC:
+		nic_close();
+		return true;
+	case 'b':
+		if (nic.n == 0 || ui_pane_running(&pane))
+			return true;
+		args[2] = nic.v[nic.sel].name;
+		ui_pane_start(&pane, args);
+		return true;
+	default:
+		return ui_pane_key(&pane, key) || ui_key_printable(key);
+	}
+}
+
 /* The file to write, being typed (f), over the row under the intro. */
 static void draw_path_edit(int top, int rows, int cols)
 {
@@ -200,8 +338,15 @@ static void setup_draw_page(int top, int rows, int cols)
 		if (scroll + list_rows < n)
 			ui_put(top + 3 + list_rows, cols - 4, 4, " vv ", UA_DIM);
 		int i = selected_field();
-		if (i >= 0) {
+		if (is_interface(i)) {
+			char *h = xasprintf(_("%s  o:ポート一覧から選ぶ", "%s  o:choose from the ports"),
+					    bitext_get(wiz_fields[i].hint, l));
+			ui_put(top + rows - 4, 0, cols, h, UA_DIM);
+			free(h);
+		} else if (i >= 0) {
 			ui_put(top + rows - 4, 0, cols, bitext_get(wiz_fields[i].hint, l), UA_DIM);
+		}
+		if (i >= 0) {
 			if (w->problems[i]) {
 				char *s = xasprintf("! %s", w->problems[i]);
 				ui_text(top + rows - 3, 0, cols, 2, s, UA_FAIL);
@@ -249,6 +394,10 @@ static void secret_forget(void)
 
 static void setup_draw(int top, int rows, int cols)
 {
+	if (nic.open) {
+		draw_nics(top, rows, cols);
+		return;
+	}
 	setup_draw_page(top, rows, cols);
 	if (path_edit)
 		draw_path_edit(top, rows, cols);
@@ -439,10 +588,16 @@ static bool setup_key(int key)
 {
 	int f[64], n = page_fields(f), i = selected_field();
 
+	if (nic.open)
+		return nic_key(key);
 	if (path_edit)
 		return path_key(key);
 	if (edit)
 		return key_editing(key);
+	if (key == 'o' && is_interface(i)) {
+		nic_open(i);
+		return true;
+	}
 	if (key == 'f') {
 		path_edit = true;
 		ui_line_set(&line, w->path);
@@ -495,7 +650,7 @@ static bool setup_key(int key)
 
 static bool setup_editing(void)
 {
-	return edit || path_edit;
+	return edit || path_edit || nic.open;
 }
 
 static bool setup_busy(void)
@@ -507,6 +662,10 @@ static void setup_tick(void)
 {
 	if (ui_pane_poll(&pane))
 		ui_touch();
+	if (nic.open && now_ms() - nic.read_ms >= NIC_READ_MS) {
+		nic_read();
+		ui_touch();
+	}
 }
 
 static void setup_fini(void)
@@ -518,14 +677,16 @@ static void setup_fini(void)
 	w = NULL;
 	free(path_owned);
 	path_owned = NULL;
+	nic_close();
 }
 
 static const struct ui_keyhelp setup_help[] = {
-	{ "Up / Down", BT("項目を選ぶ", "select a field") },
+	{ "Up Down, Left Right", BT("項目を選ぶ、選択肢を変える", "select a field, change a choice") },
 	{ "Enter / Space", BT("入力を始める (選択肢は次へ)", "start typing (a choice steps on)") },
-	{ "Left / Right", BT("選択肢を変える", "change a choice") },
 	{ "n b / PgDn PgUp", BT("次のページ・前のページ", "next page, previous page") },
 	{ "F8 / w, f", BT("検査して保存する、書き込み先を変える", "check and save, choose the file to write") },
+	{ "o", BT("インタフェースの項目で: ポート一覧から選ぶ (挿した口が選ばれる、b で点滅)",
+		  "on an interface field: choose from the ports (the one plugged in is selected, b blinks)") },
 	{ "PSK / password", BT("2 回入力する (違えば受け付けない)", "typed twice (refused when they differ)") },
 	{ "Enter / Esc", BT("入力中: 確定して次の項目へ / 取り消し", "while typing: accept, next field / undo") },
 	{ "^A ^E ^K ^U", BT("入力中: 行頭・行末・後ろを削除・前を削除",
