@@ -170,6 +170,218 @@ static void draw_review(int top, int rows, int cols)
 		y += ui_text(y, 0, cols, top + rows - y, *g, UA_NORMAL);
 }
 
+/* ---- several TLS targets: the wizard's fields hold one [probe.tls.NAME],
+ * the others wait among the kept lines (w->extra) as "probe.tls.NAME". */
+
+static bool tls_name_edit;	/* typing the name of a new target (+) */
+
+/* Remove extra line k. */
+static void extra_drop(size_t k)
+{
+	free(w->extra[k]);
+	memmove(&w->extra[k], &w->extra[k + 1], (w->n_extra - k) * sizeof(*w->extra));
+	w->n_extra--;
+}
+
+static void extra_add(char *kept)
+{
+	w->extra = xrealloc(w->extra, (w->n_extra + 2) * sizeof(*w->extra));
+	w->extra[w->n_extra++] = kept;
+	w->extra[w->n_extra] = NULL;
+}
+
+/* The names of the targets kept aside, in order (str_list_free). */
+static char **tls_others(size_t *n)
+{
+	char **v = xcalloc(w->n_extra + 1, sizeof(*v));
+	const size_t pl = strlen("probe.tls.");
+
+	*n = 0;
+	for (size_t k = 0; k < w->n_extra; k++) {
+		if (!str_has_prefix(w->extra[k], "probe.tls."))
+			continue;
+		char *name = xstrndup(w->extra[k] + pl, strcspn(w->extra[k] + pl, "\t"));
+		bool seen = false;
+		for (size_t j = 0; j < *n; j++)
+			seen |= strcmp(v[j], name) == 0;
+		if (seen)
+			free(name);
+		else
+			v[(*n)++] = name;
+	}
+	return v;
+}
+
+/* Put the target in the fields aside, under its name; clear the fields. */
+static void tls_stash(void)
+{
+	for (size_t i = 0; i < wiz_n_fields; i++) {
+		if (!wiz_fields[i].key || strcmp(wiz_fields[i].section, "probe.tls") != 0)
+			continue;
+		if (*w->values[i])
+			extra_add(xasprintf("probe.tls.%s\t%s\t%s", w->tls_name, wiz_fields[i].key, w->values[i]));
+		wiz_set(w, i, "");
+	}
+	for (size_t k = 0; k < w->n_extra;) {
+		if (str_has_prefix(w->extra[k], "probe.tls\t")) {
+			extra_add(xasprintf("probe.tls.%s%s", w->tls_name, w->extra[k] + strlen("probe.tls")));
+			extra_drop(k);
+		} else {
+			k++;
+		}
+	}
+}
+
+/* Bring the target name from aside into the fields. */
+static void tls_load(const char *name)
+{
+	char *prefix = xasprintf("probe.tls.%s\t", name);
+
+	for (size_t k = 0; k < w->n_extra;) {
+		if (!str_has_prefix(w->extra[k], prefix)) {
+			k++;
+			continue;
+		}
+		const char *key = w->extra[k] + strlen(prefix);
+		char *k2 = xstrndup(key, strcspn(key, "\t"));
+		const char *val = key + strlen(k2) + (key[strlen(k2)] ? 1 : 0);
+		int f = wiz_field_find("probe.tls", k2);
+		if (f >= 0)
+			wiz_set(w, (size_t)f, val);
+		else
+			extra_add(xasprintf("probe.tls\t%s\t%s", k2, val));
+		free(k2);
+		extra_drop(k);
+	}
+	free(w->tls_name);
+	w->tls_name = xstrdup(name);
+	free(prefix);
+}
+
+/* A typed PKCS#12 password belongs to the target in the fields: moving
+ * that target away first needs a save. */
+static bool tls_secret_pending(void)
+{
+	for (size_t i = 0; i < wiz_n_fields; i++)
+		if (wiz_fields[i].kind == WIZ_SECRET && wiz_fields[i].secret_of &&
+		    str_has_prefix(wiz_fields[i].secret_of, "probe.tls/") && w->secret_set[i]) {
+			ui_status(true, "%s", _("入力したパスワードを先に保存してください (w)",
+						"save the password typed first (w)"));
+			return true;
+		}
+	return false;
+}
+
+static bool tls_page(void)
+{
+	int h = wiz_field_find("probe.tls", "host");
+
+	return h >= 0 && wiz_fields[h].page == page;
+}
+
+/* The TLS target line of the probes page. */
+static void draw_tls_targets(int y, int cols)
+{
+	size_t n;
+	char **o = tls_others(&n);
+	char *s = xasprintf(_("TLS 確認先 [probe.tls.%s] (ほかに %zu 件)  +:追加  -:削除  ]:次の確認先",
+			      "TLS target [probe.tls.%s] (%zu more)  +:add  -:remove  ]:next target"),
+			    w->tls_name, n);
+
+	ui_put(y, 0, cols - 5, s, UA_BOLD);
+	free(s);
+	str_list_free(o);
+}
+
+static const char *value_of_host(void)
+{
+	return w->values[wiz_field_find("probe.tls", "host")];
+}
+
+/* Empty the fields of the target (and its kept lines). */
+static void tls_clear(void)
+{
+	for (size_t i = 0; i < wiz_n_fields; i++)
+		if (wiz_fields[i].key && strcmp(wiz_fields[i].section, "probe.tls") == 0)
+			wiz_set(w, i, "");
+	for (size_t k = 0; k < w->n_extra;)
+		if (str_has_prefix(w->extra[k], "probe.tls\t"))
+			extra_drop(k);
+		else
+			k++;
+}
+
+/* A name was typed for a new target: the current one goes aside. */
+static void tls_name_done(void)
+{
+	char *name = ui_line_get(&line);
+	size_t n;
+	char **o = tls_others(&n);
+	bool ok = *str_trim(name) != '\0' && strcmp(name, w->tls_name) != 0;
+
+	for (const char *c = name; *c && ok; c++)
+		ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		     *c == '_' || *c == '-';
+	for (size_t k = 0; k < n && ok; k++)
+		ok = strcmp(o[k], name) != 0;
+	str_list_free(o);
+	tls_name_edit = false;
+	ui_line_wipe(&line);
+	if (!ok) {
+		ui_status(true, _("名前 '%s' は使えません (英数字・_・- で、ほかと重ならないもの)",
+				  "the name '%s' cannot be used (letters, digits, _ and -, not taken)"), name);
+		free(name);
+		return;
+	}
+	if (*value_of_host())
+		tls_stash();
+	else
+		tls_clear();
+	wiz_set(w, (size_t)wiz_field_find("probe.tls", "port"), "443");
+	free(w->tls_name);
+	w->tls_name = name;
+	w->dirty = true;
+	wiz_validate(w, true);
+	ui_status(false, _("TLS 確認先 %s を追加しました", "added the TLS target %s"), w->tls_name);
+}
+
+static bool tls_key(int key)
+{
+	size_t n;
+	char **o;
+
+	if (key == '+') {
+		if (tls_secret_pending())
+			return true;
+		tls_name_edit = true;
+		ui_line_set(&line, "");
+		return true;
+	}
+	if (key != '-' && key != ']')
+		return false;
+	if (tls_secret_pending())
+		return true;
+	o = tls_others(&n);
+	if (key == '-') {
+		char *gone = xstrdup(w->tls_name);
+		tls_clear();
+		if (n > 0)
+			tls_load(o[0]);
+		w->dirty = true;
+		ui_status(false, _("TLS 確認先 %s を削除しました", "removed the TLS target %s"), gone);
+		free(gone);
+	} else if (n > 0) {
+		if (*value_of_host())
+			tls_stash();
+		else
+			tls_clear();
+		tls_load(o[0]);
+	}
+	str_list_free(o);
+	wiz_validate(w, true);
+	return true;
+}
+
 static bool is_interface(int i)
 {
 	return i >= 0 && wiz_fields[i].key && strcmp(wiz_fields[i].key, "interface") == 0;
@@ -297,18 +509,23 @@ static bool nic_key(int key)
 /* The file to write, being typed (f), over the row under the intro. */
 static void draw_path_edit(int top, int rows, int cols)
 {
-	int lw = (int)str_width(_("書き込み先:", "Write to:")) + 1;
+	const char *label = tls_name_edit ? _("新しい TLS 確認先の名前:", "Name of the new TLS target:")
+					  : _("書き込み先:", "Write to:");
+	int lw = (int)str_width(label) + 1;
 	int cx = ui_line_view(&line, cols - lw - 1);
 	struct ui_line view = line;
 	wmemmove(view.buf, line.buf + line.first, line.len - line.first + 1);
 	view.len = line.len - line.first;
 	char *s = ui_line_get(&view);
-	ui_put(top + 2, 0, lw, _("書き込み先:", "Write to:"), UA_BOLD);
+	ui_put(top + 2, 0, lw, label, UA_BOLD);
 	ui_put(top + 2, lw, cols - lw - 1, s, UA_REVERSE);
 	free(s);
 	ui_line_wipe(&view);
-	ui_put(top + rows - 1, 0, cols, _("入力先: 書き込み先のファイル  Enter:確定  Esc:取消",
-					  "typing into: the file to write  Enter:accept  Esc:undo"), UA_BOLD);
+	ui_put(top + rows - 1, 0, cols, tls_name_edit
+	       ? _("入力先: 新しい TLS 確認先の名前 (英数字・_・-)  Enter:確定  Esc:取消",
+		   "typing into: the new TLS target's name (letters, digits, _, -)  Enter:accept  Esc:undo")
+	       : _("入力先: 書き込み先のファイル  Enter:確定  Esc:取消",
+		   "typing into: the file to write  Enter:accept  Esc:undo"), UA_BOLD);
 	ui.cur_y = top + 2;
 	ui.cur_x = lw + cx;
 }
@@ -399,7 +616,9 @@ static void setup_draw(int top, int rows, int cols)
 		return;
 	}
 	setup_draw_page(top, rows, cols);
-	if (path_edit)
+	if (tls_page() && !tls_name_edit)
+		draw_tls_targets(top + 2, cols);
+	if (path_edit || tls_name_edit)
 		draw_path_edit(top, rows, cols);
 }
 
@@ -592,12 +811,23 @@ static bool setup_key(int key)
 		return nic_key(key);
 	if (path_edit)
 		return path_key(key);
+	if (tls_name_edit) {
+		if (key == UK_ENTER)
+			tls_name_done();
+		else if (key == UK_ESC)
+			tls_name_edit = false;
+		else
+			return ui_line_key(&line, key) || ui_key_printable(key);
+		return true;
+	}
 	if (edit)
 		return key_editing(key);
 	if (key == 'o' && is_interface(i)) {
 		nic_open(i);
 		return true;
 	}
+	if (tls_page() && tls_key(key))
+		return true;
 	if (key == 'f') {
 		path_edit = true;
 		ui_line_set(&line, w->path);
@@ -650,7 +880,7 @@ static bool setup_key(int key)
 
 static bool setup_editing(void)
 {
-	return edit || path_edit || nic.open;
+	return edit || path_edit || nic.open || tls_name_edit;
 }
 
 static bool setup_busy(void)
@@ -685,8 +915,8 @@ static const struct ui_keyhelp setup_help[] = {
 	{ "Enter / Space", BT("入力を始める (選択肢は次へ)", "start typing (a choice steps on)") },
 	{ "n b / PgDn PgUp", BT("次のページ・前のページ", "next page, previous page") },
 	{ "F8 / w, f", BT("検査して保存する、書き込み先を変える", "check and save, choose the file to write") },
-	{ "o", BT("インタフェースの項目で: ポート一覧から選ぶ (挿した口が選ばれる、b で点滅)",
-		  "on an interface field: choose from the ports (the one plugged in is selected, b blinks)") },
+	{ "o, + - ]", BT("インタフェース: ポート一覧から選ぶ / TLS 確認先: 追加・削除・次へ",
+			 "interface: choose from the ports / TLS targets: add, remove, next") },
 	{ "PSK / password", BT("2 回入力する (違えば受け付けない)", "typed twice (refused when they differ)") },
 	{ "Enter / Esc", BT("入力中: 確定して次の項目へ / 取り消し", "while typing: accept, next field / undo") },
 	{ "^A ^E ^K ^U", BT("入力中: 行頭・行末・後ろを削除・前を削除",
