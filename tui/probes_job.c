@@ -3,11 +3,13 @@
  * progress callback copies what happened into rows that the main loop
  * reads under a lock, and answers the cancel request. The screen never
  * waits for a probe. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -121,8 +123,17 @@ bool pj_start(const char *only, bool capture)
 	if (thread_live)
 		return false;
 	site_free(run_site);
+	bool denied = false;
+
 	run_site = site_load(ui.config_path, true, &d);
+	for (size_t i = 0; i < d.n; i++)
+		denied |= d.v[i].err == EACCES;
 	site_diags_free(&d);
+	if (run_site == NULL && denied && geteuid() != 0) {
+		ui_status(true, "%s", _("権限の問題です: 設定が名指すファイルを読めません。oqlink は root で実行してください",
+					"a permission problem: a file the config names cannot be read; oqlink needs root"));
+		return false;
+	}
 	if (run_site == NULL) {
 		ui_status(true, "%s", _("設定に誤りがあるため疎通確認できません (s で設定)",
 					"the config has errors, so nothing can be probed (s opens setup)"));
