@@ -37,7 +37,8 @@ fill "$(v uplink mtu)"; fill "$(v uplink dns)"
 k n
 fill "$(v ipsec peer)"; fill "$(v ipsec local_id)"; fill "$(v ipsec remote_id)"
 k Right; k Down; k Down
-k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter
+# secrets are typed twice
+k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter
 fill "$(v ipsec ike_proposals)"; fill "$(v ipsec esp_proposals)"; fill "$(v ipsec dpd_delay)"
 k Down; k Down
 fill "$(v ipsec tunnel_mtu)"; fill "$(v ipsec vici_socket)"
@@ -56,7 +57,7 @@ fill "$(v probe.tls host)"; fill "$(v probe.tls port)"; fill "$(v probe.tls ca)"
 fill "$(v probe.tls client_p12)"
 fill "$(v probe.tls client_ca)"
 k Down
-k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
+k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
 shot lab-2-probes
 k n
 t "the wizard filled from the carrier's values has no problem" has "OK 問題はありません"
