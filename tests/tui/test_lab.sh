@@ -83,6 +83,8 @@ t "y on the dashboard confirms the apply" matches '最後の適用: #[0-9]+ conf
 k e
 wait_re '確認 [0-9]{2}:[0-9]{2}' 300
 shot lab-6-dashboard-pass
+nopcap() { ! ls "$T"/run/capture-*.pcap >/dev/null 2>&1; }
+t "the dashboard's run writes no pcap into the run dir" nopcap
 # the same run from the command line, in the same namespace
 lab/lab exec appliance $O --json --lang en --config "$C" probe > "$T/cli.json" 2>/dev/null
 cap > "$T/dash.txt"
