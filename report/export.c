@@ -352,6 +352,16 @@ static int copy_into(const char *const *files, const char *dir, size_t *done, ch
 	return r;
 }
 
+/* Whether something is mounted on dir. */
+static bool mounted(const char *dir)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	bool m = tb && mnt_table_find_target(tb, dir, MNT_ITER_BACKWARD) != NULL;
+
+	mnt_unref_table(tb);
+	return m;
+}
+
 /* The mount point under run_dir: a fresh, empty directory of ours. */
 static int usb_mountpoint(const char *run_dir, char **dir, char **cause)
 {
@@ -368,6 +378,10 @@ static int usb_mountpoint(const char *run_dir, char **dir, char **cause)
 	if (lstat(*dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cause_set(cause, ENOTDIR, _("%s がディレクトリではありません", "%s is not a directory"),
 				 *dir);
+	/* an export that was killed may have left its stick mounted here */
+	while (mounted(*dir))
+		if ((r = usb_umount(*dir, cause)) < 0)
+			return r;
 	return 0;
 }
 

@@ -22,7 +22,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-echo "1..14"
+echo "1..15"
 
 sed -e "s|^run_dir = .*|run_dir = $tmp/run|" -e "s|^report_dir = .*|report_dir = $tmp/rep|" \
 	$D/site-ipsec.conf > "$tmp/site.conf"
@@ -48,7 +48,7 @@ desc="no report yet: said, exit 3"
 t bash -c "mkdir -p '$tmp/empty'; '$O' --lang en --config '$tmp/site.conf' report export --report-dir '$tmp/empty' '$tmp/x' 2>'$tmp/e'; [ \$? -eq 3 ] && grep -q 'no report in' '$tmp/e'"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v losetup >/dev/null || ! losetup -f >/dev/null 2>&1; then
-	for _ in $(seq 11); do skip "needs root and loop devices"; done
+	for _ in $(seq 12); do skip "needs root and loop devices"; done
 	exit $failed
 fi
 
@@ -97,6 +97,16 @@ for fs in vfat exfat; do
 		skip "cannot mount $fs to look"
 	fi
 done
+
+# a stick left mounted on run_dir/usb by an export that was killed
+desc="a stick left mounted in the run dir is unmounted first, then used"
+if can_mount exfat; then
+	mkdir -p "$tmp/run/usb"
+	mount -t "$(grep -qw exfat /proc/filesystems && echo exfat || echo exfat-fuse)" "${LOOPS[0]}" "$tmp/run/usb"
+	t bash -c "OQLINK_TEST_USB_DEVICE=${LOOPS[0]} '$O' --config '$tmp/site.conf' report export >/dev/null 2>&1 && ! findmnt '$tmp/run/usb' >/dev/null && [ ! -e '$tmp/run/usb' ]"
+else
+	skip "cannot mount exfat"
+fi
 
 # the mount as the kernel had it: under the run dir, nosuid,nodev,noexec
 desc="the stick was mounted on run_dir/usb with nosuid,nodev,noexec"
