@@ -2,10 +2,8 @@
  * test (`oqlink test`, in the background, live), and copy the report and
  * its pcap onto a USB memory or into a chosen directory. */
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/site.h"
