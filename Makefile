@@ -23,7 +23,7 @@ Q := @
 endif
 
 PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares libmicrohttpd \
-        libseccomp libsystemd
+        libseccomp libsystemd blkid mount
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

@@ -54,6 +54,12 @@ int cli_load_config(struct cli_ctx *ctx);
 /* Make the site's [site] timezone the zone of every time shown (site may be
  * NULL: the default stays); returns 0 or an exit code after printing why. */
 int cli_set_zone(const struct site *site);
+/* After site_load of path failed: print every problem in d, then one
+ * sentence on what to do (no config yet: the wizard; a file oqlink may not
+ * read: run it as root; else: config check). Returns the exit code: 3 for
+ * a file that could not be read for want of permission, else 2. */
+struct site_diags;
+int cli_config_failed(const char *path, const struct site_diags *d);
 
 /* Print a message to stderr, prefixed with "oqlink: ". */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

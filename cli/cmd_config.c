@@ -37,7 +37,7 @@ static struct json_object *diags_json(const struct site_diags *d)
 static void diag_add(struct site_diags *d, const char *path, unsigned line, char *message)
 {
 	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
-	d->v[d->n++] = (struct site_diag){ xstrdup(path), line, 1, message };
+	d->v[d->n++] = (struct site_diag){ .file = xstrdup(path), .line = line, .col = 1, .message = message };
 }
 
 /* charon's own word on the configured proposals, when it can be asked: a

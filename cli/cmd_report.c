@@ -1,5 +1,6 @@
-/* oqlink report render | compare: the operational-test report from a
- * recorded probe run, and what changed between two visits. */
+/* oqlink report render | compare | export: the operational-test report from
+ * a recorded probe run, what changed between two visits, and the newest
+ * report copied away (to a directory or a USB memory). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -250,9 +251,7 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	/* the report needs the config's facts, not its files: secrets stay unread */
 	site = site_load(ctx->config_path, false, &diags);
 	if (site == NULL) {
-		site_diags_print(&diags, stderr);
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
+		ret = cli_config_failed(ctx->config_path, &diags);
 		goto out;
 	}
 	if ((ret = cli_set_zone(site)) != 0)
@@ -335,6 +334,83 @@ out:
 	report_diff_free(d);
 	json_object_put(old_o);
 	json_object_put(new_o);
+	free(cause);
+	return ret;
+}
+
+static const struct option export_opts[] = {
+	{ "report-dir", required_argument, NULL, OPT_DIR },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_report_export(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct site_diags diags = { 0 };
+	struct site *site = NULL;
+	struct report_export_result res = { 0 };
+	const char *dir = NULL, *dest = NULL;
+	char **files = NULL, *cause = NULL;
+	int ch, r, ret = OQ_EXIT_USAGE;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", export_opts, NULL)) != -1) {
+		if (ch != OPT_DIR) {
+			cli_error(_("使い方: oqlink report export [DIR] [--report-dir DIR]",
+				    "usage: oqlink report export [DIR] [--report-dir DIR]"));
+			return OQ_EXIT_USAGE;
+		}
+		dir = optarg;
+	}
+	if (argc - optind > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[optind + 1]);
+		return OQ_EXIT_USAGE;
+	}
+	if (optind < argc)
+		dest = argv[optind];
+	/* the paths of the config, not its files: secrets stay unread */
+	site = site_load(ctx->config_path, false, &diags);
+	if (site == NULL) {
+		ret = cli_config_failed(ctx->config_path, &diags);
+		goto out;
+	}
+	if (dir == NULL)
+		dir = site->report_dir ? site->report_dir : "/var/lib/oqlink/reports";
+	ret = OQ_EXIT_CANT;
+	if (report_latest_files(dir, &files, &cause) < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	r = report_export((const char *const *)files, dest, site->run_dir ? site->run_dir : "/run/oqlink",
+			  &res, &cause);
+	if (r < 0) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	if (ctx->json) {
+		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+		for (size_t i = 0; files[i]; i++)
+			json_object_array_add(a, json_object_new_string(files[i]));
+		json_object_object_add(o, "to", json_object_new_string(res.where));
+		if (res.mounted_on) {
+			struct json_object *m = json_object_new_object();
+			json_object_object_add(m, "on", json_object_new_string(res.mounted_on));
+			json_object_object_add(m, "options", json_object_new_string(res.mount_options));
+			json_object_object_add(o, "mounted", m);
+		}
+		json_object_object_add(o, "files", a);
+		ret = cli_put_json(o) < 0 ? OQ_EXIT_CANT : OQ_EXIT_OK;
+		goto out;
+	}
+	for (size_t i = 0; files[i]; i++)
+		printf("%s\n", files[i]);
+	printf(_("%zu 個のファイルを %s に写しました%s\n", "copied %zu file(s) to %s%s\n"), res.copied, res.where,
+	       dest ? "" : _("。取り外してかまいません", "; it may be pulled out now"));
+	ret = fflush(stdout) == 0 && !ferror(stdout) ? OQ_EXIT_OK : OQ_EXIT_CANT;
+out:
+	report_export_result_clear(&res);
+	str_list_free(files);
+	site_diags_free(&diags);
+	site_free(site);
 	free(cause);
 	return ret;
 }

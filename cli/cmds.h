@@ -11,10 +11,13 @@ int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report_compare(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_report_export(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_test(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_nic_list(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Shared by the commands that write a report (cli/cmd_report.c). */
 struct report;

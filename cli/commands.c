@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -113,6 +114,18 @@ const struct cli_command cli_commands[] = {
 	     "charon restarts. Probes run on timers into monitor.db; verdict changes and certificate "
 	     "expiry go to the journal and syslog. SIGHUP reloads the config, SIGTERM ends it (the "
 	     "tunnel stays up). See docs/monitor.md.") },
+	{ "nic identify", cmd_nic_identify, CLI_NEED_ROOT,
+	  BT("ポートのランプを点滅させ、どの口かを示す", "blink a port's light to show which socket it is"),
+	  "NAME [SECONDS]",
+	  BT("ETHTOOL_PHYS_ID で NAME のランプを SECONDS 秒 (既定 10) 点滅させます。ドライバが対応しなければ"
+	     "そう言って終了コード 1 です (veth など仮想の NIC は対応しません)。",
+	     "Blinks the light of NAME for SECONDS (default 10) with ETHTOOL_PHYS_ID. When the driver "
+	     "cannot, it says so and exits 1 (veth and most virtual NICs cannot).") },
+	{ "nic list", cmd_nic_list, CLI_JSON,
+	  BT("この機械のネットワークポートを一覧する", "list the network ports of this box"),
+	  "",
+	  BT("名前、MAC アドレス、ドライバ、リンク (ケーブルと相手があるか)、速度を示します。",
+	     "Shows name, MAC address, driver, link (a cable with a live peer) and speed.") },
 	{ "plan", cmd_plan, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用すると何が変わるかを表示する (何も変えない)",
 	     "show what apply would change (changes nothing)"),
@@ -138,6 +151,20 @@ const struct cli_command cli_commands[] = {
 	     "前回より悪くなった検査があれば終了コード 1 です。",
 	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
 	     "certificate expiry. Exits 1 when some probe got worse.") },
+	{ "report export", cmd_report_export, CLI_JSON,
+	  BT("最新の報告書とその pcap を USB メモリかディレクトリに写す",
+	     "copy the newest report and its pcap to a USB memory or a directory"),
+	  "[DIR] [--report-dir DIR]",
+	  BT("報告書の置き場所 (既定は設定の report_dir) から最新の報告書 (HTML、JSON、テキスト) と、"
+	     "それが名指す pcap を写します。DIR を指定すればそこへ、なければ USB メモリ (取り外し可能な "
+	     "USB の記憶装置で FAT か exFAT のもの) を探し、run_dir の下に nosuid,nodev,noexec で"
+	     "マウントして写し、書き切ってからアンマウントします。見つからなければ「USB メモリが"
+	     "見つかりません」で終了コード 3 です。マウントには root が要ります。",
+	     "Copies the newest report (HTML, JSON, text) in the report directory (default: the "
+	     "config's report_dir) and the pcap it names. With DIR, into DIR; without, onto a USB "
+	     "memory (a removable USB storage device formatted FAT or exFAT), mounted "
+	     "nosuid,nodev,noexec under run_dir, flushed and unmounted. Without one it says "
+	     "\"no USB memory found\" and exits 3. Mounting needs root.") },
 	{ "report render", cmd_report_render, CLI_JSON,
 	  BT("記録した検査結果から報告書を作る",
 	     "write the report from a recorded probe run"),
@@ -207,17 +234,51 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_config_failed(const char *path, const struct site_diags *d)
+{
+	bool missing = false, denied = false, other = false;
+
+	site_diags_print(d, stderr);
+	for (size_t i = 0; i < d->n; i++) {
+		bool m = d->v[i].err == ENOENT && d->v[i].line == 0 && strcmp(d->v[i].file, path) == 0;
+		bool a = d->v[i].err == EACCES;
+		missing |= m;
+		denied |= a;
+		other |= !m && !a;
+	}
+	if (missing && strcmp(path, SITE_DEFAULT_PATH) == 0)
+		cli_error(_("設定ファイル %s がまだありません。端末で引数なしの 'oqlink' を実行すると、"
+			    "設定ファイルを作る設定画面 (ウィザード) が開きます",
+			    "there is no config file %s yet; plain 'oqlink' on a terminal opens the "
+			    "setup wizard that creates it"), path);
+	else if (missing)
+		cli_error(_("設定ファイル %1$s がまだありません。端末で 'oqlink --config %1$s' を実行すると、"
+			    "設定ファイルを作る設定画面 (ウィザード) が開きます",
+			    "there is no config file %1$s yet; 'oqlink --config %1$s' on a terminal opens the "
+			    "setup wizard that creates it"), path);
+	if (denied && geteuid() != 0)
+		cli_error(_("権限の問題です: 設定が名指すファイルを読む権限がありません。"
+			    "oqlink は root で実行してください (sudo oqlink ...)",
+			    "a permission problem: oqlink may not read a file the config names; "
+			    "oqlink needs root (sudo oqlink ...)"));
+	else if (denied)
+		cli_error(_("権限の問題です: 設定が名指すファイルを読めません。ファイルの所有者とモードを確認してください",
+			    "a permission problem: a file the config names cannot be read; check its owner and mode"));
+	if (other || (!missing && !denied))
+		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
+			    "the site config has errors; see 'oqlink config check'"));
+	return denied && !missing && !other ? OQ_EXIT_CANT : OQ_EXIT_USAGE;
+}
+
 int cli_load_config(struct cli_ctx *ctx)
 {
 	struct site_diags diags = { 0 };
 
 	ctx->site = site_load(ctx->config_path, true, &diags);
 	if (ctx->site == NULL) {
-		site_diags_print(&diags, stderr);
+		int ret = cli_config_failed(ctx->config_path, &diags);
 		site_diags_free(&diags);
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
-		return OQ_EXIT_USAGE;
+		return ret;
 	}
 	site_diags_free(&diags);
 	return cli_set_zone(ctx->site);
@@ -308,6 +369,31 @@ static bool pick_word(const char *group, int level, const char *arg, char *out, 
 	return false;
 }
 
+/* The word at position level among the commands of group (any when NULL)
+ * nearest to arg by edit distance, into out; false when none is near
+ * enough to be what was meant. */
+static bool near_word(const char *group, int level, const char *arg, char *out, size_t size)
+{
+	char w[32], first[32];
+	size_t best = (size_t)-1, lim = strlen(arg) / 3 + 1;
+
+	if (lim > 3)
+		lim = 3;
+	for (unsigned i = 0; i < cli_n_commands; i++) {
+		const char *name = cli_commands[i].name;
+		if (group && (!name_word(name, 0, first, sizeof(first)) || strcmp(first, group)))
+			continue;
+		if (!name_word(name, level, w, sizeof(w)))
+			continue;
+		size_t d = str_distance(arg, w);
+		if (d < best) {
+			best = d;
+			snprintf(out, size, "%s", w);
+		}
+	}
+	return best <= lim;
+}
+
 /* The command with exactly this name, or NULL. */
 static const struct cli_command *by_name(const char *name)
 {
@@ -346,7 +432,12 @@ const struct cli_command *cli_find(int argc, char **argv, int *used)
 	bool ambiguous, has_sub = false;
 
 	if (!pick_word(NULL, 0, argv[0], w0, sizeof(w0), &ambiguous)) {
-		if (!ambiguous)
+		if (ambiguous)
+			return NULL;
+		if (near_word(NULL, 0, argv[0], w0, sizeof(w0)))
+			cli_error(_("不明なコマンド '%s' です ('%s' のことですか?)。'oqlink help' を見てください",
+				    "unknown command '%s' (did you mean '%s'?); see 'oqlink help'"), argv[0], w0);
+		else
 			cli_error(_("不明なコマンド '%s' です。'oqlink help' を見てください",
 				    "unknown command '%s'; see 'oqlink help'"), argv[0]);
 		return NULL;
@@ -367,8 +458,13 @@ const struct cli_command *cli_find(int argc, char **argv, int *used)
 		if (ambiguous)
 			return NULL;
 		if (leaf == NULL) {
-			cli_error(_("'%s' に '%s' というコマンドはありません",
-				    "'%s' has no command '%s'"), w0, argv[1]);
+			if (near_word(w0, 1, argv[1], w1, sizeof(w1)))
+				cli_error(_("'%s' に '%s' というコマンドはありません ('%s %s' のことですか?)",
+					    "'%s' has no command '%s' (did you mean '%s %s'?)"),
+					  w0, argv[1], w0, w1);
+			else
+				cli_error(_("'%s' に '%s' というコマンドはありません",
+					    "'%s' has no command '%s'"), w0, argv[1]);
 			print_group(w0);
 			return NULL;
 		}

@@ -267,6 +267,7 @@ static void diag_add(struct parser *p, unsigned line, unsigned col, const char *
 	g->file = str_sanitize(p->name);
 	g->line = line;
 	g->col = col;
+	g->err = 0;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
@@ -1294,6 +1295,13 @@ static bool is_set(const struct parser *p, const char *section, const char *key)
 	return p->loc[key_index(section, key)].line != 0;
 }
 
+/* Mark the last problem recorded as a file that could not be read. */
+static void diag_errno(struct parser *p, int err)
+{
+	if (p->diags && p->diags->n > 0)
+		p->diags->v[p->diags->n - 1].err = err < 0 ? -err : err;
+}
+
 /* A file named by the config must exist (and a secret one be 0600). */
 static void check_file(struct parser *p, const char *key, const char *path,
 		       bool secret, const struct key_loc *loc)
@@ -1303,12 +1311,18 @@ static void check_file(struct parser *p, const char *key, const char *path,
 	if (path == NULL)
 		return;
 	if (secret) {
-		if (file_check_secret(path, &cause) < 0)
+		int r = file_check_secret(path, &cause);
+		if (r < 0) {
 			diag_add(p, loc->line, loc->vcol, "%s", cause);
+			if (r != -EINVAL && r != -EPERM)	/* not a file, or its mode */
+				diag_errno(p, r);
+		}
 	} else if (access(path, R_OK) < 0) {
+		int e = errno;
 		diag_add(p, loc->line, loc->vcol, _("'%s' のファイル %s を読めません: %s",
 						    "'%s': cannot read %s: %s"),
-			 key, path, i18n_strerror(errno));
+			 key, path, i18n_strerror(e));
+		diag_errno(p, e);
 	}
 	free(cause);
 }
@@ -1611,9 +1625,12 @@ struct site *site_load(const char *path, bool files, struct site_diags *diags)
 	size_t len;
 	struct site *s;
 
-	if (file_read(path, SITE_MAX_SIZE, &text, &len, &cause) < 0) {
+	int r = file_read(path, SITE_MAX_SIZE, &text, &len, &cause);
+
+	if (r < 0) {
 		struct parser p = { .name = path, .diags = diags };
 		diag_add(&p, 0, 0, "%s", cause);
+		diag_errno(&p, r);
 		free(cause);
 		return NULL;
 	}

@@ -160,6 +160,8 @@ struct site_diag {
 	unsigned line;		/* 0 when the problem is not on one line */
 	unsigned col;
 	char *message;		/* in the current language */
+	int err;		/* a file could not be read: its errno (ENOENT,
+				 * EACCES, ...); 0 for any other problem */
 };
 
 struct site_diags {

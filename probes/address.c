@@ -20,27 +20,6 @@
 #define V6_DADFAILED 0x08
 #define V6_TENTATIVE 0x40
 
-/* Is address a (with its prefix length) on ifname? */
-static bool addr_present(const char *ifname, const struct oq_prefix *a)
-{
-	struct ifaddrs *ifa, *i;
-	bool found = false;
-
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0 ||
-		    i->ifa_addr->sa_family != a->family)
-			continue;
-		if (a->family == AF_INET)
-			found = memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->addr, 4) == 0;
-		else
-			found = memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->addr, 16) == 0;
-	}
-	freeifaddrs(ifa);
-	return found;
-}
-
 /* The DAD flags of an IPv6 address from /proc/net/if_inet6, -1 if absent. */
 static int v6_flags(const struct oq_prefix *a)
 {
@@ -84,7 +63,7 @@ PROBE_FN(address)
 
 	for (size_t k = 0; k < n; k++) {
 		net_str(ex[k].addr, b);
-		if (!addr_present(ex[k].ifname, ex[k].addr)) {
+		if (!net_addr_present(ex[k].ifname, ex[k].addr)) {
 			probe_result_evidence(r, "%s: %s/%u missing", ex[k].ifname, b, ex[k].addr->len);
 			if (missing == NULL)
 				missing = ex[k].ifname;

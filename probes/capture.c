@@ -6,6 +6,7 @@
 #include "probes/capture.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -281,6 +282,69 @@ static void cap_report(const struct cap_state *st, const char *path, const char 
 	probe_result_value(r, "icmp_errors", BT("ICMP エラー", "ICMP errors"), st->c.icmp_errors, "packets");
 }
 
+/* At most this many pcaps, and this many bytes of them, stay in the run
+ * directory (RAM on the appliance). */
+#define CAP_KEEP 8
+#define CAP_MAX_BYTES (16u << 20)
+
+struct cap_file {
+	char *name;
+	struct timespec mtime;
+	uint64_t size;
+};
+
+/* Newest first; the name breaks ties (it carries the time too). */
+static int cap_file_cmp(const void *a, const void *b)
+{
+	const struct cap_file *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : -1;
+	return -strcmp(x->name, y->name);
+}
+
+int cap_prune(const char *dir, size_t keep, uint64_t max_bytes, char **cause)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct cap_file *files = NULL;
+	size_t n = 0, room = 0;
+	uint64_t total = 0;
+	int removed = 0;
+
+	if (d == NULL)
+		return cause_set(cause, errno, _("%s を読めません: %s", "cannot read %s: %s"), dir, i18n_strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		size_t len = strlen(e->d_name);
+
+		if (!str_has_prefix(e->d_name, "capture-") || len < 5 ||
+		    strcmp(e->d_name + len - 5, ".pcap") != 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == room) {
+			room = room ? room * 2 : 16;
+			files = xrealloc(files, room * sizeof(*files));
+		}
+		files[n++] = (struct cap_file){ xstrdup(e->d_name), st.st_mtim, (uint64_t)st.st_size };
+	}
+	if (n > 0)
+		qsort(files, n, sizeof(*files), cap_file_cmp);
+	for (size_t i = 0; i < n; i++) {
+		total += files[i].size;
+		if (i > 0 && (i >= keep || total > max_bytes) &&
+		    unlinkat(dirfd(d), files[i].name, 0) == 0)
+			removed++;
+		free(files[i].name);
+	}
+	free(files);
+	closedir(d);
+	return removed;
+}
+
 /* Create the pcap file: a new name (O_EXCL, never through a link), mode
  * 0600 whatever the umask, written through a descriptor the sandboxed run
  * keeps. -1 with the outcome in r. */
@@ -330,6 +394,9 @@ PROBE_SETUP(capture)
 		return -1;
 	}
 	cap.dlt = pcap_datalink(cap.p);
+	/* the run directory is RAM on the appliance: room for this one */
+	if (strcmp(probe_ctx_out_dir(ctx), s->run_dir ? s->run_dir : "") == 0)
+		cap_prune(probe_ctx_out_dir(ctx), CAP_KEEP - 1, CAP_MAX_BYTES, NULL);
 	if (cap_create(ctx, &cap, r) < 0) {
 		pcap_close(cap.p);
 		return -1;

@@ -22,4 +22,10 @@ struct cap_counts {
  * (network order); packets neither from nor to it are ignored. Pure. */
 void cap_count(const uint8_t *ip, size_t len, uint32_t wan, struct cap_counts *c);
 
+/* Keep the capture files (capture-*.pcap) in dir within bounds: the newest
+ * keep of them, and of those only as many, newest first, as fit in
+ * max_bytes together (the newest is always kept). Other files are left
+ * alone. Returns the number of files removed, or -errno with *cause. */
+int cap_prune(const char *dir, size_t keep, uint64_t max_bytes, char **cause);
+
 #endif

@@ -96,7 +96,13 @@ static void fill(struct probe_cert_info *out, X509 *c, EVP_PKEY *key)
 	out->issuer_cn = name_cn(X509_get_issuer_name(c));
 	out->not_before = asn1_epoch(X509_get0_notBefore(c));
 	out->not_after = asn1_epoch(X509_get0_notAfter(c));
-	out->days_left = (int)floor(x509_days_left(c, (int64_t)time(NULL)));
+	double left = x509_days_left(c, (int64_t)time(NULL));
+	const struct bitext *rem = NULL;
+
+	out->days_left = (int)floor(left);
+	out->verdict = cert_days_verdict(left, &rem);
+	if (rem)
+		out->remedy = *rem;
 	out->key_present = key != NULL;
 	out->key_matches = key != NULL && X509_check_private_key(c, key) == 1;
 	ERR_clear_error();
@@ -194,6 +200,23 @@ int probe_cert_inspect(const char *path, const char *password, struct probe_cert
 	free(data);
 	if (r < 0)
 		probe_cert_info_clear(out);
+	return r;
+}
+
+int probe_cert_inspect_file(const char *path, const char *password_file,
+			    struct probe_cert_info *out, char **cause)
+{
+	char *pw = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (password_file != NULL && (pw = x509_read_password(password_file, cause)) == NULL)
+		return -EACCES;
+	r = probe_cert_inspect(path, pw, out, cause);
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
 	return r;
 }
 

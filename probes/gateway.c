@@ -65,6 +65,16 @@ PROBE_FN(gateway)
 				 BT("IPv4 のゲートウェイを設定してください。", "Configure an IPv4 next hop."));
 		return;
 	}
+	if (s->wan_mode == SITE_ADDR_STATIC && src.family == AF_INET &&
+	    !net_addr_present(s->wan_if, &s->wan_addr)) {
+		char a[64];
+		pr_set(r, PROBE_FAIL,
+		       BT("設定がまだ適用されていません。oqlink apply (設定画面の最後のページで a) で適用してください。",
+			  "The config is not applied yet: apply it with oqlink apply (a on the last page of setup)."),
+		       "WAN のアドレス %s が %s にまだありません (未適用)",
+		       "the WAN address %s is not on %s yet (not applied)", net_str(&src, a), s->wan_if);
+		return;
+	}
 	memcpy(&ga, gw.addr, 4);
 	if (src.family == AF_INET)
 		memcpy(&sa, src.addr, 4);

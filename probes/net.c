@@ -6,6 +6,7 @@
 #include <ares.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <math.h>
@@ -742,4 +743,24 @@ int http_exchange(int fd, const char *req, int timeout_ms, size_t max, char **re
 	*reply = buf;
 	*len = off;
 	return off > 0 ? 0 : -ETIMEDOUT;
+}
+
+bool net_addr_present(const char *ifname, const struct oq_prefix *a)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, ifname) != 0 ||
+		    i->ifa_addr->sa_family != a->family)
+			continue;
+		if (a->family == AF_INET)
+			found = memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr, a->addr, 4) == 0;
+		else
+			found = memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, a->addr, 16) == 0;
+	}
+	freeifaddrs(ifa);
+	return found;
 }

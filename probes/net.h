@@ -110,6 +110,8 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 		int timeout_ms, int *fd, double *ms, char **cause);
 /* Fill a sockaddr from an address and port; returns its length. */
 socklen_t net_sockaddr(const struct oq_prefix *a, unsigned port, struct sockaddr_storage *ss);
+/* Whether address a is on the interface ifname (its prefix length aside). */
+bool net_addr_present(const char *ifname, const struct oq_prefix *a);
 /* "192.0.2.1" into a static-free buffer of 64 bytes. */
 const char *net_str(const struct oq_prefix *a, char buf[64]);
 double net_elapsed_ms(int64_t start_us);

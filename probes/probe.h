@@ -175,6 +175,11 @@ struct probe_cert_info {
 	bool key_present;		/* the file holds a private key too */
 	bool key_matches;		/* and it belongs to the certificate */
 	bool is_p12;			/* PKCS#12, else PEM (or DER) */
+	int verdict;			/* enum probe_verdict of the days left, by the
+					 * cert probe's thresholds (WARN from 90 days,
+					 * FAIL from 7 and when expired) */
+	struct bitext remedy;		/* what to do about it; NULLs on PASS
+					 * (static storage) */
 };
 
 /* Read a PKCS#12 (which needs its password) or a PEM file holding a
@@ -186,6 +191,10 @@ struct probe_cert_info {
 int probe_cert_inspect(const char *path, const char *password, struct probe_cert_info *out,
 		       char **cause);
 void probe_cert_info_clear(struct probe_cert_info *info);
+/* probe_cert_inspect with the password read from password_file (the
+ * config's password_file, a secret file of mode 0600; NULL for none). */
+int probe_cert_inspect_file(const char *path, const char *password_file,
+			    struct probe_cert_info *out, char **cause);
 
 /* Copy the certificate file src into dir (mode 0600, atomically) under its
  * own base name, after checking it with probe_cert_inspect (a key that does
@@ -203,6 +212,9 @@ struct probe_options {
 	int total_timeout_ms;		/* whole run; 0: 60000 */
 	unsigned max_parallel;		/* 0: no limit */
 	const char *out_dir;		/* for pcaps; NULL: site run_dir */
+	bool no_capture;		/* with no ids: leave out the background
+					 * probes, i.e. the packet capture (a
+					 * periodic run writes no pcap) */
 	const volatile int *cancel;	/* non-zero cancels the run (signals) */
 };
 

@@ -200,7 +200,8 @@ static int runner_select(struct runner *rn, const char *const *ids, size_t n_ids
 		select_probe(reg, n_reg, want, (size_t)i, rn->site);
 	}
 	for (size_t i = 0; n_ids == 0 && i < n_reg; i++)
-		if (probe_applies(&reg[i], rn->site))
+		if (probe_applies(&reg[i], rn->site) &&
+		    !(rn->opt.no_capture && (reg[i].flags & PROBE_BACKGROUND)))
 			want[i] = true;
 
 	rn->slots = xcalloc(n_reg ? n_reg : 1, sizeof(*rn->slots));

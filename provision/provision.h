@@ -174,4 +174,23 @@ struct prov_status {
 int prov_status_get(const struct site *s, struct prov_status *out, char **cause);
 void prov_status_clear(struct prov_status *st);
 
+/* A network port of this box, to tell which socket is which. */
+struct prov_nic {
+	char name[16];			/* "enp1s0" */
+	char mac[24];			/* "52:54:00:12:34:56" */
+	char driver[32];		/* "igb", "veth"; "" when unknown */
+	bool carrier;			/* a cable with a live peer is in */
+	bool up;			/* not administratively down */
+	int speed_mbps;			/* -1 when unknown or no link */
+};
+
+/* The Ethernet ports of this host (not lo), sorted by name, from
+ * /sys/class/net and ETHTOOL_GDRVINFO. *out is a new array (free()) of
+ * *n entries. Returns 0 or -errno with *cause. */
+int prov_nic_list(struct prov_nic **out, size_t *n, char **cause);
+/* Blink the port's light for seconds (ETHTOOL_PHYS_ID; blocks that long).
+ * Returns 0, -EOPNOTSUPP with *cause when the driver cannot (veth, most
+ * virtual NICs), or -errno with *cause. Needs root. */
+int prov_nic_identify(const char *name, unsigned seconds, char **cause);
+
 #endif

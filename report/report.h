@@ -119,6 +119,38 @@ char *report_file_stem(const struct report *r);
  * the first -errno with *cause naming the file and the error. */
 int report_write(const struct report *r, const char *dir, char ***paths, char **cause);
 
+/* The files of the newest report in dir (by time): STEM.html, STEM.json,
+ * STEM.txt, and the pcap its JSON names when that file is in dir. A new
+ * NULL-terminated array (str_list_free). Returns 0, or -ENOENT (no report
+ * there) or -errno with *cause. */
+int report_latest_files(const char *dir, char ***files, char **cause);
+
+/* The first USB memory with a vfat or exFAT file system: a removable block
+ * device on the USB bus (/sys/block), its partitions first, then the whole
+ * disk. *dev ("/dev/sdb1"), *type ("vfat", "exfat") and *label ("" when
+ * none) are new strings. The environment variable OQLINK_TEST_USB_DEVICE
+ * may name one loop device (/dev/loopN) to count as a USB memory, for
+ * tests; nothing else. Returns 0, or -ENODEV with *cause "no USB memory
+ * found". */
+int report_usb_find(char **dev, char **type, char **label, char **cause);
+
+struct report_export_result {
+	size_t copied;			/* files copied */
+	char *where;			/* the directory, or "/dev/sdb1 (LABEL, vfat)" */
+	char *mounted_on;		/* the USB memory's mount point, NULL for DIR */
+	char *mount_options;		/* its flags as the kernel had them */
+};
+
+/* Copy files (NULL-terminated paths) under their base names into dest
+ * (created if missing), or, when dest is NULL, onto the USB memory of
+ * report_usb_find: mounted nosuid,nodev,noexec on run_dir/usb (the only
+ * directory it creates), written, synced and unmounted before it returns.
+ * Fills res (report_export_result_clear). Returns 0 or -errno with *cause
+ * (-ENODEV: no USB memory found). */
+int report_export(const char *const *files, const char *dest, const char *run_dir,
+		  struct report_export_result *res, char **cause);
+void report_export_result_clear(struct report_export_result *res);
+
 /* The probe verdict table alone, as text lines of at most 80 columns (for
  * the end of `oqlink test` and `make demo`). New string. */
 char *report_verdict_table(const struct report *r);

@@ -112,6 +112,42 @@ void ui_clear_rows(int y, int n)
 		}
 }
 
+/* Blank the wide character of row y that covers both column x - 1 and
+ * column x, if there is one, so that x starts a cell. */
+static void split_cell(int y, int x)
+{
+	int c = 0;
+
+	while (c < x) {
+		cchar_t cc;
+		wchar_t wch[CCHARW_MAX + 1] = { 0 };
+		attr_t at;
+		short pair;
+		int w = 1;
+
+		if (mvin_wch(y, c, &cc) == OK && getcchar(&cc, wch, &at, &pair, NULL) == OK &&
+		    wcwidth(wch[0]) > 1)
+			w = wcwidth(wch[0]);
+		if (c + w > x) {
+			for (int i = c; i < c + w && i < ui.cols; i++)
+				mvaddch(y, i, ' ');
+			return;
+		}
+		c += w;
+	}
+}
+
+void ui_popup(int y, int x, int h, int w, enum ui_attr a)
+{
+	for (int i = 0; i < h; i++) {
+		if (y + i < 0 || y + i >= ui.rows)
+			continue;
+		split_cell(y + i, x);
+		split_cell(y + i, x + w);
+		ui_put(y + i, x, w, "", a);
+	}
+}
+
 enum ui_attr ui_verdict_attr(const char *word)
 {
 	if (strcmp(word, "PASS") == 0)

@@ -3,11 +3,13 @@
  * progress callback copies what happened into rows that the main loop
  * reads under a lock, and answers the cancel request. The screen never
  * waits for a probe. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -30,6 +32,7 @@ static int64_t started_ms, ended_ms;
 static time_t ended_wall;
 static struct site *run_site;
 static char *run_only;
+static bool run_capture;
 
 /* A deep copy of a result through its JSON form (library functions). */
 static struct probe_result *result_copy(const struct probe_result *r)
@@ -96,7 +99,7 @@ static int progress(void *ctx, enum probe_event ev, size_t index, const struct p
 static void *worker(void *arg)
 {
 	struct probe_run run;
-	struct probe_options opt = { .cancel = &cancel_flag };
+	struct probe_options opt = { .cancel = &cancel_flag, .no_capture = !run_capture };
 	char *cause = NULL;
 	const char *ids[1] = { run_only };
 	int r = probe_run_all(run_site, ids, run_only ? 1 : 0, &opt, progress, &run, &run, &cause);
@@ -113,15 +116,24 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-bool pj_start(const char *only)
+bool pj_start(const char *only, bool capture)
 {
 	struct site_diags d = { 0 };
 
 	if (thread_live)
 		return false;
 	site_free(run_site);
+	bool denied = false;
+
 	run_site = site_load(ui.config_path, true, &d);
+	for (size_t i = 0; i < d.n; i++)
+		denied |= d.v[i].err == EACCES;
 	site_diags_free(&d);
+	if (run_site == NULL && denied && geteuid() != 0) {
+		ui_status(true, "%s", _("権限の問題です: 設定が名指すファイルを読めません。oqlink は root で実行してください",
+					"a permission problem: a file the config names cannot be read; oqlink needs root"));
+		return false;
+	}
 	if (run_site == NULL) {
 		ui_status(true, "%s", _("設定に誤りがあるため疎通確認できません (s で設定)",
 					"the config has errors, so nothing can be probed (s opens setup)"));
@@ -129,6 +141,7 @@ bool pj_start(const char *only)
 	}
 	free(run_only);
 	run_only = only ? xstrdup(only) : NULL;
+	run_capture = capture;
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < n_rows; i++)
 		row_clear(&rows[i]);

@@ -28,7 +28,22 @@ static struct {
 	char *error;			/* the last failure, shown until the next step */
 	char *cert_path, *pass_path;	/* after the import */
 	char *tls_name;			/* NAME of the config's [probe.tls.NAME] */
+	char *written;			/* what became of the config after the import */
+	bool written_ok;
 } imp;
+
+/* The certificate files the config names, with their facts once k was
+ * pressed (read again on every k). */
+struct checked {
+	struct bitext what;
+	char *path;
+	bool read;			/* info holds the facts, else error says why */
+	struct probe_cert_info info;
+	char *error;
+};
+static struct checked *checked;
+static size_t n_checked;
+static bool have_checked;
 
 /* The directory of site.conf: where imported files go. */
 static char *import_dir(void)
@@ -50,8 +65,61 @@ static void imp_reset(void)
 	free(imp.cert_path);
 	free(imp.pass_path);
 	free(imp.tls_name);
-	imp.cert_path = imp.pass_path = imp.tls_name = NULL;
+	free(imp.written);
+	imp.cert_path = imp.pass_path = imp.tls_name = imp.written = NULL;
 	imp.step = IMP_IDLE;
+}
+
+static void checked_clear(void)
+{
+	for (size_t i = 0; i < n_checked; i++) {
+		free(checked[i].path);
+		free(checked[i].error);
+		probe_cert_info_clear(&checked[i].info);
+	}
+	free(checked);
+	checked = NULL;
+	n_checked = 0;
+	have_checked = false;
+}
+
+static void checked_add(struct bitext what, const char *path, const char *password_file)
+{
+	struct checked *c;
+	int r;
+
+	if (path == NULL)
+		return;
+	checked = xrealloc(checked, (n_checked + 1) * sizeof(*checked));
+	c = &checked[n_checked++];
+	memset(c, 0, sizeof(*c));
+	c->what = what;
+	c->path = xstrdup(path);
+	r = probe_cert_inspect_file(path, password_file, &c->info, &c->error);
+	c->read = r == 0;
+}
+
+/* Read the facts of every certificate file the config names. */
+static void checked_load(void)
+{
+	struct site_diags d = { 0 };
+	struct site *s = site_load(ui.config_path, false, &d);
+
+	site_diags_free(&d);
+	checked_clear();
+	have_checked = true;
+	if (s == NULL)
+		return;
+	if (s->line == SITE_LINE_IPSEC) {
+		checked_add((struct bitext)BT("IKE 証明書", "IKE certificate"), s->certificate, NULL);
+		checked_add((struct bitext)BT("IKE の CA", "IKE CA"), s->ca, NULL);
+	}
+	for (size_t t = 0; t < s->n_tls; t++) {
+		checked_add((struct bitext)BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
+			    s->tls[t].client_p12, s->tls[t].password_file);
+		checked_add((struct bitext)BT("TLS の CA", "TLS CA"), s->tls[t].ca, NULL);
+	}
+	site_free(s);
 }
 
 static void imp_fail(char *cause)
@@ -60,6 +128,60 @@ static void imp_fail(char *cause)
 	imp.error = cause;
 	ui_status(true, "%s", cause ? cause : "?");
 	imp_reset();
+}
+
+static const char *verdict_word(int v)
+{
+	return v == PROBE_FAIL ? "FAIL" : v == PROBE_WARN ? "WARN" : "PASS";
+}
+
+/* "2026-12-18 09:00 UTC (残り 19 日)" for the end of validity. */
+static char *expiry_text(const struct probe_cert_info *i)
+{
+	char date[32];
+	time_t t = (time_t)i->not_after;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", &tm);
+	if (i->days_left < 0)
+		return xasprintf(_("%s (期限切れ、%d 日)", "%s (expired, %d days)"), date, i->days_left);
+	return xasprintf(_("%s (残り %d 日)", "%s (%d days left)"), date, i->days_left);
+}
+
+/* The facts of the files read on k: subject, issuer, expiry, verdict. */
+static int draw_checked(int y, int cols)
+{
+	int y0 = y;
+	enum oq_lang l = i18n_lang();
+
+	if (n_checked == 0) {
+		ui_put(y++, 0, cols, _("設定に証明書のファイルはありません", "the config names no certificate file"),
+		       UA_NORMAL);
+		return 1;
+	}
+	for (size_t k = 0; k < n_checked; k++) {
+		const struct checked *c = &checked[k];
+		const struct probe_cert_info *i = &c->info;
+
+		ui_put(y, 0, 26, bitext_get(c->what, l), UA_BOLD);
+		ui_put(y++, 27, cols - 27, c->path, UA_NORMAL);
+		if (!c->read) {
+			ui_put(y, 2, 10, "FAIL", UA_FAIL);
+			ui_put(y++, 12, cols - 12, c->error ? c->error : "?", UA_FAIL);
+			continue;
+		}
+		ui_put(y, 2, 10, _("主体者", "Subject"), UA_NORMAL);
+		ui_put(y++, 12, cols - 12, i->subject, UA_NORMAL);
+		ui_put(y, 2, 10, _("発行者", "Issuer"), UA_NORMAL);
+		ui_put(y++, 12, cols - 12, i->issuer, UA_NORMAL);
+		char *exp = expiry_text(i);
+		enum ui_attr a = ui_verdict_attr(verdict_word(i->verdict));
+		ui_put(y, 2, 10, _("期限", "Expires"), UA_NORMAL);
+		ui_putf(y++, 12, cols - 12, a, "%s  %s", exp, verdict_word(i->verdict));
+		free(exp);
+	}
+	return y - y0;
 }
 
 /* The certificate files the config names, one row each. */
@@ -128,7 +250,7 @@ static int draw_facts(int y, int cols)
 {
 	const struct probe_cert_info *i = &imp.info;
 	int y0 = y;
-	enum ui_attr a = i->days_left < 0 ? UA_FAIL : i->days_left <= 90 ? UA_WARN : UA_PASS;
+	enum ui_attr a;
 
 	ui_putf(y++, 0, cols, UA_BOLD, "%s  %s", i->is_p12 ? "PKCS#12" : "PEM", imp.file);
 #define ROW(ja, en, v) do { ui_put(y, 0, 22, _(ja, en), UA_NORMAL); ui_put(y++, 23, cols - 23, v, UA_NORMAL); } while (0)
@@ -139,10 +261,15 @@ static int draw_facts(int y, int cols)
 	put_time(y++, cols, _("有効期間の開始", "Not before"), i->not_before);
 	put_time(y++, cols, _("有効期間の終了", "Not after"), i->not_after);
 	ui_put(y, 0, 22, _("残り日数", "Days left"), UA_NORMAL);
+	a = ui_verdict_attr(verdict_word(i->verdict));
 	if (i->days_left < 0)
-		ui_putf(y++, 23, cols - 23, a, _("%d 日 (期限切れ)", "%d days (expired)"), i->days_left);
+		ui_putf(y++, 23, cols - 23, a, _("%d 日 (期限切れ)  %s", "%d days (expired)  %s"), i->days_left,
+			verdict_word(i->verdict));
 	else
-		ui_putf(y++, 23, cols - 23, a, _("%d 日", "%d days"), i->days_left);
+		ui_putf(y++, 23, cols - 23, a, _("%d 日  %s", "%d days  %s"), i->days_left,
+			verdict_word(i->verdict));
+	if (i->verdict != PROBE_PASS)
+		y += ui_text(y, 2, cols - 2, 2, bitext_get(i->remedy, i18n_lang()), a);
 	ui_put(y, 0, 22, _("秘密鍵", "Private key"), UA_NORMAL);
 	ui_put(y++, 23, cols - 23,
 	       !i->key_present ? _("なし (証明書だけのファイル)", "none (a certificate only)")
@@ -197,21 +324,21 @@ static int draw_import(int y, int cols)
 		y += draw_facts(y, cols);
 		ui_putf(y++, 0, cols, UA_PASS, _("取り込みました: %s (モード 0600)", "imported: %s (mode 0600)"),
 			imp.cert_path);
-		if (imp.pass_path) {
+		if (imp.pass_path)
 			ui_putf(y++, 0, cols, UA_PASS, _("パスワードのファイル: %s (モード 0600)",
 							 "password file: %s (mode 0600)"), imp.pass_path);
-			ui_putf(y++, 0, cols, UA_NORMAL, _("設定画面 (s) の [probe.tls.%s] に次を設定してください:",
-							   "set these in [probe.tls.%s] on the setup screen (s):"),
-				imp.tls_name);
-			ui_putf(y++, 2, cols - 2, UA_BOLD, "client_p12 = %s", imp.cert_path);
-			ui_putf(y++, 2, cols - 2, UA_BOLD, "password_file = %s", imp.pass_path);
+		if (imp.pass_path) {
+			ui_putf(y++, 2, cols - 2, UA_BOLD, "[probe.tls.%s] client_p12 = %s", imp.tls_name,
+				imp.cert_path);
+			ui_putf(y++, 2, cols - 2, UA_BOLD, "[probe.tls.%s] password_file = %s", imp.tls_name,
+				imp.pass_path);
 		} else {
-			ui_put(y++, 0, cols, _("設定画面 (s) の [ipsec] に次を設定してください:",
-					       "set these in [ipsec] on the setup screen (s):"), UA_NORMAL);
-			ui_putf(y++, 2, cols - 2, UA_BOLD, "certificate = %s", imp.cert_path);
+			ui_putf(y++, 2, cols - 2, UA_BOLD, "[ipsec] certificate = %s", imp.cert_path);
 			if (imp.info.key_present)
-				ui_putf(y++, 2, cols - 2, UA_BOLD, "private_key = %s", imp.cert_path);
+				ui_putf(y++, 2, cols - 2, UA_BOLD, "[ipsec] private_key = %s", imp.cert_path);
 		}
+		if (imp.written)
+			y += ui_text(y, 0, cols, 2, imp.written, imp.written_ok ? UA_PASS : UA_WARN);
 		ui_put(y++, 0, cols, _("Esc:閉じる", "Esc:close"), UA_DIM);
 		break;
 	}
@@ -224,7 +351,10 @@ static void certs_draw(int top, int rows, int cols)
 
 	ui_put(y++, 0, cols, _("k:検査 (主体者・発行者・有効期間・残り日数・鍵)  m:取り込む  x:中止",
 			       "k:check (subject, issuer, validity, days left, key)  m:import  x:cancel"), UA_DIM);
-	y += draw_files(y, cols);
+	if (have_checked && imp.step == IMP_IDLE)
+		y += draw_checked(y, cols);
+	else
+		y += draw_files(y, cols);
 	y++;
 	y += draw_import(y, cols);
 	y++;
@@ -280,6 +410,56 @@ static void imp_pass_done(void)
 	imp.step = IMP_SHOWN;
 }
 
+/* Set the imported files in the config through the setup screen's wizard
+ * (the one writer), and save when nothing else is pending there. */
+static void imp_configure(void)
+{
+	struct wiz *w = setup_wiz();
+	bool was_dirty = w->dirty;
+	const char *sec = imp.pass_path ? "probe.tls" : "ipsec";
+	int f1 = wiz_field_find(sec, imp.pass_path ? "client_p12" : "certificate");
+	int f2 = wiz_field_find(sec, imp.pass_path ? "password_file" : "private_key");
+	char *cause = NULL;
+	int r;
+
+	imp.tls_name = xstrdup(w->tls_name ? w->tls_name : "central");
+	if (f1 < 0 || f2 < 0)
+		return;
+	wiz_set(w, (size_t)f1, imp.cert_path);
+	if (imp.pass_path)
+		wiz_set(w, (size_t)f2, imp.pass_path);
+	else if (imp.info.key_present)
+		wiz_set(w, (size_t)f2, imp.cert_path);
+	imp.written_ok = false;
+	if (!wiz_field_active(w, (size_t)f1)) {
+		imp.written = xstrdup(imp.pass_path
+			? _("設定画面 (s) に入れました。TLS の確認先 (host) を入れてから w で保存してください",
+			    "set on the setup screen (s): enter the TLS check host there, then save with w")
+			: _("設定画面 (s) に入れました。回線種別と認証方式を確かめてから w で保存してください",
+			    "set on the setup screen (s): check the line type and authentication there, then save with w"));
+		return;
+	}
+	if (was_dirty) {
+		imp.written = xstrdup(_("設定画面 (s) に入れました。そこに保存していない変更があるので、w で保存してください",
+					"set on the setup screen (s), which has unsaved changes: save them there with w"));
+		return;
+	}
+	r = wiz_save(w, &cause);
+	if (r == 0) {
+		imp.written_ok = true;
+		imp.written = xasprintf(_("%s に書きました (設定画面にも反映しています)",
+					  "written to %s (the setup screen shows it too)"), w->path);
+	} else if (r == -EINVAL) {
+		imp.written = xasprintf(_("設定画面 (s) に入れました。設定にほかに %zu 件の問題があるため、まだ保存していません",
+					  "set on the setup screen (s); not saved yet: the config has %zu other problem(s)"),
+					w->n_problems);
+	} else {
+		imp.written = cause;
+		cause = NULL;
+	}
+	free(cause);
+}
+
 static void imp_do(void)
 {
 	char *pw = ui_line_get(&imp.pass), *dir = import_dir(), *cause = NULL;
@@ -293,12 +473,9 @@ static void imp_do(void)
 		imp_fail(cause);
 		return;
 	}
-	struct site_diags d = { 0 };
-	struct site *s = site_load(ui.config_path, false, &d);
-	site_diags_free(&d);
-	imp.tls_name = xstrdup(s && s->n_tls ? s->tls[0].name : "NAME");
-	site_free(s);
+	imp_configure();
 	imp.step = IMP_DONE;
+	have_checked = false;
 	ui_status(false, _("%s を取り込みました", "imported %s"), imp.cert_path);
 }
 
@@ -359,8 +536,9 @@ static bool certs_key(int key)
 
 	if (import_key(key))
 		return true;
-	if (key == 'k' && ui_have_command("probe")) {
-		if (!ui_pane_running(&pane))
+	if (key == 'k') {
+		checked_load();
+		if (ui_have_command("probe") && !ui_pane_running(&pane))
 			ui_pane_start(&pane, check);
 		return true;
 	}
@@ -381,6 +559,7 @@ static bool certs_busy(void)
 static void certs_fini(void)
 {
 	ui_pane_free(&pane);
+	checked_clear();
 	imp_reset();
 	free(imp.error);
 	imp.error = NULL;

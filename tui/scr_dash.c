@@ -2,10 +2,12 @@
  * its verdict and key figure, the overall state in words. The config part
  * comes from site_load (as `oqlink config check`); the layers from the
  * probes and ipsec modules when this build has them. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/site.h"
@@ -48,6 +50,7 @@ static const struct layer layers[] = {
 
 static struct site *site;
 static size_t n_problems;
+static size_t n_denied;			/* of them, files not readable for want of permission */
 static char *first_problem;
 static int64_t loaded_ms;
 static struct prov_status prov;	/* the last apply and the confirm countdown */
@@ -70,6 +73,9 @@ static void reload(void)
 	first_problem = NULL;
 	site = site_load(ui.config_path, true, &d);
 	n_problems = d.n;
+	n_denied = 0;
+	for (size_t i = 0; i < d.n; i++)
+		n_denied += d.v[i].err == EACCES;
 	if (d.n > 0)
 		first_problem = d.v[0].line
 			? xasprintf("%s:%u:%u: %s", d.v[0].file, d.v[0].line, d.v[0].col, d.v[0].message)
@@ -117,7 +123,7 @@ static void dash_tick(void)
 	if (site && auto_refresh && !pj_running() &&
 	    (!ever_probed || time(NULL) - pj_ended() >= refresh_every())) {
 		ever_probed = true;
-		pj_start(NULL);
+		pj_start(NULL, false);
 		ui_touch();
 	}
 	if (remaining() != shown_remaining) {
@@ -192,6 +198,14 @@ static void draw_site(int y, int cols)
 			site->wan_if, site->term_if ? site->term_if : site->lan_if);
 		ui_put(y + 2, 0, cols, _("設定: OK (問題なし)", "Config: OK (no problems)"), UA_PASS);
 		ui_putf(y + 3, 0, cols, UA_DIM, "%s", ui.config_path);
+		return;
+	}
+	if (n_denied == n_problems && n_denied > 0 && geteuid() != 0) {
+		ui_put(y, 0, cols, _("権限の問題です: oqlink は root で実行してください",
+				     "A permission problem: oqlink needs root"), UA_BOLD);
+		ui_putf(y + 1, 0, cols, UA_FAIL, _("設定が名指すファイル %zu 個を読む権限がありません (sudo oqlink)",
+						   "%zu file(s) the config names may not be read (sudo oqlink)"), n_denied);
+		ui_text(y + 2, 0, cols, 2, first_problem ? first_problem : "", UA_NORMAL);
 		return;
 	}
 	ui_put(y, 0, cols, _("設定がありません、または誤りがあります", "No valid config"), UA_BOLD);
@@ -290,7 +304,7 @@ static bool dash_key(int key)
 	if (key == UK_ENTER || key == 'e') {
 		reload();
 		if (site)
-			pj_start(NULL);
+			pj_start(NULL, false);
 		return true;
 	}
 	if (key == 'a') {

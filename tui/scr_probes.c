@@ -201,13 +201,13 @@ static bool probes_key(int key)
 	}
 	switch (key) {
 	case 'a':
-		if (pj_start(NULL))
+		if (pj_start(NULL, true))
 			sel = 0;
 		return true;
 	case 'o': {
 		char *id = selected_id();
 		if (id)
-			pj_start(id);
+			pj_start(id, true);
 		free(id);
 		sel = 0;
 		return true;

@@ -1,11 +1,9 @@
 /* The report screen: fill in engineer and witness, run the operational
- * test (`oqlink test`, in the background, live), and copy the files it
- * wrote to a chosen directory such as a mounted USB stick. */
+ * test (`oqlink test`, in the background, live), and copy the report and
+ * its pcap onto a USB memory or into a chosen directory. */
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/site.h"
@@ -13,15 +11,13 @@
 #include "report/report.h"
 #include "tui/screen.h"
 
-#define COPY_MAX (512u << 20)	/* the pcap may be large */
-
 enum { F_ENGINEER, F_WITNESS, F_DIR, F_COPY, N_FIELDS };
 
 static const struct bitext labels[N_FIELDS] = {
 	BT("作業担当者", "Engineer"),
 	BT("立会者", "Witness"),
 	BT("報告書の置き場所", "Report directory"),
-	BT("写し先 (USB メモリ)", "Copy to (USB stick)"),
+	BT("写し先 (空欄=USB)", "Copy to (empty: USB)"),
 };
 
 static char *values[N_FIELDS];
@@ -50,7 +46,7 @@ static void report_enter(void)
 	values[F_ENGINEER] = xstrdup(s && s->engineer ? s->engineer : "");
 	values[F_WITNESS] = xstrdup(s && s->witness ? s->witness : "");
 	values[F_DIR] = xstrdup(s && s->report_dir ? s->report_dir : "/var/lib/oqlink/reports");
-	values[F_COPY] = xstrdup("/media/usb");
+	values[F_COPY] = xstrdup("");
 	site_free(s);
 }
 
@@ -80,40 +76,21 @@ static void run_test(void)
 	ui_pane_start(&pane, args);
 }
 
-/* Copy every written file into the chosen directory. */
+/* Copy the newest report and its pcap: onto the USB memory when no
+ * directory is given (`oqlink report export`, which finds, mounts, syncs
+ * and unmounts it), else into that directory. */
 static void copy_files(void)
 {
-	char *cause = NULL;
-	size_t done = 0;
+	const char *args[] = { "report", "export", "--report-dir", values[F_DIR], NULL, NULL };
 
-	if (n_written == 0) {
-		ui_status(true, "%s", _("写すファイルがありません。先に t で運用テストを実行してください",
-					"nothing to copy: run the operational test first (t)"));
+	if (ui_pane_running(&pane)) {
+		ui_status(true, "%s", _("実行中の処理があります (x で中止)", "something is running (x cancels)"));
 		return;
 	}
-	if (mkdir_p(values[F_COPY], 0755, &cause) < 0)
-		goto out;
-	for (size_t i = 0; i < n_written; i++) {
-		char *data = NULL, *copy = xstrdup(written[i]), *dst;
-		size_t len;
-		dst = xasprintf("%s/%s", values[F_COPY], basename(copy));
-		int r = file_read(written[i], COPY_MAX, &data, &len, &cause);
-		if (r == 0)
-			r = file_write_atomic(dst, data, len, REPORT_MODE, &cause);
-		free(data);
-		free(dst);
-		free(copy);
-		if (r < 0)
-			goto out;
-		done++;
-	}
-out:
-	if (cause)
-		ui_status(true, "%s", cause);
-	else
-		ui_status(false, _("%zu 個のファイルを %s に写しました", "copied %zu file(s) to %s"), done,
-			  values[F_COPY]);
-	free(cause);
+	if (*values[F_COPY])
+		args[4] = values[F_COPY];
+	pane.on_line = NULL;
+	ui_pane_start(&pane, args);
 }
 
 static void report_draw(int top, int rows, int cols)
@@ -229,7 +206,8 @@ static const struct ui_keyhelp report_help[] = {
 	{ "Up / Down, Enter", BT("作業担当者・立会者・置き場所・写し先を入力する",
 				 "fill in engineer, witness, report directory, copy destination") },
 	{ "t", BT("運用テストを実行し報告書を書く (oqlink test)", "run the operational test and write the report (oqlink test)") },
-	{ "u", BT("書いたファイルを写し先にコピーする", "copy the files written to the destination") },
+	{ "u", BT("最新の報告書と pcap を USB メモリ (写し先が空欄のとき) か写し先に写す (oqlink report export)",
+		  "copy the newest report and its pcap onto the USB memory (copy-to empty) or there (oqlink report export)") },
 	{ "x / Esc", BT("実行中のテストを中止する", "cancel the running test") },
 	{ NULL, BT("", "") },
 };

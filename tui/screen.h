@@ -40,6 +40,10 @@ struct ui_screen {
 
 extern const struct ui_screen scr_dashboard, scr_setup, scr_certs, scr_probes, scr_ipsec,
 	scr_report;
+/* The setup screen's wizard (made from the config file on first use): the
+ * one writer of site.conf in the TUI, so that what another screen sets is
+ * what the setup screen shows. */
+struct wiz *setup_wiz(void);
 
 /* The application. */
 struct ui_app {
@@ -78,6 +82,12 @@ void ui_putf(int y, int x, int width, enum ui_attr a, const char *fmt, ...)
 int ui_text(int y, int x, int width, int rows, const char *s, enum ui_attr a);
 /* Blank rows y .. y+n-1. */
 void ui_clear_rows(int y, int n);
+/* Open a box of h rows x w columns at y, x over what is drawn (the ? key
+ * list), filled with attribute a. A wide character that the box's edge
+ * would cut in two is blanked whole first: a terminal erases both halves
+ * when one is overwritten, and curses would not send the character again
+ * when the box closes. */
+void ui_popup(int y, int x, int h, int w, enum ui_attr a);
 /* The attribute of a verdict word ("PASS" ...). */
 enum ui_attr ui_verdict_attr(const char *word);
 
@@ -121,9 +131,10 @@ struct pj_row {
 	int64_t started_ms;
 	struct probe_result *result;	/* a copy, when done */
 };
-/* Run every probe that applies (only: that one and what it depends on).
- * False when one runs already or the config is not valid (said). */
-bool pj_start(const char *only);
+/* Run every probe that applies (only: that one and what it depends on);
+ * without capture, all but the packet capture (the dashboard's runs write
+ * no pcap). False when one runs already or the config is not valid (said). */
+bool pj_start(const char *only, bool capture);
 void pj_cancel(void);
 bool pj_running(void);
 bool pj_cancelled(void);

@@ -146,8 +146,7 @@ static void draw_help(void)
 	int w = ui.cols - 8, x = 4, y = 2, h = ui.rows - 4;
 	int row = y;
 
-	for (int i = 0; i < h; i++)
-		ui_put(y + i, x, w, "", UA_REVERSE);
+	ui_popup(y, x, h, w, UA_REVERSE);
 	ui_putf(row++, x, w, UA_REVERSE, _(" キー一覧: %s", " Keys: %s"), bitext_get(s->title, l));
 	row++;
 	for (const struct ui_keyhelp *k = s->help; k && k->keys && row < y + h - 1; k++) {

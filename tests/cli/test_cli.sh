@@ -6,7 +6,7 @@ O=${OQLINK:-build/asan/oqlink}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..21"
+echo "1..23"
 
 desc="--version prints the version"; t bash -c "$O --version | grep -qE '^oqlink [0-9]+\.[0-9]+'"
 desc="help lists every command of the table"; t bash -c "$O --lang en help | grep -q 'config check' && $O --lang en help | grep -q 'version'"
@@ -14,6 +14,8 @@ desc="help CMD shows usage"; t bash -c "$O --lang en help config check | grep -q
 desc="unique prefix runs the command"; t bash -c "$O --lang en vers | grep -q '^oqlink '"
 desc="two-word prefix runs the command"; t bash -c "$O --lang en config sh examples/site-ipvpn.conf | grep -q '^type = ipvpn'"
 desc="unknown command exits 2 and says so"; t bash -c "$O --lang en frobnicate 2>$tmp/e; [ \$? -eq 2 ] && grep -q \"unknown command 'frobnicate'\" $tmp/e"
+desc="a mistyped command names the closest one"; t bash -c "$O --lang en tset 2>$tmp/e; [ \$? -eq 2 ] && grep -qF \"unknown command 'tset' (did you mean 'test'?)\" $tmp/e"
+desc="a mistyped subcommand names the closest one"; t bash -c "$O --lang en ipsec stauts 2>$tmp/e; [ \$? -eq 2 ] && grep -qF \"(did you mean 'ipsec status'?)\" $tmp/e"
 # a one-letter prefix shared by two top-level commands, from the table itself
 amb=$($O --lang en help | awk '/^  [a-z]/{print $1}' | sort -u | awk '{c=substr($1,1,1); if (seen[c] && seen[c]!=$1) {print c; exit} seen[c]=$1}')
 if [ -n "$amb" ]; then

@@ -37,6 +37,15 @@ fi
 rm -f "$OQL_LAB_OUT.up.log"
 CONF=$OQL_LAB_OUT/site.conf
 ap() { ip netns exec "$OQL_LAB-appliance" "$@"; }
+
+# Before apply the WAN address is not on the interface: the gateway says
+# so and points to apply, rather than blaming a router that ignores ping.
+pre=$(ap "$OQLINK" --lang en --config "$CONF" probe --json gateway 2>/dev/null | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin)["results"] if r["id"] == "gateway"][0]
+print(r["verdict"], r["summary"]["en"], "|", r["remedy"]["en"])')
+if [[ "$pre" == FAIL*"not applied"*"|"*"oqlink apply"* ]]; then ok "before apply: gateway says not applied"
+else not_ok "before apply: gateway says not applied: $pre"; fi
 tests/lab/lib/apply.sh
 
 # The verdicts of a run as "id=VERDICT[:reason]" words.

@@ -66,6 +66,10 @@ only_pass() {
 t "the password is in no file but the 0600 password file" only_pass
 
 k Escape
+# the file names wait in the setup screen (this config has no TLS host yet)
 k q
-t "q quits with exit 0" wait_for "EXIT=0" 50
+shot certs-7-quit
+t "q asks first: the imported names are not saved yet" has "Quit anyway? (y/n)"
+k y
+t "y quits with exit 0" wait_for "EXIT=0" 50
 done_tests

@@ -37,7 +37,8 @@ fill "$(v uplink mtu)"; fill "$(v uplink dns)"
 k n
 fill "$(v ipsec peer)"; fill "$(v ipsec local_id)"; fill "$(v ipsec remote_id)"
 k Right; k Down; k Down
-k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter
+# secrets are typed twice
+k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter; lit "$(cat "$(v ipsec psk_file)")"; k Enter
 fill "$(v ipsec ike_proposals)"; fill "$(v ipsec esp_proposals)"; fill "$(v ipsec dpd_delay)"
 k Down; k Down
 fill "$(v ipsec tunnel_mtu)"; fill "$(v ipsec vici_socket)"
@@ -56,7 +57,7 @@ fill "$(v probe.tls host)"; fill "$(v probe.tls port)"; fill "$(v probe.tls ca)"
 fill "$(v probe.tls client_p12)"
 fill "$(v probe.tls client_ca)"
 k Down
-k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
+k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter; lit "$(cat "$(v probe.tls password_file)")"; k Enter
 shot lab-2-probes
 k n
 t "the wizard filled from the carrier's values has no problem" has "OK 問題はありません"
@@ -82,6 +83,8 @@ t "y on the dashboard confirms the apply" matches '最後の適用: #[0-9]+ conf
 k e
 wait_re '確認 [0-9]{2}:[0-9]{2}' 300
 shot lab-6-dashboard-pass
+nopcap() { ! ls "$T"/run/capture-*.pcap >/dev/null 2>&1; }
+t "the dashboard's run writes no pcap into the run dir" nopcap
 # the same run from the command line, in the same namespace
 lab/lab exec appliance $O --json --lang en --config "$C" probe > "$T/cli.json" 2>/dev/null
 cap > "$T/dash.txt"
@@ -118,9 +121,9 @@ t "the operational test runs to its end from the report screen (exit 0 or 1 by i
 t "the report screen counts the files it wrote" matches '書いたファイル: [0-9]+ 個'
 shot lab-7-report
 k u
-sleep 1
-copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json >/dev/null 2>&1; }
-t "u copies the report to the chosen directory" copied
+wait_for "に写しました" 100
+copied() { ls "$T/usb"/oqlink-report-*.html "$T/usb"/oqlink-report-*.json "$T/usb"/capture-*.pcap >/dev/null 2>&1; }
+t "u copies the report and its pcap to the chosen directory" copied
 cp "$T"/usb/oqlink-report-*.txt "$ART/lab-report.txt" 2>/dev/null
 # long actions: live seconds, and cancel (the tunnel drops ESP, so the
 # probes behind it wait for their timeouts)

@@ -13,7 +13,13 @@ shot wizard-1-empty
 # a facility code of 9 digits: the message must be the config check's own
 printf '[site]\nfacility_code = 131234567\n' > "$T/bad.conf"
 want=$($O --lang ja config check "$T/bad.conf" 2>&1 | grep facility_code | head -1 | sed 's/^[^ ]*: //' | cut -c1-30)
+# the field that receives the text is named, and Enter moves to the next
+k Enter
+t "typing: the bottom line names the field that receives the text" has "入力先: 医療機関コード"
+t "typing: the row being typed into is marked" bash -c "tmux -L $SOCK capture-pane -p -t ui | grep -q '^> 医療機関コード'"
+k Escape
 fill 131234567
+t "Enter accepts and selects the next field, not typing" bash -c "! tmux -L $SOCK capture-pane -p -t ui | grep -q '入力先:'"
 k Up
 marked() { cap | grep -q "^! $1"; }
 t "a bad facility code is marked on its row" marked 医療機関コード
@@ -46,6 +52,12 @@ k Enter; lit "TopSecret-PSK-42"
 t "the PSK is not echoed while typed" hasnt "TopSecret"
 shot wizard-5-psk-typing
 k Enter
+t "the PSK is asked for again" has "もう一度入力"
+lit "TopSecret-PSK-43"; k Enter
+t "two different entries are refused" has "2 回の入力が一致しません"
+t "and nothing is kept" has "[未入力: Enter で入力]"
+k Enter; lit "TopSecret-PSK-42"; k Enter; lit "TopSecret-PSK-42"; k Enter
+t "typed twice alike, it is kept" has "[入力済み"
 t "the PSK is not shown after it was typed" hasnt "TopSecret"
 shot wizard-6-carrier
 
@@ -72,11 +84,20 @@ fill hweb.oqs-st.onshikaku.org
 k Down
 fill "$T/usb/central-ca.pem"
 k Down Down Down
-k Enter; lit "p12-Password"; k Enter
+k Enter; lit "p12-Password"; k Enter; lit "p12-Password"; k Enter
 shot wizard-9-probes
 
 k n
 t "the review page finds no problem" has "OK 問題はありません"
+t "the review page names the file and how to change it" has "書き込み先: $C  (f で変更)"
+# choose another file, write there, then come back to the first
+k f; k C-u; lit "$T/etc/other.conf"; k Enter
+t "f changes the file to write" has "書き込み先: $T/etc/other.conf"
+k w
+t "w writes the file chosen" wait_for "保存しました" 30
+other_ok() { $O --lang en config check "$T/etc/other.conf" >/dev/null && [ ! -e "$C" ]; }
+t "the chosen file passes config check, the first is not written" other_ok
+k f; k C-u; lit "$C"; k Enter
 k w
 wait_for "保存しました" 30
 shot wizard-10-saved

@@ -137,6 +137,8 @@ static void test_p12_good(void **state)
 	assert_true(i.key_present);
 	assert_true(i.key_matches);
 	assert_true(i.days_left == 29 || i.days_left == 30);
+	assert_int_equal(i.verdict, PROBE_WARN);	/* within 30 days */
+	assert_non_null(strstr(i.remedy.en, "30 days"));
 	assert_int_equal(i.not_after - i.not_before, 31 * 86400);
 	assert_true(i.not_before <= (int64_t)time(NULL));
 	probe_cert_info_clear(&i);
@@ -211,7 +213,22 @@ static void test_expired_and_missing(void **state)
 	assert_int_equal(probe_cert_inspect(pem_expired, NULL, &i, &cause), 0);
 	assert_true(i.days_left == -3 || i.days_left == -4);
 	assert_true(i.not_after < (int64_t)time(NULL));
+	assert_int_equal(i.verdict, PROBE_FAIL);
+	assert_non_null(i.remedy.ja);
 	probe_cert_info_clear(&i);
+
+	/* the password from a password file; a missing one is said */
+	char *pwf = xasprintf("%s/p12.pass", dir);
+	assert_int_equal(file_write_atomic(pwf, PASSWORD "\n", strlen(PASSWORD) + 1, 0600, &cause), 0);
+	assert_int_equal(probe_cert_inspect_file(p12, pwf, &i, &cause), 0);
+	assert_true(i.is_p12);
+	probe_cert_info_clear(&i);
+	assert_int_equal(probe_cert_inspect_file(p12, none, &i, &cause), -EACCES);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	unlink(pwf);
+	free(pwf);
 
 	assert_int_equal(probe_cert_inspect(none, PASSWORD, &i, &cause), -ENOENT);
 	assert_non_null(cause);

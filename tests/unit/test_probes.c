@@ -11,6 +11,9 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <poll.h>
 #include <cmocka.h>
@@ -131,6 +134,74 @@ static void test_runner_graph(void **state)
 	assert_true(now_ms() - t0 < 1500);
 	assert_int_equal(find(&run, "s1")->verdict, PROBE_PASS);
 	probe_run_free(&run);
+}
+
+/* A run without the capture leaves out the background probe, and only it. */
+static void test_runner_no_capture(void **state)
+{
+	static char tmp[] = "/tmp";
+	struct site site = { .line = SITE_LINE_IPSEC, .run_dir = tmp };
+	struct probe_options opt = { .timeout_ms = 2000, .total_timeout_ms = 10000, .no_capture = true };
+	struct probe_run run;
+	char *cause = NULL;
+	size_t n;
+	const struct probe *reg = probe_registry(&n);
+
+	(void)state;
+	assert_int_equal(probe_run_registry(fake, ARRAY_SIZE(fake), &site, NULL, 0, &opt, NULL,
+					    NULL, &run, &cause), 0);
+	assert_null(find(&run, "bg"));
+	assert_int_equal(run.n, ARRAY_SIZE(fake) - 2);	/* bg and vpn */
+	assert_int_equal(find(&run, "a")->verdict, PROBE_PASS);
+	probe_run_free(&run);
+	/* in the real registry, the background probe is the capture alone */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal((reg[i].flags & PROBE_BACKGROUND) != 0, strcmp(reg[i].id, "capture") == 0);
+}
+
+/* Old pcaps go: at most keep of them, within max_bytes, the newest stays. */
+static void test_capture_prune(void **state)
+{
+	char dir[] = "/tmp/oqcapXXXXXX", *cause = NULL;
+	static const char *const names[] = {
+		"capture-20260101-000001-1.pcap", "capture-20260101-000002-1.pcap",
+		"capture-20260101-000003-1.pcap", "capture-20260101-000004-1.pcap",
+		"capture-20260101-000005-1.pcap",
+	};
+	char buf[1000];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(buf, 'x', sizeof(buf));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		struct timespec ts[2] = { { 1000 + (time_t)i, 0 }, { 1000 + (time_t)i, 0 } };
+		assert_int_equal(file_write_atomic(p, buf, sizeof(buf), 0600, &cause), 0);
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+		free(p);
+	}
+	char *other = xasprintf("%s/report.json", dir);
+	assert_int_equal(file_write_atomic(other, buf, sizeof(buf), 0600, &cause), 0);
+	/* five files: keep four */
+	assert_int_equal(cap_prune(dir, 4, 1 << 20, &cause), 1);
+	char *oldest = xasprintf("%s/%s", dir, names[0]), *newest = xasprintf("%s/%s", dir, names[4]);
+	assert_int_equal(access(oldest, F_OK), -1);
+	assert_int_equal(access(newest, F_OK), 0);
+	/* 2500 bytes: the newest two fit */
+	assert_int_equal(cap_prune(dir, 10, 2500, &cause), 2);
+	assert_int_equal(access(newest, F_OK), 0);
+	/* the newest stays even when it alone is too big */
+	assert_int_equal(cap_prune(dir, 10, 10, &cause), 1);
+	assert_int_equal(access(newest, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);	/* not a capture */
+	assert_int_equal(cap_prune("/nonexistent/oq", 1, 1, &cause), -ENOENT);
+	free(cause);
+	unlink(newest);
+	unlink(other);
+	rmdir(dir);
+	free(oldest);
+	free(newest);
+	free(other);
 }
 
 static void test_runner_select(void **state)
@@ -718,7 +789,8 @@ int main(void)
 		cmocka_unit_test(test_http),		 cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_sntp),		 cmocka_unit_test(test_clock_thresholds),
 		cmocka_unit_test(test_cert_thresholds), cmocka_unit_test(test_pmtu_thresholds),
-		cmocka_unit_test(test_capture_count),	 cmocka_unit_test(test_proposals),
+		cmocka_unit_test(test_capture_count),	 cmocka_unit_test(test_capture_prune),
+		cmocka_unit_test(test_runner_no_capture),	 cmocka_unit_test(test_proposals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
