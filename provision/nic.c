@@ -112,7 +112,7 @@ int prov_nic_identify(const char *name, unsigned seconds, char **cause)
 		return cause_set(cause, errno, "socket: %s", strerror(errno));
 	if (if_nametoindex(name) == 0) {
 		close(fd);
-		return cause_set(cause, ENODEV, _("インタフェース %s はありません", "there is no interface %s"), name);
+		return cause_set(cause, ENODEV, _("インターフェース %s はありません", "there is no interface %s"), name);
 	}
 	r = ethtool(fd, name, &id);
 	close(fd);

@@ -915,7 +915,7 @@ static const struct ui_keyhelp setup_help[] = {
 	{ "Enter / Space", BT("入力を始める (選択肢は次へ)", "start typing (a choice steps on)") },
 	{ "n b / PgDn PgUp", BT("次のページ・前のページ", "next page, previous page") },
 	{ "F8 / w, f", BT("検査して保存する、書き込み先を変える", "check and save, choose the file to write") },
-	{ "o, + - ]", BT("インタフェース: ポート一覧から選ぶ / TLS 確認先: 追加・削除・次へ",
+	{ "o, + - ]", BT("インターフェース: ポート一覧から選ぶ / TLS 確認先: 追加・削除・次へ",
 			 "interface: choose from the ports / TLS targets: add, remove, next") },
 	{ "PSK / password", BT("2 回入力する (違えば受け付けない)", "typed twice (refused when they differ)") },
 	{ "Enter / Esc", BT("入力中: 確定して次の項目へ / 取り消し", "while typing: accept, next field / undo") },

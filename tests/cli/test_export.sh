@@ -31,7 +31,7 @@ head -c 150000 /dev/urandom > "$tmp/rep/capture-20260401-020000-1.pcap"
 "$O" --config "$tmp/site.conf" report render $D/run-ipsec-pass.json --report-dir "$tmp/rep" \
 	--pcap "$tmp/rep/capture-20260401-020000-1.pcap" --time 2026-04-01T11:00:00+09:00 >/dev/null
 stem=$(basename "$(ls "$tmp"/rep/oqlink-report-*.json)" .json)
-X() { "$O" --config "$tmp/site.conf" "$@"; }
+X() { "$O" --lang en --config "$tmp/site.conf" "$@"; }
 # every file of the report and its pcap, identical, in directory $1
 all_in() {
 	local f
