@@ -38,7 +38,7 @@ k b
 t "identify on veth says the driver cannot blink" wait_for "点滅 (ポートの識別) に対応していません" 60
 shot nic-3-identify
 k Enter
-t "Enter puts the port in the field" matches "WAN インタフェース [* ]+wanA"
+t "Enter puts the port in the field" matches "WAN インターフェース [* ]+wanA"
 shot nic-4-chosen
 k l
 k o
