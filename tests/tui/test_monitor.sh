@@ -76,6 +76,25 @@ noloop() {
 	return 0
 }
 t "no probe loop of its own while the keeper runs (--refresh 1, 3 s)" noloop
+# oqlink status says the same
+"$O" --lang en --config "$C" status > "$T/status.txt" 2>&1
+t "oqlink status says the monitor runs" grep -q "^monitor: running" "$T/status.txt"
+t "oqlink status gives its last action" grep -qE "^monitor's last action: .*\([0-9]+ s ago\) the keeper has started" "$T/status.txt"
+t "oqlink status gives the latest verdicts with their ages" grep -qE "^  address +PASS +20 min ago +the address is as expected" "$T/status.txt"
+"$O" --json --config "$C" status > "$T/status.json" 2>&1
+status_json() {
+	python3 - "$T/status.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["monitor"]
+latest = {e["probe"]: e for e in m["latest"]}
+ok = (m["running"] and m["last_action"]["kind"] == "start"
+      and latest["address"]["verdict"] == "PASS" and 1200 <= latest["address"]["age_s"] < 1500
+      and latest["reach"]["age_s"] < 60)
+sys.exit(0 if ok else 1)
+PY
+}
+t "oqlink --json status: running, last action, verdicts and ages" status_json
+
 k Enter
 t "Enter still runs the probes once" wait_re "全体: (確認中|ERROR|FAIL)" 50
 
@@ -93,4 +112,7 @@ shot monitor-ja-five
 
 stop_keeper
 t "a stopped keeper is seen within the reload time" wait_for "見張り (oqlink monitor) は動いていません" 100
+"$O" --json --config "$C" status > "$T/status.json" 2>&1
+stopped() { python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["monitor"]["running"])' "$T/status.json"; }
+t "oqlink --json status: not running after it stopped" stopped
 done_tests
