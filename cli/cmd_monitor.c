@@ -162,14 +162,14 @@ int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
 
 /* The keeper's part of `oqlink status` as JSON: whether it runs, its last
  * action and the newest verdict of each probe with its age. */
-static struct json_object *monitor_json(bool running, const struct mon_action *a, bool have_a,
+static struct json_object *monitor_json(int running, const struct mon_action *a, bool have_a,
 					const struct mon_probe_entry *v, size_t n, int64_t now,
 					const char *problem)
 {
 	struct json_object *o = json_object_new_object(), *arr = json_object_new_array(), *act = NULL;
 	char t[CLOCK_BUF];
 
-	json_object_object_add(o, "running", json_object_new_boolean(running));
+	json_object_object_add(o, "running", running < 0 ? NULL : json_object_new_boolean(running));
 	if (have_a) {
 		act = json_object_new_object();
 		json_object_object_add(act, "time", json_object_new_string(clock_str(a->t_ms, CLOCK_ISO, t)));
@@ -190,14 +190,18 @@ static struct json_object *monitor_json(bool running, const struct mon_action *a
 }
 
 /* The same in words. */
-static void monitor_print(bool running, const struct mon_action *a, bool have_a,
+static void monitor_print(int running, const struct mon_action *a, bool have_a,
 			  const struct mon_probe_entry *v, size_t n, int64_t now, const char *problem)
 {
 	char t[CLOCK_BUF], age[48];
 
-	printf("%s\n", running ? _("見張り: 動作中 (oqlink monitor)", "monitor: running (oqlink monitor)")
-			       : _("見張り: 動いていません (履歴も警報もありません。状態は各コマンドで確認します)",
-				   "monitor: not running (no history, no alarms; check with the commands)"));
+	if (running < 0)
+		printf(_("見張り: 動いているか分かりません (%s: root で実行してください)\n",
+			 "monitor: cannot tell whether it runs (%s: run as root)\n"), strerror(-running));
+	else
+		printf("%s\n", running ? _("見張り: 動作中 (oqlink monitor)", "monitor: running (oqlink monitor)")
+				       : _("見張り: 動いていません (履歴も警報もありません。状態は各コマンドで確認します)",
+					   "monitor: not running (no history, no alarms; check with the commands)"));
 	if (problem)
 		printf(_("見張りの履歴を読めません: %s\n", "the monitor's history cannot be read: %s\n"), problem);
 	if (have_a)
@@ -218,7 +222,8 @@ struct json_object *monitor_status(const struct site *s, bool json)
 	struct mon_action a = { 0 };
 	struct mon_db *db = NULL;
 	struct json_object *o = NULL;
-	bool running = mon_running(s->state_dir), have_a = false;
+	int running = mon_running(s->state_dir);
+	bool have_a = false;
 	char *path = mon_db_path(s), *cause = NULL;
 	int64_t now = clock_wall_ms();
 	size_t n = 0;

@@ -135,10 +135,10 @@ int mon_db_prune(struct mon_db *db, int64_t now_ms, unsigned days, uint64_t max_
 
 /* ---- what the screens show (monitor/view.c) ---- */
 
-/* Whether a keeper runs on state_dir: its lock (state_dir/monitor.lock)
- * is held by another process. False when there is no lock file or it may
- * not be read. */
-bool mon_running(const char *state_dir);
+/* Whether a keeper runs on state_dir: 1 when its lock
+ * (state_dir/monitor.lock) is held, 0 when it is not (or there is no lock
+ * file), -errno when this process cannot tell (-EACCES: not root). */
+int mon_running(const char *state_dir);
 
 /* A 24-hour strip: cells of cell_ms each, the first starting at from_ms;
  * cell[i] gets the worst verdict (enum probe_verdict, SKIP counting as

@@ -15,22 +15,21 @@
 #include "monitor/monitor.h"
 #include "probes/probe.h"
 
-bool mon_running(const char *state_dir)
+int mon_running(const char *state_dir)
 {
 	char *path = xasprintf("%s/monitor.lock", state_dir ? state_dir : "/var/lib/oqlink");
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	bool held = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
 
 	free(path);
 	if (fd < 0)
-		return false;
+		return errno == ENOENT ? 0 : -errno;
 	/* a shared lock is refused while the keeper holds its exclusive one */
 	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
-		held = errno == EWOULDBLOCK;
+		r = errno == EWOULDBLOCK ? 1 : -errno;
 	else
 		flock(fd, LOCK_UN);
 	close(fd);
-	return held;
+	return r;
 }
 
 void mon_strip(const struct mon_probe_entry *v, size_t n, int64_t from_ms, int64_t cell_ms,

@@ -14,7 +14,7 @@
 
 #define DAY_MS (24 * 3600 * 1000LL)
 
-static bool running;
+static int running;			/* mon_running(): 1, 0 or -errno */
 static int64_t read_ms;			/* when the database was read */
 static struct mon_probe_entry *latest, *line;
 static size_t n_latest, n_line;
@@ -46,8 +46,8 @@ bool dm_load(const struct site *s)
 	char *path;
 
 	dm_free();
-	running = s && mon_running(s->state_dir);
-	if (!running)
+	running = s ? mon_running(s->state_dir) : 0;
+	if (running != 1)
 		return false;
 	read_ms = clock_wall_ms();
 	path = mon_db_path(s);
@@ -63,7 +63,12 @@ bool dm_load(const struct site *s)
 
 bool dm_running(void)
 {
-	return running;
+	return running == 1;
+}
+
+bool dm_unknown(void)
+{
+	return running < 0;
 }
 
 const struct mon_probe_entry *dm_latest(const char *id)

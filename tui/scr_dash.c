@@ -358,7 +358,11 @@ static void dash_draw(int top, int rows, int cols)
 	} else {
 		y = draw_layers(top + 4, cols) + 1;
 		draw_overall(y++, cols);
-		if (site)
+		if (site && dm_unknown())
+			ui_put(y++, 0, cols, _("見張り (oqlink monitor) が動いているか分かりません (ロックを読む権限がありません: root で実行してください)",
+					       "Cannot tell whether the monitor (oqlink monitor) runs (its lock may not be read: run as root)"),
+			       UA_DIM);
+		else if (site)
 			ui_put(y++, 0, cols, _("見張り (oqlink monitor) は動いていません: 履歴も警報もなく、この画面が自分で確認します",
 					       "The monitor (oqlink monitor) is not running: no history, no alarms; this screen checks by itself"),
 			       UA_DIM);

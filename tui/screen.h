@@ -163,6 +163,8 @@ struct site;
 struct mon_probe_entry;
 bool dm_load(const struct site *s);
 bool dm_running(void);
+/* Whether this process cannot tell (the lock may not be read: not root). */
+bool dm_unknown(void);
 const struct mon_probe_entry *dm_latest(const char *id);
 /* The 24-hour strip of probe id in cells columns (each the worst verdict
  * of 24 h / cells), the newest on the right. */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -314,6 +316,28 @@ static void test_strip(void **state)
 	assert_int_equal(mon_strip_symbol(9), '.');
 }
 
+/* The keeper's lock, held and let go, as another open file would see it. */
+static void test_running(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/oqlmonXXXXXX", *lock;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	lock = xasprintf("%s/monitor.lock", dir);
+	assert_int_equal(mon_running(dir), 0);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(mon_running(dir), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(mon_running(dir), 1);
+	close(fd);
+	assert_int_equal(mon_running(dir), 0);
+	unlink(lock);
+	rmdir(dir);
+	free(lock);
+}
+
 static void test_cert_level_age(void **state)
 {
 	(void)state;
@@ -349,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_open_fails),
 		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_running),
 		cmocka_unit_test(test_cert_level_age),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
