@@ -85,7 +85,14 @@ build/asan/tests/%: tests/unit/%.c build/asan/liboqlink.a
 	@echo "  CC      $< (unit)"
 	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS) -lcmocka
 
-unit-bins: $(UNIT_BINS)
+# Helpers the shell suites run (tests/tools/NAME.c -> build/asan/tools/NAME).
+TOOL_BINS := $(patsubst tests/tools/%.c,build/asan/tools/%,$(wildcard tests/tools/*.c))
+build/asan/tools/%: tests/tools/%.c build/asan/liboqlink.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (tool)"
+	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS)
+
+unit-bins: $(UNIT_BINS) $(TOOL_BINS)
 
 # The unit binaries again without ASan, for the valgrind pass of make check.
 REL_LIB_OBJS := $(LIB_SRCS:%.c=build/rel/%.o)

@@ -297,6 +297,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		json_object_object_add(o, "confirm", c);
 		json_object_object_add(o, "interrupted_apply", json_object_new_boolean(st.journal));
+		json_object_object_add(o, "monitor", monitor_status(ctx->site, true));
 		r = cli_put_json(o) < 0 ? OQ_EXIT_CANT : OQ_EXIT_OK;
 		prov_status_clear(&st);
 		return r;
@@ -319,6 +320,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	if (st.journal)
 		printf("%s\n", _("中断された適用があります。次のコマンドが元に戻します。",
 				 "an interrupted apply waits; the next command undoes it."));
+	monitor_status(ctx->site, false);
 	prov_status_clear(&st);
 	return OQ_EXIT_OK;
 }

@@ -16,6 +16,12 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_test(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv);
+/* The keeper's part of `oqlink status` (cli/cmd_monitor.c): whether it
+ * runs, its last action, the newest verdicts and their ages. Printed, or
+ * with json returned as a new object for the caller to add. */
+struct site;
+struct json_object;
+struct json_object *monitor_status(const struct site *s, bool json);
 int cmd_nic_list(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -133,4 +133,43 @@ int mon_db_alarm_mark(struct mon_db *db, const char *cert, int64_t not_after, in
 int mon_db_prune(struct mon_db *db, int64_t now_ms, unsigned days, uint64_t max_bytes,
 		 size_t *deleted, char **cause);
 
+/* ---- what the screens show (monitor/view.c) ---- */
+
+/* Whether a keeper runs on state_dir: 1 when its lock
+ * (state_dir/monitor.lock) is held, 0 when it is not (or there is no lock
+ * file), -errno when this process cannot tell (-EACCES: not root). */
+int mon_running(const char *state_dir);
+
+/* A 24-hour strip: cells of cell_ms each, the first starting at from_ms;
+ * cell[i] gets the worst verdict (enum probe_verdict, SKIP counting as
+ * better than WARN) of the entries that finished in it, or -1 when none
+ * did. Entries with an unknown verdict are left out. */
+void mon_strip(const struct mon_probe_entry *v, size_t n, int64_t from_ms, int64_t cell_ms,
+	       int *cell, size_t cells);
+/* The symbol of a strip cell, readable without colour: '.' none,
+ * 'o' PASS, '-' SKIP, 'w' WARN, 'X' FAIL, 'E' ERROR. */
+char mon_strip_symbol(int verdict);
+
+/* How long ago then_ms was, in the current language ("3 分前", "3 min
+ * ago"), into buf; returns buf. */
+char *mon_age(int64_t now_ms, int64_t then_ms, char *buf, size_t size);
+
+/* The certificates the keeper counts down: the IKE certificate and each
+ * terminal client certificate the config names. */
+struct mon_cert {
+	const char *what_ja, *what_en;	/* static */
+	char *path;			/* owned */
+	int days_left;			/* negative when expired */
+	int64_t not_after;		/* Unix seconds; 0 when it could not be read */
+	char *problem;			/* owned, why it could not be read; else NULL */
+};
+/* The countdown of site's certificates; *v owned by the caller
+ * (mon_certs_free). */
+void mon_certs(const struct site *s, struct mon_cert **v, size_t *n);
+void mon_certs_free(struct mon_cert *v, size_t n);
+/* How loud the countdown should be: 0 quiet (more than 30 days), 1 a
+ * banner (30 days or fewer), 2 a strong banner (7 days or fewer, and
+ * expired). */
+int mon_cert_level(int days_left);
+
 #endif

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
+#include "monitor/monitor.h"
 #include "probes/probe.h"
 #include "provision/provision.h"
 #include "tui/screen.h"
@@ -24,6 +25,9 @@ enum {
 	COL_VERDICT = 18, W_VERDICT = 6,
 	COL_FIGURE = 26, W_FIGURE = 12,
 	COL_DETAIL = 40,
+	/* with a running monitor: the age and the 24-hour strip */
+	COL_AGE = 26, W_AGE = 10,
+	COL_STRIP = 38,
 };
 
 /* One layer of the path, bottom up. */
@@ -85,6 +89,7 @@ static void reload(void)
 	if (have_prov)
 		prov_status_clear(&prov);
 	have_prov = site && prov_status_get(site, &prov, NULL) == 0;
+	dm_load(site);
 }
 
 /* Seconds left before an unconfirmed apply is undone, or -1. */
@@ -115,12 +120,14 @@ static void dash_tick(void)
 {
 	if (now_ms() - loaded_ms > RELOAD_MS) {
 		size_t before = n_problems;
-		bool had = site != NULL;
+		bool had = site != NULL, mon = dm_running();
 		reload();
-		if (before != n_problems || had != (site != NULL))
+		/* with a monitor the ages and the strip move */
+		if (before != n_problems || had != (site != NULL) || mon || mon != dm_running())
 			ui_touch();
 	}
-	if (site && auto_refresh && !pj_running() &&
+	/* a running monitor probes on its own timers; only Enter runs here */
+	if (site && auto_refresh && !dm_running() && !pj_running() &&
 	    (!ever_probed || time(NULL) - pj_ended() >= refresh_every())) {
 		ever_probed = true;
 		pj_start(NULL, false);
@@ -214,6 +221,70 @@ static void draw_site(int y, int cols)
 	ui_text(y + 2, 0, cols, 2, first_problem ? first_problem : "", UA_NORMAL);
 }
 
+/* Cells of the 24-hour strip for this width (30 or 60 minutes each). */
+static int strip_cells(int cols)
+{
+	return cols >= COL_STRIP + 48 + 2 + 20 ? 48 : 24;
+}
+
+/* Whether the dashboard's own run of id is newer than the monitor's entry
+ * e (a manual run with Enter while the monitor runs). */
+static bool run_is_newer(const struct pj_row *row, const struct mon_probe_entry *e)
+{
+	if (!row || row->state == PJ_WAIT)
+		return false;
+	return !e || row->state == PJ_RUNNING || (int64_t)pj_ended() * 1000 >= e->t_ms;
+}
+
+/* With a running monitor, one row per layer: name, verdict word, its age,
+ * the 24-hour strip and the summary, from the monitor's database (or from a
+ * newer manual run). */
+static int draw_layers_mon(int y, int cols)
+{
+	enum oq_lang l = i18n_lang();
+	bool ipvpn = site && site->line == SITE_LINE_IPVPN;
+	int cells = strip_cells(cols), col_sum = COL_STRIP + cells + 2;
+	char from[CLOCK_BUF];
+
+	clock_str(clock_wall_ms() - 24 * 3600 * 1000LL, CLOCK_HMS, from);
+	from[5] = '\0';
+	ui_put(y, COL_NAME, W_NAME, _("層", "Layer"), UA_DIM);
+	ui_put(y, COL_VERDICT, W_VERDICT, _("判定", "Result"), UA_DIM);
+	ui_put(y, COL_AGE, W_AGE, _("経過", "Age"), UA_DIM);
+	ui_putf(y, COL_STRIP, cells, UA_DIM, _("%s から 24 時間", "24 h from %s"), from);
+	ui_put(y++, col_sum, cols - col_sum, _("要約", "Summary"), UA_DIM);
+	pj_lock();
+	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
+		const struct mon_probe_entry *e = dm_latest(layers[i].id);
+		const struct pj_row *row = pj_find(layers[i].id);
+		const char *v = "----", *detail = _("記録なし", "no record");
+		char age[48] = "";
+
+		if (run_is_newer(row, e)) {
+			v = pj_verdict_word(row);
+			detail = row->result ? bitext_get(row->result->summary, l) : "";
+			if (row->state == PJ_DONE)
+				dm_age((int64_t)pj_ended() * 1000, age, sizeof(age));
+		} else if (e) {
+			v = e->verdict;
+			detail = _(e->summary_ja ? e->summary_ja : "", e->summary_en ? e->summary_en : "");
+			dm_age(e->t_ms, age, sizeof(age));
+		}
+		if (layers[i].ipsec_only && ipvpn) {
+			v = "n/a";
+			detail = _("IP-VPN では対象外", "not used with IP-VPN");
+		}
+		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
+		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
+		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
+		ui_put(y, COL_AGE, W_AGE, age, UA_NORMAL);
+		dm_draw_strip(y, COL_STRIP, layers[i].id, cells);
+		ui_put(y, col_sum, cols - col_sum, detail, UA_NORMAL);
+	}
+	pj_unlock();
+	return y;
+}
+
 /* One row per layer: name, verdict word, figure, detail. */
 static int draw_layers(int y, int cols)
 {
@@ -255,7 +326,12 @@ static void draw_layer_text(int y, int rows, int cols)
 
 	pj_lock();
 	row = pj_find(layers[sel].id);
-	if (row && row->result) {
+	if (dm_running() && !run_is_newer(row, dm_latest(layers[sel].id))) {
+		const struct mon_probe_entry *e = dm_latest(layers[sel].id);
+		if (e)
+			text = xasprintf("%s: %s", bitext_get(layers[sel].name, l),
+					 _(e->summary_ja ? e->summary_ja : "", e->summary_en ? e->summary_en : ""));
+	} else if (row && row->result) {
 		const char *rem = bitext_get(row->result->remedy, l);
 		text = *rem ? xasprintf(_("%s: %s 対処: %s", "%s: %s What to do: %s"),
 					bitext_get(layers[sel].name, l),
@@ -274,9 +350,23 @@ static void dash_draw(int top, int rows, int cols)
 	int y;
 
 	draw_site(top, cols);
-	y = draw_layers(top + 4, cols);
-	y++;
-	draw_overall(y++, cols);
+	if (dm_running()) {
+		y = draw_layers_mon(top + 4, cols) + 1;
+		if (pj_running() || pj_overall() >= 0)
+			draw_overall(y++, cols);
+		y += dm_draw_status(y, cols);
+	} else {
+		y = draw_layers(top + 4, cols) + 1;
+		draw_overall(y++, cols);
+		if (site && dm_unknown())
+			ui_put(y++, 0, cols, _("見張り (oqlink monitor) が動いているか分かりません (ロックを読む権限がありません: root で実行してください)",
+					       "Cannot tell whether the monitor (oqlink monitor) runs (its lock may not be read: run as root)"),
+			       UA_DIM);
+		else if (site)
+			ui_put(y++, 0, cols, _("見張り (oqlink monitor) は動いていません: 履歴も警報もなく、この画面が自分で確認します",
+					       "The monitor (oqlink monitor) is not running: no history, no alarms; this screen checks by itself"),
+			       UA_DIM);
+	}
 	draw_apply(y++, cols);
 	if (pane.title && (ui_pane_running(&pane) || !show_layer))
 		ui_pane_draw(&pane, y, top + rows - y, cols);
@@ -320,6 +410,7 @@ static bool dash_key(int key)
 
 static void dash_fini(void)
 {
+	dm_free();
 	ui_pane_free(&pane);
 	if (have_prov)
 		prov_status_clear(&prov);
@@ -344,6 +435,8 @@ static const struct ui_keyhelp dash_help[] = {
 	{ "y / u", BT("確認待ちの適用を確定する / 元に戻す", "keep / undo an apply waiting for confirmation") },
 	{ "PASS WARN FAIL", BT("判定は色がなくても語で示します。---- は未確認",
 			       "verdicts are words, colour or not; ---- is not checked") },
+	{ "o w X E - .", BT("見張りの 24 時間: 各マスの最悪の判定 (o PASS, w WARN, X FAIL, E ERROR, - SKIP, . 記録なし)",
+			    "the monitor's 24 hours: the worst verdict of each cell (o PASS, w WARN, X FAIL, E ERROR, - SKIP, . no record)") },
 	{ NULL, BT("", "") },
 };
 

@@ -155,6 +155,27 @@ char *pj_figure(const struct pj_row *r, const char *key);
 const char *pj_verdict_word(const struct pj_row *r);
 void pj_fini(void);
 
+/* The dashboard's view of `oqlink monitor` (tui/dash_mon.c), read from its
+ * database. dm_load reads it again when a keeper runs for site and says
+ * whether one does; dm_latest points to internal data valid until the
+ * next dm_load or dm_free. */
+struct site;
+struct mon_probe_entry;
+bool dm_load(const struct site *s);
+bool dm_running(void);
+/* Whether this process cannot tell (the lock may not be read: not root). */
+bool dm_unknown(void);
+const struct mon_probe_entry *dm_latest(const char *id);
+/* The 24-hour strip of probe id in cells columns (each the worst verdict
+ * of 24 h / cells), the newest on the right. */
+void dm_draw_strip(int y, int x, const char *id, int cells);
+/* How long before the last read t_ms was, in words; returns buf. */
+char *dm_age(int64_t t_ms, char *buf, size_t size);
+/* The keeper's last action, the certificate countdown and reach's loss
+ * and round trip; returns the rows used. */
+int dm_draw_status(int y, int cols);
+void dm_free(void);
+
 /* The line of "what this build cannot do yet", in both languages' grammar. */
 void ui_missing(int y, int x, int width, const char *module);
 

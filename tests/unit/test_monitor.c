@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/i18n.h"
 #include "core/util.h"
 #include "monitor/monitor.h"
 
@@ -281,6 +284,82 @@ static void test_open_fails(void **state)
 	free(cause);
 }
 
+/* Bucketing a timeline: each cell the worst verdict that finished in it. */
+static void test_strip(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t t;
+		const char *v;
+	} in[] = {
+		{ 500, "PASS" }, { 1500, "PASS" }, { 1600, "FAIL" }, { 1700, "PASS" },
+		{ 2100, "SKIP" }, { 3999, "WARN" }, { 3000, "PASS" }, { 4200, "ERROR" },
+		{ 4300, "FAIL" }, { 5000, "FAIL" }, { 5500, "bogus" }, { 999, "FAIL" },
+	};
+	/* from 1000, cells of 1000 ms: [1000,2000) [2000,3000) ... [6000,7000) */
+	static const int want[] = { 3, 1, 2, 4, 3, -1 };
+	struct mon_probe_entry v[ARRAY_SIZE(in)];
+	int cell[6];
+
+	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
+		v[i] = (struct mon_probe_entry){ .t_ms = in[i].t, .verdict = (char *)(uintptr_t)in[i].v };
+	mon_strip(v, ARRAY_SIZE(v), 1000, 1000, cell, 6);
+	for (size_t i = 0; i < 6; i++)
+		if (cell[i] != want[i])
+			fail_msg("cell %zu: %d, want %d", i, cell[i], want[i]);
+	mon_strip(v, ARRAY_SIZE(v), 1000, 0, cell, 6);
+	assert_int_equal(cell[0], -1);
+	assert_int_equal(mon_strip_symbol(-1), '.');
+	assert_int_equal(mon_strip_symbol(0), 'o');
+	assert_int_equal(mon_strip_symbol(3), 'X');
+	assert_int_equal(mon_strip_symbol(4), 'E');
+	assert_int_equal(mon_strip_symbol(9), '.');
+}
+
+/* The keeper's lock, held and let go, as another open file would see it. */
+static void test_running(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/oqlmonXXXXXX", *lock;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	lock = xasprintf("%s/monitor.lock", dir);
+	assert_int_equal(mon_running(dir), 0);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(mon_running(dir), 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(mon_running(dir), 1);
+	close(fd);
+	assert_int_equal(mon_running(dir), 0);
+	unlink(lock);
+	rmdir(dir);
+	free(lock);
+}
+
+static void test_cert_level_age(void **state)
+{
+	(void)state;
+	static const struct { int days, level; } cases[] = {
+		{ 365, 0 }, { 31, 0 }, { 30, 1 }, { 20, 1 }, { 8, 1 }, { 7, 2 }, { 1, 2 }, { 0, 2 }, { -3, 2 },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		if (mon_cert_level(cases[i].days) != cases[i].level)
+			fail_msg("%d days: level %d, want %d", cases[i].days,
+				 mon_cert_level(cases[i].days), cases[i].level);
+	i18n_set_lang(OQ_LANG_EN);
+	assert_string_equal(mon_age(100000, 95000, buf, sizeof(buf)), "5 s ago");
+	assert_string_equal(mon_age(100000, 200000, buf, sizeof(buf)), "0 s ago");
+	assert_string_equal(mon_age(10 * 60000, 0, buf, sizeof(buf)), "10 min ago");
+	assert_string_equal(mon_age(3 * 3600000, 0, buf, sizeof(buf)), "3 h ago");
+	assert_string_equal(mon_age(2 * 86400000LL, 0, buf, sizeof(buf)), "2 d ago");
+	i18n_set_lang(OQ_LANG_JA);
+	assert_string_equal(mon_age(10 * 60000, 0, buf, sizeof(buf)), "10 分前");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +372,9 @@ int main(void)
 		cmocka_unit_test(test_alarms),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_open_fails),
+		cmocka_unit_test(test_strip),
+		cmocka_unit_test(test_running),
+		cmocka_unit_test(test_cert_level_age),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

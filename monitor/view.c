@@ -1,0 +1,123 @@
+/* What the screens and `oqlink status` show of the keeper: whether it
+ * runs, its history bucketed into a strip, ages in words and the
+ * certificate countdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/i18n.h"
+#include "core/site.h"
+#include "core/util.h"
+#include "monitor/monitor.h"
+#include "probes/probe.h"
+
+int mon_running(const char *state_dir)
+{
+	char *path = xasprintf("%s/monitor.lock", state_dir ? state_dir : "/var/lib/oqlink");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+
+	free(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* a shared lock is refused while the keeper holds its exclusive one */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		r = errno == EWOULDBLOCK ? 1 : -errno;
+	else
+		flock(fd, LOCK_UN);
+	close(fd);
+	return r;
+}
+
+void mon_strip(const struct mon_probe_entry *v, size_t n, int64_t from_ms, int64_t cell_ms,
+	       int *cell, size_t cells)
+{
+	for (size_t i = 0; i < cells; i++)
+		cell[i] = -1;
+	if (cell_ms <= 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		enum probe_verdict pv;
+		int64_t k;
+
+		if (v[i].t_ms < from_ms || !v[i].verdict || !probe_verdict_parse(v[i].verdict, &pv))
+			continue;
+		k = (v[i].t_ms - from_ms) / cell_ms;
+		if (k >= (int64_t)cells)
+			continue;
+		cell[k] = cell[k] < 0 ? (int)pv : (int)probe_verdict_worse((enum probe_verdict)cell[k], pv);
+	}
+}
+
+char mon_strip_symbol(int verdict)
+{
+	static const char sym[] = { 'o', '-', 'w', 'X', 'E' };
+
+	return verdict >= 0 && verdict < (int)sizeof(sym) ? sym[verdict] : '.';
+}
+
+char *mon_age(int64_t now_ms, int64_t then_ms, char *buf, size_t size)
+{
+	int64_t s = (now_ms - then_ms) / 1000;
+
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, size, _("%lld 秒前", "%lld s ago"), (long long)s);
+	else if (s < 3600)
+		snprintf(buf, size, _("%lld 分前", "%lld min ago"), (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, size, _("%lld 時間前", "%lld h ago"), (long long)(s / 3600));
+	else
+		snprintf(buf, size, _("%lld 日前", "%lld d ago"), (long long)(s / 86400));
+	return buf;
+}
+
+/* Read one certificate into the next slot of v. */
+static void cert_add(struct mon_cert *c, const char *ja, const char *en, const char *path,
+		     const char *pass_file)
+{
+	struct probe_cert_info info = { 0 };
+	char *cause = NULL;
+
+	c->what_ja = ja;
+	c->what_en = en;
+	c->path = xstrdup(path);
+	if (probe_cert_inspect_file(path, pass_file, &info, &cause) < 0) {
+		c->problem = cause;
+		return;
+	}
+	c->days_left = info.days_left;
+	c->not_after = info.not_after;
+	probe_cert_info_clear(&info);
+}
+
+void mon_certs(const struct site *s, struct mon_cert **v, size_t *n)
+{
+	*v = xcalloc(s->n_tls + 1, sizeof(**v));
+	*n = 0;
+	if (s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY && s->certificate)
+		cert_add(&(*v)[(*n)++], "IKE 証明書", "IKE certificate", s->certificate, NULL);
+	for (size_t i = 0; i < s->n_tls; i++)
+		if (s->tls[i].client_p12)
+			cert_add(&(*v)[(*n)++], "端末のクライアント証明書",
+				 "terminal's client certificate", s->tls[i].client_p12,
+				 s->tls[i].password_file);
+}
+
+void mon_certs_free(struct mon_cert *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].path);
+		free(v[i].problem);
+	}
+	free(v);
+}
+
+int mon_cert_level(int days_left)
+{
+	return days_left <= 7 ? 2 : days_left <= 30 ? 1 : 0;
+}
