@@ -608,20 +608,24 @@ int cmd_ipsec_proposals(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	a = ctx->json ? json_object_new_array() : NULL;
 	for (int i = optind; i < argc; i++) {
-		char *cause = NULL;
+		char *cause = NULL, *why = NULL;
 		bool ok = proposal_check(argv[i], kind == 'i', &cause);
-		if (!ok)
+		bool allowed = ok && proposal_allowed(argv[i], kind == 'i', &why);
+		if (!allowed)
 			ret = OQ_EXIT_FAIL;
 		if (a) {
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "proposal", json_object_new_string(argv[i]));
 			json_object_object_add(o, "valid", json_object_new_boolean(ok));
-			json_object_object_add(o, "problem", cause ? json_object_new_string(cause) : NULL);
+			json_object_object_add(o, "allowed", json_object_new_boolean(allowed));
+			json_object_object_add(o, "problem", cause ? json_object_new_string(cause) :
+							     why ? json_object_new_string(why) : NULL);
 			json_object_array_add(a, o);
 		} else {
-			printf("%s: %s\n", argv[i], ok ? "ok" : cause);
+			printf("%s: %s\n", argv[i], allowed ? "ok" : cause ? cause : why);
 		}
 		free(cause);
+		free(why);
 	}
 	if (a && cli_put_json(a) < 0)
 		ret = OQ_EXIT_CANT;

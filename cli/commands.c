@@ -84,9 +84,12 @@ const struct cli_command cli_commands[] = {
 	     "list the algorithm keywords of proposals, or check proposals"),
 	  "[--ike|--esp PROPOSAL...]",
 	  BT("引数なしでは strongSwan のキーワードの表 (種別、アルゴリズム、鍵長) を示します。--ike か --esp と提案を書くと、"
-	     "charon と同じ規則で検査します。終了コード: 0 すべて正しい、1 誤りあり。",
+	     "charon と同じ規則で検査し (--json の valid)、さらに oqlink の規則 (null 暗号なし、完全性のない通常の暗号なし) "
+	     "で検査します (allowed、config check と同じ)。終了コード: 0 すべて使える、1 使えないものあり。",
 	     "Without arguments, lists strongSwan's keywords (type, algorithm, key size). With --ike or --esp "
-	     "and proposals, checks each by charon's rules. Exits 0 when all are valid, 1 otherwise.") },
+	     "and proposals, checks each by charon's rules (valid in --json) and then by oqlink's own (no null "
+	     "encryption, no classic cipher without integrity: allowed, as config check does). Exits 0 when "
+	     "all are allowed, 1 otherwise.") },
 	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
 	  "[--json]",

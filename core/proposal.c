@@ -244,7 +244,7 @@ static bool fail(char **cause, const char *fmt, ...)
 
 /* What the keywords of one proposal add up to. */
 struct tally {
-	bool encr, aead, classic, integ, prf, ke;
+	bool encr, aead, classic, null_encr, integ, prf, ke;
 };
 
 /* Look up one keyword of proposal and add it to t. */
@@ -278,6 +278,7 @@ static bool take(const char *tok, const char *proposal, struct tally *t, char **
 			t->aead = true;
 		else
 			t->classic = true;
+		t->null_encr |= strcmp(k->name, "null") == 0;
 		break;
 	case P_INTEG:
 		t->integ = true;
@@ -312,16 +313,14 @@ static bool check_rules(const char *proposal, bool ike, const struct tally *t, c
 	return true;
 }
 
-/* Split a proposal at '-' into its keywords, trimming blanks around each;
- * an empty one is refused (charon skips it, but it is a typo here). */
-bool proposal_check(const char *proposal, bool ike, char **cause)
+/* Split a proposal at '-' into its keywords, trimming blanks around each,
+ * and add them up in t; an empty one is refused (charon skips it, but it is
+ * a typo here). "default" adds up to nothing and is fine. */
+static bool tally_proposal(const char *proposal, struct tally *t, char **cause)
 {
 	char *copy, *p, *tok;
-	struct tally t = { 0 };
 	bool ok = true;
 
-	if (strcasecmp(proposal, "default") == 0)
-		return true;
 	copy = xstrdup(proposal);
 	for (p = copy; ok && p; ) {
 		char *end = strchr(p, '-');
@@ -333,10 +332,44 @@ bool proposal_check(const char *proposal, bool ike, char **cause)
 			ok = fail(cause, _("提案 '%s' に空の要素があります",
 					   "proposal '%s' has an empty element"), proposal);
 		else
-			ok = take(tok, proposal, &t, cause);
+			ok = take(tok, proposal, t, cause);
 	}
 	free(copy);
-	return ok && check_rules(proposal, ike, &t, cause);
+	return ok;
+}
+
+bool proposal_check(const char *proposal, bool ike, char **cause)
+{
+	struct tally t = { 0 };
+
+	if (strcasecmp(proposal, "default") == 0)
+		return true;
+	return tally_proposal(proposal, &t, cause) && check_rules(proposal, ike, &t, cause);
+}
+
+/* oqlink's own rules on top of charon's: the link carries medical data, so
+ * a proposal must keep it secret and whole. */
+static bool check_policy(const char *proposal, const struct tally *t, char **cause)
+{
+	if (t->null_encr)
+		return fail(cause, _("提案 '%s' の 'null' は暗号化しません。医療情報を運ぶ回線には使えません (aes256gcm16 などにしてください)",
+				     "'null' in proposal '%s' does not encrypt; a link that carries medical data cannot use it (use aes256gcm16 or the like)"),
+			    proposal);
+	if (t->classic && !t->integ)
+		return fail(cause, _("提案 '%s' には完全性アルゴリズムがなく、改ざんを見抜けません (sha256 などを加えるか、aes256gcm16 などの AEAD にしてください)",
+				     "proposal '%s' has no integrity algorithm, so tampering goes unnoticed (add one such as sha256, or use an AEAD such as aes256gcm16)"),
+			    proposal);
+	return true;
+}
+
+bool proposal_allowed(const char *proposal, bool ike, char **cause)
+{
+	struct tally t = { 0 };
+
+	if (strcasecmp(proposal, "default") == 0)
+		return true;
+	return tally_proposal(proposal, &t, cause) && check_rules(proposal, ike, &t, cause) &&
+	       check_policy(proposal, &t, cause);
 }
 
 bool proposals_check(const char *list, bool ike, char **cause)
@@ -348,7 +381,7 @@ bool proposals_check(const char *list, bool ike, char **cause)
 	if (n == 0)
 		cause_set(cause, 0, _("提案がありません", "no proposal given"));
 	for (size_t i = 0; ok && i < n; i++)
-		ok = proposal_check(items[i], ike, cause);
+		ok = proposal_allowed(items[i], ike, cause);
 	str_list_free(items);
 	return ok;
 }

@@ -39,7 +39,12 @@ const char *proposal_type_name(enum proposal_type t);
  * meant. */
 bool proposal_check(const char *proposal, bool ike, char **cause);
 
-/* Check a comma separated list of proposals, each as proposal_check(). */
+/* proposal_check(), and then oqlink's own rules: no 'null' encryption, and
+ * no classic cipher without an integrity algorithm (ESP without integrity
+ * is valid to charon, but tampering would go unnoticed). */
+bool proposal_allowed(const char *proposal, bool ike, char **cause);
+
+/* Check a comma separated list of proposals, each as proposal_allowed(). */
 bool proposals_check(const char *list, bool ike, char **cause);
 
 #endif

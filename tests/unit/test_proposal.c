@@ -146,6 +146,11 @@ static void test_rules(void **state)
 		{ "-", true, false, "empty element" },
 		{ "aes256--modp2048", false, false, "empty element" },
 		{ "Aes128-sha256-modp2048", true, false, "did you mean 'aes128'" },
+		/* oqlink's own rules on top of charon's */
+		{ "aes256-modp2048", false, false, "no integrity algorithm" },
+		{ "aes256-sha256-modp2048", false, true, NULL },
+		{ "null-sha256", false, false, "'null'" },
+		{ "aes256gcm16, camellia256ctr-x25519", false, false, "no integrity algorithm" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -161,12 +166,31 @@ static void test_rules(void **state)
 	}
 }
 
+/* charon itself takes what oqlink's rules refuse: the CLI tells the two
+ * apart (valid, allowed). */
+static void test_policy_beyond_charon(void **state)
+{
+	static const char *const esp[] = { "aes256-modp2048", "null-sha256", "camellia128" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(esp); i++) {
+		char *cause = NULL;
+		assert_true(proposal_check(esp[i], false, NULL));
+		assert_false(proposal_allowed(esp[i], false, &cause));
+		assert_non_null(cause);
+		free(cause);
+	}
+	assert_true(proposal_allowed("aes128gcm128-x25519", false, NULL));
+	assert_true(proposal_allowed("default", true, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_every_keyword),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_policy_beyond_charon),
 	};
 
 	i18n_init();
