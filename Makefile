@@ -125,7 +125,7 @@ image: deps-quiet
 	$(Q)VERSION=$(VERSION) images/build
 
 check-image: deps-quiet
-	$(Q)VERSION=$(VERSION) tests/run image/
+	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
 
