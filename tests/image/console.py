@@ -9,11 +9,16 @@ Each STEP is one of
     line=TEXT         send TEXT and a carriage return
     timeout=SECONDS   the timeout of the following expects
     mark=NAME         print "NAME SECONDS" (seconds since the start) on stdout
+    press=TEXT=>RE    send TEXT every 5 s until RE comes (a screen may drop keys
+                      typed while it starts), fail after the timeout
+    sendif=RE=>TEXT   send TEXT only if the last expect's match matched RE
+    expectif=RE=>RX   expect RX only if the last expect's match matched RE
 Everything the console prints is appended to $CONSOLE_LOG when it is set.
 Exit 0 when every step passed, 1 when an expect timed out, 3 on other errors.
 """
 import codecs
 import os
+import re
 import socket
 import sys
 import time
@@ -41,13 +46,20 @@ def main(argv):
         log = open(os.environ["CONSOLE_LOG"], "ab")
     con = pexpect.fdpexpect.fdspawn(sock.fileno(), timeout=30, logfile=log)
     timeout = 30.0
+    last = ""
     for step in argv[2:]:
         kind, _, arg = step.partition("=")
+        if kind in ("sendif", "expectif"):
+            cond, _, arg = arg.partition("=>")
+            if not re.search(cond, last):
+                continue
+            kind = kind[:-2]
         if kind == "timeout":
             timeout = float(arg)
         elif kind == "expect":
             try:
                 con.expect(arg.encode(), timeout=timeout)
+                last = con.match.group(0).decode("utf-8", "replace")
             except pexpect.TIMEOUT:
                 tail = con.before[-400:].decode("utf-8", "replace") if con.before else ""
                 print(f"console: no /{arg}/ within {timeout:.0f} s; last output:\n{tail}",
@@ -56,6 +68,23 @@ def main(argv):
             except pexpect.EOF:
                 print(f"console: the console closed while waiting for /{arg}/", file=sys.stderr)
                 return 1
+        elif kind == "press":
+            text, _, rx = arg.partition("=>")
+            end = time.monotonic() + timeout
+            while True:
+                con.send(text.encode("utf-8"))
+                try:
+                    con.expect(rx.encode(), timeout=min(5.0, max(0.1, end - time.monotonic())))
+                    last = con.match.group(0).decode("utf-8", "replace")
+                    break
+                except pexpect.TIMEOUT:
+                    if time.monotonic() >= end:
+                        print(f"console: no /{rx}/ within {timeout:.0f} s of pressing {text!r}",
+                              file=sys.stderr)
+                        return 1
+                except pexpect.EOF:
+                    print(f"console: the console closed while waiting for /{rx}/", file=sys.stderr)
+                    return 1
         elif kind in ("send", "line"):
             text = codecs.decode(arg.encode("utf-8"), "unicode_escape").encode("latin-1").decode("utf-8")
             if kind == "line":

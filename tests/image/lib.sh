@@ -8,7 +8,7 @@ IMG_VERSION=${VERSION:-$(sed -n 's/^VERSION *:= *//p' "$IMG_TOP/Makefile")}
 IMG=${OQL_IMAGE:-$IMG_TOP/images/out/oqlink-$IMG_VERSION-amd64.img}
 CONSOLE=$IMG_TOP/tests/image/console.py
 # the guest's NICs, in slot order: the names the guest's kernel gives them
-GUEST_NICS="enp0s3 enp0s4 enp0s5"
+GUEST_NICS="ens3 ens4 ens5"
 
 n=0
 ok() { n=$((n+1)); echo "ok $n - $*"; }
@@ -104,6 +104,6 @@ guest() {
 	: > "$d/console.log"
 	vm_console "$d" line="$cmd; echo $tag-\$((40+2))-\$?" timeout="$timeout" \
 		expect="$tag-42-[0-9]+" || return 3
-	tr -d '\r' < "$d/console.log" > "$d/out"
+	{ tr -d '\r' < "$d/console.log"; echo; } > "$d/out"
 	sed -n "s/^$tag-42-\([0-9]*\).*/\1/p" "$d/out" | tail -1
 }

@@ -30,7 +30,7 @@ fi
 check "a short password is refused" vm_console "$d" line=short expect='Again: ' line=short \
 	expect='Too short' expect='Password: '
 check "the setup wizard opens after the password is set" vm_console "$d" line="$PW" \
-	expect='Again: ' line="$PW" timeout=120 expect='oqlink  d:'
+	expect='Again: ' line="$PW" timeout=120 expect='oqlink +\[?d:'
 echo "# boot to screen: $(elapsed) s under TCG (with typing)"
 vm_monitor "$d" "screendump $d/tty1.ppm" && pnmtopng "$d/tty1.ppm" > "$out/tty1-first-boot.png" 2>/dev/null
 echo "# tty1 picture: $out/tty1-first-boot.png"
@@ -38,8 +38,9 @@ echo "# tty1 picture: $out/tty1-first-boot.png"
 # q leaves the screen; the menu offers the shell. Nothing listens but on
 # the loopback, and charon's IKE ports (UDP 500 and 4500: the gateway's
 # answers come to them; after apply, oqlink's ruleset admits only the peer).
-check "the shell is offered after the screen closes" vm_console "$d" send=q \
-	expect='s: シェル / shell' line=s expect='root@oqlink'
+check "the shell is offered after the screen closes" vm_console "$d" \
+	press='q=>s: シェル / shell|\(y/n\)' sendif='y/n=>y' expectif='y/n=>s: シェル / shell' \
+	line=s expect='root@oqlink'
 rc=$(guest "$d" "ss -Hlntup | awk '{ print \"LISTEN\", \$1, \$5, \$7 }'")
 listen=$(grep '^LISTEN ' "$d/out" | grep -v -e ' 127\.' -e ' \[::1\]:' -e ' ::1:' |
 	grep -v -E '^LISTEN udp (0\.0\.0\.0|\[::\]|\*):(500|4500) users:\(\("charon-systemd"')
@@ -68,7 +69,7 @@ check "a later boot asks for the console password" vm_console "$d" timeout=300 \
 echo "# reboot to console: $(elapsed) s under TCG"
 check "a wrong password is refused, the right one opens the screen" vm_console "$d" \
 	line=wrong-password expect='Wrong password' expect='Console password: ' line="$PW" \
-	timeout=120 expect='oqlink  d:'
+	timeout=120 expect='oqlink +\[?d:'
 vm_stop "$d"
 
 # UEFI: the same image reaches the console.
