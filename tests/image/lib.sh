@@ -7,6 +7,9 @@ IMG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IMG_VERSION=${VERSION:-$(sed -n 's/^VERSION *:= *//p' "$IMG_TOP/Makefile")}
 IMG=${OQL_IMAGE:-$IMG_TOP/images/out/oqlink-$IMG_VERSION-amd64.img}
 CONSOLE=$IMG_TOP/tests/image/console.py
+LAB=$IMG_TOP/lab/lab
+# the console password of the data partitions the tests make
+PW=kensa-2026
 # the guest's NICs, in slot order: the names the guest's kernel gives them
 GUEST_NICS="ens3 ens4 ens5"
 
@@ -106,4 +109,42 @@ guest() {
 		expect="$tag-42-[0-9]+" || return 3
 	{ tr -d '\r' < "$d/console.log"; echo; } > "$d/out"
 	sed -n "s/^$tag-42-\([0-9]*\).*/\1/p" "$d/out" | tail -1
+}
+
+# From power-on to the shell of DIR's console: the password, the screen,
+# q (and y when the screen asks because something runs), then s.
+vm_shell() {
+	vm_console "$1" timeout=300 expect='Console password: ' line="$PW" timeout=120 \
+		expect='oqlink +\[?d:' press='q=>s: シェル / shell|\(y/n\)' sendif='y/n=>y' \
+		expectif='y/n=>s: シェル / shell' line=s expect='root@oqlink'
+}
+
+# The guest's data partition: the lab's site config with the guest's NIC
+# names and the files it names under /etc/oqlink, and a console password.
+data_dir() {
+	local lab=$1 data=$2 f etc=$2/lib/oqlink-etc
+	set -- $GUEST_NICS
+	mkdir -p "$etc" "$data/lib/oqlink" || return 1
+	chmod 0750 "$etc" "$data/lib/oqlink"
+	sed -e "s|$lab/|/etc/oqlink/|g" -e '/^vici_socket *=/d' -e '/^\[paths\]/,$d' \
+		-e "s/^interface = wan0$/interface = $1/" -e "s/^interface = lan0$/interface = $2/" \
+		-e "s/^interface = term0$/interface = $3/" "$lab/site.conf" > "$etc/site.conf" || return 1
+	for f in ike.crt ike.key ca.crt central-ca.crt terminal.p12 terminal.p12.pass ike.psk; do
+		[ -e "$lab/$f" ] && install -m 0600 "$lab/$f" "$etc/$f"
+	done
+	printf '%s\n' "$PW" | openssl passwd -6 -stdin > "$etc/console.passwd" &&
+		chmod 0600 "$etc/console.passwd" "$etc/site.conf"
+}
+
+# In the lab's appliance namespace, each of the links given on a bridge
+# with a tap (tap-LINK) that qemu joins.
+switch_node() {
+	local ns=$OQL_LAB-appliance l
+	for l in "$@"; do
+		ip -n "$ns" link add "br-$l" type bridge &&
+			ip -n "$ns" link set "$l" master "br-$l" &&
+			ip -n "$ns" tuntap add "tap-$l" mode tap &&
+			ip -n "$ns" link set "tap-$l" master "br-$l" &&
+			ip -n "$ns" link set "tap-$l" up && ip -n "$ns" link set "br-$l" up || return 1
+	done
 }
