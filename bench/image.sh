@@ -33,4 +33,7 @@ vm_console "$d" line=bench-pass timeout=60 expect='oqlink +\[?d:' \
 	press='q=>s: シェル / shell|\(y/n\)' sendif='y/n=>y' expectif='y/n=>s: シェル / shell' \
 	line=s expect='root@oqlink' >/dev/null || { echo "no shell"; exit 1; }
 guest "$d" "free -k | awk '/^Mem:/ { print \"USED\", \$3 }'; ps -eo rss= | awk '{ s += \$1 } END { print \"RSS\", s }'" >/dev/null
-awk '/^USED / { printf "idle memory used   %d MiB (free)\n", $2 / 1024 } /^RSS / { printf "idle RSS, summed   %d MiB (every process, shared pages counted in each)\n", $2 / 1024 }' "$d/out"
+# (the first line of output may follow the terminal's bracketed-paste switch)
+sed -n 's/.*\(USED [0-9]*\).*/\1/p; s/.*\(RSS [0-9]*\).*/\1/p' "$d/out" |
+	awk '$1 == "USED" { printf "idle memory used   %d MiB (free)\n", $2 / 1024 }
+	     $1 == "RSS" { printf "idle RSS, summed   %d MiB (every process, shared pages counted in each)\n", $2 / 1024 }'
