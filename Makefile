@@ -9,6 +9,8 @@
 #   make install   DESTDIR=... PREFIX=/usr
 #   make bench     run the benchmarks under bench/ (each a ratio against a baseline)
 #   make deps      install build, test and runtime dependencies (Debian 12)
+#   make image     build the appliance disk image under images/out (root; see docs/image.md)
+#   make check-image  boot the image under qemu against the lab (root)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr
@@ -55,7 +57,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
+.PHONY: image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
 all: deps-quiet oqlink
 
 oqlink: $(REL_OBJS)
@@ -150,6 +152,15 @@ demo: deps-quiet oqlink
 
 deps:
 	$(Q)tools/deps
+# the Debian packages of the libraries ./oqlink links (the image installs them)
+deps-runtime: oqlink
+	$(Q)images/runtime-deps ./oqlink
+
+image: deps-quiet
+	$(Q)VERSION=$(VERSION) images/build
+
+check-image: deps-quiet
+	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
 

@@ -1,0 +1,150 @@
+# Helpers of the image tests: a copy of the image with a data partition made
+# from a directory, and the image booted under qemu (TCG) with its serial
+# console on a socket and its NICs on tap devices.
+# shellcheck shell=bash
+
+IMG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IMG_VERSION=${VERSION:-$(sed -n 's/^VERSION *:= *//p' "$IMG_TOP/Makefile")}
+IMG=${OQL_IMAGE:-$IMG_TOP/images/out/oqlink-$IMG_VERSION-amd64.img}
+CONSOLE=$IMG_TOP/tests/image/console.py
+LAB=$IMG_TOP/lab/lab
+# the console password of the data partitions the tests make
+PW=kensa-2026
+# the guest's NICs, in slot order: the names the guest's kernel gives them
+GUEST_NICS="ens3 ens4 ens5"
+
+n=0
+ok() { n=$((n+1)); echo "ok $n - $*"; }
+not_ok() { n=$((n+1)); echo "not ok $n - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# Skip unless root, qemu and the image are there.
+img_need() {
+	[ "$(id -u)" -eq 0 ] || skip_all "root is needed"
+	command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is missing"
+	[ -r "$IMG" ] || skip_all "no image at $IMG: run make image"
+}
+
+# Start sector and size in sectors of the partition named $2 in disk $1.
+part_of() {
+	sfdisk -d "$1" | sed -n "s/.*start= *\([0-9]*\), size= *\([0-9]*\),.*name=\"$2\".*/\1 \2/p"
+}
+
+# A sparse copy of the image in $1/disk.img; with $2, the data partition is
+# an ext4 made from that directory (what the box keeps under /var).
+img_copy() {
+	local d=$1 data=${2:-} start size
+	cp --sparse=always "$IMG" "$d/disk.img" || return 1
+	[ -n "$data" ] || return 0
+	read -r start size < <(part_of "$d/disk.img" data) || return 1
+	mke2fs -q -t ext4 -F -d "$data" -E offset=$((start * 512)) "$d/disk.img" $((size / 2))k
+}
+
+# Boot $1/disk.img in the background: vm_start DIR [bios|uefi] [TAP...]
+# The serial console is DIR/serial.sock (its output also in DIR/serial.log),
+# the qemu monitor DIR/monitor.sock; DIR/qemu.pid has the process id.
+# With VM_NETNS set, qemu (and its taps) live in that network namespace.
+vm_start() {
+	local d=$1 fw=${2:-bios} tap slot=3 args=() pre=()
+	[ -z "${VM_NETNS:-}" ] || pre=(ip netns exec "$VM_NETNS")
+	shift 2 || shift $#
+	if [ "$fw" = uefi ]; then
+		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$d/vars.fd" || return 1
+		args+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+			-drive "if=pflash,format=raw,file=$d/vars.fd")
+	fi
+	for tap in "$@"; do
+		args+=(-netdev "tap,id=n$slot,ifname=$tap,script=no,downscript=no"
+			-device "virtio-net-pci,netdev=n$slot,addr=0x$slot,mac=52:54:00:0e:5a:0$slot")
+		slot=$((slot + 1))
+	done
+	[ $# -gt 0 ] || args+=(-nic none)
+	"${pre[@]}" nice -n 10 qemu-system-x86_64 -machine pc,accel=tcg -cpu max -smp 2 -m 1024 \
+		-drive "file=$d/disk.img,format=raw,if=virtio" \
+		-display none -vga std \
+		-chardev "socket,id=s0,path=$d/serial.sock,server=on,wait=off,logfile=$d/serial.log" \
+		-serial chardev:s0 \
+		-monitor "unix:$d/monitor.sock,server,nowait" \
+		-pidfile "$d/qemu.pid" -daemonize "${args[@]}" > "$d/qemu.out" 2>&1
+}
+
+# A qemu monitor command: vm_monitor DIR COMMAND
+vm_monitor() {
+	python3 - "$1/monitor.sock" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+buf = b""
+while not buf.endswith(b"(qemu) "):
+    buf += s.recv(4096)
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"(qemu) "):
+    buf += s.recv(4096)
+PY
+}
+
+# Stop the VM of DIR (its own process id) and wait until it is gone.
+vm_stop() {
+	local d=$1 pid i
+	pid=$(cat "$d/qemu.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+}
+
+# Drive the serial console of DIR: vm_console DIR STEP... (see console.py)
+vm_console() {
+	local d=$1; shift
+	CONSOLE_LOG=$d/console.log python3 "$CONSOLE" "$d/serial.sock" "$@"
+}
+
+# The shell on the guest's serial console of DIR: guest DIR COMMAND [TIMEOUT]
+# runs COMMAND, waits for its end, keeps what it printed in DIR/out and
+# prints its exit status.
+guest() {
+	local d=$1 cmd=$2 timeout=${3:-120} tag=D$RANDOM
+	: > "$d/console.log"
+	vm_console "$d" line="$cmd; echo $tag-\$((40+2))-\$?" timeout="$timeout" \
+		expect="$tag-42-[0-9]+" || return 3
+	{ tr -d '\r' < "$d/console.log"; echo; } > "$d/out"
+	sed -n "s/^$tag-42-\([0-9]*\).*/\1/p" "$d/out" | tail -1
+}
+
+# From power-on to the shell of DIR's console: the password, the screen,
+# q (and y when the screen asks because something runs), then s.
+vm_shell() {
+	vm_console "$1" timeout=300 expect='Console password: ' line="$PW" timeout=120 \
+		expect='oqlink +\[?d:' press='q=>s: シェル / shell|\(y/n\)' sendif='y/n=>y' \
+		expectif='y/n=>s: シェル / shell' line=s expect='root@oqlink'
+}
+
+# The guest's data partition: the lab's site config with the guest's NIC
+# names and the files it names under /etc/oqlink, and a console password.
+data_dir() {
+	local lab=$1 data=$2 f etc=$2/lib/oqlink-etc
+	set -- $GUEST_NICS
+	mkdir -p "$etc" "$data/lib/oqlink" || return 1
+	chmod 0750 "$etc" "$data/lib/oqlink"
+	sed -e "s|$lab/|/etc/oqlink/|g" -e '/^vici_socket *=/d' -e '/^\[paths\]/,$d' \
+		-e "s/^interface = wan0$/interface = $1/" -e "s/^interface = lan0$/interface = $2/" \
+		-e "s/^interface = term0$/interface = $3/" "$lab/site.conf" > "$etc/site.conf" || return 1
+	for f in ike.crt ike.key ca.crt central-ca.crt terminal.p12 terminal.p12.pass ike.psk; do
+		[ -e "$lab/$f" ] && install -m 0600 "$lab/$f" "$etc/$f"
+	done
+	printf '%s\n' "$PW" | openssl passwd -6 -stdin > "$etc/console.passwd" &&
+		chmod 0600 "$etc/console.passwd" "$etc/site.conf"
+}
+
+# In the lab's appliance namespace, each of the links given on a bridge
+# with a tap (tap-LINK) that qemu joins.
+switch_node() {
+	local ns=$OQL_LAB-appliance l
+	for l in "$@"; do
+		ip -n "$ns" link add "br-$l" type bridge &&
+			ip -n "$ns" link set "$l" master "br-$l" &&
+			ip -n "$ns" tuntap add "tap-$l" mode tap &&
+			ip -n "$ns" link set "tap-$l" master "br-$l" &&
+			ip -n "$ns" link set "tap-$l" up && ip -n "$ns" link set "br-$l" up || return 1
+	done
+}
