@@ -172,6 +172,7 @@ install: oqlink
 	install -m 0644 docs/oqlink.8 $(DESTDIR)$(PREFIX)/share/man/man8/oqlink.8
 	install -m 0644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/oqlink/
+	install -m 0644 monitor/oqlink-alerts.yml $(DESTDIR)$(PREFIX)/share/oqlink/oqlink-alerts.yml
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|/usr/sbin/oqlink|$(PREFIX)/sbin/oqlink|' monitor/oqlink-monitor.service > \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/oqlink-monitor.service

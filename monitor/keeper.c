@@ -24,6 +24,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
+#include "monitor/metrics.h"
 #include "monitor/monitor.h"
 #include "probes/probe.h"
 #include "provision/provision.h"
@@ -61,6 +62,16 @@ struct keeper {
 	int status_sent;		/* the STATUS last sent: 1 up, 0 down, 2 no tunnel, -1 none */
 	bool journal;			/* the journal's socket is there */
 	bool journal_stdout;		/* our output already goes to the journal */
+	/* metrics ([monitor] metrics_listen): the server, or NULL */
+	struct metrics *metrics;
+	bool metrics_said;		/* the failure to listen has been said */
+	bool metrics_dirty;		/* something they show has changed */
+	struct probe_result latest[16];	/* the latest result of each probe (owned) */
+	size_t n_latest;
+	struct metrics_cert *certs;	/* the certificates as last read (owned) */
+	struct probe_cert_info *cert_info;
+	char **cert_path;
+	size_t n_certs;
 };
 
 /* Say a line in the current language through the caller. */
@@ -256,6 +267,7 @@ static void on_event(void *ctx, const struct ipsec_event *ev)
 	}
 	/* the next check reads the state; an event only makes it come sooner */
 	k->next_check = now_ms();
+	k->metrics_dirty = true;
 }
 
 /* charon is (back): follow its events, load everything, initiate. */
@@ -281,6 +293,7 @@ static void charon_attach(struct keeper *k, int64_t now)
 		    "charon did not take the request to initiate again: %s", cause);
 	free(cause);
 	k->charon_seen = true;
+	k->metrics_dirty = true;
 	mon_backoff_reset(&k->bo);
 	k->next_initiate = now;
 }
@@ -290,6 +303,7 @@ static void charon_detach(struct keeper *k)
 	ipsec_events_close(k->ev);
 	k->ev = NULL;
 	k->next_check = now_ms() + CHARON_RETRY_MS;	/* look for it again soon */
+	k->metrics_dirty = true;
 	act(k, "charon", "charon との接続が切れました。戻るのを待ちます",
 	    "charon went away: waiting for it to come back");
 }
@@ -313,15 +327,18 @@ static void tunnel_check(struct keeper *k, int64_t now)
 		return;
 	}
 	if (up) {
-		if (k->down_since >= 0)
+		if (k->down_since >= 0) {
+			k->metrics_dirty = true;
 			act(k, "up", "トンネルが張られています (CHILD_SA あり、%lld 秒ぶり)",
 			    "the tunnel is up (CHILD_SA installed, after %lld s)",
 			    (long long)((now - k->down_since) / 1000));
+		}
 		k->down_since = -1;
 		mon_backoff_reset(&k->bo);
 		return;
 	}
 	if (k->down_since < 0) {
+		k->metrics_dirty = true;
 		k->down_since = now;
 		k->next_initiate = now + (int64_t)k->site->mon_reinitiate_s * 1000;
 		act(k, "down", "CHILD_SA がありません。%u 秒待って張り直します",
@@ -349,12 +366,85 @@ static void confirm_check(struct keeper *k)
 
 static void cert_check(struct keeper *k);
 
+/* ---- metrics ---- */
+
+/* Serve the metrics when [monitor] metrics_listen is set. A failure to
+ * listen is said once; the tunnel is kept all the same and the next try
+ * comes with the next light probes. */
+static void metrics_open(struct keeper *k)
+{
+	const struct site_hostport *hp = &k->site->metrics_listen;
+	char *cause = NULL;
+
+	if (hp->host == NULL || k->metrics != NULL)
+		return;
+	if (metrics_start(hp->host, hp->port, &k->metrics, &cause) < 0) {
+		if (!k->metrics_said)
+			act(k, "metrics", "メトリクスを %s のポート %u で出せません (トンネルの維持は続けます): %s",
+			    "cannot serve the metrics on %s port %u (the tunnel is still kept): %s",
+			    hp->host, hp->port, cause ? cause : "?");
+		k->metrics_said = true;
+		k->metrics = NULL;
+	} else {
+		act(k, "metrics", "メトリクスを %s のポート %u の /metrics で出しています",
+		    "serving the metrics on %s port %u at /metrics", hp->host, hp->port);
+		k->metrics_said = false;
+		k->metrics_dirty = true;
+	}
+	free(cause);
+}
+
+/* Whether two host:port values are the same (both off counts as the same). */
+static bool hostport_same(const struct site_hostport *a, const struct site_hostport *b)
+{
+	if (a->host == NULL || b->host == NULL)
+		return a->host == b->host;
+	return strcmp(a->host, b->host) == 0 && a->port == b->port;
+}
+
+static void metrics_close(struct keeper *k)
+{
+	metrics_stop(k->metrics);
+	k->metrics = NULL;
+	k->metrics_said = false;
+}
+
+/* Hand the server what the keeper knows now, when something changed: the
+ * SAs read from charon at this moment, the certificates and the latest
+ * results. */
+static void metrics_publish(struct keeper *k)
+{
+	struct ipsec_sas sas = { 0 };
+	struct metrics_snapshot snap = { 0 };
+	struct timespec ts;
+	bool have_sas = false;
+	char *cause = NULL;
+
+	if (k->metrics == NULL || !k->metrics_dirty)
+		return;
+	k->metrics_dirty = false;
+	if (k->site->line == SITE_LINE_IPSEC && k->ev != NULL)
+		have_sas = ipsec_sas_get(k->site->vici_socket, IPSEC_CONN_NAME, &sas, &cause) == 0;
+	free(cause);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snap.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snap.sas = have_sas ? &sas : NULL;
+	snap.certs = k->certs;
+	snap.n_certs = k->n_certs;
+	snap.probes = k->latest;
+	snap.n_probes = k->n_latest;
+	metrics_update(k->metrics, &snap);
+	if (have_sas)
+		ipsec_sas_free(&sas);
+}
+
 /* ---- signals and the loop's small steps ---- */
 
 static void reload(struct keeper *k)
 {
 	struct site_diags d = { 0 };
 	struct site *s = site_load(k->o->config_path, true, &d);
+	bool moved;
 
 	if (s == NULL) {
 		act(k, "reload", "新しい設定には %zu 件の問題があります。前の設定のまま続けます",
@@ -369,6 +459,7 @@ static void reload(struct keeper *k)
 		return;
 	}
 	site_diags_free(&d);
+	moved = !hostport_same(&k->site->metrics_listen, &s->metrics_listen);
 	site_free(k->own);
 	k->own = s;
 	k->site = s;
@@ -377,6 +468,9 @@ static void reload(struct keeper *k)
 	    k->o->config_path);
 	tunnel_load(k, true);
 	cert_check(k);	/* the certificates may be new */
+	if (moved)
+		metrics_close(k);
+	metrics_open(k);
 }
 
 static void read_signals(struct keeper *k)
@@ -420,6 +514,7 @@ static void tick(struct keeper *k)
 				       k->ev == NULL ? CHARON_RETRY_MS :
 				       k->down_since < 0 ? CHECK_UP_MS : CHECK_DOWN_MS);
 	}
+	metrics_publish(k);
 }
 
 /* ---- probes ---- */
@@ -465,6 +560,25 @@ static void record(struct keeper *k, const struct probe_result *r)
 	free(prev);
 }
 
+/* Keep r as the latest result of its probe, for the metrics; takes what r
+ * owns and leaves it empty. */
+static void latest_keep(struct keeper *k, struct probe_result *r)
+{
+	size_t i = 0;
+
+	while (i < k->n_latest && strcmp(k->latest[i].id, r->id) != 0)
+		i++;
+	if (i == ARRAY_SIZE(k->latest))
+		return;
+	if (i == k->n_latest)
+		k->n_latest++;
+	else
+		probe_result_clear(&k->latest[i]);
+	k->latest[i] = *r;
+	memset(r, 0, sizeof(*r));
+	k->metrics_dirty = true;
+}
+
 static void run_probes(struct keeper *k, const char *const *want, size_t n_want)
 {
 	const char *ids[16];
@@ -483,8 +597,10 @@ static void run_probes(struct keeper *k, const char *const *want, size_t n_want)
 	k->in_probes = true;
 	if (probe_run_all(k->site, ids, n, &opt, on_progress, k, &run, &cause) == 0) {
 		for (size_t i = 0; i < run.n; i++)
-			if (strcmp(run.results[i].id, "capture") != 0)
+			if (strcmp(run.results[i].id, "capture") != 0) {
 				record(k, &run.results[i]);
+				latest_keep(k, &run.results[i]);
+			}
 	} else {
 		act(k, "probes", "検査を実行できません: %s", "cannot run the probes: %s", cause);
 	}
@@ -507,8 +623,10 @@ static char *secret_read(const char *path)
 	return data;
 }
 
-static void cert_alarm(struct keeper *k, const char *what_ja, const char *what_en, const char *path,
-		       const char *pass_file)
+/* Read a certificate into *info (kept for the metrics; cleared when it
+ * cannot be read) and raise its expiry alarm once per threshold. */
+static bool cert_alarm(struct keeper *k, const char *what_ja, const char *what_en, const char *path,
+		       const char *pass_file, struct probe_cert_info *infop)
 {
 	struct probe_cert_info info = { 0 };
 	char *pass = secret_read(pass_file), *cause = NULL, *msg, date[32];
@@ -525,7 +643,7 @@ static void cert_alarm(struct keeper *k, const char *what_ja, const char *what_e
 	free(cause);
 	cause = NULL;
 	if (r < 0)
-		return;
+		return false;
 	th = mon_cert_threshold(info.days_left);
 	if (th >= 0 && (r = mon_db_alarm_seen(k->db, path, info.not_after, th, &seen, &cause)) == 0 &&
 	    !seen) {
@@ -545,19 +663,55 @@ static void cert_alarm(struct keeper *k, const char *what_ja, const char *what_e
 		r = mon_db_alarm_mark(k->db, path, info.not_after, th, &cause);
 	}
 	db_result(k, r, cause);
-	probe_cert_info_clear(&info);
+	*infop = info;
+	return true;
 }
 
+/* Forget the certificates read last. */
+static void certs_clear(struct keeper *k)
+{
+	for (size_t i = 0; i < k->n_certs; i++) {
+		probe_cert_info_clear(&k->cert_info[i]);
+		free(k->cert_path[i]);
+	}
+	free(k->certs);
+	free(k->cert_info);
+	free(k->cert_path);
+	k->certs = NULL;
+	k->cert_info = NULL;
+	k->cert_path = NULL;
+	k->n_certs = 0;
+}
+
+/* Add one certificate: its alarm, and what the metrics show of it. */
+static void cert_add(struct keeper *k, const char *what_ja, const char *what_en, const char *path,
+		     const char *pass_file)
+{
+	size_t i = k->n_certs++;
+
+	k->cert_path[i] = xstrdup(path);
+	k->certs[i].path = k->cert_path[i];
+	k->certs[i].info = cert_alarm(k, what_ja, what_en, path, pass_file, &k->cert_info[i]) ?
+				   &k->cert_info[i] : NULL;
+}
+
+/* The IKE certificate and the terminal's client certificates, read again. */
 static void cert_check(struct keeper *k)
 {
 	const struct site *s = k->site;
+	size_t max = 1 + s->n_tls;
 
+	certs_clear(k);
+	k->certs = xcalloc(max, sizeof(*k->certs));
+	k->cert_info = xcalloc(max, sizeof(*k->cert_info));
+	k->cert_path = xcalloc(max, sizeof(*k->cert_path));
 	if (s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY && s->certificate)
-		cert_alarm(k, "IKE 証明書", "IKE certificate", s->certificate, NULL);
+		cert_add(k, "IKE 証明書", "IKE certificate", s->certificate, NULL);
 	for (size_t i = 0; i < s->n_tls; i++)
 		if (s->tls[i].client_p12)
-			cert_alarm(k, "端末のクライアント証明書", "terminal's client certificate",
-				   s->tls[i].client_p12, s->tls[i].password_file);
+			cert_add(k, "端末のクライアント証明書", "terminal's client certificate",
+				 s->tls[i].client_p12, s->tls[i].password_file);
+	k->metrics_dirty = true;
 }
 
 /* ---- start and loop ---- */
@@ -643,6 +797,7 @@ static void loop(struct keeper *k)
 		now = now_ms();
 		if (now >= k->next_light) {
 			k->next_light = now + (int64_t)k->site->mon_light_s * 1000;
+			metrics_open(k);	/* when it could not listen before */
 			run_probes(k, light_probes, ARRAY_SIZE(light_probes));
 		}
 		if (!k->stop && now >= k->next_heavy) {
@@ -661,10 +816,7 @@ static void loop(struct keeper *k)
 				  cause);
 			k->next_prune = now + PRUNE_MS;
 		}
-		/* metrics (monitor/metrics.h, when [monitor] metrics_listen is set):
-		 * metrics_start() beside READY in mon_run, metrics_update() with a
-		 * snapshot of the tunnel state and the latest results here, once per
-		 * wake-up, and metrics_stop() before mon_run returns */
+		metrics_publish(k);
 		status(k);
 	}
 }
@@ -711,6 +863,7 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 	}
 	if (!o->no_restore)
 		restore_at_start(&k);
+	metrics_open(&k);
 	k.next_check = k.next_light = k.next_heavy = k.next_prune = now_ms();
 	tick(&k);
 	sd_notify(0, "READY=1");
@@ -724,6 +877,10 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 	sd_notify(0, "STOPPING=1");
 	r = 0;
 out:
+	metrics_close(&k);
+	for (size_t i = 0; i < k.n_latest; i++)
+		probe_result_clear(&k.latest[i]);
+	certs_clear(&k);
 	ipsec_events_close(k.ev);
 	mon_db_close(k.db);
 	syslog_close(&k);

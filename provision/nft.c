@@ -54,6 +54,19 @@ static void put_inside(FILE *f, const struct site *s, const char *rule)
 		fprintf(f, "\t\tiifname \"%s\" %s\n", s->term_if, rule);
 }
 
+/* The monitor's metrics ([monitor] metrics_listen): only from the LAN side
+ * and only to the management address they listen on. */
+static void put_metrics(FILE *f, const struct site *s)
+{
+	struct oq_prefix a;
+	char buf[64];
+
+	if (s->metrics_listen.host == NULL || !addr_parse(s->metrics_listen.host, &a))
+		return;
+	fprintf(f, "\t\tiifname \"%s\" %s daddr %s tcp dport %u accept comment \"metrics\"\n",
+		s->lan_if, ipk(a.family), prefix_str(&a, buf, true), s->metrics_listen.port);
+}
+
 /* The input chain: what may reach the appliance itself. */
 static void put_input(FILE *f, const struct site *s)
 {
@@ -93,6 +106,7 @@ static void put_input(FILE *f, const struct site *s)
 		s->lan_if);
 	fprintf(f, "\t\tiifname \"%s\" ip6 saddr @mgmt6 tcp dport 22 accept comment \"management\"\n",
 		s->lan_if);
+	put_metrics(f, s);
 	fputs("\t\tcounter comment \"input: dropped\"\n\t}\n", f);
 }
 

@@ -170,9 +170,10 @@ static void nft_shape_expect(const struct site *s, struct nft_shape *e)
 	memset(e, 0, sizeof(*e));
 	/* input: lo, ct invalid, ct established, ICMPv6 errors, ND, ICMP
 	 * errors; ping, ping6 and MLD per inside interface; IKE and ESP;
-	 * DHCP; management v4 and v6; the counter */
+	 * DHCP; management v4 and v6; the metrics; the counter */
 	e->rules[SHAPE_INPUT] = 6 + 3 * inside + (ipsec ? 2 : 0) +
-				(s->wan_mode == SITE_ADDR_DHCP) + 2 + 1;
+				(s->wan_mode == SITE_ADDR_DHCP) + 2 +
+				(s->metrics_listen.host != NULL) + 1;
 	e->drops[SHAPE_INPUT] = 1;
 	e->accepts[SHAPE_INPUT] = e->rules[SHAPE_INPUT] - 2;
 	/* forward: ct invalid, MSS clamping, the tunnel's guard, ct

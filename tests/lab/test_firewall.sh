@@ -2,7 +2,8 @@
 # The firewall as loaded, judged by what it does: interface names that are
 # odd but valid (quotes of nft's own syntax inside them) reach nftables as
 # names, and ICMPv6 from the uplink is neighbour discovery and errors only,
-# never an echo request, while the LAN may ping the appliance.
+# never an echo request, while the LAN may ping the appliance; the monitor's
+# metrics port opens from the LAN to the management address only.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -11,7 +12,7 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 
-N=8
+N=11
 echo "1..$N"
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 	for _ in $(seq 1 $N); do skip "needs root and network namespaces"; done
@@ -21,10 +22,12 @@ fi
 P=oqf$$
 WAN='w;n{0}'		# valid for the kernel and the grammar, nft syntax inside
 LAN='l#a$n@'
+TERM='t~e{r}m'
+MPORT=9101		# [monitor] metrics_listen's port
 tmp=$(mktemp -d)
 cleanup() {
 	local p
-	for p in app isp lan; do
+	for p in app isp lan term; do
 		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$P-$p" 2>/dev/null
 	done
@@ -46,18 +49,23 @@ wait_for() {
 	"$@"
 }
 
-for ns in app isp lan; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
+for ns in app isp lan term; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
 ip -n "$P-app" link add "$WAN" type veth peer name up0 netns "$P-isp"
 ip -n "$P-app" link add "$LAN" type veth peer name eth0 netns "$P-lan"
+ip -n "$P-app" link add "$TERM" type veth peer name eth0 netns "$P-term"
 in_ns isp ip addr add 198.51.100.1/24 dev up0; in_ns isp ip link set up0 up
 in_ns lan ip addr add 192.168.10.20/24 dev eth0; in_ns lan ip link set eth0 up
+in_ns term ip addr add 192.168.20.10/24 dev eth0; in_ns term ip link set eth0 up
+in_ns term ip route add default via 192.168.20.1
+in_ns isp ip route add 192.168.0.0/16 via 198.51.100.2
 
 sed -e '/^\[probe.tls.hweb\]/,/^password_file/d' \
-    -e '/^\[terminal\]/,/^lan_ports/c\[terminal]\nsegment = lan\nhost = 192.168.10.30' \
+    -e "/^\[terminal\]/,/^interface/s|^interface = .*|interface = $TERM|" \
     -e "/^\[uplink\]/,/^interface/s|^interface = .*|interface = $WAN|" \
     -e "/^\[lan\]/,/^interface/s|^interface = .*|interface = $LAN|" \
     -e "s#^state_dir = .*#state_dir = $tmp/state#; s#^run_dir = .*#run_dir = $tmp/run#" \
     -e "s#^report_dir = .*#report_dir = $tmp/reports#" examples/site-ipvpn.conf > "$tmp/site.conf"
+printf '\n[monitor]\nmetrics_listen = 192.168.10.1:%s\n' "$MPORT" >> "$tmp/site.conf"
 
 desc="a quote in an interface name is refused by config check (exit 2)"
 bad_name() {
@@ -67,14 +75,14 @@ bad_name() {
 }
 t bad_name
 
-desc="apply loads the ruleset for interfaces named $WAN and $LAN"
+desc="apply loads the ruleset for interfaces named $WAN, $LAN and $TERM"
 t eval 'ox apply >"$tmp/apply.out" 2>&1 || { cat "$tmp/apply.out"; false; }'
 
 # Every interface match of the loaded table names one of our links.
 names_only() {
-	in_ns app nft -j list table inet oqlink | WAN=$WAN LAN=$LAN python3 -c '
+	in_ns app nft -j list table inet oqlink | WAN=$WAN LAN=$LAN TERM=$TERM python3 -c '
 import json, os, sys
-ok = {os.environ["WAN"], os.environ["LAN"], "lo", "ipsec*"}
+ok = {os.environ["WAN"], os.environ["LAN"], os.environ["TERM"], "lo", "ipsec*"}
 seen = set()
 for item in json.load(sys.stdin)["nftables"]:
     for e in item.get("rule", {}).get("expr", []):
@@ -100,6 +108,23 @@ desc="ICMPv6 echo request from the LAN is answered"
 t eval 'wait_for 5 in_ns lan ping -6 -q -c 1 -W 1 "$APP_LAN%eth0" >/dev/null'
 desc="IPv4 echo request from the uplink is dropped, from the LAN answered"
 t eval '! in_ns isp ping -c 2 -W 1 198.51.100.2 >/dev/null 2>&1 && in_ns lan ping -c 1 -W 1 192.168.10.1 >/dev/null'
+# A listener on every address of the appliance at the metrics port, so that
+# only the firewall decides who reaches it.
+in_ns app python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", '"$MPORT"')); s.listen(16)
+while True:
+    c, _ = s.accept(); c.sendall(b"metrics\n"); c.close()' &
+# Does a TCP connection from namespace $1 to $2 port $3 get the listener's word?
+reach() { in_ns "$1" timeout 3 bash -c 'exec 3<>/dev/tcp/$0/$1 && read -r w <&3 && [ "$w" = metrics ]' "$2" "$3" 2>/dev/null; }
+desc="the LAN reaches the metrics port on the management address"
+t wait_for 5 reach lan 192.168.10.1 "$MPORT"
+desc="the uplink does not reach the metrics port (on the WAN or the LAN address)"
+t eval '! reach isp 198.51.100.2 "$MPORT" && ! reach isp 192.168.10.1 "$MPORT"'
+desc="the terminal segment does not reach the metrics port (on either address)"
+t eval '! reach term 192.168.10.1 "$MPORT" && ! reach term 192.168.20.1 "$MPORT"'
 desc="rollback removes our table"
 t eval 'ox rollback >/dev/null 2>&1 && ! in_ns app nft list table inet oqlink >/dev/null 2>&1'
 exit $failed

@@ -175,6 +175,53 @@ static void test_nft_check_accepts(void **state)
 		}
 }
 
+/* With [monitor] metrics_listen, the metrics port opens from the LAN side
+ * to that address only, in one rule; without it, nothing is open for it. */
+static void test_nft_metrics(void **state)
+{
+	char unshare[] = "unshare", n[] = "-n", t[] = "true", nft[] = "nft", c[] = "-c",
+	     f[] = "-f", in[] = "-";
+	char *const probe[] = { unshare, n, t, NULL };
+	char *const check[] = { unshare, n, nft, c, f, in, NULL };
+	bool can_check = geteuid() == 0 && run_with_input(probe, "") == 0;
+
+	(void)state;
+	for (int on = 0; on < 2; on++)
+		for (int ipsec = 0; ipsec < 2; ipsec++) {
+			char *base = site_text(ipsec, "wan0", "lan0", "term0");
+			char *conf = xasprintf("%s%s", base,
+					       on ? "[monitor]\nmetrics_listen = 192.168.10.1:9101\n" : "");
+			struct site_diags d = { 0 };
+			struct site *s = site_load_string("t.conf", conf, false, &d);
+			char *text, *hash, *cause = NULL;
+			struct nft_shape got, want;
+			const char *rule = "\t\tiifname \"lan0\" ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n";
+
+			assert_non_null(s);
+			assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
+			const char *why = nft_shape_read(text, s, &got);
+			if (why)
+				fail_msg("%s\n%s", why, text);
+			nft_shape_expect(s, &want);
+			assert_memory_equal(&got, &want, sizeof(got));
+			if (on) {
+				const char *at = strstr(text, rule);
+				assert_non_null(at);
+				assert_null(strstr(at + strlen(rule), "9101"));
+			} else {
+				assert_null(strstr(text, "\"metrics\""));
+			}
+			if (can_check && run_with_input(check, text) != 0)
+				fail_msg("nft -c refused:\n%s", text);
+			free(text);
+			free(hash);
+			site_free(s);
+			site_diags_free(&d);
+			free(conf);
+			free(base);
+		}
+}
+
 /* The plan's step sentences in both languages, with the language-neutral
  * states of a step written in the sentence's language. */
 static void test_step_text(void **state)
@@ -218,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_nft_refuses_bad_names),
 		cmocka_unit_test(test_nft_shape),
 		cmocka_unit_test(test_nft_check_accepts),
+		cmocka_unit_test(test_nft_metrics),
 		cmocka_unit_test(test_step_text),
 	};
 
