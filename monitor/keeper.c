@@ -700,17 +700,16 @@ static void cert_check(struct keeper *k)
 {
 	const struct site *s = k->site;
 	size_t max = 1 + s->n_tls;
+	struct mon_cert_source *src = xcalloc(max, sizeof(*src));
+	size_t n = mon_cert_sources(s, src);
 
 	certs_clear(k);
 	k->certs = xcalloc(max, sizeof(*k->certs));
 	k->cert_info = xcalloc(max, sizeof(*k->cert_info));
 	k->cert_path = xcalloc(max, sizeof(*k->cert_path));
-	if (s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY && s->certificate)
-		cert_add(k, "IKE 証明書", "IKE certificate", s->certificate, NULL);
-	for (size_t i = 0; i < s->n_tls; i++)
-		if (s->tls[i].client_p12)
-			cert_add(k, "端末のクライアント証明書", "terminal's client certificate",
-				 s->tls[i].client_p12, s->tls[i].password_file);
+	for (size_t i = 0; i < n; i++)
+		cert_add(k, src[i].what_ja, src[i].what_en, src[i].path, src[i].pass_file);
+	free(src);
 	k->metrics_dirty = true;
 }
 
@@ -724,7 +723,7 @@ static int lock_take(const struct site *s, int *fd, char **cause)
 
 	if ((r = mkdir_p(s->state_dir, 0750, cause)) < 0)
 		return r;
-	path = xasprintf("%s/monitor.lock", s->state_dir);
+	path = mon_lock_path(s->state_dir);
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0)
 		r = cause_set(cause, errno, _("%s を開けません: %s", "cannot open %s: %s"), path,

@@ -139,6 +139,9 @@ int mon_db_prune(struct mon_db *db, int64_t now_ms, unsigned days, uint64_t max_
  * (state_dir/monitor.lock) is held, 0 when it is not (or there is no lock
  * file), -errno when this process cannot tell (-EACCES: not root). */
 int mon_running(const char *state_dir);
+/* The keeper's lock file in state_dir (NULL: the default); owned by the
+ * caller. */
+char *mon_lock_path(const char *state_dir);
 
 /* A 24-hour strip: cells of cell_ms each, the first starting at from_ms;
  * cell[i] gets the worst verdict (enum probe_verdict, SKIP counting as
@@ -163,6 +166,14 @@ struct mon_cert {
 	int64_t not_after;		/* Unix seconds; 0 when it could not be read */
 	char *problem;			/* owned, why it could not be read; else NULL */
 };
+/* Where one watched certificate is: what to call it and its files. */
+struct mon_cert_source {
+	const char *what_ja, *what_en;	/* static */
+	const char *path, *pass_file;	/* point into the site */
+};
+/* The certificates the keeper watches, in out (room for 1 + s->n_tls);
+ * returns how many. */
+size_t mon_cert_sources(const struct site *s, struct mon_cert_source *out);
 /* The countdown of site's certificates; *v owned by the caller
  * (mon_certs_free). */
 void mon_certs(const struct site *s, struct mon_cert **v, size_t *n);

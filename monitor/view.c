@@ -15,9 +15,14 @@
 #include "monitor/monitor.h"
 #include "probes/probe.h"
 
+char *mon_lock_path(const char *state_dir)
+{
+	return xasprintf("%s/monitor.lock", state_dir ? state_dir : "/var/lib/oqlink");
+}
+
 int mon_running(const char *state_dir)
 {
-	char *path = xasprintf("%s/monitor.lock", state_dir ? state_dir : "/var/lib/oqlink");
+	char *path = mon_lock_path(state_dir);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
 
 	free(path);
@@ -95,17 +100,32 @@ static void cert_add(struct mon_cert *c, const char *ja, const char *en, const c
 	probe_cert_info_clear(&info);
 }
 
-void mon_certs(const struct site *s, struct mon_cert **v, size_t *n)
+size_t mon_cert_sources(const struct site *s, struct mon_cert_source *out)
 {
-	*v = xcalloc(s->n_tls + 1, sizeof(**v));
-	*n = 0;
+	size_t n = 0;
+
 	if (s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY && s->certificate)
-		cert_add(&(*v)[(*n)++], "IKE 証明書", "IKE certificate", s->certificate, NULL);
+		out[n++] = (struct mon_cert_source){ "IKE 証明書", "IKE certificate",
+						     s->certificate, NULL };
 	for (size_t i = 0; i < s->n_tls; i++)
 		if (s->tls[i].client_p12)
-			cert_add(&(*v)[(*n)++], "端末のクライアント証明書",
-				 "terminal's client certificate", s->tls[i].client_p12,
-				 s->tls[i].password_file);
+			out[n++] = (struct mon_cert_source){ "端末のクライアント証明書",
+							     "terminal's client certificate",
+							     s->tls[i].client_p12,
+							     s->tls[i].password_file };
+	return n;
+}
+
+void mon_certs(const struct site *s, struct mon_cert **v, size_t *n)
+{
+	struct mon_cert_source *src = xcalloc(s->n_tls + 1, sizeof(*src));
+	size_t m = mon_cert_sources(s, src);
+
+	*v = xcalloc(s->n_tls + 1, sizeof(**v));
+	for (*n = 0; *n < m; (*n)++)
+		cert_add(&(*v)[*n], src[*n].what_ja, src[*n].what_en, src[*n].path,
+			 src[*n].pass_file);
+	free(src);
 }
 
 void mon_certs_free(struct mon_cert *v, size_t n)
