@@ -108,7 +108,8 @@ build/rel/tests/%: tests/unit/%.c build/rel/liboqlink.a
 vg-unit-bins: $(VG_UNIT_BINS)
 
 # libFuzzer targets: the library built again with clang and the fuzzer's instrumentation.
-FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -std=gnu11 $(DEFS)
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+               -std=gnu11 $(DEFS)
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -587,7 +587,9 @@ static char *cert_expiry(const struct report *r)
 	for (size_t i = 0; i < p->n_values; i++) {
 		const struct probe_value *v = &p->values[i];
 		const char *which = v->key ? v->key : "";
-		if (v->text || !str_has_prefix(which, "days_"))
+		/* a recorded run is input: a day count no certificate has is left out */
+		if (v->text || !str_has_prefix(which, "days_") || !isfinite(v->value) ||
+		    fabs(v->value) > 1e6)
 			continue;
 		which += str_has_prefix(which, "days_left_") ? 10 : 5;
 		clock_str(at + (int64_t)(v->value * 86400000.0), CLOCK_DATE, d);
