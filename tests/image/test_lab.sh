@@ -7,6 +7,15 @@
 # make check-image.
 set -u
 . "$(dirname "$0")/lib.sh"
+# Of the verdict table of `oqlink test` in file $1: every probe PASS but
+# reach, which WARNs with no loss (delay or jitter only).
+only_reach_latency() {
+	local rows
+	rows=$(tr -d '\r' < "$1" | sed -n 's/^  \([a-z]*\) \{1,\}\(PASS\|WARN\|FAIL\|SKIP\|ERROR\) .*/\1=\2/p' | sort -u)
+	[ -n "$rows" ] || return 1
+	[ -z "$(grep -v -e '=PASS$' -e '^reach=WARN$' <<<"$rows")" ] || return 1
+	tr -d '\r' < "$1" | grep -A1 -E '^reach +WARN' | grep -q 'loss 0%'
+}
 img_need
 LAYOUTS=${OQL_IMAGE_LAYOUTS:-separate lan}
 plan=0; for l in $LAYOUTS; do plan=$((plan + 10)); [ "$l" = lan ] && plan=$((plan + 1)); done
@@ -58,7 +67,16 @@ for layout in $LAYOUTS; do
 	check "$layout: the guest clock set from the lab's NTP server through the tunnel" [ "$rc" = 0 ]
 	rc=$(guest "$d" 'oqlink --lang en test' 600)
 	cp "$d/out" "$out/test-$layout.txt"
-	[ "$rc" = 0 ] && ok "$layout: oqlink test in the guest: everything passed" || { not_ok "$layout: oqlink test in the guest (exit $rc)"; sed 's/^/# /' "$d/out" | tail -40; }
+	# Emulated (TCG) CPUs schedule packets unevenly: reach may warn about
+	# jitter or delay there, and only with no loss is that let through.
+	if [ "$rc" = 0 ]; then
+		ok "$layout: oqlink test in the guest: everything passed"
+	elif [ "$rc" = 1 ] && only_reach_latency "$d/out"; then
+		ok "$layout: oqlink test in the guest: everything passed but reach's delay or jitter (TCG)"
+		grep -A1 -E '^reach +WARN' "$d/out" | sed 's/^/# /'
+	else
+		not_ok "$layout: oqlink test in the guest (exit $rc)"; sed 's/^/# /' "$d/out" | tail -40
+	fi
 	guest "$d" 'ip xfrm state; ip xfrm policy' > /dev/null
 	cp "$d/out" "$out/xfrm-$layout.txt"
 	if grep -q '^src 203.0.113.1 dst 198.51.100.2' "$d/out" && grep -q 'proto esp' "$d/out"; then
