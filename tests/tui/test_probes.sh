@@ -67,8 +67,12 @@ t "Down selects the next layer" has "アドレス: "
 before=$(cap | grep -o '確認 [0-9:]*' | head -1)
 sleep 1.2
 k e
-sleep 1.5
-after=$(cap | grep -o '確認 [0-9:]*' | head -1)
+# the run ends when a newer check time shows (bounded: 10 s)
+for ((i = 0; i < 100; i++)); do
+	after=$(cap | grep -o '確認 [0-9:]*' | head -1)
+	[ -n "$after" ] && [ "$after" != "$before" ] && break
+	sleep 0.1
+done
 again() { [ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ]; }
 t "e on the dashboard checks again ($before, then $after)" again
 k q
