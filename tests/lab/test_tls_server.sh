@@ -31,9 +31,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "1..$N_TESTS"
-n=0
+n=0; failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=1; }
 
 if ! lab/lab up --mode ipsec >"$OQL_LAB_OUT.up.log" 2>&1 || ! tests/lab/lib/apply.sh; then
 	sed 's/^/# /' "$OQL_LAB_OUT.up.log"
@@ -116,3 +116,4 @@ case_ "an expired server certificate" 8445 FAIL "certificate has expired"
 case_ "a server certificate not yet valid" 8446 FAIL "certificate is not yet valid"
 case_ "a server certificate from a CA the config does not name" 8447 FAIL "unable to get local issuer certificate"
 case_ "a server that refuses the terminal's certificate" 8448 FAIL "client certificate not accepted"
+exit $failed
