@@ -548,7 +548,7 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 
 /* ---- result helpers ---- */
 
-void pr_set(struct probe_result *r, int verdict, struct bitext remedy, const char *ja,
+void pr_set(struct probe_result *r, enum probe_verdict verdict, struct bitext remedy, const char *ja,
 	    const char *en, ...)
 {
 	va_list ap, ap2;

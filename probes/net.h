@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "core/addr.h"
+#include "probes/probe.h"
 
 struct site;
 struct probe_ctx;
@@ -64,13 +65,13 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
 void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
 		 void *arg);
 
-/* Verdict (enum probe_verdict value) for ping statistics: FAIL when
+/* The verdict for ping statistics: FAIL when
  * nothing or more than REACH_FAIL_LOSS % comes back, WARN for any loss, an
  * average above REACH_WARN_RTT_MS or jitter above REACH_WARN_JITTER_MS. */
 #define REACH_FAIL_LOSS 20.0
 #define REACH_WARN_RTT_MS 150.0
 #define REACH_WARN_JITTER_MS 30.0
-int reach_verdict(const struct ping_stats *st);
+enum probe_verdict reach_verdict(const struct ping_stats *st);
 
 /* ---- DNS ---- */
 
@@ -148,12 +149,9 @@ int http_exchange(int fd, const char *req, int timeout_ms, size_t max, char **re
 
 /* ---- result helpers ---- */
 
-struct probe_result;
-enum probe_verdict;
-struct bitext;
 /* Set verdict, a summary formatted from both formats with the same
  * arguments, and the remedy (static strings, copied). */
-void pr_set(struct probe_result *r, int verdict, struct bitext remedy, const char *ja,
+void pr_set(struct probe_result *r, enum probe_verdict verdict, struct bitext remedy, const char *ja,
 	    const char *en, ...) __attribute__((format(printf, 4, 6), format(printf, 5, 6)));
 
 #endif

@@ -175,9 +175,9 @@ struct probe_cert_info {
 	bool key_present;		/* the file holds a private key too */
 	bool key_matches;		/* and it belongs to the certificate */
 	bool is_p12;			/* PKCS#12, else PEM (or DER) */
-	int verdict;			/* enum probe_verdict of the days left, by the
-					 * cert probe's thresholds (WARN from 90 days,
-					 * FAIL from 7 and when expired) */
+	enum probe_verdict verdict;	/* of the days left, by the cert probe's
+					 * thresholds (WARN from 90 days, FAIL
+					 * from 7 and when expired) */
 	struct bitext remedy;		/* what to do about it; NULLs on PASS
 					 * (static storage) */
 };

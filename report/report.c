@@ -827,8 +827,8 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 	r->lang = meta->lang;
 	r->overall = overall(run);
 	for (size_t i = 0; run && i < run->n; i++) {
-		unsigned v = run->results[i].verdict;
-		r->counts[v <= PROBE_ERROR ? v : PROBE_ERROR]++;
+		enum probe_verdict v = run->results[i].verdict;
+		r->counts[(unsigned)v <= PROBE_ERROR ? v : PROBE_ERROR]++;
 	}
 	r->engineer = meta->engineer ? meta->engineer : site ? rp_s(site->engineer) : "";
 	r->witness = meta->witness ? meta->witness : site ? rp_s(site->witness) : "";
@@ -867,7 +867,7 @@ void report_free(struct report *r)
 	free(r);
 }
 
-int report_overall(const struct report *r)
+enum probe_verdict report_overall(const struct report *r)
 {
 	return r->overall;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/i18n.h"
+#include "probes/probe.h"
 
 struct site;
 struct probe_run;
@@ -92,9 +93,9 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 			  const struct report_meta *meta);
 void report_free(struct report *r);
 
-/* The overall verdict (an enum probe_verdict value): the worst of the
- * results, ERROR when the run holds none. */
-int report_overall(const struct report *r);
+/* The overall verdict: the run's by probe_run_overall, or the one a run
+ * read from a file carries when that is worse. */
+enum probe_verdict report_overall(const struct report *r);
 
 /* The three forms, as new NUL-terminated strings the caller frees. */
 char *report_html(const struct report *r);
