@@ -93,8 +93,8 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 			  const struct report_meta *meta);
 void report_free(struct report *r);
 
-/* The overall verdict: the run's by probe_run_overall, or the one a run
- * read from a file carries when that is worse. */
+/* The overall verdict: probe_run_overall of the run, or the run's own
+ * overall when that is worse (one read from a file that says so). */
 enum probe_verdict report_overall(const struct report *r);
 
 /* The three forms, as new NUL-terminated strings the caller frees. */
