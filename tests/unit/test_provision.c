@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sys/socket.h>
 
+#include "core/addr.h"
 #include "core/i18n.h"
 #include "core/site.h"
 #include "core/util.h"
@@ -259,6 +261,318 @@ static void test_step_text(void **state)
 	i18n_set_lang(OQ_LANG_EN);
 }
 
+/* ---- every layout and mode ---- */
+
+/* One layout of the box: line type, terminal segment, uplink addressing. */
+struct layout {
+	bool ipsec;
+	bool separate;		/* [terminal] segment = separate */
+	bool dhcp;		/* [uplink] address = dhcp */
+	enum site_addr6_mode v6;	/* [uplink] address6 */
+};
+
+/* The site of a layout, parsed (NULL with the diagnostics printed when the
+ * text is refused, which fails the caller's assertion). */
+static struct site *layout_site(const struct layout *ly)
+{
+	static const char *const v6[] = {
+		[SITE_ADDR6_NONE] = "",
+		[SITE_ADDR6_RA] = "address6 = ra\n",
+		[SITE_ADDR6_STATIC] = "address6 = 2001:db8:ff::2/64\ngateway6 = 2001:db8:ff::1\n",
+	};
+	char *text = xasprintf(
+		"[site]\nfacility_code = 1312345678\nfacility_name = x\n"
+		"[uplink]\ntype = %s\ninterface = wan0\naddress = %s\n%s%smtu = 1454\n"
+		"%s"
+		"[lan]\ninterface = lan0\naddress = 192.168.10.1/24\nmanagement = 192.168.10.0/24, 2001:db8:1::/64\n"
+		"%s"
+		"[central]\nprefixes = 192.0.2.0/24, 2001:db8:2::/48\n",
+		ly->ipsec ? "ipsec" : "ipvpn", ly->dhcp ? "dhcp" : "198.51.100.2/24",
+		ly->ipsec && !ly->dhcp ? "gateway = 198.51.100.1\n" : "", v6[ly->v6],
+		ly->ipsec ? "[ipsec]\npeer = 203.0.113.1\nauth = psk\npsk_file = /etc/oqlink/psk\n"
+			    "local_id = clinic@example\nremote_id = gw.example\ntunnel_mtu = 1400\n"
+			  : "[ipvpn]\nce_router = 198.51.100.1\n",
+		ly->separate ? "[terminal]\nsegment = separate\ninterface = term0\n"
+			       "address = 192.168.20.1/24\nhost = 192.168.20.10\n"
+			       "lan_ports = tcp/443, udp/3389\n"
+			     : "[terminal]\nhost = 192.168.10.10\n");
+	struct site_diags d = { 0 };
+	struct site *s = site_load_string("t.conf", text, false, &d);
+
+	if (s == NULL)
+		for (size_t i = 0; i < d.n; i++)
+			print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
+	site_diags_free(&d);
+	free(text);
+	return s;
+}
+
+/* Every layout, 2 x 2 x 2 x 3. */
+static size_t layouts(struct layout *v)
+{
+	size_t n = 0;
+
+	for (int ipsec = 0; ipsec < 2; ipsec++)
+		for (int sep = 0; sep < 2; sep++)
+			for (int dhcp = 0; dhcp < 2; dhcp++)
+				for (int v6 = SITE_ADDR6_NONE; v6 <= SITE_ADDR6_STATIC; v6++)
+					v[n++] = (struct layout){ ipsec, sep, dhcp,
+								  (enum site_addr6_mode)v6 };
+	return n;
+}
+
+#define N_LAYOUTS 24
+
+static const char *layout_name(const struct layout *ly)
+{
+	static char buf[64];
+	static const char *const v6[] = { "none", "ra", "static" };
+
+	snprintf(buf, sizeof(buf), "%s/%s/%s/v6 %s", ly->ipsec ? "ipsec" : "ipvpn",
+		 ly->separate ? "separate" : "lan", ly->dhcp ? "dhcp" : "static", v6[ly->v6]);
+	return buf;
+}
+
+/* How many times needle occurs in text. */
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* The ruleset of every layout: the intended shape, the rules that depend on
+ * the layout present exactly when they should be, one hash per distinct
+ * ruleset, and, when root, nft -c accepts it. */
+static void test_nft_layouts(void **state)
+{
+	char unshare[] = "unshare", n[] = "-n", t[] = "true", nft[] = "nft", c[] = "-c",
+	     f[] = "-f", in[] = "-";
+	char *const probe[] = { unshare, n, t, NULL };
+	char *const check[] = { unshare, n, nft, c, f, in, NULL };
+	bool can_check = geteuid() == 0 && run_with_input(probe, "") == 0;
+	struct layout ly[N_LAYOUTS];
+	char *hashes[N_LAYOUTS];
+	size_t nl = layouts(ly);
+
+	(void)state;
+	assert_int_equal(nl, N_LAYOUTS);
+	for (size_t i = 0; i < nl; i++) {
+		struct site *s = layout_site(&ly[i]);
+		char *text, *hash, *text2, *hash2, *cause = NULL;
+		struct nft_shape got, want;
+
+		assert_non_null(s);
+		assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
+		const char *why = nft_shape_read(text, s, &got);
+		if (why)
+			fail_msg("%s: %s\n%s", layout_name(&ly[i]), why, text);
+		nft_shape_expect(s, &want);
+		assert_memory_equal(&got, &want, sizeof(got));
+		/* the same site, the same text and hash */
+		assert_int_equal(nft_ruleset(s, &text2, &hash2, &cause), 0);
+		assert_string_equal(text, text2);
+		assert_string_equal(hash, hash2);
+		assert_non_null(strstr(text, hash));
+		assert_int_equal(count_of(text, "comment \"DHCP replies\""), ly[i].dhcp);
+		assert_int_equal(count_of(text, "comment \"IKE and NAT-T from the peer\""), ly[i].ipsec);
+		assert_int_equal(count_of(text, "comment \"ESP from the peer\""), ly[i].ipsec);
+		assert_int_equal(count_of(text, "comment \"internet traffic never enters the tunnel\""),
+				 ly[i].ipsec ? 2 : 0);
+		/* tunnel_mtu 1400: MSS 1360 over IPv4, 1340 over IPv6, both ways */
+		assert_int_equal(count_of(text, "tcp option maxseg size set 1360"), ly[i].ipsec ? 2 : 0);
+		assert_int_equal(count_of(text, "tcp option maxseg size set 1340"), ly[i].ipsec ? 2 : 0);
+		assert_int_equal(count_of(text, "comment \"LAN to the terminal\""),
+				 ly[i].separate ? 2 : 0);
+		assert_int_equal(count_of(text, "iifname \"term0\""), ly[i].separate ? 4 : 0);
+		char *term = xasprintf("iifname \"%s\" ip saddr 192.168.%s.10 ip daddr @central4 %s\"wan0\" accept",
+				       ly[i].separate ? "term0" : "lan0", ly[i].separate ? "20" : "10",
+				       ly[i].ipsec ? "oifname != " : "oifname ");
+		if (strstr(text, term) == NULL)
+			fail_msg("%s: no '%s' in\n%s", layout_name(&ly[i]), term, text);
+		free(term);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(hashes[k], hash) == 0 &&
+			    (ly[k].ipsec != ly[i].ipsec || ly[k].separate != ly[i].separate ||
+			     ly[k].dhcp != ly[i].dhcp))
+				fail_msg("%s and %s: one hash for different rulesets",
+					 layout_name(&ly[k]), layout_name(&ly[i]));
+		if (can_check && run_with_input(check, text) != 0)
+			fail_msg("%s: nft -c refused:\n%s", layout_name(&ly[i]), text);
+		hashes[i] = hash;
+		free(text);
+		free(text2);
+		free(hash2);
+		site_free(s);
+	}
+	for (size_t i = 0; i < nl; i++)
+		free(hashes[i]);
+}
+
+/* The link named name in st (a state of the test's own), or NULL. */
+static struct ps_link *state_link(const struct ps_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_links; i++)
+		if (strcmp(st->links[i].name, name) == 0)
+			return &st->links[i];
+	return NULL;
+}
+
+/* The value of a sysctl key in st, "(absent)" when it has none. */
+static const char *state_sysctl(const struct ps_state *st, const char *key)
+{
+	for (size_t i = 0; i < st->n_sysctls; i++)
+		if (strcmp(st->sysctls[i].key, key) == 0)
+			return st->sysctls[i].value ? st->sysctls[i].value : "(null)";
+	return "(absent)";
+}
+
+/* Whether st has the address (prefix text) on dev. */
+static bool state_has_addr(const struct ps_state *st, const char *dev, const char *local)
+{
+	char buf[64];
+
+	for (size_t i = 0; i < st->n_addrs; i++)
+		if (strcmp(st->addrs[i].ifname, dev) == 0 &&
+		    strcmp(prefix_str(&st->addrs[i].local, buf, false), local) == 0)
+			return true;
+	return false;
+}
+
+/* The routes of st as ps_route_str text, one per line (new string). */
+static char *state_routes(const struct ps_state *st)
+{
+	char *all = xstrdup("");
+
+	for (size_t i = 0; i < st->n_routes; i++) {
+		char *r = ps_route_str(&st->routes[i]), *next = xasprintf("%s%s\n", all, r);
+		free(r);
+		free(all);
+		all = next;
+	}
+	return all;
+}
+
+/* What each layout asks of the host: the links with what of them is ours,
+ * the static addresses, the routes and the sysctls. */
+static void test_desired_layouts(void **state)
+{
+	struct layout ly[N_LAYOUTS];
+	size_t nl = layouts(ly);
+
+	(void)state;
+	for (size_t i = 0; i < nl; i++) {
+		const struct layout *l = &ly[i];
+		struct site *s = layout_site(l);
+		struct ps_state st;
+		char *cause = NULL, *text, *hash, *routes, *want;
+		const struct ps_link *wan, *lan, *term;
+
+		assert_non_null(s);
+		assert_int_equal(ps_desired(s, &st, &cause), 0);
+		/* links */
+		assert_int_equal(st.n_links, l->separate ? 3 : 2);
+		wan = state_link(&st, "wan0");
+		lan = state_link(&st, "lan0");
+		term = state_link(&st, "term0");
+		assert_non_null(wan);
+		assert_non_null(lan);
+		assert_true(wan->exists && wan->up && lan->exists && lan->up);
+		assert_int_equal(wan->mtu, 1454);
+		assert_int_equal(lan->mtu, 0);
+		assert_int_equal(wan->manage_addr4, !l->dhcp);
+		assert_int_equal(wan->manage_addr6, l->v6 == SITE_ADDR6_STATIC);
+		assert_true(lan->manage_addr4);
+		assert_false(lan->manage_addr6);
+		assert_int_equal(term != NULL, l->separate);
+		/* addresses */
+		assert_int_equal(st.n_addrs, (size_t)(1 + !l->dhcp + (l->v6 == SITE_ADDR6_STATIC) +
+						      l->separate));
+		assert_true(state_has_addr(&st, "lan0", "192.168.10.1/24"));
+		assert_int_equal(state_has_addr(&st, "wan0", "198.51.100.2/24"), !l->dhcp);
+		assert_int_equal(state_has_addr(&st, "wan0", "2001:db8:ff::2/64"),
+				 l->v6 == SITE_ADDR6_STATIC);
+		assert_int_equal(state_has_addr(&st, "term0", "192.168.20.1/24"), l->separate);
+		for (size_t k = 0; k < st.n_addrs; k++) {
+			char b[64];
+			const struct ps_addr *a = &st.addrs[k];
+			if (a->local.family == AF_INET6)
+				assert_int_equal(a->brd.family, 0);
+			else
+				assert_string_equal(prefix_str(&a->brd, b, true),
+						    strcmp(a->ifname, "wan0") == 0 ? "198.51.100.255"
+						    : strcmp(a->ifname, "lan0") == 0 ? "192.168.10.255"
+						    : "192.168.20.255");
+		}
+		/* routes: an IPsec line falls back to unreachable for the
+		 * central prefixes and has its default route(s); an IP-VPN line
+		 * sends the central prefixes of the CE router's family to it */
+		routes = state_routes(&st);
+		if (l->ipsec)
+			want = xasprintf("%s%sunreachable 192.0.2.0/24 metric 0\n"
+					 "unreachable 2001:db8:2::/48 metric 1024\n",
+					 l->dhcp ? "" : "default via 198.51.100.1 dev wan0 metric 0\n",
+					 l->v6 == SITE_ADDR6_STATIC
+						 ? "default (IPv6) via 2001:db8:ff::1 dev wan0 metric 1024\n" : "");
+		else
+			want = xstrdup("192.0.2.0/24 via 198.51.100.1 dev wan0 metric 0\n");
+		assert_string_equal(routes, want);
+		free(routes);
+		free(want);
+		for (size_t k = 0; k < st.n_routes; k++)
+			assert_int_equal(st.routes[k].proto, 4);
+		/* sysctls */
+		assert_int_equal(st.n_sysctls, (size_t)(3 + l->separate + 2 * (l->v6 == SITE_ADDR6_RA)));
+		assert_string_equal(state_sysctl(&st, "net/ipv4/ip_forward"), "1");
+		assert_string_equal(state_sysctl(&st, "net/ipv6/conf/all/forwarding"), "1");
+		assert_string_equal(state_sysctl(&st, "net/ipv4/conf/lan0/rp_filter"), "1");
+		assert_string_equal(state_sysctl(&st, "net/ipv4/conf/term0/rp_filter"),
+				    l->separate ? "1" : "(absent)");
+		assert_string_equal(state_sysctl(&st, "net/ipv6/conf/wan0/accept_ra"),
+				    l->v6 == SITE_ADDR6_RA ? "2" : "(absent)");
+		assert_string_equal(state_sysctl(&st, "net/ipv6/conf/wan0/autoconf"),
+				    l->v6 == SITE_ADDR6_RA ? "1" : "(absent)");
+		/* the firewall is the writer's */
+		assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
+		assert_true(st.nft_present);
+		assert_string_equal(st.nft_text, text);
+		assert_string_equal(st.nft_hash, hash);
+		assert_false(st.charon_checked);
+		free(text);
+		free(hash);
+		ps_state_clear(&st);
+		site_free(s);
+	}
+}
+
+/* A site the ruleset writer refuses gives no desired state at all. */
+static void test_desired_refuses(void **state)
+{
+	struct layout ly = { true, true, false, SITE_ADDR6_NONE };
+	struct site *s = layout_site(&ly);
+	struct ps_state st;
+	char *cause = NULL;
+
+	(void)state;
+	assert_non_null(s);
+	free(s->term_if);
+	s->term_if = xstrdup("t\";accept;#");
+	assert_int_equal(ps_desired(s, &st, &cause), -EINVAL);
+	assert_non_null(cause);
+	assert_int_equal(st.n_links + st.n_addrs + st.n_routes + st.n_sysctls, 0);
+	assert_null(st.nft_text);
+	free(cause);
+	free(s->lan_if);
+	s->lan_if = NULL;
+	cause = NULL;
+	assert_int_equal(ps_desired(s, &st, &cause), -EINVAL);
+	assert_non_null(cause);
+	free(cause);
+	site_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +581,9 @@ int main(void)
 		cmocka_unit_test(test_nft_check_accepts),
 		cmocka_unit_test(test_nft_metrics),
 		cmocka_unit_test(test_step_text),
+		cmocka_unit_test(test_nft_layouts),
+		cmocka_unit_test(test_desired_layouts),
+		cmocka_unit_test(test_desired_refuses),
 	};
 
 	i18n_init();
