@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 #include <sys/socket.h>
 
 #include "core/addr.h"
@@ -573,6 +574,209 @@ static void test_desired_refuses(void **state)
 	site_free(s);
 }
 
+/* ---- ps_diff ---- */
+
+/* A copy of st through its JSON form. */
+static void state_copy(const struct ps_state *st, struct ps_state *out)
+{
+	struct json_object *o = ps_state_to_json(st);
+	char *cause = NULL;
+
+	assert_int_equal(ps_state_from_json(o, out, &cause), 0);
+	json_object_put(o);
+}
+
+static void plan_clear(struct prov_plan *p)
+{
+	for (size_t i = 0; i < p->n_steps; i++) {
+		free(p->steps[i].object);
+		free(p->steps[i].from);
+		free(p->steps[i].to);
+		ps_step_priv_free(p->steps[i].priv);
+	}
+	free(p->steps);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The plan as "kind object (from -> to)" lines (new string). */
+static char *plan_text(const struct prov_plan *p)
+{
+	char *all = xstrdup("");
+
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct prov_step *st = &p->steps[i];
+		char *next = xasprintf("%s%s %s (%s -> %s)\n", all, prov_kind_name(st->kind), st->object,
+				       st->from ? st->from : "-", st->to ? st->to : "-");
+		free(all);
+		all = next;
+	}
+	return all;
+}
+
+/* Diff cur to want both ways round and compare with the plans expected. */
+static void expect_diff(const struct ps_state *cur, const struct ps_state *want,
+			const char *apply, const char *restore)
+{
+	struct prov_plan p = { 0 };
+	char *got;
+
+	ps_diff(cur, want, false, &p);
+	got = plan_text(&p);
+	if (strcmp(got, apply) != 0)
+		fail_msg("apply plan:\n%swant:\n%s", got, apply);
+	free(got);
+	plan_clear(&p);
+	ps_diff(cur, want, true, &p);
+	got = plan_text(&p);
+	if (strcmp(got, restore) != 0)
+		fail_msg("restore plan:\n%swant:\n%s", got, restore);
+	free(got);
+	plan_clear(&p);
+}
+
+/* A host that matches needs nothing, in every layout. */
+static void test_diff_nothing(void **state)
+{
+	struct layout ly[N_LAYOUTS];
+	size_t nl = layouts(ly);
+
+	(void)state;
+	for (size_t i = 0; i < nl; i++) {
+		struct site *s = layout_site(&ly[i]);
+		struct ps_state want, cur;
+		char *cause = NULL;
+
+		assert_int_equal(ps_desired(s, &want, &cause), 0);
+		state_copy(&want, &cur);
+		expect_diff(&cur, &want, "", "");
+		ps_state_clear(&cur);
+		ps_state_clear(&want);
+		site_free(s);
+	}
+}
+
+/* The steps from a bare host, and their order: applying loads the firewall
+ * first and turns on forwarding last; restoring does the opposite, so the
+ * box is never forwarding without its rules. Deletions come before the
+ * links change and additions after. */
+static void test_diff_order(void **state)
+{
+	struct layout ly = { true, false, false, SITE_ADDR6_NONE };
+	struct site *s = layout_site(&ly);
+	struct ps_state want, cur;
+	char *cause = NULL, *apply, *restore;
+	struct oq_prefix stale;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ps_desired(s, &want, &cause), 0);
+	state_copy(&want, &cur);
+	/* the host: links down at another MTU, no addresses, one stale
+	 * address and route, forwarding off, no table of ours */
+	for (size_t i = 0; i < cur.n_links; i++) {
+		cur.links[i].up = false;
+		cur.links[i].mtu = 1500;
+	}
+	assert_true(prefix_parse("10.9.9.1/24", &stale));
+	cur.addrs[0].local = stale;
+	cur.addrs[0].brd.family = 0;
+	cur.n_addrs = 1;
+	cur.routes[0].dst = stale;
+	cur.routes[0].dst.addr[3] = 0;
+	cur.n_routes = 1;
+	for (size_t i = 0; i < cur.n_sysctls; i++) {
+		free(cur.sysctls[i].value);
+		cur.sysctls[i].value = xstrdup("0");
+	}
+	cur.nft_present = false;
+	free(cur.nft_hash);
+	cur.nft_hash = NULL;
+	apply = xasprintf("firewall table inet oqlink (- -> %s)\n"
+			  "route-delete 10.9.9.0/24 via 198.51.100.1 dev wan0 metric 0 (- -> -)\n"
+			  "address-delete 10.9.9.1/24 dev wan0 (- -> -)\n"
+			  "link wan0 (down, mtu 1500 -> up, mtu 1454)\n"
+			  "link lan0 (down, mtu 1500 -> up, mtu 1500)\n"
+			  "address-add 198.51.100.2/24 dev wan0 (- -> -)\n"
+			  "address-add 192.168.10.1/24 dev lan0 (- -> -)\n"
+			  "route-add default via 198.51.100.1 dev wan0 metric 0 (- -> -)\n"
+			  "route-add unreachable 192.0.2.0/24 metric 0 (- -> -)\n"
+			  "route-add unreachable 2001:db8:2::/48 metric 1024 (- -> -)\n"
+			  "sysctl net/ipv4/ip_forward (0 -> 1)\n"
+			  "sysctl net/ipv6/conf/all/forwarding (0 -> 1)\n"
+			  "sysctl net/ipv4/conf/lan0/rp_filter (0 -> 1)\n",
+			  want.nft_hash);
+	restore = xasprintf("sysctl net/ipv4/ip_forward (0 -> 1)\n"
+			    "sysctl net/ipv6/conf/all/forwarding (0 -> 1)\n"
+			    "sysctl net/ipv4/conf/lan0/rp_filter (0 -> 1)\n"
+			    "route-delete 10.9.9.0/24 via 198.51.100.1 dev wan0 metric 0 (- -> -)\n"
+			    "address-delete 10.9.9.1/24 dev wan0 (- -> -)\n"
+			    "link wan0 (down, mtu 1500 -> up, mtu 1454)\n"
+			    "link lan0 (down, mtu 1500 -> up, mtu 1500)\n"
+			    "address-add 198.51.100.2/24 dev wan0 (- -> -)\n"
+			    "address-add 192.168.10.1/24 dev lan0 (- -> -)\n"
+			    "route-add default via 198.51.100.1 dev wan0 metric 0 (- -> -)\n"
+			    "route-add unreachable 192.0.2.0/24 metric 0 (- -> -)\n"
+			    "route-add unreachable 2001:db8:2::/48 metric 1024 (- -> -)\n"
+			    "firewall table inet oqlink (- -> %s)\n",
+			    want.nft_hash);
+	expect_diff(&cur, &want, apply, restore);
+	free(apply);
+	free(restore);
+	ps_state_clear(&cur);
+	ps_state_clear(&want);
+	site_free(s);
+}
+
+/* What the diff leaves alone: an MTU the site does not set, a link that
+ * does not exist, a sysctl key the host lacks, a table with the same hash;
+ * and what it changes: a table with another hash, a table that should go. */
+static void test_diff_cases(void **state)
+{
+	struct layout ly = { false, true, true, SITE_ADDR6_RA };
+	struct site *s = layout_site(&ly);
+	struct ps_state want, cur;
+	char *cause = NULL, *plan;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ps_desired(s, &want, &cause), 0);
+	state_copy(&want, &cur);
+	/* lan0 has no MTU in the site: any MTU is fine */
+	state_link(&cur, "lan0")->mtu = 9000;
+	/* term0 is missing: nothing can be done to it (plan says so elsewhere) */
+	state_link(&cur, "term0")->exists = false;
+	state_link(&cur, "term0")->up = false;
+	/* the host has no accept_ra for wan0 (no IPv6): no step */
+	for (size_t i = 0; i < cur.n_sysctls; i++)
+		if (strstr(cur.sysctls[i].key, "accept_ra")) {
+			free(cur.sysctls[i].value);
+			cur.sysctls[i].value = NULL;
+		}
+	expect_diff(&cur, &want, "", "");
+	/* another table of ours, by its hash */
+	free(cur.nft_hash);
+	cur.nft_hash = xstrdup("0123456789abcdef");
+	plan = xasprintf("firewall table inet oqlink (0123456789abcdef -> %s)\n", want.nft_hash);
+	expect_diff(&cur, &want, plan, plan);
+	free(plan);
+	/* a table that carries no hash is not ours as it should be: reload */
+	free(cur.nft_hash);
+	cur.nft_hash = NULL;
+	plan = xasprintf("firewall table inet oqlink (- -> %s)\n", want.nft_hash);
+	expect_diff(&cur, &want, plan, plan);
+	free(plan);
+	/* a snapshot without our table: restoring it deletes the table */
+	want.nft_present = false;
+	cur.nft_hash = xstrdup("0123456789abcdef");
+	expect_diff(&cur, &want, "firewall-delete table inet oqlink (0123456789abcdef -> -)\n",
+		    "firewall-delete table inet oqlink (0123456789abcdef -> -)\n");
+	cur.nft_present = false;
+	expect_diff(&cur, &want, "", "");
+	ps_state_clear(&cur);
+	ps_state_clear(&want);
+	site_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +788,9 @@ int main(void)
 		cmocka_unit_test(test_nft_layouts),
 		cmocka_unit_test(test_desired_layouts),
 		cmocka_unit_test(test_desired_refuses),
+		cmocka_unit_test(test_diff_nothing),
+		cmocka_unit_test(test_diff_order),
+		cmocka_unit_test(test_diff_cases),
 	};
 
 	i18n_init();
