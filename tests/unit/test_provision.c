@@ -777,6 +777,190 @@ static void test_diff_cases(void **state)
 	site_free(s);
 }
 
+/* ---- snapshots as JSON ---- */
+
+static bool prefix_same(const struct oq_prefix *a, const struct oq_prefix *b)
+{
+	return a->family == b->family && a->len == b->len &&
+	       (a->family == 0 || prefix_equal(a, b));
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every field of two states; the first difference, or NULL. */
+static const char *state_diff(const struct ps_state *a, const struct ps_state *b)
+{
+	if (a->n_links != b->n_links)
+		return "number of links";
+	for (size_t i = 0; i < a->n_links; i++) {
+		const struct ps_link *x = &a->links[i], *y = &b->links[i];
+		if (strcmp(x->name, y->name) || x->exists != y->exists || x->up != y->up ||
+		    x->mtu != y->mtu || x->manage_addr4 != y->manage_addr4 ||
+		    x->manage_addr6 != y->manage_addr6)
+			return "a link";
+	}
+	if (a->n_addrs != b->n_addrs)
+		return "number of addresses";
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (strcmp(a->addrs[i].ifname, b->addrs[i].ifname) ||
+		    !prefix_same(&a->addrs[i].local, &b->addrs[i].local) ||
+		    !prefix_same(&a->addrs[i].brd, &b->addrs[i].brd))
+			return "an address";
+	if (a->n_routes != b->n_routes)
+		return "number of routes";
+	for (size_t i = 0; i < a->n_routes; i++) {
+		const struct ps_route *x = &a->routes[i], *y = &b->routes[i];
+		if (!prefix_same(&x->dst, &y->dst) || !prefix_same(&x->gw, &y->gw) ||
+		    strcmp(x->ifname, y->ifname) || x->type != y->type || x->metric != y->metric ||
+		    x->proto != y->proto)
+			return "a route";
+	}
+	if (a->n_sysctls != b->n_sysctls)
+		return "number of sysctls";
+	for (size_t i = 0; i < a->n_sysctls; i++)
+		if (!str_same(a->sysctls[i].key, b->sysctls[i].key) ||
+		    !str_same(a->sysctls[i].value, b->sysctls[i].value))
+			return "a sysctl";
+	if (a->nft_present != b->nft_present || !str_same(a->nft_text, b->nft_text) ||
+	    !str_same(a->nft_hash, b->nft_hash))
+		return "the table";
+	if (a->charon_checked != b->charon_checked || a->charon_loaded != b->charon_loaded ||
+	    !str_same(a->charon_config, b->charon_config))
+		return "the charon part";
+	return NULL;
+}
+
+/* Write, serialise, parse, read: the same state, and the same text again. */
+static void round_trip(const struct ps_state *st, const char *what)
+{
+	struct json_object *o = ps_state_to_json(st), *back;
+	char *text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	struct ps_state got;
+	char *cause = NULL;
+	const char *why;
+
+	json_object_put(o);
+	back = json_tokener_parse(text);
+	assert_non_null(back);
+	if (ps_state_from_json(back, &got, &cause) != 0)
+		fail_msg("%s: %s", what, cause);
+	json_object_put(back);
+	if ((why = state_diff(st, &got)) != NULL)
+		fail_msg("%s: %s differs after the round trip\n%s", what, why, text);
+	o = ps_state_to_json(&got);
+	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), text);
+	json_object_put(o);
+	ps_state_clear(&got);
+	free(text);
+}
+
+/* Every layout's desired state, and one full of hostile values, come back
+ * as they went. */
+static void test_state_round_trip(void **state)
+{
+	struct layout ly[N_LAYOUTS];
+	size_t nl = layouts(ly);
+	struct ps_state st;
+	char *cause = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < nl; i++) {
+		struct site *s = layout_site(&ly[i]);
+		assert_int_equal(ps_desired(s, &st, &cause), 0);
+		round_trip(&st, layout_name(&ly[i]));
+		st.charon_checked = true;
+		st.charon_loaded = true;
+		st.charon_config = xstrdup("[ipsec]\npsk_file = /etc/oqlink/psk\n");
+		round_trip(&st, layout_name(&ly[i]));
+		ps_state_clear(&st);
+		site_free(s);
+	}
+
+	/* hostile: names at the longest, quotes, backslashes, control
+	 * characters and Japanese in the texts, a sysctl without value,
+	 * the largest metric, no table but a hash, routes of every type */
+	struct ps_link links[] = {
+		{ "fifteen-chars-x", true, false, 0, false, false },
+		{ "a\"b\\c", false, true, 9000, true, true },
+	};
+	struct ps_addr addrs[2] = { { .ifname = "a\"b\\c" }, { .ifname = "fifteen-chars-x" } };
+	struct ps_route routes[4] = { { .type = PS_RT_UNICAST, .metric = 4294967295u, .proto = 3 },
+				      { .type = PS_RT_BLACKHOLE },
+				      { .type = PS_RT_UNREACHABLE, .metric = 1024 },
+				      { .type = PS_RT_PROHIBIT, .proto = 4 } };
+	char key0[] = "net/ipv4/conf/a\"b/rp_filter", key1[] = "k", val1[] = "\x01\t\"\\\n端末";
+	char hash[] = "\"}{", config[] = "a = \"b\" # \xe7\xab\xaf\xe6\x9c\xab\n\\";
+	char table[] = "table inet oqlink {\n\tcomment \"\\\" } \"\n}\n";
+	struct ps_sysctl sysctls[] = { { key0, NULL }, { key1, val1 } };
+
+	assert_true(prefix_parse("2001:db8::1/128", &addrs[0].local));
+	assert_true(prefix_parse("192.0.2.1/32", &addrs[1].local));
+	assert_true(prefix_parse("192.0.2.255", &addrs[1].brd));
+	assert_true(prefix_parse("0.0.0.0/0", &routes[0].dst));
+	assert_true(prefix_parse("192.0.2.254", &routes[0].gw));
+	snprintf(routes[0].ifname, sizeof(routes[0].ifname), "a\"b\\c");
+	assert_true(prefix_parse("::/0", &routes[1].dst));
+	assert_true(prefix_parse("2001:db8::/32", &routes[2].dst));
+	assert_true(prefix_parse("10.0.0.0/8", &routes[3].dst));
+	st = (struct ps_state){
+		.links = links, .n_links = ARRAY_SIZE(links),
+		.addrs = addrs, .n_addrs = ARRAY_SIZE(addrs),
+		.routes = routes, .n_routes = ARRAY_SIZE(routes),
+		.sysctls = sysctls, .n_sysctls = ARRAY_SIZE(sysctls),
+		.nft_present = false, .nft_hash = hash,
+		.charon_loaded = true, .charon_config = config,
+	};
+	round_trip(&st, "hostile values");
+	st.nft_present = true;
+	st.nft_text = table;
+	round_trip(&st, "hostile table text");
+}
+
+/* Snapshots that ps_state_to_json would never write are damaged: refused,
+ * with nothing half-read. */
+static void test_state_damaged(void **state)
+{
+	static const char *const docs[] = {
+		"[]",
+		"\"links\"",
+		"42",
+		"{\"links\":[{\"up\":true}]}",
+		"{\"links\":[{\"name\":\"\"}]}",
+		"{\"links\":[{\"name\":\"sixteen-chars-xx\"}]}",
+		"{\"links\":[{\"name\":\"wan0\"},{\"name\":\"lan0\"},{\"name\":\"wan0\",\"up\":true}]}",
+		"{\"addresses\":[{\"dev\":\"wan0\"}]}",
+		"{\"addresses\":[{\"dev\":\"wan0\",\"local\":\"192.0.2.300/24\"}]}",
+		"{\"addresses\":[{\"local\":\"192.0.2.1/24\"}]}",
+		"{\"addresses\":[{\"dev\":\"sixteen-chars-xx\",\"local\":\"192.0.2.1/24\"}]}",
+		"{\"addresses\":[{\"dev\":\"wan0\",\"local\":\"192.0.2.1/24\",\"broadcast\":\"x\"}]}",
+		"{\"routes\":[{\"gateway\":\"192.0.2.1\"}]}",
+		"{\"routes\":[{\"dst\":\"192.0.2.0/24\",\"gateway\":\"pear\"}]}",
+		"{\"routes\":[{\"dst\":\"192.0.2.0/24\",\"dev\":\"sixteen-chars-xx\"}]}",
+		"{\"nft_present\":true}",
+		"{\"nft_present\":true,\"nft_text\":7}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+		struct json_object *o = json_tokener_parse(docs[i]);
+		struct ps_state st;
+		char *cause = NULL;
+
+		assert_non_null(o);
+		if (ps_state_from_json(o, &st, &cause) != -EINVAL)
+			fail_msg("accepted: %s", docs[i]);
+		assert_non_null(cause);
+		assert_int_equal(st.n_links + st.n_addrs + st.n_routes + st.n_sysctls, 0);
+		assert_null(st.links);
+		assert_null(st.nft_text);
+		free(cause);
+		json_object_put(o);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +975,8 @@ int main(void)
 		cmocka_unit_test(test_diff_nothing),
 		cmocka_unit_test(test_diff_order),
 		cmocka_unit_test(test_diff_cases),
+		cmocka_unit_test(test_state_round_trip),
+		cmocka_unit_test(test_state_damaged),
 	};
 
 	i18n_init();
