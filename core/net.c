@@ -171,3 +171,158 @@ void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st)
 	if (jn)
 		st->jitter_ms = jsum / jn;
 }
+
+/* Open a raw ICMP socket bound to src (may be NULL), DF as asked. */
+int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
+{
+	struct sockaddr_storage ss;
+	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT, e;
+	char b[64];
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0)
+		return cause_set(cause, errno, _("ICMP ソケットを開けません: %s (root が必要です)",
+						 "cannot open an ICMP socket: %s (needs root)"),
+				 i18n_strerror(errno));
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	if (src != NULL && src->family == AF_INET) {
+		socklen_t sl = net_sockaddr(src, 0, &ss);
+
+		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+			e = errno;
+			close(fd);
+			return cause_set(cause, e, _("送信元 %s を使えません: %s",
+						     "cannot use source %s: %s"),
+					 net_str(src, b), i18n_strerror(e));
+		}
+	}
+	return fd;
+}
+
+/* Read every pending ICMP packet; fn gets each one of ours. */
+void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
+		 void *arg)
+{
+	uint8_t buf[2048];
+	struct icmp_parsed ip;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER)
+			fn(arg, &ip);
+}
+
+struct ping_state {
+	size_t ndst;
+	unsigned count;
+	int64_t *sent_us;	/* [seq] */
+	double *rtt;		/* [t * count + i] */
+	struct ping_stats *st;	/* [t] */
+};
+
+static void ping_got(void *arg, const struct icmp_parsed *ip)
+{
+	struct ping_state *ps = arg;
+	size_t t = ip->seq % ps->ndst, i = ip->seq / ps->ndst;
+
+	if (i >= ps->count)
+		return;
+	if (ip->kind == ICMP_K_REPLY && ps->rtt[t * ps->count + i] < 0 && ps->sent_us[ip->seq] > 0) {
+		ps->rtt[t * ps->count + i] = (double)(net_now_us() - ps->sent_us[ip->seq]) / 1000.0;
+	} else if (ip->kind == ICMP_K_ERROR) {
+		struct ping_stats *st = &ps->st[t];
+		char from[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &ip->from, from, sizeof(from));
+		if (st->errors++ == 0)
+			snprintf(st->error, sizeof(st->error), "ICMP type %u code %u from %s%s", ip->type,
+				 ip->code, from, ip->next_mtu ? " (frag needed)" : "");
+	}
+}
+
+/* Are all echoes sent so far answered (or not sent)? */
+static bool ping_all_back(const struct ping_state *ps, size_t upto)
+{
+	for (size_t seq = 0; seq < upto; seq++) {
+		size_t t = seq % ps->ndst, i = seq / ps->ndst;
+
+		if (ps->sent_us[seq] > 0 && ps->rtt[t * ps->count + i] < 0)
+			return false;
+	}
+	return true;
+}
+
+int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	       double *rtt, struct ping_stats *st, char **cause)
+{
+	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
+	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
+	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
+	struct ping_state ps = { ndst, count, NULL, rtt, st };
+	uint8_t *pkt;
+	int fd;
+
+	memset(st, 0, ndst * sizeof(*st));
+	for (size_t k = 0; k < ndst * count; k++)
+		rtt[k] = -1;
+	fd = icmp4_open(src, df, cause);
+	if (fd < 0) {
+		free(ss);
+		free(sl);
+		return fd;
+	}
+	for (size_t t = 0; t < ndst; t++)
+		sl[t] = net_sockaddr(&dsts[t], 0, &ss[t]);
+	ps.sent_us = xcalloc(ndst * count + 1, sizeof(*ps.sent_us));
+	pkt = xmalloc(size < 8 ? 8 : size);
+	for (unsigned i = 0; i < count; i++) {
+		int64_t next = net_now_us() / 1000 + (i + 1 < count ? (int64_t)interval_ms : wait_ms);
+
+		for (size_t t = 0; t < ndst; t++) {
+			uint16_t seq = (uint16_t)(i * ndst + t);
+			size_t len = icmp4_build_echo(pkt, size, id, seq);
+
+			if (dsts[t].family != AF_INET)
+				continue;
+			ps.sent_us[seq] = net_now_us();
+			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
+				ps.sent_us[seq] = 0;
+				if (st[t].errors++ == 0)
+					snprintf(st[t].error, sizeof(st[t].error), "send: %s",
+						 i18n_strerror(errno));
+			}
+		}
+		for (;;) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int64_t left = next - net_now_us() / 1000;
+
+			icmp4_drain(fd, id, ping_got, &ps);
+			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
+				break;
+			poll(&p, 1, (int)left);
+		}
+	}
+	for (size_t t = 0; t < ndst; t++) {
+		unsigned e = st[t].errors;
+		char err[sizeof(st[t].error)];
+
+		memcpy(err, st[t].error, sizeof(err));
+		ping_stats_compute(rtt + t * count, count, &st[t]);
+		st[t].errors = e;
+		memcpy(st[t].error, err, sizeof(err));
+	}
+	free(ps.sent_us);
+	free(pkt);
+	free(ss);
+	free(sl);
+	close(fd);
+	return 0;
+}
+
+int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+	  struct ping_stats *st, char **cause)
+{
+	return ping4_many(src, dst, 1, count, interval_ms, size, df, wait_ms, rtt, st, cause);
+}

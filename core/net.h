@@ -60,4 +60,24 @@ struct icmp_parsed {
 };
 bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out);
 
+/* Send count echoes of size bytes (ICMP header included) to dst every
+ * interval_ms from source src (may be NULL), with DF set when df, and wait
+ * up to wait_ms for the last. rtt gets one value per echo (-1 lost).
+ * Returns 0 or -errno with *cause. IPv4 only; needs a raw socket (root). */
+int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+	  struct ping_stats *st, char **cause);
+/* The same to ndst targets at once (echo i to target t has sequence
+ * i * ndst + t); rtt has ndst * count values (target-major), st ndst. */
+int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	       double *rtt, struct ping_stats *st, char **cause);
+/* A raw ICMP socket bound to src (may be NULL), DF set when df; the fd or
+ * -errno with *cause. */
+int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
+/* Read every pending packet of a raw socket; fn gets each reply or error
+ * for echo id. */
+void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
+		 void *arg);
+
 #endif
