@@ -13,6 +13,7 @@ enum cli_flags {
 	CLI_NEED_CONFIG = 1 << 1,	/* loads and validates the site config first */
 	CLI_JSON = 1 << 2,		/* honours --json */
 	CLI_RECOVER = 1 << 3,		/* finishes an interrupted apply first */
+	CLI_RAW_ARGS = 1 << 4,		/* parses its own options from argv */
 };
 
 struct site;
@@ -76,6 +77,7 @@ struct cli_ctx {
 	bool json;			/* --json: stdout is one JSON document */
 	int verbose;			/* -v, repeatable */
 	struct site *site;		/* loaded when CLI_NEED_CONFIG, else NULL */
+	const struct cli_args *args;	/* the command's options */
 };
 
 struct cli_command {
@@ -83,9 +85,13 @@ struct cli_command {
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
 	unsigned flags;
 	struct bitext summary;
-	const char *usage;		/* arguments after the name */
+	const char *operands;		/* the operands, as usage shows them */
 	struct bitext details;		/* longer help, may be empty */
+	const struct cli_option *options;	/* its options; NULL: none */
 };
+
+/* The global options (--config, --json, --lang, ...), before the command. */
+extern const struct cli_option cli_global_options[];
 
 /* Parse argv (argv[0] the command's name, argc >= 1) by opts (NULL: none)
  * with getopt_long into *out: options may follow operands unless in_order

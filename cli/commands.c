@@ -14,41 +14,64 @@
 #include "core/site.h"
 #include "core/util.h"
 
+static const char *const lang_words[] = { "ja", "en", NULL };
+
+const struct cli_option cli_global_options[] = {
+	{ .name = "config", .letter = 'c', .arg = CLI_ARG_PATH, .meta = "FILE",
+	  .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("設定ファイル (既定 " SITE_DEFAULT_PATH ")",
+		     "the site config (default " SITE_DEFAULT_PATH ")") },
+	{ .name = "json", .letter = 'j', .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("標準出力に JSON の文書をひとつ出す", "print one JSON document on stdout") },
+	{ .name = "lang", .arg = CLI_ARG_ENUM, .words = lang_words, .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("表示の言語 (既定は環境変数から)", "the language shown (default: from the environment)") },
+	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_ANYWHERE | CLI_OPT_REPEAT,
+	  .help = BT("詳しく表示する (重ねられます)", "show more (may be repeated)") },
+	{ .name = "version", .letter = 'V', .help = BT("版数を表示する", "show the version") },
+	{ .name = "help", .letter = 'h', .help = BT("使い方を表示する", "show how to use oqlink") },
+	{ .name = NULL },
+};
+
+static const struct cli_option help_options[] = {
+	{ .name = "man", .help = BT("man ページ (roff) を出力する", "print the man page (roff)") },
+	{ .name = NULL },
+};
+
 const struct cli_command cli_commands[] = {
-	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
+	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON | CLI_RAW_ARGS,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
 	     "apply the config to the host (undone if a step fails)"),
 	  "[--confirm [SECONDS]]",
 	  BT("スナップショットを取り、安全な順に変更して確認します。失敗した手順を示し、それまでの変更をすべて元に戻します。--confirm (既定 300 秒) を付けると、期限までに 'oqlink confirm' がなければ自動で元に戻します。",
-	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time.") },
+	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time."), NULL },
 	{ "config check", cmd_config_check, CLI_JSON,
 	  BT("設定ファイルを検査し、問題をすべて示す",
 	     "check the site config and show every problem"),
 	  "[FILE]",
 	  BT("問題があれば FILE:LINE:COL: の形ですべて示し、終了コード 2 で終わります。",
-	     "Every problem is shown as FILE:LINE:COL: message; exits 2 when there is one.") },
+	     "Every problem is shown as FILE:LINE:COL: message; exits 2 when there is one."), NULL },
 	{ "config show", cmd_config_show, CLI_JSON,
 	  BT("正規化した設定を表示する (秘密は伏せる)",
 	     "show the normalised config (secrets redacted)"),
-	  "[FILE]", BT("", "") },
+	  "[FILE]", BT("", ""), NULL },
 	{ "confirm", cmd_confirm, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("確認待ちの適用を確定する", "keep what a pending 'apply --confirm' did"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "help", cmd_help, 0,
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
-	  "[COMMAND] [--man]", BT("", "") },
+	  "[COMMAND]", BT("", ""), help_options },
 	{ "history", cmd_history, CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用の履歴を時刻と変更の要約つきで表示する",
 	     "list the applies with their time and a short diff"),
-	  "", BT("", "") },
-	{ "history probes", cmd_history_probes, CLI_NEED_CONFIG | CLI_JSON,
+	  "", BT("", ""), NULL },
+	{ "history probes", cmd_history_probes, CLI_NEED_CONFIG | CLI_JSON | CLI_RAW_ARGS,
 	  BT("見張り (oqlink monitor) が記録した検査結果を表示する",
 	     "list the probe results the keeper (oqlink monitor) recorded"),
 	  "[--since 24h] [--probe ID] [--db PATH]",
 	  BT("--since は 90s、30m、24h、7d のような長さです (既定 24h)。履歴は state_dir/monitor.db にあります。",
-	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db.") },
-	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
+	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db."), NULL },
+	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON | CLI_RAW_ARGS,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
 	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet] [--yes]",
@@ -65,21 +88,21 @@ const struct cli_command cli_commands[] = {
 	     "ESP) on a mismatch, the evidence lines, the times (in the site's time zone) and the addresses and ports used, "
 	     "and the next step. When the tunnel is up it asks before closing it (--yes: do not ask; "
 	     "without a terminal and without --yes it does nothing and exits 2). Success is reported with timings. Exits 0 when the "
-	     "tunnel works, 1 when it does not.") },
-	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
+	     "tunnel works, 1 when it does not."), NULL },
+	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG | CLI_RAW_ARGS,
 	  BT("トンネルを閉じる", "close the tunnel"),
 	  "[--unload] [--level N] [--quiet] [--timeout SEC]",
 	  BT("--unload で oqlink が読み込んだ接続と鍵を charon から外します (他のものには触れません)。",
-	     "--unload also removes from charon what oqlink loaded (and nothing else).") },
+	     "--unload also removes from charon what oqlink loaded (and nothing else)."), NULL },
 	{ "ipsec export-swanctl", cmd_ipsec_export, CLI_NEED_CONFIG,
 	  BT("同じ設定を swanctl.conf の形で出力する (秘密はファイル参照)",
 	     "print the same connection as swanctl.conf (secrets as file references)"),
-	  "", BT("", "") },
-	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG,
+	  "", BT("", ""), NULL },
+	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG | CLI_RAW_ARGS,
 	  BT("charon のログを追う", "follow charon's log"),
 	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
-	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C.") },
-	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON,
+	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C."), NULL },
+	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON | CLI_RAW_ARGS,
 	  BT("提案に使えるアルゴリズム名の一覧、または提案の検査",
 	     "list the algorithm keywords of proposals, or check proposals"),
 	  "[--ike|--esp PROPOSAL...]",
@@ -89,20 +112,20 @@ const struct cli_command cli_commands[] = {
 	     "Without arguments, lists strongSwan's keywords (type, algorithm, key size). With --ike or --esp "
 	     "and proposals, checks each by charon's rules (valid in --json) and then by oqlink's own (no null "
 	     "encryption, no classic cipher without integrity: allowed, as config check does). Exits 0 when "
-	     "all are allowed, 1 otherwise.") },
+	     "all are allowed, 1 otherwise."), NULL },
 	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
 	  "[--json]",
 	  BT("swanctl --list-sas と同じ事実を同じ charon から示します。--json のキーは charon の名前のままです。"
 	     "終了コード: 0 確立済み、1 未確立。",
 	     "The same facts swanctl --list-sas shows, from the same charon; --json keeps charon's "
-	     "key names. Exits 0 when the tunnel is up, 1 when it is not.") },
-	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG,
+	     "key names. Exits 0 when the tunnel is up, 1 when it is not."), NULL },
+	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG | CLI_RAW_ARGS,
 	  BT("接続を読み込み、トンネルを確立する", "load the connection and bring the tunnel up"),
 	  "[--level N] [--quiet] [--timeout SEC]",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
-	     "Streams charon's control log to stderr while it waits for the result.") },
-	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG,
+	     "Streams charon's control log to stderr while it waits for the result."), NULL },
+	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RAW_ARGS,
 	  BT("常駐してトンネルを保ち、経路を見張り、変化を知らせる (systemd 用、前面で動く)",
 	     "keep the tunnel, watch the path and tell about changes, for good (foreground, for systemd)"),
 	  "[--db PATH] [--no-restore]",
@@ -116,25 +139,25 @@ const struct cli_command cli_commands[] = {
 	     "again with growing intervals while no CHILD_SA is installed, and loaded again when "
 	     "charon restarts. Probes run on timers into monitor.db; verdict changes and certificate "
 	     "expiry go to the journal and syslog. SIGHUP reloads the config, SIGTERM ends it (the "
-	     "tunnel stays up). See docs/monitor.md.") },
+	     "tunnel stays up). See docs/monitor.md."), NULL },
 	{ "nic identify", cmd_nic_identify, CLI_NEED_ROOT,
 	  BT("ポートのランプを点滅させ、どの口かを示す", "blink a port's light to show which socket it is"),
 	  "NAME [SECONDS]",
 	  BT("ETHTOOL_PHYS_ID で NAME のランプを SECONDS 秒 (既定 10) 点滅させます。ドライバが対応しなければ"
 	     "そう言って終了コード 1 です (veth など仮想の NIC は対応しません)。",
 	     "Blinks the light of NAME for SECONDS (default 10) with ETHTOOL_PHYS_ID. When the driver "
-	     "cannot, it says so and exits 1 (veth and most virtual NICs cannot).") },
+	     "cannot, it says so and exits 1 (veth and most virtual NICs cannot)."), NULL },
 	{ "nic list", cmd_nic_list, CLI_JSON,
 	  BT("この機械のネットワークポートを一覧する", "list the network ports of this box"),
 	  "",
 	  BT("名前、MAC アドレス、ドライバ、リンク (ケーブルと相手があるか)、速度を示します。",
-	     "Shows name, MAC address, driver, link (a cable with a live peer) and speed.") },
+	     "Shows name, MAC address, driver, link (a cable with a live peer) and speed."), NULL },
 	{ "plan", cmd_plan, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用すると何が変わるかを表示する (何も変えない)",
 	     "show what apply would change (changes nothing)"),
 	  "", BT("ホストの現在の状態 (インターフェース、アドレス、経路、nftables の表 inet oqlink、カーネル設定、charon の接続) を読み、設定との差を手順として示します。",
-		 "Reads the host as it is (interfaces, addresses, routes, the nftables table inet oqlink, kernel settings, charon's connection) and lists the steps that would make it match the config.") },
-	{ "probe", cmd_probe, CLI_JSON,
+		 "Reads the host as it is (interfaces, addresses, routes, the nftables table inet oqlink, kernel settings, charon's connection) and lists the steps that would make it match the config."), NULL },
+	{ "probe", cmd_probe, CLI_JSON | CLI_RAW_ARGS,
 	  BT("経路の各層を並列に検査する (プローブ)", "check every layer of the path, in parallel (probes)"),
 	  "[ID...] [--list] [--timeout MS] [--total-timeout MS] [--out DIR]",
 	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
@@ -145,7 +168,7 @@ const struct cli_command cli_commands[] = {
 	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
 	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
 	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
-	     "cancelled.") },
+	     "cancelled."), NULL },
 	{ "report compare", cmd_report_compare, CLI_JSON,
 	  BT("ふたつの報告書を比べ、前回からの変化を示す",
 	     "show what changed between two reports"),
@@ -153,8 +176,8 @@ const struct cli_command cli_commands[] = {
 	  BT("判定の変化、遅延 (ms) の変化、電子証明書の有効期限までの日数の変化を示します。"
 	     "前回より悪くなった検査があれば終了コード 1 です。",
 	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
-	     "certificate expiry. Exits 1 when some probe got worse.") },
-	{ "report export", cmd_report_export, CLI_JSON,
+	     "certificate expiry. Exits 1 when some probe got worse."), NULL },
+	{ "report export", cmd_report_export, CLI_JSON | CLI_RAW_ARGS,
 	  BT("最新の報告書とその pcap を USB メモリかディレクトリに写す",
 	     "copy the newest report and its pcap to a USB memory or a directory"),
 	  "[DIR] [--report-dir DIR]",
@@ -167,8 +190,8 @@ const struct cli_command cli_commands[] = {
 	     "config's report_dir) and the pcap it names. With DIR, into DIR; without, onto a USB "
 	     "memory (a removable USB storage device formatted FAT or exFAT), mounted "
 	     "nosuid,nodev,noexec under run_dir, flushed and unmounted. Without one it says "
-	     "\"no USB memory found\" and exits 3. Mounting needs root.") },
-	{ "report render", cmd_report_render, CLI_JSON,
+	     "\"no USB memory found\" and exits 3. Mounting needs root."), NULL },
+	{ "report render", cmd_report_render, CLI_JSON | CLI_RAW_ARGS,
 	  BT("記録した検査結果から報告書を作る",
 	     "write the report from a recorded probe run"),
 	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
@@ -185,15 +208,15 @@ const struct cli_command cli_commands[] = {
 	     "prints one form to stdout instead. --time and --hostname fix the date and the "
 	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). A report written gets the "
 	     "facility's next number, kept in state_dir (--number gives it instead). --start and the "
-	     "options after it are those of 'oqlink test'. Secret files are never read.") },
+	     "options after it are those of 'oqlink test'. Secret files are never read."), NULL },
 	{ "rollback", cmd_rollback, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("最後の適用の前の状態に戻す", "return to the state before the latest apply"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "status", cmd_status, CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("最後の適用、確認待ちの残り時間、見張りの状態を表示する",
 	     "show the latest apply, the confirm countdown and the monitor's state"),
-	  "", BT("", "") },
-	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON,
+	  "", BT("", ""), NULL },
+	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON | CLI_RAW_ARGS,
 	  BT("運用テストを行い、報告書を書く", "run the operational test and write the report"),
 	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS] [--start TIME] "
 	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
@@ -213,15 +236,15 @@ const struct cli_command cli_commands[] = {
 	     "(install, routing, certificate, operation), --note the remarks and --followup what "
 	     "will be done about a failure or warning. The work starts when the run starts "
 	     "(--start gives it instead). Reports are numbered per facility. Exits 0 when "
-	     "everything passed, 1 when something warned or failed.") },
-	{ "tui", cmd_tui, 0,
+	     "everything passed, 1 when something warned or failed."), NULL },
+	{ "tui", cmd_tui, CLI_RAW_ARGS,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
 	  "[--screen dashboard|setup|certs|probes|ipsec|report] [--no-color] [--refresh SECONDS]",
 	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。状態画面は --refresh 秒ごとに疎通確認します (既定 60、0 で手動のみ)。",
-	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand).") },
+	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand)."), NULL },
 	{ "version", cmd_version, CLI_JSON,
-	  BT("版数を表示する", "show the version"), "", BT("", "") },
+	  BT("版数を表示する", "show the version"), "", BT("", ""), NULL },
 };
 const unsigned cli_n_commands = ARRAY_SIZE(cli_commands);
 
@@ -477,21 +500,42 @@ const struct cli_command *cli_find(int argc, char **argv, int *used)
 	return leaf;
 }
 
+/* The usage line of c after "oqlink": name, operands, options; new. */
+static char *usage_line(const struct cli_command *c)
+{
+	char *opts = cli_usage_options(c->options);
+	char *s = xasprintf("%s%s%s%s%s", c->name, *c->operands ? " " : "", c->operands,
+			    *opts ? " " : "", opts);
+
+	free(opts);
+	return s;
+}
+
 void cli_print_usage(const struct cli_command *c)
 {
 	if (c == NULL) {
-		printf("%s\n\n", _("使い方: oqlink [--config FILE] [--json] [--lang ja|en] COMMAND [ARGS]",
-				   "usage: oqlink [--config FILE] [--json] [--lang ja|en] COMMAND [ARGS]"));
+		char *g = cli_usage_options(cli_global_options);
+		printf("%s oqlink %s COMMAND [ARGS]\n\n", _("使い方:", "usage:"), g);
+		free(g);
 		print_group(NULL);
+		printf("\n%s\n", _("全体のオプション (コマンドの後にも書けます: --config、--json、--lang、--verbose):",
+				   "Global options (--config, --json, --lang and --verbose may also follow the command):"));
+		cli_print_options(cli_global_options);
 		printf("\n%s\n", _("'oqlink help COMMAND' で各コマンドの詳細を表示します。",
 				   "'oqlink help COMMAND' shows the details of one command."));
 		return;
 	}
-	printf("%s oqlink %s %s\n", _("使い方:", "usage:"), c->name, c->usage);
+	char *u = usage_line(c);
+	printf("%s oqlink %s\n", _("使い方:", "usage:"), u);
+	free(u);
 	printf("  %s\n", bitext_get(c->summary, i18n_lang()));
 	const char *d = bitext_get(c->details, i18n_lang());
 	if (*d)
 		printf("\n%s\n", d);
+	if (c->options && c->options[0].name) {
+		printf("\n%s\n", _("オプション:", "Options:"));
+		cli_print_options(c->options);
+	}
 }
 
 /* Escape a string for roff: backslashes and leading dots. */
@@ -511,26 +555,45 @@ static void roff(const char *s)
 	}
 }
 
+/* The options of a table as roff tagged paragraphs. */
+static void man_options(const struct cli_option *opts, enum oq_lang l)
+{
+	for (size_t i = 0; opts[i].name; i++) {
+		char *spec = cli_option_spec(&opts[i]), *help = cli_option_help(&opts[i], l);
+		printf(".TP\n.B ");
+		roff(str_trim(spec));
+		putchar('\n');
+		roff(help);
+		putchar('\n');
+		free(spec);
+		free(help);
+	}
+}
+
 void cli_print_man(void)
 {
 	enum oq_lang l = i18n_lang();
 
 	printf(".TH OQLINK 8 \"\" \"oqlink %s\" \"System Administration\"\n", OQ_VERSION);
 	printf(".SH NAME\noqlink \\- online qualification confirmation network appliance\n");
-	printf(".SH SYNOPSIS\n.B oqlink\n[\\-\\-config FILE] [\\-\\-json] [\\-\\-lang ja|en] COMMAND [ARGS]\n");
+	char *g = cli_usage_options(cli_global_options);
+	printf(".SH SYNOPSIS\n.B oqlink\n");
+	roff(g);
+	printf(" COMMAND [ARGS]\n");
+	free(g);
 	printf(".SH DESCRIPTION\n");
 	printf("oqlink configures the uplink of a clinic (IPsec+IKE or IP\\-VPN) for online\n"
 	       "qualification confirmation and online claims, sets up routing and\n"
 	       "segmentation, proves the path with probes and writes the operational\\-test report.\n");
+	printf(".SH OPTIONS\n");
+	man_options(cli_global_options, l);
 	printf(".SH COMMANDS\n");
 	for (unsigned i = 0; i < cli_n_commands; i++) {
 		const struct cli_command *c = &cli_commands[i];
+		char *u = usage_line(c);
 		printf(".TP\n.B ");
-		roff(c->name);
-		if (*c->usage) {
-			putchar(' ');
-			roff(c->usage);
-		}
+		roff(u);
+		free(u);
 		putchar('\n');
 		roff(bitext_get(c->summary, l));
 		putchar('\n');
@@ -539,6 +602,11 @@ void cli_print_man(void)
 			printf(".br\n");
 			roff(d);
 			putchar('\n');
+		}
+		if (c->options && c->options[0].name) {
+			printf(".RS\n");
+			man_options(c->options, l);
+			printf(".RE\n");
 		}
 	}
 	printf(".SH EXIT STATUS\n0 all passed; 1 a check failed or warned; 2 usage or config error;\n"

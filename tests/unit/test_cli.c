@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cli/cli.h"
+#include "cli/cmds.h"
 #include "core/i18n.h"
 #include "core/util.h"
 
@@ -262,6 +263,32 @@ static void test_option_help(void **state)
 	free(s);
 }
 
+/* Every table of the program: names unique, letters unique, within the
+ * size of struct cli_args, and every kind with what it needs. */
+static void test_tables(void **state)
+{
+	for (unsigned c = 0; c <= cli_n_commands; c++) {
+		const struct cli_option *t = c < cli_n_commands ? cli_commands[c].options
+								: cli_global_options;
+		size_t n = 0;
+		for (; t && t[n].name; n++) {
+			const struct cli_option *o = &t[n];
+			if (*bitext_get(o->help, OQ_LANG_JA) == '\0' || *bitext_get(o->help, OQ_LANG_EN) == '\0')
+				fail_msg("--%s has no help in both languages", o->name);
+			assert_false(o->arg == CLI_ARG_ENUM && o->words == NULL);
+			assert_false((o->arg == CLI_ARG_INT || o->arg == CLI_ARG_DURATION) && o->min > o->max);
+			assert_false((o->flags & CLI_OPT_OPTIONAL) && o->implied == NULL);
+			if (c < cli_n_commands)	/* every command has --help of its own */
+				assert_string_not_equal(o->name, "help");
+			for (size_t k = 0; k < n; k++) {
+				assert_string_not_equal(t[k].name, o->name);
+				assert_false(o->letter && t[k].letter == o->letter);
+			}
+		}
+		assert_true(n <= CLI_MAX_OPTIONS);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_parse_none),
 		cmocka_unit_test(test_parse_japanese),
 		cmocka_unit_test(test_option_help),
+		cmocka_unit_test(test_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
