@@ -37,6 +37,54 @@ static const struct cli_option help_options[] = {
 	{ .name = NULL },
 };
 
+/* The options the commands that talk to charon share. */
+#define OPT_IPSEC_LEVEL \
+	{ .name = "level", .letter = 'l', .arg = CLI_ARG_INT, .min = 0, .max = 4, \
+	  .help = BT("charon の制御ログをどこまで詳しく示すか", "how much of charon's control log to show") }
+#define OPT_IPSEC_QUIET \
+	{ .name = "quiet", .letter = 'q', \
+	  .help = BT("charon の制御ログを示さない", "show none of charon's control log") }
+#define OPT_IPSEC_TIMEOUT \
+	{ .name = "timeout", .letter = 't', .arg = CLI_ARG_DURATION, .min = 1000, .max = 600000, \
+	  .unit_ms = 1000, .help = BT("charon の答えを待つ時間", "how long to wait for charon") }
+
+static const struct cli_option ipsec_up_options[] = {
+	OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET, OPT_IPSEC_TIMEOUT, { .name = NULL },
+};
+
+static const struct cli_option ipsec_down_options[] = {
+	{ .name = "unload", .letter = 'u',
+	  .help = BT("oqlink が読み込んだ接続と鍵を charon から外す",
+		     "also remove from charon what oqlink loaded") },
+	OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET, OPT_IPSEC_TIMEOUT, { .name = NULL },
+};
+
+static const struct cli_option ipsec_log_options[] = {
+	OPT_IPSEC_LEVEL,
+	{ .name = "group", .letter = 'g', .arg = CLI_ARG_STRING, .meta = "IKE,CFG,...",
+	  .help = BT("示すログの種類 (charon のグループ名をカンマ区切りで)",
+		     "the log groups to show (charon's names, comma separated)") },
+	{ .name = "timeout", .letter = 't', .arg = CLI_ARG_DURATION, .min = 1000, .max = 600000,
+	  .unit_ms = 1000, .help = BT("この時間で終える (既定は Ctrl-C まで)",
+				       "stop after this long (default: on Ctrl-C)") },
+	{ .name = NULL },
+};
+
+static const struct cli_option ipsec_diagnose_options[] = {
+	{ .name = "ping", .letter = 'p', .arg = CLI_ARG_STRING, .meta = "ADDR",
+	  .help = BT("トンネルの先で ping するアドレス", "the address to ping through the tunnel") },
+	OPT_IPSEC_TIMEOUT, OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET,
+	{ .name = "yes", .letter = 'y',
+	  .help = BT("確立済みのトンネルを確認なしで閉じる", "close a working tunnel without asking") },
+	{ .name = NULL },
+};
+
+static const struct cli_option ipsec_proposals_options[] = {
+	{ .name = "ike", .letter = 'i', .help = BT("IKE の提案として検査する", "check IKE proposals") },
+	{ .name = "esp", .letter = 'e', .help = BT("ESP の提案として検査する", "check ESP proposals") },
+	{ .name = NULL },
+};
+
 const struct cli_command cli_commands[] = {
 	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON | CLI_RAW_ARGS,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
@@ -71,10 +119,10 @@ const struct cli_command cli_commands[] = {
 	  "[--since 24h] [--probe ID] [--db PATH]",
 	  BT("--since は 90s、30m、24h、7d のような長さです (既定 24h)。履歴は state_dir/monitor.db にあります。",
 	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db."), NULL },
-	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON | CLI_RAW_ARGS,
+	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
-	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet] [--yes]",
+	  "",
 	  BT("トンネルが確立していれば、閉じて張り直す前に確認します (--yes で確認なし、端末がなく --yes もなければ終了コード 2 で中止)。"
 	     "接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
 	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断、"
@@ -88,43 +136,43 @@ const struct cli_command cli_commands[] = {
 	     "ESP) on a mismatch, the evidence lines, the times (in the site's time zone) and the addresses and ports used, "
 	     "and the next step. When the tunnel is up it asks before closing it (--yes: do not ask; "
 	     "without a terminal and without --yes it does nothing and exits 2). Success is reported with timings. Exits 0 when the "
-	     "tunnel works, 1 when it does not."), NULL },
-	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG | CLI_RAW_ARGS,
+	     "tunnel works, 1 when it does not."), ipsec_diagnose_options },
+	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
 	  BT("トンネルを閉じる", "close the tunnel"),
-	  "[--unload] [--level N] [--quiet] [--timeout SEC]",
+	  "",
 	  BT("--unload で oqlink が読み込んだ接続と鍵を charon から外します (他のものには触れません)。",
-	     "--unload also removes from charon what oqlink loaded (and nothing else)."), NULL },
+	     "--unload also removes from charon what oqlink loaded (and nothing else)."), ipsec_down_options },
 	{ "ipsec export-swanctl", cmd_ipsec_export, CLI_NEED_CONFIG,
 	  BT("同じ設定を swanctl.conf の形で出力する (秘密はファイル参照)",
 	     "print the same connection as swanctl.conf (secrets as file references)"),
 	  "", BT("", ""), NULL },
-	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG | CLI_RAW_ARGS,
+	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG,
 	  BT("charon のログを追う", "follow charon's log"),
-	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
-	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C."), NULL },
-	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON | CLI_RAW_ARGS,
+	  "",
+	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C."), ipsec_log_options },
+	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON,
 	  BT("提案に使えるアルゴリズム名の一覧、または提案の検査",
 	     "list the algorithm keywords of proposals, or check proposals"),
-	  "[--ike|--esp PROPOSAL...]",
+	  "[PROPOSAL...]",
 	  BT("引数なしでは strongSwan のキーワードの表 (種別、アルゴリズム、鍵長) を示します。--ike か --esp と提案を書くと、"
 	     "charon と同じ規則で検査し (--json の valid)、さらに oqlink の規則 (null 暗号なし、完全性のない通常の暗号なし) "
 	     "で検査します (allowed、config check と同じ)。終了コード: 0 すべて使える、1 使えないものあり。",
 	     "Without arguments, lists strongSwan's keywords (type, algorithm, key size). With --ike or --esp "
 	     "and proposals, checks each by charon's rules (valid in --json) and then by oqlink's own (no null "
 	     "encryption, no classic cipher without integrity: allowed, as config check does). Exits 0 when "
-	     "all are allowed, 1 otherwise."), NULL },
+	     "all are allowed, 1 otherwise."), ipsec_proposals_options },
 	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
-	  "[--json]",
+	  "",
 	  BT("swanctl --list-sas と同じ事実を同じ charon から示します。--json のキーは charon の名前のままです。"
 	     "終了コード: 0 確立済み、1 未確立。",
 	     "The same facts swanctl --list-sas shows, from the same charon; --json keeps charon's "
 	     "key names. Exits 0 when the tunnel is up, 1 when it is not."), NULL },
-	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG | CLI_RAW_ARGS,
+	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG,
 	  BT("接続を読み込み、トンネルを確立する", "load the connection and bring the tunnel up"),
-	  "[--level N] [--quiet] [--timeout SEC]",
+	  "",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
-	     "Streams charon's control log to stderr while it waits for the result."), NULL },
+	     "Streams charon's control log to stderr while it waits for the result."), ipsec_up_options },
 	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RAW_ARGS,
 	  BT("常駐してトンネルを保ち、経路を見張り、変化を知らせる (systemd 用、前面で動く)",
 	     "keep the tunnel, watch the path and tell about changes, for good (foreground, for systemd)"),
