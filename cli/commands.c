@@ -85,6 +85,80 @@ static const struct cli_option ipsec_proposals_options[] = {
 	{ .name = NULL },
 };
 
+static const struct cli_option probe_options[] = {
+	{ .name = "list", .letter = 'l', .help = BT("プローブの一覧を示すだけ", "only list the probes") },
+	{ .name = "timeout", .letter = 't', .arg = CLI_ARG_DURATION, .min = 0, .max = 3600000,
+	  .unit_ms = 1, .help = BT("1 プローブの時間の上限 (0 は設定の timeout_ms、なければ 5s)",
+				   "the limit of each probe (0: the config's timeout_ms, else 5s)") },
+	{ .name = "total-timeout", .letter = 'T', .arg = CLI_ARG_DURATION, .min = 0, .max = 86400000,
+	  .unit_ms = 1, .help = BT("全体の時間の上限 (0 は 60s)", "the limit of the whole run (0: 60s)") },
+	{ .name = "out", .letter = 'o', .arg = CLI_ARG_PATH, .meta = "DIR",
+	  .help = BT("パケットキャプチャの置き場所 (既定は run_dir)",
+		     "where the capture is kept (default run_dir)") },
+	{ .name = NULL },
+};
+
+/* The facts decided on the day, which test and report render both take. */
+#define OPT_VISIT \
+	{ .name = "start", .arg = CLI_ARG_STRING, .meta = "TIME", \
+	  .help = BT("作業の開始時刻 (2026-04-01T10:30:00+09:00 か @秒数)", \
+		     "when the work started (2026-04-01T10:30:00+09:00 or @SECONDS)") }, \
+	{ .name = "terminal", .arg = CLI_ARG_STRING, .meta = "NAME", \
+	  .help = BT("使った資格確認端末", "the qualification terminal used") }, \
+	{ .name = "checked", .arg = CLI_ARG_STRING, .meta = "TASK,...", \
+	  .help = BT("手作業の確認を済ませた作業", "the tasks whose check by hand was done") }, \
+	{ .name = "note", .arg = CLI_ARG_STRING, .meta = "TEXT", \
+	  .help = BT("特記事項", "remarks") }, \
+	{ .name = "followup", .arg = CLI_ARG_STRING, .meta = "TEXT", \
+	  .help = BT("不合格や注意への対応予定", "what will be done about a failure or warning") }
+
+#define OPT_REPORT_DIR(ja, en) \
+	{ .name = "report-dir", .arg = CLI_ARG_PATH, .meta = "DIR", .help = BT(ja, en) }
+#define OPT_ENGINEER \
+	{ .name = "engineer", .arg = CLI_ARG_STRING, .meta = "NAME", \
+	  .help = BT("作業担当者 (設定の値を上書き)", "the engineer (overrides the config)") }
+#define OPT_WITNESS \
+	{ .name = "witness", .arg = CLI_ARG_STRING, .meta = "NAME", \
+	  .help = BT("立会者 (設定の値を上書き)", "the witness (overrides the config)") }
+
+static const struct cli_option test_options[] = {
+	OPT_REPORT_DIR("報告書の置き場所 (既定は設定の report_dir)",
+		       "where the report goes (default: the config's report_dir)"),
+	OPT_ENGINEER, OPT_WITNESS,
+	{ .name = "timeout", .arg = CLI_ARG_DURATION, .min = 1000, .max = 24 * 86400000LL,
+	  .unit_ms = 1000, .help = BT("検査全体の時間の上限 (既定 60s)",
+				      "the limit of the whole run (default 60s)") },
+	OPT_VISIT, { .name = NULL },
+};
+
+static const char *const report_forms[] = { "html", "json", "text", NULL };
+
+static const struct cli_option report_render_options[] = {
+	OPT_REPORT_DIR("報告書の置き場所 (既定は現在のディレクトリ)",
+		       "where the report goes (default: the current directory)"),
+	OPT_ENGINEER, OPT_WITNESS,
+	{ .name = "time", .arg = CLI_ARG_STRING, .meta = "TIME",
+	  .help = BT("作成日時を固定する (2026-04-01T10:30:00+09:00 か @秒数)",
+		     "fix the time of writing (2026-04-01T10:30:00+09:00 or @SECONDS)") },
+	{ .name = "hostname", .arg = CLI_ARG_STRING, .meta = "NAME",
+	  .help = BT("ホスト名を固定する", "fix the host name") },
+	{ .name = "pcap", .arg = CLI_ARG_PATH, .meta = "FILE",
+	  .help = BT("報告書が名指すパケットキャプチャ", "the capture the report names") },
+	{ .name = "print", .arg = CLI_ARG_ENUM, .words = report_forms,
+	  .help = BT("ひとつの形式を標準出力に出す (ファイルは書かない)",
+		     "print one form to stdout (no files written)") },
+	{ .name = "number", .arg = CLI_ARG_INT, .min = 1, .max = 999999,
+	  .help = BT("報告書番号 (既定は医療機関ごとの次の番号)",
+		     "the report number (default: the facility's next)") },
+	OPT_VISIT, { .name = NULL },
+};
+
+static const struct cli_option report_export_options[] = {
+	OPT_REPORT_DIR("報告書の置き場所 (既定は設定の report_dir)",
+		       "where the reports are (default: the config's report_dir)"),
+	{ .name = NULL },
+};
+
 const struct cli_command cli_commands[] = {
 	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON | CLI_RAW_ARGS,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
@@ -205,9 +279,9 @@ const struct cli_command cli_commands[] = {
 	     "show what apply would change (changes nothing)"),
 	  "", BT("ホストの現在の状態 (インターフェース、アドレス、経路、nftables の表 inet oqlink、カーネル設定、charon の接続) を読み、設定との差を手順として示します。",
 		 "Reads the host as it is (interfaces, addresses, routes, the nftables table inet oqlink, kernel settings, charon's connection) and lists the steps that would make it match the config."), NULL },
-	{ "probe", cmd_probe, CLI_JSON | CLI_RAW_ARGS,
+	{ "probe", cmd_probe, CLI_JSON,
 	  BT("経路の各層を並列に検査する (プローブ)", "check every layer of the path, in parallel (probes)"),
-	  "[ID...] [--list] [--timeout MS] [--total-timeout MS] [--out DIR]",
+	  "[ID...]",
 	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
 	     "PASS 以外は対処とともに根拠を表示します。--json は docs/probes.md のスキーマ oqlink.probes/1 の"
 	     "文書を 1 つ出力します。--out はパケット取得ファイルの置き場所です (既定は run_dir)。"
@@ -216,7 +290,7 @@ const struct cli_command cli_commands[] = {
 	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
 	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
 	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
-	     "cancelled."), NULL },
+	     "cancelled."), probe_options },
 	{ "report compare", cmd_report_compare, CLI_JSON,
 	  BT("ふたつの報告書を比べ、前回からの変化を示す",
 	     "show what changed between two reports"),
@@ -225,10 +299,10 @@ const struct cli_command cli_commands[] = {
 	     "前回より悪くなった検査があれば終了コード 1 です。",
 	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
 	     "certificate expiry. Exits 1 when some probe got worse."), NULL },
-	{ "report export", cmd_report_export, CLI_JSON | CLI_RAW_ARGS,
+	{ "report export", cmd_report_export, CLI_JSON,
 	  BT("最新の報告書とその pcap を USB メモリかディレクトリに写す",
 	     "copy the newest report and its pcap to a USB memory or a directory"),
-	  "[DIR] [--report-dir DIR]",
+	  "[DIR]",
 	  BT("報告書の置き場所 (既定は設定の report_dir) から最新の報告書 (HTML、JSON、テキスト) と、"
 	     "それが名指す pcap を写します。DIR を指定すればそこへ、なければ USB メモリ (取り外し可能な "
 	     "USB の記憶装置で FAT か exFAT のもの) を探し、run_dir の下に nosuid,nodev,noexec で"
@@ -238,13 +312,11 @@ const struct cli_command cli_commands[] = {
 	     "config's report_dir) and the pcap it names. With DIR, into DIR; without, onto a USB "
 	     "memory (a removable USB storage device formatted FAT or exFAT), mounted "
 	     "nosuid,nodev,noexec under run_dir, flushed and unmounted. Without one it says "
-	     "\"no USB memory found\" and exits 3. Mounting needs root."), NULL },
-	{ "report render", cmd_report_render, CLI_JSON | CLI_RAW_ARGS,
+	     "\"no USB memory found\" and exits 3. Mounting needs root."), report_export_options },
+	{ "report render", cmd_report_render, CLI_JSON,
 	  BT("記録した検査結果から報告書を作る",
 	     "write the report from a recorded probe run"),
-	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
-	  "[--hostname NAME] [--pcap FILE] [--print html|json|text] [--number N] [--start TIME] "
-	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
+	  "RUN.json",
 	  BT("RUN.json は 'oqlink probe --json' の出力です (- なら標準入力)。報告書 (HTML、JSON、テキスト) を "
 	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
 	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
@@ -256,7 +328,7 @@ const struct cli_command cli_commands[] = {
 	     "prints one form to stdout instead. --time and --hostname fix the date and the "
 	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). A report written gets the "
 	     "facility's next number, kept in state_dir (--number gives it instead). --start and the "
-	     "options after it are those of 'oqlink test'. Secret files are never read."), NULL },
+	     "options after it are those of 'oqlink test'. Secret files are never read."), report_render_options },
 	{ "rollback", cmd_rollback, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("最後の適用の前の状態に戻す", "return to the state before the latest apply"),
 	  "", BT("", ""), NULL },
@@ -264,10 +336,9 @@ const struct cli_command cli_commands[] = {
 	  BT("最後の適用、確認待ちの残り時間、見張りの状態を表示する",
 	     "show the latest apply, the confirm countdown and the monitor's state"),
 	  "", BT("", ""), NULL },
-	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON | CLI_RAW_ARGS,
+	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON,
 	  BT("運用テストを行い、報告書を書く", "run the operational test and write the report"),
-	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS] [--start TIME] "
-	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
+	  "",
 	  BT("すべての検査をパケットキャプチャとともに実行し、運用テスト報告書 "
 	     "oqlink-report-<医療機関コード>-<日時>.{html,json,txt} と pcap を DIR (既定は設定の "
 	     "report_dir) に書きます。判定の一覧とファイルのパスを表示します。報告書の言語は --lang "
@@ -284,7 +355,7 @@ const struct cli_command cli_commands[] = {
 	     "(install, routing, certificate, operation), --note the remarks and --followup what "
 	     "will be done about a failure or warning. The work starts when the run starts "
 	     "(--start gives it instead). Reports are numbered per facility. Exits 0 when "
-	     "everything passed, 1 when something warned or failed."), NULL },
+	     "everything passed, 1 when something warned or failed."), test_options },
 	{ "tui", cmd_tui, CLI_RAW_ARGS,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
