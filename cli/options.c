@@ -267,32 +267,47 @@ char *cli_option_spec(const struct cli_option *o)
 	return s;
 }
 
+/* The range and unit of o's value in lang, into a new string; NULL when
+ * it has none to tell. */
+static char *option_note(const struct cli_option *o, enum oq_lang lang)
+{
+	char lo[32], hi[32];
+
+	if (o->arg == CLI_ARG_INT)
+		return xasprintf(lang_pick(lang, "%lld〜%lld", "%lld to %lld"), o->min, o->max);
+	if (o->arg != CLI_ARG_DURATION)
+		return NULL;
+	duration_str(o->min, lo, sizeof(lo));
+	duration_str(o->max, hi, sizeof(hi));
+	if (o->unit_ms == 1000)
+		return xasprintf(lang_pick(lang, "%s〜%s、単位のない数は秒",
+					   "%s to %s; a bare number is seconds"), lo, hi);
+	if (o->unit_ms == 1)
+		return xasprintf(lang_pick(lang, "%s〜%s、単位のない数はミリ秒",
+					   "%s to %s; a bare number is milliseconds"), lo, hi);
+	return xasprintf(lang_pick(lang, "%s〜%s、単位が要ります", "%s to %s; the unit is required"),
+			 lo, hi);
+}
+
 char *cli_option_help(const struct cli_option *o, enum oq_lang lang)
 {
-	char *s = NULL, lo[32], hi[32];
-	size_t len = 0;
-	FILE *m = open_memstream(&s, &len);
+	const char *help = bitext_get(o->help, lang);
+	size_t n = strlen(help);
+	char *note = option_note(o, lang), *s;
 
-	fputs(bitext_get(o->help, lang), m);
-	if (o->arg == CLI_ARG_INT)
-		fprintf(m, lang_pick(lang, " (%lld〜%lld)", " (%lld to %lld)"), o->min, o->max);
-	if (o->arg == CLI_ARG_DURATION) {
-		duration_str(o->min, lo, sizeof(lo));
-		duration_str(o->max, hi, sizeof(hi));
-		if (o->unit_ms == 1000)
-			fprintf(m, lang_pick(lang, " (%s〜%s。単位のない数は秒)",
-					     " (%s to %s; a bare number is seconds)"), lo, hi);
-		else if (o->unit_ms == 1)
-			fprintf(m, lang_pick(lang, " (%s〜%s。単位のない数はミリ秒)",
-					     " (%s to %s; a bare number is milliseconds)"), lo, hi);
-		else
-			fprintf(m, lang_pick(lang, " (%s〜%s。単位が要ります)",
-					     " (%s to %s; the unit is required)"), lo, hi);
+	if (note == NULL)
+		s = xstrdup(help);
+	else if (n > 0 && help[n - 1] == ')')	/* "(default 60s)": one pair of brackets */
+		s = xasprintf("%.*s%s%s)", (int)(n - 1), help, lang_pick(lang, "。", "; "), note);
+	else
+		s = xasprintf("%s (%s)", help, note);
+	free(note);
+	if ((o->flags & CLI_OPT_OPTIONAL) && o->implied) {
+		char *t = xasprintf(lang_pick(lang, "%s。値を省くと %s", "%s; %s when the value is left out"),
+				    s, o->implied);
+		free(s);
+		s = t;
 	}
-	if ((o->flags & CLI_OPT_OPTIONAL) && o->implied)
-		fprintf(m, lang_pick(lang, "。値を省くと %s", "; %s when the value is left out"),
-			o->implied);
-	fclose(m);
 	return s;
 }
 

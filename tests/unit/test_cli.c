@@ -251,7 +251,7 @@ static void test_option_help(void **state)
 	assert_string_equal(s, "time limit (1s to 10m; a bare number is seconds)");
 	free(s);
 	s = cli_option_help(&opts[3], OQ_LANG_JA);
-	assert_string_equal(s, "待ち (0s〜1m。単位のない数はミリ秒)");
+	assert_string_equal(s, "待ち (0s〜1m、単位のない数はミリ秒)");
 	free(s);
 	s = cli_option_help(&opts[1], OQ_LANG_EN);
 	assert_string_equal(s, "level (0 to 4)");
