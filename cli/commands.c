@@ -159,13 +159,32 @@ static const struct cli_option report_export_options[] = {
 	{ .name = NULL },
 };
 
+static const struct cli_option apply_options[] = {
+	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
+	  .meta = "SECONDS", .implied = "300", .flags = CLI_OPT_OPTIONAL,
+	  .help = BT("この時間内に 'oqlink confirm' がなければ元に戻す",
+		     "undo the changes unless 'oqlink confirm' comes within this time") },
+	{ .name = NULL },
+};
+
+static const struct cli_option tui_options[] = {
+	{ .name = "screen", .letter = 's', .arg = CLI_ARG_STRING,
+	  .meta = "dashboard|setup|certs|probes|ipsec|report",
+	  .help = BT("最初に開く画面", "the screen to open first") },
+	{ .name = "no-color", .letter = 'n', .help = BT("色を使わない", "use no colours") },
+	{ .name = "refresh", .letter = 'r', .arg = CLI_ARG_DURATION, .min = 0, .max = 86400000,
+	  .unit_ms = 1000, .help = BT("状態画面が疎通確認する間隔 (既定 60s、0 で手動のみ)",
+				      "how often the dashboard runs the probes (default 60s; 0: on demand only)") },
+	{ .name = NULL },
+};
+
 const struct cli_command cli_commands[] = {
-	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON | CLI_RAW_ARGS,
+	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
 	     "apply the config to the host (undone if a step fails)"),
-	  "[--confirm [SECONDS]]",
+	  "",
 	  BT("スナップショットを取り、安全な順に変更して確認します。失敗した手順を示し、それまでの変更をすべて元に戻します。--confirm (既定 300 秒) を付けると、期限までに 'oqlink confirm' がなければ自動で元に戻します。",
-	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time."), NULL },
+	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time."), apply_options },
 	{ "config check", cmd_config_check, CLI_JSON,
 	  BT("設定ファイルを検査し、問題をすべて示す",
 	     "check the site config and show every problem"),
@@ -356,12 +375,12 @@ const struct cli_command cli_commands[] = {
 	     "will be done about a failure or warning. The work starts when the run starts "
 	     "(--start gives it instead). Reports are numbered per facility. Exits 0 when "
 	     "everything passed, 1 when something warned or failed."), test_options },
-	{ "tui", cmd_tui, CLI_RAW_ARGS,
+	{ "tui", cmd_tui, 0,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
-	  "[--screen dashboard|setup|certs|probes|ipsec|report] [--no-color] [--refresh SECONDS]",
+	  "",
 	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。状態画面は --refresh 秒ごとに疎通確認します (既定 60、0 で手動のみ)。",
-	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand)."), NULL },
+	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand)."), tui_options },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", ""), NULL },
 };
