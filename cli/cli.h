@@ -13,7 +13,6 @@ enum cli_flags {
 	CLI_NEED_CONFIG = 1 << 1,	/* loads and validates the site config first */
 	CLI_JSON = 1 << 2,		/* honours --json */
 	CLI_RECOVER = 1 << 3,		/* finishes an interrupted apply first */
-	CLI_RAW_ARGS = 1 << 4,		/* parses its own options from argv */
 };
 
 struct site;

@@ -178,6 +178,26 @@ static const struct cli_option tui_options[] = {
 	{ .name = NULL },
 };
 
+#define OPT_DB \
+	{ .name = "db", .arg = CLI_ARG_PATH, \
+	  .help = BT("履歴のデータベース (既定 state_dir/monitor.db)", \
+		     "the history database (default state_dir/monitor.db)") }
+
+static const struct cli_option history_probes_options[] = {
+	{ .name = "since", .arg = CLI_ARG_DURATION, .min = 0, .max = 36500 * 86400000LL,
+	  .help = BT("この長さだけさかのぼる (既定 24h)", "how far back to look (default 24h)") },
+	{ .name = "probe", .arg = CLI_ARG_STRING, .meta = "ID",
+	  .help = BT("このプローブだけ", "only this probe") },
+	OPT_DB, { .name = NULL },
+};
+
+static const struct cli_option monitor_options[] = {
+	OPT_DB,
+	{ .name = "no-restore",
+	  .help = BT("起動時に最後に確定した適用を戻さない", "do not restore the last confirmed apply at start") },
+	{ .name = NULL },
+};
+
 const struct cli_command cli_commands[] = {
 	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
@@ -206,12 +226,12 @@ const struct cli_command cli_commands[] = {
 	  BT("適用の履歴を時刻と変更の要約つきで表示する",
 	     "list the applies with their time and a short diff"),
 	  "", BT("", ""), NULL },
-	{ "history probes", cmd_history_probes, CLI_NEED_CONFIG | CLI_JSON | CLI_RAW_ARGS,
+	{ "history probes", cmd_history_probes, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("見張り (oqlink monitor) が記録した検査結果を表示する",
 	     "list the probe results the keeper (oqlink monitor) recorded"),
-	  "[--since 24h] [--probe ID] [--db PATH]",
+	  "",
 	  BT("--since は 90s、30m、24h、7d のような長さです (既定 24h)。履歴は state_dir/monitor.db にあります。",
-	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db."), NULL },
+	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db."), history_probes_options },
 	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
@@ -266,10 +286,10 @@ const struct cli_command cli_commands[] = {
 	  "",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
 	     "Streams charon's control log to stderr while it waits for the result."), ipsec_up_options },
-	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RAW_ARGS,
+	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG,
 	  BT("常駐してトンネルを保ち、経路を見張り、変化を知らせる (systemd 用、前面で動く)",
 	     "keep the tunnel, watch the path and tell about changes, for good (foreground, for systemd)"),
-	  "[--db PATH] [--no-restore]",
+	  "",
 	  BT("起動時に最後に確定した適用を戻し (ファイアウォールが最初)、期限切れの確認待ちを元に戻します。"
 	     "トンネルは charon 自身の再試行に加え、CHILD_SA がない間は間隔を広げながら張り直し、charon が"
 	     "再起動すれば読み込み直します。検査を定期的に実行して monitor.db に記録し、判定の変化と証明書の"
@@ -280,7 +300,7 @@ const struct cli_command cli_commands[] = {
 	     "again with growing intervals while no CHILD_SA is installed, and loaded again when "
 	     "charon restarts. Probes run on timers into monitor.db; verdict changes and certificate "
 	     "expiry go to the journal and syslog. SIGHUP reloads the config, SIGTERM ends it (the "
-	     "tunnel stays up). See docs/monitor.md."), NULL },
+	     "tunnel stays up). See docs/monitor.md."), monitor_options },
 	{ "nic identify", cmd_nic_identify, CLI_NEED_ROOT,
 	  BT("ポートのランプを点滅させ、どの口かを示す", "blink a port's light to show which socket it is"),
 	  "NAME [SECONDS]",

@@ -1,6 +1,5 @@
 /* oqlink: entry point. Global options, then one command from the table. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,11 +127,7 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, int arg
 	char *cause = NULL;
 	int ret;
 
-	if (c->flags & CLI_RAW_ARGS) {
-		memset(&args, 0, sizeof(args));
-		args.argc = argc;
-		args.argv = argv;
-	} else if (cli_parse(c->name, c->options, false, argc, argv, &args, &cause) < 0) {
+	if (cli_parse(c->name, c->options, false, argc, argv, &args, &cause) < 0) {
 		cli_error("%s", cause);
 		free(cause);
 		return OQ_EXIT_USAGE;
@@ -144,10 +139,8 @@ static int run_command(const struct cli_command *c, struct cli_ctx *ctx, int arg
 	ret = check_preconditions(c, ctx);
 	if (ret == 0 && (c->flags & CLI_RECOVER))
 		ret = cli_recover(ctx);	/* an interrupted apply comes first */
-	if (ret == 0) {
-		optind = 0;	/* 0, not 1: re-initialises GNU getopt for a command that parses argv */
+	if (ret == 0)
 		ret = c->run(ctx, args.argc, args.argv);
-	}
 	ctx->args = NULL;
 	return ret;
 }
