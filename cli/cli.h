@@ -34,8 +34,6 @@ enum cli_opt_flags {
 	CLI_OPT_OPTIONAL = 1 << 0,
 	/* A global option that may also follow the command words. */
 	CLI_OPT_ANYWHERE = 1 << 1,
-	/* A switch that counts how often it is given (-v -v). */
-	CLI_OPT_REPEAT = 1 << 2,
 };
 
 /* One option of a command, as its table in cli/commands.c declares it: the
@@ -60,7 +58,7 @@ struct cli_option {
 struct cli_args {
 	const struct cli_option *opts;	/* the table parsed by */
 	struct {
-		int count;		/* times given; 0: not given */
+		int count;		/* times given (-v -v); 0: not given */
 		int order;		/* position of the last one among the options */
 		const char *value;	/* the last value, or NULL */
 		long long num;		/* CLI_ARG_INT, CLI_ARG_DURATION (ms) */

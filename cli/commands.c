@@ -25,7 +25,7 @@ const struct cli_option cli_global_options[] = {
 	  .help = BT("標準出力に JSON の文書をひとつ出す", "print one JSON document on stdout") },
 	{ .name = "lang", .arg = CLI_ARG_ENUM, .words = lang_words, .flags = CLI_OPT_ANYWHERE,
 	  .help = BT("表示の言語 (既定は環境変数から)", "the language shown (default: from the environment)") },
-	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_ANYWHERE | CLI_OPT_REPEAT,
+	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_ANYWHERE,
 	  .help = BT("詳しく表示する (重ねられます)", "show more (may be repeated)") },
 	{ .name = "version", .letter = 'V', .help = BT("版数を表示する", "show the version") },
 	{ .name = "help", .letter = 'h', .help = BT("使い方を表示する", "show how to use oqlink") },

@@ -33,7 +33,7 @@ static const struct cli_option opts[] = {
 	{ .name = "note", .arg = CLI_ARG_STRING, .help = BT("特記", "note") },
 	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
 	  .implied = "300", .flags = CLI_OPT_OPTIONAL, .help = BT("確認", "confirm") },
-	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_REPEAT, .help = BT("詳しく", "more") },
+	{ .name = "verbose", .letter = 'v', .help = BT("詳しく", "more") },
 	{ .name = NULL },
 };
 
