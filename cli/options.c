@@ -153,25 +153,20 @@ static int parse_error(const char *cmd, const struct cli_option *opts, size_t n,
 					  "'%s' has no option '%s'; see 'oqlink help %s'"), cmd, word, cmd);
 }
 
-int cli_parse(const char *cmd, const struct cli_option *opts, bool in_order, int argc,
-	      char **argv, struct cli_args *out, char **cause)
+/* getopt_long's view of a table of n options: the long options (lo, of
+ * n + 2) and the short ones (shorts, of 4 + 3 * n). A command also takes
+ * --help; a run in order ("+") stops at the first operand. */
+static void getopt_tables(const struct cli_option *opts, size_t n, bool in_order,
+			  struct option *lo, char *shorts)
 {
-	size_t n = count_options(opts), k = 0;
-	struct option lo[CLI_MAX_OPTIONS + 2];
-	char shorts[4 + 3 * CLI_MAX_OPTIONS];
-	int ch, order = 0;
+	size_t k = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->opts = opts;
-	if (n > CLI_MAX_OPTIONS)
-		abort();	/* a table larger than struct cli_args holds */
 	if (in_order)
 		shorts[k++] = '+';
-	shorts[k++] = ':';
+	shorts[k++] = ':';	/* a missing value is ':', not '?' */
 	for (size_t i = 0; i < n; i++) {
-		bool optional = opts[i].flags & CLI_OPT_OPTIONAL;
 		int has = opts[i].arg == CLI_ARG_NONE ? no_argument :
-			  optional ? optional_argument : required_argument;
+			  opts[i].flags & CLI_OPT_OPTIONAL ? optional_argument : required_argument;
 
 		lo[i] = (struct option){ opts[i].name, has, NULL, VAL_BASE + (int)i };
 		if (opts[i].letter) {
@@ -185,6 +180,21 @@ int cli_parse(const char *cmd, const struct cli_option *opts, bool in_order, int
 	shorts[k] = '\0';
 	lo[n] = (struct option){ in_order ? NULL : "help", no_argument, NULL, VAL_HELP };
 	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+int cli_parse(const char *cmd, const struct cli_option *opts, bool in_order, int argc,
+	      char **argv, struct cli_args *out, char **cause)
+{
+	size_t n = count_options(opts);
+	struct option lo[CLI_MAX_OPTIONS + 2];
+	char shorts[4 + 3 * CLI_MAX_OPTIONS];
+	int ch, order = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->opts = opts;
+	if (n > CLI_MAX_OPTIONS)
+		abort();	/* a table larger than struct cli_args holds */
+	getopt_tables(opts, n, in_order, lo, shorts);
 	optind = 0;	/* 0, not 1: a full re-initialisation of GNU getopt */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {

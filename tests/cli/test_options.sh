@@ -42,7 +42,7 @@ bad=(
 	"history probes|--since|24|with its unit"
 	"monitor|--db||--db needs a path"
 )
-echo "1..$(( ${#bad[@]} + ${#cmds[@]} * 2 + 11 ))"
+echo "1..$(( ${#bad[@]} + ${#cmds[@]} * 2 + 12 ))"
 
 for b in "${bad[@]}"; do
 	IFS='|' read -r cmd opt val msg <<< "$b"
