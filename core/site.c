@@ -51,25 +51,35 @@ enum key_type {
 	K_ZONE,		/* time zone of the tz database */
 };
 
-struct enum_word {
-	const char *word;
-	int value;
-};
+#define WORD(w, v, ja, en) { w, v, BT(ja, en) }
+#define WORDS_END { NULL, 0, BT(NULL, NULL) }
 
-static const struct enum_word line_words[] = {
-	{ "ipsec", SITE_LINE_IPSEC }, { "ipvpn", SITE_LINE_IPVPN }, { NULL, 0 } };
-static const struct enum_word auth_words[] = {
-	{ "pubkey", SITE_AUTH_PUBKEY }, { "psk", SITE_AUTH_PSK }, { NULL, 0 } };
-static const struct enum_word natt_words[] = {
-	{ "auto", SITE_NATT_AUTO }, { "force", SITE_NATT_FORCE }, { "off", SITE_NATT_OFF },
-	{ NULL, 0 } };
-static const struct enum_word start_words[] = {
-	{ "start", SITE_START_START }, { "trap", SITE_START_TRAP }, { "none", SITE_START_NONE },
-	{ NULL, 0 } };
-static const struct enum_word segment_words[] = {
-	{ "lan", SITE_SEGMENT_LAN }, { "separate", SITE_SEGMENT_SEPARATE }, { NULL, 0 } };
-static const struct enum_word ipvpn6_words[] = {
-	{ "none", SITE_IPVPN6_NONE }, { "ipoe", SITE_IPVPN6_IPOE }, { NULL, 0 } };
+static const struct site_choice line_words[] = {
+	WORD("ipsec", SITE_LINE_IPSEC, "IPsec+IKE 接続方式", "IPsec+IKE"),
+	WORD("ipvpn", SITE_LINE_IPVPN, "IP-VPN 接続方式", "IP-VPN"),
+	WORDS_END };
+static const struct site_choice auth_words[] = {
+	WORD("pubkey", SITE_AUTH_PUBKEY, "電子証明書", "certificate"),
+	WORD("psk", SITE_AUTH_PSK, "事前共有鍵", "pre-shared key"),
+	WORDS_END };
+static const struct site_choice natt_words[] = {
+	WORD("auto", SITE_NATT_AUTO, "自動", "automatic"),
+	WORD("force", SITE_NATT_FORCE, "常に UDP カプセル化", "always encapsulate in UDP"),
+	WORD("off", SITE_NATT_OFF, "使わない", "never"),
+	WORDS_END };
+static const struct site_choice start_words[] = {
+	WORD("start", SITE_START_START, "起動時に接続", "connect at start"),
+	WORD("trap", SITE_START_TRAP, "通信があれば接続", "connect on traffic"),
+	WORD("none", SITE_START_NONE, "手動", "manual"),
+	WORDS_END };
+static const struct site_choice segment_words[] = {
+	WORD("lan", SITE_SEGMENT_LAN, "LAN と同じ", "same as the LAN"),
+	WORD("separate", SITE_SEGMENT_SEPARATE, "専用セグメント", "separate segment"),
+	WORDS_END };
+static const struct site_choice ipvpn6_words[] = {
+	WORD("none", SITE_IPVPN6_NONE, "使わない", "none"),
+	WORD("ipoe", SITE_IPVPN6_IPOE, "IPoE", "IPoE"),
+	WORDS_END };
 
 /* Which line types need a key. */
 enum key_need { NEED_NO = 0, NEED_ALWAYS, NEED_IPSEC, NEED_IPVPN };
@@ -80,10 +90,12 @@ struct key_def {
 	enum key_type type;
 	size_t off;		/* offset in struct site (or struct site_tls) */
 	size_t count_off;	/* offset of the size_t count of a list */
-	const struct enum_word *words;
+	const struct site_choice *words;
 	unsigned min, max;
 	enum key_need need;
 	const char *def;	/* default value as it would be written */
+	struct bitext label;
+	struct bitext hint;	/* one line: the format, an example */
 };
 
 #define S(f) offsetof(struct site, f)
@@ -92,112 +104,229 @@ struct key_def {
 
 /* Sorted by section in file order, then as written by site_format(). */
 static const struct key_def keys[] = {
-	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL },
-	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE },
+	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("医療機関コード", "Facility code"),
+	  BT("10 桁 (例 1312345678)", "10 digits (e.g. 1312345678)") },
+	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL,
+	  BT("医療機関名", "Facility name"),
+	  BT("例 さくら内科クリニック", "e.g. Sakura Clinic") },
+	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("システムベンダー", "System vendor"),
+	  BT("作業する会社", "the company doing the work") },
+	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("作業担当者", "Engineer"),
+	  BT("報告書に署名する人", "who signs the report") },
+	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("立会者", "Witness"),
+	  BT("医療機関側の立会者", "the facility's witness") },
+	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("作業場所", "Place of work"),
+	  BT("施設の住所 (報告書に載ります)", "the facility's address, for the report") },
+	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE,
+	  BT("時間帯", "Time zone"),
+	  BT("tz データベースの名前 例 Asia/Tokyo", "a tz database name, e.g. Asia/Tokyo") },
 
-	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL },
-	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none" },
-	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500" },
-	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL },
-	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL },
+	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL,
+	  BT("回線種別", "Line type"),
+	  BT("IPsec+IKE 接続方式か IP-VPN 接続方式", "IPsec+IKE or IP-VPN") },
+	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("WAN インターフェース", "WAN interface"),
+	  BT("例 wan0", "e.g. wan0") },
+	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("WAN アドレス", "WAN address"),
+	  BT("dhcp または 198.51.100.2/24", "dhcp or 198.51.100.2/24") },
+	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("WAN ゲートウェイ", "WAN gateway"),
+	  BT("例 198.51.100.1 (dhcp なら空欄)", "e.g. 198.51.100.1 (empty with dhcp)") },
+	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none",
+	  BT("WAN IPv6", "WAN IPv6"),
+	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64") },
+	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("WAN IPv6 ゲートウェイ", "WAN IPv6 gateway"),
+	  BT("address6 が固定アドレスのときの次ホップ", "the next hop when address6 is static") },
+	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500",
+	  BT("回線 MTU", "Line MTU"),
+	  BT("1280〜9000", "1280 to 9000") },
+	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL,
+	  BT("WAN 側 DNS", "WAN DNS"),
+	  BT("VPN 装置名の解決用、カンマ区切り", "to resolve the gateway's name, comma separated") },
+	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("回線事業者", "Carrier"),
+	  BT("報告書に載ります", "for the report") },
+	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL,
+	  BT("回線ID", "Line ID"),
+	  BT("事業者の設定票のとおり", "as the carrier's sheet gives it") },
 
-	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL },
-	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey" },
-	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "aes256-sha256-modp2048" },
-	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "aes256gcm16-modp2048" },
-	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30" },
-	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto" },
-	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start" },
-	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400" },
-	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "/var/run/charon.vici" },
+	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL,
+	  BT("VPN ゲートウェイ", "VPN gateway"),
+	  BT("アドレスまたは名前", "address or name") },
+	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("自 IKE ID", "Local IKE ID"),
+	  BT("例 CN=clinic-1312345678.example", "e.g. CN=clinic-1312345678.example") },
+	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("相手 IKE ID", "Remote IKE ID"),
+	  BT("例 CN=vpngw.carrier.example", "e.g. CN=vpngw.carrier.example") },
+	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey",
+	  BT("認証方式", "Authentication"),
+	  BT("電子証明書か事前共有鍵", "certificate or pre-shared key") },
+	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("IKE 証明書", "IKE certificate"),
+	  BT("PEM または DER のパス", "path of a PEM or DER file") },
+	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("秘密鍵", "Private key"),
+	  BT("モード 0600 のファイル", "a file of mode 0600") },
+	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("CA 証明書", "CA certificate"),
+	  BT("対向を検証する CA", "the CA that signs the gateway") },
+	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("事前共有鍵のファイル", "Pre-shared key file"),
+	  BT("鍵を収めたモード 0600 のファイル", "a file of mode 0600 that holds the key") },
+	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256-sha256-modp2048",
+	  BT("IKE 提案", "IKE proposals"),
+	  BT("例 aes256-sha256-modp2048", "e.g. aes256-sha256-modp2048") },
+	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256gcm16-modp2048",
+	  BT("ESP 提案", "ESP proposals"),
+	  BT("例 aes256gcm16-modp2048", "e.g. aes256gcm16-modp2048") },
+	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30",
+	  BT("DPD 間隔 (秒)", "DPD delay (s)"),
+	  BT("0 で無効、最大 3600", "0 turns it off, at most 3600") },
+	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto",
+	  BT("NAT 越え", "NAT traversal"),
+	  BT("自動、常に UDP カプセル化、または使わない", "automatic, always in UDP, or never") },
+	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start",
+	  BT("接続の開始", "Start action"),
+	  BT("起動時、通信があれば、または手動", "at start, on traffic, or by hand") },
+	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400",
+	  BT("トンネル MTU", "Tunnel MTU"),
+	  BT("MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000") },
+	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/run/charon.vici",
+	  BT("charon の VICI ソケット", "charon's VICI socket"),
+	  BT("通常は既定値", "usually the default") },
 
-	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL },
-	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none" },
+	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL,
+	  BT("CE ルーター", "CE router"),
+	  BT("事業者の CE ルーターのアドレス", "the address of the carrier's CE router") },
+	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("お客さまID", "Customer ID"),
+	  BT("NTT 回線: CAF/COP と数字", "NTT lines: CAF or COP and digits") },
+	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none",
+	  BT("IPv6", "IPv6"),
+	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE") },
 
-	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL },
+	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("LAN インターフェース", "LAN interface"),
+	  BT("例 lan0", "e.g. lan0") },
+	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("LAN アドレス", "LAN address"),
+	  BT("本機のアドレス/長さ 例 192.168.10.1/24", "this box's address/length, e.g. 192.168.10.1/24") },
+	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL,
+	  BT("管理を許す範囲", "Management from"),
+	  BT("例 192.168.10.0/24", "e.g. 192.168.10.0/24") },
 
-	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan" },
-	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL },
+	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan",
+	  BT("端末の接続", "Terminal segment"),
+	  BT("専用セグメントを勧めます", "a separate segment is recommended") },
+	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末側インターフェース", "Terminal interface"),
+	  BT("例 term0", "e.g. term0") },
+	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末側アドレス", "Terminal-side address"),
+	  BT("端末側の本機アドレス 例 192.168.20.1/24", "this box on that segment, e.g. 192.168.20.1/24") },
+	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("資格確認端末", "Qualification terminal"),
+	  BT("端末のアドレス 例 192.168.20.10", "the terminal's address, e.g. 192.168.20.10") },
+	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL,
+	  BT("LAN から端末へ許すポート", "LAN to terminal ports"),
+	  BT("例 tcp/443, tcp/3389", "e.g. tcp/443, tcp/3389") },
 
-	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL },
-	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL },
-	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("センターのプレフィックス", "Central prefixes"),
+	  BT("例 192.0.2.0/24", "e.g. 192.0.2.0/24") },
+	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL,
+	  BT("閉域 DNS", "Closed-network DNS"),
+	  BT("アドレス、カンマ区切り", "addresses, comma separated") },
+	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL,
+	  BT("NTP", "NTP"),
+	  BT("アドレスまたは名前", "addresses or names") },
+	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("プロキシ", "Proxy"),
+	  BT("ホスト:ポート 例 192.0.2.80:8080", "host:port, e.g. 192.0.2.80:8080") },
 
-	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO,
-	  "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, "
-	  "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp" },
-	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL },
-	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL },
-	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20" },
-	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50" },
-	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000" },
-	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO,
-	  "認証済みです" },
+	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO, "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, " "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp",
+	  BT("名前解決する名前", "Names to resolve"),
+	  BT("カンマ区切り", "comma separated") },
+	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL,
+	  BT("ping の相手", "Ping targets"),
+	  BT("アドレスまたは名前", "addresses or names") },
+	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL,
+	  BT("TCP 接続の相手", "TCP targets"),
+	  BT("ホスト:ポート、カンマ区切り", "host:port, comma separated") },
+	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20",
+	  BT("ping の回数", "Pings per target"),
+	  BT("1〜1000", "1 to 1000") },
+	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50",
+	  BT("ping の間隔 (ミリ秒)", "Ping interval (ms)"),
+	  BT("10〜10000", "10 to 10000") },
+	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000",
+	  BT("検査ごとの制限時間 (ミリ秒)", "Timeout per probe (ms)"),
+	  BT("100〜600000", "100 to 600000") },
+	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("回線認証ページ", "Line-auth page"),
+	  BT("例 http://www.lineauth.mnw/", "e.g. http://www.lineauth.mnw/") },
+	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO, "認証済みです",
+	  BT("認証済みを示す文字列", "Text that means authenticated"),
+	  BT("回線認証ページにこの文字列があれば合格", "the line-auth page passes when it holds this text") },
 
-	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443" },
-	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("TLS 接続先", "TLS endpoint"),
+	  BT("空欄なら TLS の確認なし", "empty: no TLS check") },
+	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443",
+	  BT("TLS ポート", "TLS port"),
+	  BT("通常 443", "usually 443") },
+	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("TLS の CA ファイル", "TLS CA file"),
+	  BT("サーバーを検証する CA", "the CA of the server") },
+	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
+	  BT("クライアント証明書のファイル", "the client certificate file") },
+	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末証明書の CA", "Terminal certificate's CA"),
+	  BT("端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate") },
+	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("PKCS#12 のパスワードのファイル", "PKCS#12 password file"),
+	  BT("パスワードを収めたモード 0600 のファイル", "a file of mode 0600 that holds the password") },
 
-	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60" },
-	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900" },
-	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10" },
-	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL },
-	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90" },
-	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64" },
+	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60",
+	  BT("軽い検査の間隔 (秒)", "Light probe interval (s)"),
+	  BT("10〜86400", "10 to 86400") },
+	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900",
+	  BT("重い検査の間隔 (秒)", "Heavy probe interval (s)"),
+	  BT("60〜86400", "60 to 86400") },
+	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10",
+	  BT("トンネル再確立までの秒数", "Seconds before re-initiating"),
+	  BT("CHILD SA がこの秒数ないとき接続し直す、1〜3600", "no CHILD SA this long: initiate again, 1 to 3600") },
+	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("メトリクスの待ち受け", "Metrics listen address"),
+	  BT("ホスト:ポート、管理 LAN 側のみ (空欄: 無効)", "host:port on the management LAN (empty: off)") },
+	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
+	  BT("syslog の送り先", "Syslog server"),
+	  BT("udp://ホスト:ポート または tcp://ホスト:ポート (空欄: 無効)", "udp://host:port or tcp://host:port (empty: off)") },
+	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90",
+	  BT("履歴の保存日数", "History kept (days)"),
+	  BT("1〜3650", "1 to 3650") },
+	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64",
+	  BT("履歴の上限 (MB)", "History size limit (MB)"),
+	  BT("1〜65536", "1 to 65536") },
 
-	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink" },
-	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink" },
-	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "/var/lib/oqlink/reports" },
-};
-
-/* What the report and the screens call a key, in both languages. */
-static const struct {
-	const char *section, *key;
-	struct bitext label;
-} key_labels[] = {
-	{ "site", "address", BT("作業場所", "Place of work") },
-	{ "site", "timezone", BT("時間帯", "Time zone") },
-	{ "uplink", "carrier", BT("回線事業者", "Carrier") },
-	{ "uplink", "line_id", BT("回線ID", "Line ID") },
-	{ "monitor", "light_interval", BT("軽い検査の間隔 (秒)", "Light probe interval (s)") },
-	{ "monitor", "heavy_interval", BT("重い検査の間隔 (秒)", "Heavy probe interval (s)") },
-	{ "monitor", "reinitiate_after", BT("トンネル再確立までの秒数", "Seconds before re-initiating") },
-	{ "monitor", "metrics_listen", BT("メトリクスの待ち受け", "Metrics listen address") },
-	{ "monitor", "syslog", BT("syslog の送り先", "Syslog server") },
-	{ "monitor", "history_days", BT("履歴の保存日数", "History kept (days)") },
-	{ "monitor", "history_max_mb", BT("履歴の上限 (MB)", "History size limit (MB)") },
+	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink",
+	  BT("状態のディレクトリ", "State directory"),
+	  BT("スナップショット、履歴", "snapshots and history") },
+	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink",
+	  BT("実行時のディレクトリ", "Runtime directory"),
+	  BT("実行中の状態", "runtime state") },
+	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink/reports",
+	  BT("報告書のディレクトリ", "Report directory"),
+	  BT("作った報告書の置き場所", "where reports are written") },
 };
 
 /* The sections, in file order. A named kind is only ever written
@@ -758,7 +887,7 @@ static void bad_enum(struct parser *p, const struct key_def *k, const char *valu
 	const char *cands[8];
 	size_t n = 0;
 
-	for (const struct enum_word *w = k->words; w->word; w++) {
+	for (const struct site_choice *w = k->words; w->word; w++) {
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", n ? ", " : "",
 			 w->word);
 		cands[n++] = w->word;
@@ -821,7 +950,7 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
 	case K_ENUM:
-		for (const struct enum_word *w = k->words; w->word; w++)
+		for (const struct site_choice *w = k->words; w->word; w++)
 			if (strcmp(w->word, value) == 0) {
 				*(int *)field(base, k->off) = w->value;
 				return;
@@ -1656,11 +1785,30 @@ void site_key_at(size_t i, const char **section, const char **key)
 	*key = keys[i].key;
 }
 
+/* The index of section/key, or -1. */
+static int key_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
 struct bitext site_key_label(const char *section, const char *key)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(key_labels); i++)
-		if (strcmp(key_labels[i].section, section) == 0 && strcmp(key_labels[i].key, key) == 0)
-			return key_labels[i].label;
+	int i = key_find(section, key);
+
+	return i < 0 ? BT(NULL, NULL) : keys[i].label;
+}
+
+struct bitext site_choice_label(const char *section, const char *key, const char *word)
+{
+	int i = key_find(section, key);
+
+	if (i >= 0 && keys[i].words)
+		for (const struct site_choice *w = keys[i].words; w->word; w++)
+			if (strcmp(w->word, word) == 0)
+				return w->label;
 	return BT(NULL, NULL);
 }
 
@@ -1714,7 +1862,7 @@ static char *key_value(const struct key_def *k, const void *base, const struct s
 	}
 	switch (k->type) {
 	case K_ENUM:
-		for (const struct enum_word *w = k->words; w->word; w++)
+		for (const struct site_choice *w = k->words; w->word; w++)
 			if (w->value == *(const int *)f)
 				return xstrdup(w->word);
 		return NULL;

@@ -192,13 +192,28 @@ char *site_format(const struct site *s);
 /* The normalised config as JSON (new object, caller puts it). */
 struct json_object *site_to_json(const struct site *s);
 
-/* The known keys, in file order: for documentation checks and completion.
- * section is "probe.tls" for every [probe.tls.NAME]. Points to static data. */
+/* ---- the schema: one row per key (core/site.c keys[]) ----
+ *
+ * Everything that describes a key lives in that one table: its label and
+ * hint, the words of an enum and what they mean, its default, its range,
+ * the setup screen's page that asks for it and when it applies. The setup
+ * screen, the report's config summary, `oqlink config template` and the
+ * documentation read it from here. */
+
+/* One word of an enum key. */
+struct site_choice {
+	const char *word;	/* as written in site.conf; NULL ends a list */
+	int value;		/* its enum value in struct site */
+	struct bitext label;	/* what it means, for screens and the report */
+};
+
+/* The known keys, in file order (as site_format() writes them). */
 size_t site_key_count(void);
 void site_key_at(size_t i, const char **section, const char **key);
-/* The ja/en label of a key (static strings), both NULL when the table gives
- * none. */
+/* The ja/en label of a key (static strings), both NULL for no such key. */
 struct bitext site_key_label(const char *section, const char *key);
+/* The label of one word of an enum key, both NULL for no such word. */
+struct bitext site_choice_label(const char *section, const char *key, const char *word);
 
 /* The grammars of the names the config hands to the kernel, nftables,
  * charon and the file system (docs/config.md says them to the user). Every
