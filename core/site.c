@@ -95,7 +95,10 @@ struct key_def {
 	enum key_need need;
 	const char *def;	/* default value as it would be written */
 	struct bitext label;
-	struct bitext hint;	/* one line: the format, an example */
+	struct bitext hint;
+	const char *example;	/* see struct site_key */
+	enum site_when when;
+	enum site_page page;
 };
 
 #define S(f) offsetof(struct site, f)
@@ -106,227 +109,328 @@ struct key_def {
 static const struct key_def keys[] = {
 	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("医療機関コード", "Facility code"),
-	  BT("10 桁 (例 1312345678)", "10 digits (e.g. 1312345678)") },
+	  BT("10 桁 (例 1312345678)", "10 digits (e.g. 1312345678)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
 	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL,
 	  BT("医療機関名", "Facility name"),
-	  BT("例 さくら内科クリニック", "e.g. Sakura Clinic") },
+	  BT("例 さくら内科クリニック", "e.g. Sakura Clinic"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
 	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("システムベンダー", "System vendor"),
-	  BT("作業する会社", "the company doing the work") },
+	  BT("作業する会社", "the company doing the work"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
 	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("作業担当者", "Engineer"),
-	  BT("報告書に署名する人", "who signs the report") },
+	  BT("報告書に署名する人", "who signs the report"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
 	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("立会者", "Witness"),
-	  BT("医療機関側の立会者", "the facility's witness") },
+	  BT("医療機関側の立会者", "the facility's witness"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
 	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("作業場所", "Place of work"),
-	  BT("施設の住所 (報告書に載ります)", "the facility's address, for the report") },
+	  BT("施設の住所 (報告書に載ります)", "the facility's address, for the report"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE,
 	  BT("時間帯", "Time zone"),
-	  BT("tz データベースの名前 例 Asia/Tokyo", "a tz database name, e.g. Asia/Tokyo") },
+	  BT("tz データベースの名前 例 Asia/Tokyo", "a tz database name, e.g. Asia/Tokyo"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
 	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL,
 	  BT("回線種別", "Line type"),
-	  BT("IPsec+IKE 接続方式か IP-VPN 接続方式", "IPsec+IKE or IP-VPN") },
+	  BT("IPsec+IKE 接続方式か IP-VPN 接続方式", "IPsec+IKE or IP-VPN"),
+	  "ipsec", SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
 	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("WAN インターフェース", "WAN interface"),
-	  BT("例 wan0", "e.g. wan0") },
+	  BT("例 wan0", "e.g. wan0"),
+	  "wan0", SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
 	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("WAN アドレス", "WAN address"),
-	  BT("dhcp または 198.51.100.2/24", "dhcp or 198.51.100.2/24") },
+	  BT("dhcp または 198.51.100.2/24", "dhcp or 198.51.100.2/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
 	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("WAN ゲートウェイ", "WAN gateway"),
-	  BT("例 198.51.100.1 (dhcp なら空欄)", "e.g. 198.51.100.1 (empty with dhcp)") },
+	  BT("例 198.51.100.1 (dhcp なら空欄)", "e.g. 198.51.100.1 (empty with dhcp)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
 	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none",
 	  BT("WAN IPv6", "WAN IPv6"),
-	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64") },
+	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("WAN IPv6 ゲートウェイ", "WAN IPv6 gateway"),
-	  BT("address6 が固定アドレスのときの次ホップ", "the next hop when address6 is static") },
+	  BT("address6 が固定アドレスのときの次ホップ", "the next hop when address6 is static"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500",
 	  BT("回線 MTU", "Line MTU"),
-	  BT("1280〜9000", "1280 to 9000") },
+	  BT("1280〜9000", "1280 to 9000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
 	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL,
 	  BT("WAN 側 DNS", "WAN DNS"),
-	  BT("VPN 装置名の解決用、カンマ区切り", "to resolve the gateway's name, comma separated") },
+	  BT("VPN 装置名の解決用、カンマ区切り", "to resolve the gateway's name, comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
 	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("回線事業者", "Carrier"),
-	  BT("報告書に載ります", "for the report") },
+	  BT("報告書に載ります", "for the report"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL,
 	  BT("回線ID", "Line ID"),
-	  BT("事業者の設定票のとおり", "as the carrier's sheet gives it") },
+	  BT("事業者の設定票のとおり", "as the carrier's sheet gives it"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
 	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL,
 	  BT("VPN ゲートウェイ", "VPN gateway"),
-	  BT("アドレスまたは名前", "address or name") },
+	  BT("アドレスまたは名前", "address or name"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("自 IKE ID", "Local IKE ID"),
-	  BT("例 CN=clinic-1312345678.example", "e.g. CN=clinic-1312345678.example") },
+	  BT("例 CN=clinic-1312345678.example", "e.g. CN=clinic-1312345678.example"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("相手 IKE ID", "Remote IKE ID"),
-	  BT("例 CN=vpngw.carrier.example", "e.g. CN=vpngw.carrier.example") },
+	  BT("例 CN=vpngw.carrier.example", "e.g. CN=vpngw.carrier.example"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey",
 	  BT("認証方式", "Authentication"),
-	  BT("電子証明書か事前共有鍵", "certificate or pre-shared key") },
+	  BT("電子証明書か事前共有鍵", "certificate or pre-shared key"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("IKE 証明書", "IKE certificate"),
-	  BT("PEM または DER のパス", "path of a PEM or DER file") },
+	  BT("PEM または DER のパス", "path of a PEM or DER file"),
+	  "@ike.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
 	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("秘密鍵", "Private key"),
-	  BT("モード 0600 のファイル", "a file of mode 0600") },
+	  BT("モード 0600 のファイル", "a file of mode 0600"),
+	  "@ike.key", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
 	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("CA 証明書", "CA certificate"),
-	  BT("対向を検証する CA", "the CA that signs the gateway") },
+	  BT("対向を検証する CA", "the CA that signs the gateway"),
+	  "@ca.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
 	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("事前共有鍵のファイル", "Pre-shared key file"),
-	  BT("鍵を収めたモード 0600 のファイル", "a file of mode 0600 that holds the key") },
+	  BT("鍵を収めたモード 0600 のファイル", "a file of mode 0600 that holds the key"),
+	  "@ike.psk", SITE_WHEN_PSK, SITE_PAGE_CARRIER },
 	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256-sha256-modp2048",
 	  BT("IKE 提案", "IKE proposals"),
-	  BT("例 aes256-sha256-modp2048", "e.g. aes256-sha256-modp2048") },
+	  BT("例 aes256-sha256-modp2048", "e.g. aes256-sha256-modp2048"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256gcm16-modp2048",
 	  BT("ESP 提案", "ESP proposals"),
-	  BT("例 aes256gcm16-modp2048", "e.g. aes256gcm16-modp2048") },
+	  BT("例 aes256gcm16-modp2048", "e.g. aes256gcm16-modp2048"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30",
 	  BT("DPD 間隔 (秒)", "DPD delay (s)"),
-	  BT("0 で無効、最大 3600", "0 turns it off, at most 3600") },
+	  BT("0 で無効、最大 3600", "0 turns it off, at most 3600"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto",
 	  BT("NAT 越え", "NAT traversal"),
-	  BT("自動、常に UDP カプセル化、または使わない", "automatic, always in UDP, or never") },
+	  BT("自動、常に UDP カプセル化、または使わない", "automatic, always in UDP, or never"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start",
 	  BT("接続の開始", "Start action"),
-	  BT("起動時、通信があれば、または手動", "at start, on traffic, or by hand") },
+	  BT("起動時、通信があれば、または手動", "at start, on traffic, or by hand"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400",
 	  BT("トンネル MTU", "Tunnel MTU"),
-	  BT("MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000") },
+	  BT("MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/run/charon.vici",
 	  BT("charon の VICI ソケット", "charon's VICI socket"),
-	  BT("通常は既定値", "usually the default") },
+	  BT("通常は既定値", "usually the default"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 
 	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL,
 	  BT("CE ルーター", "CE router"),
-	  BT("事業者の CE ルーターのアドレス", "the address of the carrier's CE router") },
+	  BT("事業者の CE ルーターのアドレス", "the address of the carrier's CE router"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
 	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("お客さまID", "Customer ID"),
-	  BT("NTT 回線: CAF/COP と数字", "NTT lines: CAF or COP and digits") },
+	  BT("NTT 回線: CAF/COP と数字", "NTT lines: CAF or COP and digits"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
 	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none",
 	  BT("IPv6", "IPv6"),
-	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE") },
+	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
 
 	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("LAN インターフェース", "LAN interface"),
-	  BT("例 lan0", "e.g. lan0") },
+	  BT("例 lan0", "e.g. lan0"),
+	  "lan0", SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("LAN アドレス", "LAN address"),
-	  BT("本機のアドレス/長さ 例 192.168.10.1/24", "this box's address/length, e.g. 192.168.10.1/24") },
+	  BT("本機のアドレス/長さ 例 192.168.10.1/24", "this box's address/length, e.g. 192.168.10.1/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL,
 	  BT("管理を許す範囲", "Management from"),
-	  BT("例 192.168.10.0/24", "e.g. 192.168.10.0/24") },
+	  BT("例 192.168.10.0/24", "e.g. 192.168.10.0/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 
 	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan",
 	  BT("端末の接続", "Terminal segment"),
-	  BT("専用セグメントを勧めます", "a separate segment is recommended") },
+	  BT("専用セグメントを勧めます", "a separate segment is recommended"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末側インターフェース", "Terminal interface"),
-	  BT("例 term0", "e.g. term0") },
+	  BT("例 term0", "e.g. term0"),
+	  "term0", SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC },
 	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末側アドレス", "Terminal-side address"),
-	  BT("端末側の本機アドレス 例 192.168.20.1/24", "this box on that segment, e.g. 192.168.20.1/24") },
+	  BT("端末側の本機アドレス 例 192.168.20.1/24", "this box on that segment, e.g. 192.168.20.1/24"),
+	  NULL, SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC },
 	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("資格確認端末", "Qualification terminal"),
-	  BT("端末のアドレス 例 192.168.20.10", "the terminal's address, e.g. 192.168.20.10") },
+	  BT("端末のアドレス 例 192.168.20.10", "the terminal's address, e.g. 192.168.20.10"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL,
 	  BT("LAN から端末へ許すポート", "LAN to terminal ports"),
-	  BT("例 tcp/443, tcp/3389", "e.g. tcp/443, tcp/3389") },
+	  BT("例 tcp/443, tcp/3389", "e.g. tcp/443, tcp/3389"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 
 	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("センターのプレフィックス", "Central prefixes"),
-	  BT("例 192.0.2.0/24", "e.g. 192.0.2.0/24") },
+	  BT("例 192.0.2.0/24", "e.g. 192.0.2.0/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
 	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL,
 	  BT("閉域 DNS", "Closed-network DNS"),
-	  BT("アドレス、カンマ区切り", "addresses, comma separated") },
+	  BT("アドレス、カンマ区切り", "addresses, comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
 	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL,
 	  BT("NTP", "NTP"),
-	  BT("アドレスまたは名前", "addresses or names") },
+	  BT("アドレスまたは名前", "addresses or names"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
 	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("プロキシ", "Proxy"),
-	  BT("ホスト:ポート 例 192.0.2.80:8080", "host:port, e.g. 192.0.2.80:8080") },
+	  BT("ホスト:ポート 例 192.0.2.80:8080", "host:port, e.g. 192.0.2.80:8080"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
 
 	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO, "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, " "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp",
 	  BT("名前解決する名前", "Names to resolve"),
-	  BT("カンマ区切り", "comma separated") },
+	  BT("カンマ区切り", "comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
 	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL,
 	  BT("ping の相手", "Ping targets"),
-	  BT("アドレスまたは名前", "addresses or names") },
+	  BT("アドレスまたは名前", "addresses or names"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
 	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL,
 	  BT("TCP 接続の相手", "TCP targets"),
-	  BT("ホスト:ポート、カンマ区切り", "host:port, comma separated") },
+	  BT("ホスト:ポート、カンマ区切り", "host:port, comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
 	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20",
 	  BT("ping の回数", "Pings per target"),
-	  BT("1〜1000", "1 to 1000") },
+	  BT("1〜1000", "1 to 1000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50",
 	  BT("ping の間隔 (ミリ秒)", "Ping interval (ms)"),
-	  BT("10〜10000", "10 to 10000") },
+	  BT("10〜10000", "10 to 10000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000",
 	  BT("検査ごとの制限時間 (ミリ秒)", "Timeout per probe (ms)"),
-	  BT("100〜600000", "100 to 600000") },
+	  BT("100〜600000", "100 to 600000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("回線認証ページ", "Line-auth page"),
-	  BT("例 http://www.lineauth.mnw/", "e.g. http://www.lineauth.mnw/") },
+	  BT("例 http://www.lineauth.mnw/", "e.g. http://www.lineauth.mnw/"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
 	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO, "認証済みです",
 	  BT("認証済みを示す文字列", "Text that means authenticated"),
-	  BT("回線認証ページにこの文字列があれば合格", "the line-auth page passes when it holds this text") },
+	  BT("回線認証ページにこの文字列があれば合格", "the line-auth page passes when it holds this text"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
 	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("TLS 接続先", "TLS endpoint"),
-	  BT("空欄なら TLS の確認なし", "empty: no TLS check") },
+	  BT("空欄なら TLS の確認なし", "empty: no TLS check"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
 	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443",
 	  BT("TLS ポート", "TLS port"),
-	  BT("通常 443", "usually 443") },
+	  BT("通常 443", "usually 443"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
 	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("TLS の CA ファイル", "TLS CA file"),
-	  BT("サーバーを検証する CA", "the CA of the server") },
+	  BT("サーバーを検証する CA", "the CA of the server"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
 	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
-	  BT("クライアント証明書のファイル", "the client certificate file") },
+	  BT("クライアント証明書のファイル", "the client certificate file"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
 	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末証明書の CA", "Terminal certificate's CA"),
-	  BT("端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate") },
+	  BT("端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
 	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("PKCS#12 のパスワードのファイル", "PKCS#12 password file"),
-	  BT("パスワードを収めたモード 0600 のファイル", "a file of mode 0600 that holds the password") },
+	  BT("パスワードを収めたモード 0600 のファイル", "a file of mode 0600 that holds the password"),
+	  "@terminal.p12.pass", SITE_WHEN_TLS, SITE_PAGE_PROBES },
 
 	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60",
 	  BT("軽い検査の間隔 (秒)", "Light probe interval (s)"),
-	  BT("10〜86400", "10 to 86400") },
+	  BT("10〜86400", "10 to 86400"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900",
 	  BT("重い検査の間隔 (秒)", "Heavy probe interval (s)"),
-	  BT("60〜86400", "60 to 86400") },
+	  BT("60〜86400", "60 to 86400"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10",
 	  BT("トンネル再確立までの秒数", "Seconds before re-initiating"),
-	  BT("CHILD SA がこの秒数ないとき接続し直す、1〜3600", "no CHILD SA this long: initiate again, 1 to 3600") },
+	  BT("CHILD SA がこの秒数ないとき接続し直す、1〜3600", "no CHILD SA this long: initiate again, 1 to 3600"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("メトリクスの待ち受け", "Metrics listen address"),
-	  BT("ホスト:ポート、管理 LAN 側のみ (空欄: 無効)", "host:port on the management LAN (empty: off)") },
+	  BT("ホスト:ポート、管理 LAN 側のみ (空欄: 無効)", "host:port on the management LAN (empty: off)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
 	  BT("syslog の送り先", "Syslog server"),
-	  BT("udp://ホスト:ポート または tcp://ホスト:ポート (空欄: 無効)", "udp://host:port or tcp://host:port (empty: off)") },
+	  BT("udp://ホスト:ポート または tcp://ホスト:ポート (空欄: 無効)", "udp://host:port or tcp://host:port (empty: off)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90",
 	  BT("履歴の保存日数", "History kept (days)"),
-	  BT("1〜3650", "1 to 3650") },
+	  BT("1〜3650", "1 to 3650"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64",
 	  BT("履歴の上限 (MB)", "History size limit (MB)"),
-	  BT("1〜65536", "1 to 65536") },
+	  BT("1〜65536", "1 to 65536"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
 	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink",
 	  BT("状態のディレクトリ", "State directory"),
-	  BT("スナップショット、履歴", "snapshots and history") },
+	  BT("スナップショット、履歴", "snapshots and history"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink",
 	  BT("実行時のディレクトリ", "Runtime directory"),
-	  BT("実行中の状態", "runtime state") },
+	  BT("実行中の状態", "runtime state"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink/reports",
 	  BT("報告書のディレクトリ", "Report directory"),
-	  BT("作った報告書の置き場所", "where reports are written") },
+	  BT("作った報告書の置き場所", "where reports are written"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+};
+
+/* The pages of the setup screen that ask for keys. */
+static const struct {
+	struct bitext title, intro;
+} pages[SITE_PAGE_COUNT] = {
+	[SITE_PAGE_FACILITY] = {
+		BT("施設", "Facility"),
+		BT("医療機関の情報と、作業する人の名前です。報告書に載ります。",
+		   "The facility, and who does the work. They go into the report.") },
+	[SITE_PAGE_LINE] = {
+		BT("回線 (WAN)", "Line (WAN)"),
+		BT("電気通信回線種別と、上流側インターフェースのアドレスです。",
+		   "The line type and the address of the uplink interface.") },
+	[SITE_PAGE_CARRIER] = {
+		BT("事業者の設定", "Carrier settings"),
+		BT("事業者から届いた設定票の値を入力します。",
+		   "Type the values from the carrier's settings sheet.") },
+	[SITE_PAGE_CLINIC] = {
+		BT("LAN と資格確認端末", "LAN and terminal"),
+		BT("院内 LAN と、資格確認端末を置くセグメントです。",
+		   "The clinic LAN, and the segment of the qualification terminal.") },
+	[SITE_PAGE_CENTRAL] = {
+		BT("センター側", "Central side"),
+		BT("閉域網の先のプレフィックスと、DNS・NTP・プロキシです。",
+		   "The prefixes behind the closed network, and DNS, NTP and proxy.") },
+	[SITE_PAGE_PROBES] = {
+		BT("疎通確認の対象", "Probe targets"),
+		BT("疎通確認で名前解決・ping・接続を試す相手です。空欄は既定値を使います。",
+		   "What the probes resolve, ping and connect to. Empty fields use the defaults.") },
 };
 
 /* The sections, in file order. A named kind is only ever written
@@ -1785,8 +1889,7 @@ void site_key_at(size_t i, const char **section, const char **key)
 	*key = keys[i].key;
 }
 
-/* The index of section/key, or -1. */
-static int key_find(const char *section, const char *key)
+int site_key_find(const char *section, const char *key)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
@@ -1794,22 +1897,66 @@ static int key_find(const char *section, const char *key)
 	return -1;
 }
 
+void site_key_get(size_t i, struct site_key *out)
+{
+	const struct key_def *k = &keys[i];
+
+	*out = (struct site_key){
+		.section = k->section, .key = k->key, .label = k->label, .hint = k->hint,
+		.choices = k->words, .def = k->def, .example = k->example,
+		.min = k->min, .max = k->max, .number = k->type == K_UINT, .list = is_list(k->type),
+		.secret = k->type == K_SECRET, .required = k->need != NEED_NO,
+		.when = k->when, .page = k->page,
+	};
+}
+
 struct bitext site_key_label(const char *section, const char *key)
 {
-	int i = key_find(section, key);
+	int i = site_key_find(section, key);
 
 	return i < 0 ? BT(NULL, NULL) : keys[i].label;
 }
 
 struct bitext site_choice_label(const char *section, const char *key, const char *word)
 {
-	int i = key_find(section, key);
+	int i = site_key_find(section, key);
 
 	if (i >= 0 && keys[i].words)
 		for (const struct site_choice *w = keys[i].words; w->word; w++)
 			if (strcmp(w->word, word) == 0)
 				return w->label;
 	return BT(NULL, NULL);
+}
+
+struct bitext site_page_title(enum site_page p)
+{
+	return p > SITE_PAGE_NONE && p < SITE_PAGE_COUNT ? pages[p].title : BT(NULL, NULL);
+}
+
+struct bitext site_page_intro(enum site_page p)
+{
+	return p > SITE_PAGE_NONE && p < SITE_PAGE_COUNT ? pages[p].intro : BT(NULL, NULL);
+}
+
+bool site_when_holds(const struct site *s, enum site_when w)
+{
+	switch (w) {
+	case SITE_WHEN_ALWAYS:
+		return true;
+	case SITE_WHEN_IPSEC:
+		return s->line == SITE_LINE_IPSEC;
+	case SITE_WHEN_IPVPN:
+		return s->line == SITE_LINE_IPVPN;
+	case SITE_WHEN_PUBKEY:
+		return s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY;
+	case SITE_WHEN_PSK:
+		return s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PSK;
+	case SITE_WHEN_SEPARATE:
+		return s->segment == SITE_SEGMENT_SEPARATE;
+	case SITE_WHEN_TLS:
+		return s->n_tls > 0;
+	}
+	return false;
 }
 
 const char *site_line_name(enum site_line l)

@@ -200,6 +200,29 @@ struct json_object *site_to_json(const struct site *s);
  * screen, the report's config summary, `oqlink config template` and the
  * documentation read it from here. */
 
+/* When a key applies. */
+enum site_when {
+	SITE_WHEN_ALWAYS = 0,
+	SITE_WHEN_IPSEC,	/* [uplink] type = ipsec */
+	SITE_WHEN_IPVPN,	/* [uplink] type = ipvpn */
+	SITE_WHEN_PUBKEY,	/* type = ipsec and [ipsec] auth = pubkey */
+	SITE_WHEN_PSK,		/* type = ipsec and [ipsec] auth = psk */
+	SITE_WHEN_SEPARATE,	/* [terminal] segment = separate */
+	SITE_WHEN_TLS,		/* a [probe.tls.NAME] section is there (its host set) */
+};
+
+/* The setup screen's pages that ask for keys, in order. */
+enum site_page {
+	SITE_PAGE_NONE = 0,	/* not asked for: set in the file */
+	SITE_PAGE_FACILITY,
+	SITE_PAGE_LINE,
+	SITE_PAGE_CARRIER,
+	SITE_PAGE_CLINIC,
+	SITE_PAGE_CENTRAL,
+	SITE_PAGE_PROBES,
+	SITE_PAGE_COUNT,
+};
+
 /* One word of an enum key. */
 struct site_choice {
 	const char *word;	/* as written in site.conf; NULL ends a list */
@@ -207,13 +230,44 @@ struct site_choice {
 	struct bitext label;	/* what it means, for screens and the report */
 };
 
+/* What the table says about one key (a copy; every pointer in it is static
+ * data). */
+struct site_key {
+	const char *section;	/* "probe.tls" for every [probe.tls.NAME] */
+	const char *key;
+	struct bitext label;
+	struct bitext hint;	/* one line: the format, an example */
+	const struct site_choice *choices;	/* enum keys, else NULL */
+	const char *def;	/* the default as written, or NULL */
+	const char *example;	/* a value to offer when there is no default,
+				 * or NULL; "@NAME" is the file NAME beside the
+				 * config */
+	unsigned min, max;	/* a number's range; text: its length in bytes;
+				 * both 0 when there is none */
+	bool number;		/* a whole number */
+	bool list;		/* comma separated */
+	bool secret;		/* names a secret file (mode 0600) */
+	bool required;		/* needed whenever `when` holds */
+	enum site_when when;
+	enum site_page page;
+};
+
 /* The known keys, in file order (as site_format() writes them). */
 size_t site_key_count(void);
+/* Row i (< site_key_count()). */
+void site_key_get(size_t i, struct site_key *out);
+/* The index of section/key, or -1. */
+int site_key_find(const char *section, const char *key);
 void site_key_at(size_t i, const char **section, const char **key);
 /* The ja/en label of a key (static strings), both NULL for no such key. */
 struct bitext site_key_label(const char *section, const char *key);
 /* The label of one word of an enum key, both NULL for no such word. */
 struct bitext site_choice_label(const char *section, const char *key, const char *word);
+/* The title and the one-line introduction of a page of the setup screen. */
+struct bitext site_page_title(enum site_page p);
+struct bitext site_page_intro(enum site_page p);
+/* Whether a key's condition holds for a loaded site. */
+bool site_when_holds(const struct site *s, enum site_when w);
 
 /* The grammars of the names the config hands to the kernel, nftables,
  * charon and the file system (docs/config.md says them to the user). Every

@@ -252,6 +252,76 @@ static void test_labels_and_zone(void **state)
 	site_diags_free(&diags);
 }
 
+/* Every key carries its label and hint in both languages; an enum's words
+ * are labelled and its default is one of them; a number's default is in
+ * its range; keys on a page are asked for only when they apply to it. */
+static void test_schema_complete(void **state)
+{
+	unsigned on_page[SITE_PAGE_COUNT] = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < site_key_count(); i++) {
+		struct site_key k;
+		site_key_get(i, &k);
+		if (!k.label.ja || !*k.label.ja || !k.label.en || !*k.label.en ||
+		    !k.hint.ja || !*k.hint.ja || !k.hint.en || !*k.hint.en)
+			fail_msg("[%s] %s has no label or hint in both languages", k.section, k.key);
+		assert_int_equal(site_key_find(k.section, k.key), (int)i);
+		if (k.choices) {
+			bool def_known = k.def == NULL;
+			for (const struct site_choice *c = k.choices; c->word; c++) {
+				if (!c->label.ja || !c->label.en)
+					fail_msg("[%s] %s = %s has no label", k.section, k.key, c->word);
+				def_known |= k.def && strcmp(k.def, c->word) == 0;
+			}
+			if (!def_known)
+				fail_msg("[%s] %s defaults to '%s', not one of its words", k.section, k.key,
+					 k.def);
+		}
+		if (k.number && k.def) {
+			unsigned long v = strtoul(k.def, NULL, 10);
+			if (v < k.min || v > k.max)
+				fail_msg("[%s] %s defaults to %s outside %u..%u", k.section, k.key, k.def,
+					 k.min, k.max);
+		}
+		assert_true(k.page < SITE_PAGE_COUNT);
+		on_page[k.page]++;
+	}
+	for (int p = SITE_PAGE_NONE + 1; p < SITE_PAGE_COUNT; p++) {
+		assert_true(on_page[p] > 0);
+		assert_non_null(site_page_title((enum site_page)p).ja);
+		assert_non_null(site_page_intro((enum site_page)p).en);
+	}
+	assert_null(site_page_title(SITE_PAGE_NONE).ja);
+	assert_int_equal(site_key_find("ipsec", "no_such_key"), -1);
+	assert_string_equal(site_choice_label("terminal", "segment", "separate").ja, "専用セグメント");
+	assert_null(site_choice_label("terminal", "segment", "elsewhere").en);
+}
+
+/* Conditions hold for a loaded site as its line type and layout say. */
+static void test_when(void **state)
+{
+	struct site_diags diags = { 0 };
+	struct site *s = site_load("examples/site-ipsec.conf", false, &diags);
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(site_when_holds(s, SITE_WHEN_ALWAYS));
+	assert_true(site_when_holds(s, SITE_WHEN_IPSEC));
+	assert_false(site_when_holds(s, SITE_WHEN_IPVPN));
+	assert_int_equal(site_when_holds(s, SITE_WHEN_PSK), s->auth == SITE_AUTH_PSK);
+	assert_int_equal(site_when_holds(s, SITE_WHEN_PUBKEY), s->auth == SITE_AUTH_PUBKEY);
+	assert_int_equal(site_when_holds(s, SITE_WHEN_SEPARATE),
+			 s->segment == SITE_SEGMENT_SEPARATE);
+	assert_int_equal(site_when_holds(s, SITE_WHEN_TLS), s->n_tls > 0);
+	s->line = SITE_LINE_IPVPN;
+	assert_true(site_when_holds(s, SITE_WHEN_IPVPN));
+	assert_false(site_when_holds(s, SITE_WHEN_PSK));
+	assert_false(site_when_holds(s, SITE_WHEN_PUBKEY));
+	site_free(s);
+	site_diags_free(&diags);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +331,8 @@ int main(void)
 		cmocka_unit_test(test_files_checked),
 		cmocka_unit_test(test_docs_cover_every_key),
 		cmocka_unit_test(test_labels_and_zone),
+		cmocka_unit_test(test_schema_complete),
+		cmocka_unit_test(test_when),
 	};
 
 	i18n_init();
