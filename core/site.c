@@ -206,7 +206,7 @@ static const struct key_def keys[] = {
 	  BT("対向を検証する CA", "the CA that signs the gateway"),
 	  "@ca.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
 	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
-	  BT("事前共有鍵のファイル", "Pre-shared key file"),
+	  BT("事前共有鍵", "Pre-shared key"),
 	  BT("鍵を収めたモード 0600 のファイル", "a file of mode 0600 that holds the key"),
 	  "@ike.psk", SITE_WHEN_PSK, SITE_PAGE_CARRIER },
 	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256-sha256-modp2048",
@@ -356,7 +356,7 @@ static const struct key_def keys[] = {
 	  BT("端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate"),
 	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
 	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
-	  BT("PKCS#12 のパスワードのファイル", "PKCS#12 password file"),
+	  BT("PKCS#12 のパスワード", "PKCS#12 password"),
 	  BT("パスワードを収めたモード 0600 のファイル", "a file of mode 0600 that holds the password"),
 	  "@terminal.p12.pass", SITE_WHEN_TLS, SITE_PAGE_PROBES },
 
