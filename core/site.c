@@ -474,6 +474,7 @@ struct parser {
 	bool continuation;		/* it starts with white space */
 	struct site *site;
 	struct site_diags *diags;
+	struct site_entries *entries;	/* when not NULL: every key = value as written */
 	unsigned errors;
 	struct key_loc loc[ARRAY_SIZE(keys)];
 	struct key_loc *tls_loc;	/* per TLS section, ARRAY_SIZE(keys) each */
@@ -1286,6 +1287,25 @@ static bool line_refused(const struct parser *p, unsigned line)
 }
 
 /* inih handler: one key = value. */
+/* Keep a key = value as written (a continuation joins the one before). */
+static void entry_record(struct parser *p, const char *section, const char *name, const char *value)
+{
+	struct site_entries *e = p->entries;
+
+	if (e == NULL)
+		return;
+	if (p->continuation && e->n > 0 && strcmp(e->v[e->n - 1].key, name) == 0 &&
+	    strcmp(e->v[e->n - 1].section, section) == 0) {
+		struct site_entry *last = &e->v[e->n - 1];
+		char *joined = xasprintf("%s %s", last->value, value);
+		free(last->value);
+		last->value = joined;
+		return;
+	}
+	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+	e->v[e->n++] = (struct site_entry){ xstrdup(section), xstrdup(name), xstrdup(value), p->line };
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
@@ -1297,6 +1317,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	void *base = p->site;
 	struct key_loc *loc;
 
+	if (*name != '\0' && !line_refused(p, p->line))
+		entry_record(p, section, name, value);
 	if ((*section != '\0' && (si = good_section(section, &sec_name)) < 0) || *name == '\0' ||
 	    line_refused(p, p->line))
 		return 1;	/* reported by check_syntax */
@@ -1821,10 +1843,13 @@ void site_free(struct site *s)
 	free(s);
 }
 
-struct site *site_load_string(const char *name, const char *text, bool files,
-			      struct site_diags *diags)
+/* Parse and validate text; entries, when not NULL, gets every key = value
+ * as written whatever becomes of the rest. */
+static struct site *load(const char *name, const char *text, bool files,
+			 struct site_entries *entries, struct site_diags *diags)
 {
-	struct parser p = { .name = name, .text = text, .pos = text, .diags = diags };
+	struct parser p = { .name = name, .text = text, .pos = text, .diags = diags,
+			    .entries = entries };
 	struct site *s = xcalloc(1, sizeof(*s));
 	p.site = s;
 	s->path = xstrdup(name);
@@ -1850,6 +1875,39 @@ struct site *site_load_string(const char *name, const char *text, bool files,
 		return NULL;
 	}
 	return s;
+}
+
+struct site *site_load_string(const char *name, const char *text, bool files,
+			      struct site_diags *diags)
+{
+	return load(name, text, files, NULL, diags);
+}
+
+struct site *site_load_entries(const char *name, const char *text, bool files,
+			       struct site_entries *entries, struct site_diags *diags)
+{
+	return load(name, text, files, entries, diags);
+}
+
+void site_entries_add(struct site_entries *e, const char *section, const char *key,
+		      const char *value)
+{
+	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+	e->v[e->n++] = (struct site_entry){ xstrdup(section), xstrdup(key), xstrdup(value), 0 };
+}
+
+void site_entries_free(struct site_entries *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].section);
+		free(e->v[i].key);
+		free(e->v[i].value);
+	}
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
 }
 
 struct site *site_load(const char *path, bool files, struct site_diags *diags)
@@ -2051,69 +2109,131 @@ static bool section_used(const struct site *s, const char *section)
 	return true;
 }
 
+/* The row of a key as a file names it ("probe.tls.NAME" is probe.tls), or
+ * NULL. */
+static const struct key_def *entry_def(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *sec = keys[i].section;
+		size_t n = strlen(sec);
+		if (strncmp(section, sec, n) == 0 && (section[n] == '\0' || (key_named(&keys[i]) &&
+		    section[n] == '.')) && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+/* Growing text with the entry of each line. */
+struct out {
+	FILE *m;
+	int *lines;
+	size_t n;
+};
+
+/* Finish one line of text that belongs to tag. */
+static void out_end(struct out *o, int tag)
+{
+	fputc('\n', o->m);
+	o->lines = xrealloc(o->lines, (o->n + 1) * sizeof(*o->lines));
+	o->lines[o->n++] = tag;
+}
+
 /* Write "key = value", folding a long list onto indented continuation
  * lines so that no line exceeds what the parser reads. */
-static void put_key(FILE *m, const struct key_def *k, const char *v)
+static void put_key(struct out *o, int tag, const char *key, bool list, const char *v)
 {
-	size_t col = strlen(k->key) + 3, n;
+	size_t col = strlen(key) + 3, n;
 	char **items;
 
-	fprintf(m, "%s = ", k->key);
-	if (!is_list(k->type) || col + strlen(v) <= 120) {
-		fprintf(m, "%s\n", v);
+	fprintf(o->m, "%s = ", key);
+	if (!list || col + strlen(v) <= 120) {
+		fputs(v, o->m);
+		out_end(o, tag);
 		return;
 	}
 	items = str_split_list(v, &n);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(items[i]);
 		if (i > 0 && col + len + 2 > 120) {
-			fputs(",\n  ", m);
+			fputc(',', o->m);
+			out_end(o, tag);
+			fputs("  ", o->m);
 			col = 2;
 		} else if (i > 0) {
-			fputs(", ", m);
+			fputs(", ", o->m);
 			col += 2;
 		}
-		fputs(items[i], m);
+		fputs(items[i], o->m);
 		col += len;
 	}
 	str_list_free(items);
-	fputc('\n', m);
+	out_end(o, tag);
+}
+
+char *site_entries_format(const struct site_entries *e, const char *header, int **lines,
+			  size_t *n_lines)
+{
+	struct out o = { 0 };
+	char *text = NULL;
+	size_t size = 0;
+	const char *cur = NULL;
+
+	o.m = open_memstream(&text, &size);
+	if (o.m == NULL)
+		abort();
+	for (const char *h = header; h && *h; h += strcspn(h, "\n") + (h[strcspn(h, "\n")] != '\0')) {
+		fwrite(h, 1, strcspn(h, "\n"), o.m);
+		out_end(&o, -1);
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const struct site_entry *en = &e->v[i];
+		const struct key_def *k = entry_def(en->section, en->key);
+		if (cur == NULL || strcmp(cur, en->section) != 0) {
+			out_end(&o, -1);
+			fprintf(o.m, "[%s]", en->section);
+			out_end(&o, -2 - (int)i);
+			cur = en->section;
+		}
+		put_key(&o, (int)i, en->key, k && is_list(k->type), en->value);
+	}
+	fclose(o.m);
+	if (lines) {
+		*lines = o.lines;
+		*n_lines = o.n;
+	} else {
+		free(o.lines);
+	}
+	return text;
 }
 
 char *site_format(const struct site *s)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
-	const char *cur = NULL;
+	struct site_entries e = { 0 };
+	char *out;
 
-	fputs("# oqlink site configuration (normalised)\n", m);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
 		if (key_named(k) || !section_used(s, k->section))
 			continue;
 		char *v = key_value(k, s, s);
-		if (v == NULL)
-			continue;
-		if (cur == NULL || strcmp(cur, k->section) != 0) {
-			fprintf(m, "%s[%s]\n", cur ? "\n" : "\n", k->section);
-			cur = k->section;
-		}
-		put_key(m, k, v);
+		if (v)
+			site_entries_add(&e, k->section, k->key, v);
 		free(v);
 	}
 	for (size_t t = 0; t < s->n_tls; t++) {
-		fprintf(m, "\n[probe.tls.%s]\n", s->tls[t].name);
+		char *sec = xasprintf("probe.tls.%s", s->tls[t].name);
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			if (!key_named(&keys[i]))
 				continue;
 			char *v = key_value(&keys[i], &s->tls[t], s);
 			if (v)
-				fprintf(m, "%s = %s\n", keys[i].key, v);
+				site_entries_add(&e, sec, keys[i].key, v);
 			free(v);
 		}
+		free(sec);
 	}
-	fclose(m);
+	out = site_entries_format(&e, "# oqlink site configuration (normalised)", NULL, NULL);
+	site_entries_free(&e);
 	return out;
 }
 

@@ -186,6 +186,38 @@ struct site *site_load_string(const char *name, const char *text, bool check_fil
 			      struct site_diags *diags);
 void site_free(struct site *s);
 
+/* One "key = value" of a file as written, for an editor that must open a
+ * broken file too (the setup screen). */
+struct site_entry {
+	char *section;		/* as written: "site", "probe.tls.hweb", ... */
+	char *key;
+	char *value;		/* continuation lines joined by a space */
+	unsigned line;		/* where it starts; 0 when not from a file */
+};
+
+struct site_entries {
+	struct site_entry *v;
+	size_t n;
+};
+
+/* site_load_string() that also gives every key = value of text as written,
+ * whether or not it is valid (unknown keys and bad values too), in file
+ * order. The caller frees entries with site_entries_free(). */
+struct site *site_load_entries(const char *name, const char *text, bool check_files,
+			       struct site_entries *entries, struct site_diags *diags);
+/* Append a copy of section/key/value. */
+void site_entries_add(struct site_entries *e, const char *section, const char *key,
+		      const char *value);
+void site_entries_free(struct site_entries *e);
+/* Entries as site.conf text, in the order given: the header lines first
+ * (may be NULL), then a [section] line wherever the section changes, a long
+ * list folded onto indented lines. lines (may be NULL) gets, for each line
+ * of the text, the index of its entry, -1 for a header or blank line, or
+ * -2 - k for the [section] line of entry k. The caller frees the text and
+ * *lines. */
+char *site_entries_format(const struct site_entries *e, const char *header, int **lines,
+			  size_t *n_lines);
+
 /* The normalised config as INI text, secrets as file references only. The
  * caller frees the result. Loading the output gives an equal site. */
 char *site_format(const struct site *s);

@@ -322,6 +322,46 @@ static void test_when(void **state)
 	site_diags_free(&diags);
 }
 
+/* A broken file still gives every key as written, and the writer puts
+ * them back with a map from each line to its entry. */
+static void test_entries(void **state)
+{
+	static const char text[] =
+		"[site]\nfacility_code = 12\npear = 1\n\n[central]\nprefixes = 192.0.2.0/24,\n"
+		"  198.51.100.0/24\n[probe.tls.hweb]\nhost = h.example\n";
+	struct site_entries e = { 0 };
+	struct site_diags d = { 0 };
+	struct site *s = site_load_entries("t.conf", text, false, &e, &d);
+	int *lines = NULL;
+	size_t n = 0;
+	char *out;
+
+	(void)state;
+	assert_null(s);
+	assert_true(d.n > 0);
+	assert_int_equal(e.n, 4);
+	assert_string_equal(e.v[0].value, "12");
+	assert_string_equal(e.v[1].key, "pear");
+	assert_int_equal(e.v[1].line, 3);
+	assert_string_equal(e.v[2].value, "192.0.2.0/24, 198.51.100.0/24");
+	assert_string_equal(e.v[3].section, "probe.tls.hweb");
+	out = site_entries_format(&e, "# head", &lines, &n);
+	assert_string_equal(out, "# head\n\n[site]\nfacility_code = 12\npear = 1\n\n[central]\n"
+			    "prefixes = 192.0.2.0/24, 198.51.100.0/24\n\n[probe.tls.hweb]\n"
+			    "host = h.example\n");
+	assert_int_equal(n, 11);
+	assert_int_equal(lines[0], -1);
+	assert_int_equal(lines[2], -2);
+	assert_int_equal(lines[3], 0);
+	assert_int_equal(lines[4], 1);
+	assert_int_equal(lines[6], -2 - 2);
+	assert_int_equal(lines[10], 3);
+	free(out);
+	free(lines);
+	site_entries_free(&e);
+	site_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_labels_and_zone),
 		cmocka_unit_test(test_schema_complete),
 		cmocka_unit_test(test_when),
+		cmocka_unit_test(test_entries),
 	};
 
 	i18n_init();
