@@ -278,53 +278,26 @@ static char *default_value(const char *path, const char *def)
 	return v;
 }
 
-/* Read the keys of an existing file loosely (so a broken one can be
- * repaired): [section] and key = value lines, continuations appended. */
-static void wiz_read(struct wiz *w, const char *text)
+/* Keep one key of the file: in its field, or aside with the others. */
+static void wiz_take(struct wiz *w, const struct site_entry *e)
 {
-	char section[64] = "", *copy = xstrdup(text), *save = NULL;
-	int last = -1;
-	char *last_extra = NULL;
+	const char *section = e->section;
+	int i;
 
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		bool cont = line[0] == ' ' || line[0] == '\t';
-		char *t = str_trim(line), *eq;
-		if (*t == '\0' || *t == '#' || *t == ';')
-			continue;
-		if (cont && (last >= 0 || last_extra)) {
-			char **slot = last >= 0 ? &w->values[last] : &w->extra[w->n_extra - 1];
-			char *joined = xasprintf("%s %s", *slot, t);
-			free(*slot);
-			*slot = joined;
-			continue;
-		}
-		last = -1;
-		last_extra = NULL;
-		if (*t == '[') {
-			snprintf(section, sizeof(section), "%.*s", (int)strcspn(t + 1, "]"), t + 1);
-			if (str_has_prefix(section, "probe.tls.") && w->tls_name == NULL) {
-				w->tls_name = xstrdup(section + strlen("probe.tls."));
-				snprintf(section, sizeof(section), "probe.tls");
-			}
-			continue;
-		}
-		if ((eq = strchr(t, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		char *key = str_trim(t), *val = str_trim(eq + 1);
-		int i = wiz_field_find(section, key);
-		if (i >= 0) {
-			free(w->values[i]);
-			w->values[i] = xstrdup(val);
-			last = i;
-		} else {
-			w->extra = xrealloc(w->extra, (w->n_extra + 2) * sizeof(*w->extra));
-			w->extra[w->n_extra++] = xasprintf("%s\t%s\t%s", section, key, val);
-			w->extra[w->n_extra] = NULL;
-			last_extra = w->extra[w->n_extra - 1];
-		}
+	if (str_has_prefix(section, "probe.tls.")) {
+		if (w->tls_name == NULL)
+			w->tls_name = xstrdup(section + strlen("probe.tls."));
+		if (strcmp(section + strlen("probe.tls."), w->tls_name) == 0)
+			section = "probe.tls";
 	}
-	free(copy);
+	if ((i = wiz_field_find(section, e->key)) >= 0) {
+		free(w->values[i]);
+		w->values[i] = xstrdup(e->value);
+		return;
+	}
+	w->extra = xrealloc(w->extra, (w->n_extra + 2) * sizeof(*w->extra));
+	w->extra[w->n_extra++] = xasprintf("%s\t%s\t%s", section, e->key, e->value);
+	w->extra[w->n_extra] = NULL;
 }
 
 struct wiz *wiz_new(const char *path)
@@ -342,8 +315,17 @@ struct wiz *wiz_new(const char *path)
 	w->extra = xcalloc(1, sizeof(*w->extra));
 	for (size_t i = 0; i < wiz_n_fields; i++)
 		w->values[i] = default_value(path, wiz_fields[i].def);
-	if (file_read(path, 256 * 1024, &text, &len, NULL) == 0)
-		wiz_read(w, text);
+	if (file_read(path, 256 * 1024, &text, &len, NULL) == 0) {
+		/* read loosely, as written, so that a broken file can be repaired;
+		 * the problems show when the answers are checked */
+		struct site_entries e = { 0 };
+		struct site_diags d = { 0 };
+		site_free(site_load_entries(path, text, false, &e, &d));
+		for (size_t k = 0; k < e.n; k++)
+			wiz_take(w, &e.v[k]);
+		site_entries_free(&e);
+		site_diags_free(&d);
+	}
 	free(text);
 	if (w->tls_name == NULL)
 		w->tls_name = xstrdup("central");
