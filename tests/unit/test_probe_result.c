@@ -278,8 +278,8 @@ static void test_set_replaces(void **state)
 }
 
 /* The run's overall verdict: the worst one, SKIP counting as PASS, so a
- * run of only SKIP (or PASS and SKIP) passes and a SKIP never hides a
- * WARN or a FAIL. */
+ * run of only SKIP (or PASS and SKIP) passes, a SKIP never hides a
+ * WARN or a FAIL, and an empty run proves nothing (ERROR). */
 static void test_run_overall(void **state)
 {
 	static const struct {
@@ -293,7 +293,7 @@ static void test_run_overall(void **state)
 		{ { PROBE_SKIP, PROBE_WARN }, 2, PROBE_WARN },
 		{ { PROBE_WARN, PROBE_SKIP, PROBE_FAIL }, 3, PROBE_FAIL },
 		{ { PROBE_ERROR, PROBE_FAIL }, 2, PROBE_ERROR },
-		{ { 0 }, 0, PROBE_PASS },
+		{ { 0 }, 0, PROBE_ERROR },
 	};
 
 	(void)state;
