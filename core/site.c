@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/net.h"
 #include "core/proposal.h"
 #include "core/util.h"
 
@@ -1357,7 +1358,7 @@ static const char *pstr(const struct oq_prefix *a, char *buf)
 }
 
 /* The network of an interface address, as "192.0.2.0/24". */
-static const char *net_str(const struct oq_prefix *a, char *buf)
+static const char *subnet_str(const struct oq_prefix *a, char *buf)
 {
 	struct oq_prefix n = prefix_network(a);
 
@@ -1423,7 +1424,7 @@ static void site_validate(struct parser *p, bool files)
 	    !prefix_contains(&s->wan_addr, &s->wan_gateway))
 		at_key(p, "uplink", "gateway", _("ゲートウェイ %s が WAN のサブネット %s の外にあります",
 						 "gateway %s is outside the WAN subnet %s"),
-		       pstr(&s->wan_gateway, b1), net_str(&s->wan_addr, b2));
+		       pstr(&s->wan_gateway, b1), subnet_str(&s->wan_addr, b2));
 	if (s->line == SITE_LINE_IPSEC && s->wan_mode == SITE_ADDR_STATIC && !is_set(p, "uplink", "gateway") &&
 	    is_set(p, "uplink", "address"))
 		missing(p, "uplink", "gateway");
@@ -1500,7 +1501,7 @@ static void site_validate(struct parser *p, bool files)
 		if (s->term_addr.family && s->terminal.family && !prefix_contains(&s->term_addr, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末 %s が端末用セグメント %s の外にあります",
 							"the terminal %s is outside its segment %s"),
-			       pstr(&s->terminal, b1), net_str(&s->term_addr, b2));
+			       pstr(&s->terminal, b1), subnet_str(&s->term_addr, b2));
 		if (s->term_addr.family && s->lan_addr.family && prefix_overlaps(&s->term_addr, &s->lan_addr))
 			at_key(p, "terminal", "address", _("端末用セグメントが LAN と重なっています",
 							   "the terminal segment overlaps the LAN"));
@@ -1512,11 +1513,10 @@ static void site_validate(struct parser *p, bool files)
 		if (s->lan_addr.family && s->terminal.family && !prefix_contains(&s->lan_addr, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末 %s が LAN %s の外にあります",
 							"the terminal %s is outside the LAN %s"),
-			       pstr(&s->terminal, b1), net_str(&s->lan_addr, b2));
+			       pstr(&s->terminal, b1), subnet_str(&s->lan_addr, b2));
 	}
 	{
-		struct oq_prefix own = s->segment == SITE_SEGMENT_SEPARATE ? s->term_addr : s->lan_addr;
-		own.len = own.family == AF_INET ? 32 : 128;
+		struct oq_prefix own = net_terminal_source(s);
 		if (own.family && s->terminal.family && prefix_equal(&own, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末のアドレスがこの機器自身のアドレスです",
 							"the terminal's address is this appliance's own"));
