@@ -13,6 +13,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/probe.h"
+#include "provision/provision.h"
 #include "tui/screen.h"
 
 static struct ui_pane pane;
@@ -458,7 +459,13 @@ static void imp_configure(void)
 static void imp_do(void)
 {
 	char *pw = ui_line_get(&imp.pass), *dir = import_dir(), *cause = NULL;
-	int r = probe_cert_import(imp.file, pw, dir, &imp.cert_path, &imp.pass_path, &cause);
+	struct probe_cert_info info;
+	int r = probe_cert_check_import(imp.file, pw, &info, &cause);
+
+	if (r == 0)
+		r = prov_cert_install(imp.file, info.is_p12 ? pw : NULL, dir, &imp.cert_path,
+				      &imp.pass_path, &cause);
+	probe_cert_info_clear(&info);
 
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
