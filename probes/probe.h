@@ -123,6 +123,12 @@ enum probe_flags {
 	/* Parses what the network sends: runs in the sandbox (see
 	 * probe_sandbox_enter) after its setup. */
 	PROBE_SANDBOX = 1 << 3,
+	/* Runs beside its deps instead of after them: starts once they have
+	 * started, and its result is held until they finish; when one fails
+	 * it is a SKIP all the same, as if it had waited. For a probe that
+	 * needs what a long one needs and means nothing when that one fails
+	 * (pmtu beside reach). */
+	PROBE_BESIDE = 1 << 4,
 };
 
 /* One probe. The run function gets a result already initialised with the
