@@ -358,8 +358,6 @@ static void certs_draw(int top, int rows, int cols)
 		return;
 	if (pane.title)
 		ui_pane_draw(&pane, y, top + rows - y, cols);
-	else if (!ui_have_command("probe"))
-		ui_missing(y, 0, cols, _("証明書の検査 (probes)", "certificate inspection (probes)"));
 	else
 		ui_put(y, 0, cols, _("k で検査します", "k checks them"), UA_NORMAL);
 }
@@ -540,7 +538,7 @@ static bool certs_key(int key)
 		return true;
 	if (key == 'k') {
 		checked_load();
-		if (ui_have_command("probe") && !ui_pane_running(&pane))
+		if (!ui_pane_running(&pane))
 			ui_pane_start(&pane, check);
 		return true;
 	}
