@@ -25,12 +25,22 @@ static void test_backoff(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		assert_int_equal(mon_backoff_next(&b, 0), want[i]);
 	mon_backoff_reset(&b);
-	/* jitter takes off at most a quarter, never more */
-	for (uint32_t rnd = 0; rnd < 5000; rnd += 7) {
+	/* jitter takes off at most a quarter, never more, and all of it for
+	 * some draws */
+	bool lowest = false, highest = false;
+	for (uint32_t rnd = 0; rnd < 40000; rnd += 7) {
 		struct mon_backoff c = { 5000, 20000, 3 };
 		int64_t d = mon_backoff_next(&c, rnd);
 		assert_true(d <= 20000 && d >= 15000);
+		lowest |= d == 15000;
+		highest |= d == 20000;
 	}
+	assert_true(lowest && highest);
+	/* a cap between two doublings is where it stops */
+	struct mon_backoff odd = { 3000, 10000, 0 };
+	static const int64_t capped[] = { 3000, 6000, 10000, 10000 };
+	for (size_t i = 0; i < ARRAY_SIZE(capped); i++)
+		assert_int_equal(mon_backoff_next(&odd, 0), capped[i]);
 	assert_int_equal(mon_backoff_next(&b, 0), 5000);
 	assert_int_equal(b.attempt, 1);
 }

@@ -277,6 +277,35 @@ static void test_set_replaces(void **state)
 	assert_null(r.id);
 }
 
+/* The run's overall verdict: the worst one, SKIP counting as PASS, so a
+ * run of only SKIP (or PASS and SKIP) passes, a SKIP never hides a
+ * WARN or a FAIL, and an empty run proves nothing (ERROR). */
+static void test_run_overall(void **state)
+{
+	static const struct {
+		enum probe_verdict v[3];
+		size_t n;
+		enum probe_verdict overall;
+	} cases[] = {
+		{ { PROBE_SKIP }, 1, PROBE_PASS },
+		{ { PROBE_SKIP, PROBE_SKIP }, 2, PROBE_PASS },
+		{ { PROBE_PASS, PROBE_SKIP }, 2, PROBE_PASS },
+		{ { PROBE_SKIP, PROBE_WARN }, 2, PROBE_WARN },
+		{ { PROBE_WARN, PROBE_SKIP, PROBE_FAIL }, 3, PROBE_FAIL },
+		{ { PROBE_ERROR, PROBE_FAIL }, 2, PROBE_ERROR },
+		{ { 0 }, 0, PROBE_ERROR },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct probe_result r[3] = { 0 };
+		struct probe_run run = { r, cases[i].n, 0, 0, PROBE_PASS };
+		for (size_t j = 0; j < cases[i].n; j++)
+			r[j].verdict = cases[i].v[j];
+		assert_int_equal(probe_run_overall(&run), cases[i].overall);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),	cmocka_unit_test(test_missing_fields),
 		cmocka_unit_test(test_missing_optional), cmocka_unit_test(test_bad_verdicts),
 		cmocka_unit_test(test_set_replaces),	cmocka_unit_test(test_overall_rule),
+		cmocka_unit_test(test_run_overall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
