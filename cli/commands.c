@@ -674,8 +674,14 @@ void cli_print_usage(const struct cli_command *c)
 		printf("%s oqlink %s COMMAND [ARGS]\n\n", _("使い方:", "usage:"), g);
 		free(g);
 		print_group(NULL);
-		printf("\n%s\n", _("全体のオプション (コマンドの後にも書けます: --config、--json、--lang、--verbose):",
-				   "Global options (--config, --json, --lang and --verbose may also follow the command):"));
+		char list[128] = "";
+		for (const struct cli_option *o = cli_global_options; o->name; o++)
+			if (o->flags & CLI_OPT_ANYWHERE)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s--%s",
+					 *list ? _("、", ", ") : "", o->name);
+		printf("\n");
+		printf(_("全体のオプション (%s はコマンドの後にも書けます):\n",
+			 "Global options (%s may also follow the command):\n"), list);
 		cli_print_options(cli_global_options);
 		printf("\n%s\n", _("'oqlink help COMMAND' で各コマンドの詳細を表示します。",
 				   "'oqlink help COMMAND' shows the details of one command."));
