@@ -60,7 +60,7 @@ static struct json_object *read_json(const char *path)
 }
 
 /* The exit code that a report's overall verdict means. */
-int cmd_report_exit(int overall)
+int cmd_report_exit(enum probe_verdict overall)
 {
 	return overall == PROBE_PASS || overall == PROBE_SKIP ? OQ_EXIT_OK : OQ_EXIT_FAIL;
 }

@@ -4,6 +4,7 @@
 #define OQ_CMDS_H
 
 #include "cli/cli.h"
+#include "probes/probe.h"
 
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
@@ -28,7 +29,7 @@ int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv);
 /* Shared by the commands that write a report (cli/cmd_report.c). */
 struct report;
 /* The exit code of a report's overall verdict: 0 passed, 1 otherwise. */
-int cmd_report_exit(int overall);
+int cmd_report_exit(enum probe_verdict overall);
 /* Print the paths of the files written (or one JSON document with --json);
  * paths is NULL-terminated. Returns 0 or an exit code. */
 int cmd_report_announce(struct cli_ctx *ctx, const struct report *r, char **paths);
