@@ -1,5 +1,6 @@
-/* oqlink config check | show */
+/* oqlink config check | show | template */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,5 +161,43 @@ int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	site_diags_free(&diags);
 	site_free(s);
+	return ret;
+}
+
+int cmd_config_template(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum site_line line = SITE_LINE_IPSEC;
+	char *text;
+	int ch, ret = OQ_EXIT_OK;
+
+	(void)ctx;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'm' && strcmp(optarg, "ipsec") == 0) {
+			line = SITE_LINE_IPSEC;
+		} else if (ch == 'm' && strcmp(optarg, "ipvpn") == 0) {
+			line = SITE_LINE_IPVPN;
+		} else {
+			if (ch == 'm')
+				cli_error(_("--mode は ipsec か ipvpn です ('%s' ではありません)",
+					    "--mode is ipsec or ipvpn, not '%s'"), optarg);
+			cli_error(_("使い方: oqlink config template [--mode ipsec|ipvpn]",
+				    "usage: oqlink config template [--mode ipsec|ipvpn]"));
+			return OQ_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		cli_error(_("使い方: oqlink config template [--mode ipsec|ipvpn]",
+			    "usage: oqlink config template [--mode ipsec|ipvpn]"));
+		return OQ_EXIT_USAGE;
+	}
+	text = site_template(line);
+	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
+		ret = OQ_EXIT_CANT;
+	free(text);
 	return ret;
 }

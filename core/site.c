@@ -2237,6 +2237,114 @@ char *site_format(const struct site *s)
 	return out;
 }
 
+/* When a key applies, said in a template's comment. */
+static struct bitext when_text(enum site_when w)
+{
+	switch (w) {
+	case SITE_WHEN_ALWAYS:
+		break;
+	case SITE_WHEN_IPSEC:
+		return BT("type = ipsec のときに使います", "used with type = ipsec");
+	case SITE_WHEN_IPVPN:
+		return BT("type = ipvpn のときに使います", "used with type = ipvpn");
+	case SITE_WHEN_PUBKEY:
+		return BT("auth = pubkey のときに使います", "used with auth = pubkey");
+	case SITE_WHEN_PSK:
+		return BT("auth = psk のときに使います", "used with auth = psk");
+	case SITE_WHEN_SEPARATE:
+		return BT("segment = separate のときに使います", "used with segment = separate");
+	case SITE_WHEN_TLS:
+		return BT("[probe.tls.NAME] ごとに書きます", "one per [probe.tls.NAME]");
+	}
+	return BT(NULL, NULL);
+}
+
+/* Whether a key applies to a fresh site of line type line: the other keys
+ * take their defaults (auth = pubkey, segment = lan, no TLS endpoint). */
+static bool template_applies(const struct key_def *k, enum site_line line)
+{
+	struct site s = { .line = line, .auth = SITE_AUTH_PUBKEY, .segment = SITE_SEGMENT_LAN };
+
+	return site_when_holds(&s, k->when) && !key_named(k);
+}
+
+/* The value a template offers for k: its default, else its example ("@NAME"
+ * beside the default config file). The caller frees it. */
+static char *template_value(const struct key_def *k, enum site_line line)
+{
+	if (k->words == line_words)
+		return xstrdup(site_line_name(line));
+	if (k->def)
+		return xstrdup(k->def);
+	if (k->example && k->example[0] == '@')
+		return xasprintf("/etc/oqlink/%s", k->example + 1);
+	return xstrdup(k->example ? k->example : "");
+}
+
+/* A key of the template: its label and hint (and the words of an enum) as
+ * comments, then the key. One that applies is written when it is needed or
+ * has an example to offer; the others are commented out with the value
+ * they take. */
+static void template_key(struct out *o, const struct key_def *k, enum site_line line, bool applies)
+{
+	enum oq_lang l = i18n_lang();
+	struct bitext w = when_text(k->when);
+	char *v = template_value(k, line);
+
+	fprintf(o->m, "# %s: %s", bitext_get(k->label, l), bitext_get(k->hint, l));
+	if (w.ja && !applies)
+		fprintf(o->m, " (%s)", bitext_get(w, l));
+	fputc('\n', o->m);
+	if (k->words) {
+		fputs("#  ", o->m);
+		for (const struct site_choice *c = k->words; c->word; c++)
+			fprintf(o->m, " %s: %s%s", c->word, bitext_get(c->label, l), c[1].word ? "," : "\n");
+	}
+	if (applies && (k->need != NEED_NO || (k->example && !k->def)) && *v)
+		put_key(o, -1, k->key, is_list(k->type), v);
+	else if (applies && k->need != NEED_NO)
+		fprintf(o->m, "%s =\n", k->key);
+	else
+		fprintf(o->m, *v ? "# %s = %s\n" : "# %s =\n", k->key, v);
+	free(v);
+}
+
+char *site_template(enum site_line line)
+{
+	struct out o = { 0 };
+	char *text = NULL;
+	size_t size = 0;
+	const char *cur = NULL;
+
+	o.m = open_memstream(&text, &size);
+	if (o.m == NULL)
+		abort();
+	fprintf(o.m, _("# oqlink の設定ファイルのひな形 (type = %s、oqlink config template)\n"
+		       "# 空のキーを埋めてください。# で始まるキーは示した値 (既定値) のままになります。\n"
+		       "# 秘密 (鍵、パスワード) はこのファイルに書かず、別のファイルに置いてそのパスを書きます。\n",
+		       "# oqlink site configuration: a template for type = %s (oqlink config template)\n"
+		       "# Fill in the empty keys. A key commented out keeps the value shown (its default).\n"
+		       "# Secrets (keys, passwords) never go here: name the file that holds each.\n"),
+		site_line_name(line));
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		bool applies = template_applies(k, line);
+		bool ipsec_only = k->when == SITE_WHEN_IPSEC || k->when == SITE_WHEN_PUBKEY ||
+				  k->when == SITE_WHEN_PSK;
+		if ((ipsec_only && line != SITE_LINE_IPSEC) ||
+		    (k->when == SITE_WHEN_IPVPN && line != SITE_LINE_IPVPN))
+			continue;	/* the other line type's keys */
+		if (cur == NULL || strcmp(cur, k->section) != 0) {
+			fprintf(o.m, key_named(k) ? "\n# [%s.NAME]\n" : "\n[%s]\n", k->section);
+			cur = k->section;
+		}
+		template_key(&o, k, line, applies);
+	}
+	fclose(o.m);
+	free(o.lines);
+	return text;
+}
+
 /* JSON value of one key: lists as arrays, numbers as numbers. */
 static struct json_object *key_json(const struct key_def *k, const void *base, const struct site *s)
 {

@@ -221,6 +221,11 @@ char *site_entries_format(const struct site_entries *e, const char *header, int 
 /* The normalised config as INI text, secrets as file references only. The
  * caller frees the result. Loading the output gives an equal site. */
 char *site_format(const struct site *s);
+/* A commented site.conf for line type line, from the key table, in the
+ * current language: each key with its label and hint, the keys needed left
+ * to fill in (or offering an example), the others commented out with their
+ * default; the other line type's keys left out. The caller frees it. */
+char *site_template(enum site_line line);
 /* The normalised config as JSON (new object, caller puts it). */
 struct json_object *site_to_json(const struct site *s);
 
