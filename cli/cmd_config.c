@@ -1,6 +1,5 @@
 /* oqlink config check | show | template */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,36 +165,15 @@ int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_config_template(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum site_line line = SITE_LINE_IPSEC;
+	const char *mode = cli_args_get(ctx->args, "mode");
 	char *text;
-	int ch, ret = OQ_EXIT_OK;
+	int ret = OQ_EXIT_OK;
 
-	(void)ctx;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'm' && strcmp(optarg, "ipsec") == 0) {
-			line = SITE_LINE_IPSEC;
-		} else if (ch == 'm' && strcmp(optarg, "ipvpn") == 0) {
-			line = SITE_LINE_IPVPN;
-		} else {
-			if (ch == 'm')
-				cli_error(_("--mode は ipsec か ipvpn です ('%s' ではありません)",
-					    "--mode is ipsec or ipvpn, not '%s'"), optarg);
-			cli_error(_("使い方: oqlink config template [--mode ipsec|ipvpn]",
-				    "usage: oqlink config template [--mode ipsec|ipvpn]"));
-			return OQ_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_error(_("使い方: oqlink config template [--mode ipsec|ipvpn]",
-			    "usage: oqlink config template [--mode ipsec|ipvpn]"));
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
 		return OQ_EXIT_USAGE;
 	}
-	text = site_template(line);
+	text = site_template(mode && strcmp(mode, "ipvpn") == 0 ? SITE_LINE_IPVPN : SITE_LINE_IPSEC);
 	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
 		ret = OQ_EXIT_CANT;
 	free(text);

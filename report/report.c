@@ -99,15 +99,15 @@ static const struct {
 	const char *reason;
 	struct bitext text;
 } run_stops[] = {
-	{ "cancelled", BT("検査が中止されたため実行していません", "not run: the run was cancelled") },
-	{ "timeout", BT("全体の制限時間を過ぎたため実行していません",
+	{ PROBE_STOP_CANCELLED, BT("検査が中止されたため実行していません", "not run: the run was cancelled") },
+	{ PROBE_STOP_TIMEOUT, BT("全体の制限時間を過ぎたため実行していません",
 			"not run: the whole run ran out of time") },
 };
 
 /* The entry of run_stops for a result skipped because the run stopped. */
 static int run_stop(const struct probe_result *p)
 {
-	if (p->verdict != PROBE_SKIP || p->skip_reason_id == NULL)
+	if (!probe_result_unrun(p))
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(run_stops); i++)
 		if (strcmp(p->skip_reason_id, run_stops[i].reason) == 0)
@@ -790,25 +790,6 @@ static void rows_clinic(struct report *r, const struct site *s)
 	}
 }
 
-/* The worst verdict of the run; SKIP counts as PASS, an empty run as ERROR. */
-static enum probe_verdict overall(const struct probe_run *run)
-{
-	enum probe_verdict v = PROBE_PASS;
-
-	if (run == NULL || run->n == 0)
-		return PROBE_ERROR;
-	for (size_t i = 0; i < run->n; i++) {
-		const struct probe_result *p = &run->results[i];
-		/* a probe the run never got to proves nothing */
-		enum probe_verdict pv = run_stop(p) >= 0 ? PROBE_ERROR
-				      : p->verdict == PROBE_SKIP ? PROBE_PASS : p->verdict;
-		v = probe_verdict_worse(v, pv);
-	}
-	if (run->overall != PROBE_SKIP && (unsigned)run->overall <= PROBE_ERROR)
-		v = probe_verdict_worse(v, run->overall);
-	return v;
-}
-
 struct report *report_new(const struct site *site, const struct probe_run *run,
 			  const struct report_meta *meta)
 {
@@ -818,10 +799,13 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 	r->run = run;
 	r->meta = *meta;
 	r->lang = meta->lang;
-	r->overall = overall(run);
+	r->overall = probe_run_overall(run);
+	/* a run read from a file may carry a worse verdict (probe_run_from_json) */
+	if (run != NULL && (unsigned)run->overall <= PROBE_ERROR && run->overall != PROBE_SKIP)
+		r->overall = probe_verdict_worse(r->overall, run->overall);
 	for (size_t i = 0; run && i < run->n; i++) {
-		unsigned v = run->results[i].verdict;
-		r->counts[v <= PROBE_ERROR ? v : PROBE_ERROR]++;
+		enum probe_verdict v = run->results[i].verdict;
+		r->counts[(unsigned)v <= PROBE_ERROR ? v : PROBE_ERROR]++;
 	}
 	r->engineer = meta->engineer ? meta->engineer : site ? rp_s(site->engineer) : "";
 	r->witness = meta->witness ? meta->witness : site ? rp_s(site->witness) : "";
@@ -860,7 +844,7 @@ void report_free(struct report *r)
 	free(r);
 }
 
-int report_overall(const struct report *r)
+enum probe_verdict report_overall(const struct report *r)
 {
 	return r->overall;
 }

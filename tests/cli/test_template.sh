@@ -55,5 +55,5 @@ t valid "$tmp/ipvpn.conf"
 
 desc="an unknown --mode is a usage error (exit 2) naming it"
 "$O" --lang en config template --mode ipv6 > "$tmp/out" 2>&1
-t bash -c "[ $? -eq 2 ] && grep -q \"not 'ipv6'\" '$tmp/out'"
+t bash -c "[ $? -eq 2 ] && grep -q \"'ipv6'\" '$tmp/out'"
 exit $failed

@@ -162,6 +162,32 @@ static void test_line_editor(void **state)
 	ui_line_key(&l, UK_HOME);
 	assert_int_equal(ui_line_view(&l, 10), 0);
 	assert_int_equal(l.first, 0);
+
+	/* exactly: one column stays free after the cursor, and a Japanese
+	 * character takes two. Typed one key at a time, as in a field. */
+	static const struct {
+		const wchar_t *typed;
+		int width, col;
+		size_t first;
+	} views[] = {
+		{ L"abcdefghijkl", 10, 8, 4 },
+		{ L"abcdefgh", 10, 8, 0 },
+		{ L"abcdefghi", 10, 8, 1 },
+		{ L"あいうえおかきくけこ", 10, 8, 6 },
+		{ L"あいうえ", 10, 8, 0 },
+		{ L"あいうえお", 10, 8, 1 },
+		{ L"aあいうえ", 10, 8, 1 },
+		{ L"山田 太郎 クリニック", 12, 10, 6 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(views); i++) {
+		ui_line_set(&l, "");
+		for (const wchar_t *w = views[i].typed; *w; w++)
+			assert_true(ui_line_key(&l, (int)*w));
+		if (ui_line_view(&l, views[i].width) != views[i].col || l.first != views[i].first)
+			fail_msg("'%ls' in %d columns: cursor at %d, first %zu; want %d, %zu",
+				 views[i].typed, views[i].width, ui_line_view(&l, views[i].width), l.first,
+				 views[i].col, views[i].first);
+	}
 	ui_line_wipe(&l);
 	assert_int_equal(l.len, 0);
 }
