@@ -2561,6 +2561,99 @@ char *site_template(enum site_line line)
 	return text;
 }
 
+/* A bilingual text for a table cell: "ja / en", once when both are alike;
+ * "" for none. The caller frees it. */
+static char *doc_cell(struct bitext t)
+{
+	if (t.ja == NULL)
+		return xstrdup("");
+	if (strcmp(t.ja, t.en) == 0)
+		return xstrdup(t.ja);
+	return xasprintf("%s / %s", t.ja, t.en);
+}
+
+/* The markdown table of the keys of section. */
+static void doc_keys(FILE *m, const char *section)
+{
+	bool need = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0)
+			need |= keys[i].need != NEED_NO || keys[i].doc_need.ja != NULL;
+	fputs(need ? "| key | 必須 required | 既定 default | 説明 | description |\n|---|---|---|---|---|\n"
+		   : "| key | 既定 default | 説明 | description |\n|---|---|---|---|\n", m);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		if (strcmp(k->section, section) != 0)
+			continue;
+		char *cells[5] = {
+			xasprintf("`%s`", k->key),
+			need ? (k->need != NEED_NO ? xstrdup("✓") : doc_cell(k->doc_need)) : NULL,
+			k->def ? xasprintf("`%s`", k->def) : xstrdup(""),
+			xstrdup(k->doc.ja), xstrdup(k->doc.en),
+		};
+		fputc('|', m);
+		for (size_t c = 0; c < ARRAY_SIZE(cells); c++) {
+			if (cells[c] == NULL)
+				continue;
+			fprintf(m, *cells[c] ? " %s |" : " |", cells[c]);
+			free(cells[c]);
+		}
+		fputc('\n', m);
+	}
+}
+
+int site_doc_fill(const char *text, char **out, char **cause)
+{
+	static const char begin[] = "<!-- keys [", end[] = "<!-- end keys -->";
+	bool done[ARRAY_SIZE(sections)] = { false };
+	size_t len = 0;
+	FILE *m = open_memstream(out, &len);
+	const char *p = text;
+	int r = 0;
+
+	if (m == NULL)
+		abort();
+	while (*p && r == 0) {
+		size_t l = strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n');
+		fwrite(p, 1, l, m);
+		if (strncmp(p, begin, strlen(begin)) == 0) {
+			const char *sec = p + strlen(begin);
+			size_t sl = strcspn(sec, "]");
+			size_t s;
+			for (s = 0; s < ARRAY_SIZE(sections); s++)
+				if (strlen(sections[s].name) == sl && strncmp(sections[s].name, sec, sl) == 0)
+					break;
+			const char *e = strstr(p, end);
+			if (s == ARRAY_SIZE(sections) || e == NULL) {
+				r = cause_set(cause, EINVAL,
+					      e ? _("キーの表に [%.*s] というセクションはありません",
+						    "no section [%.*s] in the key table")
+						: _("'<!-- keys [%.*s] -->' のあとに '<!-- end keys -->' がありません",
+						    "'<!-- keys [%.*s] -->' has no '<!-- end keys -->'"),
+					      (int)sl, sec);
+				break;
+			}
+			doc_keys(m, sections[s].name);
+			done[s] = true;
+			p = e;
+			continue;
+		}
+		p += l;
+	}
+	for (size_t s = 0; s < ARRAY_SIZE(sections) && r == 0; s++)
+		if (!done[s])
+			r = cause_set(cause, EINVAL, _("[%1$s] のキーの表の場所 '<!-- keys [%1$s] -->' がありません",
+						       "no '<!-- keys [%1$s] -->' for the keys of [%1$s]"),
+				      sections[s].name);
+	fclose(m);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
 /* JSON value of one key: lists as arrays, numbers as numbers. */
 static struct json_object *key_json(const struct key_def *k, const void *base, const struct site *s)
 {
