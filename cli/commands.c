@@ -131,6 +131,14 @@ static const struct cli_option test_options[] = {
 	OPT_VISIT, { .name = NULL },
 };
 
+static const char *const line_words[] = { "ipsec", "ipvpn", NULL };
+
+static const struct cli_option config_template_options[] = {
+	{ .name = "mode", .letter = 'm', .arg = CLI_ARG_ENUM, .words = line_words,
+	  .help = BT("回線種別 (既定 ipsec)", "the line type (default ipsec)") },
+	{ .name = NULL },
+};
+
 static const char *const report_forms[] = { "html", "json", "text", NULL };
 
 static const struct cli_option report_render_options[] = {
@@ -211,10 +219,24 @@ const struct cli_command cli_commands[] = {
 	  "[FILE]",
 	  BT("問題があれば FILE:LINE:COL: の形ですべて示し、終了コード 2 で終わります。",
 	     "Every problem is shown as FILE:LINE:COL: message; exits 2 when there is one."), NULL },
+	{ "config doc", cmd_config_doc, 0,
+	  BT("docs/config.md のキーの表を設定の表から作り直して表示する",
+	     "print docs/config.md with its key tables made again from the key table"),
+	  "FILE",
+	  BT("FILE の '<!-- keys [SECTION] -->' から '<!-- end keys -->' までを、そのセクションのキーの表に置き換えます。ほかの行はそのままです。make check はずれがあれば失敗します。",
+	     "Replaces what lies between '<!-- keys [SECTION] -->' and '<!-- end keys -->' in FILE with the table of that section's keys and keeps every other line. make check fails when docs/config.md differs."),
+	  NULL },
 	{ "config show", cmd_config_show, CLI_JSON,
 	  BT("正規化した設定を表示する (秘密は伏せる)",
 	     "show the normalised config (secrets redacted)"),
 	  "[FILE]", BT("", ""), NULL },
+	{ "config template", cmd_config_template, 0,
+	  BT("説明つきの設定ファイルのひな形を書き出す",
+	     "print a commented site.conf to start from"),
+	  "",
+	  BT("キーごとに名前と説明を注釈にし、必要なキーは埋める欄を、ほかは既定値を注釈で示します。--mode (既定 ipsec) の回線種別で使わないキーは書きません。",
+	     "Each key comes with its label and hint as a comment; the keys needed are left to fill in, the others are commented out with their default. Keys that the line type of --mode (default ipsec) does not use are left out."),
+	  config_template_options },
 	{ "confirm", cmd_confirm, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("確認待ちの適用を確定する", "keep what a pending 'apply --confirm' did"),
 	  "", BT("", ""), NULL },

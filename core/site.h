@@ -221,6 +221,17 @@ char *site_entries_format(const struct site_entries *e, const char *header, int 
 /* The normalised config as INI text, secrets as file references only. The
  * caller frees the result. Loading the output gives an equal site. */
 char *site_format(const struct site *s);
+/* A commented site.conf for line type line, from the key table, in the
+ * current language: each key with its label and hint, the keys needed left
+ * to fill in (or offering an example), the others commented out with their
+ * default; the other line type's keys left out. The caller frees it. */
+char *site_template(enum site_line line);
+/* docs/config.md with its key tables made again from the key table: each
+ * "<!-- keys [SECTION] -->" line is followed by the table of that section's
+ * keys, up to the next "<!-- end keys -->" line; every other line is kept.
+ * Returns 0 with *out (the caller frees it), or -EINVAL with *cause when a
+ * marker names no section, has no end, or a section has no marker. */
+int site_doc_fill(const char *text, char **out, char **cause);
 /* The normalised config as JSON (new object, caller puts it). */
 struct json_object *site_to_json(const struct site *s);
 
