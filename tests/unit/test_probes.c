@@ -569,7 +569,7 @@ static void test_reach_thresholds(void **state)
 {
 	static const struct {
 		double loss, avg, jitter;
-		int verdict;
+		enum probe_verdict verdict;
 	} cases[] = {
 		{ 0, 1, 0, PROBE_PASS },	{ 0.5, 1, 0, PROBE_WARN },   { 1, 1, 0, PROBE_WARN },
 		{ 20, 1, 0, PROBE_WARN },	{ 20.01, 1, 0, PROBE_FAIL }, { 25, 1, 0, PROBE_FAIL },
