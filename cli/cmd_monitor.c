@@ -14,6 +14,8 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "monitor/monitor.h"
+#include "probes/probe.h"
+#include "provision/provision.h"
 
 /* Local time as "YYYY-MM-DD HH:MM:SS". */
 static const char *when_ms(int64_t t_ms, char *buf, size_t size)
@@ -24,6 +26,142 @@ static const char *when_ms(int64_t t_ms, char *buf, size_t size)
 	localtime_r(&tt, &tm);
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
 	return buf;
+}
+
+/* ---- the children the keeper runs (oqlink monitor --child ...) ---- */
+
+/* One certificate as the keeper reads it back (monitor/keeper.c). */
+static struct json_object *cert_json(const struct mon_cert_source *src)
+{
+	struct json_object *o = json_object_new_object();
+	struct probe_cert_info info = { 0 };
+	char *cause = NULL;
+
+	json_object_object_add(o, "path", json_object_new_string(src->path));
+	if (probe_cert_inspect_file(src->path, src->pass_file, &info, &cause) < 0) {
+		json_object_object_add(o, "problem", json_object_new_string(cause ? cause : "?"));
+		free(cause);
+		return o;
+	}
+	json_object_object_add(o, "not_before", json_object_new_int64(info.not_before));
+	json_object_object_add(o, "not_after", json_object_new_int64(info.not_after));
+	json_object_object_add(o, "days_left", json_object_new_int(info.days_left));
+	json_object_object_add(o, "subject_cn", json_object_new_string(info.subject_cn ? info.subject_cn : ""));
+	json_object_object_add(o, "issuer_cn", json_object_new_string(info.issuer_cn ? info.issuer_cn : ""));
+	json_object_object_add(o, "serial_dec", json_object_new_string(info.serial_dec ? info.serial_dec : ""));
+	probe_cert_info_clear(&info);
+	return o;
+}
+
+/* probes [--certs] ID...: run the ids that apply to the site; with --certs
+ * also read the certificates the keeper watches. */
+static struct json_object *child_probes(const struct site *site, int argc, char **argv)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	const char *ids[32];
+	size_t n = 0;
+	bool certs = false;
+
+	for (int i = 0; i < argc; i++) {
+		const struct probe *p = probe_find(argv[i]);
+		if (strcmp(argv[i], "--certs") == 0)
+			certs = true;
+		else if (p && probe_applies(p, site) && n < ARRAY_SIZE(ids))
+			ids[n++] = argv[i];
+	}
+	if (n > 0) {
+		struct probe_options opt = { 0 };
+		struct probe_run run = { 0 };
+		char *cause = NULL;
+
+		if (probe_run_all(site, ids, n, &opt, NULL, NULL, &run, &cause) < 0) {
+			json_object_object_add(o, "error", json_object_new_string(cause ? cause : "?"));
+			free(cause);
+			return o;
+		}
+		a = json_object_new_array();
+		for (size_t i = 0; i < run.n; i++)
+			json_object_array_add(a, probe_result_to_json(&run.results[i]));
+		json_object_object_add(o, "results", a);
+		probe_run_free(&run);
+	}
+	if (certs) {
+		struct mon_cert_source *src = xcalloc(1 + site->n_tls, sizeof(*src));
+		size_t m = mon_cert_sources(site, src);
+
+		a = json_object_new_array();
+		for (size_t i = 0; i < m; i++)
+			json_object_array_add(a, cert_json(&src[i]));
+		json_object_object_add(o, "certs", a);
+		free(src);
+	}
+	return o;
+}
+
+/* restore: put the last confirmed apply back (the firewall first). */
+static struct json_object *child_restore(const struct site *site)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct prov_restore res;
+	char *cause = NULL;
+
+	json_object_object_add(o, "what", a);
+	if (prov_restore(site, &res, &cause) < 0) {
+		json_object_object_add(o, "error", json_object_new_string(cause ? cause : "?"));
+		free(cause);
+		return o;
+	}
+	for (char *line = res.what, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		json_object_array_add(a, json_object_new_string(line));
+	}
+	prov_restore_clear(&res);
+	return o;
+}
+
+/* confirm: revert a pending apply whose deadline passed. */
+static struct json_object *child_confirm(const struct site *site)
+{
+	struct json_object *o = json_object_new_object();
+	char *cause = NULL;
+	bool reverted;
+	long id;
+
+	if (prov_confirm_expire(site, &reverted, &id, &cause) < 0) {
+		json_object_object_add(o, "error", json_object_new_string(cause ? cause : "?"));
+		free(cause);
+		return o;
+	}
+	json_object_object_add(o, "reverted", json_object_new_boolean(reverted));
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	return o;
+}
+
+/* The work the keeper hands its children: one JSON object on stdout, exit
+ * 0, or 3 with "error" in it. Not for people: the keeper's own protocol. */
+static int monitor_child(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct json_object *o = NULL, *e;
+	bool failed;
+
+	if (argc >= 1 && strcmp(argv[0], "probes") == 0)
+		o = child_probes(ctx->site, argc - 1, argv + 1);
+	else if (argc == 1 && strcmp(argv[0], "restore") == 0)
+		o = child_restore(ctx->site);
+	else if (argc == 1 && strcmp(argv[0], "confirm") == 0)
+		o = child_confirm(ctx->site);
+	if (o == NULL) {
+		cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
+			    "'%s' is not an option here; see 'oqlink help monitor'"),
+			  argc > 0 ? argv[0] : "--child");
+		return OQ_EXIT_USAGE;
+	}
+	failed = json_object_object_get_ex(o, "error", &e);
+	if (cli_put_json(o) < 0)
+		return OQ_EXIT_CANT;
+	return failed ? OQ_EXIT_CANT : OQ_EXIT_OK;
 }
 
 /* One line of what the keeper does, with the time, at once. */
@@ -44,7 +182,9 @@ int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 	int r;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--child") == 0) {
+			return monitor_child(ctx, argc - i - 1, argv + i + 1);
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			o.db_path = argv[++i];
 		} else if (strcmp(argv[i], "--no-restore") == 0) {
 			o.no_restore = true;
