@@ -28,6 +28,26 @@ static const char *when_ms(int64_t t_ms, char *buf, size_t size)
 	return buf;
 }
 
+/* The lean keeper program: beside this oqlink (the build tree), else where
+ * make install puts it. A new string. */
+static char *keeper_path(void)
+{
+	char self[4096], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			p = xasprintf("%s/oqlink-monitor", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(OQ_PKGLIBDIR "/oqlink-monitor");
+}
+
 /* ---- the children the keeper runs (oqlink monitor --child ...) ---- */
 
 /* One certificate as the keeper reads it back (monitor/keeper.c). */
@@ -164,43 +184,51 @@ static int monitor_child(struct cli_ctx *ctx, int argc, char **argv)
 	return failed ? OQ_EXIT_CANT : OQ_EXIT_OK;
 }
 
-/* One line of what the keeper does, with the time, at once. */
-static void say_line(void *ctx, const char *line)
-{
-	struct timespec ts;
-	char buf[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	printf("%s %s\n", when_ms((int64_t)ts.tv_sec * 1000, buf, sizeof(buf)), line);
-	fflush(stdout);
-}
-
+/* `oqlink monitor`: check the options here (the config is checked by the
+ * command table already), then become the lean keeper program, which links
+ * only what it needs to run for good (docs/monitor.md). */
 int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct mon_opts o = { .config_path = ctx->config_path, .say = say_line };
-	char *cause = NULL;
-	int r;
+	char *self = NULL, *keeper, *args[16];
+	size_t n = 0;
+	char buf[4096];
+	ssize_t len;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--child") == 0) {
 			return monitor_child(ctx, argc - i - 1, argv + i + 1);
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			o.db_path = argv[++i];
-		} else if (strcmp(argv[i], "--no-restore") == 0) {
-			o.no_restore = true;
-		} else {
+			i++;
+		} else if (strcmp(argv[i], "--no-restore") != 0) {
 			cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
 				    "'%s' is not an option here; see 'oqlink help monitor'"), argv[i]);
 			return OQ_EXIT_USAGE;
 		}
 	}
-	r = mon_run(ctx->site, &o, &cause);
-	if (r < 0) {
-		cli_error("%s", cause ? cause : strerror(-r));
-		free(cause);
-		return OQ_EXIT_CANT;
+	if ((len = readlink("/proc/self/exe", buf, sizeof(buf) - 1)) > 0) {
+		buf[len] = '\0';
+		self = buf;
 	}
-	return OQ_EXIT_OK;
+	keeper = keeper_path();
+	args[n++] = xstrdup(keeper);
+	args[n++] = xstrdup("--lang");
+	args[n++] = xstrdup(i18n_lang_name(i18n_lang()));
+	args[n++] = xstrdup("--config");
+	args[n++] = xstrdup(ctx->config_path);
+	if (self) {
+		args[n++] = xstrdup("--oqlink");
+		args[n++] = xstrdup(self);
+	}
+	for (int i = 1; i < argc && n < ARRAY_SIZE(args) - 1; i++)
+		args[n++] = xstrdup(argv[i]);
+	args[n] = NULL;
+	fflush(stdout);
+	execv(keeper, args);
+	cli_error(_("%s を起動できません: %s", "cannot start %s: %s"), keeper, i18n_strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		free(args[i]);
+	free(keeper);
+	return OQ_EXIT_CANT;
 }
 
 /* "24h", "30m", "7d", "90s" as milliseconds; false when it is none. */
