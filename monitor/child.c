@@ -34,7 +34,8 @@ int mon_child_start(struct mon_child *c, char *const argv[], int64_t limit_ms, c
 	int pfd[2], r;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
+	/* only our end does not block: the child writes as any program does */
+	if (pipe2(pfd, O_CLOEXEC) < 0 || fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0)
 		return cause_set(cause, errno, "pipe: %s", i18n_strerror(errno));
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
