@@ -172,6 +172,7 @@ static const struct key_def keys[] = {
 	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900" },
 	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10" },
 	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "monitor", "metrics_allow", K_PREFIXES, S(metrics_allow), S(n_metrics_allow), NULL, 0, 0, NEED_NO, NULL },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL },
 	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90" },
 	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64" },
@@ -195,6 +196,7 @@ static const struct {
 	{ "monitor", "heavy_interval", BT("重い検査の間隔 (秒)", "Heavy probe interval (s)") },
 	{ "monitor", "reinitiate_after", BT("トンネル再確立までの秒数", "Seconds before re-initiating") },
 	{ "monitor", "metrics_listen", BT("メトリクスの待ち受け", "Metrics listen address") },
+	{ "monitor", "metrics_allow", BT("メトリクスを取得できる送信元", "Sources allowed to scrape the metrics") },
 	{ "monitor", "syslog", BT("syslog の送り先", "Syslog server") },
 	{ "monitor", "history_days", BT("履歴の保存日数", "History kept (days)") },
 	{ "monitor", "history_max_mb", BT("履歴の上限 (MB)", "History size limit (MB)") },
@@ -1375,8 +1377,22 @@ bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp)
 	return parse_hostport(url + 6, hp);
 }
 
-/* [monitor]: the metrics listen only on the management LAN address; the
- * syslog target is a udp:// or tcp:// host:port. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max)
+{
+	const struct oq_prefix *v = s->n_metrics_allow ? s->metrics_allow : s->management;
+	size_t nv = s->n_metrics_allow ? s->n_metrics_allow : s->n_management, n = 0;
+
+	for (size_t i = 0; i < nv && n < max; i++)
+		if (v[i].family == family)
+			out[n++] = v[i];
+	if (n == 0 && max > 0 && s->lan_addr.family == family)
+		out[n++] = prefix_network(&s->lan_addr);
+	return n;
+}
+
+/* [monitor]: the metrics listen only on the management LAN address and
+ * are scraped only from named sources of its family (never any address);
+ * the syslog target is a udp:// or tcp:// host:port. */
 static void validate_monitor(struct parser *p)
 {
 	struct site *s = p->site;
@@ -1392,6 +1408,18 @@ static void validate_monitor(struct parser *p)
 			       _("メトリクスは管理用 LAN のアドレス %s でだけ待ち受けられます ('%s' は違います)",
 				 "metrics listen only on the management LAN address %s (not '%s')"),
 			       lan.family ? pstr(&lan, b1) : "?", s->metrics_listen.host);
+		for (size_t i = 0; lan.family && i < s->n_metrics_allow; i++) {
+			const struct oq_prefix *m = &s->metrics_allow[i];
+			if (m->family != lan.family)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s は待ち受けのアドレス %s と同じ IP の版ではないので、取得できません",
+					 "%s can never scrape: it is not of the IP version of the listen address %s"),
+				       pstr(m, b1), s->metrics_listen.host);
+			else if (m->len == 0)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s はすべてのアドレスです。取得してよい送信元を書いてください",
+					 "%s is every address: name the sources that may scrape"), pstr(m, b1));
+		}
 	}
 	if (s->syslog && !site_syslog_parse(s->syslog, &tcp, &hp))
 		at_key(p, "monitor", "syslog",
