@@ -43,6 +43,13 @@
 #define BACKOFF_BASE_MS 5000
 #define BACKOFF_CAP_MS 20000
 #define PRUNE_MS (3600 * 1000)
+/* A CHILD_SA is stale when reach (or child) fails while it is installed and nothing
+ * has come in over it for this long; it is then closed and initiated
+ * again, with its own back-off (a central host that is down makes reach
+ * fail too, so the attempts thin out). */
+#define STALE_MS (20 * 1000)
+#define STALE_BACKOFF_BASE_MS (30 * 1000)
+#define STALE_BACKOFF_CAP_MS (15 * 60 * 1000)
 /* How long each child may take before it is killed: a round of probes
  * (each probe has its own timeout, the whole run 60 s at most), putting the
  * last apply back at start, reverting an expired confirm. */
@@ -73,6 +80,13 @@ struct keeper {
 	int64_t down_since;		/* monotonic ms without a CHILD_SA, -1: installed */
 	char last_log[240];		/* charon's last word about our IKE_SA */
 	struct mon_backoff bo;
+	/* the stale CHILD_SA: the one installed (uniqueid) and its packets in,
+	 * when they last grew (or it was new), when reach or child last failed
+	 * (0: reach passes), and the back-off of the restarts */
+	uint64_t child_id, in_packets;
+	int64_t in_grew, reach_failed;
+	struct mon_backoff stale_bo;
+	int64_t next_stale;
 	int64_t next_initiate, next_check, next_light, next_heavy, next_prune;
 	int syslog_fd;
 	bool syslog_tcp;
@@ -331,6 +345,50 @@ static void charon_detach(struct keeper *k)
 	    "charon went away: waiting for it to come back");
 }
 
+/* The stale CHILD_SA: installed, but reach or child fails and its packets-in
+ * counter has not grown for STALE_MS since before the failure (a peer that
+ * lost its SAs, a path that came back changed). Close it and initiate
+ * again, with back-off. */
+static void stale_check(struct keeper *k, int64_t now)
+{
+	struct ipsec_sas sas = { 0 };
+	const struct ipsec_child_sa *c;
+	char *cause = NULL;
+	int64_t delay;
+
+	if (ipsec_sas_get(k->site->vici_socket, IPSEC_CONN_NAME, &sas, &cause) < 0) {
+		free(cause);
+		return;
+	}
+	c = ipsec_sas_ours(&sas) ? ipsec_ike_child(ipsec_sas_ours(&sas)) : NULL;
+	if (c && (c->uniqueid != k->child_id || c->packets_in > k->in_packets)) {
+		k->in_grew = now;
+		if (c->uniqueid != k->child_id && c->packets_in > 0)
+			mon_backoff_reset(&k->stale_bo);
+	}
+	if (c) {
+		k->child_id = c->uniqueid;
+		k->in_packets = c->packets_in;
+	}
+	ipsec_sas_free(&sas);
+	if (c == NULL || k->reach_failed <= k->in_grew || now - k->in_grew < STALE_MS ||
+	    now < k->next_stale)
+		return;
+	delay = mon_backoff_next(&k->stale_bo, (uint32_t)random());
+	if (ipsec_restart_nowait(k->site, &cause) < 0)
+		act(k, "stale", "張り直しを charon に頼めませんでした: %s",
+		    "charon did not take the request to initiate again: %s", cause);
+	else
+		act(k, "stale",
+		    "CHILD_SA は張られていますが、%lld 秒の間なにも届かず、トンネルを通る検査が失敗しています。SA を閉じて張り直します (%u 回目、次は早くても %lld 秒後)",
+		    "the CHILD_SA is installed but nothing has come in for %lld s and the probes through the tunnel fail: closing the SAs and initiating again (attempt %u, next no sooner than in %lld s)",
+		    (long long)((now - k->in_grew) / 1000), k->stale_bo.attempt,
+		    (long long)(delay / 1000));
+	free(cause);
+	k->next_stale = now + delay;
+	k->in_grew = now;	/* the new CHILD_SA gets its time */
+}
+
 /* The watchdog: is a CHILD_SA installed; if not for long, initiate. */
 static void tunnel_check(struct keeper *k, int64_t now)
 {
@@ -358,6 +416,7 @@ static void tunnel_check(struct keeper *k, int64_t now)
 		}
 		k->down_since = -1;
 		mon_backoff_reset(&k->bo);
+		stale_check(k, now);
 		return;
 	}
 	if (k->down_since < 0) {
@@ -661,6 +720,19 @@ static void latest_keep(struct keeper *k, struct probe_result *r)
 
 static void certs_from_json(struct keeper *k, struct json_object *a);
 
+/* What a round says of the path through the tunnel, for the stale
+ * CHILD_SA: child or reach failing (reach is SKIP when child fails) marks
+ * it failed, reach passing clears it. */
+static void path_result(struct keeper *k, const struct probe_result *r)
+{
+	if (strcmp(r->id, "reach") != 0 && strcmp(r->id, "child") != 0)
+		return;
+	if (r->verdict >= PROBE_FAIL)
+		k->reach_failed = now_ms();
+	else if (strcmp(r->id, "reach") == 0 && r->verdict != PROBE_SKIP)
+		k->reach_failed = 0;
+}
+
 /* Start a round of probes in a child: the light ones, the heavy ones with
  * the certificates, or the certificates alone. The child leaves out the
  * probes that do not apply to the site. */
@@ -704,6 +776,7 @@ static void round_done(struct keeper *k)
 			if (probe_result_from_json(json_object_array_get_idx(a, i), &r, &cause) == 0 &&
 			    r.id && strcmp(r.id, "capture") != 0) {
 				record(k, &r);
+				path_result(k, &r);
 				latest_keep(k, &r);
 			}
 			probe_result_clear(&r);
@@ -973,7 +1046,8 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 	struct keeper k = { .site = site, .o = o, .sfd = -1, .down_since = -1, .syslog_fd = -1,
 			    .status_sent = -1,
 			    .round = { .pidfd = -1, .out = -1 }, .chore = { .pidfd = -1, .out = -1 },
-			    .bo = { BACKOFF_BASE_MS, BACKOFF_CAP_MS, 0 } };
+			    .bo = { BACKOFF_BASE_MS, BACKOFF_CAP_MS, 0 },
+			    .stale_bo = { STALE_BACKOFF_BASE_MS, STALE_BACKOFF_CAP_MS, 0 } };
 	char *path = o->db_path ? xstrdup(o->db_path) : mon_db_path(site);
 	int lock_fd = -1, r;
 	sigset_t set;
