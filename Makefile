@@ -12,6 +12,8 @@
 #   make deps      install build, test and runtime dependencies (Debian 12)
 #   make image     build the appliance disk image under images/out (root; see docs/image.md)
 #   make check-image  boot the image under qemu against the lab (root)
+#   make mutate    plant each bug of tests/mutants.txt and count those the suites catch
+#                  (MUTANTS=id1,id2 for some; not part of make check: see docs/testing.md)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr
@@ -57,9 +59,10 @@ MODULES  := core ipsec provision probes report monitor tui cli
 # The library modules from the top layer down: the order of the link.
 LIB_MODULES := tui monitor report probes provision ipsec core
 # cli/keeper_main.c is the entry point of oqlink-monitor, cli/main.c that of
-# oqlink; cli/util.c (the command layer's shared helpers) is in both.
+# oqlink; cli/util.c (the command layer's shared helpers) and cli/options.c
+# (the option parser) are in both.
 KEEPER_MAIN := cli/keeper_main.c
-KEEPER_CLI  := cli/keeper_main.c cli/util.c
+KEEPER_CLI  := cli/keeper_main.c cli/util.c cli/options.c
 KEEPER_MODULES := monitor probes provision ipsec core
 SRCS     := $(filter-out $(KEEPER_MAIN),$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
@@ -80,7 +83,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
+.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
 all: deps-quiet oqlink oqlink-monitor
 
 build/rel/lib%.a:
@@ -204,6 +207,9 @@ check-image: deps-quiet
 	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
+
+mutate: deps-quiet
+	$(Q)tools/mutate
 
 install: oqlink oqlink-monitor
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/oqlink $(DESTDIR)$(PREFIX)/share/man/man8 \

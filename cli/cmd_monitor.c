@@ -73,20 +73,17 @@ static struct json_object *cert_json(const struct mon_cert_source *src)
 	return o;
 }
 
-/* probes [--certs] ID...: run the ids that apply to the site; with --certs
- * also read the certificates the keeper watches. */
-static struct json_object *child_probes(const struct site *site, int argc, char **argv)
+/* probes ID...: run the ids that apply to the site; with certs also read
+ * the certificates the keeper watches. */
+static struct json_object *child_probes(const struct site *site, int argc, char **argv, bool certs)
 {
 	struct json_object *o = json_object_new_object(), *a;
 	const char *ids[32];
 	size_t n = 0;
-	bool certs = false;
 
 	for (int i = 0; i < argc; i++) {
 		const struct probe *p = probe_find(argv[i]);
-		if (strcmp(argv[i], "--certs") == 0)
-			certs = true;
-		else if (p && probe_applies(p, site) && n < ARRAY_SIZE(ids))
+		if (p && probe_applies(p, site) && n < ARRAY_SIZE(ids))
 			ids[n++] = argv[i];
 	}
 	if (n > 0) {
@@ -159,24 +156,21 @@ static struct json_object *child_confirm(const struct site *site)
 	return o;
 }
 
-/* The work the keeper hands its children: one JSON object on stdout, exit
- * 0, or 3 with "error" in it. Not for people: the keeper's own protocol. */
-static int monitor_child(struct cli_ctx *ctx, int argc, char **argv)
+/* The work the keeper hands its children (--child WORK): one JSON object
+ * on stdout, exit 0, or 3 with "error" in it. Not for people: the
+ * keeper's own protocol (monitor/keeper.c reads it). */
+static int monitor_child(struct cli_ctx *ctx, const char *work, int argc, char **argv)
 {
-	struct json_object *o = NULL, *e;
+	struct json_object *o, *e;
 	bool failed;
 
-	if (argc >= 1 && strcmp(argv[0], "probes") == 0)
-		o = child_probes(ctx->site, argc - 1, argv + 1);
-	else if (argc == 1 && strcmp(argv[0], "restore") == 0)
-		o = child_restore(ctx->site);
-	else if (argc == 1 && strcmp(argv[0], "confirm") == 0)
-		o = child_confirm(ctx->site);
-	if (o == NULL) {
-		cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
-			    "'%s' is not an option here; see 'oqlink help monitor'"),
-			  argc > 0 ? argv[0] : "--child");
+	if (strcmp(work, "probes") == 0) {
+		o = child_probes(ctx->site, argc, argv, cli_args_has(ctx->args, "certs"));
+	} else if (argc > 0) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[0]);
 		return OQ_EXIT_USAGE;
+	} else {
+		o = strcmp(work, "restore") == 0 ? child_restore(ctx->site) : child_confirm(ctx->site);
 	}
 	failed = json_object_object_get_ex(o, "error", &e);
 	if (cli_put_json(o) < 0)
@@ -184,26 +178,23 @@ static int monitor_child(struct cli_ctx *ctx, int argc, char **argv)
 	return failed ? OQ_EXIT_CANT : OQ_EXIT_OK;
 }
 
-/* `oqlink monitor`: check the options here (the config is checked by the
- * command table already), then become the lean keeper program, which links
- * only what it needs to run for good (docs/monitor.md). */
+/* `oqlink monitor`: the options are checked here (the config by the
+ * command table already), then this process becomes the lean keeper
+ * program, which links only what it needs to run for good
+ * (docs/monitor.md). */
 int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 {
+	const char *child = cli_args_get(ctx->args, "child"), *db = cli_args_get(ctx->args, "db");
 	char *self = NULL, *keeper, *args[16];
 	size_t n = 0;
 	char buf[4096];
 	ssize_t len;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--child") == 0) {
-			return monitor_child(ctx, argc - i - 1, argv + i + 1);
-		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			i++;
-		} else if (strcmp(argv[i], "--no-restore") != 0) {
-			cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
-				    "'%s' is not an option here; see 'oqlink help monitor'"), argv[i]);
-			return OQ_EXIT_USAGE;
-		}
+	if (child)
+		return monitor_child(ctx, child, argc - 1, argv + 1);
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
+		return OQ_EXIT_USAGE;
 	}
 	if ((len = readlink("/proc/self/exe", buf, sizeof(buf) - 1)) > 0) {
 		buf[len] = '\0';
@@ -219,8 +210,12 @@ int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 		args[n++] = xstrdup("--oqlink");
 		args[n++] = xstrdup(self);
 	}
-	for (int i = 1; i < argc && n < ARRAY_SIZE(args) - 1; i++)
-		args[n++] = xstrdup(argv[i]);
+	if (db) {
+		args[n++] = xstrdup("--db");
+		args[n++] = xstrdup(db);
+	}
+	if (cli_args_has(ctx->args, "no-restore"))
+		args[n++] = xstrdup("--no-restore");
 	args[n] = NULL;
 	fflush(stdout);
 	execv(keeper, args);
@@ -229,28 +224,6 @@ int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 		free(args[i]);
 	free(keeper);
 	return OQ_EXIT_CANT;
-}
-
-/* "24h", "30m", "7d", "90s" as milliseconds; false when it is none. */
-static bool parse_since(const char *s, int64_t *ms)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-	int64_t unit;
-
-	if (end == s || n < 0)
-		return false;
-	switch (*end) {
-	case 's': unit = 1000; break;
-	case 'm': unit = 60000; break;
-	case 'h': unit = 3600000; break;
-	case 'd': unit = 86400000; break;
-	default: return false;
-	}
-	if (end[1] != '\0' || n > 36500LL * 24 * 3600)
-		return false;
-	*ms = (int64_t)n * unit;
-	return true;
 }
 
 static struct json_object *entry_json(const struct mon_probe_entry *e)
@@ -268,8 +241,8 @@ static struct json_object *entry_json(const struct mon_probe_entry *e)
 
 int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *db_path = NULL, *probe = NULL;
-	int64_t since = 24 * 3600000LL;
+	const char *db_path = cli_args_get(ctx->args, "db"), *probe = cli_args_get(ctx->args, "probe");
+	int64_t since = cli_args_num(ctx->args, "since", 24 * 3600000LL);
 	struct mon_probe_entry *v = NULL;
 	struct mon_db *db;
 	struct timespec ts;
@@ -277,22 +250,9 @@ int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			if (!parse_since(argv[++i], &since)) {
-				cli_error(_("--since には 24h、30m、7d のような長さを書いてください ('%s')",
-					    "--since takes a length such as 24h, 30m or 7d (not '%s')"), argv[i]);
-				return OQ_EXIT_USAGE;
-			}
-		} else if (strcmp(argv[i], "--probe") == 0 && i + 1 < argc) {
-			probe = argv[++i];
-		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			db_path = argv[++i];
-		} else {
-			cli_error(_("'%s' は使えません。'oqlink help history probes' を見てください",
-				    "'%s' is not an option here; see 'oqlink help history probes'"), argv[i]);
-			return OQ_EXIT_USAGE;
-		}
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
+		return OQ_EXIT_USAGE;
 	}
 	path = db_path ? xstrdup(db_path) : mon_db_path(ctx->site);
 	if (access(path, F_OK) < 0 && errno == ENOENT) {

@@ -6,7 +6,6 @@
  * --oqlink PATH, the full program (default: beside this one, else where
  * make install puts it). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cmds.h"
 #include "core/clock.h"
 #include "core/i18n.h"
 #include "core/site.h"
@@ -53,52 +53,59 @@ static char *oqlink_path(void)
 	return xstrdup(OQ_SBINDIR "/oqlink");
 }
 
-static const struct option opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "lang", required_argument, NULL, 'L' },
-	{ "db", required_argument, NULL, 'd' },
-	{ "no-restore", no_argument, NULL, 'n' },
-	{ "oqlink", required_argument, NULL, 'o' },
-	{ NULL, 0, NULL, 0 },
-};
+/* Its options: --config and --lang of oqlink, those of `oqlink monitor`
+ * that the keeper itself takes, and --oqlink PATH. Copied from the tables
+ * that describe them (cli/util.c), so that they are said once. */
+static void options_table(struct cli_option *t)
+{
+	static const char *const mine[] = { "config", "lang", "db", "no-restore", NULL };
+	static const struct cli_option *const from[] = { cli_global_options, cli_monitor_options };
+	size_t n = 0;
+
+	for (size_t f = 0; f < ARRAY_SIZE(from); f++)
+		for (const struct cli_option *o = from[f]; o->name; o++)
+			for (size_t i = 0; mine[i]; i++)
+				if (strcmp(o->name, mine[i]) == 0)
+					t[n++] = *o;
+	t[n++] = (struct cli_option){ .name = "oqlink", .arg = CLI_ARG_PATH,
+				      .help = BT("子プロセスに使う oqlink", "the oqlink the children run") };
+	t[n] = (struct cli_option){ .name = NULL };
+}
 
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { .config_path = SITE_DEFAULT_PATH };
 	struct mon_opts o = { .say = say_line };
+	struct cli_option table[8];
+	struct cli_args args;
 	char *oqlink = NULL, *cause = NULL;
 	enum oq_lang lang;
-	int ch, ret, r;
+	int ret, r;
 
 	i18n_init();
 	clock_set_zone(CLOCK_DEFAULT_ZONE, NULL);	/* the site's, once the config is read */
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': ctx.config_path = optarg; break;
-		case 'd': o.db_path = optarg; break;
-		case 'n': o.no_restore = true; break;
-		case 'o': free(oqlink); oqlink = xstrdup(optarg); break;
-		case 'L':
-			if (!i18n_parse_lang(optarg, &lang)) {
-				cli_error(_("--lang は ja か en です: '%s'",
-					    "--lang takes ja or en: '%s'"), optarg);
-				return OQ_EXIT_USAGE;
-			}
-			i18n_set_lang(lang);
-			break;
-		default:
-			cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
-				    "'%s' is not an option here; see 'oqlink help monitor'"),
-				  argv[optind - 1]);
-			return OQ_EXIT_USAGE;
+	options_table(table);
+	r = cli_parse("monitor", table, false, argc, argv, &args, &cause);
+	if (cli_args_get(&args, "lang") && i18n_parse_lang(cli_args_get(&args, "lang"), &lang)) {
+		i18n_set_lang(lang);	/* before the message, which may follow --lang */
+		if (r < 0) {
+			free(cause);
+			cause = NULL;
+			r = cli_parse("monitor", table, false, argc, argv, &args, &cause);
 		}
 	}
-	if (optind < argc) {
-		cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
-			    "'%s' is not an option here; see 'oqlink help monitor'"), argv[optind]);
+	if (r < 0 || args.argc > 1) {
+		if (r < 0)
+			cli_error("%s", cause);
+		else
+			cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), args.argv[1]);
+		free(cause);
 		return OQ_EXIT_USAGE;
 	}
+	if (cli_args_get(&args, "config"))
+		ctx.config_path = cli_args_get(&args, "config");
+	o.db_path = cli_args_get(&args, "db");
+	o.no_restore = cli_args_has(&args, "no-restore");
 	if (geteuid() != 0) {
 		cli_error(_("'%s' には root 権限が必要です", "'%s' needs root"), "monitor");
 		return OQ_EXIT_CANT;
@@ -106,7 +113,8 @@ int main(int argc, char **argv)
 	if ((ret = cli_load_config(&ctx)) != 0)
 		goto out;
 	o.config_path = ctx.config_path;
-	o.oqlink_path = oqlink ? oqlink : (oqlink = oqlink_path());
+	o.oqlink_path = cli_args_get(&args, "oqlink") ? cli_args_get(&args, "oqlink")
+						       : (oqlink = oqlink_path());
 	r = mon_run(ctx.site, &o, &cause);
 	if (r < 0) {
 		cli_error("%s", cause ? cause : strerror(-r));

@@ -1,6 +1,7 @@
-/* The command layer's shared helpers: printing an error, loading the site
- * config with its diagnostics, JSON on stdout. Apart from the command
- * table, so that oqlink-monitor (cli/keeper_main.c) links them alone. */
+/* The command layer's shared helpers: the global options and those of
+ * `oqlink monitor`, printing an error, loading the site config with its
+ * diagnostics, JSON on stdout. Apart from the command table, so that
+ * oqlink-monitor (cli/keeper_main.c) links them alone. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,9 +12,43 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cmds.h"
 #include "core/clock.h"
 #include "core/site.h"
 #include "core/util.h"
+
+static const char *const lang_words[] = { "ja", "en", NULL };
+
+const struct cli_option cli_global_options[] = {
+	{ .name = "config", .letter = 'c', .arg = CLI_ARG_PATH, .meta = "FILE",
+	  .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("設定ファイル (既定 " SITE_DEFAULT_PATH ")",
+		     "the site config (default " SITE_DEFAULT_PATH ")") },
+	{ .name = "json", .letter = 'j', .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("標準出力に JSON の文書をひとつ出す", "print one JSON document on stdout") },
+	{ .name = "lang", .arg = CLI_ARG_ENUM, .words = lang_words, .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("表示の言語 (既定は環境変数から)", "the language shown (default: from the environment)") },
+	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("詳しく表示する (重ねられます)", "show more (may be repeated)") },
+	{ .name = "version", .letter = 'V', .help = BT("版数を表示する", "show the version") },
+	{ .name = "help", .letter = 'h', .help = BT("使い方を表示する", "show how to use oqlink") },
+	{ .name = NULL },
+};
+
+static const char *const monitor_child_words[] = { "restore", "confirm", "probes", NULL };
+
+const struct cli_option cli_monitor_options[] = {
+	OPT_DB,
+	{ .name = "no-restore",
+	  .help = BT("起動時に最後に確定した適用を戻さない", "do not restore the last confirmed apply at start") },
+	{ .name = "child", .arg = CLI_ARG_ENUM, .words = monitor_child_words,
+	  .help = BT("見張り自身が使う: 仕事をひとつこのプロセスで行い JSON で出す (restore、confirm、probes ID...)",
+		     "for the keeper itself: do one piece of its work here and print it as JSON (restore, confirm, probes ID...)") },
+	{ .name = "certs",
+	  .help = BT("見張り自身が使う: --child probes で証明書も読む",
+		     "for the keeper itself: with --child probes, read the certificates too") },
+	{ .name = NULL },
+};
 
 void cli_error(const char *fmt, ...)
 {

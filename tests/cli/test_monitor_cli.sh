@@ -30,14 +30,18 @@ if [ "$(id -u)" -eq 0 ]; then
 	desc="oqlink-monitor run alone gives the same diagnostics and exit 2"
 	$K --lang en --config "$tmp/bad.conf" >"$tmp/o2" 2>"$tmp/e2"
 	rc=$?
-	t [ $rc -eq 2 ] && cmp -s "$tmp/e" "$tmp/e2" && ! grep -q 'keeper has started' "$tmp/o2"
+	same_refusal() { [ "$1" -eq 2 ] && cmp -s "$tmp/e" "$tmp/e2" && ! grep -q 'keeper has started' "$tmp/o2"; }
+	t same_refusal $rc
 	desc="an unknown option of oqlink-monitor or of monitor --child is a usage error (exit 2)"
 	$K --lang en --config "$tmp/site.conf" --bogus >/dev/null 2>"$tmp/e"
 	rc1=$?
 	$O --lang en --config "$tmp/site.conf" monitor --child bogus >/dev/null 2>"$tmp/e3"
 	rc2=$?
-	t [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && grep -q "'--bogus' is not an option here" "$tmp/e" &&
-		grep -q "'bogus' is not an option here" "$tmp/e3"
+	usage_errors() {
+		[ "$1" -eq 2 ] && [ "$2" -eq 2 ] && grep -q "'monitor' has no option '--bogus'" "$tmp/e" &&
+			grep -q -- "--child takes one of restore, confirm, probes: 'bogus'" "$tmp/e3"
+	}
+	t usage_errors $rc1 $rc2
 else
 	for _ in 1 2 3 4; do skip "monitor needs root"; done
 fi
