@@ -575,6 +575,14 @@ static const struct key_def keys[] = {
 	  BT("Prometheus のメトリクスを出すアドレス:ポート。`[lan] address` のアドレスだけ使えます。空なら出しません",
 	     "address:port for Prometheus metrics; only the `[lan] address` is accepted; empty: off"),
 	  NOTEXT },
+	{ "monitor", "metrics_allow", K_PREFIXES, S(metrics_allow), S(n_metrics_allow), NULL, 0, 0, NEED_NO, NULL,
+	  BT("メトリクスを取得できる送信元", "Sources allowed to scrape the metrics"),
+	  BT("プレフィックスをカンマ区切りで (空欄: 管理 LAN の management、なければ LAN)",
+	     "prefixes, comma separated (empty: the LAN's management, else the LAN)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("メトリクスを取得してよい送信元のプレフィックス。空なら `[lan] management`、それもなければ LAN のプレフィックス。すべてのアドレス (/0) は使えません",
+	     "the source prefixes that may scrape the metrics; empty: `[lan] management`, or else the LAN prefix; every address (/0) is refused"),
+	  NOTEXT },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
 	  BT("syslog の送り先", "Syslog server"),
 	  BT("udp://ホスト:ポート または tcp://ホスト:ポート (空欄: 無効)", "udp://host:port or tcp://host:port (empty: off)"),
@@ -1847,8 +1855,22 @@ bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp)
 	return parse_hostport(url + 6, hp);
 }
 
-/* [monitor]: the metrics listen only on the management LAN address; the
- * syslog target is a udp:// or tcp:// host:port. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max)
+{
+	const struct oq_prefix *v = s->n_metrics_allow ? s->metrics_allow : s->management;
+	size_t nv = s->n_metrics_allow ? s->n_metrics_allow : s->n_management, n = 0;
+
+	for (size_t i = 0; i < nv && n < max; i++)
+		if (v[i].family == family)
+			out[n++] = v[i];
+	if (n == 0 && max > 0 && s->lan_addr.family == family)
+		out[n++] = prefix_network(&s->lan_addr);
+	return n;
+}
+
+/* [monitor]: the metrics listen only on the management LAN address and
+ * are scraped only from named sources of its family (never any address);
+ * the syslog target is a udp:// or tcp:// host:port. */
 static void validate_monitor(struct parser *p)
 {
 	struct site *s = p->site;
@@ -1864,6 +1886,18 @@ static void validate_monitor(struct parser *p)
 			       _("メトリクスは管理用 LAN のアドレス %s でだけ待ち受けられます ('%s' は違います)",
 				 "metrics listen only on the management LAN address %s (not '%s')"),
 			       lan.family ? pstr(&lan, b1) : "?", s->metrics_listen.host);
+		for (size_t i = 0; lan.family && i < s->n_metrics_allow; i++) {
+			const struct oq_prefix *m = &s->metrics_allow[i];
+			if (m->family != lan.family)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s は待ち受けのアドレス %s と同じ IP の版ではないので、取得できません",
+					 "%s can never scrape: it is not of the IP version of the listen address %s"),
+				       pstr(m, b1), s->metrics_listen.host);
+			else if (m->len == 0)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s はすべてのアドレスです。取得してよい送信元を書いてください",
+					 "%s is every address: name the sources that may scrape"), pstr(m, b1));
+		}
 	}
 	if (s->syslog && !site_syslog_parse(s->syslog, &tcp, &hp))
 		at_key(p, "monitor", "syslog",

@@ -144,6 +144,8 @@ struct site {
 	unsigned mon_heavy_s;		/* heavy probes */
 	unsigned mon_reinitiate_s;	/* no CHILD_SA this long: initiate again */
 	struct site_hostport metrics_listen;	/* host NULL: off */
+	struct oq_prefix *metrics_allow;	/* who may scrape; none: see site_metrics_allow */
+	size_t n_metrics_allow;
 	char *syslog;			/* "udp://host:port" or "tcp://host:port", NULL: off */
 	unsigned history_days;
 	unsigned history_max_mb;
@@ -336,6 +338,11 @@ bool site_section_name_ok(const char *s);
 /* Parse a remote syslog target "udp://host:port" or "tcp://host:port";
  * false when it is neither. hp->host is new (the caller frees it). */
 bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp);
+/* The sources that may scrape the metrics, of the listen address's family:
+ * [monitor] metrics_allow; when unset, [lan] management; when that names
+ * none of the family, the LAN prefix itself. Returns how many were put in
+ * out (room for max); family is AF_INET or AF_INET6. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max);
 
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);

@@ -141,6 +141,12 @@ void prov_restore_clear(struct prov_restore *r);
  * gone (the keeper owns the countdown when it runs); *reverted tells
  * whether it did. */
 int prov_confirm_expire(const struct site *s, bool *reverted, long *history_id, char **cause);
+/* Whether prov_recover has something to finish at now (epoch seconds): an
+ * interrupted apply's journal, or a pending confirm whose deadline has
+ * passed. It reads two small files and needs no library but json-c, so
+ * the lean keeper asks it at every check and runs the full oqlink only
+ * when it says yes. */
+bool prov_recovery_due(const struct site *s, int64_t now);
 
 /* One row of the history. Strings owned by the entry. */
 struct prov_history_entry {
