@@ -580,8 +580,10 @@ static const struct key_def keys[] = {
 	  BT("プレフィックスをカンマ区切りで (空欄: 管理 LAN の management、なければ LAN)",
 	     "prefixes, comma separated (empty: the LAN's management, else the LAN)"),
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
-	  BT("メトリクスを取得してよい送信元のプレフィックス。空なら `[lan] management`、それもなければ LAN のプレフィックス。すべてのアドレス (/0) は使えません",
-	     "the source prefixes that may scrape the metrics; empty: `[lan] management`, or else the LAN prefix; every address (/0) is refused"),
+	  BT("メトリクスを取得してよい送信元のプレフィックス (カンマ区切り、待ち受けのアドレスと同じ IP の版、`0.0.0.0/0` のような全アドレスは不可)。"
+		"ファイアウォールはこれ以外からの取得を落とします。空なら `[lan] management` のうち同じ版のもの、それもなければ LAN のプレフィックス",
+	     "prefixes that may scrape the metrics (comma separated, of the listen address's IP version, never every address such as `0.0.0.0/0`); "
+		"the firewall drops a scrape from anywhere else. Empty: those of `[lan] management` of that version, or else the LAN prefix itself"),
 	  NOTEXT },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
 	  BT("syslog の送り先", "Syslog server"),
