@@ -70,6 +70,10 @@ static const struct enum_word segment_words[] = {
 	{ "lan", SITE_SEGMENT_LAN }, { "separate", SITE_SEGMENT_SEPARATE }, { NULL, 0 } };
 static const struct enum_word ipvpn6_words[] = {
 	{ "none", SITE_IPVPN6_NONE }, { "ipoe", SITE_IPVPN6_IPOE }, { NULL, 0 } };
+static const struct enum_word prefix6_words[] = {
+	{ "ra", SITE_PREFIX6_RA }, { "pd", SITE_PREFIX6_PD }, { NULL, 0 } };
+static const struct enum_word yesno_words[] = {
+	{ "no", 0 }, { "yes", 1 }, { NULL, 0 } };
 
 /* Which line types need a key. */
 enum key_need { NEED_NO = 0, NEED_ALWAYS, NEED_IPSEC, NEED_IPVPN };
@@ -133,10 +137,13 @@ static const struct key_def keys[] = {
 	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL },
 	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
 	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none" },
+	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra" },
+	{ "ipvpn", "pd_subnet", K_UINT, S(pd_subnet), NOCOUNT, NULL, 0, 255, NEED_NO, "1" },
 
 	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
 	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
 	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL },
+	{ "lan", "pppoe_passthrough", K_ENUM, S(pppoe_passthrough), NOCOUNT, yesno_words, 0, 0, NEED_NO, "no" },
 
 	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan" },
 	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
@@ -191,6 +198,9 @@ static const struct {
 	{ "site", "timezone", BT("時間帯", "Time zone") },
 	{ "uplink", "carrier", BT("回線事業者", "Carrier") },
 	{ "uplink", "line_id", BT("回線ID", "Line ID") },
+	{ "ipvpn", "ipv6_prefix", BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes") },
+	{ "ipvpn", "pd_subnet", BT("端末セグメントに使う /64 の番号", "Number of the /64 for the terminal segment") },
+	{ "lan", "pppoe_passthrough", BT("PPPoE パススルー", "PPPoE pass-through") },
 	{ "monitor", "light_interval", BT("軽い検査の間隔 (秒)", "Light probe interval (s)") },
 	{ "monitor", "heavy_interval", BT("重い検査の間隔 (秒)", "Heavy probe interval (s)") },
 	{ "monitor", "reinitiate_after", BT("トンネル再確立までの秒数", "Seconds before re-initiating") },
@@ -1473,6 +1483,12 @@ static void site_validate(struct parser *p, bool files)
 								  "[ipsec] is only used with type = ipsec"));
 				break;
 			}
+		if (s->ipvpn6 == SITE_IPVPN6_IPOE && s->wan6_mode != SITE_ADDR6_RA)
+			at_key(p, "ipvpn", "ipv6", _("ipv6 = ipoe には [uplink] address6 = ra が必要です",
+						     "ipv6 = ipoe needs address6 = ra in [uplink]"));
+		if (s->ipvpn6 == SITE_IPVPN6_IPOE && s->segment != SITE_SEGMENT_SEPARATE)
+			at_key(p, "ipvpn", "ipv6", _("ipv6 = ipoe には端末用の別セグメント ([terminal] segment = separate) が必要です",
+						     "ipv6 = ipoe needs a separate terminal segment ([terminal] segment = separate)"));
 		if (s->ce_router.family && s->wan_mode == SITE_ADDR_STATIC && s->wan_addr.family &&
 		    !prefix_contains(&s->wan_addr, &s->ce_router))
 			at_key(p, "ipvpn", "ce_router", _("CE ルーター %s が WAN のサブネットの外にあります",
