@@ -283,3 +283,238 @@ void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out)
 		free(path);
 	}
 }
+
+/* ---- starting and stopping ---- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* dhcpcd's fixed directories become dir (in a mount namespace of its own). */
+static int private_dirs(const char *dir)
+{
+	static const char *const fixed[] = { "/run/dhcpcd", "/var/lib/dhcpcd" };
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
+		if (mkdir_p(fixed[i], 0755, NULL) < 0 ||
+		    mount(dir, fixed[i], NULL, MS_BIND, NULL) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The grandchild: the daemon itself. Reports an errno on fd if it cannot. */
+static void dmn_exec(const struct ps_daemon *d, char *const argv[], const char *log,
+		     const char *priv_dir, int fd)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int out = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int err = 0;
+
+	if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		err = errno;
+	else if (priv_dir && private_dirs(priv_dir) < 0)
+		err = errno;
+	if (err == 0) {
+		execv(progs[d->kind].prog, argv);
+		err = errno;
+	}
+	if (write(fd, &err, sizeof(err)) != (ssize_t)sizeof(err))
+		_exit(126);
+	_exit(127);
+}
+
+/* Start argv detached; the daemon's pid, or -errno. */
+static pid_t dmn_spawn(const struct ps_daemon *d, char *const argv[], const char *priv_dir,
+		       char **cause)
+{
+	char *log = dmn_path(d, false, "log");
+	int pfd[2], err = 0;
+	pid_t child, pid = -1;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		free(log);
+		return cause_set(cause, errno, "pipe: %s", i18n_strerror(errno));
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((child = fork()) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (child == 0) {
+		close(pfd[0]);
+		setsid();
+		pid_t g = fork();
+		if (g == 0)
+			dmn_exec(d, argv, log, priv_dir, pfd[1]);
+		if (write(pfd[1], &g, sizeof(g)) != (ssize_t)sizeof(g))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	if (read(pfd[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid) || pid <= 0)
+		err = ECHILD;
+	else if (read(pfd[0], &err, sizeof(err)) != (ssize_t)sizeof(err))
+		err = 0;	/* end of file: the exec went through */
+	waitpid(child, NULL, 0);
+out:
+	close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	free(log);
+	if (err)
+		return cause_set(cause, err, _("%s を起動できません: %s", "cannot start %s: %s"),
+				 progs[d->kind].prog, i18n_strerror(err));
+	return pid;
+}
+
+/* Has the daemon done what it is for? dhcpcd: a delegated /64 is on
+ * wait_if; radvd: it wrote its own pid file (after reading its config and
+ * opening its socket); ndppd: it runs. */
+static bool dmn_ready(const struct ps_daemon *d)
+{
+	struct oq_prefix p;
+	char *path;
+	bool ok;
+
+	switch (d->kind) {
+	case PS_DHCPCD:
+		return ps_if_prefix6(d->wait_if, &p);
+	case PS_RADVD:
+		path = dmn_path(d, false, "radvd.pid");
+		ok = access(path, F_OK) == 0;
+		free(path);
+		return ok;
+	default:
+		return true;
+	}
+}
+
+static int dmn_stop(const struct ps_daemon *d, char **cause)
+{
+	pid_t pid = dmn_pid(d);
+	char *path;
+
+	if (pid > 0 && kill(pid, SIGTERM) == 0) {
+		long waited = 0;
+		while (dmn_pid(d) > 0 && waited < DMN_STOP_WAIT_MS) {
+			sleep_ms(DMN_POLL_MS);
+			waited += DMN_POLL_MS;
+		}
+		if (dmn_pid(d) > 0) {
+			kill(pid, SIGKILL);
+			while (dmn_pid(d) > 0 && waited < 2 * DMN_STOP_WAIT_MS) {
+				sleep_ms(DMN_POLL_MS);
+				waited += DMN_POLL_MS;
+			}
+		}
+		if (dmn_pid(d) > 0)
+			return cause_set(cause, EBUSY, _("%s (pid %d) が止まりません",
+							 "%s (pid %d) does not stop"), d->name, (int)pid);
+	}
+	path = dmn_path(d, false, "pid");
+	unlink(path);
+	free(path);
+	path = dmn_path(d, true, "conf");
+	unlink(path);
+	free(path);
+	return 0;
+}
+
+/* Fill argv (room for 10) with copies of the arguments up to NULL. */
+static void argv_set(char **argv, const char *first, ...)
+{
+	va_list ap;
+	size_t n = 0;
+
+	va_start(ap, first);
+	for (const char *a = first; a && n < 9; a = va_arg(ap, const char *))
+		argv[n++] = xstrdup(a);
+	va_end(ap);
+	argv[n] = NULL;
+}
+
+/* Write the config, start the daemon, record its pid, wait until ready. */
+static int dmn_start(const struct ps_daemon *d, char **cause)
+{
+	char *conf = dmn_path(d, true, "conf"), *pidf = dmn_path(d, false, "pid");
+	char *own_pid = dmn_path(d, false, "radvd.pid"), *priv = NULL, *num = NULL;
+	char *argv[10] = { 0 };
+	long waited = 0;
+	pid_t pid;
+	int r;
+
+	if ((r = dmn_stop(d, cause)) < 0)
+		goto out;
+	if ((r = mkdir_p(d->conf_dir, 0700, cause)) < 0 || (r = mkdir_p(d->run_dir, 0700, cause)) < 0)
+		goto out;
+	if ((r = file_write_atomic(conf, d->config, strlen(d->config), 0600, cause)) < 0)
+		goto out;
+	switch (d->kind) {
+	case PS_DHCPCD:
+		priv = xasprintf("%s/%s.dir", d->run_dir, d->name);
+		if ((r = mkdir_p(priv, 0700, cause)) < 0)
+			goto out;
+		argv_set(argv, progs[d->kind].comm, "-B", "-f", conf, d->ifname, NULL);
+		break;
+	case PS_RADVD:
+		unlink(own_pid);
+		argv_set(argv, progs[d->kind].comm, "-n", "-m", "stderr", "-C", conf, "-p", own_pid,
+			 NULL);
+		break;
+	case PS_NDPPD:
+		argv_set(argv, progs[d->kind].comm, "-c", conf, NULL);
+		break;
+	}
+	if ((pid = dmn_spawn(d, argv, priv, cause)) < 0) {
+		r = pid;
+		goto out;
+	}
+	num = xasprintf("%d\n", (int)pid);
+	if ((r = file_write_atomic(pidf, num, strlen(num), 0600, cause)) < 0) {
+		kill(pid, SIGTERM);
+		goto out;
+	}
+	while (!dmn_ready(d) && dmn_pid(d) > 0 && waited < DMN_START_WAIT_MS) {
+		sleep_ms(DMN_POLL_MS);
+		waited += DMN_POLL_MS;
+	}
+	if (dmn_pid(d) <= 0) {
+		char *log = dmn_path(d, false, "log");
+		r = cause_set(cause, EIO, _("%s が終了しました (%s を見てください)",
+					    "%s exited (see %s)"), d->name, log);
+		free(log);
+		dmn_stop(d, NULL);
+	} else if (!dmn_ready(d)) {
+		if (d->kind == PS_DHCPCD)
+			r = cause_set(cause, ETIMEDOUT,
+				      _("%s: %s に委任されたプレフィックスが %d 秒待っても付きません",
+					"%s: no delegated prefix on %s after %d s"),
+				      d->name, d->wait_if, DMN_START_WAIT_MS / 1000);
+		else
+			r = cause_set(cause, ETIMEDOUT, _("%s: %d 秒待っても準備ができません",
+							  "%s: not ready after %d s"),
+				      d->name, DMN_START_WAIT_MS / 1000);
+		dmn_stop(d, NULL);
+	}
+out:
+	free(conf);
+	free(pidf);
+	free(own_pid);
+	free(priv);
+	free(num);
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	return r;
+}
+
+int ps_daemon_run(const struct ps_daemon *d, bool start, char **cause)
+{
+	return start ? dmn_start(d, cause) : dmn_stop(d, cause);
+}
