@@ -468,6 +468,13 @@ static bool valid_name(const char *s)
 	return addr_parse(s, &a) || site_hostname_ok(s);
 }
 
+bool site_ipoe6(const struct site *s)
+{
+	return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE &&
+	       s->wan6_mode == SITE_ADDR6_RA && s->segment == SITE_SEGMENT_SEPARATE &&
+	       s->term_if != NULL;
+}
+
 bool site_ifname_ok(const char *s)
 {
 	size_t len = strlen(s);
@@ -1483,12 +1490,6 @@ static void site_validate(struct parser *p, bool files)
 								  "[ipsec] is only used with type = ipsec"));
 				break;
 			}
-		if (s->ipvpn6 == SITE_IPVPN6_IPOE && s->wan6_mode != SITE_ADDR6_RA)
-			at_key(p, "ipvpn", "ipv6", _("ipv6 = ipoe には [uplink] address6 = ra が必要です",
-						     "ipv6 = ipoe needs address6 = ra in [uplink]"));
-		if (s->ipvpn6 == SITE_IPVPN6_IPOE && s->segment != SITE_SEGMENT_SEPARATE)
-			at_key(p, "ipvpn", "ipv6", _("ipv6 = ipoe には端末用の別セグメント ([terminal] segment = separate) が必要です",
-						     "ipv6 = ipoe needs a separate terminal segment ([terminal] segment = separate)"));
 		if (s->ce_router.family && s->wan_mode == SITE_ADDR_STATIC && s->wan_addr.family &&
 		    !prefix_contains(&s->wan_addr, &s->ce_router))
 			at_key(p, "ipvpn", "ce_router", _("CE ルーター %s が WAN のサブネットの外にあります",

@@ -212,6 +212,9 @@ struct bitext site_key_label(const char *section, const char *key);
 /* Interface name: 1..15 bytes of printable ASCII without space, / : " ' \ or
  * *, and not "." or "..". */
 bool site_ifname_ok(const char *s);
+/* Is IPv6 IPoE in effect: an ipvpn line with ipv6 = ipoe, address6 = ra and
+ * a separate terminal segment (where the line's prefix goes)? */
+bool site_ipoe6(const struct site *s);
 /* Host name: dot-separated labels of ASCII letters, digits, - and _, each
  * 1..63 bytes and not starting with -, 253 bytes in all, optional final dot. */
 bool site_hostname_ok(const char *s);

@@ -187,8 +187,7 @@ static char *conf_ndppd(const struct site *s, const struct oq_prefix *p)
 
 int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix)
 {
-	bool ipoe = s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE &&
-		    s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
+	bool ipoe = site_ipoe6(s);
 	char *conf_dir = xasprintf("%s/daemons", s->state_dir);
 	char *run_dir = xasprintf("%s/daemons", s->run_dir);
 	struct ps_daemon *dh, *nd, *ra = NULL;

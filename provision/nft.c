@@ -67,13 +67,6 @@ static void put_metrics(FILE *f, const struct site *s)
 		s->lan_if, ipk(a.family), prefix_str(&a, buf, true), s->metrics_listen.port);
 }
 
-/* Does the site take IPv6 IPoE onto a terminal segment of its own? */
-static bool ipoe6(const struct site *s)
-{
-	return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE &&
-	       s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
-}
-
 /* The input chain: what may reach the appliance itself. */
 static void put_input(FILE *f, const struct site *s)
 {
@@ -109,7 +102,7 @@ static void put_input(FILE *f, const struct site *s)
 	if (s->wan_mode == SITE_ADDR_DHCP)
 		fprintf(f, "\t\tiifname \"%s\" udp sport 67 udp dport 68 accept comment \"DHCP replies\"\n",
 			s->wan_if);
-	if (ipoe6(s) && s->prefix6 == SITE_PREFIX6_PD)
+	if (site_ipoe6(s) && s->prefix6 == SITE_PREFIX6_PD)
 		fprintf(f, "\t\tiifname \"%s\" ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment \"DHCPv6 replies (prefix delegation)\"\n",
 			s->wan_if);
 	fprintf(f, "\t\tiifname \"%s\" ip saddr @mgmt4 tcp dport 22 accept comment \"management\"\n",
@@ -170,7 +163,7 @@ static void put_forward(FILE *f, const struct site *s)
 			term_if, k, term, k, cset, via);
 	/* IPv6 IPoE: the terminal's addresses come from the line's prefix,
 	 * which changes now and then; the segment is the terminal's alone */
-	if (ipoe6(s))
+	if (site_ipoe6(s))
 		fprintf(f, "\t\tiifname \"%s\" oifname \"%s\" ip6 saddr != fe80::/10 ip6 daddr @central6 accept comment \"terminal to the central prefixes (IPv6)\"\n",
 			s->term_if, s->wan_if);
 	fprintf(f, "\t\tiifname \"%s\" ip daddr @central4 counter drop comment \"LAN never reaches the central prefixes\"\n"

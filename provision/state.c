@@ -226,7 +226,7 @@ int ps_desired(const struct site *s, struct ps_state *st, char **cause)
 	}
 	for (size_t i = 0; i < s->n_central; i++)
 		v6 |= s->central[i].family == AF_INET6;
-	if (s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE) {
+	if (site_ipoe6(s)) {
 		v6 = true;
 		ps_desired_daemons(s, st, &st->no_prefix6);
 		/* an RA-only line: its /64 is routed to the terminal segment,
