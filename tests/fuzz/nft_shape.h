@@ -30,6 +30,7 @@ static const char *const shape_words[] = {
 	"mld2-listener-report", "mld-listener-done", "ip", "ip6", "hoplimit", "saddr", "daddr",
 	"udp", "tcp", "sport", "dport", "counter", "option", "maxseg", "size", ">", "/", "syn",
 	"syn,rst", "central4", "central6", "mgmt4", "mgmt6",
+	"netdev", "ingress", "device", "ether", "fwd", "to", "lan_pppoe", "wan_pppoe",
 };
 
 static bool shape_word_ok(const char *w)
@@ -96,7 +97,8 @@ static const char *nft_shape_read(const char *text, const struct site *s, struct
 					return why;
 				}
 				bool after_if = strcmp(prev, "iifname") == 0 || strcmp(prev, "oifname") == 0 ||
-						strcmp(prev, "iif") == 0 ||
+						strcmp(prev, "iif") == 0 || strcmp(prev, "device") == 0 ||
+						strcmp(prev, "to") == 0 ||
 						(strcmp(prev, "!=") == 0 && strcmp(prev2, "oifname") == 0);
 				if (after_if && !shape_ifname_ok(s, word)) {
 					snprintf(why, sizeof(why), "line %u: interface \"%.64s\" is not the site's",
