@@ -20,7 +20,7 @@
 #define PMTU_MIN 576
 #define PMTU_STEP 16
 
-int pmtu_verdict(unsigned found, unsigned expected, bool frag_needed_seen)
+enum probe_verdict pmtu_verdict(unsigned found, unsigned expected, bool frag_needed_seen)
 {
 	if (found == 0)
 		return PROBE_FAIL;
@@ -143,7 +143,7 @@ static unsigned pmtu_search(int fd, const struct oq_prefix *dst, unsigned expect
 /* The verdict with its summary and remedy. */
 static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected, bool frag_seen)
 {
-	int v = pmtu_verdict(found, expected, frag_seen);
+	enum probe_verdict v = pmtu_verdict(found, expected, frag_seen);
 
 	if (found == 0)
 		pr_set(r, PROBE_FAIL,

@@ -10,7 +10,7 @@
 #include "probes/list.h"
 #include "probes/net.h"
 
-int reach_verdict(const struct ping_stats *st)
+enum probe_verdict reach_verdict(const struct ping_stats *st)
 {
 	if (st->sent == 0 || st->received == 0 || st->loss_pct > REACH_FAIL_LOSS)
 		return PROBE_FAIL;
@@ -30,7 +30,8 @@ PROBE_FN(reach)
 	struct ping_stats *st;
 	double *rtt;
 	char *cause = NULL, b[64];
-	int worst = PROBE_PASS, wait;
+	enum probe_verdict worst = PROBE_PASS;
+	int wait;
 	size_t worst_i = 0;
 	double loss_max = 0;
 
@@ -65,7 +66,7 @@ PROBE_FN(reach)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
+		enum probe_verdict v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
 
 		probe_result_evidence(r,
 				      "ping %s from %s: %u/%u, loss %.0f%%, rtt min/avg/max %.2f/%.2f/%.2f ms, jitter %.2f ms%s%s",
