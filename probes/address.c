@@ -17,8 +17,8 @@
 #define DAD_WAIT_MS 300
 
 /* IFA_F_* of /proc/net/if_inet6 */
-#define V6_DADFAILED 0x08
-#define V6_TENTATIVE 0x40
+#define V6_DADFAILED V6_F_DADFAILED
+#define V6_TENTATIVE V6_F_TENTATIVE
 
 /* The DAD flags of an IPv6 address from /proc/net/if_inet6, -1 if absent. */
 static int v6_flags(const struct oq_prefix *a)

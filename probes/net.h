@@ -74,6 +74,24 @@ int reach_verdict(const struct ping_stats *st);
 
 /* ---- DNS ---- */
 
+/* Question types. */
+#define DNS_T_A 1
+#define DNS_T_AAAA 28
+/* The largest DNS message plain UDP carries (RFC 1035), and the UDP size
+ * the EDNS queries offer. */
+#define DNS_PLAIN_SIZE 512
+#define DNS_EDNS_SIZE 1232
+
+/* How a question is sent: c-ares' default (UDP, again over TCP when the
+ * answer is truncated), plain UDP without EDNS, UDP with EDNS (a truncated
+ * answer is kept as it is, not retried), TCP only. */
+enum dns_via { DNS_VIA_AUTO, DNS_VIA_UDP, DNS_VIA_EDNS, DNS_VIA_TCP };
+
+struct dns_question {
+	const char *name;
+	int type;		/* DNS_T_A or DNS_T_AAAA */
+};
+
 /* One answer from one server. */
 struct dns_answer {
 	int status;		/* 0 ok, else a c-ares status */
@@ -81,10 +99,30 @@ struct dns_answer {
 	char addrs[256];	/* "192.0.2.10 192.0.2.11" */
 	struct oq_prefix first;	/* the first address (family 0 when none) */
 	double ms;
+	int type;		/* the question's type */
+	enum dns_via via;	/* how it was asked */
+	size_t size;		/* bytes of the answer message, 0 when none came */
+	bool truncated;		/* the answer had TC set */
 };
 
 /* The name of a c-ares status, as the DNS RCODE it stands for; pure. */
 const char *dns_status_rcode(int status);
+
+/* The questions q[0..n) to one server (an IPv4 or IPv6 address) from
+ * source src (may be NULL; the family of the server's), sent as via;
+ * out[i] gets the answer to q[i]. The job's pointers are the caller's. */
+struct dns_job {
+	const char *server;
+	const struct oq_prefix *src;
+	enum dns_via via;
+	const struct dns_question *q;
+	size_t n;
+	struct dns_answer *out;
+};
+/* Run every job at once (a c-ares channel each) within timeout_ms.
+ * Returns 0 (answers filled, whatever their status) or -errno with *cause
+ * for a bad server address. */
+int dns_run(const struct dns_job *jobs, size_t n_jobs, int timeout_ms, char **cause);
 /* Resolve name (A) through server from source src (may be NULL) within
  * timeout_ms. Returns 0 (answer filled, whatever the status) or -errno. */
 int dns_query(const char *server, const struct oq_prefix *src, const char *name, int timeout_ms,
@@ -93,8 +131,21 @@ int dns_query(const char *server, const struct oq_prefix *src, const char *name,
  * has n elements. */
 int dns_query_many(const char *server, const struct oq_prefix *src, const char *const *names,
 		   size_t n, int timeout_ms, struct dns_answer *out, char **cause);
-/* An address for host: a literal, or through the site's central DNS
- * servers. Returns 0 or -errno with *cause. */
+
+/* Whether a whole answer came back (a message without TC); pure. */
+bool dns_complete(const struct dns_answer *a);
+/* What a question needed to be answered, from its answers over UDP with
+ * EDNS, over TCP and over plain UDP (tcp and udp NULL when not asked):
+ * plain UDP (the answer fits in 512 bytes), EDNS (a larger answer over
+ * UDP), TCP (EDNS brought no whole answer, TCP did); LOST when the answer
+ * is too large for plain UDP (truncated) and neither EDNS nor TCP brought
+ * it back; NONE when no answer came at all. Pure. */
+enum dns_need { DNS_NEED_UDP, DNS_NEED_EDNS, DNS_NEED_TCP, DNS_NEED_LOST, DNS_NEED_NONE };
+enum dns_need dns_classify(const struct dns_answer *edns, const struct dns_answer *tcp,
+			   const struct dns_answer *udp);
+/* An address for host: a literal (IPv4 or IPv6), or through the site's
+ * central DNS servers (A and AAAA asked at once; the A answer first).
+ * Returns 0 or -errno with *cause. */
 int net_resolve(const struct site *site, const char *host, int timeout_ms, struct oq_prefix *out,
 		char **cause);
 
@@ -104,6 +155,16 @@ int net_resolve(const struct site *site, const char *host, int timeout_ms, struc
  * the central must use to match the tunnel (term address on a separate
  * segment, else the LAN address). Family 0 when none. */
 struct oq_prefix net_terminal_source(const struct site *site);
+/* The terminal-side source for a destination of family: the terminal
+ * source when it is of that family, else for IPv6 a global address on the
+ * terminal-side interface; family 0 when there is none (the kernel
+ * chooses). */
+struct oq_prefix net_source_for(const struct site *site, int family);
+/* IFA_F_* flags of an IPv6 address as /proc/net/if_inet6 and netlink give
+ * them. */
+#define V6_F_DADFAILED 0x08
+#define V6_F_DEPRECATED 0x20
+#define V6_F_TENTATIVE 0x40
 /* Connect to dst:port from src within timeout_ms; *fd gets the connected
  * socket (blocking again). Returns 0 or -errno with *cause; *ms the time. */
 int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned port,
