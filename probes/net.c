@@ -13,6 +13,8 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <netinet/ip.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -195,6 +197,56 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 	return true;
 }
 
+size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+{
+	if (len < 8)
+		len = 8;
+	memset(buf, 0, len);
+	buf[0] = ICMP6_ECHO_REQUEST;
+	buf[4] = (uint8_t)(id >> 8);
+	buf[5] = (uint8_t)id;
+	buf[6] = (uint8_t)(seq >> 8);
+	buf[7] = (uint8_t)seq;
+	for (size_t i = 8; i < len; i++)
+		buf[i] = (uint8_t)('a' + i % 26);
+	return len;	/* the kernel fills in the checksum of ICMPv6 */
+}
+
+bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET6;
+	if (len < 8)
+		return false;
+	out->type = msg[0];
+	out->code = msg[1];
+	if (msg[0] == ICMP6_ECHO_REPLY) {
+		out->kind = ICMP_K_REPLY;
+		out->id = (uint16_t)(msg[4] << 8 | msg[5]);
+		out->seq = (uint16_t)(msg[6] << 8 | msg[7]);
+		return true;
+	}
+	if (msg[0] == ICMP6_DST_UNREACH || msg[0] == ICMP6_PACKET_TOO_BIG ||
+	    msg[0] == ICMP6_TIME_EXCEEDED) {
+		const uint8_t *in = msg + 8;	/* the quoted packet: IPv6 header first */
+		uint32_t mtu = (uint32_t)msg[4] << 24 | (uint32_t)msg[5] << 16 |
+			       (uint32_t)msg[6] << 8 | msg[7];
+
+		/* Only a quote of our echo with no extension header counts. */
+		if (len < 8 + 40 + 8 || (in[0] >> 4) != 6 || in[6] != IPPROTO_ICMPV6 ||
+		    in[40] != ICMP6_ECHO_REQUEST)
+			return false;
+		out->kind = ICMP_K_ERROR;
+		out->id = (uint16_t)(in[44] << 8 | in[45]);
+		out->seq = (uint16_t)(in[46] << 8 | in[47]);
+		if (msg[0] == ICMP6_PACKET_TOO_BIG)
+			out->next_mtu = mtu > 0xffff ? 0xffff : (uint16_t)mtu;
+		return true;
+	}
+	out->kind = ICMP_K_OTHER;
+	return true;
+}
+
 void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st)
 {
 	double sum = 0, jsum = 0, prev = -1;
@@ -252,6 +304,71 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
 	return fd;
 }
 
+/* Open a raw ICMPv6 socket bound to src (may be NULL) that sees echo
+ * replies and errors only; with df, packets are never fragmented here and
+ * larger ones than the interface takes fail with EMSGSIZE. */
+static int icmp6_open(const struct oq_prefix *src, bool df, char **cause)
+{
+	struct icmp6_filter f;
+	struct sockaddr_storage ss;
+	int fd, pmtu = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT, one = 1, e;
+	char b[64];
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return cause_set(cause, errno, _("ICMPv6 ソケットを開けません: %s (root が必要です)",
+						 "cannot open an ICMPv6 socket: %s (needs root)"),
+				 i18n_strerror(errno));
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+	setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	if (df)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+	if (src != NULL && src->family == AF_INET6) {
+		socklen_t sl = net_sockaddr(src, 0, &ss);
+
+		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+			e = errno;
+			close(fd);
+			return cause_set(cause, e, _("送信元 %s を使えません: %s",
+						     "cannot use source %s: %s"),
+					 net_str(src, b), i18n_strerror(e));
+		}
+	}
+	return fd;
+}
+
+int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause)
+{
+	return family == AF_INET6 ? icmp6_open(src, df, cause) : icmp4_open(src, df, cause);
+}
+
+void icmp_drain(int fd, int family, uint16_t id,
+		void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg)
+{
+	uint8_t buf[2048];
+	struct icmp_parsed ip;
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+
+	if (family != AF_INET6) {
+		icmp4_drain(fd, id, fn, arg);
+		return;
+	}
+	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) > 0) {
+		fl = sizeof(from);
+		if (!icmp6_parse(buf, (size_t)n, &ip) || ip.id != id || ip.kind == ICMP_K_OTHER)
+			continue;
+		memcpy(ip.from6, &from.sin6_addr, 16);
+		fn(arg, &ip);
+	}
+}
+
 /* Read every pending ICMP packet; fn gets each one of ours. */
 void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
 		 void *arg)
@@ -261,8 +378,10 @@ void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_pa
 	ssize_t n;
 
 	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER)
+		if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER) {
+			ip.family = AF_INET;
 			fn(arg, &ip);
+		}
 }
 
 struct ping_state {
@@ -284,12 +403,17 @@ static void ping_got(void *arg, const struct icmp_parsed *ip)
 		ps->rtt[t * ps->count + i] = (double)(net_now_us() - ps->sent_us[ip->seq]) / 1000.0;
 	} else if (ip->kind == ICMP_K_ERROR) {
 		struct ping_stats *st = &ps->st[t];
-		char from[INET_ADDRSTRLEN];
+		char from[INET6_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &ip->from, from, sizeof(from));
+		if (ip->family == AF_INET6)
+			inet_ntop(AF_INET6, ip->from6, from, sizeof(from));
+		else
+			inet_ntop(AF_INET, &ip->from, from, sizeof(from));
 		if (st->errors++ == 0)
-			snprintf(st->error, sizeof(st->error), "ICMP type %u code %u from %s%s", ip->type,
-				 ip->code, from, ip->next_mtu ? " (frag needed)" : "");
+			snprintf(st->error, sizeof(st->error), "%s type %u code %u from %s%s",
+				 ip->family == AF_INET6 ? "ICMPv6" : "ICMP", ip->type, ip->code, from,
+				 !ip->next_mtu ? "" : ip->family == AF_INET6 ? " (packet too big)"
+				 : " (frag needed)");
 	}
 }
 
@@ -305,9 +429,9 @@ static bool ping_all_back(const struct ping_state *ps, size_t upto)
 	return true;
 }
 
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause)
+int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	      double *rtt, struct ping_stats *st, char **cause)
 {
 	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
 	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
@@ -316,10 +440,14 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 	uint8_t *pkt;
 	int fd;
 
-	memset(st, 0, ndst * sizeof(*st));
-	for (size_t k = 0; k < ndst * count; k++)
-		rtt[k] = -1;
-	fd = icmp4_open(src, df, cause);
+	for (size_t t = 0; t < ndst; t++) {
+		if (dsts[t].family != family)
+			continue;
+		memset(&st[t], 0, sizeof(st[t]));
+		for (size_t k = 0; k < count; k++)
+			rtt[t * count + k] = -1;
+	}
+	fd = icmp_open(family, src, df, cause);
 	if (fd < 0) {
 		free(ss);
 		free(sl);
@@ -334,9 +462,10 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 
 		for (size_t t = 0; t < ndst; t++) {
 			uint16_t seq = (uint16_t)(i * ndst + t);
-			size_t len = icmp4_build_echo(pkt, size, id, seq);
+			size_t len = family == AF_INET6 ? icmp6_build_echo(pkt, size, id, seq)
+							 : icmp4_build_echo(pkt, size, id, seq);
 
-			if (dsts[t].family != AF_INET)
+			if (dsts[t].family != family)
 				continue;
 			ps.sent_us[seq] = net_now_us();
 			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
@@ -350,7 +479,7 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int64_t left = next - net_now_us() / 1000;
 
-			icmp4_drain(fd, id, ping_got, &ps);
+			icmp_drain(fd, family, id, ping_got, &ps);
 			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
 				break;
 			poll(&p, 1, (int)left);
@@ -360,6 +489,8 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 		unsigned e = st[t].errors;
 		char err[sizeof(st[t].error)];
 
+		if (dsts[t].family != family)
+			continue;
 		memcpy(err, st[t].error, sizeof(err));
 		ping_stats_compute(rtt + t * count, count, &st[t]);
 		st[t].errors = e;
@@ -373,11 +504,20 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 	return 0;
 }
 
+int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	       double *rtt, struct ping_stats *st, char **cause)
+{
+	return ping_many(AF_INET, src, dsts, ndst, count, interval_ms, size, df, wait_ms, rtt, st,
+			 cause);
+}
+
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause)
 {
-	return ping4_many(src, dst, 1, count, interval_ms, size, df, wait_ms, rtt, st, cause);
+	return ping_many(dst->family ? dst->family : AF_INET, src, dst, 1, count, interval_ms, size,
+			 df, wait_ms, rtt, st, cause);
 }
 
 /* ---- DNS ---- */
@@ -697,6 +837,14 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 	fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
 	*fd = s;
 	return 0;
+}
+
+int net_connect(const struct site *site, const struct oq_prefix *dst, unsigned port,
+		int timeout_ms, int *fd, double *ms, char **cause)
+{
+	struct oq_prefix src = net_source_for(site, dst->family);
+
+	return tcp_connect(src.family ? &src : NULL, dst, port, timeout_ms, fd, ms, cause);
 }
 
 /* ---- result helpers ---- */
