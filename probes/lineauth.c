@@ -13,7 +13,7 @@
 PROBE_FN(lineauth)
 {
 	const struct site *s = probe_ctx_site(ctx);
-	struct oq_prefix src = net_terminal_source(s), dst;
+	struct oq_prefix dst;
 	const char *expect = s->lineauth_expect ? s->lineauth_expect : "認証済みです";
 	char *host = NULL, *path = NULL, *req = NULL, *reply = NULL, *cause = NULL;
 	unsigned port;
@@ -35,7 +35,7 @@ PROBE_FN(lineauth)
 	if (wait > 3000)
 		wait = 3000;
 	if (net_resolve(s, host, wait / 2, &dst, &cause) < 0 ||
-	    tcp_connect(&src, &dst, port, wait / 2, &fd, &ms, &cause) < 0) {
+	    net_connect(s, &dst, port, wait / 2, &fd, &ms, &cause) < 0) {
 		probe_result_evidence(r, "%s", cause);
 		pr_set(r, PROBE_FAIL,
 		       BT("回線認証ページへの経路 (CE ルーター経由) を確認してください。",
