@@ -1,10 +1,9 @@
 #!/bin/bash
 # The dns probe over IPv4 and IPv6 servers, A and AAAA, against a real
-# dnsmasq in namespaces of this test's own: an answer larger than 512 bytes
-# passes and says it needed EDNS; with large UDP dropped on the path it
-# needs TCP; with TCP 53 dropped as well it fails and says why. The
-# appliance side is configured by hand (addresses and routes), so only the
-# probes speak: link, address, gateway and dns.
+# dnsmasq in namespaces of this test's own (tests/lab/lib/ngn6.sh): an
+# answer larger than 512 bytes passes and says it needed EDNS; with large
+# UDP dropped on the path it needs TCP; with TCP 53 dropped as well it
+# fails and says why.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -21,16 +20,7 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1 || ! command -v dnsma
 fi
 
 P=oqd$$
-tmp=$(mktemp -d); chmod 755 "$tmp"	# dnsmasq reads the hosts file as nobody
-cleanup() {
-	local p
-	for p in app ngn; do
-		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$P-$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+tmp=$(mktemp -d)
 in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 
 # Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
@@ -43,91 +33,10 @@ wait_for() {
 	done
 	"$@"
 }
-
-# app: the appliance (wan0 to the carrier, lan0 and term0 veths with their
-# peers beside them);
-# ngn: the CE router with the closed network's DNS server behind it.
-for ns in app ngn; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
-ip -n "$P-app" link add wan0 type veth peer name ce0 netns "$P-ngn"
-ip -n "$P-app" link add lan0 type veth peer name lan0p
-ip -n "$P-app" link add term0 type veth peer name term0p
-for ns in app ngn; do
-	in_ns $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-done
-in_ns app ip addr add 198.51.100.2/24 dev wan0
-in_ns app ip addr add 2001:db8:1::2/64 dev wan0 nodad
-in_ns app ip addr add 192.168.10.1/24 dev lan0
-in_ns app ip addr add 192.168.20.1/24 dev term0
-in_ns app ip addr add 2001:db8:20::1/64 dev term0 nodad
-for l in wan0 lan0 lan0p term0 term0p; do in_ns app ip link set $l up; done
-in_ns app ip route add 192.0.2.0/24 via 198.51.100.1
-in_ns app ip route add 2001:db8:53::/48 via 2001:db8:1::1
-in_ns ngn ip addr add 198.51.100.1/24 dev ce0
-in_ns ngn ip addr add 2001:db8:1::1/64 dev ce0 nodad
-in_ns ngn ip link set ce0 up
-in_ns ngn ip addr add 192.0.2.53/32 dev lo
-in_ns ngn ip addr add 2001:db8:53::53/128 dev lo
-in_ns ngn ip route add 192.168.20.0/24 via 198.51.100.2
-in_ns ngn ip route add 2001:db8:20::/64 via 2001:db8:1::2
-
-# Forty addresses of each family make pweb's answers about 700 and
-# 1100 bytes: more than plain UDP carries, less than EDNS offers.
-{
-	echo "192.0.2.10 hweb.oqs-st.onshikaku.org"
-	echo "2001:db8:53::10 hweb.oqs-st.onshikaku.org"
-	for i in $(seq 1 40); do
-		echo "192.0.2.$((100 + i)) pweb.base.oqs-pdl.org"
-		echo "2001:db8:53::$((100 + i)) pweb.base.oqs-pdl.org"
-	done
-} > "$tmp/hosts"
-in_ns ngn setsid dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
-	--addn-hosts="$tmp/hosts" --bind-interfaces --listen-address=192.0.2.53 \
-	--listen-address=2001:db8:53::53 --port=53 --pid-file="$tmp/dnsmasq.pid" \
-	--log-facility="$tmp/dnsmasq.log" --log-queries >/dev/null 2>&1 &
-# Neighbour discovery works once no address is tentative any more.
-settled() { ! ip -n "$P-$1" -6 addr show | grep -q tentative; }
-wait_for 10 settled app
-wait_for 10 settled ngn
-listening() { in_ns ngn ss -Hlun | grep -q '\[2001:db8:53::53\]:53'; }
-wait_for 5 listening
-
-cat > "$tmp/site.conf" <<CONF
-[site]
-facility_code = 1312345678
-facility_name = test
-
-[uplink]
-type = ipvpn
-interface = wan0
-address = 198.51.100.2/24
-address6 = none
-
-[ipvpn]
-ce_router = 198.51.100.1
-
-[lan]
-interface = lan0
-address = 192.168.10.1/24
-
-[terminal]
-segment = separate
-interface = term0
-address = 192.168.20.1/24
-host = 192.168.20.10
-
-[central]
-prefixes = 192.0.2.0/24, 2001:db8:53::/48
-dns = 192.0.2.53, 2001:db8:53::53
-
-[probe]
-dns_names = hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org
-timeout_ms = 5000
-
-[paths]
-state_dir = $tmp/state
-run_dir = $tmp/run
-report_dir = $tmp/reports
-CONF
+. tests/lab/lib/ngn6.sh
+cleanup() { ngn6_down; rm -rf "$tmp"; }
+trap cleanup EXIT
+ngn6_up
 
 # The dns result of one run as "VERDICT|summary|remedy|evidence lines|values".
 dns_run() {
@@ -151,7 +60,7 @@ desc="healthy: the small answers say nothing about EDNS"
 t eval '! [[ "$got" =~ hweb[^\;]*needed ]]' || show "$got"
 
 # The path drops UDP DNS messages over 512 bytes (IP and UDP headers aside).
-in_ns ngn nft -f - <<'NFT'
+in_ns cen nft -f - <<'NFT'
 table inet fault {
 	chain out {
 		type filter hook output priority 0;
@@ -163,7 +72,7 @@ got=$(dns_run)
 desc="large UDP dropped: dns PASS, the large answers needed TCP"
 t eval '[[ "$got" == PASS* && "$got" == *"bytes: needed TCP"* && "$got" == *"edns=0 tcp=4 lost=0" ]]' || show "$got"
 
-in_ns ngn nft add rule inet fault out tcp sport 53 drop
+in_ns cen nft add rule inet fault out tcp sport 53 drop
 start=$SECONDS
 got=$(dns_run)
 took=$((SECONDS - start))
