@@ -7,7 +7,9 @@
 #define PROBE_FN(name) void probe_##name(struct probe_ctx *ctx, struct probe_result *r)
 PROBE_FN(link);
 PROBE_FN(address);
+PROBE_FN(address6);
 PROBE_FN(gateway);
+PROBE_FN(gateway6);
 PROBE_FN(clock);
 PROBE_FN(ike);
 PROBE_FN(child);
