@@ -28,6 +28,7 @@
 #include "core/i18n.h"
 #include "core/site.h"
 #include "core/util.h"
+#include "probes/ipv6.h"
 #include "probes/probe.h"
 
 int64_t net_now_us(void)
@@ -78,34 +79,29 @@ struct oq_prefix net_terminal_source(const struct site *site)
 	return p;
 }
 
-/* A global, usable (not tentative, not deprecated) IPv6 address on ifname;
- * false when none. */
+/* A global, usable (not tentative, not deprecated) IPv6 address on ifname,
+ * one set by hand first (the terminal side's own); false when none. Read
+ * over netlink, which works in the sandbox too. */
 static bool if_global6(const char *ifname, struct oq_prefix *out)
 {
-	FILE *f = fopen("/proc/net/if_inet6", "re");
-	char hex[33], name[IFNAMSIZ + 1];
-	unsigned idx, plen, scope, flags;
-	bool found = false;
+	struct k6_addr a[16];
+	size_t n = 0;
+	const struct k6_addr *pick = NULL;
 
-	if (f == NULL || ifname == NULL) {
-		if (f != NULL)
-			fclose(f);
+	if (ifname == NULL || k6_addrs(ifname, a, ARRAY_SIZE(a), &n, NULL) < 0)
 		return false;
-	}
-	while (!found && fscanf(f, "%32s %x %x %x %x %16s", hex, &idx, &plen, &scope, &flags,
-				name) == 6) {
-		if (strcmp(name, ifname) != 0 || scope != 0 ||
-		    (flags & (V6_F_TENTATIVE | V6_F_DADFAILED | V6_F_DEPRECATED)))
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].link_local ||
+		    (a[i].flags & (V6_F_TENTATIVE | V6_F_DADFAILED | V6_F_DEPRECATED)))
 			continue;
-		memset(out, 0, sizeof(*out));
-		out->family = AF_INET6;
-		out->len = 128;
-		for (int k = 0; k < 16; k++)
-			sscanf(hex + 2 * k, "%2hhx", &out->addr[k]);
-		found = true;
+		if (pick == NULL || ((a[i].flags & K6_F_PERMANENT) && !(pick->flags & K6_F_PERMANENT)))
+			pick = &a[i];
 	}
-	fclose(f);
-	return found;
+	if (pick == NULL)
+		return false;
+	*out = pick->addr;
+	out->len = 128;
+	return true;
 }
 
 struct oq_prefix net_source_for(const struct site *site, int family)
