@@ -985,6 +985,24 @@ bool http_url_parse(const char *url, char **host, unsigned *port, char **path)
 	h = url + 7;
 	slash = strchr(h, '/');
 	hl = slash ? (size_t)(slash - h) : strlen(h);
+	if (*h == '[') {	/* "[2001:db8::1]:8080": the address without brackets */
+		const char *close = memchr(h, ']', hl);
+
+		if (close == NULL || close == h + 1 || (close[1] != ':' && close + 1 != h + hl))
+			return false;
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (colon != NULL) {
+			char *end;
+			unsigned long p = strtoul(colon + 1, &end, 10);
+
+			if (end != h + hl || p == 0 || p > 65535)
+				return false;
+			*port = (unsigned)p;
+		}
+		*host = xstrndup(h + 1, (size_t)(close - h - 1));
+		*path = xstrdup(slash ? slash : "/");
+		return true;
+	}
 	colon = memchr(h, ':', hl);
 	if (colon != NULL) {
 		char *end;

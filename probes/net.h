@@ -223,8 +223,9 @@ const char *mac_str(const uint8_t mac[6], char buf[18]);
 /* The status code of an HTTP/1.x status line ("HTTP/1.1 200 Connection
  * established"); false when buf does not start with one. Pure. */
 bool http_status_parse(const char *buf, int *code);
-/* Split "http://host[:port]/path" (http only); host and path are newly
- * allocated. Pure. */
+/* Split "http://host[:port]/path" (http only; an IPv6 address in
+ * brackets, given back without them); host and path are newly allocated.
+ * Pure. */
 bool http_url_parse(const char *url, char **host, unsigned *port, char **path);
 /* Send req on fd and read the reply (at most max bytes, until close or
  * timeout_ms) into a new NUL-terminated buffer; its length in *len.

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -279,6 +280,42 @@ static void test_line6_prefix_compare(void **state)
 	assert_int_equal(old.family, 0);
 }
 
+static void test_http_url6(void **state)
+{
+	static const struct {
+		const char *url;
+		bool ok;
+		const char *host;
+		unsigned port;
+		const char *path;
+	} t[] = {
+		{ "http://[2001:db8::20]/", true, "2001:db8::20", 80, "/" },
+		{ "http://[2001:db8::20]:8080/auth?x=1", true, "2001:db8::20", 8080, "/auth?x=1" },
+		{ "http://[2001:db8::20]", true, "2001:db8::20", 80, "/" },
+		{ "http://[2001:db8::20/", false, NULL, 0, NULL },
+		{ "http://[]/", false, NULL, 0, NULL },
+		{ "http://[2001:db8::20]x/", false, NULL, 0, NULL },
+		{ "http://[2001:db8::20]:0/", false, NULL, 0, NULL },
+		{ "http://[2001:db8::20]:99999/", false, NULL, 0, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *host = NULL, *path = NULL;
+		unsigned port = 0;
+
+		if (http_url_parse(t[i].url, &host, &port, &path) != t[i].ok)
+			fail_msg("%s: want %s", t[i].url, t[i].ok ? "ok" : "refused");
+		if (t[i].ok) {
+			assert_string_equal(host, t[i].host);
+			assert_int_equal(port, t[i].port);
+			assert_string_equal(path, t[i].path);
+		}
+		free(host);
+		free(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_ra_parse),
 		cmocka_unit_test(test_line6_derive),
 		cmocka_unit_test(test_line6_prefix_compare),
+		cmocka_unit_test(test_http_url6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
