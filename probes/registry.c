@@ -39,7 +39,7 @@ static const struct probe registry[] = {
 	{ "proxy", { "プロキシ", "proxy" }, DEPS("dns"), NULL, probe_proxy, 0,
 	  PROBE_SANDBOX, NULL },
 	{ "lineauth", { "回線認証", "line authentication" }, DEPS("dns"), NULL, probe_lineauth, 0,
-	  PROBE_IPVPN_ONLY | PROBE_SANDBOX, NULL },
+	  PROBE_IPVPN_ONLY | PROBE_SANDBOX, probe_lineauth_setup },
 };
 
 const struct probe *probe_registry(size_t *n)

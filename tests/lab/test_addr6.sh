@@ -1,9 +1,11 @@
 #!/bin/bash
-# address6 and gateway6 against namespaces of this test's own
+# address6, gateway6 and lineauth against namespaces of this test's own
 # (tests/lab/lib/ngn6.sh) with a real radvd on the CE router: the line's
-# prefix learnt by RA, the router's lifetime and echo; router lifetime 0
-# (the RA lost) fails gateway6; an address whose DAD failed or that stays
-# tentative fails address6 with what to do.
+# prefix learnt by RA, the router's lifetime and echo; the line
+# authentication page over IPv6, the prefix recorded at the first success
+# and a new prefix by RA that asks for line authentication again; router
+# lifetime 0 (the RA lost) fails gateway6; an address whose DAD failed or
+# that stays tentative fails address6 with what to do.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -12,7 +14,7 @@ n=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 
-N=8
+N=15
 echo "1..$N"
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1 || ! command -v dnsmasq >/dev/null ||
    ! command -v radvd >/dev/null; then
@@ -38,17 +40,44 @@ wait_for() {
 cleanup() { ngn6_down; rm -rf "$tmp"; }
 trap cleanup EXIT
 ngn6_up
-sed -i 's/^ce_router = .*/&\nipv6 = ipoe/' "$tmp/site.conf"
+sed -i -e 's/^ce_router = .*/&\nipv6 = ipoe/' \
+	-e 's|^timeout_ms = .*|&\nlineauth_url = http://www.lineauth.mnw/|' "$tmp/site.conf"
+mkdir -p "$tmp/state"
+# The line authentication page, over IPv6 only: authenticated unless
+# $tmp/unregistered exists.
+setsid ip netns exec "$P-cen" python3 -c '
+import http.server, os, socket, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = not os.path.exists(sys.argv[1])
+        body = ("<p>%s</p>" % ("認証済みです" if ok else "未認証です")).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(http.server.HTTPServer):
+    address_family = socket.AF_INET6
+    def server_bind(self):
+        http.server.socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "www.lineauth.mnw", 80
+S(("2001:db8:53::20", 80), H).serve_forever()' "$tmp/unregistered" >/dev/null 2>&1 &
+wait_for 5 ngn6_listening tcp '\[2001:db8:53::20\]:80'
 
-# The CE router advertises 2001:db8:a::/64 with the given router lifetime.
+
+# The CE router advertises the prefix $2 (2001:db8:a::/64) with the
+# router lifetime $1.
 radvd_start() {
+	local p=${2:-2001:db8:a::/64}
+	in_ns ngn ip addr replace "${p%::/64}::1/64" dev ce0 nodad	# on-link here too
 	cat > "$tmp/radvd.conf" <<CONF
 interface ce0 {
 	AdvSendAdvert on;
 	MinRtrAdvInterval 3;
 	MaxRtrAdvInterval 10;
 	AdvDefaultLifetime $1;
-	prefix 2001:db8:a::/64 { AdvOnLink on; AdvAutonomous on; };
+	prefix ${2:-2001:db8:a::/64} { AdvOnLink on; AdvAutonomous on; };
 };
 CONF
 	chmod 644 "$tmp/radvd.conf"
@@ -87,9 +116,56 @@ t eval '[[ "$l" == "gateway6 PASS the IPv6 router fe80::"*"answers ("*"router li
 desc="RA: gateway6 quotes the advertised prefix"
 t eval '[[ "$l" == *"RA prefix 2001:db8:a::/64 (autonomous), valid 86400 s"* ]]' || show "$l"
 
+# Line authentication over IPv6: the first success records the prefix.
+got=$(run lineauth)
+l=$(line lineauth)
+desc="lineauth over IPv6: PASS, the prefix recorded at the first success"
+t eval '[[ "$l" == "lineauth PASS"*"line prefix 2001:db8:a::/64 by RA; at the last line authentication none recorded"*"prefix 2001:db8:a::/64 recorded"* ]]' || show "$l"
+desc="lineauth: the record holds the prefix, mode 0644"
+t eval '[ "$(cat "$tmp/state/lineauth-prefix")" = "2001:db8:a::/64" ] && [ "$(stat -c %a "$tmp/state/lineauth-prefix")" = 644 ]'
+got=$(run lineauth)
+l=$(line lineauth)
+desc="lineauth again: PASS, the prefix as recorded"
+t eval '[[ "$l" == "lineauth PASS"*"at the last line authentication 2001:db8:a::/64"* ]]' || show "$l"
+
+# A new prefix by RA (the old address gone): do line authentication again.
+kill "$radvd_pid"; wait "$radvd_pid" 2>/dev/null
+radvd_start 1800 2001:db8:b::/64
+newprefix() { in_ns app ip -6 addr show dev wan0 | grep -q '2001:db8:b:'; }
+wait_for 15 newprefix
+for a in $(in_ns app ip -6 -o addr show dev wan0 | grep -o '2001:db8:a:[^ ]*'); do
+	in_ns app ip addr del "$a" dev wan0
+done
+got=$(run lineauth)
+l=$(line lineauth)
+desc="prefix changed: lineauth WARN names the old and the new prefix"
+t eval '[[ "$l" == "lineauth WARN the line prefix changed from 2001:db8:a::/64 to 2001:db8:b::/64: do line authentication again"* ]]' || show "$l"
+got=$(in_ns app "$O" --config "$tmp/site.conf" probe --json lineauth 2>/dev/null | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin)["results"] if r["id"] == "lineauth"][0]
+print(r["verdict"], r["summary"]["ja"])')
+desc="the page said authenticated: the new prefix is the recorded one (ja summary of the next run)"
+t eval '[ "$(cat "$tmp/state/lineauth-prefix")" = "2001:db8:b::/64" ] && [[ "$got" == "PASS 回線認証ページ: 認証済みです" ]]' || show "$got"
+
+# Another prefix and the page says not authenticated: FAIL, not recorded.
+touch "$tmp/unregistered"
+kill "$radvd_pid"; wait "$radvd_pid" 2>/dev/null
+radvd_start 1800 2001:db8:c::/64
+newprefix() { in_ns app ip -6 addr show dev wan0 | grep -q '2001:db8:c:'; }
+wait_for 15 newprefix
+for a in $(in_ns app ip -6 -o addr show dev wan0 | grep -o '2001:db8:b:[^ ]*'); do
+	in_ns app ip addr del "$a" dev wan0
+done
+got=$(run lineauth)
+l=$(line lineauth)
+desc="prefix changed, page not authenticated: lineauth FAIL, do line authentication again"
+t eval '[[ "$l" == "lineauth FAIL the line prefix changed from 2001:db8:b::/64 to 2001:db8:c::/64 and the line is not authenticated: do line authentication again"* ]]' || show "$l"
+desc="page not authenticated: the record keeps the last authenticated prefix"
+t eval '[ "$(cat "$tmp/state/lineauth-prefix")" = "2001:db8:b::/64" ]'
+
 # The RA lost: the router says it is no default router any more.
 kill "$radvd_pid"; wait "$radvd_pid" 2>/dev/null
-radvd_start 0
+radvd_start 0 2001:db8:c::/64
 noroute() { ! in_ns app ip -6 route show default | grep -q 'proto ra'; }
 wait_for 10 noroute
 got=$(run gateway6)

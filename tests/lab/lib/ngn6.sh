@@ -5,7 +5,8 @@
 #        peers beside them; configured by hand, so only the probes speak
 #   ngn  the CE router (2001:db8:1::1, 198.51.100.1), forwarding to cen
 #   cen  the central side: DNS (dnsmasq), ping targets and a TCP listener
-#        on 2001:db8:53::53 and 192.0.2.53, 2001:db8:53::10 and 192.0.2.10
+#        on 2001:db8:53::53 and 192.0.2.53, 2001:db8:53::10 and 192.0.2.10,
+#        2001:db8:53::20 (www.lineauth.mnw, AAAA only) for a page
 # ngn6_up writes $tmp/site.conf (IP-VPN, IPv4 and IPv6 DNS servers).
 
 ngn6_up() {
@@ -41,7 +42,8 @@ ngn6_up() {
 	in_ns cen ip addr add 10.9.0.2/30 dev up0
 	in_ns cen ip addr add 2001:db8:9::2/64 dev up0 nodad
 	in_ns cen ip link set up0 up
-	for l in 192.0.2.53/32 192.0.2.10/32 2001:db8:53::53/128 2001:db8:53::10/128; do
+	for l in 192.0.2.53/32 192.0.2.10/32 2001:db8:53::53/128 2001:db8:53::10/128 \
+		2001:db8:53::20/128; do
 		in_ns cen ip addr add $l dev lo
 	done
 	in_ns cen ip route add default via 10.9.0.1
@@ -58,6 +60,7 @@ ngn6_up() {
 		echo "192.0.2.10 hweb.oqs-st.onshikaku.org"
 		echo "2001:db8:53::10 hweb.oqs-st.onshikaku.org"
 		echo "2001:db8:53::10 v6only.oqs-st.onshikaku.org"
+		echo "2001:db8:53::20 www.lineauth.mnw"
 		for l in $(seq 1 40); do
 			echo "192.0.2.$((100 + l)) pweb.base.oqs-pdl.org"
 			echo "2001:db8:53::$((100 + l)) pweb.base.oqs-pdl.org"
