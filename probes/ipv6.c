@@ -257,21 +257,26 @@ int ra_solicit(const char *ifname, int wait_ms, struct ra_info *out, char **caus
 
 /* ---- the line's prefix ---- */
 
-/* The first global address of a list whose DAD did not fail, a learnt one
- * before one set by hand; NULL when none. */
+/* The global address of a list that the line's prefix is read from: DAD
+ * not failed; a learnt one before one set by hand, a deprecated one (a
+ * prefix on its way out) last. NULL when none. */
 static const struct k6_addr *first_global(const struct k6_addr *a, size_t n)
 {
-	const struct k6_addr *set = NULL;
+	const struct k6_addr *best = NULL;
+	int best_rank = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		int rank;
+
 		if (a[i].link_local || (a[i].flags & V6_F_DADFAILED))
 			continue;
-		if (!(a[i].flags & K6_F_PERMANENT))
-			return &a[i];
-		if (set == NULL)
-			set = &a[i];
+		rank = (a[i].flags & V6_F_DEPRECATED) ? 1 : (a[i].flags & K6_F_PERMANENT) ? 2 : 3;
+		if (rank > best_rank) {
+			best = &a[i];
+			best_rank = rank;
+		}
 	}
-	return set;
+	return best;
 }
 
 void line6_derive(const struct k6_addr *wan, size_t n_wan, const struct k6_addr *term,

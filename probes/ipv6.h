@@ -88,7 +88,8 @@ struct line6 {
  * (an unreachable route shorter than /64 covering the terminal side's
  * address, or a learnt terminal-side address outside the WAN's prefix), a
  * WAN address learnt from RA (SLAAC, not permanent), or a WAN address set
- * by hand (static). Addresses whose DAD failed are left out. Pure. */
+ * by hand (static). Addresses whose DAD failed are left out; deprecated
+ * ones (a prefix on its way out) count only when there is no other. Pure. */
 void line6_derive(const struct k6_addr *wan, size_t n_wan, const struct k6_addr *term,
 		  size_t n_term, const struct k6_route *routes, size_t n_routes, struct line6 *out);
 /* "RA", "DHCPv6-PD", "static", "none". */

@@ -252,6 +252,13 @@ static void test_line6_derive(void **state)
 	line6_derive(&wan[1], 1, term, 1, NULL, 0, &l);
 	assert_int_equal(l.origin, LINE6_STATIC);
 	assert_string_equal(prefix_str(&l.prefix, b, false), "2001:db8:1::/64");
+	/* A new prefix by RA with the old one deprecated: the new one. */
+	wan[0] = ka("2001:db8:a::5054:ff:fe00:1/64", V6_F_DEPRECATED, 86400);
+	wan[1] = ka("2001:db8:b::5054:ff:fe00:1/64", 0, 86400);
+	line6_derive(wan, 2, NULL, 0, NULL, 0, &l);
+	assert_string_equal(prefix_str(&l.prefix, b, false), "2001:db8:b::/64");
+	line6_derive(wan, 1, NULL, 0, NULL, 0, &l);	/* only the old one left */
+	assert_string_equal(prefix_str(&l.prefix, b, false), "2001:db8:a::/64");
 	/* A failed DAD and link-local only: no prefix. */
 	wan[0] = ll, wan[1] = dup;
 	line6_derive(wan, 2, NULL, 0, NULL, 0, &l);
