@@ -178,8 +178,9 @@ static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected
 			  "Path MTU discovery works, but the path is smaller than configured: match tunnel_mtu/mtu to it."),
 		       "経路 MTU %u バイト (設定 %u)", "path MTU %u bytes (configured %u)", found, expected);
 	else
-		pr_set(r, PROBE_PASS, BT(NULL, NULL), "%u バイトの DF パケットが通ります",
-		       "%u-byte DF packets pass", found);
+		pr_set(r, PROBE_PASS, BT(NULL, NULL),
+		       v6 ? "%u バイトのパケットが断片化なしで通ります" : "%u バイトの DF パケットが通ります",
+		       v6 ? "%u-byte packets pass unfragmented" : "%u-byte DF packets pass", found);
 }
 
 PROBE_FN(pmtu)
