@@ -11,6 +11,8 @@
 #   make deps      install build, test and runtime dependencies (Debian 12)
 #   make image     build the appliance disk image under images/out (root; see docs/image.md)
 #   make check-image  boot the image under qemu against the lab (root)
+#   make mutate    plant each bug of tests/mutants.txt and count those the suites catch
+#                  (MUTANTS=id1,id2 for some; not part of make check: see docs/testing.md)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr
@@ -57,7 +59,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
+.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
 all: deps-quiet oqlink
 
 oqlink: $(REL_OBJS)
@@ -164,6 +166,9 @@ check-image: deps-quiet
 	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
+
+mutate: deps-quiet
+	$(Q)tools/mutate
 
 install: oqlink
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \

@@ -12,7 +12,7 @@ int cmd_help(struct cli_ctx *ctx, int argc, char **argv)
 	const struct cli_command *c;
 	int used;
 
-	if (argc > 1 && strcmp(argv[1], "--man") == 0) {
+	if (cli_args_has(ctx->args, "man")) {
 		cli_print_man();
 		return OQ_EXIT_OK;
 	}

@@ -1,6 +1,5 @@
 /* oqlink ipsec up | down | status | log | export-swanctl | diagnose */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,77 +17,20 @@
 #include "core/util.h"
 #include "ipsec/ipsec.h"
 
-/* Options shared by the commands that talk to charon. */
-struct ipsec_opts {
-	int level;		/* control log level, -1 = quiet */
-	int timeout_ms;
-	const char *groups;
-	const char *ping;
-	bool unload;
-	bool yes;		/* do not ask before closing a working tunnel */
-};
-
-/* Parse the options of one ipsec command; returns 0 or OQ_EXIT_USAGE. */
-static int parse_opts(int argc, char **argv, const char *allowed, struct ipsec_opts *o)
+/* The control log level asked for: --level, or -1 for --quiet, whichever
+ * came last; dflt when neither. */
+static int log_level(const struct cli_args *a, int dflt)
 {
-	static const struct option opts[] = {
-		{ "level", required_argument, NULL, 'l' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "ping", required_argument, NULL, 'p' },
-		{ "unload", no_argument, NULL, 'u' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	char *end;
-	long v;
+	if (cli_args_order(a, "quiet") > cli_args_order(a, "level"))
+		return -1;
+	return (int)cli_args_num(a, "level", dflt);
+}
 
-	while ((ch = getopt_long(argc, argv, "l:qt:g:p:uy", opts, NULL)) != -1) {
-		if (ch == '?' || strchr(allowed, ch) == NULL) {
-			cli_error(_("'%s' に使えないオプションです", "'%s' does not take this option"),
-				  argv[0]);
-			return OQ_EXIT_USAGE;
-		}
-		switch (ch) {
-		case 'l':
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 0 || v > 4) {
-				cli_error(_("--level は 0 から 4 です: '%s'",
-					    "--level takes 0 to 4: '%s'"), optarg);
-				return OQ_EXIT_USAGE;
-			}
-			o->level = (int)v;
-			break;
-		case 'q':
-			o->level = -1;
-			break;
-		case 't':
-			v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 600) {
-				cli_error(_("--timeout は 1 から 600 秒です: '%s'",
-					    "--timeout takes 1 to 600 seconds: '%s'"), optarg);
-				return OQ_EXIT_USAGE;
-			}
-			o->timeout_ms = (int)v * 1000;
-			break;
-		case 'g':
-			o->groups = optarg;
-			break;
-		case 'p':
-			o->ping = optarg;
-			break;
-		case 'u':
-			o->unload = true;
-			break;
-		case 'y':
-			o->yes = true;
-			break;
-		}
-	}
-	if (optind < argc) {
-		cli_error(_("余分な引数があります: '%s'", "unexpected argument: '%s'"), argv[optind]);
+/* The ipsec commands take no operands; returns 0 or OQ_EXIT_USAGE. */
+static int no_operands(int argc, char **argv)
+{
+	if (argc > 1) {
+		cli_error(_("余分な引数があります: '%s'", "unexpected argument: '%s'"), argv[1]);
 		return OQ_EXIT_USAGE;
 	}
 	return 0;
@@ -167,19 +109,19 @@ static void print_likely_cause(const struct site *s, struct up_log *u)
 
 int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 1, IPSEC_UP_TIMEOUT_MS, NULL, NULL, false, false };
+	int level = log_level(ctx->args, 1);
+	int timeout_ms = (int)cli_args_num(ctx->args, "timeout", IPSEC_UP_TIMEOUT_MS);
 	struct up_log u = { 0 };
 	char *cause = NULL;
 	int64_t t0 = now_ms();
 	int r, ret;
 
-	if ((ret = parse_opts(argc, argv, "lqt", &o)) != 0)
+	if ((ret = no_operands(argc, argv)) != 0)
 		return ret;
-	u.level = o.level;
+	u.level = level;
 	r = ipsec_load(ctx->site, &cause);
 	if (r == 0)
-		r = ipsec_up(ctx->site, o.level > 1 ? o.level : 1, o.timeout_ms, on_up_log, &u,
-			     &cause);
+		r = ipsec_up(ctx->site, level > 1 ? level : 1, timeout_ms, on_up_log, &u, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
 		ret = r == -EPROTO ? OQ_EXIT_FAIL : exit_for(r);
@@ -199,21 +141,23 @@ int cmd_ipsec_up(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_ipsec_down(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 1, IPSEC_TIMEOUT_MS * 2, NULL, NULL, false, false };
+	int level = log_level(ctx->args, 1);
+	bool unload = cli_args_has(ctx->args, "unload");
 	char *cause = NULL;
 	int r, ret;
 
-	if ((ret = parse_opts(argc, argv, "lqtu", &o)) != 0)
+	if ((ret = no_operands(argc, argv)) != 0)
 		return ret;
-	r = ipsec_down(ctx->site, o.level, o.timeout_ms, o.level >= 0 ? print_log : NULL,
-		       stderr, &cause);
-	if (r == 0 && o.unload)
+	r = ipsec_down(ctx->site, level,
+		       (int)cli_args_num(ctx->args, "timeout", IPSEC_TIMEOUT_MS * 2),
+		       level >= 0 ? print_log : NULL, stderr, &cause);
+	if (r == 0 && unload)
 		r = ipsec_unload(ctx->site, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
 		ret = exit_for(r);
 	} else {
-		printf(o.unload ? _("トンネル '%s' を閉じ、設定を charon から外しました\n",
+		printf(unload ? _("トンネル '%s' を閉じ、設定を charon から外しました\n",
 				    "tunnel '%s' closed and unloaded from charon\n")
 				: _("トンネル '%s' を閉じました\n", "tunnel '%s' closed\n"),
 		       IPSEC_CONN_NAME);
@@ -371,13 +315,12 @@ static void print_loaded(const struct loaded_state *st)
 
 int cmd_ipsec_status(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 0 };
 	struct loaded_state st;
 	struct ipsec_sas sas;
 	char *cause = NULL;
 	int r, ret;
 
-	if ((ret = parse_opts(argc, argv, "", &o)) != 0)
+	if ((ret = no_operands(argc, argv)) != 0)
 		return ret;
 	r = ipsec_sas_get(ctx->site->vici_socket, NULL, &sas, &cause);
 	if (r < 0) {
@@ -418,21 +361,21 @@ static void on_signal(int sig)
 
 int cmd_ipsec_log(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 1, 0, NULL, NULL, false, false };
+	long long timeout_ms = cli_args_num(ctx->args, "timeout", 0);
 	struct sigaction sa = { .sa_handler = on_signal };
 	char *cause = NULL;
 	int r, ret;
 
-	if ((ret = parse_opts(argc, argv, "lgt", &o)) != 0)
+	if ((ret = no_operands(argc, argv)) != 0)
 		return ret;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (o.timeout_ms) {
+	if (timeout_ms) {
 		sigaction(SIGALRM, &sa, NULL);
-		alarm((unsigned)(o.timeout_ms / 1000));
+		alarm((unsigned)((timeout_ms + 999) / 1000));	/* whole seconds, rounded up */
 	}
-	r = ipsec_log_follow(ctx->site->vici_socket, o.level, o.groups, print_log, stdout,
-			     &log_stop, &cause);
+	r = ipsec_log_follow(ctx->site->vici_socket, (int)cli_args_num(ctx->args, "level", 1),
+			     cli_args_get(ctx->args, "group"), print_log, stdout, &log_stop, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
 		ret = exit_for(r);
@@ -443,11 +386,10 @@ int cmd_ipsec_log(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_ipsec_export(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { 0 };
 	char *text;
 	int ret;
 
-	if ((ret = parse_opts(argc, argv, "", &o)) != 0)
+	if ((ret = no_operands(argc, argv)) != 0)
 		return ret;
 	text = ipsec_export_swanctl(ctx->site);
 	if (text == NULL) {
@@ -523,17 +465,18 @@ static int confirm_teardown(struct cli_ctx *ctx)
 
 int cmd_ipsec_diagnose(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct ipsec_opts o = { -1, 20000, NULL, NULL, false, false };
+	int level = log_level(ctx->args, -1);
 	struct ipsec_diagnosis d;
 	char *cause = NULL;
 	int r, ret;
 
-	if ((ret = parse_opts(argc, argv, "lqtpy", &o)) != 0)
+	if ((ret = no_operands(argc, argv)) != 0)
 		return ret;
-	if (!o.yes && (ret = confirm_teardown(ctx)) != 0)
+	if (!cli_args_has(ctx->args, "yes") && (ret = confirm_teardown(ctx)) != 0)
 		return ret;
-	r = ipsec_diagnose(ctx->site, o.ping, o.timeout_ms, o.level >= 0 ? print_log : NULL,
-			   stderr, &d, &cause);
+	r = ipsec_diagnose(ctx->site, cli_args_get(ctx->args, "ping"),
+			   (int)cli_args_num(ctx->args, "timeout", 20000),
+			   level >= 0 ? print_log : NULL, stderr, &d, &cause);
 	if (r < 0) {
 		cli_error("%s", cause);
 		put_json_error(ctx, cause);
@@ -583,31 +526,21 @@ static int print_keywords(struct cli_ctx *ctx)
 
 int cmd_ipsec_proposals(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "ike", no_argument, NULL, 'i' },
-		{ "esp", no_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct json_object *a;
-	int ch, kind = 0, ret = OQ_EXIT_OK;
+	int ret = OQ_EXIT_OK;
+	/* of --ike and --esp, the later one counts */
+	int kind = cli_args_order(ctx->args, "ike") > cli_args_order(ctx->args, "esp") ? 'i' :
+		   cli_args_has(ctx->args, "esp") ? 'e' : 0;
 
-	while ((ch = getopt_long(argc, argv, "ie", opts, NULL)) != -1) {
-		if (ch == '?') {
-			cli_error(_("'%s' に使えないオプションです", "'%s' does not take this option"),
-				  argv[0]);
-			return OQ_EXIT_USAGE;
-		}
-		kind = ch;
-	}
-	if (kind == 0 && optind == argc)
+	if (kind == 0 && argc == 1)
 		return print_keywords(ctx);
-	if (kind == 0 || optind == argc) {
+	if (kind == 0 || argc == 1) {
 		cli_error(_("--ike か --esp と、提案をひとつ以上書いてください",
 			    "give --ike or --esp and one or more proposals"));
 		return OQ_EXIT_USAGE;
 	}
 	a = ctx->json ? json_object_new_array() : NULL;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		char *cause = NULL, *why = NULL;
 		bool ok = proposal_check(argv[i], kind == 'i', &cause);
 		bool allowed = ok && proposal_allowed(argv[i], kind == 'i', &why);

@@ -43,17 +43,12 @@ int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 	char *cause = NULL;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			o.db_path = argv[++i];
-		} else if (strcmp(argv[i], "--no-restore") == 0) {
-			o.no_restore = true;
-		} else {
-			cli_error(_("'%s' は使えません。'oqlink help monitor' を見てください",
-				    "'%s' is not an option here; see 'oqlink help monitor'"), argv[i]);
-			return OQ_EXIT_USAGE;
-		}
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
+		return OQ_EXIT_USAGE;
 	}
+	o.db_path = cli_args_get(ctx->args, "db");
+	o.no_restore = cli_args_has(ctx->args, "no-restore");
 	r = mon_run(ctx->site, &o, &cause);
 	if (r < 0) {
 		cli_error("%s", cause ? cause : strerror(-r));
@@ -61,28 +56,6 @@ int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 		return OQ_EXIT_CANT;
 	}
 	return OQ_EXIT_OK;
-}
-
-/* "24h", "30m", "7d", "90s" as milliseconds; false when it is none. */
-static bool parse_since(const char *s, int64_t *ms)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-	int64_t unit;
-
-	if (end == s || n < 0)
-		return false;
-	switch (*end) {
-	case 's': unit = 1000; break;
-	case 'm': unit = 60000; break;
-	case 'h': unit = 3600000; break;
-	case 'd': unit = 86400000; break;
-	default: return false;
-	}
-	if (end[1] != '\0' || n > 36500LL * 24 * 3600)
-		return false;
-	*ms = (int64_t)n * unit;
-	return true;
 }
 
 static struct json_object *entry_json(const struct mon_probe_entry *e)
@@ -100,8 +73,8 @@ static struct json_object *entry_json(const struct mon_probe_entry *e)
 
 int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *db_path = NULL, *probe = NULL;
-	int64_t since = 24 * 3600000LL;
+	const char *db_path = cli_args_get(ctx->args, "db"), *probe = cli_args_get(ctx->args, "probe");
+	int64_t since = cli_args_num(ctx->args, "since", 24 * 3600000LL);
 	struct mon_probe_entry *v = NULL;
 	struct mon_db *db;
 	struct timespec ts;
@@ -109,22 +82,9 @@ int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			if (!parse_since(argv[++i], &since)) {
-				cli_error(_("--since には 24h、30m、7d のような長さを書いてください ('%s')",
-					    "--since takes a length such as 24h, 30m or 7d (not '%s')"), argv[i]);
-				return OQ_EXIT_USAGE;
-			}
-		} else if (strcmp(argv[i], "--probe") == 0 && i + 1 < argc) {
-			probe = argv[++i];
-		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			db_path = argv[++i];
-		} else {
-			cli_error(_("'%s' は使えません。'oqlink help history probes' を見てください",
-				    "'%s' is not an option here; see 'oqlink help history probes'"), argv[i]);
-			return OQ_EXIT_USAGE;
-		}
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
+		return OQ_EXIT_USAGE;
 	}
 	path = db_path ? xstrdup(db_path) : mon_db_path(ctx->site);
 	if (access(path, F_OK) < 0 && errno == ENOENT) {

@@ -1,5 +1,4 @@
 /* oqlink probe [ID...] [--list] [--timeout MS] [--out DIR] */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,14 +197,6 @@ static void print_details(const struct probe_run *run, int verbose)
 	}
 }
 
-static const struct option probe_opts[] = {
-	{ "list", no_argument, NULL, 'l' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "total-timeout", required_argument, NULL, 'T' },
-	{ "out", required_argument, NULL, 'o' },
-	{ NULL, 0, NULL, 0 },
-};
-
 int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct probe_options opt = { .cancel = &cancelled };
@@ -214,20 +205,13 @@ int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 	struct probe_run run = { 0 };
 	struct site *site = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	bool list = false;
 	char *cause = NULL;
-	int ch, ret = OQ_EXIT_OK;
+	int ret = OQ_EXIT_OK;
 
-	while ((ch = getopt_long(argc, argv, "lt:T:o:", probe_opts, NULL)) != -1) {
-		switch (ch) {
-		case 'l': list = true; break;
-		case 't': opt.timeout_ms = atoi(optarg); break;
-		case 'T': opt.total_timeout_ms = atoi(optarg); break;
-		case 'o': opt.out_dir = optarg; break;
-		default: return OQ_EXIT_USAGE;
-		}
-	}
-	if (list)
+	opt.timeout_ms = (int)cli_args_num(ctx->args, "timeout", 0);
+	opt.total_timeout_ms = (int)cli_args_num(ctx->args, "total-timeout", 0);
+	opt.out_dir = cli_args_get(ctx->args, "out");
+	if (cli_args_has(ctx->args, "list"))
 		return probe_list(ctx);
 	if ((ret = cli_load_config(ctx)) != 0)
 		return ret;
@@ -244,7 +228,7 @@ int cmd_probe(struct cli_ctx *ctx, int argc, char **argv)
 		lv.start = xcalloc(n, sizeof(*lv.start));
 	}
 	lv.run = &run;
-	if (probe_run_all(site, (const char *const *)argv + optind, (size_t)(argc - optind), &opt,
+	if (probe_run_all(site, (const char *const *)argv + 1, (size_t)(argc - 1), &opt,
 			  on_progress, &lv, &run, &cause) < 0) {
 		cli_error("%s", cause);
 		ret = OQ_EXIT_USAGE;

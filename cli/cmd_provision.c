@@ -1,7 +1,6 @@
 /* oqlink plan | apply | confirm | rollback | history | status, and the
  * recovery every command with CLI_RECOVER runs first. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,6 @@
 #include "core/util.h"
 #include "provision/provision.h"
 
-#define CONFIRM_DEFAULT_S 300
-
 /* Exit code for a library error: a failed change is 1, anything else 3. */
 static int fail(char *cause, int code)
 {
@@ -25,7 +22,7 @@ static int fail(char *cause, int code)
 	return code;
 }
 
-/* Accept only --json-free plain arguments: no options, no words. */
+/* These commands take no operands; returns 0 or OQ_EXIT_USAGE. */
 static int no_args(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -99,44 +96,16 @@ static void progress(void *ctx, size_t i, size_t n, const struct prov_step *st)
 	free(t);
 }
 
-/* --confirm [SECONDS], --confirm=SECONDS; returns 0 or OQ_EXIT_USAGE. */
-static int parse_apply(int argc, char **argv, int *confirm_s)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		if (strcmp(a, "--confirm") == 0) {
-			*confirm_s = CONFIRM_DEFAULT_S;
-			if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
-				v = argv[++i];
-		} else if (str_has_prefix(a, "--confirm=")) {
-			v = a + strlen("--confirm=");
-		} else {
-			cli_error(_("'apply' に使えない引数です: '%s'", "'apply' does not take '%s'"), a);
-			return OQ_EXIT_USAGE;
-		}
-		if (v) {
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (*end || n < 5 || n > 86400) {
-				cli_error(_("--confirm は 5 から 86400 秒です: '%s'",
-					    "--confirm takes 5 to 86400 seconds: '%s'"), v);
-				return OQ_EXIT_USAGE;
-			}
-			*confirm_s = (int)n;
-		}
-	}
-	return 0;
-}
-
 int cmd_apply(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct prov_apply_opts o = { .progress = progress, .ctx = ctx };
 	struct prov_result res;
 	char *cause = NULL;
-	int r = parse_apply(argc, argv, &o.confirm_s);
+	int r;
 
-	if (r != 0)
+	if ((r = no_args(argc, argv)) != 0)
 		return r;
+	o.confirm_s = (int)(cli_args_num(ctx->args, "confirm", 0) / 1000);
 	r = prov_apply(ctx->site, &o, &res, &cause);
 	if (ctx->json) {
 		struct json_object *j = json_object_new_object();

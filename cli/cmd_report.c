@@ -2,7 +2,6 @@
  * a recorded probe run, what changed between two visits, and the newest
  * report copied away (to a directory or a USB memory). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +60,7 @@ static struct json_object *read_json(const char *path)
 }
 
 /* The exit code that a report's overall verdict means. */
-int cmd_report_exit(int overall)
+int cmd_report_exit(enum probe_verdict overall)
 {
 	return overall == PROBE_PASS || overall == PROBE_SKIP ? OQ_EXIT_OK : OQ_EXIT_FAIL;
 }
@@ -83,49 +82,44 @@ int cmd_report_announce(struct cli_ctx *ctx, const struct report *r, char **path
 	return 0;
 }
 
-int cmd_visit_option(int ch, char *arg, struct report_meta *meta)
+int cmd_visit_options(const struct cli_args *a, struct report_meta *meta)
 {
 	const char *const *ids = report_task_ids();
+	const char *start = cli_args_get(a, "start"), *checked = cli_args_get(a, "checked");
+	int ret = 0;
 
-	switch (ch) {
-	case CMD_OPT_NOTE: meta->note = arg; return 0;
-	case CMD_OPT_TERMINAL: meta->terminal = arg; return 0;
-	case CMD_OPT_FOLLOWUP: meta->followup = arg; return 0;
-	case CMD_OPT_START:
-		if (!report_parse_time(arg, &meta->work_start_ms)) {
-			cli_error(_("--start の形式は 2026-04-01T10:30:00+09:00 か @秒数です: '%s'",
-				    "--start takes 2026-04-01T10:30:00+09:00 or @SECONDS: '%s'"), arg);
-			return OQ_EXIT_USAGE;
-		}
+	meta->note = cli_args_get(a, "note");
+	meta->terminal = cli_args_get(a, "terminal");
+	meta->followup = cli_args_get(a, "followup");
+	if (start && !report_parse_time(start, &meta->work_start_ms)) {
+		cli_error(_("--start の形式は 2026-04-01T10:30:00+09:00 か @秒数です: '%s'",
+			    "--start takes 2026-04-01T10:30:00+09:00 or @SECONDS: '%s'"), start);
+		return OQ_EXIT_USAGE;
+	}
+	if (checked == NULL)
 		return 0;
-	case CMD_OPT_CHECKED: {
-		size_t n = 0;
-		char **words = str_split_list(arg, &n);
-		int ret = 0;
-		for (size_t i = 0; i < n && ret == 0; i++) {
-			size_t k = 0;
-			while (ids[k] && strcmp(ids[k], words[i]) != 0)
-				k++;
-			if (ids[k] == NULL) {
-				char *all = NULL;
-				size_t len = 0;
-				FILE *m = open_memstream(&all, &len);
-				for (k = 0; ids[k]; k++)
-					fprintf(m, "%s%s", k ? ", " : "", ids[k]);
-				fclose(m);
-				cli_error(_("--checked の作業 '%s' はありません (%s のいずれか)",
-					    "--checked: no on-site task '%s' (one of %s)"), words[i], all);
-				free(all);
-				ret = OQ_EXIT_USAGE;
-			}
+	size_t n = 0;
+	char **words = str_split_list(checked, &n);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		size_t k = 0;
+		while (ids[k] && strcmp(ids[k], words[i]) != 0)
+			k++;
+		if (ids[k] == NULL) {
+			char *all = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&all, &len);
+			for (k = 0; ids[k]; k++)
+				fprintf(m, "%s%s", k ? ", " : "", ids[k]);
+			fclose(m);
+			cli_error(_("--checked の作業 '%s' はありません (%s のいずれか)",
+				    "--checked: no on-site task '%s' (one of %s)"), words[i], all);
+			free(all);
+			ret = OQ_EXIT_USAGE;
 		}
-		str_list_free(words);
-		meta->checked = arg;
-		return ret;
 	}
-	default:
-		return -1;
-	}
+	str_list_free(words);
+	meta->checked = checked;
+	return ret;
 }
 
 void cmd_visit_copy(struct report_meta *to, const struct report_meta *from)
@@ -153,21 +147,6 @@ int cmd_report_number(const struct site *site, struct report_meta *meta)
 	return 0;
 }
 
-enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIME, OPT_HOST, OPT_PCAP, OPT_PRINT, OPT_NUMBER };
-
-static const struct option render_opts[] = {
-	{ "report-dir", required_argument, NULL, OPT_DIR },
-	{ "engineer", required_argument, NULL, OPT_ENGINEER },
-	{ "witness", required_argument, NULL, OPT_WITNESS },
-	{ "time", required_argument, NULL, OPT_TIME },
-	{ "hostname", required_argument, NULL, OPT_HOST },
-	{ "pcap", required_argument, NULL, OPT_PCAP },
-	{ "print", required_argument, NULL, OPT_PRINT },
-	{ "number", required_argument, NULL, OPT_NUMBER },
-	CMD_VISIT_OPTIONS,
-	{ NULL, 0, NULL, 0 },
-};
-
 /* Print one form of the report to stdout: "html", "json" or "text". */
 static int print_form(const struct report *r, const char *form)
 {
@@ -191,7 +170,9 @@ static int print_form(const struct report *r, const char *form)
 
 int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *dir = NULL, *print = NULL, *host = NULL;
+	const struct cli_args *a = ctx->args;
+	const char *dir = cli_args_get(a, "report-dir"), *print = cli_args_get(a, "print");
+	const char *host = cli_args_get(a, "hostname");
 	struct report_meta meta;
 	struct site_diags diags = { 0 };
 	struct probe_run run = { 0 };
@@ -200,50 +181,22 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	struct site *site = NULL;
 	char *cause = NULL, **paths = NULL;
 	int64_t t = 0;
-	bool have_time = false;
-	int ch, ret = OQ_EXIT_USAGE;
-	char *end;
+	int ret;
 
 	memset(&meta, 0, sizeof(meta));
-	optind = 0;	/* full re-initialisation: options may follow RUN.json */
-	while ((ch = getopt_long(argc, argv, "", render_opts, NULL)) != -1) {
-		int v = cmd_visit_option(ch, optarg, &meta);
-		if (v > 0)
-			return v;
-		if (v == 0)
-			continue;
-		switch (ch) {
-		case OPT_NUMBER:
-			errno = 0;
-			meta.number = strtoul(optarg, &end, 10);
-			if (errno || *end || meta.number == 0 || meta.number > 999999 || *optarg == '-') {
-				cli_error(_("--number は 1〜999999 の番号です: '%s'",
-					    "--number takes a number from 1 to 999999: '%s'"), optarg);
-				return OQ_EXIT_USAGE;
-			}
-			break;
-		case OPT_DIR: dir = optarg; break;
-		case OPT_ENGINEER: meta.engineer = optarg; break;
-		case OPT_WITNESS: meta.witness = optarg; break;
-		case OPT_HOST: host = optarg; break;
-		case OPT_PCAP: meta.pcap_path = optarg; break;
-		case OPT_PRINT: print = optarg; break;
-		case OPT_TIME:
-			if (!report_parse_time(optarg, &t)) {
-				cli_error(_("--time の形式は 2026-04-01T10:30:00+09:00 か @秒数です: '%s'",
-					    "--time takes 2026-04-01T10:30:00+09:00 or @SECONDS: '%s'"),
-					  optarg);
-				return OQ_EXIT_USAGE;
-			}
-			have_time = true;
-			break;
-		default:
-			cli_error(_("使い方: oqlink report render RUN.json [オプション]",
-				    "usage: oqlink report render RUN.json [options]"));
-			return OQ_EXIT_USAGE;
-		}
+	if ((ret = cmd_visit_options(a, &meta)) != 0)
+		return ret;
+	meta.number = (unsigned long)cli_args_num(a, "number", 0);
+	meta.engineer = cli_args_get(a, "engineer");
+	meta.witness = cli_args_get(a, "witness");
+	meta.pcap_path = cli_args_get(a, "pcap");
+	if (cli_args_get(a, "time") && !report_parse_time(cli_args_get(a, "time"), &t)) {
+		cli_error(_("--time の形式は 2026-04-01T10:30:00+09:00 か @秒数です: '%s'",
+			    "--time takes 2026-04-01T10:30:00+09:00 or @SECONDS: '%s'"),
+			  cli_args_get(a, "time"));
+		return OQ_EXIT_USAGE;
 	}
-	if (optind != argc - 1) {
+	if (argc != 2) {
 		cli_error(_("記録した検査結果の JSON をひとつ指定してください",
 			    "name one recorded probe-run JSON file"));
 		return OQ_EXIT_USAGE;
@@ -257,10 +210,10 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	if ((ret = cli_set_zone(site)) != 0)
 		goto out;
 	ret = OQ_EXIT_CANT;
-	if ((o = read_json(argv[optind])) == NULL)
+	if ((o = read_json(argv[1])) == NULL)
 		goto out;
 	if (probe_run_from_json(o, &run, &cause) < 0) {
-		cli_error("%s: %s", argv[optind], cause);
+		cli_error("%s: %s", argv[1], cause);
 		ret = OQ_EXIT_USAGE;
 		goto out;
 	}
@@ -274,7 +227,7 @@ int cmd_report_render(struct cli_ctx *ctx, int argc, char **argv)
 	if (print == NULL && (ret = cmd_report_number(site, &meta)) != 0)
 		goto out;
 	ret = OQ_EXIT_CANT;
-	if (have_time)
+	if (cli_args_has(a, "time"))
 		meta.time_ms = t;
 	if (host)
 		snprintf(meta.hostname, sizeof(meta.hostname), "%s", host);
@@ -307,14 +260,12 @@ int cmd_report_compare(struct cli_ctx *ctx, int argc, char **argv)
 	char *cause = NULL;
 	int ret = OQ_EXIT_CANT;
 
-	optind = 0;
-	if (getopt_long(argc, argv, "", (const struct option[]){ { NULL, 0, NULL, 0 } }, NULL) != -1 ||
-	    argc - optind != 2) {
+	if (argc != 3) {
 		cli_error(_("使い方: oqlink report compare OLD.json NEW.json",
 			    "usage: oqlink report compare OLD.json NEW.json"));
 		return OQ_EXIT_USAGE;
 	}
-	if ((old_o = read_json(argv[optind])) == NULL || (new_o = read_json(argv[optind + 1])) == NULL)
+	if ((old_o = read_json(argv[1])) == NULL || (new_o = read_json(argv[2])) == NULL)
 		goto out;
 	if (report_compare(old_o, new_o, &d, &cause) < 0) {
 		cli_error("%s", cause);
@@ -338,35 +289,21 @@ out:
 	return ret;
 }
 
-static const struct option export_opts[] = {
-	{ "report-dir", required_argument, NULL, OPT_DIR },
-	{ NULL, 0, NULL, 0 },
-};
-
 int cmd_report_export(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct site_diags diags = { 0 };
 	struct site *site = NULL;
 	struct report_export_result res = { 0 };
-	const char *dir = NULL, *dest = NULL;
+	const char *dir = cli_args_get(ctx->args, "report-dir"), *dest = NULL;
 	char **files = NULL, *cause = NULL;
-	int ch, r, ret = OQ_EXIT_USAGE;
+	int r, ret = OQ_EXIT_USAGE;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", export_opts, NULL)) != -1) {
-		if (ch != OPT_DIR) {
-			cli_error(_("使い方: oqlink report export [DIR] [--report-dir DIR]",
-				    "usage: oqlink report export [DIR] [--report-dir DIR]"));
-			return OQ_EXIT_USAGE;
-		}
-		dir = optarg;
-	}
-	if (argc - optind > 1) {
-		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[optind + 1]);
+	if (argc > 2) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[2]);
 		return OQ_EXIT_USAGE;
 	}
-	if (optind < argc)
-		dest = argv[optind];
+	if (argc == 2)
+		dest = argv[1];
 	/* the paths of the config, not its files: secrets stay unread */
 	site = site_load(ctx->config_path, false, &diags);
 	if (site == NULL) {

@@ -2,7 +2,6 @@
  * capture and writes the report (HTML, JSON, text) and the pcap into the
  * report directory. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,17 +76,6 @@ static int report_cut_short(struct cli_ctx *ctx, const struct report *r, char **
 	return OQ_EXIT_CANT;
 }
 
-enum { OPT_DIR = 1, OPT_ENGINEER, OPT_WITNESS, OPT_TIMEOUT };
-
-static const struct option test_opts[] = {
-	{ "report-dir", required_argument, NULL, OPT_DIR },
-	{ "engineer", required_argument, NULL, OPT_ENGINEER },
-	{ "witness", required_argument, NULL, OPT_WITNESS },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	CMD_VISIT_OPTIONS,
-	{ NULL, 0, NULL, 0 },
-};
-
 int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct probe_options opt = { .cancel = &cancelled };
@@ -95,39 +83,19 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 	struct report_meta meta, given;
 	struct report *r = NULL;
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
-	const char *dir = NULL, *engineer = NULL, *witness = NULL;
-	char *cause = NULL, **paths = NULL, *end;
+	const struct cli_args *a = ctx->args;
+	const char *dir = cli_args_get(a, "report-dir");
+	char *cause = NULL, **paths = NULL;
 	bool show = !ctx->json;
-	int ch, ret = OQ_EXIT_CANT;
+	int ret;
 
 	memset(&given, 0, sizeof(given));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", test_opts, NULL)) != -1) {
-		int v = cmd_visit_option(ch, optarg, &given);
-		if (v > 0)
-			return v;
-		if (v == 0)
-			continue;
-		switch (ch) {
-		case OPT_DIR: dir = optarg; break;
-		case OPT_ENGINEER: engineer = optarg; break;
-		case OPT_WITNESS: witness = optarg; break;
-		case OPT_TIMEOUT:
-			opt.total_timeout_ms = (int)strtol(optarg, &end, 10) * 1000;
-			if (*end || opt.total_timeout_ms <= 0) {
-				cli_error(_("--timeout は秒数です: '%s'", "--timeout takes seconds: '%s'"),
-					  optarg);
-				return OQ_EXIT_USAGE;
-			}
-			break;
-		default:
-			cli_error(_("使い方: oqlink test [--report-dir DIR] [--engineer 名前] [--witness 名前] [--terminal 端末] [--checked 作業,...] [--note 文] [--followup 文]",
-				    "usage: oqlink test [--report-dir DIR] [--engineer NAME] [--witness NAME] [--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]"));
-			return OQ_EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[optind]);
+	if ((ret = cmd_visit_options(a, &given)) != 0)
+		return ret;
+	ret = OQ_EXIT_CANT;
+	opt.total_timeout_ms = (int)cli_args_num(a, "timeout", 0);
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
 		return OQ_EXIT_USAGE;
 	}
 	if (dir == NULL)
@@ -151,8 +119,8 @@ int cmd_test(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	report_meta_collect(&meta, ctx->site);
-	meta.engineer = engineer;
-	meta.witness = witness;
+	meta.engineer = cli_args_get(a, "engineer");
+	meta.witness = cli_args_get(a, "witness");
 	meta.pcap_path = capture_file(&run);
 	cmd_visit_copy(&meta, &given);
 	if ((ret = cmd_report_number(ctx->site, &meta)) != 0)

@@ -1,5 +1,4 @@
 /* oqlink tui */
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -9,13 +8,6 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "tui/tui.h"
-
-static const struct option opts[] = {
-	{ "screen", required_argument, NULL, 's' },
-	{ "no-color", no_argument, NULL, 'n' },
-	{ "refresh", required_argument, NULL, 'r' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* The screens show times in the site's zone; a config that does not load
  * yet (the wizard is about to write it) leaves the default. */
@@ -32,34 +24,18 @@ static void site_zone_from(const char *path)
 
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct tui_options o = { .config_path = ctx->config_path, .refresh_s = 60 };
-	char *end;
+	struct tui_options o = { .config_path = ctx->config_path };
+	long long refresh_ms = cli_args_num(ctx->args, "refresh", 60000);
 	char self[PATH_MAX], *cause = NULL;
 	ssize_t n;
-	int ch;
 
-	while ((ch = getopt_long(argc, argv, "s:nr:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			o.start = optarg;
-			break;
-		case 'n':
-			o.no_color = true;
-			break;
-		case 'r':
-			o.refresh_s = (int)strtol(optarg, &end, 10);
-			if (*end || o.refresh_s < 0 || o.refresh_s > 86400) {
-				cli_error(_("--refresh は 0〜86400 の秒数です: '%s'",
-					    "--refresh takes seconds from 0 to 86400: '%s'"), optarg);
-				return OQ_EXIT_USAGE;
-			}
-			break;
-		default:
-			cli_error(_("使い方: oqlink tui [--screen NAME] [--no-color] [--refresh SECONDS]",
-				    "usage: oqlink tui [--screen NAME] [--no-color] [--refresh SECONDS]"));
-			return OQ_EXIT_USAGE;
-		}
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
+		return OQ_EXIT_USAGE;
 	}
+	o.start = cli_args_get(ctx->args, "screen");
+	o.no_color = cli_args_has(ctx->args, "no-color");
+	o.refresh_s = (int)((refresh_ms + 999) / 1000);	/* whole seconds, rounded up */
 	site_zone_from(ctx->config_path);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';

@@ -4,6 +4,7 @@
 #define OQ_CMDS_H
 
 #include "cli/cli.h"
+#include "probes/probe.h"
 
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
@@ -28,27 +29,17 @@ int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv);
 /* Shared by the commands that write a report (cli/cmd_report.c). */
 struct report;
 /* The exit code of a report's overall verdict: 0 passed, 1 otherwise. */
-int cmd_report_exit(int overall);
+int cmd_report_exit(enum probe_verdict overall);
 /* Print the paths of the files written (or one JSON document with --json);
  * paths is NULL-terminated. Returns 0 or an exit code. */
 int cmd_report_announce(struct cli_ctx *ctx, const struct report *r, char **paths);
 
-/* The options of the facts decided on the day, shared by `test` and
- * `report render`: --note, --terminal, --followup, --checked, --start. */
+/* The facts decided on the day, options of both `test` and `report
+ * render` (--start, --terminal, --checked, --note, --followup): put them
+ * (borrowed from a) into the visit's fields of meta and return 0, or print
+ * why not and return an exit code. */
 struct report_meta;
-enum {
-	CMD_OPT_NOTE = 200, CMD_OPT_TERMINAL, CMD_OPT_FOLLOWUP, CMD_OPT_CHECKED, CMD_OPT_START,
-};
-#define CMD_VISIT_OPTIONS \
-	{ "note", required_argument, NULL, CMD_OPT_NOTE }, \
-	{ "terminal", required_argument, NULL, CMD_OPT_TERMINAL }, \
-	{ "followup", required_argument, NULL, CMD_OPT_FOLLOWUP }, \
-	{ "checked", required_argument, NULL, CMD_OPT_CHECKED }, \
-	{ "start", required_argument, NULL, CMD_OPT_START }
-/* If ch is one of CMD_VISIT_OPTIONS, put arg (borrowed) into the visit's
- * fields of meta and return 0, or print why not and return an exit code;
- * -1 when ch is not one of them. */
-int cmd_visit_option(int ch, char *arg, struct report_meta *meta);
+int cmd_visit_options(const struct cli_args *a, struct report_meta *meta);
 /* Copy the visit's fields of from into to (after report_meta_collect). */
 void cmd_visit_copy(struct report_meta *to, const struct report_meta *from);
 /* Give meta the site's next report number (state_dir); returns 0 or an

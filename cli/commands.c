@@ -14,44 +14,228 @@
 #include "core/site.h"
 #include "core/util.h"
 
+static const char *const lang_words[] = { "ja", "en", NULL };
+
+const struct cli_option cli_global_options[] = {
+	{ .name = "config", .letter = 'c', .arg = CLI_ARG_PATH, .meta = "FILE",
+	  .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("設定ファイル (既定 " SITE_DEFAULT_PATH ")",
+		     "the site config (default " SITE_DEFAULT_PATH ")") },
+	{ .name = "json", .letter = 'j', .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("標準出力に JSON の文書をひとつ出す", "print one JSON document on stdout") },
+	{ .name = "lang", .arg = CLI_ARG_ENUM, .words = lang_words, .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("表示の言語 (既定は環境変数から)", "the language shown (default: from the environment)") },
+	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_ANYWHERE,
+	  .help = BT("詳しく表示する (重ねられます)", "show more (may be repeated)") },
+	{ .name = "version", .letter = 'V', .help = BT("版数を表示する", "show the version") },
+	{ .name = "help", .letter = 'h', .help = BT("使い方を表示する", "show how to use oqlink") },
+	{ .name = NULL },
+};
+
+static const struct cli_option help_options[] = {
+	{ .name = "man", .help = BT("man ページ (roff) を出力する", "print the man page (roff)") },
+	{ .name = NULL },
+};
+
+/* The options the commands that talk to charon share. */
+#define OPT_IPSEC_LEVEL \
+	{ .name = "level", .letter = 'l', .arg = CLI_ARG_INT, .min = 0, .max = 4, \
+	  .help = BT("charon の制御ログをどこまで詳しく示すか", "how much of charon's control log to show") }
+#define OPT_IPSEC_QUIET \
+	{ .name = "quiet", .letter = 'q', \
+	  .help = BT("charon の制御ログを示さない", "show none of charon's control log") }
+#define OPT_IPSEC_TIMEOUT \
+	{ .name = "timeout", .letter = 't', .arg = CLI_ARG_DURATION, .min = 1000, .max = 600000, \
+	  .unit_ms = 1000, .help = BT("charon の答えを待つ時間", "how long to wait for charon") }
+
+static const struct cli_option ipsec_up_options[] = {
+	OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET, OPT_IPSEC_TIMEOUT, { .name = NULL },
+};
+
+static const struct cli_option ipsec_down_options[] = {
+	{ .name = "unload", .letter = 'u',
+	  .help = BT("oqlink が読み込んだ接続と鍵を charon から外す",
+		     "also remove from charon what oqlink loaded") },
+	OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET, OPT_IPSEC_TIMEOUT, { .name = NULL },
+};
+
+static const struct cli_option ipsec_log_options[] = {
+	OPT_IPSEC_LEVEL,
+	{ .name = "group", .letter = 'g', .arg = CLI_ARG_STRING, .meta = "IKE,CFG,...",
+	  .help = BT("示すログの種類 (charon のグループ名をカンマ区切りで)",
+		     "the log groups to show (charon's names, comma separated)") },
+	{ .name = "timeout", .letter = 't', .arg = CLI_ARG_DURATION, .min = 1000, .max = 600000,
+	  .unit_ms = 1000, .help = BT("この時間で終える (既定は Ctrl-C まで)",
+				       "stop after this long (default: on Ctrl-C)") },
+	{ .name = NULL },
+};
+
+static const struct cli_option ipsec_diagnose_options[] = {
+	{ .name = "ping", .letter = 'p', .arg = CLI_ARG_STRING, .meta = "ADDR",
+	  .help = BT("トンネルの先で ping するアドレス", "the address to ping through the tunnel") },
+	OPT_IPSEC_TIMEOUT, OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET,
+	{ .name = "yes", .letter = 'y',
+	  .help = BT("確立済みのトンネルを確認なしで閉じる", "close a working tunnel without asking") },
+	{ .name = NULL },
+};
+
+static const struct cli_option ipsec_proposals_options[] = {
+	{ .name = "ike", .letter = 'i', .help = BT("IKE の提案として検査する", "check IKE proposals") },
+	{ .name = "esp", .letter = 'e', .help = BT("ESP の提案として検査する", "check ESP proposals") },
+	{ .name = NULL },
+};
+
+static const struct cli_option probe_options[] = {
+	{ .name = "list", .letter = 'l', .help = BT("プローブの一覧を示すだけ", "only list the probes") },
+	{ .name = "timeout", .letter = 't', .arg = CLI_ARG_DURATION, .min = 0, .max = 3600000,
+	  .unit_ms = 1, .help = BT("1 プローブの時間の上限 (0 は設定の timeout_ms、なければ 5s)",
+				   "the limit of each probe (0: the config's timeout_ms, else 5s)") },
+	{ .name = "total-timeout", .letter = 'T', .arg = CLI_ARG_DURATION, .min = 0, .max = 86400000,
+	  .unit_ms = 1, .help = BT("全体の時間の上限 (0 は 60s)", "the limit of the whole run (0: 60s)") },
+	{ .name = "out", .letter = 'o', .arg = CLI_ARG_PATH, .meta = "DIR",
+	  .help = BT("パケットキャプチャの置き場所 (既定は run_dir)",
+		     "where the capture is kept (default run_dir)") },
+	{ .name = NULL },
+};
+
+/* The facts decided on the day, which test and report render both take. */
+#define OPT_VISIT \
+	{ .name = "start", .arg = CLI_ARG_STRING, .meta = "TIME", \
+	  .help = BT("作業の開始時刻 (2026-04-01T10:30:00+09:00 か @秒数)", \
+		     "when the work started (2026-04-01T10:30:00+09:00 or @SECONDS)") }, \
+	{ .name = "terminal", .arg = CLI_ARG_STRING, .meta = "NAME", \
+	  .help = BT("使った資格確認端末", "the qualification terminal used") }, \
+	{ .name = "checked", .arg = CLI_ARG_STRING, .meta = "TASK,...", \
+	  .help = BT("手作業の確認を済ませた作業", "the tasks whose check by hand was done") }, \
+	{ .name = "note", .arg = CLI_ARG_STRING, .meta = "TEXT", \
+	  .help = BT("特記事項", "remarks") }, \
+	{ .name = "followup", .arg = CLI_ARG_STRING, .meta = "TEXT", \
+	  .help = BT("不合格や注意への対応予定", "what will be done about a failure or warning") }
+
+#define OPT_REPORT_DIR(ja, en) \
+	{ .name = "report-dir", .arg = CLI_ARG_PATH, .meta = "DIR", .help = BT(ja, en) }
+#define OPT_ENGINEER \
+	{ .name = "engineer", .arg = CLI_ARG_STRING, .meta = "NAME", \
+	  .help = BT("作業担当者 (設定の値を上書き)", "the engineer (overrides the config)") }
+#define OPT_WITNESS \
+	{ .name = "witness", .arg = CLI_ARG_STRING, .meta = "NAME", \
+	  .help = BT("立会者 (設定の値を上書き)", "the witness (overrides the config)") }
+
+static const struct cli_option test_options[] = {
+	OPT_REPORT_DIR("報告書の置き場所 (既定は設定の report_dir)",
+		       "where the report goes (default: the config's report_dir)"),
+	OPT_ENGINEER, OPT_WITNESS,
+	{ .name = "timeout", .arg = CLI_ARG_DURATION, .min = 1000, .max = 24 * 86400000LL,
+	  .unit_ms = 1000, .help = BT("検査全体の時間の上限 (既定 60s)",
+				      "the limit of the whole run (default 60s)") },
+	OPT_VISIT, { .name = NULL },
+};
+
+static const char *const report_forms[] = { "html", "json", "text", NULL };
+
+static const struct cli_option report_render_options[] = {
+	OPT_REPORT_DIR("報告書の置き場所 (既定は現在のディレクトリ)",
+		       "where the report goes (default: the current directory)"),
+	OPT_ENGINEER, OPT_WITNESS,
+	{ .name = "time", .arg = CLI_ARG_STRING, .meta = "TIME",
+	  .help = BT("作成日時を固定する (2026-04-01T10:30:00+09:00 か @秒数)",
+		     "fix the time of writing (2026-04-01T10:30:00+09:00 or @SECONDS)") },
+	{ .name = "hostname", .arg = CLI_ARG_STRING, .meta = "NAME",
+	  .help = BT("ホスト名を固定する", "fix the host name") },
+	{ .name = "pcap", .arg = CLI_ARG_PATH, .meta = "FILE",
+	  .help = BT("報告書が名指すパケットキャプチャ", "the capture the report names") },
+	{ .name = "print", .arg = CLI_ARG_ENUM, .words = report_forms,
+	  .help = BT("ひとつの形式を標準出力に出す (ファイルは書かない)",
+		     "print one form to stdout (no files written)") },
+	{ .name = "number", .arg = CLI_ARG_INT, .min = 1, .max = 999999,
+	  .help = BT("報告書番号 (既定は医療機関ごとの次の番号)",
+		     "the report number (default: the facility's next)") },
+	OPT_VISIT, { .name = NULL },
+};
+
+static const struct cli_option report_export_options[] = {
+	OPT_REPORT_DIR("報告書の置き場所 (既定は設定の report_dir)",
+		       "where the reports are (default: the config's report_dir)"),
+	{ .name = NULL },
+};
+
+static const struct cli_option apply_options[] = {
+	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
+	  .meta = "SECONDS", .implied = "300", .flags = CLI_OPT_OPTIONAL,
+	  .help = BT("この時間内に 'oqlink confirm' がなければ元に戻す",
+		     "undo the changes unless 'oqlink confirm' comes within this time") },
+	{ .name = NULL },
+};
+
+static const struct cli_option tui_options[] = {
+	{ .name = "screen", .letter = 's', .arg = CLI_ARG_STRING,
+	  .meta = "dashboard|setup|certs|probes|ipsec|report",
+	  .help = BT("最初に開く画面", "the screen to open first") },
+	{ .name = "no-color", .letter = 'n', .help = BT("色を使わない", "use no colours") },
+	{ .name = "refresh", .letter = 'r', .arg = CLI_ARG_DURATION, .min = 0, .max = 86400000,
+	  .unit_ms = 1000, .help = BT("状態画面が疎通確認する間隔 (既定 60s、0 で手動のみ)",
+				      "how often the dashboard runs the probes (default 60s; 0: on demand only)") },
+	{ .name = NULL },
+};
+
+#define OPT_DB \
+	{ .name = "db", .arg = CLI_ARG_PATH, \
+	  .help = BT("履歴のデータベース (既定 state_dir/monitor.db)", \
+		     "the history database (default state_dir/monitor.db)") }
+
+static const struct cli_option history_probes_options[] = {
+	{ .name = "since", .arg = CLI_ARG_DURATION, .min = 0, .max = 36500 * 86400000LL,
+	  .help = BT("この長さだけさかのぼる (既定 24h)", "how far back to look (default 24h)") },
+	{ .name = "probe", .arg = CLI_ARG_STRING, .meta = "ID",
+	  .help = BT("このプローブだけ", "only this probe") },
+	OPT_DB, { .name = NULL },
+};
+
+static const struct cli_option monitor_options[] = {
+	OPT_DB,
+	{ .name = "no-restore",
+	  .help = BT("起動時に最後に確定した適用を戻さない", "do not restore the last confirmed apply at start") },
+	{ .name = NULL },
+};
+
 const struct cli_command cli_commands[] = {
 	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
 	     "apply the config to the host (undone if a step fails)"),
-	  "[--confirm [SECONDS]]",
+	  "",
 	  BT("スナップショットを取り、安全な順に変更して確認します。失敗した手順を示し、それまでの変更をすべて元に戻します。--confirm (既定 300 秒) を付けると、期限までに 'oqlink confirm' がなければ自動で元に戻します。",
-	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time.") },
+	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time."), apply_options },
 	{ "config check", cmd_config_check, CLI_JSON,
 	  BT("設定ファイルを検査し、問題をすべて示す",
 	     "check the site config and show every problem"),
 	  "[FILE]",
 	  BT("問題があれば FILE:LINE:COL: の形ですべて示し、終了コード 2 で終わります。",
-	     "Every problem is shown as FILE:LINE:COL: message; exits 2 when there is one.") },
+	     "Every problem is shown as FILE:LINE:COL: message; exits 2 when there is one."), NULL },
 	{ "config show", cmd_config_show, CLI_JSON,
 	  BT("正規化した設定を表示する (秘密は伏せる)",
 	     "show the normalised config (secrets redacted)"),
-	  "[FILE]", BT("", "") },
+	  "[FILE]", BT("", ""), NULL },
 	{ "confirm", cmd_confirm, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("確認待ちの適用を確定する", "keep what a pending 'apply --confirm' did"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "help", cmd_help, 0,
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
-	  "[COMMAND] [--man]", BT("", "") },
+	  "[COMMAND]", BT("", ""), help_options },
 	{ "history", cmd_history, CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用の履歴を時刻と変更の要約つきで表示する",
 	     "list the applies with their time and a short diff"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "history probes", cmd_history_probes, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("見張り (oqlink monitor) が記録した検査結果を表示する",
 	     "list the probe results the keeper (oqlink monitor) recorded"),
-	  "[--since 24h] [--probe ID] [--db PATH]",
+	  "",
 	  BT("--since は 90s、30m、24h、7d のような長さです (既定 24h)。履歴は state_dir/monitor.db にあります。",
-	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db.") },
+	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db."), history_probes_options },
 	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
-	  "[--ping ADDR] [--timeout SEC] [--level N] [--quiet] [--yes]",
+	  "",
 	  BT("トンネルが確立していれば、閉じて張り直す前に確認します (--yes で確認なし、端末がなく --yes もなければ終了コード 2 で中止)。"
 	     "接続を読み込み直し、charon の制御ログを取りながら確立を試み、原因 (相手に届かない、"
 	     "UDP 500/4500 の遮断、提案の不一致、認証失敗の内訳、セレクタの不一致、時刻、ESP の遮断、"
@@ -65,47 +249,47 @@ const struct cli_command cli_commands[] = {
 	     "ESP) on a mismatch, the evidence lines, the times (in the site's time zone) and the addresses and ports used, "
 	     "and the next step. When the tunnel is up it asks before closing it (--yes: do not ask; "
 	     "without a terminal and without --yes it does nothing and exits 2). Success is reported with timings. Exits 0 when the "
-	     "tunnel works, 1 when it does not.") },
+	     "tunnel works, 1 when it does not."), ipsec_diagnose_options },
 	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
 	  BT("トンネルを閉じる", "close the tunnel"),
-	  "[--unload] [--level N] [--quiet] [--timeout SEC]",
+	  "",
 	  BT("--unload で oqlink が読み込んだ接続と鍵を charon から外します (他のものには触れません)。",
-	     "--unload also removes from charon what oqlink loaded (and nothing else).") },
+	     "--unload also removes from charon what oqlink loaded (and nothing else)."), ipsec_down_options },
 	{ "ipsec export-swanctl", cmd_ipsec_export, CLI_NEED_CONFIG,
 	  BT("同じ設定を swanctl.conf の形で出力する (秘密はファイル参照)",
 	     "print the same connection as swanctl.conf (secrets as file references)"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "ipsec log", cmd_ipsec_log, CLI_NEED_CONFIG,
 	  BT("charon のログを追う", "follow charon's log"),
-	  "[--level N] [--group IKE,CFG,...] [--timeout SEC]",
-	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C.") },
+	  "",
+	  BT("Ctrl-C で終わります。", "Stops on Ctrl-C."), ipsec_log_options },
 	{ "ipsec proposals", cmd_ipsec_proposals, CLI_JSON,
 	  BT("提案に使えるアルゴリズム名の一覧、または提案の検査",
 	     "list the algorithm keywords of proposals, or check proposals"),
-	  "[--ike|--esp PROPOSAL...]",
+	  "[PROPOSAL...]",
 	  BT("引数なしでは strongSwan のキーワードの表 (種別、アルゴリズム、鍵長) を示します。--ike か --esp と提案を書くと、"
 	     "charon と同じ規則で検査し (--json の valid)、さらに oqlink の規則 (null 暗号なし、完全性のない通常の暗号なし) "
 	     "で検査します (allowed、config check と同じ)。終了コード: 0 すべて使える、1 使えないものあり。",
 	     "Without arguments, lists strongSwan's keywords (type, algorithm, key size). With --ike or --esp "
 	     "and proposals, checks each by charon's rules (valid in --json) and then by oqlink's own (no null "
 	     "encryption, no classic cipher without integrity: allowed, as config check does). Exits 0 when "
-	     "all are allowed, 1 otherwise.") },
+	     "all are allowed, 1 otherwise."), ipsec_proposals_options },
 	{ "ipsec status", cmd_ipsec_status, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("IKE_SA と CHILD_SA の状態を表示する", "show the IKE and CHILD SAs"),
-	  "[--json]",
+	  "",
 	  BT("swanctl --list-sas と同じ事実を同じ charon から示します。--json のキーは charon の名前のままです。"
 	     "終了コード: 0 確立済み、1 未確立。",
 	     "The same facts swanctl --list-sas shows, from the same charon; --json keeps charon's "
-	     "key names. Exits 0 when the tunnel is up, 1 when it is not.") },
+	     "key names. Exits 0 when the tunnel is up, 1 when it is not."), NULL },
 	{ "ipsec up", cmd_ipsec_up, CLI_NEED_CONFIG,
 	  BT("接続を読み込み、トンネルを確立する", "load the connection and bring the tunnel up"),
-	  "[--level N] [--quiet] [--timeout SEC]",
+	  "",
 	  BT("charon の制御ログを標準エラーに流しながら結果を待ちます。",
-	     "Streams charon's control log to stderr while it waits for the result.") },
+	     "Streams charon's control log to stderr while it waits for the result."), ipsec_up_options },
 	{ "monitor", cmd_monitor, CLI_NEED_ROOT | CLI_NEED_CONFIG,
 	  BT("常駐してトンネルを保ち、経路を見張り、変化を知らせる (systemd 用、前面で動く)",
 	     "keep the tunnel, watch the path and tell about changes, for good (foreground, for systemd)"),
-	  "[--db PATH] [--no-restore]",
+	  "",
 	  BT("起動時に最後に確定した適用を戻し (ファイアウォールが最初)、期限切れの確認待ちを元に戻します。"
 	     "トンネルは charon 自身の再試行に加え、CHILD_SA がない間は間隔を広げながら張り直し、charon が"
 	     "再起動すれば読み込み直します。検査を定期的に実行して monitor.db に記録し、判定の変化と証明書の"
@@ -116,27 +300,27 @@ const struct cli_command cli_commands[] = {
 	     "again with growing intervals while no CHILD_SA is installed, and loaded again when "
 	     "charon restarts. Probes run on timers into monitor.db; verdict changes and certificate "
 	     "expiry go to the journal and syslog. SIGHUP reloads the config, SIGTERM ends it (the "
-	     "tunnel stays up). See docs/monitor.md.") },
+	     "tunnel stays up). See docs/monitor.md."), monitor_options },
 	{ "nic identify", cmd_nic_identify, CLI_NEED_ROOT,
 	  BT("ポートのランプを点滅させ、どの口かを示す", "blink a port's light to show which socket it is"),
 	  "NAME [SECONDS]",
 	  BT("ETHTOOL_PHYS_ID で NAME のランプを SECONDS 秒 (既定 10) 点滅させます。ドライバが対応しなければ"
 	     "そう言って終了コード 1 です (veth など仮想の NIC は対応しません)。",
 	     "Blinks the light of NAME for SECONDS (default 10) with ETHTOOL_PHYS_ID. When the driver "
-	     "cannot, it says so and exits 1 (veth and most virtual NICs cannot).") },
+	     "cannot, it says so and exits 1 (veth and most virtual NICs cannot)."), NULL },
 	{ "nic list", cmd_nic_list, CLI_JSON,
 	  BT("この機械のネットワークポートを一覧する", "list the network ports of this box"),
 	  "",
 	  BT("名前、MAC アドレス、ドライバ、リンク (ケーブルと相手があるか)、速度を示します。",
-	     "Shows name, MAC address, driver, link (a cable with a live peer) and speed.") },
+	     "Shows name, MAC address, driver, link (a cable with a live peer) and speed."), NULL },
 	{ "plan", cmd_plan, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("適用すると何が変わるかを表示する (何も変えない)",
 	     "show what apply would change (changes nothing)"),
 	  "", BT("ホストの現在の状態 (インターフェース、アドレス、経路、nftables の表 inet oqlink、カーネル設定、charon の接続) を読み、設定との差を手順として示します。",
-		 "Reads the host as it is (interfaces, addresses, routes, the nftables table inet oqlink, kernel settings, charon's connection) and lists the steps that would make it match the config.") },
+		 "Reads the host as it is (interfaces, addresses, routes, the nftables table inet oqlink, kernel settings, charon's connection) and lists the steps that would make it match the config."), NULL },
 	{ "probe", cmd_probe, CLI_JSON,
 	  BT("経路の各層を並列に検査する (プローブ)", "check every layer of the path, in parallel (probes)"),
-	  "[ID...] [--list] [--timeout MS] [--total-timeout MS] [--out DIR]",
+	  "[ID...]",
 	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
 	     "PASS 以外は対処とともに根拠を表示します。--json は docs/probes.md のスキーマ oqlink.probes/1 の"
 	     "文書を 1 つ出力します。--out はパケット取得ファイルの置き場所です (既定は run_dir)。"
@@ -145,7 +329,7 @@ const struct cli_command cli_commands[] = {
 	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
 	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
 	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
-	     "cancelled.") },
+	     "cancelled."), probe_options },
 	{ "report compare", cmd_report_compare, CLI_JSON,
 	  BT("ふたつの報告書を比べ、前回からの変化を示す",
 	     "show what changed between two reports"),
@@ -153,11 +337,11 @@ const struct cli_command cli_commands[] = {
 	  BT("判定の変化、遅延 (ms) の変化、電子証明書の有効期限までの日数の変化を示します。"
 	     "前回より悪くなった検査があれば終了コード 1 です。",
 	     "Shows the change of every verdict, of the latencies (ms) and of the days to "
-	     "certificate expiry. Exits 1 when some probe got worse.") },
+	     "certificate expiry. Exits 1 when some probe got worse."), NULL },
 	{ "report export", cmd_report_export, CLI_JSON,
 	  BT("最新の報告書とその pcap を USB メモリかディレクトリに写す",
 	     "copy the newest report and its pcap to a USB memory or a directory"),
-	  "[DIR] [--report-dir DIR]",
+	  "[DIR]",
 	  BT("報告書の置き場所 (既定は設定の report_dir) から最新の報告書 (HTML、JSON、テキスト) と、"
 	     "それが名指す pcap を写します。DIR を指定すればそこへ、なければ USB メモリ (取り外し可能な "
 	     "USB の記憶装置で FAT か exFAT のもの) を探し、run_dir の下に nosuid,nodev,noexec で"
@@ -167,13 +351,11 @@ const struct cli_command cli_commands[] = {
 	     "config's report_dir) and the pcap it names. With DIR, into DIR; without, onto a USB "
 	     "memory (a removable USB storage device formatted FAT or exFAT), mounted "
 	     "nosuid,nodev,noexec under run_dir, flushed and unmounted. Without one it says "
-	     "\"no USB memory found\" and exits 3. Mounting needs root.") },
+	     "\"no USB memory found\" and exits 3. Mounting needs root."), report_export_options },
 	{ "report render", cmd_report_render, CLI_JSON,
 	  BT("記録した検査結果から報告書を作る",
 	     "write the report from a recorded probe run"),
-	  "RUN.json [--report-dir DIR] [--engineer NAME] [--witness NAME] [--time TIME] "
-	  "[--hostname NAME] [--pcap FILE] [--print html|json|text] [--number N] [--start TIME] "
-	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
+	  "RUN.json",
 	  BT("RUN.json は 'oqlink probe --json' の出力です (- なら標準入力)。報告書 (HTML、JSON、テキスト) を "
 	     "DIR (既定は現在のディレクトリ) に書き、そのパスを表示します。--print は一つの形式を"
 	     "標準出力に出します。--time と --hostname は作成日時とホスト名を固定します"
@@ -185,18 +367,17 @@ const struct cli_command cli_commands[] = {
 	     "prints one form to stdout instead. --time and --hostname fix the date and the "
 	     "host name (TIME is 2026-04-01T10:30:00+09:00 or @SECONDS). A report written gets the "
 	     "facility's next number, kept in state_dir (--number gives it instead). --start and the "
-	     "options after it are those of 'oqlink test'. Secret files are never read.") },
+	     "options after it are those of 'oqlink test'. Secret files are never read."), report_render_options },
 	{ "rollback", cmd_rollback, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("最後の適用の前の状態に戻す", "return to the state before the latest apply"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "status", cmd_status, CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("最後の適用、確認待ちの残り時間、見張りの状態を表示する",
 	     "show the latest apply, the confirm countdown and the monitor's state"),
-	  "", BT("", "") },
+	  "", BT("", ""), NULL },
 	{ "test", cmd_test, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_JSON,
 	  BT("運用テストを行い、報告書を書く", "run the operational test and write the report"),
-	  "[--report-dir DIR] [--engineer NAME] [--witness NAME] [--timeout SECONDS] [--start TIME] "
-	  "[--terminal NAME] [--checked TASK,...] [--note TEXT] [--followup TEXT]",
+	  "",
 	  BT("すべての検査をパケットキャプチャとともに実行し、運用テスト報告書 "
 	     "oqlink-report-<医療機関コード>-<日時>.{html,json,txt} と pcap を DIR (既定は設定の "
 	     "report_dir) に書きます。判定の一覧とファイルのパスを表示します。報告書の言語は --lang "
@@ -213,15 +394,15 @@ const struct cli_command cli_commands[] = {
 	     "(install, routing, certificate, operation), --note the remarks and --followup what "
 	     "will be done about a failure or warning. The work starts when the run starts "
 	     "(--start gives it instead). Reports are numbered per facility. Exits 0 when "
-	     "everything passed, 1 when something warned or failed.") },
+	     "everything passed, 1 when something warned or failed."), test_options },
 	{ "tui", cmd_tui, 0,
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
-	  "[--screen dashboard|setup|certs|probes|ipsec|report] [--no-color] [--refresh SECONDS]",
+	  "",
 	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。状態画面は --refresh 秒ごとに疎通確認します (既定 60、0 で手動のみ)。",
-	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand).") },
+	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand)."), tui_options },
 	{ "version", cmd_version, CLI_JSON,
-	  BT("版数を表示する", "show the version"), "", BT("", "") },
+	  BT("版数を表示する", "show the version"), "", BT("", ""), NULL },
 };
 const unsigned cli_n_commands = ARRAY_SIZE(cli_commands);
 
@@ -477,21 +658,42 @@ const struct cli_command *cli_find(int argc, char **argv, int *used)
 	return leaf;
 }
 
+/* The usage line of c after "oqlink": name, operands, options; new. */
+static char *usage_line(const struct cli_command *c)
+{
+	char *opts = cli_usage_options(c->options);
+	char *s = xasprintf("%s%s%s%s%s", c->name, *c->operands ? " " : "", c->operands,
+			    *opts ? " " : "", opts);
+
+	free(opts);
+	return s;
+}
+
 void cli_print_usage(const struct cli_command *c)
 {
 	if (c == NULL) {
-		printf("%s\n\n", _("使い方: oqlink [--config FILE] [--json] [--lang ja|en] COMMAND [ARGS]",
-				   "usage: oqlink [--config FILE] [--json] [--lang ja|en] COMMAND [ARGS]"));
+		char *g = cli_usage_options(cli_global_options);
+		printf("%s oqlink %s COMMAND [ARGS]\n\n", _("使い方:", "usage:"), g);
+		free(g);
 		print_group(NULL);
+		printf("\n%s\n", _("全体のオプション (コマンドの後にも書けます: --config、--json、--lang、--verbose):",
+				   "Global options (--config, --json, --lang and --verbose may also follow the command):"));
+		cli_print_options(cli_global_options);
 		printf("\n%s\n", _("'oqlink help COMMAND' で各コマンドの詳細を表示します。",
 				   "'oqlink help COMMAND' shows the details of one command."));
 		return;
 	}
-	printf("%s oqlink %s %s\n", _("使い方:", "usage:"), c->name, c->usage);
+	char *u = usage_line(c);
+	printf("%s oqlink %s\n", _("使い方:", "usage:"), u);
+	free(u);
 	printf("  %s\n", bitext_get(c->summary, i18n_lang()));
 	const char *d = bitext_get(c->details, i18n_lang());
 	if (*d)
 		printf("\n%s\n", d);
+	if (c->options && c->options[0].name) {
+		printf("\n%s\n", _("オプション:", "Options:"));
+		cli_print_options(c->options);
+	}
 }
 
 /* Escape a string for roff: backslashes and leading dots. */
@@ -511,26 +713,45 @@ static void roff(const char *s)
 	}
 }
 
+/* The options of a table as roff tagged paragraphs. */
+static void man_options(const struct cli_option *opts, enum oq_lang l)
+{
+	for (size_t i = 0; opts[i].name; i++) {
+		char *spec = cli_option_spec(&opts[i]), *help = cli_option_help(&opts[i], l);
+		printf(".TP\n.B ");
+		roff(str_trim(spec));
+		putchar('\n');
+		roff(help);
+		putchar('\n');
+		free(spec);
+		free(help);
+	}
+}
+
 void cli_print_man(void)
 {
 	enum oq_lang l = i18n_lang();
 
 	printf(".TH OQLINK 8 \"\" \"oqlink %s\" \"System Administration\"\n", OQ_VERSION);
 	printf(".SH NAME\noqlink \\- online qualification confirmation network appliance\n");
-	printf(".SH SYNOPSIS\n.B oqlink\n[\\-\\-config FILE] [\\-\\-json] [\\-\\-lang ja|en] COMMAND [ARGS]\n");
+	char *g = cli_usage_options(cli_global_options);
+	printf(".SH SYNOPSIS\n.B oqlink\n");
+	roff(g);
+	printf(" COMMAND [ARGS]\n");
+	free(g);
 	printf(".SH DESCRIPTION\n");
 	printf("oqlink configures the uplink of a clinic (IPsec+IKE or IP\\-VPN) for online\n"
 	       "qualification confirmation and online claims, sets up routing and\n"
 	       "segmentation, proves the path with probes and writes the operational\\-test report.\n");
+	printf(".SH OPTIONS\n");
+	man_options(cli_global_options, l);
 	printf(".SH COMMANDS\n");
 	for (unsigned i = 0; i < cli_n_commands; i++) {
 		const struct cli_command *c = &cli_commands[i];
+		char *u = usage_line(c);
 		printf(".TP\n.B ");
-		roff(c->name);
-		if (*c->usage) {
-			putchar(' ');
-			roff(c->usage);
-		}
+		roff(u);
+		free(u);
 		putchar('\n');
 		roff(bitext_get(c->summary, l));
 		putchar('\n');
@@ -539,6 +760,11 @@ void cli_print_man(void)
 			printf(".br\n");
 			roff(d);
 			putchar('\n');
+		}
+		if (c->options && c->options[0].name) {
+			printf(".RS\n");
+			man_options(c->options, l);
+			printf(".RE\n");
 		}
 	}
 	printf(".SH EXIT STATUS\n0 all passed; 1 a check failed or warned; 2 usage or config error;\n"

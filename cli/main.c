@@ -1,6 +1,5 @@
 /* oqlink: entry point. Global options, then one command from the table. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,56 +35,65 @@ static int check_preconditions(const struct cli_command *c, struct cli_ctx *ctx)
 	return 0;
 }
 
-static const struct option global_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "lang", required_argument, NULL, 'L' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 /* Parse the global options before the command; returns the index of the
  * command word, or -exit code. */
 static int parse_globals(int argc, char **argv, struct cli_ctx *ctx)
 {
-	int ch;
+	struct cli_args a;
+	char *cause = NULL;
 	enum oq_lang lang;
+	int r = cli_parse(NULL, cli_global_options, true, argc, argv, &a, &cause);
 
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+c:jvVh", global_opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			ctx->config_path = optarg;
-			break;
-		case 'j':
-			ctx->json = true;
-			break;
-		case 'L':
-			if (!i18n_parse_lang(optarg, &lang)) {
-				cli_error(_("--lang は ja か en です: '%s'",
-					    "--lang takes ja or en: '%s'"), optarg);
-				return -OQ_EXIT_USAGE;
-			}
-			i18n_set_lang(lang);
-			break;
-		case 'v':
-			ctx->verbose++;
-			break;
-		case 'V':
-			print_version();
-			return -OQ_EXIT_OK - 100;
-		case 'h':
-			cli_print_usage(NULL);
-			return -OQ_EXIT_OK - 100;
-		default:
-			cli_error(_("不明なオプション '%s' です。'oqlink help' を見てください",
-				    "unknown option '%s'; see 'oqlink help'"), argv[optind - 1]);
-			return -OQ_EXIT_USAGE;
+	if (cli_args_get(&a, "lang") && i18n_parse_lang(cli_args_get(&a, "lang"), &lang)) {
+		i18n_set_lang(lang);	/* before the message, which may follow --lang */
+		if (r < 0) {
+			free(cause);
+			cause = NULL;
+			r = cli_parse(NULL, cli_global_options, true, argc, argv, &a, &cause);
 		}
 	}
-	return optind;
+	if (r < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return -OQ_EXIT_USAGE;
+	}
+	if (cli_args_get(&a, "config"))
+		ctx->config_path = cli_args_get(&a, "config");
+	ctx->json = cli_args_has(&a, "json");
+	ctx->verbose = cli_args_count(&a, "verbose");
+	if (cli_args_has(&a, "version")) {
+		print_version();
+		return -OQ_EXIT_OK - 100;
+	}
+	if (cli_args_has(&a, "help")) {
+		cli_print_usage(NULL);
+		return -OQ_EXIT_OK - 100;
+	}
+	return argc - a.argc + 1;
+}
+
+/* How many words from argv[i] on are a global option that may follow the
+ * command words (oqlink probe --json): 0 when argv[i] is none. */
+static int global_words(int argc, char **argv, int i)
+{
+	const char *a = argv[i];
+
+	for (const struct cli_option *o = cli_global_options; o->name; o++) {
+		size_t n = strlen(o->name);
+		bool has_arg = o->arg != CLI_ARG_NONE;
+
+		if (!(o->flags & CLI_OPT_ANYWHERE))
+			continue;
+		if (str_has_prefix(a, "--") && strncmp(a + 2, o->name, n) == 0) {
+			if (a[2 + n] == '=' && has_arg)
+				return 1;
+			if (a[2 + n] == '\0')
+				return !has_arg ? 1 : i + 1 < argc ? 2 : 0;
+		}
+		if (o->letter && a[0] == '-' && a[1] == o->letter && a[2] == '\0')
+			return !has_arg ? 1 : i + 1 < argc ? 2 : 0;
+	}
+	return 0;
 }
 
 /* Move global options that follow the command words (oqlink probe --json)
@@ -95,19 +103,11 @@ static void hoist_globals(int argc, char **argv)
 	int w = 1;
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int take = 0;
+		int take;
 
-		if (strcmp(a, "--") == 0)
+		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(a, "--json") == 0 || strcmp(a, "-v") == 0 ||
-		    strcmp(a, "--verbose") == 0 || str_has_prefix(a, "--lang=") ||
-		    str_has_prefix(a, "--config="))
-			take = 1;
-		else if ((strcmp(a, "--lang") == 0 || strcmp(a, "--config") == 0 ||
-			  strcmp(a, "-c") == 0) && i + 1 < argc)
-			take = 2;
-		if (take == 0)
+		if ((take = global_words(argc, argv, i)) == 0)
 			continue;
 		/* rotate argv[w..i+take-1] so that argv[i..] comes first */
 		for (int k = 0; k < take; k++) {
@@ -117,6 +117,32 @@ static void hoist_globals(int argc, char **argv)
 		}
 		i += take - 1;
 	}
+}
+
+/* Parse the command's options (argv[0] its name), check its preconditions
+ * and run it; returns the exit code. */
+static int run_command(const struct cli_command *c, struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct cli_args args;
+	char *cause = NULL;
+	int ret;
+
+	if (cli_parse(c->name, c->options, false, argc, argv, &args, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return OQ_EXIT_USAGE;
+	} else if (args.help) {
+		cli_print_usage(c);
+		return OQ_EXIT_OK;
+	}
+	ctx->args = &args;
+	ret = check_preconditions(c, ctx);
+	if (ret == 0 && (c->flags & CLI_RECOVER))
+		ret = cli_recover(ctx);	/* an interrupted apply comes first */
+	if (ret == 0)
+		ret = c->run(ctx, args.argc, args.argv);
+	ctx->args = NULL;
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -137,7 +163,7 @@ int main(int argc, char **argv)
 			char *targv[] = { tui, NULL };
 			c = cli_find(1, targv, &used);
 			if (c != NULL)
-				return c->run(&ctx, 0, targv + 1);
+				return run_command(c, &ctx, 1, targv);
 		}
 		cli_print_usage(NULL);
 		return OQ_EXIT_USAGE;
@@ -145,13 +171,7 @@ int main(int argc, char **argv)
 	c = cli_find(argc - idx, argv + idx, &used);
 	if (c == NULL)
 		return OQ_EXIT_USAGE;
-	ret = check_preconditions(c, &ctx);
-	if (ret == 0 && (c->flags & CLI_RECOVER))
-		ret = cli_recover(&ctx);	/* an interrupted apply comes first */
-	if (ret == 0) {
-		optind = 0;	/* 0, not 1: re-initialises GNU getopt, dropping the "+" of the global options */
-		ret = c->run(&ctx, argc - idx - used + 1, argv + idx + used - 1);
-	}
+	ret = run_command(c, &ctx, argc - idx - used + 1, argv + idx + used - 1);
 	site_free(ctx.site);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "oqlink: %s: %s\n",

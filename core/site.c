@@ -51,25 +51,35 @@ enum key_type {
 	K_ZONE,		/* time zone of the tz database */
 };
 
-struct enum_word {
-	const char *word;
-	int value;
-};
+#define WORD(w, v, ja, en) { w, v, BT(ja, en) }
+#define WORDS_END { NULL, 0, BT(NULL, NULL) }
 
-static const struct enum_word line_words[] = {
-	{ "ipsec", SITE_LINE_IPSEC }, { "ipvpn", SITE_LINE_IPVPN }, { NULL, 0 } };
-static const struct enum_word auth_words[] = {
-	{ "pubkey", SITE_AUTH_PUBKEY }, { "psk", SITE_AUTH_PSK }, { NULL, 0 } };
-static const struct enum_word natt_words[] = {
-	{ "auto", SITE_NATT_AUTO }, { "force", SITE_NATT_FORCE }, { "off", SITE_NATT_OFF },
-	{ NULL, 0 } };
-static const struct enum_word start_words[] = {
-	{ "start", SITE_START_START }, { "trap", SITE_START_TRAP }, { "none", SITE_START_NONE },
-	{ NULL, 0 } };
-static const struct enum_word segment_words[] = {
-	{ "lan", SITE_SEGMENT_LAN }, { "separate", SITE_SEGMENT_SEPARATE }, { NULL, 0 } };
-static const struct enum_word ipvpn6_words[] = {
-	{ "none", SITE_IPVPN6_NONE }, { "ipoe", SITE_IPVPN6_IPOE }, { NULL, 0 } };
+static const struct site_choice line_words[] = {
+	WORD("ipsec", SITE_LINE_IPSEC, "IPsec+IKE 接続方式", "IPsec+IKE"),
+	WORD("ipvpn", SITE_LINE_IPVPN, "IP-VPN 接続方式", "IP-VPN"),
+	WORDS_END };
+static const struct site_choice auth_words[] = {
+	WORD("pubkey", SITE_AUTH_PUBKEY, "電子証明書", "certificate"),
+	WORD("psk", SITE_AUTH_PSK, "事前共有鍵", "pre-shared key"),
+	WORDS_END };
+static const struct site_choice natt_words[] = {
+	WORD("auto", SITE_NATT_AUTO, "自動", "automatic"),
+	WORD("force", SITE_NATT_FORCE, "常に UDP カプセル化", "always encapsulate in UDP"),
+	WORD("off", SITE_NATT_OFF, "使わない", "never"),
+	WORDS_END };
+static const struct site_choice start_words[] = {
+	WORD("start", SITE_START_START, "起動時に接続", "connect at start"),
+	WORD("trap", SITE_START_TRAP, "通信があれば接続", "connect on traffic"),
+	WORD("none", SITE_START_NONE, "手動", "manual"),
+	WORDS_END };
+static const struct site_choice segment_words[] = {
+	WORD("lan", SITE_SEGMENT_LAN, "LAN と同じ", "same as the LAN"),
+	WORD("separate", SITE_SEGMENT_SEPARATE, "専用セグメント", "separate segment"),
+	WORDS_END };
+static const struct site_choice ipvpn6_words[] = {
+	WORD("none", SITE_IPVPN6_NONE, "使わない", "none"),
+	WORD("ipoe", SITE_IPVPN6_IPOE, "IPoE", "IPoE"),
+	WORDS_END };
 
 /* Which line types need a key. */
 enum key_need { NEED_NO = 0, NEED_ALWAYS, NEED_IPSEC, NEED_IPVPN };
@@ -80,10 +90,15 @@ struct key_def {
 	enum key_type type;
 	size_t off;		/* offset in struct site (or struct site_tls) */
 	size_t count_off;	/* offset of the size_t count of a list */
-	const struct enum_word *words;
+	const struct site_choice *words;
 	unsigned min, max;
 	enum key_need need;
 	const char *def;	/* default value as it would be written */
+	struct bitext label;
+	struct bitext hint;
+	const char *example;	/* see struct site_key */
+	enum site_when when;
+	enum site_page page;
 };
 
 #define S(f) offsetof(struct site, f)
@@ -92,112 +107,330 @@ struct key_def {
 
 /* Sorted by section in file order, then as written by site_format(). */
 static const struct key_def keys[] = {
-	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL },
-	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE },
+	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("医療機関コード", "Facility code"),
+	  BT("10 桁 (例 1312345678)", "10 digits (e.g. 1312345678)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL,
+	  BT("医療機関名", "Facility name"),
+	  BT("例 さくら内科クリニック", "e.g. Sakura Clinic"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("システムベンダー", "System vendor"),
+	  BT("作業する会社", "the company doing the work"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("作業担当者", "Engineer"),
+	  BT("報告書に署名する人", "who signs the report"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("立会者", "Witness"),
+	  BT("医療機関側の立会者", "the facility's witness"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("作業場所", "Place of work"),
+	  BT("施設の住所 (報告書に載ります)", "the facility's address, for the report"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE,
+	  BT("時間帯", "Time zone"),
+	  BT("tz データベースの名前 例 Asia/Tokyo", "a tz database name, e.g. Asia/Tokyo"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
-	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL },
-	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none" },
-	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500" },
-	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL },
-	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL },
-	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL },
+	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL,
+	  BT("回線種別", "Line type"),
+	  BT("IPsec+IKE 接続方式か IP-VPN 接続方式", "IPsec+IKE or IP-VPN"),
+	  "ipsec", SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("WAN インターフェース", "WAN interface"),
+	  BT("例 wan0", "e.g. wan0"),
+	  "wan0", SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("WAN アドレス", "WAN address"),
+	  BT("dhcp または 198.51.100.2/24", "dhcp or 198.51.100.2/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("WAN ゲートウェイ", "WAN gateway"),
+	  BT("例 198.51.100.1 (dhcp なら空欄)", "e.g. 198.51.100.1 (empty with dhcp)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none",
+	  BT("WAN IPv6", "WAN IPv6"),
+	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("WAN IPv6 ゲートウェイ", "WAN IPv6 gateway"),
+	  BT("address6 が固定アドレスのときの次ホップ", "the next hop when address6 is static"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500",
+	  BT("回線 MTU", "Line MTU"),
+	  BT("1280〜9000", "1280 to 9000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL,
+	  BT("WAN 側 DNS", "WAN DNS"),
+	  BT("VPN 装置名の解決用、カンマ区切り", "to resolve the gateway's name, comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
+	  BT("回線事業者", "Carrier"),
+	  BT("報告書に載ります", "for the report"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL,
+	  BT("回線ID", "Line ID"),
+	  BT("事業者の設定票のとおり", "as the carrier's sheet gives it"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
-	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL },
-	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey" },
-	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "aes256-sha256-modp2048" },
-	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "aes256gcm16-modp2048" },
-	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30" },
-	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto" },
-	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start" },
-	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400" },
-	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "/var/run/charon.vici" },
+	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL,
+	  BT("VPN ゲートウェイ", "VPN gateway"),
+	  BT("アドレスまたは名前", "address or name"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("自 IKE ID", "Local IKE ID"),
+	  BT("例 CN=clinic-1312345678.example", "e.g. CN=clinic-1312345678.example"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("相手 IKE ID", "Remote IKE ID"),
+	  BT("例 CN=vpngw.carrier.example", "e.g. CN=vpngw.carrier.example"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey",
+	  BT("認証方式", "Authentication"),
+	  BT("電子証明書か事前共有鍵", "certificate or pre-shared key"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("IKE 証明書", "IKE certificate"),
+	  BT("PEM または DER のパス", "path of a PEM or DER file"),
+	  "@ike.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
+	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("秘密鍵", "Private key"),
+	  BT("モード 0600 のファイル", "a file of mode 0600"),
+	  "@ike.key", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
+	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("CA 証明書", "CA certificate"),
+	  BT("対向を検証する CA", "the CA that signs the gateway"),
+	  "@ca.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
+	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("事前共有鍵", "Pre-shared key"),
+	  BT("鍵を収めたモード 0600 のファイル", "a file of mode 0600 that holds the key"),
+	  "@ike.psk", SITE_WHEN_PSK, SITE_PAGE_CARRIER },
+	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256-sha256-modp2048",
+	  BT("IKE 提案", "IKE proposals"),
+	  BT("例 aes256-sha256-modp2048", "e.g. aes256-sha256-modp2048"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256gcm16-modp2048",
+	  BT("ESP 提案", "ESP proposals"),
+	  BT("例 aes256gcm16-modp2048", "e.g. aes256gcm16-modp2048"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30",
+	  BT("DPD 間隔 (秒)", "DPD delay (s)"),
+	  BT("0 で無効、最大 3600", "0 turns it off, at most 3600"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto",
+	  BT("NAT 越え", "NAT traversal"),
+	  BT("自動、常に UDP カプセル化、または使わない", "automatic, always in UDP, or never"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start",
+	  BT("接続の開始", "Start action"),
+	  BT("起動時、通信があれば、または手動", "at start, on traffic, or by hand"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400",
+	  BT("トンネル MTU", "Tunnel MTU"),
+	  BT("MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/run/charon.vici",
+	  BT("charon の VICI ソケット", "charon's VICI socket"),
+	  BT("通常は既定値", "usually the default"),
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
 
-	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL },
-	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none" },
+	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL,
+	  BT("CE ルーター", "CE router"),
+	  BT("事業者の CE ルーターのアドレス", "the address of the carrier's CE router"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
+	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("お客さまID", "Customer ID"),
+	  BT("NTT 回線: CAF/COP と数字", "NTT lines: CAF or COP and digits"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
+	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none",
+	  BT("IPv6", "IPv6"),
+	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
 
-	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL },
+	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("LAN インターフェース", "LAN interface"),
+	  BT("例 lan0", "e.g. lan0"),
+	  "lan0", SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("LAN アドレス", "LAN address"),
+	  BT("本機のアドレス/長さ 例 192.168.10.1/24", "this box's address/length, e.g. 192.168.10.1/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL,
+	  BT("管理を許す範囲", "Management from"),
+	  BT("例 192.168.10.0/24", "e.g. 192.168.10.0/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 
-	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan" },
-	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL },
+	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan",
+	  BT("端末の接続", "Terminal segment"),
+	  BT("専用セグメントを勧めます", "a separate segment is recommended"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末側インターフェース", "Terminal interface"),
+	  BT("例 term0", "e.g. term0"),
+	  "term0", SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC },
+	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末側アドレス", "Terminal-side address"),
+	  BT("端末側の本機アドレス 例 192.168.20.1/24", "this box on that segment, e.g. 192.168.20.1/24"),
+	  NULL, SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC },
+	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("資格確認端末", "Qualification terminal"),
+	  BT("端末のアドレス 例 192.168.20.10", "the terminal's address, e.g. 192.168.20.10"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL,
+	  BT("LAN から端末へ許すポート", "LAN to terminal ports"),
+	  BT("例 tcp/443, tcp/3389", "e.g. tcp/443, tcp/3389"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
 
-	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL },
-	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL },
-	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("センターのプレフィックス", "Central prefixes"),
+	  BT("例 192.0.2.0/24", "e.g. 192.0.2.0/24"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL,
+	  BT("閉域 DNS", "Closed-network DNS"),
+	  BT("アドレス、カンマ区切り", "addresses, comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL,
+	  BT("NTP", "NTP"),
+	  BT("アドレスまたは名前", "addresses or names"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("プロキシ", "Proxy"),
+	  BT("ホスト:ポート 例 192.0.2.80:8080", "host:port, e.g. 192.0.2.80:8080"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
 
-	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO,
-	  "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, "
-	  "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp" },
-	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL },
-	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL },
-	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20" },
-	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50" },
-	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000" },
-	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO,
-	  "認証済みです" },
+	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO, "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, " "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp",
+	  BT("名前解決する名前", "Names to resolve"),
+	  BT("カンマ区切り", "comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL,
+	  BT("ping の相手", "Ping targets"),
+	  BT("アドレスまたは名前", "addresses or names"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL,
+	  BT("TCP 接続の相手", "TCP targets"),
+	  BT("ホスト:ポート、カンマ区切り", "host:port, comma separated"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20",
+	  BT("ping の回数", "Pings per target"),
+	  BT("1〜1000", "1 to 1000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50",
+	  BT("ping の間隔 (ミリ秒)", "Ping interval (ms)"),
+	  BT("10〜10000", "10 to 10000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000",
+	  BT("検査ごとの制限時間 (ミリ秒)", "Timeout per probe (ms)"),
+	  BT("100〜600000", "100 to 600000"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("回線認証ページ", "Line-auth page"),
+	  BT("例 http://www.lineauth.mnw/", "e.g. http://www.lineauth.mnw/"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO, "認証済みです",
+	  BT("認証済みを示す文字列", "Text that means authenticated"),
+	  BT("回線認証ページにこの文字列があれば合格", "the line-auth page passes when it holds this text"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
-	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443" },
-	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL },
-	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
+	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("TLS 接続先", "TLS endpoint"),
+	  BT("空欄なら TLS の確認なし", "empty: no TLS check"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443",
+	  BT("TLS ポート", "TLS port"),
+	  BT("通常 443", "usually 443"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
+	  BT("TLS の CA ファイル", "TLS CA file"),
+	  BT("サーバーを検証する CA", "the CA of the server"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
+	  BT("クライアント証明書のファイル", "the client certificate file"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("端末証明書の CA", "Terminal certificate's CA"),
+	  BT("端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate"),
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("PKCS#12 のパスワード", "PKCS#12 password"),
+	  BT("パスワードを収めたモード 0600 のファイル", "a file of mode 0600 that holds the password"),
+	  "@terminal.p12.pass", SITE_WHEN_TLS, SITE_PAGE_PROBES },
 
-	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60" },
-	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900" },
-	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10" },
-	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL },
-	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL },
-	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90" },
-	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64" },
+	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60",
+	  BT("軽い検査の間隔 (秒)", "Light probe interval (s)"),
+	  BT("10〜86400", "10 to 86400"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900",
+	  BT("重い検査の間隔 (秒)", "Heavy probe interval (s)"),
+	  BT("60〜86400", "60 to 86400"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10",
+	  BT("トンネル再確立までの秒数", "Seconds before re-initiating"),
+	  BT("CHILD SA がこの秒数ないとき接続し直す、1〜3600", "no CHILD SA this long: initiate again, 1 to 3600"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("メトリクスの待ち受け", "Metrics listen address"),
+	  BT("ホスト:ポート、管理 LAN 側のみ (空欄: 無効)", "host:port on the management LAN (empty: off)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
+	  BT("syslog の送り先", "Syslog server"),
+	  BT("udp://ホスト:ポート または tcp://ホスト:ポート (空欄: 無効)", "udp://host:port or tcp://host:port (empty: off)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90",
+	  BT("履歴の保存日数", "History kept (days)"),
+	  BT("1〜3650", "1 to 3650"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64",
+	  BT("履歴の上限 (MB)", "History size limit (MB)"),
+	  BT("1〜65536", "1 to 65536"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 
-	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink" },
-	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink" },
-	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO,
-	  "/var/lib/oqlink/reports" },
+	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink",
+	  BT("状態のディレクトリ", "State directory"),
+	  BT("スナップショット、履歴", "snapshots and history"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink",
+	  BT("実行時のディレクトリ", "Runtime directory"),
+	  BT("実行中の状態", "runtime state"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink/reports",
+	  BT("報告書のディレクトリ", "Report directory"),
+	  BT("作った報告書の置き場所", "where reports are written"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
 };
 
-/* What the report and the screens call a key, in both languages. */
+/* The pages of the setup screen that ask for keys. */
 static const struct {
-	const char *section, *key;
-	struct bitext label;
-} key_labels[] = {
-	{ "site", "address", BT("作業場所", "Place of work") },
-	{ "site", "timezone", BT("時間帯", "Time zone") },
-	{ "uplink", "carrier", BT("回線事業者", "Carrier") },
-	{ "uplink", "line_id", BT("回線ID", "Line ID") },
-	{ "monitor", "light_interval", BT("軽い検査の間隔 (秒)", "Light probe interval (s)") },
-	{ "monitor", "heavy_interval", BT("重い検査の間隔 (秒)", "Heavy probe interval (s)") },
-	{ "monitor", "reinitiate_after", BT("トンネル再確立までの秒数", "Seconds before re-initiating") },
-	{ "monitor", "metrics_listen", BT("メトリクスの待ち受け", "Metrics listen address") },
-	{ "monitor", "syslog", BT("syslog の送り先", "Syslog server") },
-	{ "monitor", "history_days", BT("履歴の保存日数", "History kept (days)") },
-	{ "monitor", "history_max_mb", BT("履歴の上限 (MB)", "History size limit (MB)") },
+	struct bitext title, intro;
+} pages[SITE_PAGE_COUNT] = {
+	[SITE_PAGE_FACILITY] = {
+		BT("施設", "Facility"),
+		BT("医療機関の情報と、作業する人の名前です。報告書に載ります。",
+		   "The facility, and who does the work. They go into the report.") },
+	[SITE_PAGE_LINE] = {
+		BT("回線 (WAN)", "Line (WAN)"),
+		BT("電気通信回線種別と、上流側インターフェースのアドレスです。",
+		   "The line type and the address of the uplink interface.") },
+	[SITE_PAGE_CARRIER] = {
+		BT("事業者の設定", "Carrier settings"),
+		BT("事業者から届いた設定票の値を入力します。",
+		   "Type the values from the carrier's settings sheet.") },
+	[SITE_PAGE_CLINIC] = {
+		BT("LAN と資格確認端末", "LAN and terminal"),
+		BT("院内 LAN と、資格確認端末を置くセグメントです。",
+		   "The clinic LAN, and the segment of the qualification terminal.") },
+	[SITE_PAGE_CENTRAL] = {
+		BT("センター側", "Central side"),
+		BT("閉域網の先のプレフィックスと、DNS・NTP・プロキシです。",
+		   "The prefixes behind the closed network, and DNS, NTP and proxy.") },
+	[SITE_PAGE_PROBES] = {
+		BT("疎通確認の対象", "Probe targets"),
+		BT("疎通確認で名前解決・ping・接続を試す相手です。空欄は既定値を使います。",
+		   "What the probes resolve, ping and connect to. Empty fields use the defaults.") },
 };
 
 /* The sections, in file order. A named kind is only ever written
@@ -241,6 +474,7 @@ struct parser {
 	bool continuation;		/* it starts with white space */
 	struct site *site;
 	struct site_diags *diags;
+	struct site_entries *entries;	/* when not NULL: every key = value as written */
 	unsigned errors;
 	struct key_loc loc[ARRAY_SIZE(keys)];
 	struct key_loc *tls_loc;	/* per TLS section, ARRAY_SIZE(keys) each */
@@ -758,7 +992,7 @@ static void bad_enum(struct parser *p, const struct key_def *k, const char *valu
 	const char *cands[8];
 	size_t n = 0;
 
-	for (const struct enum_word *w = k->words; w->word; w++) {
+	for (const struct site_choice *w = k->words; w->word; w++) {
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", n ? ", " : "",
 			 w->word);
 		cands[n++] = w->word;
@@ -821,7 +1055,7 @@ static void set_scalar(struct parser *p, const struct key_def *k, void *base, co
 			*(char **)field(base, k->off) = xstrdup(value);
 		return;
 	case K_ENUM:
-		for (const struct enum_word *w = k->words; w->word; w++)
+		for (const struct site_choice *w = k->words; w->word; w++)
 			if (strcmp(w->word, value) == 0) {
 				*(int *)field(base, k->off) = w->value;
 				return;
@@ -1053,6 +1287,25 @@ static bool line_refused(const struct parser *p, unsigned line)
 }
 
 /* inih handler: one key = value. */
+/* Keep a key = value as written (a continuation joins the one before). */
+static void entry_record(struct parser *p, const char *section, const char *name, const char *value)
+{
+	struct site_entries *e = p->entries;
+
+	if (e == NULL)
+		return;
+	if (p->continuation && e->n > 0 && strcmp(e->v[e->n - 1].key, name) == 0 &&
+	    strcmp(e->v[e->n - 1].section, section) == 0) {
+		struct site_entry *last = &e->v[e->n - 1];
+		char *joined = xasprintf("%s %s", last->value, value);
+		free(last->value);
+		last->value = joined;
+		return;
+	}
+	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+	e->v[e->n++] = (struct site_entry){ xstrdup(section), xstrdup(name), xstrdup(value), p->line };
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
@@ -1064,6 +1317,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	void *base = p->site;
 	struct key_loc *loc;
 
+	if (*name != '\0' && !line_refused(p, p->line))
+		entry_record(p, section, name, value);
 	if ((*section != '\0' && (si = good_section(section, &sec_name)) < 0) || *name == '\0' ||
 	    line_refused(p, p->line))
 		return 1;	/* reported by check_syntax */
@@ -1588,10 +1843,13 @@ void site_free(struct site *s)
 	free(s);
 }
 
-struct site *site_load_string(const char *name, const char *text, bool files,
-			      struct site_diags *diags)
+/* Parse and validate text; entries, when not NULL, gets every key = value
+ * as written whatever becomes of the rest. */
+static struct site *load(const char *name, const char *text, bool files,
+			 struct site_entries *entries, struct site_diags *diags)
 {
-	struct parser p = { .name = name, .text = text, .pos = text, .diags = diags };
+	struct parser p = { .name = name, .text = text, .pos = text, .diags = diags,
+			    .entries = entries };
 	struct site *s = xcalloc(1, sizeof(*s));
 	p.site = s;
 	s->path = xstrdup(name);
@@ -1617,6 +1875,39 @@ struct site *site_load_string(const char *name, const char *text, bool files,
 		return NULL;
 	}
 	return s;
+}
+
+struct site *site_load_string(const char *name, const char *text, bool files,
+			      struct site_diags *diags)
+{
+	return load(name, text, files, NULL, diags);
+}
+
+struct site *site_load_entries(const char *name, const char *text, bool files,
+			       struct site_entries *entries, struct site_diags *diags)
+{
+	return load(name, text, files, entries, diags);
+}
+
+void site_entries_add(struct site_entries *e, const char *section, const char *key,
+		      const char *value)
+{
+	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
+	e->v[e->n++] = (struct site_entry){ xstrdup(section), xstrdup(key), xstrdup(value), 0 };
+}
+
+void site_entries_free(struct site_entries *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].section);
+		free(e->v[i].key);
+		free(e->v[i].value);
+	}
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
 }
 
 struct site *site_load(const char *path, bool files, struct site_diags *diags)
@@ -1656,12 +1947,74 @@ void site_key_at(size_t i, const char **section, const char **key)
 	*key = keys[i].key;
 }
 
+int site_key_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+void site_key_get(size_t i, struct site_key *out)
+{
+	const struct key_def *k = &keys[i];
+
+	*out = (struct site_key){
+		.section = k->section, .key = k->key, .label = k->label, .hint = k->hint,
+		.choices = k->words, .def = k->def, .example = k->example,
+		.min = k->min, .max = k->max, .number = k->type == K_UINT, .list = is_list(k->type),
+		.secret = k->type == K_SECRET, .required = k->need != NEED_NO,
+		.when = k->when, .page = k->page,
+	};
+}
+
 struct bitext site_key_label(const char *section, const char *key)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(key_labels); i++)
-		if (strcmp(key_labels[i].section, section) == 0 && strcmp(key_labels[i].key, key) == 0)
-			return key_labels[i].label;
+	int i = site_key_find(section, key);
+
+	return i < 0 ? BT(NULL, NULL) : keys[i].label;
+}
+
+struct bitext site_choice_label(const char *section, const char *key, const char *word)
+{
+	int i = site_key_find(section, key);
+
+	if (i >= 0 && keys[i].words)
+		for (const struct site_choice *w = keys[i].words; w->word; w++)
+			if (strcmp(w->word, word) == 0)
+				return w->label;
 	return BT(NULL, NULL);
+}
+
+struct bitext site_page_title(enum site_page p)
+{
+	return p > SITE_PAGE_NONE && p < SITE_PAGE_COUNT ? pages[p].title : BT(NULL, NULL);
+}
+
+struct bitext site_page_intro(enum site_page p)
+{
+	return p > SITE_PAGE_NONE && p < SITE_PAGE_COUNT ? pages[p].intro : BT(NULL, NULL);
+}
+
+bool site_when_holds(const struct site *s, enum site_when w)
+{
+	switch (w) {
+	case SITE_WHEN_ALWAYS:
+		return true;
+	case SITE_WHEN_IPSEC:
+		return s->line == SITE_LINE_IPSEC;
+	case SITE_WHEN_IPVPN:
+		return s->line == SITE_LINE_IPVPN;
+	case SITE_WHEN_PUBKEY:
+		return s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY;
+	case SITE_WHEN_PSK:
+		return s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PSK;
+	case SITE_WHEN_SEPARATE:
+		return s->segment == SITE_SEGMENT_SEPARATE;
+	case SITE_WHEN_TLS:
+		return s->n_tls > 0;
+	}
+	return false;
 }
 
 const char *site_line_name(enum site_line l)
@@ -1714,7 +2067,7 @@ static char *key_value(const struct key_def *k, const void *base, const struct s
 	}
 	switch (k->type) {
 	case K_ENUM:
-		for (const struct enum_word *w = k->words; w->word; w++)
+		for (const struct site_choice *w = k->words; w->word; w++)
 			if (w->value == *(const int *)f)
 				return xstrdup(w->word);
 		return NULL;
@@ -1756,69 +2109,131 @@ static bool section_used(const struct site *s, const char *section)
 	return true;
 }
 
+/* The row of a key as a file names it ("probe.tls.NAME" is probe.tls), or
+ * NULL. */
+static const struct key_def *entry_def(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *sec = keys[i].section;
+		size_t n = strlen(sec);
+		if (strncmp(section, sec, n) == 0 && (section[n] == '\0' || (key_named(&keys[i]) &&
+		    section[n] == '.')) && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+/* Growing text with the entry of each line. */
+struct out {
+	FILE *m;
+	int *lines;
+	size_t n;
+};
+
+/* Finish one line of text that belongs to tag. */
+static void out_end(struct out *o, int tag)
+{
+	fputc('\n', o->m);
+	o->lines = xrealloc(o->lines, (o->n + 1) * sizeof(*o->lines));
+	o->lines[o->n++] = tag;
+}
+
 /* Write "key = value", folding a long list onto indented continuation
  * lines so that no line exceeds what the parser reads. */
-static void put_key(FILE *m, const struct key_def *k, const char *v)
+static void put_key(struct out *o, int tag, const char *key, bool list, const char *v)
 {
-	size_t col = strlen(k->key) + 3, n;
+	size_t col = strlen(key) + 3, n;
 	char **items;
 
-	fprintf(m, "%s = ", k->key);
-	if (!is_list(k->type) || col + strlen(v) <= 120) {
-		fprintf(m, "%s\n", v);
+	fprintf(o->m, "%s = ", key);
+	if (!list || col + strlen(v) <= 120) {
+		fputs(v, o->m);
+		out_end(o, tag);
 		return;
 	}
 	items = str_split_list(v, &n);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(items[i]);
 		if (i > 0 && col + len + 2 > 120) {
-			fputs(",\n  ", m);
+			fputc(',', o->m);
+			out_end(o, tag);
+			fputs("  ", o->m);
 			col = 2;
 		} else if (i > 0) {
-			fputs(", ", m);
+			fputs(", ", o->m);
 			col += 2;
 		}
-		fputs(items[i], m);
+		fputs(items[i], o->m);
 		col += len;
 	}
 	str_list_free(items);
-	fputc('\n', m);
+	out_end(o, tag);
+}
+
+char *site_entries_format(const struct site_entries *e, const char *header, int **lines,
+			  size_t *n_lines)
+{
+	struct out o = { 0 };
+	char *text = NULL;
+	size_t size = 0;
+	const char *cur = NULL;
+
+	o.m = open_memstream(&text, &size);
+	if (o.m == NULL)
+		abort();
+	for (const char *h = header; h && *h; h += strcspn(h, "\n") + (h[strcspn(h, "\n")] != '\0')) {
+		fwrite(h, 1, strcspn(h, "\n"), o.m);
+		out_end(&o, -1);
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const struct site_entry *en = &e->v[i];
+		const struct key_def *k = entry_def(en->section, en->key);
+		if (cur == NULL || strcmp(cur, en->section) != 0) {
+			out_end(&o, -1);
+			fprintf(o.m, "[%s]", en->section);
+			out_end(&o, -2 - (int)i);
+			cur = en->section;
+		}
+		put_key(&o, (int)i, en->key, k && is_list(k->type), en->value);
+	}
+	fclose(o.m);
+	if (lines) {
+		*lines = o.lines;
+		*n_lines = o.n;
+	} else {
+		free(o.lines);
+	}
+	return text;
 }
 
 char *site_format(const struct site *s)
 {
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
-	const char *cur = NULL;
+	struct site_entries e = { 0 };
+	char *out;
 
-	fputs("# oqlink site configuration (normalised)\n", m);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
 		if (key_named(k) || !section_used(s, k->section))
 			continue;
 		char *v = key_value(k, s, s);
-		if (v == NULL)
-			continue;
-		if (cur == NULL || strcmp(cur, k->section) != 0) {
-			fprintf(m, "%s[%s]\n", cur ? "\n" : "\n", k->section);
-			cur = k->section;
-		}
-		put_key(m, k, v);
+		if (v)
+			site_entries_add(&e, k->section, k->key, v);
 		free(v);
 	}
 	for (size_t t = 0; t < s->n_tls; t++) {
-		fprintf(m, "\n[probe.tls.%s]\n", s->tls[t].name);
+		char *sec = xasprintf("probe.tls.%s", s->tls[t].name);
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			if (!key_named(&keys[i]))
 				continue;
 			char *v = key_value(&keys[i], &s->tls[t], s);
 			if (v)
-				fprintf(m, "%s = %s\n", keys[i].key, v);
+				site_entries_add(&e, sec, keys[i].key, v);
 			free(v);
 		}
+		free(sec);
 	}
-	fclose(m);
+	out = site_entries_format(&e, "# oqlink site configuration (normalised)", NULL, NULL);
+	site_entries_free(&e);
 	return out;
 }
 

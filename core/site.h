@@ -186,19 +186,120 @@ struct site *site_load_string(const char *name, const char *text, bool check_fil
 			      struct site_diags *diags);
 void site_free(struct site *s);
 
+/* One "key = value" of a file as written, for an editor that must open a
+ * broken file too (the setup screen). */
+struct site_entry {
+	char *section;		/* as written: "site", "probe.tls.hweb", ... */
+	char *key;
+	char *value;		/* continuation lines joined by a space */
+	unsigned line;		/* where it starts; 0 when not from a file */
+};
+
+struct site_entries {
+	struct site_entry *v;
+	size_t n;
+};
+
+/* site_load_string() that also gives every key = value of text as written,
+ * whether or not it is valid (unknown keys and bad values too), in file
+ * order. The caller frees entries with site_entries_free(). */
+struct site *site_load_entries(const char *name, const char *text, bool check_files,
+			       struct site_entries *entries, struct site_diags *diags);
+/* Append a copy of section/key/value. */
+void site_entries_add(struct site_entries *e, const char *section, const char *key,
+		      const char *value);
+void site_entries_free(struct site_entries *e);
+/* Entries as site.conf text, in the order given: the header lines first
+ * (may be NULL), then a [section] line wherever the section changes, a long
+ * list folded onto indented lines. lines (may be NULL) gets, for each line
+ * of the text, the index of its entry, -1 for a header or blank line, or
+ * -2 - k for the [section] line of entry k. The caller frees the text and
+ * *lines. */
+char *site_entries_format(const struct site_entries *e, const char *header, int **lines,
+			  size_t *n_lines);
+
 /* The normalised config as INI text, secrets as file references only. The
  * caller frees the result. Loading the output gives an equal site. */
 char *site_format(const struct site *s);
 /* The normalised config as JSON (new object, caller puts it). */
 struct json_object *site_to_json(const struct site *s);
 
-/* The known keys, in file order: for documentation checks and completion.
- * section is "probe.tls" for every [probe.tls.NAME]. Points to static data. */
+/* ---- the schema: one row per key (core/site.c keys[]) ----
+ *
+ * Everything that describes a key lives in that one table: its label and
+ * hint, the words of an enum and what they mean, its default, its range,
+ * the setup screen's page that asks for it and when it applies. The setup
+ * screen, the report's config summary, `oqlink config template` and the
+ * documentation read it from here. */
+
+/* When a key applies. */
+enum site_when {
+	SITE_WHEN_ALWAYS = 0,
+	SITE_WHEN_IPSEC,	/* [uplink] type = ipsec */
+	SITE_WHEN_IPVPN,	/* [uplink] type = ipvpn */
+	SITE_WHEN_PUBKEY,	/* type = ipsec and [ipsec] auth = pubkey */
+	SITE_WHEN_PSK,		/* type = ipsec and [ipsec] auth = psk */
+	SITE_WHEN_SEPARATE,	/* [terminal] segment = separate */
+	SITE_WHEN_TLS,		/* a [probe.tls.NAME] section is there (its host set) */
+};
+
+/* The setup screen's pages that ask for keys, in order. */
+enum site_page {
+	SITE_PAGE_NONE = 0,	/* not asked for: set in the file */
+	SITE_PAGE_FACILITY,
+	SITE_PAGE_LINE,
+	SITE_PAGE_CARRIER,
+	SITE_PAGE_CLINIC,
+	SITE_PAGE_CENTRAL,
+	SITE_PAGE_PROBES,
+	SITE_PAGE_COUNT,
+};
+
+/* One word of an enum key. */
+struct site_choice {
+	const char *word;	/* as written in site.conf; NULL ends a list */
+	int value;		/* its enum value in struct site */
+	struct bitext label;	/* what it means, for screens and the report */
+};
+
+/* What the table says about one key (a copy; every pointer in it is static
+ * data). */
+struct site_key {
+	const char *section;	/* "probe.tls" for every [probe.tls.NAME] */
+	const char *key;
+	struct bitext label;
+	struct bitext hint;	/* one line: the format, an example */
+	const struct site_choice *choices;	/* enum keys, else NULL */
+	const char *def;	/* the default as written, or NULL */
+	const char *example;	/* a value to offer when there is no default,
+				 * or NULL; "@NAME" is the file NAME beside the
+				 * config */
+	unsigned min, max;	/* a number's range; text: its length in bytes;
+				 * both 0 when there is none */
+	bool number;		/* a whole number */
+	bool list;		/* comma separated */
+	bool secret;		/* names a secret file (mode 0600) */
+	bool required;		/* needed whenever `when` holds */
+	enum site_when when;
+	enum site_page page;
+};
+
+/* The known keys, in file order (as site_format() writes them). */
 size_t site_key_count(void);
+/* Row i (< site_key_count()). */
+void site_key_get(size_t i, struct site_key *out);
+/* The index of section/key, or -1. */
+int site_key_find(const char *section, const char *key);
 void site_key_at(size_t i, const char **section, const char **key);
-/* The ja/en label of a key (static strings), both NULL when the table gives
- * none. */
+/* The ja/en label of a key (static strings), both NULL for no such key. */
 struct bitext site_key_label(const char *section, const char *key);
+/* The label of one word of an enum key, both NULL for no such word. */
+struct bitext site_choice_label(const char *section, const char *key, const char *word);
+/* The title and the one-line introduction of a page of the setup screen. */
+struct bitext site_page_title(enum site_page p);
+struct bitext site_page_intro(enum site_page p);
+/* Whether a key's condition holds for a loaded site. */
+bool site_when_holds(const struct site *s, enum site_when w);
 
 /* The grammars of the names the config hands to the kernel, nftables,
  * charon and the file system (docs/config.md says them to the user). Every

@@ -654,6 +654,57 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The units of a length of time, longest suffix first where one is a
+ * prefix of another ("ms" before "m"). */
+static const struct {
+	const char *suffix;
+	int64_t ms;
+} duration_units[] = {
+	{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+};
+
+int parse_duration_ms(const char *s, int64_t bare_unit_ms, int64_t min_ms, int64_t max_ms,
+		      int64_t *ms)
+{
+	int64_t n = 0, unit = bare_unit_ms;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (INT64_MAX - (*p - '0')) / 10)
+			n = -1;		/* keep going: a bad unit after it is still -EINVAL */
+		if (n >= 0)
+			n = n * 10 + (*p - '0');
+	}
+	if (*p != '\0') {
+		unit = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++)
+			if (strcmp(p, duration_units[i].suffix) == 0)
+				unit = duration_units[i].ms;
+	}
+	if (unit <= 0)
+		return -EINVAL;
+	if (n < 0 || n > INT64_MAX / unit)
+		return -ERANGE;
+	n *= unit;
+	if (n < min_ms || n > max_ms)
+		return -ERANGE;
+	*ms = n;
+	return 0;
+}
+
+char *duration_str(int64_t ms, char *buf, size_t size)
+{
+	size_t i = ARRAY_SIZE(duration_units);
+
+	while (--i > 0 && (ms == 0 || ms % duration_units[i].ms != 0))
+		;
+	snprintf(buf, size, "%lld%s", (long long)(ms / duration_units[i].ms),
+		 ms == 0 ? "s" : duration_units[i].suffix);
+	return buf;
+}
+
 size_t utf8_char(const char *s, uint32_t *cp)
 {
 	const unsigned char *u = (const unsigned char *)s;

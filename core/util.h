@@ -104,4 +104,16 @@ bool str_text_ok(const char *s, size_t *at);
 /* Monotonic time in milliseconds. */
 int64_t now_ms(void);
 
+/* A length of time as people write it: digits and a unit, "300ms", "5s",
+ * "2m", "1h" or "7d". A bare number is in bare_unit_ms (1000: seconds; 0:
+ * a unit is required). Pure. Returns 0 with *ms set when the value lies in
+ * [min_ms, max_ms]; -EINVAL when s is not a length (empty, a sign, spaces,
+ * another unit, a bare number where one is required); -ERANGE when it is
+ * one but too large for int64_t or outside [min_ms, max_ms]. */
+int parse_duration_ms(const char *s, int64_t bare_unit_ms, int64_t min_ms, int64_t max_ms,
+		      int64_t *ms);
+/* Write ms (>= 0) into buf in the largest unit that holds it whole: "10m",
+ * "1500ms", "2d". Returns buf. */
+char *duration_str(int64_t ms, char *buf, size_t size);
+
 #endif

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probes/probe.h"
+
 struct site;
 
 /* ---- the keeper ---- */
@@ -143,15 +145,21 @@ int mon_running(const char *state_dir);
  * caller. */
 char *mon_lock_path(const char *state_dir);
 
+/* One cell of the strip: whether an entry finished in it, and the worst
+ * verdict of those that did. */
+struct mon_cell {
+	bool seen;
+	enum probe_verdict worst;
+};
 /* A 24-hour strip: cells of cell_ms each, the first starting at from_ms;
- * cell[i] gets the worst verdict (enum probe_verdict, SKIP counting as
- * better than WARN) of the entries that finished in it, or -1 when none
- * did. Entries with an unknown verdict are left out. */
+ * cell[i] gets the worst verdict (SKIP counting as better than WARN) of
+ * the entries that finished in it. Entries with an unknown verdict are
+ * left out. */
 void mon_strip(const struct mon_probe_entry *v, size_t n, int64_t from_ms, int64_t cell_ms,
-	       int *cell, size_t cells);
+	       struct mon_cell *cell, size_t cells);
 /* The symbol of a strip cell, readable without colour: '.' none,
  * 'o' PASS, '-' SKIP, 'w' WARN, 'X' FAIL, 'E' ERROR. */
-char mon_strip_symbol(int verdict);
+char mon_strip_symbol(const struct mon_cell *c);
 
 /* How long ago then_ms was, in the current language ("3 分前", "3 min
  * ago"), into buf; returns buf. */

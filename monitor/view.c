@@ -38,10 +38,10 @@ int mon_running(const char *state_dir)
 }
 
 void mon_strip(const struct mon_probe_entry *v, size_t n, int64_t from_ms, int64_t cell_ms,
-	       int *cell, size_t cells)
+	       struct mon_cell *cell, size_t cells)
 {
 	for (size_t i = 0; i < cells; i++)
-		cell[i] = -1;
+		cell[i] = (struct mon_cell){ .seen = false };
 	if (cell_ms <= 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -53,15 +53,19 @@ void mon_strip(const struct mon_probe_entry *v, size_t n, int64_t from_ms, int64
 		k = (v[i].t_ms - from_ms) / cell_ms;
 		if (k >= (int64_t)cells)
 			continue;
-		cell[k] = cell[k] < 0 ? (int)pv : (int)probe_verdict_worse((enum probe_verdict)cell[k], pv);
+		cell[k].worst = cell[k].seen ? probe_verdict_worse(cell[k].worst, pv) : pv;
+		cell[k].seen = true;
 	}
 }
 
-char mon_strip_symbol(int verdict)
+char mon_strip_symbol(const struct mon_cell *c)
 {
-	static const char sym[] = { 'o', '-', 'w', 'X', 'E' };
+	static const char sym[] = {
+		[PROBE_PASS] = 'o', [PROBE_SKIP] = '-', [PROBE_WARN] = 'w',
+		[PROBE_FAIL] = 'X', [PROBE_ERROR] = 'E',
+	};
 
-	return verdict >= 0 && verdict < (int)sizeof(sym) ? sym[verdict] : '.';
+	return c->seen && (unsigned)c->worst < sizeof(sym) ? sym[c->worst] : '.';
 }
 
 char *mon_age(int64_t now_ms, int64_t then_ms, char *buf, size_t size)

@@ -22,13 +22,13 @@
 
 /* The worst finding so far, with what to say about it. */
 struct worst {
-	int verdict;
+	enum probe_verdict verdict;
 	char *what;		/* which file */
 	const struct bitext *remedy;
 	char *why_ja, *why_en;
 };
 
-static void note(struct worst *w, int v, const char *what, const struct bitext *remedy,
+static void note(struct worst *w, enum probe_verdict v, const char *what, const struct bitext *remedy,
 		 const char *ja, const char *en)
 {
 	if (v <= w->verdict)

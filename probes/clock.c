@@ -22,7 +22,7 @@
 #define NTP_EPOCH_OFFSET 2208988800.0	/* 1900-01-01 to 1970-01-01 */
 #define NTP_TRIES 3
 
-int clock_verdict(double offset_s)
+enum probe_verdict clock_verdict(double offset_s)
 {
 	double a = fabs(offset_s);
 
@@ -178,7 +178,7 @@ static int ask_server(const struct site *s, const char *name, int wait, struct s
 /* The verdict for a measured offset. */
 static void judge_offset(struct probe_result *r, double offset, size_t silent)
 {
-	int v = clock_verdict(offset);
+	enum probe_verdict v = clock_verdict(offset);
 
 	if (v == PROBE_FAIL)
 		pr_set(r, PROBE_FAIL,

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probes/probe.h"
+
 /* WARN above 1 s. FAIL above 300 s: the leeway OpenSSL allows when it
  * checks OCSP response times (OCSP_check_validity, MAX_VALIDITY_PERIOD of
  * 5 minutes) and the usual limit of time-checked authentication; beyond it,
@@ -15,8 +17,8 @@
 #define CLOCK_WARN_S 1.0
 #define CLOCK_FAIL_S 300.0
 
-/* 0 PASS, 2 WARN, 3 FAIL (enum probe_verdict values) for an offset. */
-int clock_verdict(double offset_s);
+/* PASS, WARN or FAIL for an offset. */
+enum probe_verdict clock_verdict(double offset_s);
 
 #define NTP_PACKET 48
 /* A client request (mode 3, version 4) with transmit time t1 (Unix seconds). */

@@ -52,7 +52,7 @@ PROBE_FN(link)
 	const struct site *s = probe_ctx_site(ctx);
 	const char *ifs[3] = { s->wan_if, s->lan_if,
 			       s->segment == SITE_SEGMENT_SEPARATE ? s->term_if : NULL };
-	int verdict = PROBE_PASS;
+	enum probe_verdict verdict = PROBE_PASS;
 	const char *bad = NULL;
 	int bad_mtu = 0;
 

@@ -1,6 +1,7 @@
-/* Network helpers shared by the probes (internal to probes/): ICMP echo,
- * DNS through the configured servers (c-ares), TCP connect, and the pure
- * parsers and statistics behind them (unit-tested). No library types. */
+/* Network helpers shared by the probes (internal to probes/): the verdict
+ * of an echo series (the echoes themselves are core/net.h), DNS through the
+ * configured servers (c-ares), TCP connect, ARP, HTTP, and the pure parsers
+ * behind them (unit-tested). No library types. */
 #ifndef OQ_PROBE_NET_H
 #define OQ_PROBE_NET_H
 
@@ -11,87 +12,21 @@
 #include <sys/socket.h>
 
 #include "core/addr.h"
+#include "core/net.h"
+#include "probes/probe.h"
 
 struct site;
 struct probe_ctx;
 
-/* ---- ICMP echo ---- */
+/* ---- ICMP echo (core/net.h) ---- */
 
-/* Round-trip statistics of a series of echoes. */
-struct ping_stats {
-	unsigned sent, received;
-	double loss_pct;
-	double min_ms, avg_ms, max_ms;
-	double jitter_ms;	/* mean absolute difference of consecutive RTTs */
-	unsigned errors;	/* ICMP errors received (unreachable, ...) */
-	char error[96];		/* the first ICMP error, as text */
-};
-
-/* Compute stats from n RTTs (ms, negative = lost); pure. */
-void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st);
-
-/* Build an ICMPv4 echo request of len bytes (>= 8) into buf; pure. */
-size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq);
-/* What an ICMPv4 packet (IP header first, as a raw socket gives it) is. */
-enum icmp_kind { ICMP_K_OTHER, ICMP_K_REPLY, ICMP_K_ERROR };
-struct icmp_parsed {
-	enum icmp_kind kind;
-	uint16_t id, seq;		/* of the echo (for errors: the quoted echo) */
-	uint8_t type, code;
-	uint16_t next_mtu;		/* frag-needed: the MTU the router reports */
-	uint32_t from;			/* source address (network order) */
-	int family;			/* AF_INET, or AF_INET6 with from6 */
-	uint8_t from6[16];
-};
-bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out);
-uint16_t inet_cksum(const void *data, size_t len);
-/* Build an ICMPv6 echo request of len bytes (>= 8; the checksum is left to
- * the kernel) into buf; pure. */
-size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq);
-/* What an ICMPv6 message (as a raw ICMPv6 socket gives it, without the IPv6
- * header) is: an echo reply, or an error (unreachable, packet too big with
- * its MTU in next_mtu, time exceeded) quoting an echo request; pure. The
- * source is the caller's (from6). */
-bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out);
-
-/* Send count echoes of size bytes (ICMP payload included) to dst every
- * interval_ms from source src (may be NULL), with DF set when df, and wait
- * up to wait_ms for the last. rtt gets one value per echo (-1 lost).
- * Returns 0 or -errno with *cause. IPv4 or IPv6, by dst's family. */
-int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
-	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
-	  struct ping_stats *st, char **cause);
-
-/* The same to ndst targets at once (echo i to target t has sequence
- * i * ndst + t); rtt has ndst * count values (target-major), st ndst. */
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause);
-/* ping4_many for the targets of one family (AF_INET or AF_INET6) only:
- * rtt and st of the others are left as they are. */
-int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	      double *rtt, struct ping_stats *st, char **cause);
-/* icmp4_open and icmp4_drain for either family: over IPv6, a raw ICMPv6
- * socket that sees echo replies and errors only; df: never fragmented
- * here (EMSGSIZE above the interface MTU). */
-int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause);
-void icmp_drain(int fd, int family, uint16_t id,
-		void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg);
-/* A raw ICMP socket bound to src (may be NULL), DF set when df; the fd or
- * -errno with *cause. */
-int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
-/* Read every pending packet; fn gets each reply or error for echo id. */
-void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
-		 void *arg);
-
-/* Verdict (enum probe_verdict value) for ping statistics: FAIL when
+/* The verdict for ping statistics: FAIL when
  * nothing or more than REACH_FAIL_LOSS % comes back, WARN for any loss, an
  * average above REACH_WARN_RTT_MS or jitter above REACH_WARN_JITTER_MS. */
 #define REACH_FAIL_LOSS 20.0
 #define REACH_WARN_RTT_MS 150.0
 #define REACH_WARN_JITTER_MS 30.0
-int reach_verdict(const struct ping_stats *st);
+enum probe_verdict reach_verdict(const struct ping_stats *st);
 
 /* ---- DNS ---- */
 
@@ -172,17 +107,12 @@ int net_resolve(const struct site *site, const char *host, int timeout_ms, struc
 
 /* ---- TCP and helpers ---- */
 
-/* The appliance's address on the terminal side: the source that traffic to
- * the central must use to match the tunnel (term address on a separate
- * segment, else the LAN address). Family 0 when none. */
-struct oq_prefix net_terminal_source(const struct site *site);
 /* The terminal-side source for a destination of family: the terminal
- * source when it is of that family, else for IPv6 a global address on the
- * terminal-side interface; family 0 when there is none (the kernel
- * chooses). */
+ * source (net_terminal_source) when it is of that family, else for IPv6 a
+ * global address on the terminal-side interface; family 0 when there is
+ * none (the kernel chooses). */
 struct oq_prefix net_source_for(const struct site *site, int family);
-/* IFA_F_* flags of an IPv6 address as /proc/net/if_inet6 and netlink give
- * them. */
+/* IFA_F_* flags of an IPv6 address as netlink gives them. */
 #define V6_F_DADFAILED 0x08
 #define V6_F_DEPRECATED 0x20
 #define V6_F_TENTATIVE 0x40
@@ -194,15 +124,8 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
  * (net_source_for). */
 int net_connect(const struct site *site, const struct oq_prefix *dst, unsigned port,
 		int timeout_ms, int *fd, double *ms, char **cause);
-/* Fill a sockaddr from an address and port; returns its length. */
-socklen_t net_sockaddr(const struct oq_prefix *a, unsigned port, struct sockaddr_storage *ss);
 /* Whether address a is on the interface ifname (its prefix length aside). */
 bool net_addr_present(const char *ifname, const struct oq_prefix *a);
-/* "192.0.2.1" into a static-free buffer of 64 bytes. */
-const char *net_str(const struct oq_prefix *a, char buf[64]);
-double net_elapsed_ms(int64_t start_us);
-int64_t net_now_us(void);
-
 /* ---- ARP ---- */
 
 /* Send an ARP request for target (network order) on ifname with sender
@@ -235,12 +158,9 @@ int http_exchange(int fd, const char *req, int timeout_ms, size_t max, char **re
 
 /* ---- result helpers ---- */
 
-struct probe_result;
-enum probe_verdict;
-struct bitext;
 /* Set verdict, a summary formatted from both formats with the same
  * arguments, and the remedy (static strings, copied). */
-void pr_set(struct probe_result *r, int verdict, struct bitext remedy, const char *ja,
+void pr_set(struct probe_result *r, enum probe_verdict verdict, struct bitext remedy, const char *ja,
 	    const char *en, ...) __attribute__((format(printf, 4, 6), format(printf, 5, 6)));
 
 #endif

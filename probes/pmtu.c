@@ -22,7 +22,7 @@
 #define PMTU6_MIN 1280		/* every IPv6 link carries this (RFC 8200) */
 #define PMTU_STEP 16
 
-int pmtu_verdict(unsigned found, unsigned expected, bool frag_needed_seen)
+enum probe_verdict pmtu_verdict(unsigned found, unsigned expected, bool frag_needed_seen)
 {
 	if (found == 0)
 		return PROBE_FAIL;
@@ -150,7 +150,7 @@ static unsigned pmtu_search(int fd, const struct oq_prefix *dst, unsigned expect
 static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected, bool frag_seen,
 		       bool v6)
 {
-	int v = pmtu_verdict(found, expected, frag_seen);
+	enum probe_verdict v = pmtu_verdict(found, expected, frag_seen);
 
 	if (found == 0)
 		pr_set(r, PROBE_FAIL,

@@ -83,13 +83,26 @@ void probe_result_clear(struct probe_result *r);
 /* Frees every result and the array; the run itself is the caller's. Accepts
  * NULL. */
 void probe_run_free(struct probe_run *run);
-/* The worst verdict of the results, SKIP counting as PASS. */
+
+/* Skip reasons (skip_reason_id) that are not a probe id: the run itself
+ * stopped before the probe could run. */
+#define PROBE_STOP_CANCELLED "cancelled"
+#define PROBE_STOP_TIMEOUT "timeout"
+/* Whether r is a SKIP because the run stopped (PROBE_STOP_*), not because
+ * a probe it depends on failed. */
+bool probe_result_unrun(const struct probe_result *r);
+/* The overall verdict of a run, the one rule every reader uses: the worst
+ * of the results, where SKIP counts as PASS except a probe the run never got
+ * to (probe_result_unrun), which proves nothing and counts as ERROR; a NULL
+ * or empty run is ERROR. Never SKIP. */
 enum probe_verdict probe_run_overall(const struct probe_run *run);
 
 /* JSON form of a run (schema "oqlink.probes/1", see docs/probes.md). */
 struct json_object *probe_run_to_json(const struct probe_run *run);
 /* Read a run back; returns 0 or -EINVAL with *cause set. Missing optional
- * fields are tolerated; a result without an id or verdict is an error. */
+ * fields are tolerated; a result without an id or verdict is an error.
+ * run->overall is probe_run_overall of the results, or the recorded
+ * "overall" when that is worse (a file never reads better than it says). */
 int probe_run_from_json(struct json_object *o, struct probe_run *run, char **cause);
 /* One result alone, in the form of an element of "results" (a new object). */
 struct json_object *probe_result_to_json(const struct probe_result *r);
@@ -175,9 +188,9 @@ struct probe_cert_info {
 	bool key_present;		/* the file holds a private key too */
 	bool key_matches;		/* and it belongs to the certificate */
 	bool is_p12;			/* PKCS#12, else PEM (or DER) */
-	int verdict;			/* enum probe_verdict of the days left, by the
-					 * cert probe's thresholds (WARN from 90 days,
-					 * FAIL from 7 and when expired) */
+	enum probe_verdict verdict;	/* of the days left, by the cert probe's
+					 * thresholds (WARN from 90 days, FAIL
+					 * from 7 and when expired) */
 	struct bitext remedy;		/* what to do about it; NULLs on PASS
 					 * (static storage) */
 };

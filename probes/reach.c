@@ -11,7 +11,7 @@
 #include "probes/list.h"
 #include "probes/net.h"
 
-int reach_verdict(const struct ping_stats *st)
+enum probe_verdict reach_verdict(const struct ping_stats *st)
 {
 	if (st->sent == 0 || st->received == 0 || st->loss_pct > REACH_FAIL_LOSS)
 		return PROBE_FAIL;
@@ -54,7 +54,8 @@ PROBE_FN(reach)
 	struct ping_stats *st;
 	double *rtt;
 	char *cause = NULL, b[64];
-	int worst = PROBE_PASS, wait, budget;
+	enum probe_verdict worst = PROBE_PASS;
+	int wait, budget;
 	size_t worst_i = 0, fams;
 	double loss_max = 0;
 	bool v4 = false, v6 = false;
@@ -91,7 +92,7 @@ PROBE_FN(reach)
 	    reach_family(r, s, AF_INET6, dst, n, count, interval, wait, rtt, st) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		int v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
+		enum probe_verdict v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
 		struct oq_prefix src_i = net_source_for(s, dst[i].family);
 
 		probe_result_evidence(r,

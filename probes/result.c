@@ -348,6 +348,7 @@ int probe_run_from_json(struct json_object *o, struct probe_run *run, char **cau
 {
 	struct json_object *a;
 	const char *schema, *overall;
+	enum probe_verdict recorded = PROBE_PASS;
 	size_t n;
 	int ret;
 
@@ -372,24 +373,41 @@ int probe_run_from_json(struct json_object *o, struct probe_run *run, char **cau
 		}
 		run->n++;
 	}
-	run->overall = probe_run_overall(run);
 	overall = json_str(o, "overall");
-	if (overall != NULL && !probe_verdict_parse(overall, &run->overall)) {
+	if (overall != NULL && !probe_verdict_parse(overall, &recorded)) {
 		ret = cause_set(cause, EINVAL, "probe run: unknown overall verdict '%s'", overall);
 		probe_run_free(run);
 		return ret;
 	}
+	run->overall = probe_run_overall(run);
+	if (recorded != PROBE_SKIP)
+		run->overall = probe_verdict_worse(run->overall, recorded);
 	run->started_ms = json_i64(o, "started_ms");
 	run->duration_ms = json_i64(o, "duration_ms");
 	return 0;
+}
+
+bool probe_result_unrun(const struct probe_result *r)
+{
+	if (r->verdict != PROBE_SKIP || r->skip_reason_id == NULL)
+		return false;
+	return strcmp(r->skip_reason_id, PROBE_STOP_CANCELLED) == 0 ||
+	       strcmp(r->skip_reason_id, PROBE_STOP_TIMEOUT) == 0;
 }
 
 enum probe_verdict probe_run_overall(const struct probe_run *run)
 {
 	enum probe_verdict v = PROBE_PASS;
 
-	for (size_t i = 0; i < run->n; i++)
-		if (run->results[i].verdict != PROBE_SKIP)
-			v = probe_verdict_worse(v, run->results[i].verdict);
+	if (run == NULL || run->n == 0)
+		return PROBE_ERROR;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct probe_result *r = &run->results[i];
+
+		if (probe_result_unrun(r))
+			v = PROBE_ERROR;
+		else if (r->verdict != PROBE_SKIP)
+			v = probe_verdict_worse(v, r->verdict);
+	}
 	return v;
 }

@@ -583,20 +583,20 @@ static void runner_abort(struct runner *rn, bool cancelled)
 				slot_finish_local(rn, i, PROBE_SKIP,
 						  BT("中止されました", "cancelled"),
 						  BT("もう一度実行してください。", "Run it again."),
-						  "cancelled");
+						  PROBE_STOP_CANCELLED);
 			emit(rn, PROBE_EV_DONE, i);
 		} else if (s->st == SLOT_WAIT) {
 			if (cancelled)
 				slot_finish_local(rn, i, PROBE_SKIP, BT("中止されました", "cancelled"),
 						  BT("もう一度実行してください。", "Run it again."),
-						  "cancelled");
+						  PROBE_STOP_CANCELLED);
 			else
 				slot_finish_local(rn, i, PROBE_SKIP,
 						  BT("全体の制限時間を過ぎたため実行しませんでした",
 						     "not run: the whole run ran out of time"),
 						  BT("先に終わらなかったプローブの問題を解決してください。",
 						     "Resolve the probes that did not finish first."),
-						  "timeout");
+						  PROBE_STOP_TIMEOUT);
 			emit(rn, PROBE_EV_DONE, i);
 		}
 	}

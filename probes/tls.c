@@ -22,7 +22,7 @@
 
 /* What one handshake found. */
 struct tls_out {
-	int verdict;
+	enum probe_verdict verdict;
 	const struct bitext *remedy;
 	char reason[160];	/* English, for the summary (facts, not prose) */
 };
@@ -46,7 +46,7 @@ static const struct bitext R_OLD = BT(
 	"TLS 1.2 未満です。サーバ側の設定を確認してください。",
 	"Older than TLS 1.2: check the server's configuration.");
 
-static void set_out(struct tls_out *o, int v, const struct bitext *rem, const char *reason)
+static void set_out(struct tls_out *o, enum probe_verdict v, const struct bitext *rem, const char *reason)
 {
 	if (v <= o->verdict)
 		return;

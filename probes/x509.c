@@ -35,7 +35,7 @@ const struct cert_threshold cert_thresholds[] = {
 };
 const unsigned cert_n_thresholds = ARRAY_SIZE(cert_thresholds);
 
-int cert_days_verdict(double days_left, const struct bitext **remedy)
+enum probe_verdict cert_days_verdict(double days_left, const struct bitext **remedy)
 {
 	double whole = floor(days_left);
 

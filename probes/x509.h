@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "core/i18n.h"
+#include "probes/probe.h"
 
 /* Days-left thresholds: the real certificate lives 3 years 3 months and may
  * be renewed from 90 days before expiry. WARN at 90, 60 and 30 days (each
@@ -19,14 +20,14 @@
  * whole days left do not exceed applies; -1 is "expired". */
 struct cert_threshold {
 	int at_most_days;	/* applies when floor(days_left) <= at_most_days */
-	int verdict;		/* enum probe_verdict */
+	enum probe_verdict verdict;
 	struct bitext remedy;
 };
 extern const struct cert_threshold cert_thresholds[];
 extern const unsigned cert_n_thresholds;
 /* The verdict for days_left (negative: expired) and its remedy (NULL on
  * PASS). Pure. */
-int cert_days_verdict(double days_left, const struct bitext **remedy);
+enum probe_verdict cert_days_verdict(double days_left, const struct bitext **remedy);
 
 /* The first line of a password file (without the newline); NULL with
  * *cause when it cannot be read or is not a secret file (mode 0600). */

@@ -564,6 +564,13 @@ static struct json_object *jarr(struct json_object *o, const char *k)
 		       ? v : NULL;
 }
 
+/* Whether name fits an interface name (a longer one would be cut to
+ * another interface's name); NULL and "" do not. */
+static bool jifname_ok(const char *name)
+{
+	return name != NULL && *name != '\0' && strlen(name) < PS_IFNAMSIZ;
+}
+
 /* Parse an optional prefix; false when present and invalid. */
 static bool jprefix(struct json_object *o, const char *k, struct oq_prefix *p)
 {
@@ -579,11 +586,13 @@ int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause)
 	bool ok = true;
 
 	memset(st, 0, sizeof(*st));
+	if (!json_object_is_type(o, json_type_object))
+		ok = false;
 	if ((a = jarr(o, "links"))) {
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			struct json_object *x = json_object_array_get_idx(a, i);
 			const char *name = jstr(x, "name");
-			if (name == NULL) {
+			if (!jifname_ok(name) || find_link(st, name) != NULL) {
 				ok = false;
 				continue;
 			}
@@ -598,7 +607,7 @@ int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause)
 			struct json_object *x = json_object_array_get_idx(a, i);
 			struct oq_prefix p;
 			const char *dev = jstr(x, "dev");
-			if (dev == NULL || !jprefix(x, "local", &p) || p.family == 0) {
+			if (!jifname_ok(dev) || !jprefix(x, "local", &p) || p.family == 0) {
 				ok = false;
 				continue;
 			}
@@ -610,11 +619,13 @@ int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause)
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			struct json_object *x = json_object_array_get_idx(a, i);
 			struct oq_prefix dst, gw;
-			if (!jprefix(x, "dst", &dst) || dst.family == 0 || !jprefix(x, "gateway", &gw)) {
+			const char *dev = jstr(x, "dev");
+			if (!jprefix(x, "dst", &dst) || dst.family == 0 || !jprefix(x, "gateway", &gw) ||
+			    (dev != NULL && *dev != '\0' && !jifname_ok(dev))) {
 				ok = false;
 				continue;
 			}
-			add_route(st, &dst, &gw, jstr(x, "dev"), (int)jint(x, "type"));
+			add_route(st, &dst, &gw, dev, (int)jint(x, "type"));
 			st->routes[st->n_routes - 1].metric = (unsigned)jint(x, "metric");
 			st->routes[st->n_routes - 1].proto = (int)jint(x, "protocol");
 		}

@@ -70,6 +70,10 @@ struct ps_state {
 
 void ps_state_clear(struct ps_state *st);
 struct json_object *ps_state_to_json(const struct ps_state *st);
+/* Read a snapshot back. -EINVAL ("damaged") for anything ps_state_to_json
+ * would not have written: not an object, a link twice, an interface name
+ * that is empty or too long for one, a bad prefix, nft_present without its
+ * text; st is then left empty. */
 int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause);
 
 /* The state the site asks for (no charon part). */

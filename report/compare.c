@@ -11,11 +11,12 @@
 #include "core/util.h"
 #include "report/report_int.h"
 
-/* One probe in either report; a verdict of -1 means absent. */
+/* One probe in either report. */
 struct diff_probe {
 	char *id;
 	char *title_ja, *title_en;
-	int old_v, new_v;
+	bool in_old, in_new;
+	enum probe_verdict old_v, new_v;	/* when in that report */
 };
 
 /* One measured value in either report. */
@@ -67,7 +68,7 @@ static struct json_object *jget(struct json_object *o, const char *key, enum jso
 }
 
 /* Severity for comparison: a skip is no worse than a pass. */
-static int rank(int v)
+static enum probe_verdict rank(enum probe_verdict v)
 {
 	return v == PROBE_SKIP ? PROBE_PASS : v;
 }
@@ -82,7 +83,7 @@ static struct diff_probe *probe_get(struct report_diff *d, const char *raw_id)
 			return &d->probes[i];
 		}
 	d->probes = xrealloc(d->probes, (d->n_probes + 1) * sizeof(*d->probes));
-	d->probes[d->n_probes] = (struct diff_probe){ id, NULL, NULL, -1, -1 };
+	d->probes[d->n_probes] = (struct diff_probe){ .id = id };
 	return &d->probes[d->n_probes++];
 }
 
@@ -137,7 +138,8 @@ static void take(struct report_diff *d, struct json_object *rep, bool is_new)
 		struct diff_probe *dp = probe_get(d, id);
 		if (!probe_verdict_parse(jget_str(p, "verdict"), &v))
 			v = PROBE_ERROR;
-		*(is_new ? &dp->new_v : &dp->old_v) = (int)v;
+		*(is_new ? &dp->new_v : &dp->old_v) = v;
+		*(is_new ? &dp->in_new : &dp->in_old) = true;
 		set_text(&dp->title_ja, jget(p, "title", json_type_object), "ja");
 		set_text(&dp->title_en, jget(p, "title", json_type_object), "en");
 		struct json_object *vals = jget(p, "values", json_type_array);
@@ -357,7 +359,7 @@ void report_diff_free(struct report_diff *d)
 bool report_diff_regressed(const struct report_diff *d)
 {
 	for (size_t i = 0; i < d->n_probes; i++)
-		if (d->probes[i].old_v >= 0 && d->probes[i].new_v >= 0 &&
+		if (d->probes[i].in_old && d->probes[i].in_new &&
 		    rank(d->probes[i].new_v) > rank(d->probes[i].old_v))
 			return true;
 	return false;
@@ -366,9 +368,9 @@ bool report_diff_regressed(const struct report_diff *d)
 /* How a probe's verdict moved: a word for the change column. */
 static const char *change_word(const struct diff_probe *p, enum oq_lang l)
 {
-	if (p->old_v < 0)
+	if (!p->in_old)
 		return bitext_get(BT("新規", "new"), l);
-	if (p->new_v < 0)
+	if (!p->in_new)
 		return bitext_get(BT("今回なし", "not run"), l);
 	if (rank(p->new_v) > rank(p->old_v))
 		return bitext_get(BT("悪化", "worse"), l);
@@ -377,9 +379,9 @@ static const char *change_word(const struct diff_probe *p, enum oq_lang l)
 	return p->new_v == p->old_v ? "" : bitext_get(BT("変化", "changed"), l);
 }
 
-static const char *verdict_or_dash(int v, enum oq_lang l)
+static const char *verdict_or_dash(bool present, enum probe_verdict v, enum oq_lang l)
 {
-	return v < 0 ? "-" : rp_verdict_word(l, (enum probe_verdict)v);
+	return present ? rp_verdict_word(l, v) : "-";
 }
 
 static void cell(FILE *f, const char *s, size_t w)
@@ -437,8 +439,8 @@ char *report_diff_text(const struct report_diff *d, enum oq_lang l)
 		const struct diff_probe *p = &d->probes[i];
 		fputs("  ", f);
 		cell(f, p->id, 12);
-		cell(f, verdict_or_dash(p->old_v, l), 12);
-		cell(f, verdict_or_dash(p->new_v, l), 12);
+		cell(f, verdict_or_dash(p->in_old, p->old_v, l), 12);
+		cell(f, verdict_or_dash(p->in_new, p->new_v, l), 12);
 		fprintf(f, "%s\n", change_word(p, l));
 	}
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
@@ -471,9 +473,9 @@ static struct json_object *jside(const struct diff_side *s)
 	return o;
 }
 
-static struct json_object *jverdict(int v)
+static struct json_object *jverdict(bool present, enum probe_verdict v)
 {
-	return v < 0 ? NULL : json_object_new_string(probe_verdict_name((enum probe_verdict)v));
+	return present ? json_object_new_string(probe_verdict_name(v)) : NULL;
 }
 
 struct json_object *report_diff_to_json(const struct report_diff *d)
@@ -489,8 +491,8 @@ struct json_object *report_diff_to_json(const struct report_diff *d)
 		const struct diff_probe *p = &d->probes[i];
 		struct json_object *po = json_object_new_object();
 		json_object_object_add(po, "id", json_object_new_string(p->id));
-		json_object_object_add(po, "old", jverdict(p->old_v));
-		json_object_object_add(po, "new", jverdict(p->new_v));
+		json_object_object_add(po, "old", jverdict(p->in_old, p->old_v));
+		json_object_object_add(po, "new", jverdict(p->in_new, p->new_v));
 		json_object_object_add(po, "change",
 				       json_object_new_string(change_word(p, OQ_LANG_EN)));
 		json_object_array_add(ps, po);

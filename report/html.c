@@ -119,7 +119,7 @@ static void head(FILE *f, const struct report *r)
 	fputs("</div></div><div class=\"who\"><div class=\"name\">", f);
 	rp_html_esc(f, s ? rp_s(s->facility_name) : "");
 	fputs("</div><div>", f);
-	rp_html_esc(f, rp_tr(r, "医療機関コード", "Facility code"));
+	rp_html_esc(f, rp_bt(r, site_key_label("site", "facility_code")));
 	fputs(" <span class=\"mono\">", f);
 	rp_html_esc(f, s ? rp_s(s->facility_code) : "");
 	fputs("</span></div></div></div>\n", f);
@@ -211,16 +211,16 @@ static void facts(FILE *f, const struct report *r)
 	char t[48];
 
 	fputs("<table class=\"facts visit\">\n", f);
-	fact(f, rp_tr(r, "医療機関名", "Facility name"), s ? rp_s(s->facility_name) : "", true);
+	fact(f, rp_bt(r, site_key_label("site", "facility_name")), s ? rp_s(s->facility_name) : "", true);
 	for (size_t i = 0; i < r->n_facts; i++)
 		if (wide_fact(r->facts[i].key))
 			fact(f, rp_bt(r, r->facts[i].label), r->facts[i].value, false);
 	fputs("</table>\n", f);
-	pair(&p, rp_tr(r, "医療機関コード", "Facility code"), s ? rp_s(s->facility_code) : "");
+	pair(&p, rp_bt(r, site_key_label("site", "facility_code")), s ? rp_s(s->facility_code) : "");
 	pair(&p, rp_tr(r, "報告書番号", "Report number"), visit(r, "number"));
-	pair(&p, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "");
-	pair(&p, rp_tr(r, "作業担当者", "Engineer"), r->engineer);
-	pair(&p, rp_tr(r, "立会者", "Witness"), r->witness);
+	pair(&p, rp_bt(r, site_key_label("site", "vendor")), s ? rp_s(s->vendor) : "");
+	pair(&p, rp_bt(r, site_key_label("site", "engineer")), r->engineer);
+	pair(&p, rp_bt(r, site_key_label("site", "witness")), r->witness);
 	pair(&p, rp_tr(r, "作成日時", "Date and time"), clock_str(r->meta.time_ms, CLOCK_HUMAN, t));
 	if (r->run && r->run->started_ms > 0) {
 		char *v = xasprintf(rp_tr(r, "%s 開始、所要 %lld ms", "%s, took %lld ms"),

@@ -99,15 +99,15 @@ static const struct {
 	const char *reason;
 	struct bitext text;
 } run_stops[] = {
-	{ "cancelled", BT("検査が中止されたため実行していません", "not run: the run was cancelled") },
-	{ "timeout", BT("全体の制限時間を過ぎたため実行していません",
+	{ PROBE_STOP_CANCELLED, BT("検査が中止されたため実行していません", "not run: the run was cancelled") },
+	{ PROBE_STOP_TIMEOUT, BT("全体の制限時間を過ぎたため実行していません",
 			"not run: the whole run ran out of time") },
 };
 
 /* The entry of run_stops for a result skipped because the run stopped. */
 static int run_stop(const struct probe_result *p)
 {
-	if (p->verdict != PROBE_SKIP || p->skip_reason_id == NULL)
+	if (!probe_result_unrun(p))
 		return -1;
 	for (size_t i = 0; i < ARRAY_SIZE(run_stops); i++)
 		if (strcmp(p->skip_reason_id, run_stops[i].reason) == 0)
@@ -620,7 +620,7 @@ static void build_facts(struct report *r)
 	add_fact(r, "carrier", site_key_label("uplink", "carrier"), xstrdup(s ? rp_s(s->carrier) : ""));
 	add_fact(r, "line_id", site_key_label("uplink", "line_id"), xstrdup(s ? rp_s(s->line_id) : ""));
 	if (s && s->line == SITE_LINE_IPVPN)
-		add_fact(r, "customer_id", BT("お客さまID", "Customer ID"), xstrdup(rp_s(s->customer_id)));
+		add_fact(r, "customer_id", site_key_label("ipvpn", "customer_id"), xstrdup(rp_s(s->customer_id)));
 	add_fact(r, "model", BT("機器の型番", "Appliance model"), xstrdup(r->meta.model));
 	add_fact(r, "serial", BT("機器の製造番号", "Appliance serial"), xstrdup(r->meta.serial));
 	char a[64];
@@ -691,52 +691,47 @@ static char *string_list(char *const *v, size_t n)
 /* The uplink half of the config summary. */
 static void rows_uplink(struct report *r, const struct site *s)
 {
-	static const struct bitext lines[] = { BT("IPsec+IKE 接続方式", "IPsec+IKE"),
-					       BT("IP-VPN 接続方式", "IP-VPN") };
-	static const struct bitext auths[] = { BT("電子証明書", "certificate"),
-					       BT("事前共有鍵", "pre-shared key") };
-
-	row(r, "line", BT("回線種別", "Line type"), xstrdup(site_line_name(s->line)),
-	    lines[s->line == SITE_LINE_IPVPN], false);
-	row(r, "wan_interface", BT("WAN インターフェース", "WAN interface"), dup_or_null(s->wan_if),
+	row(r, "line", site_key_label("uplink", "type"), xstrdup(site_line_name(s->line)),
+	    site_choice_label("uplink", "type", site_line_name(s->line)), false);
+	row(r, "wan_interface", site_key_label("uplink", "interface"), dup_or_null(s->wan_if),
 	    NOSHOW, false);
-	row(r, "wan_address", BT("WAN アドレス", "WAN address"),
+	row(r, "wan_address", site_key_label("uplink", "address"),
 	    s->wan_mode == SITE_ADDR_DHCP ? xstrdup("dhcp") : prefix_or_null(&s->wan_addr),
 	    NOSHOW, false);
-	row(r, "wan_gateway", BT("WAN ゲートウェイ", "WAN gateway"),
+	row(r, "wan_gateway", site_key_label("uplink", "gateway"),
 	    prefix_or_null(&s->wan_gateway), NOSHOW, false);
-	row(r, "wan_address6", BT("WAN IPv6", "WAN IPv6"),
+	row(r, "wan_address6", site_key_label("uplink", "address6"),
 	    s->wan6_mode == SITE_ADDR6_RA ? xstrdup("ra") : prefix_or_null(&s->wan6_addr),
 	    NOSHOW, false);
-	row(r, "wan_mtu", BT("回線 MTU", "Line MTU"),
+	row(r, "wan_mtu", site_key_label("uplink", "mtu"),
 	    s->wan_mtu ? xasprintf("%u", s->wan_mtu) : NULL, NOSHOW, false);
 	if (s->line == SITE_LINE_IPSEC) {
-		row(r, "peer", BT("VPN ゲートウェイ", "VPN gateway"), dup_or_null(s->peer), NOSHOW,
+		row(r, "peer", site_key_label("ipsec", "peer"), dup_or_null(s->peer), NOSHOW,
 		    false);
-		row(r, "local_id", BT("自 IKE ID", "Local IKE ID"), dup_or_null(s->local_id),
+		row(r, "local_id", site_key_label("ipsec", "local_id"), dup_or_null(s->local_id),
 		    NOSHOW, false);
-		row(r, "remote_id", BT("相手 IKE ID", "Remote IKE ID"), dup_or_null(s->remote_id),
+		row(r, "remote_id", site_key_label("ipsec", "remote_id"), dup_or_null(s->remote_id),
 		    NOSHOW, false);
-		row(r, "auth", BT("認証方式", "Authentication"),
-		    xstrdup(s->auth == SITE_AUTH_PSK ? "psk" : "pubkey"),
-		    auths[s->auth == SITE_AUTH_PSK], false);
-		row(r, "certificate", BT("IKE 証明書", "IKE certificate"),
+		const char *auth = s->auth == SITE_AUTH_PSK ? "psk" : "pubkey";
+		row(r, "auth", site_key_label("ipsec", "auth"), xstrdup(auth),
+		    site_choice_label("ipsec", "auth", auth), false);
+		row(r, "certificate", site_key_label("ipsec", "certificate"),
 		    dup_or_null(s->certificate), NOSHOW, false);
-		row(r, "private_key", BT("秘密鍵", "Private key"), dup_or_null(s->private_key),
+		row(r, "private_key", site_key_label("ipsec", "private_key"), dup_or_null(s->private_key),
 		    NOSHOW, true);
-		row(r, "ca", BT("CA 証明書", "CA certificate"), dup_or_null(s->ca), NOSHOW, false);
-		row(r, "psk", BT("事前共有鍵", "Pre-shared key"), dup_or_null(s->psk_file), NOSHOW,
+		row(r, "ca", site_key_label("ipsec", "ca"), dup_or_null(s->ca), NOSHOW, false);
+		row(r, "psk", site_key_label("ipsec", "psk_file"), dup_or_null(s->psk_file), NOSHOW,
 		    true);
-		row(r, "ike_proposals", BT("IKE 提案", "IKE proposals"),
+		row(r, "ike_proposals", site_key_label("ipsec", "ike_proposals"),
 		    dup_or_null(s->ike_proposals), NOSHOW, false);
-		row(r, "esp_proposals", BT("ESP 提案", "ESP proposals"),
+		row(r, "esp_proposals", site_key_label("ipsec", "esp_proposals"),
 		    dup_or_null(s->esp_proposals), NOSHOW, false);
-		row(r, "tunnel_mtu", BT("トンネル MTU", "Tunnel MTU"),
+		row(r, "tunnel_mtu", site_key_label("ipsec", "tunnel_mtu"),
 		    s->tunnel_mtu ? xasprintf("%u", s->tunnel_mtu) : NULL, NOSHOW, false);
 	} else {
-		row(r, "ce_router", BT("CE ルーター", "CE router"), prefix_or_null(&s->ce_router),
+		row(r, "ce_router", site_key_label("ipvpn", "ce_router"), prefix_or_null(&s->ce_router),
 		    NOSHOW, false);
-		row(r, "customer_id", BT("お客さまID", "Customer ID"), dup_or_null(s->customer_id),
+		row(r, "customer_id", site_key_label("ipvpn", "customer_id"), dup_or_null(s->customer_id),
 		    NOSHOW, false);
 	}
 }
@@ -744,26 +739,24 @@ static void rows_uplink(struct report *r, const struct site *s)
 /* The clinic side and the central side of the config summary. */
 static void rows_clinic(struct report *r, const struct site *s)
 {
-	static const struct bitext segs[] = { BT("LAN と同じ", "same as the LAN"),
-					      BT("専用セグメント", "separate segment") };
 	char buf[64];
 
-	row(r, "lan_interface", BT("LAN インターフェース", "LAN interface"), dup_or_null(s->lan_if),
+	row(r, "lan_interface", site_key_label("lan", "interface"), dup_or_null(s->lan_if),
 	    NOSHOW, false);
-	row(r, "lan_address", BT("LAN アドレス", "LAN address"), prefix_or_null(&s->lan_addr),
+	row(r, "lan_address", site_key_label("lan", "address"), prefix_or_null(&s->lan_addr),
 	    NOSHOW, false);
-	row(r, "management", BT("管理を許す範囲", "Management from"),
+	row(r, "management", site_key_label("lan", "management"),
 	    prefix_list(s->management, s->n_management), NOSHOW, false);
-	row(r, "terminal_segment", BT("端末の接続", "Terminal segment"),
-	    xstrdup(s->segment == SITE_SEGMENT_SEPARATE ? "separate" : "lan"),
-	    segs[s->segment == SITE_SEGMENT_SEPARATE], false);
+	const char *seg = s->segment == SITE_SEGMENT_SEPARATE ? "separate" : "lan";
+	row(r, "terminal_segment", site_key_label("terminal", "segment"), xstrdup(seg),
+	    site_choice_label("terminal", "segment", seg), false);
 	if (s->segment == SITE_SEGMENT_SEPARATE) {
-		row(r, "terminal_interface", BT("端末側インターフェース", "Terminal interface"),
+		row(r, "terminal_interface", site_key_label("terminal", "interface"),
 		    dup_or_null(s->term_if), NOSHOW, false);
-		row(r, "terminal_address", BT("端末側アドレス", "Terminal-side address"),
+		row(r, "terminal_address", site_key_label("terminal", "address"),
 		    prefix_or_null(&s->term_addr), NOSHOW, false);
 	}
-	row(r, "terminal", BT("資格確認端末", "Qualification terminal"),
+	row(r, "terminal", site_key_label("terminal", "host"),
 	    prefix_or_null(&s->terminal), NOSHOW, false);
 	if (s->n_lan_ports) {
 		char *out = NULL;
@@ -773,47 +766,28 @@ static void rows_clinic(struct report *r, const struct site *s)
 			fprintf(m, "%s%.3s/%u", i ? ", " : "", s->lan_ports[i].proto,
 				s->lan_ports[i].port);
 		fclose(m);
-		row(r, "lan_ports", BT("LAN から端末へ許すポート", "LAN to terminal ports"), out,
+		row(r, "lan_ports", site_key_label("terminal", "lan_ports"), out,
 		    NOSHOW, false);
 	}
-	row(r, "central", BT("センターのプレフィックス", "Central prefixes"),
+	row(r, "central", site_key_label("central", "prefixes"),
 	    prefix_list(s->central, s->n_central), NOSHOW, false);
-	row(r, "dns", BT("閉域 DNS", "Closed-network DNS"), prefix_list(s->dns, s->n_dns), NOSHOW,
+	row(r, "dns", site_key_label("central", "dns"), prefix_list(s->dns, s->n_dns), NOSHOW,
 	    false);
-	row(r, "ntp", BT("NTP", "NTP"), string_list(s->ntp, s->n_ntp), NOSHOW, false);
+	row(r, "ntp", site_key_label("central", "ntp"), string_list(s->ntp, s->n_ntp), NOSHOW, false);
 	if (s->proxy.host) {
 		snprintf(buf, sizeof(buf), ":%u", s->proxy.port);
-		row(r, "proxy", BT("プロキシ", "Proxy"), xasprintf("%s%s", s->proxy.host, buf),
+		row(r, "proxy", site_key_label("central", "proxy"), xasprintf("%s%s", s->proxy.host, buf),
 		    NOSHOW, false);
 	}
 	for (size_t i = 0; i < s->n_tls; i++) {
 		const struct site_tls *t = &s->tls[i];
-		row(r, "tls_endpoint", BT("TLS 接続先", "TLS endpoint"),
+		row(r, "tls_endpoint", site_key_label("probe.tls", "host"),
 		    xasprintf("%s: %s:%u", rp_s(t->name), rp_s(t->host), t->port), NOSHOW, false);
-		row(r, "tls_client_p12", BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
+		row(r, "tls_client_p12", site_key_label("probe.tls", "client_p12"),
 		    dup_or_null(t->client_p12), NOSHOW, false);
-		row(r, "tls_password", BT("PKCS#12 のパスワード", "PKCS#12 password"),
+		row(r, "tls_password", site_key_label("probe.tls", "password_file"),
 		    dup_or_null(t->password_file), NOSHOW, true);
 	}
-}
-
-/* The worst verdict of the run; SKIP counts as PASS, an empty run as ERROR. */
-static enum probe_verdict overall(const struct probe_run *run)
-{
-	enum probe_verdict v = PROBE_PASS;
-
-	if (run == NULL || run->n == 0)
-		return PROBE_ERROR;
-	for (size_t i = 0; i < run->n; i++) {
-		const struct probe_result *p = &run->results[i];
-		/* a probe the run never got to proves nothing */
-		enum probe_verdict pv = run_stop(p) >= 0 ? PROBE_ERROR
-				      : p->verdict == PROBE_SKIP ? PROBE_PASS : p->verdict;
-		v = probe_verdict_worse(v, pv);
-	}
-	if (run->overall != PROBE_SKIP && (unsigned)run->overall <= PROBE_ERROR)
-		v = probe_verdict_worse(v, run->overall);
-	return v;
 }
 
 struct report *report_new(const struct site *site, const struct probe_run *run,
@@ -825,10 +799,13 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 	r->run = run;
 	r->meta = *meta;
 	r->lang = meta->lang;
-	r->overall = overall(run);
+	r->overall = probe_run_overall(run);
+	/* a run read from a file may carry a worse verdict (probe_run_from_json) */
+	if (run != NULL && (unsigned)run->overall <= PROBE_ERROR && run->overall != PROBE_SKIP)
+		r->overall = probe_verdict_worse(r->overall, run->overall);
 	for (size_t i = 0; run && i < run->n; i++) {
-		unsigned v = run->results[i].verdict;
-		r->counts[v <= PROBE_ERROR ? v : PROBE_ERROR]++;
+		enum probe_verdict v = run->results[i].verdict;
+		r->counts[(unsigned)v <= PROBE_ERROR ? v : PROBE_ERROR]++;
 	}
 	r->engineer = meta->engineer ? meta->engineer : site ? rp_s(site->engineer) : "";
 	r->witness = meta->witness ? meta->witness : site ? rp_s(site->witness) : "";
@@ -867,7 +844,7 @@ void report_free(struct report *r)
 	free(r);
 }
 
-int report_overall(const struct report *r)
+enum probe_verdict report_overall(const struct report *r)
 {
 	return r->overall;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/i18n.h"
+#include "probes/probe.h"
 
 struct site;
 struct probe_run;
@@ -92,9 +93,9 @@ struct report *report_new(const struct site *site, const struct probe_run *run,
 			  const struct report_meta *meta);
 void report_free(struct report *r);
 
-/* The overall verdict (an enum probe_verdict value): the worst of the
- * results, ERROR when the run holds none. */
-int report_overall(const struct report *r);
+/* The overall verdict: probe_run_overall of the run, or the run's own
+ * overall when that is worse (one read from a file that says so). */
+enum probe_verdict report_overall(const struct report *r);
 
 /* The three forms, as new NUL-terminated strings the caller frees. */
 char *report_html(const struct report *r);

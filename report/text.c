@@ -137,11 +137,11 @@ static void facts(FILE *f, const struct report *r)
 	const struct site *s = r->site;
 	char t[48];
 
-	kv(f, rp_tr(r, "医療機関コード", "Facility code"), s ? rp_s(s->facility_code) : "", 18);
-	kv(f, rp_tr(r, "医療機関名", "Facility name"), s ? rp_s(s->facility_name) : "", 18);
-	kv(f, rp_tr(r, "システムベンダー", "System vendor"), s ? rp_s(s->vendor) : "", 18);
-	kv(f, rp_tr(r, "作業担当者", "Engineer"), r->engineer, 18);
-	kv(f, rp_tr(r, "立会者", "Witness"), r->witness, 18);
+	kv(f, rp_bt(r, site_key_label("site", "facility_code")), s ? rp_s(s->facility_code) : "", 18);
+	kv(f, rp_bt(r, site_key_label("site", "facility_name")), s ? rp_s(s->facility_name) : "", 18);
+	kv(f, rp_bt(r, site_key_label("site", "vendor")), s ? rp_s(s->vendor) : "", 18);
+	kv(f, rp_bt(r, site_key_label("site", "engineer")), r->engineer, 18);
+	kv(f, rp_bt(r, site_key_label("site", "witness")), r->witness, 18);
 	kv(f, rp_tr(r, "作成日時", "Date and time"), clock_str(r->meta.time_ms, CLOCK_HUMAN, t), 18);
 	if (r->run && r->run->started_ms > 0) {
 		char *v = xasprintf("%s (%lld ms)", clock_str(r->run->started_ms, CLOCK_HUMAN, t),

@@ -94,15 +94,14 @@ void dm_draw_strip(int y, int x, const char *id, int cells)
 {
 	struct mon_probe_entry *v = xcalloc(n_line + 1, sizeof(*v));
 	int64_t cell_ms = DAY_MS / cells;
-	int *cell = xcalloc((size_t)cells, sizeof(*cell));
+	struct mon_cell *cell = xcalloc((size_t)cells, sizeof(*cell));
 	size_t n = probe_line(id, v);
 
 	/* the rightmost cell ends now */
 	mon_strip(v, n, read_ms - (int64_t)cells * cell_ms, cell_ms, cell, (size_t)cells);
 	for (int i = 0; i < cells; i++) {
-		char sym[2] = { mon_strip_symbol(cell[i]), '\0' };
-		ui_put(y, x + i, 1, sym, cell[i] < 0 ? UA_DIM
-				: ui_verdict_attr(probe_verdict_name((enum probe_verdict)cell[i])));
+		char sym[2] = { mon_strip_symbol(&cell[i]), '\0' };
+		ui_put(y, x + i, 1, sym, cell[i].seen ? ui_verdict_attr(cell[i].worst) : UA_DIM);
 	}
 	free(cell);
 	free(v);

@@ -148,14 +148,18 @@ void ui_popup(int y, int x, int h, int w, enum ui_attr a)
 	}
 }
 
-enum ui_attr ui_verdict_attr(const char *word)
+enum ui_attr ui_verdict_attr(enum probe_verdict v)
 {
-	if (strcmp(word, "PASS") == 0)
+	switch (v) {
+	case PROBE_PASS:
 		return UA_PASS;
-	if (strcmp(word, "WARN") == 0 || strcmp(word, "SKIP") == 0)
+	case PROBE_SKIP:
+	case PROBE_WARN:
 		return UA_WARN;
-	if (strcmp(word, "FAIL") == 0 || strcmp(word, "ERROR") == 0)
+	case PROBE_FAIL:
+	case PROBE_ERROR:
 		return UA_FAIL;
+	}
 	return UA_NORMAL;
 }
 

@@ -26,7 +26,8 @@ static struct pj_row *rows;		/* under mu */
 static size_t n_rows;
 static bool changed;			/* under mu */
 static bool finished;			/* under mu: the thread has ended */
-static int overall = -1;		/* verdict of the last whole run, -1: none */
+static bool have_overall;		/* a whole run finished: */
+static enum probe_verdict overall;	/* its verdict */
 static char *failure;			/* why the last run could not be made */
 static int64_t started_ms, ended_ms;
 static time_t ended_wall;
@@ -105,7 +106,9 @@ static void *worker(void *arg)
 	int r = probe_run_all(run_site, ids, run_only ? 1 : 0, &opt, progress, &run, &run, &cause);
 
 	pthread_mutex_lock(&mu);
-	overall = r == 0 ? (int)run.overall : -1;
+	have_overall = r == 0;
+	if (r == 0)
+		overall = run.overall;
 	free(failure);
 	failure = cause;
 	finished = true;
@@ -149,7 +152,7 @@ bool pj_start(const char *only, bool capture)
 	rows = NULL;
 	n_rows = 0;
 	finished = false;
-	overall = -1;
+	have_overall = false;
 	free(failure);
 	failure = NULL;
 	pthread_mutex_unlock(&mu);
@@ -217,9 +220,12 @@ const struct pj_row *pj_find(const char *id)
 	return NULL;
 }
 
-int pj_overall(void)
+bool pj_overall(enum probe_verdict *v)
 {
-	return thread_live ? -1 : overall;
+	if (thread_live || !have_overall)
+		return false;
+	*v = overall;
+	return true;
 }
 
 const char *pj_failure(void)
@@ -265,6 +271,13 @@ const char *pj_verdict_word(const struct pj_row *r)
 	if (r->state == PJ_RUNNING)
 		return _("実行中", "run");
 	return r->result ? probe_verdict_name(r->result->verdict) : "ERROR";
+}
+
+enum ui_attr pj_verdict_attr(const struct pj_row *r)
+{
+	if (r == NULL || r->state == PJ_WAIT || r->state == PJ_RUNNING)
+		return UA_NORMAL;
+	return ui_verdict_attr(r->result ? r->result->verdict : PROBE_ERROR);
 }
 
 void pj_fini(void)

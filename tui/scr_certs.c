@@ -130,11 +130,6 @@ static void imp_fail(char *cause)
 	imp_reset();
 }
 
-static const char *verdict_word(int v)
-{
-	return v == PROBE_FAIL ? "FAIL" : v == PROBE_WARN ? "WARN" : "PASS";
-}
-
 /* "2026-12-18 09:00 UTC (残り 19 日)" for the end of validity. */
 static char *expiry_text(const struct probe_cert_info *i)
 {
@@ -176,9 +171,9 @@ static int draw_checked(int y, int cols)
 		ui_put(y, 2, 10, _("発行者", "Issuer"), UA_NORMAL);
 		ui_put(y++, 12, cols - 12, i->issuer, UA_NORMAL);
 		char *exp = expiry_text(i);
-		enum ui_attr a = ui_verdict_attr(verdict_word(i->verdict));
+		enum ui_attr a = ui_verdict_attr(i->verdict);
 		ui_put(y, 2, 10, _("期限", "Expires"), UA_NORMAL);
-		ui_putf(y++, 12, cols - 12, a, "%s  %s", exp, verdict_word(i->verdict));
+		ui_putf(y++, 12, cols - 12, a, "%s  %s", exp, probe_verdict_name(i->verdict));
 		free(exp);
 	}
 	return y - y0;
@@ -261,13 +256,13 @@ static int draw_facts(int y, int cols)
 	put_time(y++, cols, _("有効期間の開始", "Not before"), i->not_before);
 	put_time(y++, cols, _("有効期間の終了", "Not after"), i->not_after);
 	ui_put(y, 0, 22, _("残り日数", "Days left"), UA_NORMAL);
-	a = ui_verdict_attr(verdict_word(i->verdict));
+	a = ui_verdict_attr(i->verdict);
 	if (i->days_left < 0)
 		ui_putf(y++, 23, cols - 23, a, _("%d 日 (期限切れ)  %s", "%d days (expired)  %s"), i->days_left,
-			verdict_word(i->verdict));
+			probe_verdict_name(i->verdict));
 	else
 		ui_putf(y++, 23, cols - 23, a, _("%d 日  %s", "%d days  %s"), i->days_left,
-			verdict_word(i->verdict));
+			probe_verdict_name(i->verdict));
 	if (i->verdict != PROBE_PASS)
 		y += ui_text(y, 2, cols - 2, 2, bitext_get(i->remedy, i18n_lang()), a);
 	ui_put(y, 0, 22, _("秘密鍵", "Private key"), UA_NORMAL);

@@ -147,7 +147,7 @@ static void dash_tick(void)
 /* The overall state in words, one row. */
 static void draw_overall(int y, int cols)
 {
-	int o = pj_overall();
+	enum probe_verdict o;
 	char auto_word[64];
 
 	if (auto_refresh)
@@ -160,15 +160,15 @@ static void draw_overall(int y, int cols)
 	} else if (pj_running()) {
 		ui_putf(y, 0, cols, UA_BOLD, _("全体: 確認中 %ld 秒 (x で中止)", "Overall: CHECKING %ld s (x cancels)"),
 			pj_elapsed_s());
-	} else if (o >= 0) {
-		const char *v = probe_verdict_name((enum probe_verdict)o);
+	} else if (pj_overall(&o)) {
+		const char *v = probe_verdict_name(o);
 		const char *words = o == PROBE_PASS ? _("すべて正常です", "everything works")
 				  : o == PROBE_SKIP ? _("一部を確認していません", "some layers were not checked")
 				  : o == PROBE_WARN ? _("注意があります (p で詳細)", "there are warnings (p for details)")
 				  : _("異常があります (p で詳細)", "something is wrong (p for details)");
 		char t[CLOCK_BUF];
 		clock_str((int64_t)pj_ended() * 1000, CLOCK_HMS, t);
-		ui_putf(y, 0, cols, ui_verdict_attr(v), _("全体: %s %s  [%s 確認 %s]", "Overall: %s %s  [%s checked %s]"),
+		ui_putf(y, 0, cols, ui_verdict_attr(o), _("全体: %s %s  [%s 確認 %s]", "Overall: %s %s  [%s checked %s]"),
 			v, words, auto_word, t);
 	} else {
 		ui_putf(y, 0, cols, UA_BOLD, _("全体: 未確認 (e で確認)  [%s]", "Overall: NOT CHECKED (e checks)  [%s]"),
@@ -258,25 +258,31 @@ static int draw_layers_mon(int y, int cols)
 		const struct mon_probe_entry *e = dm_latest(layers[i].id);
 		const struct pj_row *row = pj_find(layers[i].id);
 		const char *v = "----", *detail = _("記録なし", "no record");
+		enum ui_attr a = UA_NORMAL;
+		enum probe_verdict pv;
 		char age[48] = "";
 
 		if (run_is_newer(row, e)) {
 			v = pj_verdict_word(row);
+			a = pj_verdict_attr(row);
 			detail = row->result ? bitext_get(row->result->summary, l) : "";
 			if (row->state == PJ_DONE)
 				dm_age((int64_t)pj_ended() * 1000, age, sizeof(age));
 		} else if (e) {
 			v = e->verdict;
+			if (probe_verdict_parse(v, &pv))
+				a = ui_verdict_attr(pv);
 			detail = _(e->summary_ja ? e->summary_ja : "", e->summary_en ? e->summary_en : "");
 			dm_age(e->t_ms, age, sizeof(age));
 		}
 		if (layers[i].ipsec_only && ipvpn) {
 			v = "n/a";
+			a = UA_NORMAL;
 			detail = _("IP-VPN では対象外", "not used with IP-VPN");
 		}
 		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
 		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
-		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
+		ui_put(y, COL_VERDICT, W_VERDICT, v, a);
 		ui_put(y, COL_AGE, W_AGE, age, UA_NORMAL);
 		dm_draw_strip(y, COL_STRIP, layers[i].id, cells);
 		ui_put(y, col_sum, cols - col_sum, detail, UA_NORMAL);
@@ -299,16 +305,18 @@ static int draw_layers(int y, int cols)
 	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
 		const struct pj_row *row = pj_find(layers[i].id);
 		const char *v = pj_verdict_word(row);
+		enum ui_attr a = pj_verdict_attr(row);
 		char *fig = row ? pj_figure(row, layers[i].figure) : xstrdup("");
 		const char *detail = row && row->result ? bitext_get(row->result->summary, l)
 				   : _("未確認", "not checked");
 		if (layers[i].ipsec_only && ipvpn) {
 			v = "n/a";
+			a = UA_NORMAL;
 			detail = _("IP-VPN では対象外", "not used with IP-VPN");
 		}
 		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
 		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
-		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
+		ui_put(y, COL_VERDICT, W_VERDICT, v, a);
 		ui_put(y, COL_FIGURE, W_FIGURE, fig, UA_NORMAL);
 		ui_put(y, COL_DETAIL, cols - COL_DETAIL, detail, UA_NORMAL);
 		free(fig);
@@ -347,12 +355,13 @@ static void draw_layer_text(int y, int rows, int cols)
 
 static void dash_draw(int top, int rows, int cols)
 {
+	enum probe_verdict o;
 	int y;
 
 	draw_site(top, cols);
 	if (dm_running()) {
 		y = draw_layers_mon(top + 4, cols) + 1;
-		if (pj_running() || pj_overall() >= 0)
+		if (pj_running() || pj_overall(&o))
 			draw_overall(y++, cols);
 		y += dm_draw_status(y, cols);
 	} else {

@@ -27,6 +27,7 @@ static void draw_state(int y, int cols)
 {
 	size_t n;
 	const struct pj_row *r = pj_rows(&n);
+	enum probe_verdict o;
 	size_t done = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -34,11 +35,11 @@ static void draw_state(int y, int cols)
 	if (pj_running()) {
 		ui_putf(y, 0, cols, UA_BOLD, _("[実行中 %ld 秒  %zu/%zu 完了  x:中止]", "[RUNNING %ld s  %zu/%zu done  x:cancel]"),
 			pj_elapsed_s(), done, n);
-	} else if (pj_overall() >= 0) {
+	} else if (pj_overall(&o)) {
 		char t[CLOCK_BUF];
 		clock_str((int64_t)pj_ended() * 1000, CLOCK_HMS, t);
-		const char *v = probe_verdict_name((enum probe_verdict)pj_overall());
-		ui_putf(y, 0, cols, ui_verdict_attr(v), _("[%s 全体: %s  %s 終了 %ld 秒]", "[%s overall: %s  ended %s, %ld s]"),
+		const char *v = probe_verdict_name(o);
+		ui_putf(y, 0, cols, ui_verdict_attr(o), _("[%s 全体: %s  %s 終了 %ld 秒]", "[%s overall: %s  ended %s, %ld s]"),
 			pj_cancelled() ? _("中止", "CANCELLED") : _("完了", "DONE"), v, t, pj_elapsed_s());
 	} else if (pj_failure()) {
 		ui_putf(y, 0, cols, UA_FAIL, "%s", pj_failure());
@@ -79,7 +80,7 @@ static void draw_list(int y, int rows, int cols)
 		const char *v = pj_verdict_word(&r[i]);
 		ui_put(y, COL_ID, W_ID, r[i].id, (int)i == sel ? UA_REVERSE : UA_NORMAL);
 		ui_put(y, COL_TITLE, W_TITLE, ja ? r[i].title_ja : r[i].title_en, UA_NORMAL);
-		ui_put(y, COL_VERDICT, W_VERDICT, v, ui_verdict_attr(v));
+		ui_put(y, COL_VERDICT, W_VERDICT, v, pj_verdict_attr(&r[i]));
 		if (r[i].result)
 			ui_put(y, COL_SUMMARY, cols - COL_SUMMARY, bitext_get(r[i].result->summary, i18n_lang()),
 			       UA_NORMAL);

@@ -90,9 +90,9 @@ static char *value_text(size_t i)
 				: _("[未入力: Enter で入力]", "[not typed: Enter to type]"));
 	}
 	if (f->kind == WIZ_CHOICE) {
-		for (const struct wiz_choice *c = f->choices; c->value; c++)
-			if (strcmp(c->value, w->values[i]) == 0)
-				return xasprintf("< %s > %s", c->value, bitext_get(c->label, l));
+		for (const struct site_choice *c = f->choices; c->word; c++)
+			if (strcmp(c->word, w->values[i]) == 0)
+				return xasprintf("< %s > %s", c->word, bitext_get(c->label, l));
 		return xasprintf("< %s >", w->values[i]);
 	}
 	return xstrdup(w->values[i]);
@@ -657,15 +657,15 @@ static bool accept_edit(void)
 /* Step a choice field forward or back. */
 static void cycle(size_t i, int dir)
 {
-	const struct wiz_choice *c = wiz_fields[i].choices;
+	const struct site_choice *c = wiz_fields[i].choices;
 	int n = 0, at = 0;
 
-	while (c[n].value) {
-		if (strcmp(c[n].value, w->values[i]) == 0)
+	while (c[n].word) {
+		if (strcmp(c[n].word, w->values[i]) == 0)
 			at = n;
 		n++;
 	}
-	wiz_set(w, i, c[(at + dir + n) % n].value);
+	wiz_set(w, i, c[(at + dir + n) % n].word);
 	wiz_validate(w, true);
 }
 

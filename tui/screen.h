@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/i18n.h"
+#include "probes/probe.h"
 #include "tui/ui.h"
 
 /* What a cell means; mapped to colour when there is colour, and always also
@@ -88,8 +89,8 @@ void ui_clear_rows(int y, int n);
  * when one is overwritten, and curses would not send the character again
  * when the box closes. */
 void ui_popup(int y, int x, int h, int w, enum ui_attr a);
-/* The attribute of a verdict word ("PASS" ...). */
-enum ui_attr ui_verdict_attr(const char *word);
+/* The attribute a verdict is drawn in. */
+enum ui_attr ui_verdict_attr(enum probe_verdict v);
 
 /* A pane running one oqlink command in the background (tui/pane.c). */
 struct ui_pane {
@@ -144,8 +145,8 @@ void pj_lock(void);
 void pj_unlock(void);
 const struct pj_row *pj_rows(size_t *n);
 const struct pj_row *pj_find(const char *id);
-/* The overall verdict of the last finished run, -1 when none. */
-int pj_overall(void);
+/* The overall verdict of the last finished run into *v; false when none. */
+bool pj_overall(enum probe_verdict *v);
 const char *pj_failure(void);
 long pj_elapsed_s(void);
 time_t pj_ended(void);
@@ -153,6 +154,8 @@ time_t pj_ended(void);
  * allocated; its verdict word ("PASS", ..., or a state word while it runs). */
 char *pj_figure(const struct pj_row *r, const char *key);
 const char *pj_verdict_word(const struct pj_row *r);
+/* The attribute to draw that word in (plain while it has no verdict). */
+enum ui_attr pj_verdict_attr(const struct pj_row *r);
 void pj_fini(void);
 
 /* The dashboard's view of `oqlink monitor` (tui/dash_mon.c), read from its

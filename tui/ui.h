@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include "core/i18n.h"
+#include "core/site.h"
 
 struct site_diags;
 
@@ -78,25 +79,17 @@ enum wiz_kind {
 				 * the field secret_of, mode 0600; not in site.conf */
 };
 
-/* When a field applies. */
-enum wiz_when {
-	WHEN_ALWAYS = 0,
-	WHEN_IPSEC, WHEN_IPVPN, WHEN_PUBKEY, WHEN_PSK, WHEN_SEPARATE, WHEN_TLS,
-};
-
-struct wiz_choice {
-	const char *value;		/* as written in site.conf */
-	struct bitext label;
-};
-
+/* One question of the wizard: a key of the site key table that has a page
+ * (label, hint, choices, condition, default come from there), or the typed
+ * content of a secret file. */
 struct wiz_field {
 	const char *section, *key;	/* NULL key for a secret */
 	struct bitext label;
 	struct bitext hint;		/* one line: example or format */
 	enum wiz_kind kind;
-	const struct wiz_choice *choices;	/* WIZ_CHOICE, NULL-terminated value */
-	unsigned page;
-	enum wiz_when when;
+	const struct site_choice *choices;	/* WIZ_CHOICE, ended by a NULL word */
+	unsigned page;			/* index in wiz_pages */
+	enum site_when when;
 	bool required;			/* written even when empty (so the config's own
 					 * diagnostic names it) */
 	bool list;			/* comma separated: folded when long */
@@ -109,9 +102,10 @@ struct wiz_page {
 	struct bitext intro;
 };
 
-extern const struct wiz_field wiz_fields[];
-extern const size_t wiz_n_fields;
-extern const struct wiz_page wiz_pages[];
+/* Made from the site key table when the program starts. */
+extern const struct wiz_field *const wiz_fields;
+extern size_t wiz_n_fields;
+extern const struct wiz_page *const wiz_pages;
 extern const size_t wiz_n_pages;
 
 /* The wizard's state: one value per field. */
@@ -139,8 +133,9 @@ bool wiz_field_active(const struct wiz *w, size_t i);
 /* Index of the field section/key, or -1. */
 int wiz_field_find(const char *section, const char *key);
 void wiz_set(struct wiz *w, size_t i, const char *value);
-/* site.conf text from the values; lines[k] gets the field of line k+1 (or
- * -1, or -2 - section index for a section header). Caller frees both. */
+/* site.conf text from the values, written by site_entries_format(); lines[k]
+ * gets the field of line k+1 (or -1, or -2 - f on the [section] line of
+ * field f). Caller frees both. */
 char *wiz_text(const struct wiz *w, int **lines, size_t *n_lines);
 /* Validate with the config's own parser (site_load_string) and put each
  * message on its field. check_files: as `oqlink config check` does

@@ -4,7 +4,6 @@
  * here: tui/scr_setup.c draws it. */
 #include <errno.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,202 +14,87 @@
 #include "core/util.h"
 #include "tui/ui.h"
 
-const struct wiz_page wiz_pages[] = {
-	{ BT("施設", "Facility"),
-	  BT("医療機関の情報と、作業する人の名前です。報告書に載ります。",
-	     "The facility, and who does the work. They go into the report.") },
-	{ BT("回線 (WAN)", "Line (WAN)"),
-	  BT("電気通信回線種別と、上流側インターフェースのアドレスです。",
-	     "The line type and the address of the uplink interface.") },
-	{ BT("事業者の設定", "Carrier settings"),
-	  BT("事業者から届いた設定票の値を入力します。",
-	     "Type the values from the carrier's settings sheet.") },
-	{ BT("LAN と資格確認端末", "LAN and terminal"),
-	  BT("院内 LAN と、資格確認端末を置くセグメントです。",
-	     "The clinic LAN, and the segment of the qualification terminal.") },
-	{ BT("センター側", "Central side"),
-	  BT("閉域網の先のプレフィックスと、DNS・NTP・プロキシです。",
-	     "The prefixes behind the closed network, and DNS, NTP and proxy.") },
-	{ BT("疎通確認の対象", "Probe targets"),
-	  BT("疎通確認で名前解決・ping・接続を試す相手です。空欄は既定値を使います。",
-	     "What the probes resolve, ping and connect to. Empty fields use the defaults.") },
-	{ BT("確認と保存", "Review and save"),
-	  BT("設定全体を検査して保存します。", "The whole config is checked, then saved.") },
-};
-const size_t wiz_n_pages = ARRAY_SIZE(wiz_pages);
-
-static const struct wiz_choice line_choices[] = {
-	{ "ipsec", BT("IPsec+IKE接続方式 (インターネット回線)", "IPsec+IKE over an internet line") },
-	{ "ipvpn", BT("IP-VPN接続方式 (事業者の閉域網)", "IP-VPN (the carrier's closed network)") },
-	{ NULL, BT("", "") },
-};
-static const struct wiz_choice auth_choices[] = {
-	{ "pubkey", BT("証明書 (公開鍵)", "certificate (public key)") },
-	{ "psk", BT("事前共有鍵 (PSK)", "pre-shared key (PSK)") },
-	{ NULL, BT("", "") },
-};
-static const struct wiz_choice natt_choices[] = {
-	{ "auto", BT("自動", "automatic") },
-	{ "force", BT("常に UDP カプセル化", "always encapsulate in UDP") },
-	{ "off", BT("使わない", "never") },
-	{ NULL, BT("", "") },
-};
-static const struct wiz_choice start_choices[] = {
-	{ "start", BT("起動時に接続", "connect at start") },
-	{ "trap", BT("通信があれば接続", "connect on traffic") },
-	{ "none", BT("手動", "manual") },
-	{ NULL, BT("", "") },
-};
-static const struct wiz_choice ipv6_choices[] = {
-	{ "none", BT("使わない", "none") },
-	{ "ipoe", BT("IPoE", "IPoE") },
-	{ NULL, BT("", "") },
-};
-static const struct wiz_choice segment_choices[] = {
-	{ "separate", BT("専用セグメント (推奨)", "own segment (recommended)") },
-	{ "lan", BT("院内 LAN と同じ", "same as the clinic LAN") },
-	{ NULL, BT("", "") },
+/* The secret files whose content the wizard asks for: the typed text is
+ * written to the file that the key names, never into site.conf. */
+static const struct {
+	const char *section, *key;
+	const char *of;			/* "section/key", struct wiz_field's secret_of */
+	struct bitext label, hint;	/* of the typed field */
+	struct bitext path_hint;	/* of the key's own field */
+} typed_secrets[] = {
+	{ "ipsec", "psk_file", "ipsec/psk_file", BT("事前共有鍵 (PSK) を入力", "Type the pre-shared key"),
+	  BT("入力は表示されません", "not shown while typed"),
+	  BT("下で入力した鍵をここに保存します", "the key typed below is stored here") },
+	{ "probe.tls", "password_file", "probe.tls/password_file",
+	  BT("PKCS#12 のパスワードを入力", "Type the PKCS#12 password"),
+	  BT("入力は表示されません", "not shown while typed"),
+	  BT("下で入力したパスワードをここに保存します", "the password typed below is stored here") },
 };
 
-#define F(sec, key, ja, en, hja, hen, kind, ch, page, when, req, list, def, sec_of) \
-	{ sec, key, BT(ja, en), BT(hja, hen), kind, ch, page, when, req, list, def, sec_of }
+#define WIZ_MAX_FIELDS 128
 
-const struct wiz_field wiz_fields[] = {
-	F("site", "facility_code", "医療機関コード", "Facility code", "10 桁 (例 1312345678)",
-	  "10 digits (e.g. 1312345678)", WIZ_TEXT, NULL, 0, WHEN_ALWAYS, true, false, NULL, NULL),
-	F("site", "facility_name", "医療機関名", "Facility name", "例 さくら内科クリニック",
-	  "e.g. Sakura Clinic", WIZ_TEXT, NULL, 0, WHEN_ALWAYS, true, false, NULL, NULL),
-	F("site", "vendor", "システムベンダー", "System vendor", "作業する会社", "the company doing the work",
-	  WIZ_TEXT, NULL, 0, WHEN_ALWAYS, false, false, NULL, NULL),
-	F("site", "engineer", "作業担当者", "Engineer", "報告書に署名する人", "who signs the report",
-	  WIZ_TEXT, NULL, 0, WHEN_ALWAYS, false, false, NULL, NULL),
-	F("site", "witness", "立会者", "Witness", "医療機関側の立会者", "the facility's witness",
-	  WIZ_TEXT, NULL, 0, WHEN_ALWAYS, false, false, NULL, NULL),
+static struct wiz_field fields[WIZ_MAX_FIELDS];
+static struct wiz_page pages[SITE_PAGE_COUNT];
+const struct wiz_field *const wiz_fields = fields;
+size_t wiz_n_fields;
+const struct wiz_page *const wiz_pages = pages;
+const size_t wiz_n_pages = SITE_PAGE_COUNT;	/* the table's pages, then review */
 
-	F("uplink", "type", "回線種別", "Line type", "Enter か左右で選ぶ", "Enter or Left/Right to choose",
-	  WIZ_CHOICE, line_choices, 1, WHEN_ALWAYS, true, false, "ipsec", NULL),
-	F("uplink", "interface", "WAN インターフェース", "WAN interface", "例 wan0", "e.g. wan0",
-	  WIZ_TEXT, NULL, 1, WHEN_ALWAYS, true, false, "wan0", NULL),
-	F("uplink", "address", "WAN アドレス", "WAN address", "dhcp または 198.51.100.2/24",
-	  "dhcp or 198.51.100.2/24", WIZ_TEXT, NULL, 1, WHEN_ALWAYS, true, false, NULL, NULL),
-	F("uplink", "gateway", "WAN ゲートウェイ", "WAN gateway", "例 198.51.100.1 (dhcp なら空欄)",
-	  "e.g. 198.51.100.1 (empty with dhcp)", WIZ_TEXT, NULL, 1, WHEN_ALWAYS, false, false, NULL, NULL),
-	F("uplink", "mtu", "WAN MTU", "WAN MTU", "1280〜9000", "1280 to 9000",
-	  WIZ_TEXT, NULL, 1, WHEN_ALWAYS, false, false, "1500", NULL),
-	F("uplink", "dns", "WAN 側 DNS", "WAN DNS", "VPN 装置名の解決用、カンマ区切り",
-	  "to resolve the gateway's name, comma separated", WIZ_TEXT, NULL, 1, WHEN_ALWAYS, false, true,
-	  NULL, NULL),
+/* One field from row k of the key table. */
+static struct wiz_field field_of(const struct site_key *k)
+{
+	struct wiz_field f = {
+		.section = k->section, .key = k->key, .label = k->label, .hint = k->hint,
+		.kind = k->choices ? WIZ_CHOICE : WIZ_TEXT, .choices = k->choices,
+		.page = (unsigned)k->page - 1, .when = k->when, .required = k->required,
+		.list = k->list,
+		/* a list left empty takes its default when loaded: offering it
+		 * would write it into the file */
+		.def = k->example ? k->example : k->list ? NULL : k->def,
+	};
 
-	F("ipsec", "peer", "VPN 装置 (対向)", "VPN gateway (peer)", "アドレスまたは名前",
-	  "address or name", WIZ_TEXT, NULL, 2, WHEN_IPSEC, true, false, NULL, NULL),
-	F("ipsec", "local_id", "自側 ID", "Local ID", "例 CN=clinic-1312345678.example",
-	  "e.g. CN=clinic-1312345678.example", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, false, NULL, NULL),
-	F("ipsec", "remote_id", "対向 ID", "Remote ID", "例 CN=vpngw.carrier.example",
-	  "e.g. CN=vpngw.carrier.example", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, false, NULL, NULL),
-	F("ipsec", "auth", "認証方式", "Authentication", "Enter か左右で選ぶ",
-	  "Enter or Left/Right to choose", WIZ_CHOICE, auth_choices, 2, WHEN_IPSEC, false, false,
-	  "pubkey", NULL),
-	F("ipsec", "certificate", "証明書ファイル", "Certificate file", "PEM または DER のパス",
-	  "path of a PEM or DER file", WIZ_TEXT, NULL, 2, WHEN_PUBKEY, false, false, "@ike.crt", NULL),
-	F("ipsec", "private_key", "秘密鍵ファイル (0600)", "Private key file (0600)", "モード 0600 のファイル",
-	  "a file of mode 0600", WIZ_TEXT, NULL, 2, WHEN_PUBKEY, false, false, "@ike.key", NULL),
-	F("ipsec", "ca", "CA 証明書ファイル", "CA certificate file", "対向を検証する CA",
-	  "the CA that signs the gateway", WIZ_TEXT, NULL, 2, WHEN_PUBKEY, false, false, "@ca.crt", NULL),
-	F("ipsec", "psk_file", "PSK ファイル (0600)", "PSK file (0600)", "下で入力した鍵をここに保存します",
-	  "the key typed below is stored here", WIZ_TEXT, NULL, 2, WHEN_PSK, false, false, "@ike.psk", NULL),
-	F(NULL, NULL, "事前共有鍵 (PSK)", "Pre-shared key", "入力は表示されません",
-	  "not shown while typed", WIZ_SECRET, NULL, 2, WHEN_PSK, false, false, NULL, "ipsec/psk_file"),
-	F("ipsec", "ike_proposals", "IKE プロポーザル", "IKE proposals", "例 aes256-sha256-modp2048",
-	  "e.g. aes256-sha256-modp2048", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, true,
-	  "aes256-sha256-modp2048", NULL),
-	F("ipsec", "esp_proposals", "ESP プロポーザル", "ESP proposals", "例 aes256gcm16-modp2048",
-	  "e.g. aes256gcm16-modp2048", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, true,
-	  "aes256gcm16-modp2048", NULL),
-	F("ipsec", "dpd_delay", "DPD 間隔 (秒)", "DPD delay (s)", "0 で無効、最大 3600",
-	  "0 turns it off, at most 3600", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, false, "30", NULL),
-	F("ipsec", "nat_traversal", "NAT 越え", "NAT traversal", "Enter か左右で選ぶ",
-	  "Enter or Left/Right to choose", WIZ_CHOICE, natt_choices, 2, WHEN_IPSEC, false, false,
-	  "auto", NULL),
-	F("ipsec", "start_action", "接続の開始", "Start action", "Enter か左右で選ぶ",
-	  "Enter or Left/Right to choose", WIZ_CHOICE, start_choices, 2, WHEN_IPSEC, false, false,
-	  "start", NULL),
-	F("ipsec", "tunnel_mtu", "トンネル MTU", "Tunnel MTU", "MSS 調整に使う、1280〜9000",
-	  "for MSS clamping, 1280 to 9000", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, false, "1400", NULL),
-	F("ipsec", "vici_socket", "charon の VICI ソケット", "charon's VICI socket", "通常は既定値",
-	  "usually the default", WIZ_TEXT, NULL, 2, WHEN_IPSEC, false, false, "/var/run/charon.vici", NULL),
+	if (f.kind == WIZ_CHOICE)
+		f.hint = BT("Enter か左右で選ぶ", "Enter or Left/Right to choose");
+	/* a [probe.tls.NAME] section is optional: the host it requires is what
+	 * opens it here */
+	if (strcmp(k->section, "probe.tls") == 0 && k->when == SITE_WHEN_ALWAYS)
+		f.required = false;
+	return f;
+}
 
-	F("ipvpn", "ce_router", "CE ルーター", "CE router", "事業者の CE ルーターのアドレス",
-	  "the address of the carrier's CE router", WIZ_TEXT, NULL, 2, WHEN_IPVPN, true, false, NULL, NULL),
-	F("ipvpn", "customer_id", "お客さまID", "Customer ID", "NTT 回線: CAF/COP と数字",
-	  "NTT lines: CAF or COP and digits", WIZ_TEXT, NULL, 2, WHEN_IPVPN, false, false, NULL, NULL),
-	F("ipvpn", "ipv6", "IPv6", "IPv6", "Enter か左右で選ぶ", "Enter or Left/Right to choose",
-	  WIZ_CHOICE, ipv6_choices, 2, WHEN_IPVPN, false, false, "none", NULL),
-
-	F("lan", "interface", "LAN インターフェース", "LAN interface", "例 lan0", "e.g. lan0",
-	  WIZ_TEXT, NULL, 3, WHEN_ALWAYS, true, false, "lan0", NULL),
-	F("lan", "address", "LAN アドレス", "LAN address", "本機のアドレス/長さ 例 192.168.10.1/24",
-	  "this box's address/length, e.g. 192.168.10.1/24", WIZ_TEXT, NULL, 3, WHEN_ALWAYS, true, false,
-	  NULL, NULL),
-	F("lan", "management", "管理を許す範囲", "Management from", "例 192.168.10.0/24",
-	  "e.g. 192.168.10.0/24", WIZ_TEXT, NULL, 3, WHEN_ALWAYS, false, true, NULL, NULL),
-	F("terminal", "segment", "端末のセグメント", "Terminal segment", "Enter か左右で選ぶ",
-	  "Enter or Left/Right to choose", WIZ_CHOICE, segment_choices, 3, WHEN_ALWAYS, false, false,
-	  "separate", NULL),
-	F("terminal", "interface", "端末側インターフェース", "Terminal interface", "例 term0", "e.g. term0",
-	  WIZ_TEXT, NULL, 3, WHEN_SEPARATE, false, false, "term0", NULL),
-	F("terminal", "address", "端末側の本機アドレス", "This box on that segment",
-	  "例 192.168.20.1/24", "e.g. 192.168.20.1/24", WIZ_TEXT, NULL, 3, WHEN_SEPARATE, false, false,
-	  NULL, NULL),
-	F("terminal", "host", "資格確認端末", "Qualification terminal", "端末のアドレス 例 192.168.20.10",
-	  "the terminal's address, e.g. 192.168.20.10", WIZ_TEXT, NULL, 3, WHEN_ALWAYS, true, false,
-	  NULL, NULL),
-	F("terminal", "lan_ports", "LAN から端末へのポート", "LAN to terminal ports",
-	  "例 tcp/443, tcp/3389", "e.g. tcp/443, tcp/3389", WIZ_TEXT, NULL, 3, WHEN_ALWAYS, false, true,
-	  NULL, NULL),
-
-	F("central", "prefixes", "センター側プレフィックス", "Central prefixes", "例 192.0.2.0/24",
-	  "e.g. 192.0.2.0/24", WIZ_TEXT, NULL, 4, WHEN_ALWAYS, true, true, NULL, NULL),
-	F("central", "dns", "閉域網の DNS", "Closed-network DNS", "アドレス、カンマ区切り",
-	  "addresses, comma separated", WIZ_TEXT, NULL, 4, WHEN_ALWAYS, false, true, NULL, NULL),
-	F("central", "ntp", "NTP サーバ", "NTP servers", "アドレスまたは名前", "addresses or names",
-	  WIZ_TEXT, NULL, 4, WHEN_ALWAYS, false, true, NULL, NULL),
-	F("central", "proxy", "プロキシ", "Proxy", "ホスト:ポート 例 192.0.2.80:8080",
-	  "host:port, e.g. 192.0.2.80:8080", WIZ_TEXT, NULL, 4, WHEN_ALWAYS, false, false, NULL, NULL),
-
-	F("probe", "dns_names", "名前解決する名前", "Names to resolve", "カンマ区切り",
-	  "comma separated", WIZ_TEXT, NULL, 5, WHEN_ALWAYS, false, true, NULL, NULL),
-	F("probe", "ping", "ping の相手", "Ping targets", "アドレスまたは名前", "addresses or names",
-	  WIZ_TEXT, NULL, 5, WHEN_ALWAYS, false, true, NULL, NULL),
-	F("probe", "tcp", "TCP 接続の相手", "TCP targets", "ホスト:ポート、カンマ区切り",
-	  "host:port, comma separated", WIZ_TEXT, NULL, 5, WHEN_ALWAYS, false, true, NULL, NULL),
-	F("probe", "lineauth_url", "回線認証ページ", "Line-auth page", "例 http://www.lineauth.mnw/",
-	  "e.g. http://www.lineauth.mnw/", WIZ_TEXT, NULL, 5, WHEN_ALWAYS, false, false, NULL, NULL),
-	F("probe.tls", "host", "TLS 確認先", "TLS check host", "空欄なら TLS の確認なし",
-	  "empty: no TLS check", WIZ_TEXT, NULL, 5, WHEN_ALWAYS, false, false, NULL, NULL),
-	F("probe.tls", "port", "TLS ポート", "TLS port", "通常 443", "usually 443",
-	  WIZ_TEXT, NULL, 5, WHEN_TLS, false, false, "443", NULL),
-	F("probe.tls", "ca", "TLS の CA ファイル", "TLS CA file", "サーバを検証する CA",
-	  "the CA of the server", WIZ_TEXT, NULL, 5, WHEN_TLS, true, false, NULL, NULL),
-	F("probe.tls", "client_p12", "端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)",
-	  "クライアント証明書のファイル", "the client certificate file", WIZ_TEXT, NULL, 5, WHEN_TLS, false,
-	  false, NULL, NULL),
-	F("probe.tls", "client_ca", "端末証明書の CA", "Terminal certificate's CA",
-	  "端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate",
-	  WIZ_TEXT, NULL, 5, WHEN_TLS, false, false, NULL, NULL),
-	F("probe.tls", "password_file", "そのパスワードのファイル", "Its password file",
-	  "下で入力したパスワードをここに保存します", "the password typed below is stored here", WIZ_TEXT,
-	  NULL, 5, WHEN_TLS, false, false, "@terminal.p12.pass", NULL),
-	F(NULL, NULL, "PKCS#12 のパスワード", "PKCS#12 password", "入力は表示されません",
-	  "not shown while typed", WIZ_SECRET, NULL, 5, WHEN_TLS, false, false, NULL,
-	  "probe.tls/password_file"),
-};
-const size_t wiz_n_fields = ARRAY_SIZE(wiz_fields);
-
-/* Sections in file order; probe.tls is written as [probe.tls.NAME]. */
-static const char *const wiz_sections[] = {
-	"site", "uplink", "ipsec", "ipvpn", "lan", "terminal", "central", "probe", "probe.tls",
-	"paths",
-};
+/* The pages and fields, in the table's order; a typed secret follows the
+ * key of its file. */
+__attribute__((constructor)) static void wiz_fields_init(void)
+{
+	for (int p = SITE_PAGE_NONE + 1; p < SITE_PAGE_COUNT; p++)
+		pages[p - 1] = (struct wiz_page){ site_page_title((enum site_page)p),
+						  site_page_intro((enum site_page)p) };
+	pages[SITE_PAGE_COUNT - 1] = (struct wiz_page){
+		BT("確認と保存", "Review and save"),
+		BT("設定全体を検査して保存します。", "The whole config is checked, then saved.") };
+	for (size_t i = 0; i < site_key_count(); i++) {
+		struct site_key k;
+		site_key_get(i, &k);
+		if (k.page == SITE_PAGE_NONE)
+			continue;
+		if (wiz_n_fields + 2 > WIZ_MAX_FIELDS)
+			abort();	/* the table outgrew the wizard */
+		fields[wiz_n_fields] = field_of(&k);
+		for (size_t t = 0; t < ARRAY_SIZE(typed_secrets); t++) {
+			if (strcmp(typed_secrets[t].section, k.section) != 0 ||
+			    strcmp(typed_secrets[t].key, k.key) != 0)
+				continue;
+			fields[wiz_n_fields].hint = typed_secrets[t].path_hint;
+			fields[wiz_n_fields + 1] = (struct wiz_field){
+				.label = typed_secrets[t].label, .hint = typed_secrets[t].hint,
+				.kind = WIZ_SECRET, .page = (unsigned)k.page - 1, .when = k.when,
+				.secret_of = typed_secrets[t].of,
+			};
+			wiz_n_fields++;
+		}
+		wiz_n_fields++;
+	}
+}
 
 int wiz_field_find(const char *section, const char *key)
 {
@@ -234,19 +118,19 @@ bool wiz_field_active(const struct wiz *w, size_t i)
 	bool ipsec = strcmp(value_of(w, "uplink", "type"), "ipvpn") != 0;
 
 	switch (wiz_fields[i].when) {
-	case WHEN_ALWAYS:
+	case SITE_WHEN_ALWAYS:
 		return true;
-	case WHEN_IPSEC:
+	case SITE_WHEN_IPSEC:
 		return ipsec;
-	case WHEN_IPVPN:
+	case SITE_WHEN_IPVPN:
 		return !ipsec;
-	case WHEN_PUBKEY:
+	case SITE_WHEN_PUBKEY:
 		return ipsec && strcmp(value_of(w, "ipsec", "auth"), "psk") != 0;
-	case WHEN_PSK:
+	case SITE_WHEN_PSK:
 		return ipsec && strcmp(value_of(w, "ipsec", "auth"), "psk") == 0;
-	case WHEN_SEPARATE:
+	case SITE_WHEN_SEPARATE:
 		return strcmp(value_of(w, "terminal", "segment"), "lan") != 0;
-	case WHEN_TLS:
+	case SITE_WHEN_TLS:
 		return *value_of(w, "probe.tls", "host") != '\0';
 	}
 	return false;
@@ -278,53 +162,26 @@ static char *default_value(const char *path, const char *def)
 	return v;
 }
 
-/* Read the keys of an existing file loosely (so a broken one can be
- * repaired): [section] and key = value lines, continuations appended. */
-static void wiz_read(struct wiz *w, const char *text)
+/* Keep one key of the file: in its field, or aside with the others. */
+static void wiz_take(struct wiz *w, const struct site_entry *e)
 {
-	char section[64] = "", *copy = xstrdup(text), *save = NULL;
-	int last = -1;
-	char *last_extra = NULL;
+	const char *section = e->section;
+	int i;
 
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		bool cont = line[0] == ' ' || line[0] == '\t';
-		char *t = str_trim(line), *eq;
-		if (*t == '\0' || *t == '#' || *t == ';')
-			continue;
-		if (cont && (last >= 0 || last_extra)) {
-			char **slot = last >= 0 ? &w->values[last] : &w->extra[w->n_extra - 1];
-			char *joined = xasprintf("%s %s", *slot, t);
-			free(*slot);
-			*slot = joined;
-			continue;
-		}
-		last = -1;
-		last_extra = NULL;
-		if (*t == '[') {
-			snprintf(section, sizeof(section), "%.*s", (int)strcspn(t + 1, "]"), t + 1);
-			if (str_has_prefix(section, "probe.tls.") && w->tls_name == NULL) {
-				w->tls_name = xstrdup(section + strlen("probe.tls."));
-				snprintf(section, sizeof(section), "probe.tls");
-			}
-			continue;
-		}
-		if ((eq = strchr(t, '=')) == NULL)
-			continue;
-		*eq = '\0';
-		char *key = str_trim(t), *val = str_trim(eq + 1);
-		int i = wiz_field_find(section, key);
-		if (i >= 0) {
-			free(w->values[i]);
-			w->values[i] = xstrdup(val);
-			last = i;
-		} else {
-			w->extra = xrealloc(w->extra, (w->n_extra + 2) * sizeof(*w->extra));
-			w->extra[w->n_extra++] = xasprintf("%s\t%s\t%s", section, key, val);
-			w->extra[w->n_extra] = NULL;
-			last_extra = w->extra[w->n_extra - 1];
-		}
+	if (str_has_prefix(section, "probe.tls.")) {
+		if (w->tls_name == NULL)
+			w->tls_name = xstrdup(section + strlen("probe.tls."));
+		if (strcmp(section + strlen("probe.tls."), w->tls_name) == 0)
+			section = "probe.tls";
 	}
-	free(copy);
+	if ((i = wiz_field_find(section, e->key)) >= 0) {
+		free(w->values[i]);
+		w->values[i] = xstrdup(e->value);
+		return;
+	}
+	w->extra = xrealloc(w->extra, (w->n_extra + 2) * sizeof(*w->extra));
+	w->extra[w->n_extra++] = xasprintf("%s\t%s\t%s", section, e->key, e->value);
+	w->extra[w->n_extra] = NULL;
 }
 
 struct wiz *wiz_new(const char *path)
@@ -342,8 +199,17 @@ struct wiz *wiz_new(const char *path)
 	w->extra = xcalloc(1, sizeof(*w->extra));
 	for (size_t i = 0; i < wiz_n_fields; i++)
 		w->values[i] = default_value(path, wiz_fields[i].def);
-	if (file_read(path, 256 * 1024, &text, &len, NULL) == 0)
-		wiz_read(w, text);
+	if (file_read(path, 256 * 1024, &text, &len, NULL) == 0) {
+		/* read loosely, as written, so that a broken file can be repaired;
+		 * the problems show when the answers are checked */
+		struct site_entries e = { 0 };
+		struct site_diags d = { 0 };
+		site_free(site_load_entries(path, text, false, &e, &d));
+		for (size_t k = 0; k < e.n; k++)
+			wiz_take(w, &e.v[k]);
+		site_entries_free(&e);
+		site_diags_free(&d);
+	}
 	free(text);
 	if (w->tls_name == NULL)
 		w->tls_name = xstrdup("central");
@@ -391,59 +257,6 @@ void wiz_set(struct wiz *w, size_t i, const char *value)
 	w->dirty = true;
 }
 
-/* Growing text with the field of each line. */
-struct out {
-	FILE *m;
-	int *lines;
-	size_t n;
-};
-
-static void out_line(struct out *o, int tag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void out_line(struct out *o, int tag, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(o->m, fmt, ap);
-	va_end(ap);
-	fputc('\n', o->m);
-	o->lines = xrealloc(o->lines, (o->n + 1) * sizeof(*o->lines));
-	o->lines[o->n++] = tag;
-}
-
-/* "key = value", a long list folded onto indented lines of at most 120
- * columns (as site_format does). */
-static void out_key(struct out *o, int tag, const char *key, const char *v, bool list)
-{
-	size_t n;
-	char **items;
-	char buf[256];
-	int used;
-
-	if (!list || strlen(key) + 3 + strlen(v) <= 120) {
-		out_line(o, tag, "%s = %s", key, v);
-		return;
-	}
-	items = str_split_list(v, &n);
-	used = snprintf(buf, sizeof(buf), "%s = ", key);
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(items[i]);
-		if (i > 0 && (size_t)used + len + 2 > 120) {
-			out_line(o, tag, "%s,", buf);
-			used = snprintf(buf, sizeof(buf), "  ");
-		} else if (i > 0) {
-			used += snprintf(buf + used, sizeof(buf) - (size_t)used, ", ");
-		}
-		used += snprintf(buf + used, sizeof(buf) - (size_t)used, "%.*s",
-				 (int)(sizeof(buf) - (size_t)used - 1), items[i]);
-		if ((size_t)used >= sizeof(buf))
-			used = (int)sizeof(buf) - 1;
-	}
-	out_line(o, tag, "%s", buf);
-	str_list_free(items);
-}
-
 /* Whether field i goes into the file. */
 static bool written(const struct wiz *w, size_t i)
 {
@@ -456,8 +269,22 @@ static bool written(const struct wiz *w, size_t i)
 	return f->required || *w->values[i] != '\0';
 }
 
-/* Keys kept from the file for section sec. */
-static void out_extras(const struct wiz *w, struct out *o, const char *sec)
+/* Entries with the field each came from (-1: kept from the file). */
+struct out {
+	struct site_entries e;
+	int *field;
+};
+
+static void out_add(struct out *o, const char *section, const char *key, const char *value,
+		    int field)
+{
+	site_entries_add(&o->e, section, key, value);
+	o->field = xrealloc(o->field, o->e.n * sizeof(*o->field));
+	o->field[o->e.n - 1] = field;
+}
+
+/* Keys kept from the file for section sec, written under name. */
+static void out_extras(const struct wiz *w, struct out *o, const char *sec, const char *name)
 {
 	for (size_t k = 0; k < w->n_extra; k++) {
 		const char *e = w->extra[k];
@@ -466,7 +293,9 @@ static void out_extras(const struct wiz *w, struct out *o, const char *sec)
 			continue;
 		const char *key = e + sl + 1;
 		size_t kl = strcspn(key, "\t");
-		out_line(o, -1, "%.*s = %s", (int)kl, key, key + kl + (key[kl] ? 1 : 0));
+		char *kk = xstrndup(key, kl);
+		out_add(o, name, kk, key + kl + (key[kl] ? 1 : 0), -1);
+		free(kk);
 	}
 }
 
@@ -488,60 +317,80 @@ static bool section_written(const struct wiz *w, const char *sec)
 	return false;
 }
 
+/* Whether a section of the table is known to the wizard's extras. */
+static bool table_section(const char *sec, size_t len)
+{
+	for (size_t i = 0; i < site_key_count(); i++) {
+		struct site_key k;
+		site_key_get(i, &k);
+		if (strlen(k.section) == len && strncmp(k.section, sec, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 char *wiz_text(const struct wiz *w, int **lines, size_t *n_lines)
 {
 	struct out o = { 0 };
-	char *text = NULL;
-	size_t size = 0;
+	char *tls = xasprintf("probe.tls.%s", w->tls_name), *text;
+	const char *prev = NULL;
+	int *at = NULL;
+	size_t n = 0;
 
-	o.m = open_memstream(&text, &size);
-	if (o.m == NULL)
-		abort();
-	out_line(&o, -1, "# oqlink site configuration, written by the setup screen (oqlink tui).");
-	out_line(&o, -1, "# Every key is described in docs/config.md; secrets are in separate files.");
-	for (size_t s = 0; s < ARRAY_SIZE(wiz_sections); s++) {
-		const char *sec = wiz_sections[s];
-		if (!section_written(w, sec))
+	/* the sections in the table's order, each with its fields in order */
+	for (size_t r = 0; r < site_key_count(); r++) {
+		struct site_key k;
+		site_key_get(r, &k);
+		if (prev && strcmp(prev, k.section) == 0)
 			continue;
-		out_line(&o, -1, "%s", "");
-		if (strcmp(sec, "probe.tls") == 0)
-			out_line(&o, -2 - (int)s, "[probe.tls.%s]", w->tls_name);
-		else
-			out_line(&o, -2 - (int)s, "[%s]", sec);
+		prev = k.section;
+		if (!section_written(w, k.section))
+			continue;
+		const char *name = strcmp(k.section, "probe.tls") == 0 ? tls : k.section;
 		for (size_t i = 0; i < wiz_n_fields; i++)
-			if (wiz_fields[i].key && strcmp(wiz_fields[i].section, sec) == 0 && written(w, i))
-				out_key(&o, (int)i, wiz_fields[i].key, w->values[i], wiz_fields[i].list);
-		out_extras(w, &o, sec);
+			if (wiz_fields[i].key && strcmp(wiz_fields[i].section, k.section) == 0 &&
+			    written(w, i))
+				out_add(&o, name, wiz_fields[i].key, w->values[i], (int)i);
+		out_extras(w, &o, k.section, name);
 	}
 	/* sections the wizard does not know (another [probe.tls.NAME]) */
 	for (size_t k = 0; k < w->n_extra; k++) {
 		size_t sl = strcspn(w->extra[k], "\t");
-		bool known = false, seen = false;
-		for (size_t s = 0; s < ARRAY_SIZE(wiz_sections); s++)
-			known |= strlen(wiz_sections[s]) == sl &&
-				 strncmp(wiz_sections[s], w->extra[k], sl) == 0;
+		bool seen = false;
 		for (size_t p = 0; p < k; p++)
 			seen |= strncmp(w->extra[p], w->extra[k], sl + 1) == 0;
-		if (known || seen)
+		if (table_section(w->extra[k], sl) || seen)
 			continue;
 		char *sec = xstrndup(w->extra[k], sl);
-		out_line(&o, -1, "%s", "");
-		out_line(&o, -1, "[%s]", sec);
-		out_extras(w, &o, sec);
+		out_extras(w, &o, sec, sec);
 		free(sec);
 	}
-	fclose(o.m);
-	*lines = o.lines;
-	*n_lines = o.n;
+	text = site_entries_format(&o.e, "# oqlink site configuration, written by the setup screen (oqlink tui).\n"
+				   "# Every key is described in docs/config.md; secrets are in separate files.",
+				   &at, &n);
+	/* each line's entry becomes its field; a [section] line names the
+	 * field of its first entry */
+	for (size_t l = 0; l < n; l++) {
+		int e = at[l] <= -2 ? -2 - at[l] : at[l];
+		int f = e >= 0 ? o.field[e] : -1;
+		at[l] = at[l] <= -2 && f >= 0 ? -2 - f : f;
+	}
+	*lines = at;
+	*n_lines = n;
+	site_entries_free(&o.e);
+	free(o.field);
+	free(tls);
 	return text;
 }
 
-/* The field of section index s that message names ('key'), else the first
- * active field of the section, or -1. */
+/* The field of the section of field s that message names ('key'), else the
+ * first active field of that section, or -1. */
 static int section_field(const struct wiz *w, int s, const char *message)
 {
+	const char *section = wiz_fields[s].section;
+
 	for (size_t i = 0; i < wiz_n_fields; i++) {
-		if (wiz_fields[i].key == NULL || strcmp(wiz_fields[i].section, wiz_sections[s]) != 0 ||
+		if (wiz_fields[i].key == NULL || strcmp(wiz_fields[i].section, section) != 0 ||
 		    !wiz_field_active(w, i))
 			continue;
 		char *quoted = xasprintf("'%s'", wiz_fields[i].key);
@@ -551,7 +400,7 @@ static int section_field(const struct wiz *w, int s, const char *message)
 			return (int)i;
 	}
 	for (size_t i = 0; i < wiz_n_fields; i++)
-		if (wiz_fields[i].key && strcmp(wiz_fields[i].section, wiz_sections[s]) == 0 &&
+		if (wiz_fields[i].key && strcmp(wiz_fields[i].section, section) == 0 &&
 		    wiz_field_active(w, i))
 			return (int)i;
 	return -1;

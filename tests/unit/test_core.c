@@ -57,6 +57,80 @@ static void test_prefix_parse(void **state)
 	}
 }
 
+/* Lengths of time: units, the bare number's unit, boundaries, overflow. */
+static void test_parse_duration(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t bare, min, max;
+		int ret;
+		int64_t ms;
+	} cases[] = {
+		{ "5s", 1000, 0, INT64_MAX, 0, 5000 },
+		{ "300ms", 1000, 0, INT64_MAX, 0, 300 },
+		{ "2m", 1, 0, INT64_MAX, 0, 120000 },
+		{ "1h", 1, 0, INT64_MAX, 0, 3600000 },
+		{ "7d", 1, 0, INT64_MAX, 0, 604800000 },
+		{ "15", 1000, 0, INT64_MAX, 0, 15000 },		/* bare: the option's unit */
+		{ "15", 1, 0, INT64_MAX, 0, 15 },
+		{ "0", 1000, 0, 10, 0, 0 },			/* zero at the lower bound */
+		{ "0s", 1000, 1, 10000, -ERANGE, 0 },		/* below min */
+		{ "10s", 1000, 1, 10000, 0, 10000 },		/* exactly max */
+		{ "10001ms", 1000, 1, 10000, -ERANGE, 0 },	/* one past max */
+		{ "600", 1000, 1000, 600000, 0, 600000 },
+		{ "601", 1000, 1000, 600000, -ERANGE, 0 },
+		{ "9223372036854775807ms", 1, 0, INT64_MAX, 0, INT64_MAX },
+		{ "9223372036854775808ms", 1, 0, INT64_MAX, -ERANGE, 0 },	/* overflows the digits */
+		{ "9223372036854775807s", 1, 0, INT64_MAX, -ERANGE, 0 },	/* overflows the unit */
+		{ "99999999999999999999999d", 1, 0, INT64_MAX, -ERANGE, 0 },
+		{ "99999999999999999999999x", 1, 0, INT64_MAX, -EINVAL, 0 },
+		{ "24", 0, 0, INT64_MAX, -EINVAL, 0 },		/* a unit is required */
+		{ "5x", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "5sec", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "5S", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "5 s", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "-5s", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "+5s", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ " 5s", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "1.5s", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "s", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "", 1000, 0, INT64_MAX, -EINVAL, 0 },
+		{ "abc", 1000, 0, INT64_MAX, -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int64_t ms = -1;
+		int r = parse_duration_ms(cases[i].in, cases[i].bare, cases[i].min, cases[i].max, &ms);
+		if (r != cases[i].ret)
+			fail_msg("parse_duration_ms(\"%s\") = %d, want %d", cases[i].in, r, cases[i].ret);
+		if (r == 0 && ms != cases[i].ms)
+			fail_msg("parse_duration_ms(\"%s\") = %lld ms, want %lld", cases[i].in,
+				 (long long)ms, (long long)cases[i].ms);
+		if (r != 0 && ms != -1)
+			fail_msg("parse_duration_ms(\"%s\") wrote a result on failure", cases[i].in);
+	}
+}
+
+/* The largest whole unit, and back through the parser. */
+static void test_duration_str(void **state)
+{
+	static const struct {
+		int64_t ms;
+		const char *out;
+	} cases[] = {
+		{ 0, "0s" }, { 1, "1ms" }, { 1500, "1500ms" }, { 1000, "1s" }, { 600000, "10m" },
+		{ 90000, "90s" }, { 3600000, "1h" }, { 86400000, "1d" }, { 90000000, "25h" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int64_t back = -1;
+		assert_string_equal(duration_str(cases[i].ms, buf, sizeof(buf)), cases[i].out);
+		assert_int_equal(parse_duration_ms(buf, 0, 0, INT64_MAX, &back), 0);
+		assert_int_equal(back, cases[i].ms);
+	}
+}
+
 static void test_prefix_relations(void **state)
 {
 	static const struct {
@@ -566,6 +640,8 @@ int main(void)
 		cmocka_unit_test(test_write_cut_off),
 		cmocka_unit_test(test_write_unprivileged),
 		cmocka_unit_test(test_secret_rules),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_duration_str),
 	};
 
 	i18n_init();

@@ -25,12 +25,22 @@ static void test_backoff(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		assert_int_equal(mon_backoff_next(&b, 0), want[i]);
 	mon_backoff_reset(&b);
-	/* jitter takes off at most a quarter, never more */
-	for (uint32_t rnd = 0; rnd < 5000; rnd += 7) {
+	/* jitter takes off at most a quarter, never more, and all of it for
+	 * some draws */
+	bool lowest = false, highest = false;
+	for (uint32_t rnd = 0; rnd < 40000; rnd += 7) {
 		struct mon_backoff c = { 5000, 20000, 3 };
 		int64_t d = mon_backoff_next(&c, rnd);
 		assert_true(d <= 20000 && d >= 15000);
+		lowest |= d == 15000;
+		highest |= d == 20000;
 	}
+	assert_true(lowest && highest);
+	/* a cap between two doublings is where it stops */
+	struct mon_backoff odd = { 3000, 10000, 0 };
+	static const int64_t capped[] = { 3000, 6000, 10000, 10000 };
+	for (size_t i = 0; i < ARRAY_SIZE(capped); i++)
+		assert_int_equal(mon_backoff_next(&odd, 0), capped[i]);
 	assert_int_equal(mon_backoff_next(&b, 0), 5000);
 	assert_int_equal(b.attempt, 1);
 }
@@ -297,23 +307,27 @@ static void test_strip(void **state)
 		{ 4300, "FAIL" }, { 5000, "FAIL" }, { 5500, "bogus" }, { 999, "FAIL" },
 	};
 	/* from 1000, cells of 1000 ms: [1000,2000) [2000,3000) ... [6000,7000) */
-	static const int want[] = { 3, 1, 2, 4, 3, -1 };
+	static const struct mon_cell want[] = {
+		{ true, PROBE_FAIL }, { true, PROBE_SKIP }, { true, PROBE_WARN },
+		{ true, PROBE_ERROR }, { true, PROBE_FAIL }, { false, PROBE_PASS },
+	};
 	struct mon_probe_entry v[ARRAY_SIZE(in)];
-	int cell[6];
+	struct mon_cell cell[6];
 
 	for (size_t i = 0; i < ARRAY_SIZE(in); i++)
 		v[i] = (struct mon_probe_entry){ .t_ms = in[i].t, .verdict = (char *)(uintptr_t)in[i].v };
 	mon_strip(v, ARRAY_SIZE(v), 1000, 1000, cell, 6);
 	for (size_t i = 0; i < 6; i++)
-		if (cell[i] != want[i])
-			fail_msg("cell %zu: %d, want %d", i, cell[i], want[i]);
+		if (cell[i].seen != want[i].seen || (want[i].seen && cell[i].worst != want[i].worst))
+			fail_msg("cell %zu: %d %d, want %d %d", i, cell[i].seen, cell[i].worst,
+				 want[i].seen, want[i].worst);
 	mon_strip(v, ARRAY_SIZE(v), 1000, 0, cell, 6);
-	assert_int_equal(cell[0], -1);
-	assert_int_equal(mon_strip_symbol(-1), '.');
-	assert_int_equal(mon_strip_symbol(0), 'o');
-	assert_int_equal(mon_strip_symbol(3), 'X');
-	assert_int_equal(mon_strip_symbol(4), 'E');
-	assert_int_equal(mon_strip_symbol(9), '.');
+	assert_false(cell[0].seen);
+	assert_int_equal(mon_strip_symbol(&(struct mon_cell){ false, PROBE_FAIL }), '.');
+	assert_int_equal(mon_strip_symbol(&(struct mon_cell){ true, PROBE_PASS }), 'o');
+	assert_int_equal(mon_strip_symbol(&(struct mon_cell){ true, PROBE_FAIL }), 'X');
+	assert_int_equal(mon_strip_symbol(&(struct mon_cell){ true, PROBE_ERROR }), 'E');
+	assert_int_equal(mon_strip_symbol(&(struct mon_cell){ true, (enum probe_verdict)9 }), '.');
 }
 
 /* The keeper's lock, held and let go, as another open file would see it. */

@@ -221,6 +221,47 @@ static void test_bad_verdicts(void **state)
 	}
 }
 
+/* The one overall rule, on runs read from JSON, with and without a
+ * recorded "overall". */
+static void test_overall_rule(void **state)
+{
+	static const struct {
+		const char *doc;
+		enum probe_verdict want;
+	} cases[] = {
+		{ "{\"results\":[]}", PROBE_ERROR },
+		{ "{\"results\":[{\"id\":\"a\",\"verdict\":\"SKIP\"}]}", PROBE_PASS },
+		{ "{\"results\":[{\"id\":\"a\",\"verdict\":\"PASS\"},"
+		  "{\"id\":\"b\",\"verdict\":\"SKIP\",\"skip_reason\":\"a\"}]}", PROBE_PASS },
+		{ "{\"results\":[{\"id\":\"a\",\"verdict\":\"PASS\"},"
+		  "{\"id\":\"b\",\"verdict\":\"SKIP\",\"skip_reason\":\"cancelled\"}]}", PROBE_ERROR },
+		{ "{\"results\":[{\"id\":\"a\",\"verdict\":\"WARN\"},"
+		  "{\"id\":\"b\",\"verdict\":\"SKIP\",\"skip_reason\":\"timeout\"}]}", PROBE_ERROR },
+		{ "{\"results\":[{\"id\":\"a\",\"verdict\":\"WARN\"},"
+		  "{\"id\":\"b\",\"verdict\":\"FAIL\"}]}", PROBE_FAIL },
+		/* a recorded verdict counts when it is worse, never when better */
+		{ "{\"overall\":\"FAIL\",\"results\":[{\"id\":\"a\",\"verdict\":\"PASS\"}]}", PROBE_FAIL },
+		{ "{\"overall\":\"PASS\",\"results\":[{\"id\":\"a\",\"verdict\":\"WARN\"}]}", PROBE_WARN },
+		{ "{\"overall\":\"SKIP\",\"results\":[{\"id\":\"a\",\"verdict\":\"PASS\"}]}", PROBE_PASS },
+	};
+
+	(void)state;
+	assert_int_equal(probe_run_overall(NULL), PROBE_ERROR);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct json_object *o = json_tokener_parse(cases[i].doc);
+		struct probe_run run;
+		char *cause = NULL;
+
+		assert_non_null(o);
+		assert_int_equal(probe_run_from_json(o, &run, &cause), 0);
+		if (run.overall != cases[i].want)
+			fail_msg("%s: %s, want %s", cases[i].doc, probe_verdict_name(run.overall),
+				 probe_verdict_name(cases[i].want));
+		probe_run_free(&run);
+		json_object_put(o);
+	}
+}
+
 static void test_set_replaces(void **state)
 {
 	struct probe_result r;
@@ -236,13 +277,43 @@ static void test_set_replaces(void **state)
 	assert_null(r.id);
 }
 
+/* The run's overall verdict: the worst one, SKIP counting as PASS, so a
+ * run of only SKIP (or PASS and SKIP) passes, a SKIP never hides a
+ * WARN or a FAIL, and an empty run proves nothing (ERROR). */
+static void test_run_overall(void **state)
+{
+	static const struct {
+		enum probe_verdict v[3];
+		size_t n;
+		enum probe_verdict overall;
+	} cases[] = {
+		{ { PROBE_SKIP }, 1, PROBE_PASS },
+		{ { PROBE_SKIP, PROBE_SKIP }, 2, PROBE_PASS },
+		{ { PROBE_PASS, PROBE_SKIP }, 2, PROBE_PASS },
+		{ { PROBE_SKIP, PROBE_WARN }, 2, PROBE_WARN },
+		{ { PROBE_WARN, PROBE_SKIP, PROBE_FAIL }, 3, PROBE_FAIL },
+		{ { PROBE_ERROR, PROBE_FAIL }, 2, PROBE_ERROR },
+		{ { 0 }, 0, PROBE_ERROR },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct probe_result r[3] = { 0 };
+		struct probe_run run = { r, cases[i].n, 0, 0, PROBE_PASS };
+		for (size_t j = 0; j < cases[i].n; j++)
+			r[j].verdict = cases[i].v[j];
+		assert_int_equal(probe_run_overall(&run), cases[i].overall);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_names),	cmocka_unit_test(test_verdict_worse),
 		cmocka_unit_test(test_round_trip),	cmocka_unit_test(test_missing_fields),
 		cmocka_unit_test(test_missing_optional), cmocka_unit_test(test_bad_verdicts),
-		cmocka_unit_test(test_set_replaces),
+		cmocka_unit_test(test_set_replaces),	cmocka_unit_test(test_overall_rule),
+		cmocka_unit_test(test_run_overall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -435,6 +435,36 @@ static void test_ping_stats(void **state)
 	}
 }
 
+/* reach at each threshold and just beyond: loss FAIL above 20 %, any loss
+ * a WARN, average RTT WARN above 150 ms, jitter WARN above 30 ms. */
+static void test_reach_thresholds(void **state)
+{
+	static const struct {
+		double loss, avg, jitter;
+		int verdict;
+	} cases[] = {
+		{ 0, 1, 0, PROBE_PASS },	{ 0.5, 1, 0, PROBE_WARN },   { 1, 1, 0, PROBE_WARN },
+		{ 20, 1, 0, PROBE_WARN },	{ 20.01, 1, 0, PROBE_FAIL }, { 25, 1, 0, PROBE_FAIL },
+		{ 30, 1, 0, PROBE_FAIL },	{ 35, 1, 0, PROBE_FAIL },    { 0, 150, 0, PROBE_PASS },
+		{ 0, 150.01, 0, PROBE_WARN },	{ 0, 299, 0, PROBE_WARN },   { 0, 1, 30, PROBE_PASS },
+		{ 0, 1, 30.01, PROBE_WARN },	{ 0, 1, 59, PROBE_WARN },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct ping_stats st = { .sent = 100, .received = 100 - (unsigned)cases[i].loss,
+					 .loss_pct = cases[i].loss, .avg_ms = cases[i].avg,
+					 .jitter_ms = cases[i].jitter };
+		if (reach_verdict(&st) != cases[i].verdict)
+			fail_msg("loss %.2f %%, avg %.2f ms, jitter %.2f ms: verdict %d, want %d",
+				 cases[i].loss, cases[i].avg, cases[i].jitter, reach_verdict(&st),
+				 cases[i].verdict);
+	}
+	struct ping_stats none = { .sent = 0 }, lost = { .sent = 5, .received = 0, .loss_pct = 100 };
+	assert_int_equal(reach_verdict(&none), PROBE_FAIL);
+	assert_int_equal(reach_verdict(&lost), PROBE_FAIL);
+}
+
 /* An IPv4 header of 20 bytes before payload. */
 static size_t ip4(uint8_t *buf, uint8_t proto, const char *src, const char *dst, const void *pl,
 		  size_t len)
@@ -785,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_runner_sandbox),
 		cmocka_unit_test(test_sandbox_enter),
 		cmocka_unit_test(test_registry),	 cmocka_unit_test(test_ping_stats),
+		cmocka_unit_test(test_reach_thresholds),
 		cmocka_unit_test(test_icmp),		 cmocka_unit_test(test_dns_rcode),
 		cmocka_unit_test(test_http),		 cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_sntp),		 cmocka_unit_test(test_clock_thresholds),

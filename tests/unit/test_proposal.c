@@ -166,6 +166,30 @@ static void test_rules(void **state)
 	}
 }
 
+/* "did you mean" names a keyword up to two edits away, never three: a
+ * far-fetched hint misleads more than none. */
+static void test_hint_distance(void **state)
+{
+	static const struct {
+		const char *proposal, *hint;	/* hint NULL: none */
+	} cases[] = {
+		{ "aes256-sha256-modp", "did you mean 'md5'" },		/* two edits */
+		{ "aes256-gcm-modp2048", NULL },			/* three from 'aes' */
+		{ "aes256-sha256-xyzzy", NULL },			/* four */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *cause = NULL;
+		bool ok = proposal_check(cases[i].proposal, true, &cause);
+		assert_false(ok);
+		assert_non_null(cause);
+		if (cases[i].hint ? strstr(cause, cases[i].hint) == NULL : strstr(cause, "did you mean") != NULL)
+			fail_msg("%s: '%s'", cases[i].proposal, cause);
+		free(cause);
+	}
+}
+
 /* charon itself takes what oqlink's rules refuse: the CLI tells the two
  * apart (valid, allowed). */
 static void test_policy_beyond_charon(void **state)
@@ -191,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_every_keyword),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_policy_beyond_charon),
+		cmocka_unit_test(test_hint_distance),
 	};
 
 	i18n_init();

@@ -300,6 +300,72 @@ static void test_hostile(void **state)
 	site_free(s);
 }
 
+/* Every text field at once, each with its own tag: in the HTML each one
+ * shows escaped ('<', '>', '&', '"' and '\'' all as entities) and never
+ * raw; the JSON carries each as text; the secret rows are redacted in both. */
+static void test_hostile_everywhere(void **state)
+{
+	struct site *s = load_site("site-ipsec.conf");
+	struct probe_run run;
+	struct report_meta m;
+
+	(void)state;
+	struct {
+		char **field;
+		const char *name;
+	} all[] = {
+		{ &s->facility_name, "facility_name" }, { &s->vendor, "vendor" },
+		{ &s->engineer, "engineer" },		{ &s->witness, "witness" },
+		{ &s->address, "address" },		{ &s->carrier, "carrier" },
+		{ &s->line_id, "line_id" },		{ &s->local_id, "local_id" },
+		{ &s->remote_id, "remote_id" },		{ &s->certificate, "certificate" },
+		{ &s->ca, "ca" },			{ &s->ike_proposals, "ike_proposals" },
+		{ &s->esp_proposals, "esp_proposals" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		free(*all[i].field);
+		*all[i].field = xasprintf("<q>%s'\"&amp;", all[i].name);
+	}
+	free(s->psk_file);
+	s->psk_file = xstrdup("/etc/oqlink/<q>psk'");
+	load_run("run-hostile.json", &run);
+	probe_result_text(&run.results[0], "hostile", BT("<q>ラベル'\"&", "<q>label'\"&"), "<q>text'\"&");
+	for (int lang = OQ_LANG_JA; lang <= OQ_LANG_EN; lang++) {
+		fixed_meta(&m, (enum oq_lang)lang);
+		struct report *r = report_new(s, &run, &m);
+		char *html = report_html(r), *json = report_json(r);
+		if (strstr(html, "<q>") || strstr(html, "'\"&"))
+			fail_msg("raw markup in the HTML:\n%s", strstr(html, "<q>") ? strstr(html, "<q>") : strstr(html, "'\"&"));
+		for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+			char *want = xasprintf("&lt;q&gt;%s&#39;&quot;&amp;amp;", all[i].name);
+			if (strstr(html, want) == NULL)
+				fail_msg("%s: '%s' not in the HTML", all[i].name, want);
+			free(want);
+		}
+		assert_non_null(strstr(html, lang == OQ_LANG_JA ? "&lt;q&gt;ラベル&#39;&quot;&amp;"
+								 : "&lt;q&gt;label&#39;&quot;&amp;"));
+		assert_non_null(strstr(html, "&lt;q&gt;text&#39;&quot;&amp;"));
+		assert_non_null(strstr(html, lang == OQ_LANG_JA ? "(伏せ字) ファイル /etc/oqlink/&lt;q&gt;psk&#39;"
+								 : "(redacted) file /etc/oqlink/&lt;q&gt;psk&#39;"));
+		struct json_object *o = json_tokener_parse(json), *cfg, *x;
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "config", &cfg));
+		assert_true(json_object_object_get_ex(cfg, "psk", &x));
+		assert_true(json_object_is_type(x, json_type_object));
+		assert_true(json_object_get_boolean(json_object_object_get(x, "redacted")));
+		assert_string_equal(json_object_get_string(json_object_object_get(x, "file")),
+				    "/etc/oqlink/<q>psk'");
+		assert_true(json_object_object_get_ex(cfg, "private_key", &x));
+		assert_true(json_object_is_type(x, json_type_object) || json_object_is_type(x, json_type_null));
+		json_object_put(o);
+		free(html);
+		free(json);
+		report_free(r);
+	}
+	probe_run_free(&run);
+	site_free(s);
+}
+
 /* A site or a run with nothing in it still gives a report, with ERROR. */
 static void test_empty(void **state)
 {
@@ -568,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_checklist),
 		cmocka_unit_test(test_task_names),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile_everywhere),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_run_stopped),
 		cmocka_unit_test(test_scrub),

@@ -252,6 +252,116 @@ static void test_labels_and_zone(void **state)
 	site_diags_free(&diags);
 }
 
+/* Every key carries its label and hint in both languages; an enum's words
+ * are labelled and its default is one of them; a number's default is in
+ * its range; keys on a page are asked for only when they apply to it. */
+static void test_schema_complete(void **state)
+{
+	unsigned on_page[SITE_PAGE_COUNT] = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < site_key_count(); i++) {
+		struct site_key k;
+		site_key_get(i, &k);
+		if (!k.label.ja || !*k.label.ja || !k.label.en || !*k.label.en ||
+		    !k.hint.ja || !*k.hint.ja || !k.hint.en || !*k.hint.en)
+			fail_msg("[%s] %s has no label or hint in both languages", k.section, k.key);
+		assert_int_equal(site_key_find(k.section, k.key), (int)i);
+		if (k.choices) {
+			bool def_known = k.def == NULL;
+			for (const struct site_choice *c = k.choices; c->word; c++) {
+				if (!c->label.ja || !c->label.en)
+					fail_msg("[%s] %s = %s has no label", k.section, k.key, c->word);
+				def_known |= k.def && strcmp(k.def, c->word) == 0;
+			}
+			if (!def_known)
+				fail_msg("[%s] %s defaults to '%s', not one of its words", k.section, k.key,
+					 k.def);
+		}
+		if (k.number && k.def) {
+			unsigned long v = strtoul(k.def, NULL, 10);
+			if (v < k.min || v > k.max)
+				fail_msg("[%s] %s defaults to %s outside %u..%u", k.section, k.key, k.def,
+					 k.min, k.max);
+		}
+		assert_true(k.page < SITE_PAGE_COUNT);
+		on_page[k.page]++;
+	}
+	for (int p = SITE_PAGE_NONE + 1; p < SITE_PAGE_COUNT; p++) {
+		assert_true(on_page[p] > 0);
+		assert_non_null(site_page_title((enum site_page)p).ja);
+		assert_non_null(site_page_intro((enum site_page)p).en);
+	}
+	assert_null(site_page_title(SITE_PAGE_NONE).ja);
+	assert_int_equal(site_key_find("ipsec", "no_such_key"), -1);
+	assert_string_equal(site_choice_label("terminal", "segment", "separate").ja, "専用セグメント");
+	assert_null(site_choice_label("terminal", "segment", "elsewhere").en);
+}
+
+/* Conditions hold for a loaded site as its line type and layout say. */
+static void test_when(void **state)
+{
+	struct site_diags diags = { 0 };
+	struct site *s = site_load("examples/site-ipsec.conf", false, &diags);
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(site_when_holds(s, SITE_WHEN_ALWAYS));
+	assert_true(site_when_holds(s, SITE_WHEN_IPSEC));
+	assert_false(site_when_holds(s, SITE_WHEN_IPVPN));
+	assert_int_equal(site_when_holds(s, SITE_WHEN_PSK), s->auth == SITE_AUTH_PSK);
+	assert_int_equal(site_when_holds(s, SITE_WHEN_PUBKEY), s->auth == SITE_AUTH_PUBKEY);
+	assert_int_equal(site_when_holds(s, SITE_WHEN_SEPARATE),
+			 s->segment == SITE_SEGMENT_SEPARATE);
+	assert_int_equal(site_when_holds(s, SITE_WHEN_TLS), s->n_tls > 0);
+	s->line = SITE_LINE_IPVPN;
+	assert_true(site_when_holds(s, SITE_WHEN_IPVPN));
+	assert_false(site_when_holds(s, SITE_WHEN_PSK));
+	assert_false(site_when_holds(s, SITE_WHEN_PUBKEY));
+	site_free(s);
+	site_diags_free(&diags);
+}
+
+/* A broken file still gives every key as written, and the writer puts
+ * them back with a map from each line to its entry. */
+static void test_entries(void **state)
+{
+	static const char text[] =
+		"[site]\nfacility_code = 12\npear = 1\n\n[central]\nprefixes = 192.0.2.0/24,\n"
+		"  198.51.100.0/24\n[probe.tls.hweb]\nhost = h.example\n";
+	struct site_entries e = { 0 };
+	struct site_diags d = { 0 };
+	struct site *s = site_load_entries("t.conf", text, false, &e, &d);
+	int *lines = NULL;
+	size_t n = 0;
+	char *out;
+
+	(void)state;
+	assert_null(s);
+	assert_true(d.n > 0);
+	assert_int_equal(e.n, 4);
+	assert_string_equal(e.v[0].value, "12");
+	assert_string_equal(e.v[1].key, "pear");
+	assert_int_equal(e.v[1].line, 3);
+	assert_string_equal(e.v[2].value, "192.0.2.0/24, 198.51.100.0/24");
+	assert_string_equal(e.v[3].section, "probe.tls.hweb");
+	out = site_entries_format(&e, "# head", &lines, &n);
+	assert_string_equal(out, "# head\n\n[site]\nfacility_code = 12\npear = 1\n\n[central]\n"
+			    "prefixes = 192.0.2.0/24, 198.51.100.0/24\n\n[probe.tls.hweb]\n"
+			    "host = h.example\n");
+	assert_int_equal(n, 11);
+	assert_int_equal(lines[0], -1);
+	assert_int_equal(lines[2], -2);
+	assert_int_equal(lines[3], 0);
+	assert_int_equal(lines[4], 1);
+	assert_int_equal(lines[6], -2 - 2);
+	assert_int_equal(lines[10], 3);
+	free(out);
+	free(lines);
+	site_entries_free(&e);
+	site_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +371,9 @@ int main(void)
 		cmocka_unit_test(test_files_checked),
 		cmocka_unit_test(test_docs_cover_every_key),
 		cmocka_unit_test(test_labels_and_zone),
+		cmocka_unit_test(test_schema_complete),
+		cmocka_unit_test(test_when),
+		cmocka_unit_test(test_entries),
 	};
 
 	i18n_init();

@@ -162,6 +162,32 @@ static void test_line_editor(void **state)
 	ui_line_key(&l, UK_HOME);
 	assert_int_equal(ui_line_view(&l, 10), 0);
 	assert_int_equal(l.first, 0);
+
+	/* exactly: one column stays free after the cursor, and a Japanese
+	 * character takes two. Typed one key at a time, as in a field. */
+	static const struct {
+		const wchar_t *typed;
+		int width, col;
+		size_t first;
+	} views[] = {
+		{ L"abcdefghijkl", 10, 8, 4 },
+		{ L"abcdefgh", 10, 8, 0 },
+		{ L"abcdefghi", 10, 8, 1 },
+		{ L"あいうえおかきくけこ", 10, 8, 6 },
+		{ L"あいうえ", 10, 8, 0 },
+		{ L"あいうえお", 10, 8, 1 },
+		{ L"aあいうえ", 10, 8, 1 },
+		{ L"山田 太郎 クリニック", 12, 10, 6 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(views); i++) {
+		ui_line_set(&l, "");
+		for (const wchar_t *w = views[i].typed; *w; w++)
+			assert_true(ui_line_key(&l, (int)*w));
+		if (ui_line_view(&l, views[i].width) != views[i].col || l.first != views[i].first)
+			fail_msg("'%ls' in %d columns: cursor at %d, first %zu; want %d, %zu",
+				 views[i].typed, views[i].width, ui_line_view(&l, views[i].width), l.first,
+				 views[i].col, views[i].first);
+	}
 	ui_line_wipe(&l);
 	assert_int_equal(l.len, 0);
 }
@@ -179,6 +205,7 @@ static struct wiz *filled(const char *path)
 		{ "ipsec", "local_id", "CN=clinic" },
 		{ "ipsec", "remote_id", "CN=gateway" },
 		{ "lan", "address", "192.168.10.1/24" },
+		{ "terminal", "segment", "separate" },
 		{ "terminal", "address", "192.168.20.1/24" },
 		{ "terminal", "host", "192.168.20.10" },
 		{ "central", "prefixes", "192.0.2.0/24" },
@@ -376,6 +403,57 @@ static void collect(void *ctx, const char *line)
 	snprintf(buf + strlen(buf), 256 - strlen(buf), "%s%s", *buf ? "|" : "", line);
 }
 
+/* The wizard's fields are the table's keys that have a page, with the
+ * table's labels, choices and defaults; a file it opens keeps the keys it
+ * does not ask for, bad values included, and a comment does not stick. */
+static void test_wizard_from_table(void **state)
+{
+	char dir[] = "/tmp/oqtuiXXXXXX";
+	size_t keys = 0;
+
+	(void)state;
+	for (size_t i = 0; i < site_key_count(); i++) {
+		struct site_key k;
+		site_key_get(i, &k);
+		int f = wiz_field_find(k.section, k.key);
+		if (k.page == SITE_PAGE_NONE) {
+			assert_int_equal(f, -1);
+			continue;
+		}
+		keys++;
+		assert_true(f >= 0);
+		assert_string_equal(wiz_fields[f].label.ja, k.label.ja);
+		assert_ptr_equal(wiz_fields[f].choices, k.choices);
+		assert_int_equal(wiz_fields[f].page, (unsigned)k.page - 1);
+	}
+	assert_true(keys > 30);
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/site.conf", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("[uplink]\nmtu = many ; a comment\ncarrier = 例示通信\n[monitor]\nhistory_days = 7\n", f);
+	fclose(f);
+	struct wiz *w = wiz_new(path);
+	struct site_key seg;
+	site_key_get((size_t)site_key_find("terminal", "segment"), &seg);
+	assert_string_equal(w->values[wiz_field_find("terminal", "segment")], seg.def);
+	assert_string_equal(w->values[wiz_field_find("uplink", "mtu")], "many");
+	int *lines;
+	size_t n;
+	char *text = wiz_text(w, &lines, &n);
+	assert_non_null(strstr(text, "[uplink]\ntype = ipsec\ninterface = wan0\naddress = \nmtu = many\n"
+				     "carrier = 例示通信\n"));
+	assert_non_null(strstr(text, "\n[monitor]\nhistory_days = 7\n"));
+	assert_int_equal(wiz_validate(w, false) > 0, true);
+	assert_non_null(w->problems[wiz_field_find("uplink", "mtu")]);
+	free(lines);
+	free(text);
+	wiz_free(w);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 static void test_jobs(void **state)
 {
 	static const struct {
@@ -438,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_wizard_validate),
 		cmocka_unit_test(test_wizard_ipvpn),
 		cmocka_unit_test(test_wizard_save),
+		cmocka_unit_test(test_wizard_from_table),
 		cmocka_unit_test(test_jobs),
 	};
 

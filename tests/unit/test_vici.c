@@ -155,6 +155,8 @@ static const struct {
 	{ "NUL in name", B(3, 2, 'a', 0, 0, 0), -EBADMSG, "NUL byte in name" },
 	{ "value length past end", B(3, 1, 'k', 0, 9, 'x'), -EBADMSG, "truncated value" },
 	{ "value length cut", B(3, 1, 'k', 0), -EBADMSG, "truncated value" },
+	{ "value one byte short", B(3, 1, 'k', 0, 2, 'x'), -EBADMSG, "truncated value" },
+	{ "name one byte short", B(3, 2, 'k'), -EBADMSG, "truncated name" },
 	{ "value length 65535, no data", B(3, 1, 'k', 0xff, 0xff), -EBADMSG, "truncated value" },
 	{ "section end at root", B(2), -EBADMSG, "section end without a section" },
 	{ "section not closed", B(1, 1, 's'), -EBADMSG, "section 's' not closed" },
@@ -237,6 +239,73 @@ static void test_limits(void **state)
 	assert_int_equal(vici_decode(big, VICI_MAX_SEGMENT + 1, &n, &cause), -E2BIG);
 	free(cause);
 	free(big);
+}
+
+/* A message of exactly the segment size decodes; one byte more is refused
+ * for its size, before anything in it is read. */
+static void test_segment_size(void **state)
+{
+	uint8_t *buf = xcalloc(VICI_MAX_SEGMENT + 1, 1);
+	size_t len = 0, left = VICI_MAX_SEGMENT;
+	struct vici_node *n;
+	char *cause = NULL;
+
+	(void)state;
+	/* key-values "a", "b", ... whose values fill the segment exactly */
+	for (char name = 'a'; left > 0; name++) {
+		size_t v = left - 5 > VICI_MAX_VALUE ? VICI_MAX_VALUE : left - 5;
+		buf[len++] = 3, buf[len++] = 1, buf[len++] = (uint8_t)name;
+		buf[len++] = (uint8_t)(v >> 8), buf[len++] = (uint8_t)v;
+		memset(buf + len, 'x', v);
+		len += v;
+		left -= 5 + v;
+	}
+	assert_int_equal(len, VICI_MAX_SEGMENT);
+	assert_int_equal(vici_decode(buf, len, &n, &cause), 0);
+	assert_int_equal(vici_get(n, "a") != NULL, 1);
+	vici_node_free(n);
+	buf[len++] = 2;		/* a section end at the root: malformed, if it were read */
+	assert_int_equal(vici_decode(buf, len, &n, &cause), -E2BIG);
+	assert_non_null(strstr(cause, "over the limit"));
+	free(cause);
+	free(buf);
+}
+
+/* Counters: all of 2^64 - 1, nothing above, 20 digits at most. */
+static void test_u64_edges(void **state)
+{
+	static const struct {
+		const char *v;
+		bool ok;
+		uint64_t x;
+	} cases[] = {
+		{ "18446744073709551615", true, UINT64_MAX },
+		{ "18446744073709551616", false, 0 },
+		{ "99999999999999999999", false, 0 },
+		{ "00000000000000000042", true, 42 },
+		{ "000000000000000000042", false, 0 },
+		{ "0", true, 0 },
+		{ "", false, 0 },
+		{ "12a", false, 0 },
+		{ "-1", false, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct vici_builder b;
+		struct vici_node *n;
+		uint64_t x = 7;
+
+		vici_builder_init(&b);
+		vici_add_kv(&b, "k", cases[i].v);
+		assert_int_equal(vici_builder_finish(&b, NULL), 0);
+		assert_int_equal(vici_decode(b.buf, b.len, &n, NULL), 0);
+		if (vici_u64(n, "k", &x) != cases[i].ok)
+			fail_msg("vici_u64(\"%s\") is not %s", cases[i].v, cases[i].ok ? "taken" : "refused");
+		assert_true(cases[i].ok ? x == cases[i].x : x == 7);
+		vici_node_free(n);
+		vici_builder_clear(&b);
+	}
 }
 
 /* Builder misuse is caught and reported once. */
@@ -609,6 +678,8 @@ int main(void)
 		cmocka_unit_test(test_readme_bytes),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_segment_size),
+		cmocka_unit_test(test_u64_edges),
 		cmocka_unit_test(test_builder_misuse),
 		cmocka_unit_test(test_builder_sizes),
 		cmocka_unit_test(test_packets),
