@@ -1,6 +1,7 @@
 /* Probe "address6": the line's IPv6 prefix on the WAN and the terminal
  * side, how it came (RA, DHCPv6-PD, static), and the kernel's DAD state of
  * every global address (tentative and dadfailed are FAIL). */
+#include <linux/if_addr.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 /* The DAD state of an address as a word. */
 static const char *dad_word(unsigned flags)
 {
-	return flags & V6_F_DADFAILED ? "dadfailed" : flags & V6_F_TENTATIVE ? "tentative" : "ok";
+	return flags & IFA_F_DADFAILED ? "dadfailed" : flags & IFA_F_TENTATIVE ? "tentative" : "ok";
 }
 
 /* Evidence for the global addresses of one interface; the first whose DAD
@@ -32,16 +33,16 @@ static size_t addr6_list(struct probe_result *r, const char *ifname, const struc
 		prefix_str(&a[i].addr, b, false);
 		if (a[i].valid_s == K6_FOREVER)
 			probe_result_evidence(r, "%s: %s %s, dad %s, lifetime forever", ifname, b,
-					      a[i].flags & K6_F_PERMANENT ? "permanent" : "learnt",
+					      a[i].flags & IFA_F_PERMANENT ? "permanent" : "learnt",
 					      dad_word(a[i].flags));
 		else
 			probe_result_evidence(r, "%s: %s %s, dad %s, valid %u s, preferred %u s",
 					      ifname, b,
-					      a[i].flags & K6_F_PERMANENT ? "permanent" : "learnt",
+					      a[i].flags & IFA_F_PERMANENT ? "permanent" : "learnt",
 					      dad_word(a[i].flags), a[i].valid_s, a[i].preferred_s);
-		if ((a[i].flags & V6_F_DADFAILED) && *failed == NULL)
+		if ((a[i].flags & IFA_F_DADFAILED) && *failed == NULL)
 			*failed = ifname;
-		else if ((a[i].flags & V6_F_TENTATIVE) && *tentative == NULL)
+		else if ((a[i].flags & IFA_F_TENTATIVE) && *tentative == NULL)
 			*tentative = ifname;
 	}
 	return globals;

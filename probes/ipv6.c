@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -268,9 +269,9 @@ static const struct k6_addr *first_global(const struct k6_addr *a, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		int rank;
 
-		if (a[i].link_local || (a[i].flags & V6_F_DADFAILED))
+		if (a[i].link_local || (a[i].flags & IFA_F_DADFAILED))
 			continue;
-		rank = (a[i].flags & V6_F_DEPRECATED) ? 1 : (a[i].flags & K6_F_PERMANENT) ? 2 : 3;
+		rank = (a[i].flags & IFA_F_DEPRECATED) ? 1 : (a[i].flags & IFA_F_PERMANENT) ? 2 : 3;
 		if (rank > best_rank) {
 			best = &a[i];
 			best_rank = rank;
@@ -298,7 +299,7 @@ void line6_derive(const struct k6_addr *wan, size_t n_wan, const struct k6_addr 
 				out->prefix = prefix_network(&routes[i].dst);
 				return;
 			}
-		if (!(t->flags & K6_F_PERMANENT) &&
+		if (!(t->flags & IFA_F_PERMANENT) &&
 		    (w == NULL || !prefix_contains(&w->addr, &t->addr))) {
 			out->origin = LINE6_PD;
 			out->prefix = prefix_network(&t->addr);
@@ -307,7 +308,7 @@ void line6_derive(const struct k6_addr *wan, size_t n_wan, const struct k6_addr 
 	}
 	if (w == NULL)
 		return;
-	out->origin = w->flags & K6_F_PERMANENT ? LINE6_STATIC : LINE6_RA;
+	out->origin = w->flags & IFA_F_PERMANENT ? LINE6_STATIC : LINE6_RA;
 	out->prefix = prefix_network(&w->addr);
 }
 

@@ -23,12 +23,12 @@ bool site_uses_ipv6(const struct site *s);
 /* One IPv6 address of an interface. */
 struct k6_addr {
 	struct oq_prefix addr;		/* with its prefix length */
-	unsigned flags;			/* IFA_F_* (V6_F_* of probes/net.h, IFA_F_PERMANENT) */
+	unsigned flags;			/* IFA_F_* of <linux/if_addr.h>: TENTATIVE, DADFAILED,
+					 * DEPRECATED, PERMANENT (set by hand) */
 	bool link_local;		/* scope link */
 	uint32_t valid_s, preferred_s;	/* lifetimes, K6_FOREVER when none */
 };
 #define K6_FOREVER 0xffffffffu
-#define K6_F_PERMANENT 0x80		/* IFA_F_PERMANENT: set by hand, not learnt */
 
 /* One IPv6 route of the main table. */
 struct k6_route {

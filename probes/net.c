@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <math.h>
@@ -42,9 +43,9 @@ static bool if_global6(const char *ifname, struct oq_prefix *out)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (a[i].link_local ||
-		    (a[i].flags & (V6_F_TENTATIVE | V6_F_DADFAILED | V6_F_DEPRECATED)))
+		    (a[i].flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED)))
 			continue;
-		if (pick == NULL || ((a[i].flags & K6_F_PERMANENT) && !(pick->flags & K6_F_PERMANENT)))
+		if (pick == NULL || ((a[i].flags & IFA_F_PERMANENT) && !(pick->flags & IFA_F_PERMANENT)))
 			pick = &a[i];
 	}
 	if (pick == NULL)

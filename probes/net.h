@@ -112,10 +112,6 @@ int net_resolve(const struct site *site, const char *host, int timeout_ms, struc
  * global address on the terminal-side interface; family 0 when there is
  * none (the kernel chooses). */
 struct oq_prefix net_source_for(const struct site *site, int family);
-/* IFA_F_* flags of an IPv6 address as netlink gives them. */
-#define V6_F_DADFAILED 0x08
-#define V6_F_DEPRECATED 0x20
-#define V6_F_TENTATIVE 0x40
 /* Connect to dst:port from src within timeout_ms; *fd gets the connected
  * socket (blocking again). Returns 0 or -errno with *cause; *ms the time. */
 int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned port,

@@ -1,6 +1,7 @@
 /* The pure parts of the probes over IPv6: how a DNS answer came back,
  * ICMPv6 echo and errors, router advertisements, the line's prefix and its
  * comparison with the recorded one. */
+#include <linux/if_addr.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,13 +215,13 @@ static struct k6_addr ka(const char *a, unsigned flags, uint32_t valid)
 
 static void test_line6_derive(void **state)
 {
-	struct k6_addr ll = ka("fe80::1/64", K6_F_PERMANENT, K6_FOREVER);
+	struct k6_addr ll = ka("fe80::1/64", IFA_F_PERMANENT, K6_FOREVER);
 	struct k6_addr slaac = ka("2001:db8:a::5054:ff:fe00:1/64", 0, 86400);
-	struct k6_addr fixed = ka("2001:db8:1::2/64", K6_F_PERMANENT, K6_FOREVER);
-	struct k6_addr dup = ka("2001:db8:b::2/64", V6_F_DADFAILED, 86400);
+	struct k6_addr fixed = ka("2001:db8:1::2/64", IFA_F_PERMANENT, K6_FOREVER);
+	struct k6_addr dup = ka("2001:db8:b::2/64", IFA_F_DADFAILED, 86400);
 	struct k6_addr pd_term = ka("2001:db8:c:1::1/64", 0, 7200);
 	struct k6_addr proxy_term = ka("2001:db8:a::1/64", 0, 86400);
-	struct k6_addr fixed_term = ka("2001:db8:20::1/64", K6_F_PERMANENT, K6_FOREVER);
+	struct k6_addr fixed_term = ka("2001:db8:20::1/64", IFA_F_PERMANENT, K6_FOREVER);
 	struct k6_route unreach = { .type = 7 };
 	struct k6_addr wan[3], term[1];
 	struct line6 l;
@@ -253,7 +254,7 @@ static void test_line6_derive(void **state)
 	assert_int_equal(l.origin, LINE6_STATIC);
 	assert_string_equal(prefix_str(&l.prefix, b, false), "2001:db8:1::/64");
 	/* A new prefix by RA with the old one deprecated: the new one. */
-	wan[0] = ka("2001:db8:a::5054:ff:fe00:1/64", V6_F_DEPRECATED, 86400);
+	wan[0] = ka("2001:db8:a::5054:ff:fe00:1/64", IFA_F_DEPRECATED, 86400);
 	wan[1] = ka("2001:db8:b::5054:ff:fe00:1/64", 0, 86400);
 	line6_derive(wan, 2, NULL, 0, NULL, 0, &l);
 	assert_string_equal(prefix_str(&l.prefix, b, false), "2001:db8:b::/64");
