@@ -3,7 +3,7 @@
  * a default router and for how long (router lifetime 0: it is not); the
  * kernel's default route says which router is used and how it was learnt;
  * ICMPv6 echo to the router's link-local address (through neighbour
- * discovery) says it answers. */
+ * discovery) and the kernel's neighbour entry say it answers. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -101,6 +101,7 @@ PROBE_FN(gateway6)
 	struct ra_info ra;
 	struct k6_route def;
 	struct ping_stats st;
+	struct k6_neigh nd = { .usable = false };
 	uint8_t router[16];
 	bool have_route, have_ra;
 	char *cause = NULL, b[64];
@@ -168,6 +169,20 @@ PROBE_FN(gateway6)
 	}
 	probe_result_evidence(r, "ping %s%%%s: %u/%u answered, avg %.2f ms", b, s->wan_if,
 			      st.received, st.sent, st.avg_ms);
+	if (k6_neigh(s->wan_if, router, &nd, NULL) == 0) {
+		probe_result_evidence(r, "neighbour %s%%%s: %s, lladdr %s%s", b, s->wan_if, nd.state,
+				      nd.lladdr[0] ? nd.lladdr : "-", nd.router ? ", router" : "");
+		if (nd.lladdr[0])
+			probe_result_text(r, "mac", BT("MAC アドレス", "MAC address"), nd.lladdr);
+	}
+	if (st.received == 0 && nd.usable) {
+		pr_set(r, PROBE_WARN,
+		       BT("近隣探索 (ND) には応答しているので経路はあります。ルーターが ping に応答しない設定かどうか確認してください。",
+			  "It answers neighbour discovery, so the link works; check whether the router is set not to answer ping."),
+		       "IPv6 ルーター %s は ND に応答しますが ping に応答しません",
+		       "the IPv6 router %s answers neighbour discovery but not ping", b);
+		return;
+	}
 	if (st.received == 0) {
 		pr_set(r, PROBE_FAIL,
 		       BT("ルーターが近隣探索 (ND) と ping に応答しません。WAN のケーブル、ONU/ルーターの電源と状態を確認してください。",

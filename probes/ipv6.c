@@ -19,6 +19,7 @@
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 
 #include "core/i18n.h"
@@ -62,6 +63,11 @@ static int fill_addrs(struct nl_sock *sk, struct nl_cache **c)
 static int fill_routes(struct nl_sock *sk, struct nl_cache **c)
 {
 	return rtnl_route_alloc_cache(sk, AF_INET6, 0, c);
+}
+
+static int fill_neigh(struct nl_sock *sk, struct nl_cache **c)
+{
+	return rtnl_neigh_alloc_cache(sk, c);
 }
 
 /* An nl_addr into a prefix of its own length (family 0 when NULL). */
@@ -147,6 +153,41 @@ int k6_routes(struct k6_route *out, size_t max, size_t *n, char **cause)
 	nl_cache_free(cache);
 	nl_socket_free(sk);
 	return 0;
+}
+
+int k6_neigh(const char *ifname, const uint8_t addr[16], struct k6_neigh *out, char **cause)
+{
+	struct nl_sock *sk;
+	struct nl_cache *cache;
+	struct nl_addr *a;
+	struct rtnl_neigh *ne;
+	int ifindex = (int)if_nametoindex(ifname), ret, st;
+
+	memset(out, 0, sizeof(*out));
+	if (ifindex == 0)
+		return cause_set(cause, ENODEV, _("インターフェース %s がありません",
+						  "no interface %s"), ifname);
+	ret = k6_cache(fill_neigh, &sk, &cache, cause);
+	if (ret < 0)
+		return ret;
+	a = nl_addr_build(AF_INET6, addr, 16);
+	ne = a != NULL ? rtnl_neigh_get(cache, ifindex, a) : NULL;
+	if (ne == NULL) {
+		ret = -ENOENT;
+		goto out;
+	}
+	st = rtnl_neigh_get_state(ne);
+	rtnl_neigh_state2str(st, out->state, sizeof(out->state));
+	out->usable = (st & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)) != 0;
+	out->router = (rtnl_neigh_get_flags(ne) & NTF_ROUTER) != 0;
+	if (rtnl_neigh_get_lladdr(ne) != NULL)
+		nl_addr2str(rtnl_neigh_get_lladdr(ne), out->lladdr, sizeof(out->lladdr));
+	rtnl_neigh_put(ne);
+out:
+	nl_addr_put(a);
+	nl_cache_free(cache);
+	nl_socket_free(sk);
+	return ret;
 }
 
 const char *k6_proto_name(unsigned protocol)

@@ -44,6 +44,16 @@ struct k6_route {
 int k6_addrs(const char *ifname, struct k6_addr *out, size_t max, size_t *n, char **cause);
 /* The IPv6 routes of the main table (at most max). */
 int k6_routes(struct k6_route *out, size_t max, size_t *n, char **cause);
+/* The kernel's neighbour entry of an address on an interface. */
+struct k6_neigh {
+	char state[32];			/* "reachable", "stale", "failed", ... */
+	bool usable;			/* reachable, stale, delay, probe or permanent */
+	bool router;			/* it said it is a router (NTF_ROUTER) */
+	char lladdr[24];		/* "aa:bb:cc:dd:ee:ff", "" when none */
+};
+/* The neighbour entry of addr on ifname: 0, -ENOENT when there is none,
+ * or -errno with *cause. */
+int k6_neigh(const char *ifname, const uint8_t addr[16], struct k6_neigh *out, char **cause);
 /* The name of a route protocol ("ra", "static", "dhcp", "kernel", ...). */
 const char *k6_proto_name(unsigned protocol);
 

@@ -14,7 +14,7 @@ n=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 
-N=15
+N=17
 echo "1..$N"
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1 || ! command -v dnsmasq >/dev/null ||
    ! command -v radvd >/dev/null; then
@@ -115,6 +115,23 @@ desc="RA: gateway6 PASS, the router answers with lifetime 1800 s"
 t eval '[[ "$l" == "gateway6 PASS the IPv6 router fe80::"*"answers ("*"router lifetime 1800 s)"* && "$l" == *"default route via fe80::"*"dev wan0 proto ra"* ]]' || show "$l"
 desc="RA: gateway6 quotes the advertised prefix"
 t eval '[[ "$l" == *"RA prefix 2001:db8:a::/64 (autonomous), valid 86400 s"* ]]' || show "$l"
+desc="RA: gateway6 quotes the router's neighbour entry (a router, with its MAC)"
+t eval '[[ "$l" =~ "neighbour fe80::"[0-9a-f:]+"%wan0: "[a-z]+", lladdr "([0-9a-f]{2}:){5}[0-9a-f]{2}", router" ]]' || show "$l"
+
+# A router that answers neighbour discovery but not ping.
+in_ns ngn nft -f - <<'NFT'
+table inet noecho {
+	chain in {
+		type filter hook input priority 0;
+		icmpv6 type echo-request drop
+	}
+}
+NFT
+got=$(run gateway6)
+l=$(line gateway6)
+desc="router drops echo: gateway6 WARN, it answers neighbour discovery but not ping"
+t eval '[[ "$l" == "gateway6 WARN the IPv6 router fe80::"*"answers neighbour discovery but not ping"* ]]' || show "$l"
+in_ns ngn nft delete table inet noecho
 
 # Line authentication over IPv6: the first success records the prefix.
 got=$(run lineauth)
