@@ -325,12 +325,15 @@ int net_resolve(const struct site *site, const char *host, int timeout_ms, struc
 		net_str(&site->dns[i], server);
 		if (dns_run(&job, 1, timeout_ms, NULL) < 0)
 			continue;
-		/* IPv4 first, as before; a name with AAAA only is reached over IPv6. */
-		for (size_t k = 0; k < 2; k++)
-			if (a[k].first.family) {
-				*out = a[k].first;
+		/* The family of the line first: IPv6 on an IPv6 line. */
+		for (size_t k = 0; k < 2; k++) {
+			const struct dns_answer *pick = &a[site_uses_ipv6(site) ? 1 - k : k];
+
+			if (pick->first.family) {
+				*out = pick->first;
 				return 0;
 			}
+		}
 	}
 	return cause_set(cause, ENOENT, _("%s の名前解決に失敗しました", "could not resolve %s"),
 			 host);

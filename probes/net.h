@@ -100,8 +100,9 @@ enum dns_need { DNS_NEED_UDP, DNS_NEED_EDNS, DNS_NEED_TCP, DNS_NEED_LOST, DNS_NE
 enum dns_need dns_classify(const struct dns_answer *edns, const struct dns_answer *tcp,
 			   const struct dns_answer *udp);
 /* An address for host: a literal (IPv4 or IPv6), or through the site's
- * central DNS servers (A and AAAA asked at once; the A answer first).
- * Returns 0 or -errno with *cause. */
+ * central DNS servers (A and AAAA asked at once; the AAAA answer first on a
+ * site that uses IPv6, else the A answer). Returns 0 or -errno with
+ * *cause. */
 int net_resolve(const struct site *site, const char *host, int timeout_ms, struct oq_prefix *out,
 		char **cause);
 

@@ -15,7 +15,7 @@ OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
 case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
-N=13
+N=15
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
@@ -66,6 +66,14 @@ summary() {
 import json, sys
 r = [r for r in json.load(open(sys.argv[1]))["results"] if r["id"] == sys.argv[2]][0]
 print(r["summary"]["en"])' "$RUN" "$1"
+}
+# The evidence of probe $1 of the last run has a line matching $2.
+evidence_has() {
+	python3 -c '
+import fnmatch, json, sys
+r = [r for r in json.load(open(sys.argv[1]))["results"] if r["id"] == sys.argv[2]][0]
+sys.exit(0 if any(fnmatch.fnmatchcase(e, sys.argv[3]) for e in r.get("evidence", [])) else 1)' \
+		"$RUN" "$1" "$2"
 }
 show() { echo "#   got: $1"; tr ' ' '\n' <<<"$1" | grep -v '=PASS$' | sed 's/^/#   /'; }
 
@@ -120,6 +128,12 @@ got=$(probe)
 all_pass "ra: every probe PASS over the IPv6 line" "$got"
 says "ra: address6 names the line's /64 from RA" address6 "line prefix 2001:db8:100:1::/64 (by RA)"
 says "ra: dns says which answers needed EDNS" dns "*answers needed EDNS)"
+if evidence_has tcp "hweb.oqs-st.onshikaku.org:443 (2001:db8:c0::*): connected in *"; then
+	ok "ra: tcp connects to the names' AAAA addresses on an IPv6 line"
+else not_ok "ra: tcp connects to the names' AAAA addresses on an IPv6 line"; fi
+if evidence_has tls "hweb hweb.oqs-st.onshikaku.org:443 (2001:db8:c0::*): TLS*"; then
+	ok "ra: mutual TLS over IPv6"
+else not_ok "ra: mutual TLS over IPv6"; fi
 
 lab/lab fault no-edns on >/dev/null
 got=$(probe dns tcp lineauth)
