@@ -109,6 +109,7 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 	const uint8_t *icmp;
 
 	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
 	if (len < 20 || (pkt[0] >> 4) != 4)
 		return false;
 	ihl = (size_t)(pkt[0] & 0x0f) * 4;
@@ -225,14 +226,21 @@ void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st)
 		st->jitter_ms = jsum / jn;
 }
 
-/* Open a raw ICMP socket bound to src (may be NULL), DF as asked. */
-int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
+/* Open an ICMP socket bound to src (may be NULL), DF as asked: a raw one,
+ * or when any_user and that is not allowed, a ping socket (*raw false). */
+static int echo_open(const struct oq_prefix *src, bool df, bool any_user, bool *raw,
+		     char **cause)
 {
 	struct sockaddr_storage ss;
 	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT, e;
 	char b[64];
 
+	*raw = true;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0 && any_user && (errno == EPERM || errno == EACCES)) {
+		*raw = false;
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	}
 	if (fd < 0)
 		return cause_set(cause, errno, _("ICMP ソケットを開けません: %s (root が必要です)",
 						 "cannot open an ICMP socket: %s (needs root)"),
@@ -250,6 +258,52 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
 		}
 	}
 	return fd;
+}
+
+int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
+{
+	bool raw;
+
+	return echo_open(src, df, false, &raw, cause);
+}
+
+/* An echo reply as a ping socket gives it: the ICMP message alone, whose
+ * id the kernel has matched already; pure. */
+static bool icmp4_parse_ping(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
+	if (len < 8)
+		return false;
+	out->type = pkt[0];
+	out->code = pkt[1];
+	out->kind = pkt[0] == ICMP_ECHOREPLY ? ICMP_K_REPLY : ICMP_K_OTHER;
+	out->seq = (uint16_t)(pkt[6] << 8 | pkt[7]);
+	return true;
+}
+
+/* Read every pending ICMP packet; fn gets each one of ours. */
+static void echo_drain(int fd, bool raw, uint16_t id,
+		       void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg)
+{
+	uint8_t buf[2048];
+	struct icmp_parsed ip;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (!raw) {
+			if (icmp4_parse_ping(buf, (size_t)n, &ip) && ip.kind == ICMP_K_REPLY)
+				fn(arg, &ip);
+		} else if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER) {
+			fn(arg, &ip);
+		}
+	}
+}
+
+void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
+		 void *arg)
+{
+	echo_drain(fd, true, id, fn, arg);
 }
 
 /* Open a raw ICMPv6 socket bound to src (may be NULL) that sees echo
@@ -305,7 +359,7 @@ void icmp_drain(int fd, int family, uint16_t id,
 	ssize_t n;
 
 	if (family != AF_INET6) {
-		icmp4_drain(fd, id, fn, arg);
+		echo_drain(fd, true, id, fn, arg);
 		return;
 	}
 	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) > 0) {
@@ -315,21 +369,6 @@ void icmp_drain(int fd, int family, uint16_t id,
 		memcpy(ip.from6, &from.sin6_addr, 16);
 		fn(arg, &ip);
 	}
-}
-
-/* Read every pending ICMP packet; fn gets each one of ours. */
-void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
-		 void *arg)
-{
-	uint8_t buf[2048];
-	struct icmp_parsed ip;
-	ssize_t n;
-
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER) {
-			ip.family = AF_INET;
-			fn(arg, &ip);
-		}
 }
 
 struct ping_state {
@@ -377,15 +416,17 @@ static bool ping_all_back(const struct ping_state *ps, size_t upto)
 	return true;
 }
 
-int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	      double *rtt, struct ping_stats *st, char **cause)
+/* ping_many, through a ping socket when any_user and not root (IPv4). */
+static int echo_series(int family, const struct oq_prefix *src, const struct oq_prefix *dsts,
+		       size_t ndst, unsigned count, unsigned interval_ms, unsigned size, bool df,
+		       int wait_ms, bool any_user, double *rtt, struct ping_stats *st, char **cause)
 {
 	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
 	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
 	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
 	struct ping_state ps = { ndst, count, NULL, rtt, st };
 	uint8_t *pkt;
+	bool raw;
 	int fd;
 
 	for (size_t t = 0; t < ndst; t++) {
@@ -395,7 +436,9 @@ int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *d
 		for (size_t k = 0; k < count; k++)
 			rtt[t * count + k] = -1;
 	}
-	fd = icmp_open(family, src, df, cause);
+	raw = true;
+	fd = family == AF_INET6 ? icmp6_open(src, df, cause)
+				: echo_open(src, df, any_user, &raw, cause);
 	if (fd < 0) {
 		free(ss);
 		free(sl);
@@ -427,7 +470,10 @@ int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *d
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int64_t left = next - net_now_us() / 1000;
 
-			icmp_drain(fd, family, id, ping_got, &ps);
+			if (family == AF_INET6)
+				icmp_drain(fd, AF_INET6, id, ping_got, &ps);
+			else
+				echo_drain(fd, raw, id, ping_got, &ps);
 			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
 				break;
 			poll(&p, 1, (int)left);
@@ -452,18 +498,34 @@ int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *d
 	return 0;
 }
 
+int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	      double *rtt, struct ping_stats *st, char **cause)
+{
+	return echo_series(family, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
+			   rtt, st, cause);
+}
+
 int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	       double *rtt, struct ping_stats *st, char **cause)
 {
-	return ping_many(AF_INET, src, dsts, ndst, count, interval_ms, size, df, wait_ms, rtt, st,
-			 cause);
+	return echo_series(AF_INET, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
+			   rtt, st, cause);
 }
 
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause)
 {
-	return ping_many(dst->family ? dst->family : AF_INET, src, dst, 1, count, interval_ms, size,
-			 df, wait_ms, rtt, st, cause);
+	return echo_series(dst->family ? dst->family : AF_INET, src, dst, 1, count, interval_ms,
+			   size, df, wait_ms, false, rtt, st, cause);
+}
+
+int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+		   struct ping_stats *st, char **cause)
+{
+	return echo_series(AF_INET, src, dst, 1, count, interval_ms, size, df, wait_ms, true, rtt,
+			   st, cause);
 }

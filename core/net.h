@@ -89,12 +89,12 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	      double *rtt, struct ping_stats *st, char **cause);
-/* icmp4_open and icmp4_drain for either family: over IPv6, a raw ICMPv6
- * socket that sees echo replies and errors only; df: never fragmented
- * here (EMSGSIZE above the interface MTU). */
-int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause);
-void icmp_drain(int fd, int family, uint16_t id,
-		void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg);
+/* ping4 for diagnostics that any user may run: without root, through an
+ * unprivileged ping socket (net.ipv4.ping_group_range), which sees replies
+ * but no ICMP errors. */
+int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+		   struct ping_stats *st, char **cause);
 /* A raw ICMP socket bound to src (may be NULL), DF set when df; the fd or
  * -errno with *cause. */
 int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
@@ -102,5 +102,11 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
  * for echo id. */
 void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
 		 void *arg);
+/* icmp4_open and icmp4_drain for either family: over IPv6, a raw ICMPv6
+ * socket that sees echo replies and errors only; df: never fragmented
+ * here (EMSGSIZE above the interface MTU). */
+int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause);
+void icmp_drain(int fd, int family, uint16_t id,
+		void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg);
 
 #endif

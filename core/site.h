@@ -144,6 +144,8 @@ struct site {
 	unsigned mon_heavy_s;		/* heavy probes */
 	unsigned mon_reinitiate_s;	/* no CHILD_SA this long: initiate again */
 	struct site_hostport metrics_listen;	/* host NULL: off */
+	struct oq_prefix *metrics_allow;	/* who may scrape; none: see site_metrics_allow */
+	size_t n_metrics_allow;
 	char *syslog;			/* "udp://host:port" or "tcp://host:port", NULL: off */
 	unsigned history_days;
 	unsigned history_max_mb;
@@ -221,6 +223,17 @@ char *site_entries_format(const struct site_entries *e, const char *header, int 
 /* The normalised config as INI text, secrets as file references only. The
  * caller frees the result. Loading the output gives an equal site. */
 char *site_format(const struct site *s);
+/* A commented site.conf for line type line, from the key table, in the
+ * current language: each key with its label and hint, the keys needed left
+ * to fill in (or offering an example), the others commented out with their
+ * default; the other line type's keys left out. The caller frees it. */
+char *site_template(enum site_line line);
+/* docs/config.md with its key tables made again from the key table: each
+ * "<!-- keys [SECTION] -->" line is followed by the table of that section's
+ * keys, up to the next "<!-- end keys -->" line; every other line is kept.
+ * Returns 0 with *out (the caller frees it), or -EINVAL with *cause when a
+ * marker names no section, has no end, or a section has no marker. */
+int site_doc_fill(const char *text, char **out, char **cause);
 /* The normalised config as JSON (new object, caller puts it). */
 struct json_object *site_to_json(const struct site *s);
 
@@ -325,6 +338,11 @@ bool site_section_name_ok(const char *s);
 /* Parse a remote syslog target "udp://host:port" or "tcp://host:port";
  * false when it is neither. hp->host is new (the caller frees it). */
 bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp);
+/* The sources that may scrape the metrics, of the listen address's family:
+ * [monitor] metrics_allow; when unset, [lan] management; when that names
+ * none of the family, the LAN prefix itself. Returns how many were put in
+ * out (room for max); family is AF_INET or AF_INET6. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max);
 
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);

@@ -352,19 +352,6 @@ static void lock_drop(int fd)
 		close(fd);
 }
 
-/* Read a JSON file; NULL when it does not exist (or is unreadable). */
-static struct json_object *json_file(const char *path)
-{
-	char *data = NULL;
-	size_t len;
-	struct json_object *o = NULL;
-
-	if (file_read(path, 64u << 20, &data, &len, NULL) == 0)
-		o = json_tokener_parse(data);
-	free(data);
-	return o;
-}
-
 static int json_file_write(const char *path, struct json_object *o, char **cause)
 {
 	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -514,32 +501,6 @@ static struct site *site_of(const char *config)
 }
 
 /* ---- confirm ---- */
-
-struct pending {
-	long id;
-	int64_t deadline;
-	pid_t pid;
-};
-
-/* The pending confirm, false when there is none. */
-static bool pending_read(const struct site *s, struct pending *p)
-{
-	char *path = path_in(s->run_dir, "confirm.json");
-	struct json_object *o = json_file(path), *v;
-
-	free(path);
-	memset(p, 0, sizeof(*p));
-	if (o == NULL)
-		return false;
-	if (json_object_object_get_ex(o, "id", &v))
-		p->id = (long)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "deadline", &v))
-		p->deadline = json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "pid", &v))
-		p->pid = (pid_t)json_object_get_int(v);
-	json_object_put(o);
-	return p->id > 0;
-}
 
 static void pending_remove(const struct site *s)
 {

@@ -54,17 +54,27 @@ static void put_inside(FILE *f, const struct site *s, const char *rule)
 		fprintf(f, "\t\tiifname \"%s\" %s\n", s->term_if, rule);
 }
 
-/* The monitor's metrics ([monitor] metrics_listen): only from the LAN side
- * and only to the management address they listen on. */
+/* The monitor's metrics ([monitor] metrics_listen): only from the LAN side,
+ * only from the sources that may scrape (site_metrics_allow) and only to
+ * the management address they listen on. */
 static void put_metrics(FILE *f, const struct site *s)
 {
-	struct oq_prefix a;
+	struct oq_prefix a, allow[64];
 	char buf[64];
+	size_t n;
 
 	if (s->metrics_listen.host == NULL || !addr_parse(s->metrics_listen.host, &a))
 		return;
-	fprintf(f, "\t\tiifname \"%s\" %s daddr %s tcp dport %u accept comment \"metrics\"\n",
-		s->lan_if, ipk(a.family), prefix_str(&a, buf, true), s->metrics_listen.port);
+	n = site_metrics_allow(s, a.family, allow, ARRAY_SIZE(allow));
+	if (n == 0)
+		return;
+	fprintf(f, "\t\tiifname \"%s\" %s saddr { ", s->lan_if, ipk(a.family));
+	for (size_t i = 0; i < n; i++) {
+		struct oq_prefix net = prefix_network(&allow[i]);
+		fprintf(f, "%s%s", i ? ", " : "", prefix_str(&net, buf, false));
+	}
+	fprintf(f, " } %s daddr %s tcp dport %u accept comment \"metrics\"\n", ipk(a.family),
+		prefix_str(&a, buf, true), s->metrics_listen.port);
 }
 
 /* The input chain: what may reach the appliance itself. */

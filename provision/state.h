@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/addr.h"
 #include "provision/provision.h"
@@ -113,6 +114,17 @@ int nft_ruleset(const struct site *s, char **text, char **hash, char **cause);
 int nft_read(char **text, char **hash, char **cause);
 /* Replace our table by text (NULL: remove it) in one transaction. */
 int nft_load(const char *text, char **cause);
+
+/* pending.c: the confirm countdown of a pending apply (run_dir/confirm.json). */
+struct pending {
+	long id;
+	int64_t deadline;
+	pid_t pid;
+};
+/* The pending confirm, false when there is none. */
+bool pending_read(const struct site *s, struct pending *p);
+/* Read a JSON file; NULL when it does not exist (or is unreadable). */
+struct json_object *json_file(const char *path);
 
 /* Small helpers shared by the files. */
 char *ps_route_str(const struct ps_route *r);

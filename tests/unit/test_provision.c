@@ -179,7 +179,9 @@ static void test_nft_check_accepts(void **state)
 }
 
 /* With [monitor] metrics_listen, the metrics port opens from the LAN side
- * to that address only, in one rule; without it, nothing is open for it. */
+ * to that address only, in one rule, from the sources that may scrape:
+ * [lan] management of the address's family by default, else
+ * [monitor] metrics_allow; without it, nothing is open for it. */
 static void test_nft_metrics(void **state)
 {
 	char unshare[] = "unshare", n[] = "-n", t[] = "true", nft[] = "nft", c[] = "-c",
@@ -189,16 +191,27 @@ static void test_nft_metrics(void **state)
 	bool can_check = geteuid() == 0 && run_with_input(probe, "") == 0;
 
 	(void)state;
-	for (int on = 0; on < 2; on++)
+	static const char *const monitor[] = {
+		"",
+		"[monitor]\nmetrics_listen = 192.168.10.1:9101\n",
+		"[monitor]\nmetrics_listen = 192.168.10.1:9101\n"
+		"metrics_allow = 192.168.10.20/32, 192.168.30.0/24\n",
+	};
+	static const char *const rules[] = {
+		NULL,
+		"\t\tiifname \"lan0\" ip saddr { 192.168.10.0/24 } ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n",
+		"\t\tiifname \"lan0\" ip saddr { 192.168.10.20/32, 192.168.30.0/24 } ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n",
+	};
+
+	for (int on = 0; on < 3; on++)
 		for (int ipsec = 0; ipsec < 2; ipsec++) {
 			char *base = site_text(ipsec, "wan0", "lan0", "term0");
-			char *conf = xasprintf("%s%s", base,
-					       on ? "[monitor]\nmetrics_listen = 192.168.10.1:9101\n" : "");
+			char *conf = xasprintf("%s%s", base, monitor[on]);
 			struct site_diags d = { 0 };
 			struct site *s = site_load_string("t.conf", conf, false, &d);
 			char *text, *hash, *cause = NULL;
 			struct nft_shape got, want;
-			const char *rule = "\t\tiifname \"lan0\" ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n";
+			const char *rule = rules[on];
 
 			assert_non_null(s);
 			assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
@@ -209,7 +222,8 @@ static void test_nft_metrics(void **state)
 			assert_memory_equal(&got, &want, sizeof(got));
 			if (on) {
 				const char *at = strstr(text, rule);
-				assert_non_null(at);
+				if (at == NULL)
+					fprintf(stderr, "no rule\n%s\nin\n%s", rule, text), fail();
 				assert_null(strstr(at + strlen(rule), "9101"));
 			} else {
 				assert_null(strstr(text, "\"metrics\""));
