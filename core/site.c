@@ -81,6 +81,14 @@ static const struct site_choice ipvpn6_words[] = {
 	WORD("none", SITE_IPVPN6_NONE, "使わない", "none"),
 	WORD("ipoe", SITE_IPVPN6_IPOE, "IPoE", "IPoE"),
 	WORDS_END };
+static const struct site_choice prefix6_words[] = {
+	WORD("ra", SITE_PREFIX6_RA, "RA の /64 (ひかり電話なし)", "a /64 by RA (no ひかり電話)"),
+	WORD("pd", SITE_PREFIX6_PD, "DHCPv6-PD の /56 (ひかり電話あり)", "a /56 by DHCPv6-PD (ひかり電話)"),
+	WORDS_END };
+static const struct site_choice yesno_words[] = {
+	WORD("no", 0, "使わない", "no"),
+	WORD("yes", 1, "使う", "yes"),
+	WORDS_END };
 
 /* Which line types need a key. */
 enum key_need { NEED_NO = 0, NEED_ALWAYS, NEED_IPSEC, NEED_IPVPN };
@@ -356,8 +364,24 @@ static const struct key_def keys[] = {
 	  BT("IPv6", "IPv6"),
 	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE"),
 	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
-	  BT("`none` か `ipoe`",
-	     "`none` or `ipoe`"),
+	  BT("`none` か `ipoe` (NGN の IPv6 IPoE、フレッツ・v6オプション。`[uplink] address6 = ra` と `[terminal] segment = separate` のときだけ設定します)",
+	     "`none` or `ipoe` (IPv6 IPoE on the NGN; set up only with `[uplink] address6 = ra` and `[terminal] segment = separate`)"),
+	  NOTEXT },
+	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra",
+	  BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes"),
+	  BT("ひかり電話ありは pd、なしは ra", "pd with ひかり電話, else ra"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  BT("`ra`: 回線の /64 を RA で受け、ND プロキシ (ndppd) で端末セグメントに広げる (ひかり電話なし)。"
+	     "`pd`: /56 を DHCPv6-PD (dhcpcd) で受け、その /64 を端末セグメントに配る (ひかり電話あり)",
+	     "`ra`: the line's /64 comes by RA and an ND proxy (ndppd) extends it to the terminal segment (lines without ひかり電話); "
+	     "`pd`: a /56 comes by DHCPv6-PD (dhcpcd) and one of its /64 goes to the terminal segment (lines with ひかり電話)"),
+	  NOTEXT },
+	{ "ipvpn", "pd_subnet", K_UINT, S(pd_subnet), NOCOUNT, NULL, 0, 255, NEED_NO, "1",
+	  BT("端末セグメントに使う /64 の番号", "Number of the /64 for the terminal segment"),
+	  BT("pd のとき、委任された /56 の何番目の /64 か (0〜255)", "with pd, which /64 of the delegated /56 (0 to 255)"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_NONE,
+	  BT("`pd` のとき端末セグメントに使う /64 の番号 (0〜255)",
+	     "with `pd`, which /64 of the /56 the terminal segment gets (0–255)"),
 	  NOTEXT },
 
 	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
@@ -380,6 +404,13 @@ static const struct key_def keys[] = {
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
 	  BT("この機器の管理 (ssh) を許す送信元",
 	     "where management (ssh) of this appliance is allowed from"),
+	  NOTEXT },
+	{ "lan", "pppoe_passthrough", K_ENUM, S(pppoe_passthrough), NOCOUNT, yesno_words, 0, 0, NEED_NO, "no",
+	  BT("PPPoE パススルー", "PPPoE pass-through"),
+	  BT("オンライン請求を PPPoE でつなぐとき yes", "yes when online claims go over PPPoE"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("`yes`: LAN と WAN のポートの間で PPPoE のフレーム (0x8863/0x8864) だけをそのまま通す (オンライン請求の PPPoE 用、docs/provision.md)",
+	     "`yes`: pass PPPoE frames (0x8863/0x8864), and nothing else, as they are between the LAN and WAN ports (for online claims over PPPoE; docs/provision.md)"),
 	  NOTEXT },
 
 	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan",
@@ -580,8 +611,10 @@ static const struct key_def keys[] = {
 	  BT("プレフィックスをカンマ区切りで (空欄: 管理 LAN の management、なければ LAN)",
 	     "prefixes, comma separated (empty: the LAN's management, else the LAN)"),
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
-	  BT("メトリクスを取得してよい送信元のプレフィックス。空なら `[lan] management`、それもなければ LAN のプレフィックス。すべてのアドレス (/0) は使えません",
-	     "the source prefixes that may scrape the metrics; empty: `[lan] management`, or else the LAN prefix; every address (/0) is refused"),
+	  BT("メトリクスを取得してよい送信元のプレフィックス (カンマ区切り、待ち受けのアドレスと同じ IP の版、`0.0.0.0/0` のような全アドレスは不可)。"
+		"ファイアウォールはこれ以外からの取得を落とします。空なら `[lan] management` のうち同じ版のもの、それもなければ LAN のプレフィックス",
+	     "prefixes that may scrape the metrics (comma separated, of the listen address's IP version, never every address such as `0.0.0.0/0`); "
+		"the firewall drops a scrape from anywhere else. Empty: those of `[lan] management` of that version, or else the LAN prefix itself"),
 	  NOTEXT },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
 	  BT("syslog の送り先", "Syslog server"),
@@ -915,6 +948,13 @@ static bool valid_name(const char *s)
 	struct oq_prefix a;
 
 	return addr_parse(s, &a) || site_hostname_ok(s);
+}
+
+bool site_ipoe6(const struct site *s)
+{
+	return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE &&
+	       s->wan6_mode == SITE_ADDR6_RA && s->segment == SITE_SEGMENT_SEPARATE &&
+	       s->term_if != NULL;
 }
 
 bool site_ifname_ok(const char *s)

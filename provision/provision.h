@@ -41,6 +41,8 @@ enum prov_kind {
 	PROV_SYSCTL,
 	PROV_CHARON_LOAD,	/* load our connection and credentials into charon */
 	PROV_CHARON_UNLOAD,
+	PROV_DAEMON_START,	/* write a daemon's config and (re)start it */
+	PROV_DAEMON_STOP,
 };
 
 /* One step. Every string is owned by the step. */
