@@ -8,7 +8,8 @@
  * cannot be read (often because the tunnel it is reached through is down)
  * must not hide what is wrong with the certificates. pmtu runs beside
  * reach (PROBE_BESIDE): it needs what reach needs and means nothing when
- * reach fails, but it need not wait for reach's second of pings. */
+ * reach fails, but it need not wait for reach's second of pings; child
+ * beside ike, as both only ask charon. */
 #include "probes/list.h"
 
 #include "core/util.h"
@@ -26,7 +27,7 @@ static const struct probe registry[] = {
 	{ "ike", { "IKE SA", "IKE SA" }, DEPS("gateway"), NULL, probe_ike, 0, PROBE_IPSEC_ONLY,
 	  NULL },
 	{ "child", { "CHILD SA", "CHILD SA" }, DEPS("ike"), NULL, probe_child, 0,
-	  PROBE_IPSEC_ONLY, NULL },
+	  PROBE_IPSEC_ONLY | PROBE_BESIDE, NULL },
 	{ "dns", { "名前解決", "DNS" }, DEPS("gateway", "child"), NULL, probe_dns, 0,
 	  PROBE_SANDBOX, NULL },
 	{ "reach", { "到達性", "reachability" }, DEPS("gateway", "child"), NULL, probe_reach, 0, 0, NULL },
