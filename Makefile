@@ -83,7 +83,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check
+.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
 all: deps-quiet oqlink oqlink-monitor
 
 build/rel/lib%.a:
@@ -179,13 +179,18 @@ fuzz: deps-quiet fuzz-bins
 	  d=; [ -f build/fuzz/dict/$$n.dict ] && d=-dict=build/fuzz/dict/$$n.dict; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) $$d build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
-check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check
+check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check doc-check
 	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" VG_UNIT_BINS="$(VG_UNIT_BINS)" \
 	  VALGRIND=1 tests/run
 
 man-check: oqlink
 	$(Q)./oqlink --lang en help --man | cmp -s - docs/oqlink.8 || \
 	  { echo "docs/oqlink.8 is out of date: run ./oqlink --lang en help --man > docs/oqlink.8"; exit 1; }
+
+# The key tables of docs/config.md are made from the site key table.
+doc-check: oqlink
+	$(Q)./oqlink --lang en config doc docs/config.md | cmp -s - docs/config.md || \
+	  { echo "docs/config.md is out of date: run ./oqlink config doc docs/config.md > new && mv new docs/config.md"; exit 1; }
 
 bench: deps-quiet oqlink oqlink-monitor
 	$(Q)status=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; echo "== $$b"; \

@@ -21,6 +21,8 @@ int cmd_help(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_check(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_config_template(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_config_doc(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_tui(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report_compare(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_report_export(struct cli_ctx *ctx, int argc, char **argv);
