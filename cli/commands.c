@@ -159,6 +159,13 @@ static const struct cli_option report_export_options[] = {
 	{ .name = NULL },
 };
 
+static const struct cli_option upgrade_options[] = {
+	{ .name = "no-reboot",
+	  .help = BT("書き込んだあと再起動しない (次の起動で新しいスロットへ)",
+		     "do not reboot after writing (the next boot goes to the new slot)") },
+	{ .name = NULL },
+};
+
 static const struct cli_option apply_options[] = {
 	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
 	  .meta = "SECONDS", .implied = "300", .flags = CLI_OPT_OPTIONAL,
@@ -401,6 +408,21 @@ const struct cli_command cli_commands[] = {
 	  "",
 	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。状態画面は --refresh 秒ごとに疎通確認します (既定 60、0 で手動のみ)。",
 	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand)."), tui_options },
+	{ "upgrade", cmd_upgrade, CLI_NEED_ROOT,
+	  BT("署名されたバンドルでアプライアンスを更新する (もう一方のスロットに入れて再起動)",
+	     "upgrade the appliance from a signed bundle (into the other slot, then reboot)"),
+	  "BUNDLE",
+	  BT("アプライアンスのイメージの上で、RAUC のバンドルの署名を確かめ、使っていないほうのルートの"
+	     "スロットに書き込み、そのスロットから再起動します。新しいスロットは、コンソールと (設定が"
+	     "あれば) 見張りが動いてはじめて正常とされ、そうならなければ元のスロットに戻ります。設定、"
+	     "履歴、報告書は data パーティションにあり、そのまま残ります。終了コード: 0 書き込んだ、"
+	     "1 バンドルが入らなかった (署名、互換性)、2 使い方の誤り、3 イメージの上でない・実行できない。",
+	     "On the appliance image: checks the RAUC bundle's signature, writes it into the root "
+	     "slot not in use and reboots into that slot. The new slot is marked good only once the "
+	     "console and (with a site config) the keeper run there; otherwise the box returns to "
+	     "the old slot. The config, history and reports live on the data partition and stay. "
+	     "Exits 0 when written, 1 when the bundle was not installed (signature, compatibility), "
+	     "2 on a usage error, 3 when not on the image or rauc could not run."), upgrade_options },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", ""), NULL },
 };
