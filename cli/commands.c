@@ -166,6 +166,14 @@ static const struct cli_option upgrade_options[] = {
 	{ .name = NULL },
 };
 
+static const struct cli_option factory_reset_options[] = {
+	{ .name = "yes", .letter = 'y',
+	  .help = BT("確認なしで消す", "erase without asking") },
+	{ .name = "no-reboot",
+	  .help = BT("再起動しない (次の起動で消す)", "do not reboot (erased at the next boot)") },
+	{ .name = NULL },
+};
+
 static const struct cli_option apply_options[] = {
 	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
 	  .meta = "SECONDS", .implied = "300", .flags = CLI_OPT_OPTIONAL,
@@ -225,6 +233,24 @@ const struct cli_command cli_commands[] = {
 	{ "confirm", cmd_confirm, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("確認待ちの適用を確定する", "keep what a pending 'apply --confirm' did"),
 	  "", BT("", ""), NULL },
+	{ "factory-reset", cmd_factory_reset, CLI_NEED_ROOT,
+	  BT("アプライアンスを工場出荷状態に戻す (data パーティションを消して再起動)",
+	     "return the appliance to its factory state (erase the data partition, reboot)"),
+	  "",
+	  BT("アプライアンスのイメージの上で、設定、鍵、履歴、報告書、コンソールのパスワードのある data "
+	     "パーティションだけを消します。ルートのスロットと版数はそのままです。端末で reset と入力して"
+	     "確かめます (--yes で確認なし、端末がなく --yes もなければ何もせず終了コード 2)。ESP に印を"
+	     "置いて再起動し、次の起動で data をマウントする前にゼロで消して作り直すので、初回起動の"
+	     "パスワードと設定ウィザードから始まります。終了コード: 0 印を置いた、2 確認なし・使い方の誤り、"
+	     "3 イメージの上でない・印を置けない。",
+	     "On the appliance image: erases only the data partition, which holds the config, keys, "
+	     "history, reports and the console password; the root slots and the version stay. It "
+	     "asks for the word reset on the terminal (--yes: do not ask; without a terminal and "
+	     "without --yes it does nothing and exits 2). It leaves a mark on the ESP and reboots; "
+	     "the next boot zeroes data before mounting it and makes it anew, so the box starts over "
+	     "with the first-boot password and the setup wizard. Exits 0 when marked, 2 when not "
+	     "confirmed or on a usage error, 3 when not on the image or the mark could not be "
+	     "written."), factory_reset_options },
 	{ "help", cmd_help, 0,
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),

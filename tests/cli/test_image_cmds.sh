@@ -10,9 +10,9 @@ O=${OQLINK:-build/asan/oqlink}
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..7"
+echo "1..10"
 if [ -e /etc/rauc/system.conf ] && grep -q 'rauc\.slot=' /proc/cmdline; then
-	for i in $(seq 7); do echo "ok $i # SKIP this host is an oqlink image"; done
+	for i in $(seq 10); do echo "ok $i # SKIP this host is an oqlink image"; done
 	exit 0
 fi
 : > "$tmp/b.raucb"
@@ -24,4 +24,7 @@ desc="upgrade off the image: exit 3, says so"; t bash -c "$O --lang en upgrade $
 desc="upgrade in Japanese"; t bash -c "$O --lang ja upgrade $tmp/b.raucb 2>$tmp/e; [ \$? -eq 3 ] && grep -q 'アプライアンスのイメージではありません' $tmp/e"
 desc="upgrade takes one bundle"; t bash -c "$O --lang en upgrade $tmp/b.raucb $tmp/b.raucb 2>/dev/null; [ \$? -eq 2 ]"
 desc="upgrade --no-reboot is an option of the table"; t bash -c "$O --lang en help upgrade | grep -q -- '--no-reboot'"
+desc="factory-reset takes no operand: exit 2"; t bash -c "$O --lang en factory-reset now 2>$tmp/e; [ \$? -eq 2 ] && grep -q \"unexpected argument 'now'\" $tmp/e"
+desc="factory-reset off the image: exit 3 before asking, erases nothing"; t bash -c "echo reset | $O --lang en factory-reset 2>$tmp/e; [ \$? -eq 3 ] && grep -q 'not an oqlink appliance image' $tmp/e && ! grep -q 'Type reset' $tmp/e"
+desc="factory-reset --yes off the image: exit 3"; t bash -c "$O --lang en factory-reset --yes 2>/dev/null; [ \$? -eq 3 ]"
 exit $failed
