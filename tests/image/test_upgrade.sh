@@ -12,7 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 img_need
-echo "1..13"
+echo "1..15"
 
 bundle=${IMG%.img}.raucb
 base=$(mktemp -d /tmp/oqlink-image-up.XXXXXX)
@@ -122,11 +122,11 @@ fi
 # shellcheck disable=SC2086
 vm_start "$d" bios $taps
 if vm_shell "$d"; then
-	rc=$(guest "$d" 'cat /usr/share/oqlink/image-version; grep -o "rauc.slot=[AB]" /proc/cmdline; journalctl -b -1 -o cat -u oqlink-slot-good.service | tail -3; grub-editenv /boot/efi/grub/grubenv list | paste -sd " " -')
+	rc=$(guest "$d" 'cat /usr/share/oqlink/image-version; grep -o "rauc.slot=[AB]" /proc/cmdline; journalctl -m -o cat -u oqlink-slot-good.service | grep slot-good: | tail -3; grub-editenv /boot/efi/grub/grubenv list | paste -sd " " -')
 	if [ "$rc" = 0 ] && grep -qF "$new" "$d/out" && grep -q 'rauc.slot=B' "$d/out" &&
-		grep -q 'marking slot A bad' "$d/out"; then
+		grep -q 'A_OK=0' "$d/out"; then
 		ok "back on slot B with $new; slot A was marked bad"
-		grep -e 'slot-good' -e '_OK=' "$d/out" | sed 's/^/# /'
+		grep -e '^slot-good:' -e '_OK=' "$d/out" | sed 's/^/# /'
 	else
 		not_ok "back on slot B"; sed 's/^/# /' "$d/out" | tail -15
 	fi
