@@ -1,4 +1,4 @@
-/* oqlink config check | show */
+/* oqlink config check | show | template */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,5 +160,50 @@ int cmd_config_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	site_diags_free(&diags);
 	site_free(s);
+	return ret;
+}
+
+int cmd_config_template(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *mode = cli_args_get(ctx->args, "mode");
+	char *text;
+	int ret = OQ_EXIT_OK;
+
+	if (argc > 1) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
+		return OQ_EXIT_USAGE;
+	}
+	text = site_template(mode && strcmp(mode, "ipvpn") == 0 ? SITE_LINE_IPVPN : SITE_LINE_IPSEC);
+	if (fputs(text, stdout) == EOF || fflush(stdout) == EOF)
+		ret = OQ_EXIT_CANT;
+	free(text);
+	return ret;
+}
+
+int cmd_config_doc(struct cli_ctx *ctx, int argc, char **argv)
+{
+	char *text = NULL, *out = NULL, *cause = NULL;
+	size_t len;
+	int ret = OQ_EXIT_OK;
+
+	(void)ctx;
+	if (argc != 2) {
+		cli_error(_("使い方: oqlink config doc docs/config.md", "usage: oqlink config doc docs/config.md"));
+		return OQ_EXIT_USAGE;
+	}
+	if (file_read(argv[1], 1 << 20, &text, &len, &cause) < 0) {
+		cli_error("%s", cause);
+		free(cause);
+		return OQ_EXIT_CANT;
+	}
+	if (site_doc_fill(text, &out, &cause) < 0) {
+		cli_error("%s: %s", argv[1], cause);
+		ret = OQ_EXIT_USAGE;
+	} else if (fputs(out, stdout) == EOF || fflush(stdout) == EOF) {
+		ret = OQ_EXIT_CANT;
+	}
+	free(cause);
+	free(out);
+	free(text);
 	return ret;
 }

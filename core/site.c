@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/net.h"
 #include "core/proposal.h"
 #include "core/util.h"
 
@@ -80,6 +81,14 @@ static const struct site_choice ipvpn6_words[] = {
 	WORD("none", SITE_IPVPN6_NONE, "使わない", "none"),
 	WORD("ipoe", SITE_IPVPN6_IPOE, "IPoE", "IPoE"),
 	WORDS_END };
+static const struct site_choice prefix6_words[] = {
+	WORD("ra", SITE_PREFIX6_RA, "RA の /64 (ひかり電話なし)", "a /64 by RA (no ひかり電話)"),
+	WORD("pd", SITE_PREFIX6_PD, "DHCPv6-PD の /56 (ひかり電話あり)", "a /56 by DHCPv6-PD (ひかり電話)"),
+	WORDS_END };
+static const struct site_choice yesno_words[] = {
+	WORD("no", 0, "使わない", "no"),
+	WORD("yes", 1, "使う", "yes"),
+	WORDS_END };
 
 /* Which line types need a key. */
 enum key_need { NEED_NO = 0, NEED_ALWAYS, NEED_IPSEC, NEED_IPVPN };
@@ -99,308 +108,557 @@ struct key_def {
 	const char *example;	/* see struct site_key */
 	enum site_when when;
 	enum site_page page;
+	struct bitext doc;	/* what docs/config.md says of it */
+	struct bitext doc_need;	/* when it is needed, if not always (docs) */
 };
 
 #define S(f) offsetof(struct site, f)
 #define T(f) offsetof(struct site_tls, f)
 #define NOCOUNT 0
+#define NOTEXT BT(NULL, NULL)
 
 /* Sorted by section in file order, then as written by site_format(). */
 static const struct key_def keys[] = {
 	{ "site", "facility_code", K_FACILITY, S(facility_code), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("医療機関コード", "Facility code"),
 	  BT("10 桁 (例 1312345678)", "10 digits (e.g. 1312345678)"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY,
+	  BT("医療機関コード (10 桁。先頭 2 桁は都道府県番号 01〜47)",
+	     "facility code, 10 digits, the first two a prefecture number 01–47"),
+	  NOTEXT },
 	{ "site", "facility_name", K_STR, S(facility_name), NOCOUNT, NULL, 1, 200, NEED_ALWAYS, NULL,
 	  BT("医療機関名", "Facility name"),
 	  BT("例 さくら内科クリニック", "e.g. Sakura Clinic"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY,
+	  BT("医療機関名 (報告書に載ります)",
+	     "facility name (printed on the report)"),
+	  NOTEXT },
 	{ "site", "vendor", K_STR, S(vendor), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("システムベンダー", "System vendor"),
 	  BT("作業する会社", "the company doing the work"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY,
+	  BT("システムベンダー名",
+	     "system vendor"),
+	  NOTEXT },
 	{ "site", "engineer", K_STR, S(engineer), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("作業担当者", "Engineer"),
 	  BT("報告書に署名する人", "who signs the report"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY,
+	  BT("作業担当者 (`oqlink test --engineer` で上書き可)",
+	     "field engineer (`oqlink test --engineer` overrides)"),
+	  NOTEXT },
 	{ "site", "witness", K_STR, S(witness), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("立会者", "Witness"),
 	  BT("医療機関側の立会者", "the facility's witness"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_FACILITY,
+	  BT("立会者 (`oqlink test --witness` で上書き可)",
+	     "the clinic's witness (`oqlink test --witness` overrides)"),
+	  NOTEXT },
 	{ "site", "address", K_STR, S(address), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("作業場所", "Place of work"),
 	  BT("施設の住所 (報告書に載ります)", "the facility's address, for the report"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("作業場所 (医療機関の住所。報告書に載ります)",
+	     "where the work was done: the facility's address (printed on the report)"),
+	  NOTEXT },
 	{ "site", "timezone", K_ZONE, S(timezone), NOCOUNT, NULL, 0, 0, NEED_NO, CLOCK_DEFAULT_ZONE,
 	  BT("時間帯", "Time zone"),
 	  BT("tz データベースの名前 例 Asia/Tokyo", "a tz database name, e.g. Asia/Tokyo"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("表示し書き出すすべての時刻の時間帯 (システムの時間帯データベース tzdata の名前)",
+	     "the time zone of every time shown or written (a name of the system's tz database, tzdata)"),
+	  NOTEXT },
 
 	{ "uplink", "type", K_ENUM, S(line), NOCOUNT, line_words, 0, 0, NEED_ALWAYS, NULL,
 	  BT("回線種別", "Line type"),
 	  BT("IPsec+IKE 接続方式か IP-VPN 接続方式", "IPsec+IKE or IP-VPN"),
-	  "ipsec", SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	  "ipsec", SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
+	  BT("電気通信回線種別: `ipsec` (IPsec+IKE 接続方式) か `ipvpn` (IP-VPN 接続方式)",
+	     "line type: `ipsec` (IPsec+IKE over the internet) or `ipvpn` (the carrier's closed IP-VPN)"),
+	  NOTEXT },
 	{ "uplink", "interface", K_IFNAME, S(wan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("WAN インターフェース", "WAN interface"),
 	  BT("例 wan0", "e.g. wan0"),
-	  "wan0", SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	  "wan0", SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
+	  BT("WAN 側のインターフェース",
+	     "WAN interface"),
+	  NOTEXT },
 	{ "uplink", "address", K_WANADDR, S(wan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("WAN アドレス", "WAN address"),
 	  BT("dhcp または 198.51.100.2/24", "dhcp or 198.51.100.2/24"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
+	  BT("`dhcp` か IPv4 アドレス/長さ",
+	     "`dhcp` or IPv4 address/length"),
+	  NOTEXT },
 	{ "uplink", "gateway", K_ADDR, S(wan_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("WAN ゲートウェイ", "WAN gateway"),
 	  BT("例 198.51.100.1 (dhcp なら空欄)", "e.g. 198.51.100.1 (empty with dhcp)"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
+	  BT("次ホップ (WAN のサブネット内)",
+	     "next hop, inside the WAN subnet"),
+	  BT("ipsec で固定アドレスのとき", "ipsec with a static address") },
 	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none",
 	  BT("WAN IPv6", "WAN IPv6"),
 	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("`none`、`ra` (ルーター広告)、または IPv6 アドレス/長さ",
+	     "`none`, `ra` (router advertisements) or an IPv6 address/length"),
+	  NOTEXT },
 	{ "uplink", "gateway6", K_ADDR, S(wan6_gateway), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("WAN IPv6 ゲートウェイ", "WAN IPv6 gateway"),
 	  BT("address6 が固定アドレスのときの次ホップ", "the next hop when address6 is static"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("IPv6 の次ホップ",
+	     "IPv6 next hop"),
+	  BT("`address6` が固定のとき", "with a static `address6`") },
 	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500",
 	  BT("回線 MTU", "Line MTU"),
 	  BT("1280〜9000", "1280 to 9000"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
+	  BT("回線の MTU (1280〜9000)",
+	     "line MTU, 1280–9000"),
+	  NOTEXT },
 	{ "uplink", "dns", K_NAMES, S(wan_dns), S(n_wan_dns), NULL, 0, 0, NEED_NO, NULL,
 	  BT("WAN 側 DNS", "WAN DNS"),
 	  BT("VPN 装置名の解決用、カンマ区切り", "to resolve the gateway's name, comma separated"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
+	  BT("インターネット側の DNS (ピアを名前で書いたとき)",
+	     "internet-side resolvers (when the peer is a name)"),
+	  NOTEXT },
 	{ "uplink", "carrier", K_STR, S(carrier), NOCOUNT, NULL, 0, 200, NEED_NO, NULL,
 	  BT("回線事業者", "Carrier"),
 	  BT("報告書に載ります", "for the report"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("回線事業者 (報告書に載ります)",
+	     "the carrier (printed on the report)"),
+	  NOTEXT },
 	{ "uplink", "line_id", K_STR, S(line_id), NOCOUNT, NULL, 0, 64, NEED_NO, NULL,
 	  BT("回線ID", "Line ID"),
 	  BT("事業者の設定票のとおり", "as the carrier's sheet gives it"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("回線ID (回線事業者の開通案内のとおり。報告書に載ります)",
+	     "the line ID as the carrier's sheet gives it (printed on the report)"),
+	  NOTEXT },
 
 	{ "ipsec", "peer", K_NAME, S(peer), NOCOUNT, NULL, 0, 0, NEED_IPSEC, NULL,
 	  BT("VPN ゲートウェイ", "VPN gateway"),
 	  BT("アドレスまたは名前", "address or name"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("事業者の VPN ゲートウェイ (アドレスか名前)",
+	     "the carrier's VPN gateway, address or name"),
+	  NOTEXT },
 	{ "ipsec", "local_id", K_ID, S(local_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("自 IKE ID", "Local IKE ID"),
 	  BT("例 CN=clinic-1312345678.example", "e.g. CN=clinic-1312345678.example"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("自分の IKE ID (既定は証明書の DN)",
+	     "our IKE identity (default: the certificate's DN)"),
+	  BT("psk では必須", "psk") },
 	{ "ipsec", "remote_id", K_ID, S(remote_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("相手 IKE ID", "Remote IKE ID"),
 	  BT("例 CN=vpngw.carrier.example", "e.g. CN=vpngw.carrier.example"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("相手の IKE ID",
+	     "the gateway's IKE identity"),
+	  BT("psk では必須", "psk") },
 	{ "ipsec", "auth", K_ENUM, S(auth), NOCOUNT, auth_words, 0, 0, NEED_NO, "pubkey",
 	  BT("認証方式", "Authentication"),
 	  BT("電子証明書か事前共有鍵", "certificate or pre-shared key"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("`pubkey` (証明書) か `psk` (事前共有鍵)",
+	     "`pubkey` (certificate) or `psk` (pre-shared key)"),
+	  NOTEXT },
 	{ "ipsec", "certificate", K_PATH, S(certificate), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("IKE 証明書", "IKE certificate"),
 	  BT("PEM または DER のパス", "path of a PEM or DER file"),
-	  "@ike.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
+	  "@ike.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER,
+	  BT("この機器の IKE 証明書 (PEM/DER)",
+	     "this appliance's IKE certificate"),
+	  BT("pubkey", "pubkey") },
 	{ "ipsec", "private_key", K_SECRET, S(private_key), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("秘密鍵", "Private key"),
 	  BT("モード 0600 のファイル", "a file of mode 0600"),
-	  "@ike.key", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
+	  "@ike.key", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER,
+	  BT("その秘密鍵 (秘密のファイル, 0600)",
+	     "its private key (secret file, 0600)"),
+	  BT("pubkey", "pubkey") },
 	{ "ipsec", "ca", K_PATH, S(ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("CA 証明書", "CA certificate"),
 	  BT("対向を検証する CA", "the CA that signs the gateway"),
-	  "@ca.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER },
+	  "@ca.crt", SITE_WHEN_PUBKEY, SITE_PAGE_CARRIER,
+	  BT("相手の証明書を検証する CA",
+	     "CA that verifies the gateway's certificate"),
+	  BT("pubkey", "pubkey") },
 	{ "ipsec", "psk_file", K_SECRET, S(psk_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("事前共有鍵", "Pre-shared key"),
 	  BT("鍵を収めたモード 0600 のファイル", "a file of mode 0600 that holds the key"),
-	  "@ike.psk", SITE_WHEN_PSK, SITE_PAGE_CARRIER },
+	  "@ike.psk", SITE_WHEN_PSK, SITE_PAGE_CARRIER,
+	  BT("事前共有鍵のファイル (0600)",
+	     "file holding the pre-shared key (0600)"),
+	  BT("psk", "psk") },
 	{ "ipsec", "ike_proposals", K_PROPOSALS, S(ike_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256-sha256-modp2048",
 	  BT("IKE 提案", "IKE proposals"),
 	  BT("例 aes256-sha256-modp2048", "e.g. aes256-sha256-modp2048"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("IKE の提案 (strongSwan の書式、カンマ区切り)",
+	     "IKE proposals, strongSwan syntax, comma separated"),
+	  NOTEXT },
 	{ "ipsec", "esp_proposals", K_ESP_PROPOSALS, S(esp_proposals), NOCOUNT, NULL, 0, 0, NEED_NO, "aes256gcm16-modp2048",
 	  BT("ESP 提案", "ESP proposals"),
 	  BT("例 aes256gcm16-modp2048", "e.g. aes256gcm16-modp2048"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("ESP の提案",
+	     "ESP proposals"),
+	  NOTEXT },
 	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30",
 	  BT("DPD 間隔 (秒)", "DPD delay (s)"),
 	  BT("0 で無効、最大 3600", "0 turns it off, at most 3600"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("DPD の間隔 (秒、0 で無効)",
+	     "dead-peer-detection interval in seconds, 0 = off"),
+	  NOTEXT },
 	{ "ipsec", "nat_traversal", K_ENUM, S(natt), NOCOUNT, natt_words, 0, 0, NEED_NO, "auto",
 	  BT("NAT 越え", "NAT traversal"),
 	  BT("自動、常に UDP カプセル化、または使わない", "automatic, always in UDP, or never"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("`auto`、`force` (常に UDP 4500 でカプセル化)、`off`",
+	     "`auto`, `force` (always UDP-encapsulate), `off`"),
+	  NOTEXT },
 	{ "ipsec", "start_action", K_ENUM, S(start_action), NOCOUNT, start_words, 0, 0, NEED_NO, "start",
 	  BT("接続の開始", "Start action"),
 	  BT("起動時、通信があれば、または手動", "at start, on traffic, or by hand"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("`start` (起動時に接続)、`trap` (通信発生時)、`none`",
+	     "`start` (at once), `trap` (on traffic), `none`"),
+	  NOTEXT },
 	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400",
 	  BT("トンネル MTU", "Tunnel MTU"),
 	  BT("MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("トンネル内の MTU (TCP MSS をこれに合わせます)",
+	     "MTU inside the tunnel (TCP MSS is clamped to it)"),
+	  NOTEXT },
 	{ "ipsec", "vici_socket", K_PATH, S(vici_socket), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/run/charon.vici",
 	  BT("charon の VICI ソケット", "charon's VICI socket"),
 	  BT("通常は既定値", "usually the default"),
-	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
+	  BT("charon の VICI ソケット",
+	     "charon's VICI socket"),
+	  NOTEXT },
 
 	{ "ipvpn", "ce_router", K_ADDR, S(ce_router), NOCOUNT, NULL, 0, 0, NEED_IPVPN, NULL,
 	  BT("CE ルーター", "CE router"),
 	  BT("事業者の CE ルーターのアドレス", "the address of the carrier's CE router"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  BT("事業者の CE ルーター (センター側への次ホップ、WAN のサブネット内)",
+	     "the carrier's CE router, next hop to the central prefixes, inside the WAN subnet"),
+	  NOTEXT },
 	{ "ipvpn", "customer_id", K_CUSTOMER, S(customer_id), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("お客さまID", "Customer ID"),
 	  BT("NTT 回線: CAF/COP と数字", "NTT lines: CAF or COP and digits"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  BT("お客さまID (NTT の回線: `CAF` か `COP` と 8〜10 桁)",
+	     "customer ID for NTT lines: `CAF` or `COP` and 8–10 digits"),
+	  NOTEXT },
 	{ "ipvpn", "ipv6", K_ENUM, S(ipvpn6), NOCOUNT, ipvpn6_words, 0, 0, NEED_NO, "none",
 	  BT("IPv6", "IPv6"),
 	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER },
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  BT("`none` か `ipoe` (NGN の IPv6 IPoE、フレッツ・v6オプション。`[uplink] address6 = ra` と `[terminal] segment = separate` のときだけ設定します)",
+	     "`none` or `ipoe` (IPv6 IPoE on the NGN; set up only with `[uplink] address6 = ra` and `[terminal] segment = separate`)"),
+	  NOTEXT },
+	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra",
+	  BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes"),
+	  BT("ひかり電話ありは pd、なしは ra", "pd with ひかり電話, else ra"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  BT("`ra`: 回線の /64 を RA で受け、ND プロキシ (ndppd) で端末セグメントに広げる (ひかり電話なし)。"
+	     "`pd`: /56 を DHCPv6-PD (dhcpcd) で受け、その /64 を端末セグメントに配る (ひかり電話あり)",
+	     "`ra`: the line's /64 comes by RA and an ND proxy (ndppd) extends it to the terminal segment (lines without ひかり電話); "
+	     "`pd`: a /56 comes by DHCPv6-PD (dhcpcd) and one of its /64 goes to the terminal segment (lines with ひかり電話)"),
+	  NOTEXT },
+	{ "ipvpn", "pd_subnet", K_UINT, S(pd_subnet), NOCOUNT, NULL, 0, 255, NEED_NO, "1",
+	  BT("端末セグメントに使う /64 の番号", "Number of the /64 for the terminal segment"),
+	  BT("pd のとき、委任された /56 の何番目の /64 か (0〜255)", "with pd, which /64 of the delegated /56 (0 to 255)"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_NONE,
+	  BT("`pd` のとき端末セグメントに使う /64 の番号 (0〜255)",
+	     "with `pd`, which /64 of the /56 the terminal segment gets (0–255)"),
+	  NOTEXT },
 
 	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("LAN インターフェース", "LAN interface"),
 	  BT("例 lan0", "e.g. lan0"),
-	  "lan0", SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	  "lan0", SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("LAN 側のインターフェース",
+	     "LAN interface"),
+	  NOTEXT },
 	{ "lan", "address", K_IFADDR, S(lan_addr), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("LAN アドレス", "LAN address"),
 	  BT("本機のアドレス/長さ 例 192.168.10.1/24", "this box's address/length, e.g. 192.168.10.1/24"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("この機器の LAN アドレス/長さ",
+	     "this appliance's LAN address/length"),
+	  NOTEXT },
 	{ "lan", "management", K_PREFIXES, S(management), S(n_management), NULL, 0, 0, NEED_NO, NULL,
 	  BT("管理を許す範囲", "Management from"),
 	  BT("例 192.168.10.0/24", "e.g. 192.168.10.0/24"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("この機器の管理 (ssh) を許す送信元",
+	     "where management (ssh) of this appliance is allowed from"),
+	  NOTEXT },
+	{ "lan", "pppoe_passthrough", K_ENUM, S(pppoe_passthrough), NOCOUNT, yesno_words, 0, 0, NEED_NO, "no",
+	  BT("PPPoE パススルー", "PPPoE pass-through"),
+	  BT("オンライン請求を PPPoE でつなぐとき yes", "yes when online claims go over PPPoE"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("`yes`: LAN と WAN のポートの間で PPPoE のフレーム (0x8863/0x8864) だけをそのまま通す (オンライン請求の PPPoE 用、docs/provision.md)",
+	     "`yes`: pass PPPoE frames (0x8863/0x8864), and nothing else, as they are between the LAN and WAN ports (for online claims over PPPoE; docs/provision.md)"),
+	  NOTEXT },
 
 	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan",
 	  BT("端末の接続", "Terminal segment"),
 	  BT("専用セグメントを勧めます", "a separate segment is recommended"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("`lan` (LAN 上) か `separate` (専用セグメント)",
+	     "`lan` (on the clinic LAN) or `separate` (its own segment)"),
+	  NOTEXT },
 	{ "terminal", "interface", K_IFNAME, S(term_if), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末側インターフェース", "Terminal interface"),
 	  BT("例 term0", "e.g. term0"),
-	  "term0", SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC },
+	  "term0", SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC,
+	  BT("端末用セグメントのインターフェース",
+	     "the terminal segment's interface"),
+	  BT("separate", "separate") },
 	{ "terminal", "address", K_IFADDR, S(term_addr), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末側アドレス", "Terminal-side address"),
 	  BT("端末側の本機アドレス 例 192.168.20.1/24", "this box on that segment, e.g. 192.168.20.1/24"),
-	  NULL, SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC },
+	  NULL, SITE_WHEN_SEPARATE, SITE_PAGE_CLINIC,
+	  BT("この機器の端末用セグメントのアドレス/長さ",
+	     "this appliance's address/length on that segment"),
+	  BT("separate", "separate") },
 	{ "terminal", "host", K_ADDR, S(terminal), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("資格確認端末", "Qualification terminal"),
 	  BT("端末のアドレス 例 192.168.20.10", "the terminal's address, e.g. 192.168.20.10"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("資格確認端末のアドレス",
+	     "the terminal's address"),
+	  NOTEXT },
 	{ "terminal", "lan_ports", K_PORTS, S(lan_ports), S(n_lan_ports), NULL, 0, 0, NEED_NO, NULL,
 	  BT("LAN から端末へ許すポート", "LAN to terminal ports"),
 	  BT("例 tcp/443, tcp/3389", "e.g. tcp/443, tcp/3389"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("LAN の機器が端末に接続してよいポート (`tcp/443, tcp/3389`)",
+	     "ports on which LAN hosts may reach the terminal"),
+	  NOTEXT },
 
 	{ "central", "prefixes", K_PREFIXES, S(central), S(n_central), NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("センターのプレフィックス", "Central prefixes"),
 	  BT("例 192.0.2.0/24", "e.g. 192.0.2.0/24"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL,
+	  BT("回線の先にあるセンター側のプレフィックス (LAN・WAN と重なってはいけません。既定経路は不可)",
+	     "central prefixes reached through the uplink (must not overlap the LAN or WAN; no default route)"),
+	  NOTEXT },
 	{ "central", "dns", K_ADDRS, S(dns), S(n_dns), NULL, 0, 0, NEED_NO, NULL,
 	  BT("閉域 DNS", "Closed-network DNS"),
 	  BT("アドレス、カンマ区切り", "addresses, comma separated"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL,
+	  BT("閉域網の DNS サーバー (センター側のプレフィックス内)",
+	     "closed-network DNS servers, inside the central prefixes"),
+	  NOTEXT },
 	{ "central", "ntp", K_NAMES, S(ntp), S(n_ntp), NULL, 0, 0, NEED_NO, NULL,
 	  BT("NTP", "NTP"),
 	  BT("アドレスまたは名前", "addresses or names"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL,
+	  BT("NTP サーバー (アドレスか名前)",
+	     "NTP servers, address or name"),
+	  NOTEXT },
 	{ "central", "proxy", K_HOSTPORT, S(proxy), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("プロキシ", "Proxy"),
 	  BT("ホスト:ポート 例 192.0.2.80:8080", "host:port, e.g. 192.0.2.80:8080"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CENTRAL,
+	  BT("HTTP プロキシ (`ホスト:ポート`)",
+	     "HTTP proxy, `host:port`"),
+	  NOTEXT },
 
 	{ "probe", "dns_names", K_NAMES, S(dns_names), S(n_dns_names), NULL, 0, 0, NEED_NO, "www.lineauth.mnw, hweb.oqs-st.onshikaku.org, pweb.base.oqs-pdl.org, " "ntp.base.oqs-pdl.org, crldownload.obn.managedpki.ne.jp",
 	  BT("名前解決する名前", "Names to resolve"),
 	  BT("カンマ区切り", "comma separated"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES,
+	  BT("名前解決を確かめる名前",
+	     "names to resolve"),
+	  NOTEXT },
 	{ "probe", "ping", K_NAMES, S(ping_targets), S(n_ping_targets), NULL, 0, 0, NEED_NO, NULL,
 	  BT("ping の相手", "Ping targets"),
 	  BT("アドレスまたは名前", "addresses or names"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES,
+	  BT("ping の宛先",
+	     "ping targets"),
+	  NOTEXT },
 	{ "probe", "tcp", K_HOSTPORTS, S(tcp_targets), S(n_tcp_targets), NULL, 0, 0, NEED_NO, NULL,
 	  BT("TCP 接続の相手", "TCP targets"),
 	  BT("ホスト:ポート、カンマ区切り", "host:port, comma separated"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES,
+	  BT("接続時間を測る `ホスト:ポート`",
+	     "`host:port` to time a connect to"),
+	  NOTEXT },
 	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20",
 	  BT("ping の回数", "Pings per target"),
 	  BT("1〜1000", "1 to 1000"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("ping の回数",
+	     "pings per target"),
+	  NOTEXT },
 	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50",
 	  BT("ping の間隔 (ミリ秒)", "Ping interval (ms)"),
 	  BT("10〜10000", "10 to 10000"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("ping の間隔 (ミリ秒)",
+	     "interval between pings, ms"),
+	  NOTEXT },
 	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000",
 	  BT("検査ごとの制限時間 (ミリ秒)", "Timeout per probe (ms)"),
 	  BT("100〜600000", "100 to 600000"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("プローブごとの時間切れ (ミリ秒)",
+	     "timeout per probe, ms"),
+	  NOTEXT },
 	{ "probe", "lineauth_url", K_URL, S(lineauth_url), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("回線認証ページ", "Line-auth page"),
 	  BT("例 http://www.lineauth.mnw/", "e.g. http://www.lineauth.mnw/"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES,
+	  BT("回線認証のページ",
+	     "the line-authentication page"),
+	  BT("IP-VPN で `customer_id` があるとき", "ipvpn with a customer ID") },
 	{ "probe", "lineauth_expect", K_STR, S(lineauth_expect), NOCOUNT, NULL, 1, 200, NEED_NO, "認証済みです",
 	  BT("認証済みを示す文字列", "Text that means authenticated"),
 	  BT("回線認証ページにこの文字列があれば合格", "the line-auth page passes when it holds this text"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("認証済みを示す文字列",
+	     "the text that means authenticated"),
+	  NOTEXT },
 
 	{ "probe.tls", "host", K_NAME, T(host), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("TLS 接続先", "TLS endpoint"),
 	  BT("空欄なら TLS の確認なし", "empty: no TLS check"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_PROBES,
+	  BT("接続して検証するホスト名",
+	     "host name to connect to and verify"),
+	  NOTEXT },
 	{ "probe.tls", "port", K_UINT, T(port), NOCOUNT, NULL, 1, 65535, NEED_NO, "443",
 	  BT("TLS ポート", "TLS port"),
 	  BT("通常 443", "usually 443"),
-	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES,
+	  BT("ポート",
+	     "port"),
+	  NOTEXT },
 	{ "probe.tls", "ca", K_PATH, T(ca), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
 	  BT("TLS の CA ファイル", "TLS CA file"),
 	  BT("サーバーを検証する CA", "the CA of the server"),
-	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES,
+	  BT("サーバー証明書を検証する CA",
+	     "CA that verifies the server chain"),
+	  NOTEXT },
 	{ "probe.tls", "client_p12", K_PATH, T(client_p12), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末の証明書 (PKCS#12)", "Terminal certificate (PKCS#12)"),
 	  BT("クライアント証明書のファイル", "the client certificate file"),
-	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES,
+	  BT("資格確認端末の電子証明書 (PKCS#12)",
+	     "the terminal's client certificate, PKCS#12"),
+	  NOTEXT },
 	{ "probe.tls", "client_ca", K_PATH, T(client_ca), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("端末証明書の CA", "Terminal certificate's CA"),
 	  BT("端末の証明書を発行した CA のファイル", "the CA file that issued the terminal's certificate"),
-	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	  NULL, SITE_WHEN_TLS, SITE_PAGE_PROBES,
+	  BT("その電子証明書を発行した CA (共通認証局)。ない場合は IKE の `ca` とこの宛先の `ca` で検証します",
+	     "CA that issued that certificate (the common CA); without it the IKE `ca` and this endpoint's `ca` are tried"),
+	  NOTEXT },
 	{ "probe.tls", "password_file", K_SECRET, T(password_file), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("PKCS#12 のパスワード", "PKCS#12 password"),
 	  BT("パスワードを収めたモード 0600 のファイル", "a file of mode 0600 that holds the password"),
-	  "@terminal.p12.pass", SITE_WHEN_TLS, SITE_PAGE_PROBES },
+	  "@terminal.p12.pass", SITE_WHEN_TLS, SITE_PAGE_PROBES,
+	  BT("その PKCS#12 のパスワードのファイル (0600)",
+	     "file holding that PKCS#12's password (0600)"),
+	  NOTEXT },
 
 	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60",
 	  BT("軽い検査の間隔 (秒)", "Light probe interval (s)"),
 	  BT("10〜86400", "10 to 86400"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("軽い検査 (link, gateway, ike, child, dns, reach) の間隔 (秒、10〜86400)",
+	     "seconds between the light probes (link, gateway, ike, child, dns, reach), 10–86400"),
+	  NOTEXT },
 	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900",
 	  BT("重い検査の間隔 (秒)", "Heavy probe interval (s)"),
 	  BT("60〜86400", "60 to 86400"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("重い検査 (tls, cert, pmtu, proxy, clock) の間隔 (秒、60〜86400)",
+	     "seconds between the heavy probes (tls, cert, pmtu, proxy, clock), 60–86400"),
+	  NOTEXT },
 	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10",
 	  BT("トンネル再確立までの秒数", "Seconds before re-initiating"),
 	  BT("CHILD SA がこの秒数ないとき接続し直す、1〜3600", "no CHILD SA this long: initiate again, 1 to 3600"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("CHILD_SA がこの秒数ないとき張り直しを始めます (1〜3600)",
+	     "re-initiate when no CHILD_SA has been installed for this many seconds, 1–3600"),
+	  NOTEXT },
 	{ "monitor", "metrics_listen", K_HOSTPORT, S(metrics_listen), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
 	  BT("メトリクスの待ち受け", "Metrics listen address"),
 	  BT("ホスト:ポート、管理 LAN 側のみ (空欄: 無効)", "host:port on the management LAN (empty: off)"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("Prometheus のメトリクスを出すアドレス:ポート。`[lan] address` のアドレスだけ使えます。空なら出しません",
+	     "address:port for Prometheus metrics; only the `[lan] address` is accepted; empty: off"),
+	  NOTEXT },
+	{ "monitor", "metrics_allow", K_PREFIXES, S(metrics_allow), S(n_metrics_allow), NULL, 0, 0, NEED_NO, NULL,
+	  BT("メトリクスを取得できる送信元", "Sources allowed to scrape the metrics"),
+	  BT("プレフィックスをカンマ区切りで (空欄: 管理 LAN の management、なければ LAN)",
+	     "prefixes, comma separated (empty: the LAN's management, else the LAN)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("メトリクスを取得してよい送信元のプレフィックス (カンマ区切り、待ち受けのアドレスと同じ IP の版、`0.0.0.0/0` のような全アドレスは不可)。"
+		"ファイアウォールはこれ以外からの取得を落とします。空なら `[lan] management` のうち同じ版のもの、それもなければ LAN のプレフィックス",
+	     "prefixes that may scrape the metrics (comma separated, of the listen address's IP version, never every address such as `0.0.0.0/0`); "
+		"the firewall drops a scrape from anywhere else. Empty: those of `[lan] management` of that version, or else the LAN prefix itself"),
+	  NOTEXT },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
 	  BT("syslog の送り先", "Syslog server"),
 	  BT("udp://ホスト:ポート または tcp://ホスト:ポート (空欄: 無効)", "udp://host:port or tcp://host:port (empty: off)"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("事象を RFC 5424 で送る先: `udp://ホスト:ポート` か `tcp://ホスト:ポート`。空なら送りません",
+	     "where events go as RFC 5424 syslog: `udp://host:port` or `tcp://host:port`; empty: off"),
+	  NOTEXT },
 	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90",
 	  BT("履歴の保存日数", "History kept (days)"),
 	  BT("1〜3650", "1 to 3650"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("検査結果を残す日数 (1〜3650)",
+	     "days of probe results kept, 1–3650"),
+	  NOTEXT },
 	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64",
 	  BT("履歴の上限 (MB)", "History size limit (MB)"),
 	  BT("1〜65536", "1 to 65536"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("検査結果の履歴の上限 (MB、1〜65536)。超えると古いものから消します",
+	     "size limit of the probe history in MB, 1–65536; the oldest results go first"),
+	  NOTEXT },
 
 	{ "paths", "state_dir", K_DIR, S(state_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink",
 	  BT("状態のディレクトリ", "State directory"),
 	  BT("スナップショット、履歴", "snapshots and history"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("スナップショット・履歴 (適用の履歴 history.db、見張りの履歴 monitor.db)",
+	     "snapshots and history (applies in history.db, the keeper's results in monitor.db)"),
+	  NOTEXT },
 	{ "paths", "run_dir", K_DIR, S(run_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/run/oqlink",
 	  BT("実行時のディレクトリ", "Runtime directory"),
 	  BT("実行中の状態", "runtime state"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("実行時の状態 (確認タイマーなど)",
+	     "runtime state (confirm timer, ...)"),
+	  NOTEXT },
 	{ "paths", "report_dir", K_DIR, S(report_dir), NOCOUNT, NULL, 0, 0, NEED_NO, "/var/lib/oqlink/reports",
 	  BT("報告書のディレクトリ", "Report directory"),
 	  BT("作った報告書の置き場所", "where reports are written"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE },
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("運用テスト報告書",
+	     "operational-test reports"),
+	  NOTEXT },
 };
 
 /* The pages of the setup screen that ask for keys. */
@@ -690,6 +948,13 @@ static bool valid_name(const char *s)
 	struct oq_prefix a;
 
 	return addr_parse(s, &a) || site_hostname_ok(s);
+}
+
+bool site_ipoe6(const struct site *s)
+{
+	return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE &&
+	       s->wan6_mode == SITE_ADDR6_RA && s->segment == SITE_SEGMENT_SEPARATE &&
+	       s->term_if != NULL;
 }
 
 bool site_ifname_ok(const char *s)
@@ -1612,7 +1877,7 @@ static const char *pstr(const struct oq_prefix *a, char *buf)
 }
 
 /* The network of an interface address, as "192.0.2.0/24". */
-static const char *net_str(const struct oq_prefix *a, char *buf)
+static const char *subnet_str(const struct oq_prefix *a, char *buf)
 {
 	struct oq_prefix n = prefix_network(a);
 
@@ -1630,8 +1895,22 @@ bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp)
 	return parse_hostport(url + 6, hp);
 }
 
-/* [monitor]: the metrics listen only on the management LAN address; the
- * syslog target is a udp:// or tcp:// host:port. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max)
+{
+	const struct oq_prefix *v = s->n_metrics_allow ? s->metrics_allow : s->management;
+	size_t nv = s->n_metrics_allow ? s->n_metrics_allow : s->n_management, n = 0;
+
+	for (size_t i = 0; i < nv && n < max; i++)
+		if (v[i].family == family)
+			out[n++] = v[i];
+	if (n == 0 && max > 0 && s->lan_addr.family == family)
+		out[n++] = prefix_network(&s->lan_addr);
+	return n;
+}
+
+/* [monitor]: the metrics listen only on the management LAN address and
+ * are scraped only from named sources of its family (never any address);
+ * the syslog target is a udp:// or tcp:// host:port. */
 static void validate_monitor(struct parser *p)
 {
 	struct site *s = p->site;
@@ -1647,6 +1926,18 @@ static void validate_monitor(struct parser *p)
 			       _("メトリクスは管理用 LAN のアドレス %s でだけ待ち受けられます ('%s' は違います)",
 				 "metrics listen only on the management LAN address %s (not '%s')"),
 			       lan.family ? pstr(&lan, b1) : "?", s->metrics_listen.host);
+		for (size_t i = 0; lan.family && i < s->n_metrics_allow; i++) {
+			const struct oq_prefix *m = &s->metrics_allow[i];
+			if (m->family != lan.family)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s は待ち受けのアドレス %s と同じ IP の版ではないので、取得できません",
+					 "%s can never scrape: it is not of the IP version of the listen address %s"),
+				       pstr(m, b1), s->metrics_listen.host);
+			else if (m->len == 0)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s はすべてのアドレスです。取得してよい送信元を書いてください",
+					 "%s is every address: name the sources that may scrape"), pstr(m, b1));
+		}
 	}
 	if (s->syslog && !site_syslog_parse(s->syslog, &tcp, &hp))
 		at_key(p, "monitor", "syslog",
@@ -1678,7 +1969,7 @@ static void site_validate(struct parser *p, bool files)
 	    !prefix_contains(&s->wan_addr, &s->wan_gateway))
 		at_key(p, "uplink", "gateway", _("ゲートウェイ %s が WAN のサブネット %s の外にあります",
 						 "gateway %s is outside the WAN subnet %s"),
-		       pstr(&s->wan_gateway, b1), net_str(&s->wan_addr, b2));
+		       pstr(&s->wan_gateway, b1), subnet_str(&s->wan_addr, b2));
 	if (s->line == SITE_LINE_IPSEC && s->wan_mode == SITE_ADDR_STATIC && !is_set(p, "uplink", "gateway") &&
 	    is_set(p, "uplink", "address"))
 		missing(p, "uplink", "gateway");
@@ -1755,7 +2046,7 @@ static void site_validate(struct parser *p, bool files)
 		if (s->term_addr.family && s->terminal.family && !prefix_contains(&s->term_addr, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末 %s が端末用セグメント %s の外にあります",
 							"the terminal %s is outside its segment %s"),
-			       pstr(&s->terminal, b1), net_str(&s->term_addr, b2));
+			       pstr(&s->terminal, b1), subnet_str(&s->term_addr, b2));
 		if (s->term_addr.family && s->lan_addr.family && prefix_overlaps(&s->term_addr, &s->lan_addr))
 			at_key(p, "terminal", "address", _("端末用セグメントが LAN と重なっています",
 							   "the terminal segment overlaps the LAN"));
@@ -1767,11 +2058,10 @@ static void site_validate(struct parser *p, bool files)
 		if (s->lan_addr.family && s->terminal.family && !prefix_contains(&s->lan_addr, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末 %s が LAN %s の外にあります",
 							"the terminal %s is outside the LAN %s"),
-			       pstr(&s->terminal, b1), net_str(&s->lan_addr, b2));
+			       pstr(&s->terminal, b1), subnet_str(&s->lan_addr, b2));
 	}
 	{
-		struct oq_prefix own = s->segment == SITE_SEGMENT_SEPARATE ? s->term_addr : s->lan_addr;
-		own.len = own.family == AF_INET ? 32 : 128;
+		struct oq_prefix own = net_terminal_source(s);
 		if (own.family && s->terminal.family && prefix_equal(&own, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末のアドレスがこの機器自身のアドレスです",
 							"the terminal's address is this appliance's own"));
@@ -2235,6 +2525,207 @@ char *site_format(const struct site *s)
 	out = site_entries_format(&e, "# oqlink site configuration (normalised)", NULL, NULL);
 	site_entries_free(&e);
 	return out;
+}
+
+/* When a key applies, said in a template's comment. */
+static struct bitext when_text(enum site_when w)
+{
+	switch (w) {
+	case SITE_WHEN_ALWAYS:
+		break;
+	case SITE_WHEN_IPSEC:
+		return BT("type = ipsec のときに使います", "used with type = ipsec");
+	case SITE_WHEN_IPVPN:
+		return BT("type = ipvpn のときに使います", "used with type = ipvpn");
+	case SITE_WHEN_PUBKEY:
+		return BT("auth = pubkey のときに使います", "used with auth = pubkey");
+	case SITE_WHEN_PSK:
+		return BT("auth = psk のときに使います", "used with auth = psk");
+	case SITE_WHEN_SEPARATE:
+		return BT("segment = separate のときに使います", "used with segment = separate");
+	case SITE_WHEN_TLS:
+		return BT("[probe.tls.NAME] ごとに書きます", "one per [probe.tls.NAME]");
+	}
+	return BT(NULL, NULL);
+}
+
+/* Whether a key applies to a fresh site of line type line: the other keys
+ * take their defaults (auth = pubkey, segment = lan, no TLS endpoint). */
+static bool template_applies(const struct key_def *k, enum site_line line)
+{
+	struct site s = { .line = line, .auth = SITE_AUTH_PUBKEY, .segment = SITE_SEGMENT_LAN };
+
+	return site_when_holds(&s, k->when) && !key_named(k);
+}
+
+/* The value a template offers for k: its default, else its example ("@NAME"
+ * beside the default config file). The caller frees it. */
+static char *template_value(const struct key_def *k, enum site_line line)
+{
+	if (k->words == line_words)
+		return xstrdup(site_line_name(line));
+	if (k->def)
+		return xstrdup(k->def);
+	if (k->example && k->example[0] == '@')
+		return xasprintf("/etc/oqlink/%s", k->example + 1);
+	return xstrdup(k->example ? k->example : "");
+}
+
+/* A key of the template: its label and hint (and the words of an enum) as
+ * comments, then the key. One that applies is written when it is needed or
+ * has an example to offer; the others are commented out with the value
+ * they take. */
+static void template_key(struct out *o, const struct key_def *k, enum site_line line, bool applies)
+{
+	enum oq_lang l = i18n_lang();
+	struct bitext w = when_text(k->when);
+	char *v = template_value(k, line);
+
+	fprintf(o->m, "# %s: %s", bitext_get(k->label, l), bitext_get(k->hint, l));
+	if (w.ja && !applies)
+		fprintf(o->m, " (%s)", bitext_get(w, l));
+	fputc('\n', o->m);
+	if (k->words) {
+		fputs("#  ", o->m);
+		for (const struct site_choice *c = k->words; c->word; c++)
+			fprintf(o->m, " %s: %s%s", c->word, bitext_get(c->label, l), c[1].word ? "," : "\n");
+	}
+	if (applies && (k->need != NEED_NO || (k->example && !k->def)) && *v)
+		put_key(o, -1, k->key, is_list(k->type), v);
+	else if (applies && k->need != NEED_NO)
+		fprintf(o->m, "%s =\n", k->key);
+	else
+		fprintf(o->m, *v ? "# %s = %s\n" : "# %s =\n", k->key, v);
+	free(v);
+}
+
+char *site_template(enum site_line line)
+{
+	struct out o = { 0 };
+	char *text = NULL;
+	size_t size = 0;
+	const char *cur = NULL;
+
+	o.m = open_memstream(&text, &size);
+	if (o.m == NULL)
+		abort();
+	fprintf(o.m, _("# oqlink の設定ファイルのひな形 (type = %s、oqlink config template)\n"
+		       "# 空のキーを埋めてください。# で始まるキーは示した値 (既定値) のままになります。\n"
+		       "# 秘密 (鍵、パスワード) はこのファイルに書かず、別のファイルに置いてそのパスを書きます。\n",
+		       "# oqlink site configuration: a template for type = %s (oqlink config template)\n"
+		       "# Fill in the empty keys. A key commented out keeps the value shown (its default).\n"
+		       "# Secrets (keys, passwords) never go here: name the file that holds each.\n"),
+		site_line_name(line));
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		bool applies = template_applies(k, line);
+		bool ipsec_only = k->when == SITE_WHEN_IPSEC || k->when == SITE_WHEN_PUBKEY ||
+				  k->when == SITE_WHEN_PSK;
+		if ((ipsec_only && line != SITE_LINE_IPSEC) ||
+		    (k->when == SITE_WHEN_IPVPN && line != SITE_LINE_IPVPN))
+			continue;	/* the other line type's keys */
+		if (cur == NULL || strcmp(cur, k->section) != 0) {
+			fprintf(o.m, key_named(k) ? "\n# [%s.NAME]\n" : "\n[%s]\n", k->section);
+			cur = k->section;
+		}
+		template_key(&o, k, line, applies);
+	}
+	fclose(o.m);
+	free(o.lines);
+	return text;
+}
+
+/* A bilingual text for a table cell: "ja / en", once when both are alike;
+ * "" for none. The caller frees it. */
+static char *doc_cell(struct bitext t)
+{
+	if (t.ja == NULL)
+		return xstrdup("");
+	if (strcmp(t.ja, t.en) == 0)
+		return xstrdup(t.ja);
+	return xasprintf("%s / %s", t.ja, t.en);
+}
+
+/* The markdown table of the keys of section. */
+static void doc_keys(FILE *m, const char *section)
+{
+	bool need = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].section, section) == 0)
+			need |= keys[i].need != NEED_NO || keys[i].doc_need.ja != NULL;
+	fputs(need ? "| key | 必須 required | 既定 default | 説明 | description |\n|---|---|---|---|---|\n"
+		   : "| key | 既定 default | 説明 | description |\n|---|---|---|---|\n", m);
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const struct key_def *k = &keys[i];
+		if (strcmp(k->section, section) != 0)
+			continue;
+		char *cells[5] = {
+			xasprintf("`%s`", k->key),
+			need ? (k->need != NEED_NO ? xstrdup("✓") : doc_cell(k->doc_need)) : NULL,
+			k->def ? xasprintf("`%s`", k->def) : xstrdup(""),
+			xstrdup(k->doc.ja), xstrdup(k->doc.en),
+		};
+		fputc('|', m);
+		for (size_t c = 0; c < ARRAY_SIZE(cells); c++) {
+			if (cells[c] == NULL)
+				continue;
+			fprintf(m, *cells[c] ? " %s |" : " |", cells[c]);
+			free(cells[c]);
+		}
+		fputc('\n', m);
+	}
+}
+
+int site_doc_fill(const char *text, char **out, char **cause)
+{
+	static const char begin[] = "<!-- keys [", end[] = "<!-- end keys -->";
+	bool done[ARRAY_SIZE(sections)] = { false };
+	size_t len = 0;
+	FILE *m = open_memstream(out, &len);
+	const char *p = text;
+	int r = 0;
+
+	if (m == NULL)
+		abort();
+	while (*p && r == 0) {
+		size_t l = strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n');
+		fwrite(p, 1, l, m);
+		if (strncmp(p, begin, strlen(begin)) == 0) {
+			const char *sec = p + strlen(begin);
+			size_t sl = strcspn(sec, "]");
+			size_t s;
+			for (s = 0; s < ARRAY_SIZE(sections); s++)
+				if (strlen(sections[s].name) == sl && strncmp(sections[s].name, sec, sl) == 0)
+					break;
+			const char *e = strstr(p, end);
+			if (s == ARRAY_SIZE(sections) || e == NULL) {
+				r = cause_set(cause, EINVAL,
+					      e ? _("キーの表に [%.*s] というセクションはありません",
+						    "no section [%.*s] in the key table")
+						: _("'<!-- keys [%.*s] -->' のあとに '<!-- end keys -->' がありません",
+						    "'<!-- keys [%.*s] -->' has no '<!-- end keys -->'"),
+					      (int)sl, sec);
+				break;
+			}
+			doc_keys(m, sections[s].name);
+			done[s] = true;
+			p = e;
+			continue;
+		}
+		p += l;
+	}
+	for (size_t s = 0; s < ARRAY_SIZE(sections) && r == 0; s++)
+		if (!done[s])
+			r = cause_set(cause, EINVAL, _("[%1$s] のキーの表の場所 '<!-- keys [%1$s] -->' がありません",
+						       "no '<!-- keys [%1$s] -->' for the keys of [%1$s]"),
+				      sections[s].name);
+	fclose(m);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 /* JSON value of one key: lists as arrays, numbers as numbers. */

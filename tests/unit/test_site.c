@@ -2,6 +2,7 @@
  * diagnostics; every valid file round-trips through site_format(). Run with
  * OQ_REGEN=1 to rewrite the .expect files (then read the diff). */
 #include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,6 +363,41 @@ static void test_entries(void **state)
 	site_diags_free(&d);
 }
 
+/* docs/config.md's key tables are the key table's; a marker that names no
+ * section or has no end, or a section without a marker, is refused. */
+static void test_doc_fill(void **state)
+{
+	char *doc = NULL, *out = NULL, *cause = NULL;
+
+	(void)state;
+	assert_int_equal(file_read("docs/config.md", 1 << 20, &doc, NULL, &cause), 0);
+	assert_int_equal(site_doc_fill(doc, &out, &cause), 0);
+	if (strcmp(doc, out) != 0)
+		fail_msg("docs/config.md is out of date: run oqlink config doc docs/config.md");
+	free(out);
+	char *bad = xstrdup(doc), *lan = strstr(bad, "<!-- keys [lan] -->");
+	assert_non_null(lan);
+	memcpy(lan, "<!-- keys [lam] -->", strlen("<!-- keys [lam] -->"));
+	assert_int_equal(site_doc_fill(bad, &out, &cause), -EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(cause, "[lam]"));
+	free(bad);
+	free(cause);
+	cause = NULL;
+	bad = xstrdup("# x\n<!-- keys [site] -->\n| old |\n");
+	assert_int_equal(site_doc_fill(bad, &out, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "end keys"));
+	free(bad);
+	free(cause);
+	cause = NULL;
+	bad = xstrdup("<!-- keys [site] -->\nold\n<!-- end keys -->\nprose\n");
+	assert_int_equal(site_doc_fill(bad, &out, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "[uplink]"));
+	free(bad);
+	free(cause);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_schema_complete),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_doc_fill),
 	};
 
 	i18n_init();
