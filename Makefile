@@ -1,6 +1,7 @@
 # oqlink: plain GNU Makefile. Quiet unless V=1.
-#   make           build ./oqlink (strict warnings, hardening)
-#   make asan      build build/asan/oqlink with ASan+UBSan
+#   make           build ./oqlink and ./oqlink-monitor, the lean keeper that
+#                  links only its own modules (strict warnings, hardening)
+#   make asan      build build/asan/oqlink and oqlink-monitor with ASan+UBSan
 #   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan,
 #                  then the unit and CLI suites again under valgrind (memcheck)
 #   make demo      bring up the lab, apply, run the operational test, write a report
@@ -30,6 +31,10 @@ PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpc
         libseccomp libsystemd blkid mount
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# The keeper (oqlink-monitor) runs for good: it links only these; the work
+# that needs the others runs in short-lived children of the full oqlink.
+KEEPER_PKGS := inih json-c sqlite3 libmicrohttpd libsystemd
+KEEPER_LIBS = $(shell pkg-config --libs $(KEEPER_PKGS) 2>/dev/null) -lm
 
 WARN := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
@@ -43,38 +48,74 @@ endif
 HARDEN  := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -Wl,-z,relro,-z,now
 DEFS    := -D_GNU_SOURCE -DOQ_VERSION='"$(VERSION)"' -I.
+# Where make install puts the two programs; each finds the other beside
+# itself first (the build tree), then there.
+DEFS    += -DOQ_SBINDIR='"$(PREFIX)/sbin"' -DOQ_PKGLIBDIR='"$(PREFIX)/lib/oqlink"'
 CFLAGS_REL  := -O2 -g $(WARN) $(HARDEN) $(DEFS)
 CFLAGS_ASAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(WARN) $(DEFS)
 
 MODULES  := core ipsec provision probes report monitor tui cli
-SRCS     := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+# The library modules from the top layer down: the order of the link.
+LIB_MODULES := tui monitor report probes provision ipsec core
+# cli/keeper_main.c is the entry point of oqlink-monitor, cli/main.c that of
+# oqlink; cli/util.c (the command layer's shared helpers) and cli/options.c
+# (the option parser) are in both.
+KEEPER_MAIN := cli/keeper_main.c
+KEEPER_CLI  := cli/keeper_main.c cli/util.c cli/options.c
+KEEPER_MODULES := monitor probes provision ipsec core
+SRCS     := $(filter-out $(KEEPER_MAIN),$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 LIB_SRCS := $(filter-out cli/main.c,$(SRCS))
+CLI_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-REL_OBJS  := $(SRCS:%.c=build/rel/%.o)
-ASAN_OBJS := $(SRCS:%.c=build/asan/%.o)
+REL_OBJS  := $(SRCS:%.c=build/rel/%.o) $(KEEPER_MAIN:%.c=build/rel/%.o)
+ASAN_OBJS := $(SRCS:%.c=build/asan/%.o) $(KEEPER_MAIN:%.c=build/asan/%.o)
+# One static library per module (build/MODE/libMODULE.a); a program links
+# the ones it needs in layer order and takes only the objects it uses.
+REL_MODLIBS  := $(LIB_MODULES:%=build/rel/lib%.a)
+ASAN_MODLIBS := $(LIB_MODULES:%=build/asan/lib%.a)
+KEEPER_REL_LIBS  := $(KEEPER_MODULES:%=build/rel/lib%.a)
+KEEPER_ASAN_LIBS := $(KEEPER_MODULES:%=build/asan/lib%.a)
+OQLINK_CLI := $(filter-out $(KEEPER_MAIN),$(CLI_SRCS))
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
 .PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
-all: deps-quiet oqlink
+all: deps-quiet oqlink oqlink-monitor
 
-oqlink: $(REL_OBJS)
+build/rel/lib%.a:
+	$(Q)rm -f $@ && ar rcs $@ $^
+build/asan/lib%.a:
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(foreach m,$(LIB_MODULES),$(eval build/rel/lib$(m).a: $(patsubst %.c,build/rel/%.o,$(wildcard $(m)/*.c))))
+$(foreach m,$(LIB_MODULES),$(eval build/asan/lib$(m).a: $(patsubst %.c,build/asan/%.o,$(wildcard $(m)/*.c))))
+
+oqlink: $(OQLINK_CLI:%.c=build/rel/%.o) $(REL_MODLIBS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HARDEN_LD) -o $@ $^ $(PKG_LIBS)
+
+# The keeper: its entry point and the command layer's helpers, then only
+# the objects of its modules that it uses, and only its libraries (checked:
+# an object that needs another library fails the link).
+oqlink-monitor: $(KEEPER_CLI:%.c=build/rel/%.o) $(KEEPER_REL_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HARDEN_LD) -Wl,--as-needed -o $@ $^ $(KEEPER_LIBS)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS_REL) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-asan: deps-quiet build/asan/oqlink
-build/asan/oqlink: $(ASAN_OBJS)
+asan: deps-quiet build/asan/oqlink build/asan/oqlink-monitor
+build/asan/oqlink: $(OQLINK_CLI:%.c=build/asan/%.o) $(ASAN_MODLIBS)
 	@echo "  LD      $@ (asan)"
 	$(Q)$(CC) -fsanitize=address,undefined -o $@ $^ $(PKG_LIBS)
+build/asan/oqlink-monitor: $(KEEPER_CLI:%.c=build/asan/%.o) $(KEEPER_ASAN_LIBS)
+	@echo "  LD      $@ (asan)"
+	$(Q)$(CC) -fsanitize=address,undefined -Wl,--as-needed -o $@ $^ $(KEEPER_LIBS)
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -138,7 +179,7 @@ fuzz: deps-quiet fuzz-bins
 	  d=; [ -f build/fuzz/dict/$$n.dict ] && d=-dict=build/fuzz/dict/$$n.dict; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) $$d build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
-check: deps-quiet oqlink build/asan/oqlink unit-bins vg-unit-bins fuzz-bins man-check doc-check
+check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check doc-check
 	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" VG_UNIT_BINS="$(VG_UNIT_BINS)" \
 	  VALGRIND=1 tests/run
 
@@ -151,7 +192,7 @@ doc-check: oqlink
 	$(Q)./oqlink --lang en config doc docs/config.md | cmp -s - docs/config.md || \
 	  { echo "docs/config.md is out of date: run ./oqlink config doc docs/config.md > new && mv new docs/config.md"; exit 1; }
 
-bench: deps-quiet oqlink
+bench: deps-quiet oqlink oqlink-monitor
 	$(Q)status=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; echo "== $$b"; \
 	  OQLINK=$$PWD/oqlink $$b || status=1; done; exit $$status
 
@@ -175,11 +216,12 @@ deps-quiet:
 mutate: deps-quiet
 	$(Q)tools/mutate
 
-install: oqlink
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+install: oqlink oqlink-monitor
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/oqlink $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples $(DESTDIR)$(PREFIX)/share/oqlink \
 	  $(DESTDIR)/etc/oqlink
 	install -m 0755 oqlink $(DESTDIR)$(PREFIX)/sbin/oqlink
+	install -m 0755 oqlink-monitor $(DESTDIR)$(PREFIX)/lib/oqlink/oqlink-monitor
 	install -m 0644 docs/oqlink.8 $(DESTDIR)$(PREFIX)/share/man/man8/oqlink.8
 	install -m 0644 examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/oqlink/examples/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/oqlink/
@@ -191,7 +233,7 @@ install: oqlink
 	chmod 0750 $(DESTDIR)/etc/oqlink
 
 clean:
-	rm -rf build oqlink
+	rm -rf build oqlink oqlink-monitor
 
 .SECONDARY:
 

@@ -14,6 +14,8 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "monitor/monitor.h"
+#include "probes/probe.h"
+#include "provision/provision.h"
 
 /* Local time as "YYYY-MM-DD HH:MM:SS". */
 static const char *when_ms(int64_t t_ms, char *buf, size_t size)
@@ -26,36 +28,202 @@ static const char *when_ms(int64_t t_ms, char *buf, size_t size)
 	return buf;
 }
 
-/* One line of what the keeper does, with the time, at once. */
-static void say_line(void *ctx, const char *line)
+/* The lean keeper program: beside this oqlink (the build tree), else where
+ * make install puts it. A new string. */
+static char *keeper_path(void)
 {
-	struct timespec ts;
-	char buf[32];
+	char self[4096], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	printf("%s %s\n", when_ms((int64_t)ts.tv_sec * 1000, buf, sizeof(buf)), line);
-	fflush(stdout);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			p = xasprintf("%s/oqlink-monitor", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup(OQ_PKGLIBDIR "/oqlink-monitor");
 }
 
+/* ---- the children the keeper runs (oqlink monitor --child ...) ---- */
+
+/* One certificate as the keeper reads it back (monitor/keeper.c). */
+static struct json_object *cert_json(const struct mon_cert_source *src)
+{
+	struct json_object *o = json_object_new_object();
+	struct probe_cert_info info = { 0 };
+	char *cause = NULL;
+
+	json_object_object_add(o, "path", json_object_new_string(src->path));
+	if (probe_cert_inspect_file(src->path, src->pass_file, &info, &cause) < 0) {
+		json_object_object_add(o, "problem", json_object_new_string(cause ? cause : "?"));
+		free(cause);
+		return o;
+	}
+	json_object_object_add(o, "not_before", json_object_new_int64(info.not_before));
+	json_object_object_add(o, "not_after", json_object_new_int64(info.not_after));
+	json_object_object_add(o, "days_left", json_object_new_int(info.days_left));
+	json_object_object_add(o, "subject_cn", json_object_new_string(info.subject_cn ? info.subject_cn : ""));
+	json_object_object_add(o, "issuer_cn", json_object_new_string(info.issuer_cn ? info.issuer_cn : ""));
+	json_object_object_add(o, "serial_dec", json_object_new_string(info.serial_dec ? info.serial_dec : ""));
+	probe_cert_info_clear(&info);
+	return o;
+}
+
+/* probes ID...: run the ids that apply to the site; with certs also read
+ * the certificates the keeper watches. */
+static struct json_object *child_probes(const struct site *site, int argc, char **argv, bool certs)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	const char *ids[32];
+	size_t n = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const struct probe *p = probe_find(argv[i]);
+		if (p && probe_applies(p, site) && n < ARRAY_SIZE(ids))
+			ids[n++] = argv[i];
+	}
+	if (n > 0) {
+		struct probe_options opt = { 0 };
+		struct probe_run run = { 0 };
+		char *cause = NULL;
+
+		if (probe_run_all(site, ids, n, &opt, NULL, NULL, &run, &cause) < 0) {
+			json_object_object_add(o, "error", json_object_new_string(cause ? cause : "?"));
+			free(cause);
+			return o;
+		}
+		a = json_object_new_array();
+		for (size_t i = 0; i < run.n; i++)
+			json_object_array_add(a, probe_result_to_json(&run.results[i]));
+		json_object_object_add(o, "results", a);
+		probe_run_free(&run);
+	}
+	if (certs) {
+		struct mon_cert_source *src = xcalloc(1 + site->n_tls, sizeof(*src));
+		size_t m = mon_cert_sources(site, src);
+
+		a = json_object_new_array();
+		for (size_t i = 0; i < m; i++)
+			json_object_array_add(a, cert_json(&src[i]));
+		json_object_object_add(o, "certs", a);
+		free(src);
+	}
+	return o;
+}
+
+/* restore: put the last confirmed apply back (the firewall first). */
+static struct json_object *child_restore(const struct site *site)
+{
+	struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+	struct prov_restore res;
+	char *cause = NULL;
+
+	json_object_object_add(o, "what", a);
+	if (prov_restore(site, &res, &cause) < 0) {
+		json_object_object_add(o, "error", json_object_new_string(cause ? cause : "?"));
+		free(cause);
+		return o;
+	}
+	for (char *line = res.what, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		json_object_array_add(a, json_object_new_string(line));
+	}
+	prov_restore_clear(&res);
+	return o;
+}
+
+/* confirm: revert a pending apply whose deadline passed. */
+static struct json_object *child_confirm(const struct site *site)
+{
+	struct json_object *o = json_object_new_object();
+	char *cause = NULL;
+	bool reverted;
+	long id;
+
+	if (prov_confirm_expire(site, &reverted, &id, &cause) < 0) {
+		json_object_object_add(o, "error", json_object_new_string(cause ? cause : "?"));
+		free(cause);
+		return o;
+	}
+	json_object_object_add(o, "reverted", json_object_new_boolean(reverted));
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	return o;
+}
+
+/* The work the keeper hands its children (--child WORK): one JSON object
+ * on stdout, exit 0, or 3 with "error" in it. Not for people: the
+ * keeper's own protocol (monitor/keeper.c reads it). */
+static int monitor_child(struct cli_ctx *ctx, const char *work, int argc, char **argv)
+{
+	struct json_object *o, *e;
+	bool failed;
+
+	if (strcmp(work, "probes") == 0) {
+		o = child_probes(ctx->site, argc, argv, cli_args_has(ctx->args, "certs"));
+	} else if (argc > 0) {
+		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[0]);
+		return OQ_EXIT_USAGE;
+	} else {
+		o = strcmp(work, "restore") == 0 ? child_restore(ctx->site) : child_confirm(ctx->site);
+	}
+	failed = json_object_object_get_ex(o, "error", &e);
+	if (cli_put_json(o) < 0)
+		return OQ_EXIT_CANT;
+	return failed ? OQ_EXIT_CANT : OQ_EXIT_OK;
+}
+
+/* `oqlink monitor`: the options are checked here (the config by the
+ * command table already), then this process becomes the lean keeper
+ * program, which links only what it needs to run for good
+ * (docs/monitor.md). */
 int cmd_monitor(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct mon_opts o = { .config_path = ctx->config_path, .say = say_line };
-	char *cause = NULL;
-	int r;
+	const char *child = cli_args_get(ctx->args, "child"), *db = cli_args_get(ctx->args, "db");
+	char *self = NULL, *keeper, *args[16];
+	size_t n = 0;
+	char buf[4096];
+	ssize_t len;
 
+	if (child)
+		return monitor_child(ctx, child, argc - 1, argv + 1);
 	if (argc > 1) {
 		cli_error(_("余分な引数 '%s' があります", "unexpected argument '%s'"), argv[1]);
 		return OQ_EXIT_USAGE;
 	}
-	o.db_path = cli_args_get(ctx->args, "db");
-	o.no_restore = cli_args_has(ctx->args, "no-restore");
-	r = mon_run(ctx->site, &o, &cause);
-	if (r < 0) {
-		cli_error("%s", cause ? cause : strerror(-r));
-		free(cause);
-		return OQ_EXIT_CANT;
+	if ((len = readlink("/proc/self/exe", buf, sizeof(buf) - 1)) > 0) {
+		buf[len] = '\0';
+		self = buf;
 	}
-	return OQ_EXIT_OK;
+	keeper = keeper_path();
+	args[n++] = xstrdup(keeper);
+	args[n++] = xstrdup("--lang");
+	args[n++] = xstrdup(i18n_lang_name(i18n_lang()));
+	args[n++] = xstrdup("--config");
+	args[n++] = xstrdup(ctx->config_path);
+	if (self) {
+		args[n++] = xstrdup("--oqlink");
+		args[n++] = xstrdup(self);
+	}
+	if (db) {
+		args[n++] = xstrdup("--db");
+		args[n++] = xstrdup(db);
+	}
+	if (cli_args_has(ctx->args, "no-restore"))
+		args[n++] = xstrdup("--no-restore");
+	args[n] = NULL;
+	fflush(stdout);
+	execv(keeper, args);
+	cli_error(_("%s を起動できません: %s", "cannot start %s: %s"), keeper, i18n_strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		free(args[i]);
+	free(keeper);
+	return OQ_EXIT_CANT;
 }
 
 static struct json_object *entry_json(const struct mon_probe_entry *e)

@@ -72,16 +72,19 @@ out:
 
 int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv)
 {
-	char *cause = NULL, *end = NULL;
-	long secs = 10;
+	char *cause = NULL;
+	int64_t ms = 10000;
+	long secs;
 	int r;
 
 	(void)ctx;
-	if (argc < 2 || argc > 3 || (argc == 3 && ((secs = strtol(argv[2], &end, 10)) < 1 || secs > 120 || *end))) {
-		cli_error(_("使い方: oqlink nic identify NAME [秒 (1-120、既定 10)]",
-			    "usage: oqlink nic identify NAME [SECONDS (1-120, default 10)]"));
+	/* SECONDS is a length of time like the options' (5s, 2m; bare: seconds) */
+	if (argc < 2 || argc > 3 || (argc == 3 && parse_duration_ms(argv[2], 1000, 1000, 120000, &ms) < 0)) {
+		cli_error(_("使い方: oqlink nic identify NAME [秒 (1s〜2m、既定 10s)]",
+			    "usage: oqlink nic identify NAME [SECONDS (1s to 2m, default 10s)]"));
 		return OQ_EXIT_USAGE;
 	}
+	secs = (long)((ms + 999) / 1000);
 	printf(_("%s のランプを %ld 秒点滅させます...\n", "blinking the light of %s for %ld s...\n"), argv[1], secs);
 	fflush(stdout);
 	r = prov_nic_identify(argv[1], (unsigned)secs, &cause);

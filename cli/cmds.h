@@ -4,6 +4,17 @@
 #define OQ_CMDS_H
 
 #include "cli/cli.h"
+
+/* The history database option, shared by `monitor` and `history probes`. */
+#define OPT_DB \
+	{ .name = "db", .arg = CLI_ARG_PATH, \
+	  .help = BT("履歴のデータベース (既定 state_dir/monitor.db)", \
+		     "the history database (default state_dir/monitor.db)") }
+
+/* The options of `oqlink monitor` (cli/util.c), which oqlink-monitor
+ * (cli/keeper_main.c) takes too: --db, --no-restore, and --child with
+ * --certs, by which the keeper runs its short-lived children. */
+extern const struct cli_option cli_monitor_options[];
 #include "probes/probe.h"
 
 int cmd_help(struct cli_ctx *ctx, int argc, char **argv);

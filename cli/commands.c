@@ -14,24 +14,6 @@
 #include "core/site.h"
 #include "core/util.h"
 
-static const char *const lang_words[] = { "ja", "en", NULL };
-
-const struct cli_option cli_global_options[] = {
-	{ .name = "config", .letter = 'c', .arg = CLI_ARG_PATH, .meta = "FILE",
-	  .flags = CLI_OPT_ANYWHERE,
-	  .help = BT("設定ファイル (既定 " SITE_DEFAULT_PATH ")",
-		     "the site config (default " SITE_DEFAULT_PATH ")") },
-	{ .name = "json", .letter = 'j', .flags = CLI_OPT_ANYWHERE,
-	  .help = BT("標準出力に JSON の文書をひとつ出す", "print one JSON document on stdout") },
-	{ .name = "lang", .arg = CLI_ARG_ENUM, .words = lang_words, .flags = CLI_OPT_ANYWHERE,
-	  .help = BT("表示の言語 (既定は環境変数から)", "the language shown (default: from the environment)") },
-	{ .name = "verbose", .letter = 'v', .flags = CLI_OPT_ANYWHERE,
-	  .help = BT("詳しく表示する (重ねられます)", "show more (may be repeated)") },
-	{ .name = "version", .letter = 'V', .help = BT("版数を表示する", "show the version") },
-	{ .name = "help", .letter = 'h', .help = BT("使い方を表示する", "show how to use oqlink") },
-	{ .name = NULL },
-};
-
 static const struct cli_option help_options[] = {
 	{ .name = "man", .help = BT("man ページ (roff) を出力する", "print the man page (roff)") },
 	{ .name = NULL },
@@ -54,8 +36,8 @@ static const struct cli_option ipsec_up_options[] = {
 
 static const struct cli_option ipsec_down_options[] = {
 	{ .name = "unload", .letter = 'u',
-	  .help = BT("oqlink が読み込んだ接続と鍵を charon から外す",
-		     "also remove from charon what oqlink loaded") },
+	  .help = BT("oqlink が読み込んだ接続と鍵も charon から外す (他のものには触れない)",
+		     "also remove from charon what oqlink loaded (and nothing else)") },
 	OPT_IPSEC_LEVEL, OPT_IPSEC_QUIET, OPT_IPSEC_TIMEOUT, { .name = NULL },
 };
 
@@ -169,7 +151,7 @@ static const struct cli_option report_export_options[] = {
 
 static const struct cli_option apply_options[] = {
 	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
-	  .meta = "SECONDS", .implied = "300", .flags = CLI_OPT_OPTIONAL,
+	  .implied = "300", .flags = CLI_OPT_OPTIONAL,
 	  .help = BT("この時間内に 'oqlink confirm' がなければ元に戻す",
 		     "undo the changes unless 'oqlink confirm' comes within this time") },
 	{ .name = NULL },
@@ -186,11 +168,6 @@ static const struct cli_option tui_options[] = {
 	{ .name = NULL },
 };
 
-#define OPT_DB \
-	{ .name = "db", .arg = CLI_ARG_PATH, \
-	  .help = BT("履歴のデータベース (既定 state_dir/monitor.db)", \
-		     "the history database (default state_dir/monitor.db)") }
-
 static const struct cli_option history_probes_options[] = {
 	{ .name = "since", .arg = CLI_ARG_DURATION, .min = 0, .max = 36500 * 86400000LL,
 	  .help = BT("この長さだけさかのぼる (既定 24h)", "how far back to look (default 24h)") },
@@ -199,20 +176,13 @@ static const struct cli_option history_probes_options[] = {
 	OPT_DB, { .name = NULL },
 };
 
-static const struct cli_option monitor_options[] = {
-	OPT_DB,
-	{ .name = "no-restore",
-	  .help = BT("起動時に最後に確定した適用を戻さない", "do not restore the last confirmed apply at start") },
-	{ .name = NULL },
-};
-
 const struct cli_command cli_commands[] = {
 	{ "apply", cmd_apply, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER | CLI_JSON,
 	  BT("設定をホストに適用する (失敗すれば元に戻す)",
 	     "apply the config to the host (undone if a step fails)"),
 	  "",
-	  BT("スナップショットを取り、安全な順に変更して確認します。失敗した手順を示し、それまでの変更をすべて元に戻します。--confirm (既定 300 秒) を付けると、期限までに 'oqlink confirm' がなければ自動で元に戻します。",
-	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm (default 300 seconds) the changes are undone by themselves unless 'oqlink confirm' comes in time."), apply_options },
+	  BT("スナップショットを取り、安全な順に変更して確認します。失敗した手順を示し、それまでの変更をすべて元に戻します。--confirm を付けると、期限までに 'oqlink confirm' がなければ自動で元に戻します。",
+	     "Takes a snapshot, makes the changes in a safe order and verifies them. A failing step is named and everything done before it is undone. With --confirm the changes are undone by themselves unless 'oqlink confirm' comes in time."), apply_options },
 	{ "config check", cmd_config_check, CLI_JSON,
 	  BT("設定ファイルを検査し、問題をすべて示す",
 	     "check the site config and show every problem"),
@@ -252,8 +222,7 @@ const struct cli_command cli_commands[] = {
 	  BT("見張り (oqlink monitor) が記録した検査結果を表示する",
 	     "list the probe results the keeper (oqlink monitor) recorded"),
 	  "",
-	  BT("--since は 90s、30m、24h、7d のような長さです (既定 24h)。履歴は state_dir/monitor.db にあります。",
-	     "--since is a length such as 90s, 30m, 24h or 7d (default 24h). The history is state_dir/monitor.db."), history_probes_options },
+	  BT("", ""), history_probes_options },
 	{ "ipsec diagnose", cmd_ipsec_diagnose, CLI_NEED_CONFIG | CLI_JSON,
 	  BT("トンネルを張り直し、失敗の原因と次の手順を示す",
 	     "bring the tunnel up afresh and explain why it fails, with next steps"),
@@ -275,8 +244,7 @@ const struct cli_command cli_commands[] = {
 	{ "ipsec down", cmd_ipsec_down, CLI_NEED_CONFIG,
 	  BT("トンネルを閉じる", "close the tunnel"),
 	  "",
-	  BT("--unload で oqlink が読み込んだ接続と鍵を charon から外します (他のものには触れません)。",
-	     "--unload also removes from charon what oqlink loaded (and nothing else)."), ipsec_down_options },
+	  BT("", ""), ipsec_down_options },
 	{ "ipsec export-swanctl", cmd_ipsec_export, CLI_NEED_CONFIG,
 	  BT("同じ設定を swanctl.conf の形で出力する (秘密はファイル参照)",
 	     "print the same connection as swanctl.conf (secrets as file references)"),
@@ -322,7 +290,7 @@ const struct cli_command cli_commands[] = {
 	     "again with growing intervals while no CHILD_SA is installed, and loaded again when "
 	     "charon restarts. Probes run on timers into monitor.db; verdict changes and certificate "
 	     "expiry go to the journal and syslog. SIGHUP reloads the config, SIGTERM ends it (the "
-	     "tunnel stays up). See docs/monitor.md."), monitor_options },
+	     "tunnel stays up). See docs/monitor.md."), cli_monitor_options },
 	{ "nic identify", cmd_nic_identify, CLI_NEED_ROOT,
 	  BT("ポートのランプを点滅させ、どの口かを示す", "blink a port's light to show which socket it is"),
 	  "NAME [SECONDS]",
@@ -345,11 +313,11 @@ const struct cli_command cli_commands[] = {
 	  "[ID...]",
 	  BT("ID を指定するとそのプローブと依存先だけを実行します。端末では 1 プローブ 1 行で進行を示し、"
 	     "PASS 以外は対処とともに根拠を表示します。--json は docs/probes.md のスキーマ oqlink.probes/1 の"
-	     "文書を 1 つ出力します。--out はパケット取得ファイルの置き場所です (既定は run_dir)。"
+	     "文書を 1 つ出力します。"
 	     "終了コード: 0 すべて PASS、1 WARN/FAIL/ERROR あり、2 設定か引数の誤り、3 中止。",
 	     "With IDs, runs those probes and what they depend on. On a terminal, one live line per probe; "
 	     "everything but PASS is shown with what to do and its evidence. --json prints one document of "
-	     "schema oqlink.probes/1 (docs/probes.md). --out is where the capture is kept (default run_dir). "
+	     "schema oqlink.probes/1 (docs/probes.md). "
 	     "Exits 0 when everything passed, 1 on WARN/FAIL/ERROR, 2 on a config or usage error, 3 when "
 	     "cancelled."), probe_options },
 	{ "report compare", cmd_report_compare, CLI_JSON,
@@ -421,100 +389,12 @@ const struct cli_command cli_commands[] = {
 	  BT("画面で設定・確認する (端末で oqlink とだけ打っても開きます)",
 	     "configure and check on screens (plain oqlink on a terminal opens it too)"),
 	  "",
-	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。状態画面は --refresh 秒ごとに疎通確認します (既定 60、0 で手動のみ)。",
-	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen. The dashboard runs the probes every --refresh seconds (default 60; 0 only on demand)."), tui_options },
+	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。",
+	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen."), tui_options },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", ""), NULL },
 };
 const unsigned cli_n_commands = ARRAY_SIZE(cli_commands);
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("oqlink: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int cli_config_failed(const char *path, const struct site_diags *d)
-{
-	bool missing = false, denied = false, other = false;
-
-	site_diags_print(d, stderr);
-	for (size_t i = 0; i < d->n; i++) {
-		bool m = d->v[i].err == ENOENT && d->v[i].line == 0 && strcmp(d->v[i].file, path) == 0;
-		bool a = d->v[i].err == EACCES;
-		missing |= m;
-		denied |= a;
-		other |= !m && !a;
-	}
-	if (missing && strcmp(path, SITE_DEFAULT_PATH) == 0)
-		cli_error(_("設定ファイル %s がまだありません。端末で引数なしの 'oqlink' を実行すると、"
-			    "設定ファイルを作る設定画面 (ウィザード) が開きます",
-			    "there is no config file %s yet; plain 'oqlink' on a terminal opens the "
-			    "setup wizard that creates it"), path);
-	else if (missing)
-		cli_error(_("設定ファイル %1$s がまだありません。端末で 'oqlink --config %1$s' を実行すると、"
-			    "設定ファイルを作る設定画面 (ウィザード) が開きます",
-			    "there is no config file %1$s yet; 'oqlink --config %1$s' on a terminal opens the "
-			    "setup wizard that creates it"), path);
-	if (denied && geteuid() != 0)
-		cli_error(_("権限の問題です: 設定が名指すファイルを読む権限がありません。"
-			    "oqlink は root で実行してください (sudo oqlink ...)",
-			    "a permission problem: oqlink may not read a file the config names; "
-			    "oqlink needs root (sudo oqlink ...)"));
-	else if (denied)
-		cli_error(_("権限の問題です: 設定が名指すファイルを読めません。ファイルの所有者とモードを確認してください",
-			    "a permission problem: a file the config names cannot be read; check its owner and mode"));
-	if (other || (!missing && !denied))
-		cli_error(_("設定に誤りがあります。'oqlink config check' で確認してください",
-			    "the site config has errors; see 'oqlink config check'"));
-	return denied && !missing && !other ? OQ_EXIT_CANT : OQ_EXIT_USAGE;
-}
-
-int cli_load_config(struct cli_ctx *ctx)
-{
-	struct site_diags diags = { 0 };
-
-	ctx->site = site_load(ctx->config_path, true, &diags);
-	if (ctx->site == NULL) {
-		int ret = cli_config_failed(ctx->config_path, &diags);
-		site_diags_free(&diags);
-		return ret;
-	}
-	site_diags_free(&diags);
-	return cli_set_zone(ctx->site);
-}
-
-int cli_set_zone(const struct site *site)
-{
-	char *cause = NULL;
-
-	if (site == NULL || site->timezone == NULL)
-		return 0;
-	if (clock_set_zone(site->timezone, &cause) < 0) {
-		cli_error("%s", cause);
-		free(cause);
-		return OQ_EXIT_USAGE;
-	}
-	return 0;
-}
-
-int cli_put_json(struct json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
-	int r = 0;
-
-	if (fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF)
-		r = -EIO;
-	json_object_put(o);
-	return r;
-}
 
 /* The word at position level (0 or 1) of a command name, copied into buf;
  * false when the name has no such word. */
@@ -698,8 +578,14 @@ void cli_print_usage(const struct cli_command *c)
 		printf("%s oqlink %s COMMAND [ARGS]\n\n", _("使い方:", "usage:"), g);
 		free(g);
 		print_group(NULL);
-		printf("\n%s\n", _("全体のオプション (コマンドの後にも書けます: --config、--json、--lang、--verbose):",
-				   "Global options (--config, --json, --lang and --verbose may also follow the command):"));
+		char list[128] = "";
+		for (const struct cli_option *o = cli_global_options; o->name; o++)
+			if (o->flags & CLI_OPT_ANYWHERE)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s--%s",
+					 *list ? _("、", ", ") : "", o->name);
+		printf("\n");
+		printf(_("全体のオプション (%s はコマンドの後にも書けます):\n",
+			 "Global options (%s may also follow the command):\n"), list);
 		cli_print_options(cli_global_options);
 		printf("\n%s\n", _("'oqlink help COMMAND' で各コマンドの詳細を表示します。",
 				   "'oqlink help COMMAND' shows the details of one command."));

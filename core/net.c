@@ -172,14 +172,21 @@ void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st)
 		st->jitter_ms = jsum / jn;
 }
 
-/* Open a raw ICMP socket bound to src (may be NULL), DF as asked. */
-int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
+/* Open an ICMP socket bound to src (may be NULL), DF as asked: a raw one,
+ * or when any_user and that is not allowed, a ping socket (*raw false). */
+static int echo_open(const struct oq_prefix *src, bool df, bool any_user, bool *raw,
+		     char **cause)
 {
 	struct sockaddr_storage ss;
 	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT, e;
 	char b[64];
 
+	*raw = true;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0 && any_user && (errno == EPERM || errno == EACCES)) {
+		*raw = false;
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	}
 	if (fd < 0)
 		return cause_set(cause, errno, _("ICMP ソケットを開けません: %s (root が必要です)",
 						 "cannot open an ICMP socket: %s (needs root)"),
@@ -199,17 +206,49 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
 	return fd;
 }
 
+int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
+{
+	bool raw;
+
+	return echo_open(src, df, false, &raw, cause);
+}
+
+/* An echo reply as a ping socket gives it: the ICMP message alone, whose
+ * id the kernel has matched already; pure. */
+static bool icmp4_parse_ping(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < 8)
+		return false;
+	out->type = pkt[0];
+	out->code = pkt[1];
+	out->kind = pkt[0] == ICMP_ECHOREPLY ? ICMP_K_REPLY : ICMP_K_OTHER;
+	out->seq = (uint16_t)(pkt[6] << 8 | pkt[7]);
+	return true;
+}
+
 /* Read every pending ICMP packet; fn gets each one of ours. */
-void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
-		 void *arg)
+static void echo_drain(int fd, bool raw, uint16_t id,
+		       void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg)
 {
 	uint8_t buf[2048];
 	struct icmp_parsed ip;
 	ssize_t n;
 
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER)
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		if (!raw) {
+			if (icmp4_parse_ping(buf, (size_t)n, &ip) && ip.kind == ICMP_K_REPLY)
+				fn(arg, &ip);
+		} else if (icmp4_parse(buf, (size_t)n, &ip) && ip.id == id && ip.kind != ICMP_K_OTHER) {
 			fn(arg, &ip);
+		}
+	}
+}
+
+void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
+		 void *arg)
+{
+	echo_drain(fd, true, id, fn, arg);
 }
 
 struct ping_state {
@@ -252,21 +291,23 @@ static bool ping_all_back(const struct ping_state *ps, size_t upto)
 	return true;
 }
 
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause)
+/* ping4_many, through a ping socket when any_user and not root. */
+static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+		       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+		       bool any_user, double *rtt, struct ping_stats *st, char **cause)
 {
 	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
 	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
 	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
 	struct ping_state ps = { ndst, count, NULL, rtt, st };
 	uint8_t *pkt;
+	bool raw;
 	int fd;
 
 	memset(st, 0, ndst * sizeof(*st));
 	for (size_t k = 0; k < ndst * count; k++)
 		rtt[k] = -1;
-	fd = icmp4_open(src, df, cause);
+	fd = echo_open(src, df, any_user, &raw, cause);
 	if (fd < 0) {
 		free(ss);
 		free(sl);
@@ -297,7 +338,7 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int64_t left = next - net_now_us() / 1000;
 
-			icmp4_drain(fd, id, ping_got, &ps);
+			echo_drain(fd, raw, id, ping_got, &ps);
 			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
 				break;
 			poll(&p, 1, (int)left);
@@ -320,9 +361,26 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 	return 0;
 }
 
+int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	       double *rtt, struct ping_stats *st, char **cause)
+{
+	return echo_series(src, dsts, ndst, count, interval_ms, size, df, wait_ms, false, rtt, st,
+			   cause);
+}
+
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause)
 {
-	return ping4_many(src, dst, 1, count, interval_ms, size, df, wait_ms, rtt, st, cause);
+	return echo_series(src, dst, 1, count, interval_ms, size, df, wait_ms, false, rtt, st,
+			   cause);
+}
+
+int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+		   struct ping_stats *st, char **cause)
+{
+	return echo_series(src, dst, 1, count, interval_ms, size, df, wait_ms, true, rtt, st,
+			   cause);
 }

@@ -72,6 +72,12 @@ int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned cou
 int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	       double *rtt, struct ping_stats *st, char **cause);
+/* ping4 for diagnostics that any user may run: without root, through an
+ * unprivileged ping socket (net.ipv4.ping_group_range), which sees replies
+ * but no ICMP errors. */
+int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
+		   struct ping_stats *st, char **cause);
 /* A raw ICMP socket bound to src (may be NULL), DF set when df; the fd or
  * -errno with *cause. */
 int icmp4_open(const struct oq_prefix *src, bool df, char **cause);

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/net.h"
 #include "core/proposal.h"
 #include "core/util.h"
 
@@ -79,6 +80,14 @@ static const struct site_choice segment_words[] = {
 static const struct site_choice ipvpn6_words[] = {
 	WORD("none", SITE_IPVPN6_NONE, "使わない", "none"),
 	WORD("ipoe", SITE_IPVPN6_IPOE, "IPoE", "IPoE"),
+	WORDS_END };
+static const struct site_choice prefix6_words[] = {
+	WORD("ra", SITE_PREFIX6_RA, "RA の /64 (ひかり電話なし)", "a /64 by RA (no ひかり電話)"),
+	WORD("pd", SITE_PREFIX6_PD, "DHCPv6-PD の /56 (ひかり電話あり)", "a /56 by DHCPv6-PD (ひかり電話)"),
+	WORDS_END };
+static const struct site_choice yesno_words[] = {
+	WORD("no", 0, "使わない", "no"),
+	WORD("yes", 1, "使う", "yes"),
 	WORDS_END };
 
 /* Which line types need a key. */
@@ -355,8 +364,24 @@ static const struct key_def keys[] = {
 	  BT("IPv6", "IPv6"),
 	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE"),
 	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
-	  BT("`none` か `ipoe`",
-	     "`none` or `ipoe`"),
+	  BT("`none` か `ipoe` (NGN の IPv6 IPoE、フレッツ・v6オプション。`[uplink] address6 = ra` と `[terminal] segment = separate` のときだけ設定します)",
+	     "`none` or `ipoe` (IPv6 IPoE on the NGN; set up only with `[uplink] address6 = ra` and `[terminal] segment = separate`)"),
+	  NOTEXT },
+	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra",
+	  BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes"),
+	  BT("ひかり電話ありは pd、なしは ra", "pd with ひかり電話, else ra"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  BT("`ra`: 回線の /64 を RA で受け、ND プロキシ (ndppd) で端末セグメントに広げる (ひかり電話なし)。"
+	     "`pd`: /56 を DHCPv6-PD (dhcpcd) で受け、その /64 を端末セグメントに配る (ひかり電話あり)",
+	     "`ra`: the line's /64 comes by RA and an ND proxy (ndppd) extends it to the terminal segment (lines without ひかり電話); "
+	     "`pd`: a /56 comes by DHCPv6-PD (dhcpcd) and one of its /64 goes to the terminal segment (lines with ひかり電話)"),
+	  NOTEXT },
+	{ "ipvpn", "pd_subnet", K_UINT, S(pd_subnet), NOCOUNT, NULL, 0, 255, NEED_NO, "1",
+	  BT("端末セグメントに使う /64 の番号", "Number of the /64 for the terminal segment"),
+	  BT("pd のとき、委任された /56 の何番目の /64 か (0〜255)", "with pd, which /64 of the delegated /56 (0 to 255)"),
+	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_NONE,
+	  BT("`pd` のとき端末セグメントに使う /64 の番号 (0〜255)",
+	     "with `pd`, which /64 of the /56 the terminal segment gets (0–255)"),
 	  NOTEXT },
 
 	{ "lan", "interface", K_IFNAME, S(lan_if), NOCOUNT, NULL, 0, 0, NEED_ALWAYS, NULL,
@@ -379,6 +404,13 @@ static const struct key_def keys[] = {
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
 	  BT("この機器の管理 (ssh) を許す送信元",
 	     "where management (ssh) of this appliance is allowed from"),
+	  NOTEXT },
+	{ "lan", "pppoe_passthrough", K_ENUM, S(pppoe_passthrough), NOCOUNT, yesno_words, 0, 0, NEED_NO, "no",
+	  BT("PPPoE パススルー", "PPPoE pass-through"),
+	  BT("オンライン請求を PPPoE でつなぐとき yes", "yes when online claims go over PPPoE"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_CLINIC,
+	  BT("`yes`: LAN と WAN のポートの間で PPPoE のフレーム (0x8863/0x8864) だけをそのまま通す (オンライン請求の PPPoE 用、docs/provision.md)",
+	     "`yes`: pass PPPoE frames (0x8863/0x8864), and nothing else, as they are between the LAN and WAN ports (for online claims over PPPoE; docs/provision.md)"),
 	  NOTEXT },
 
 	{ "terminal", "segment", K_ENUM, S(segment), NOCOUNT, segment_words, 0, 0, NEED_NO, "lan",
@@ -573,6 +605,16 @@ static const struct key_def keys[] = {
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("Prometheus のメトリクスを出すアドレス:ポート。`[lan] address` のアドレスだけ使えます。空なら出しません",
 	     "address:port for Prometheus metrics; only the `[lan] address` is accepted; empty: off"),
+	  NOTEXT },
+	{ "monitor", "metrics_allow", K_PREFIXES, S(metrics_allow), S(n_metrics_allow), NULL, 0, 0, NEED_NO, NULL,
+	  BT("メトリクスを取得できる送信元", "Sources allowed to scrape the metrics"),
+	  BT("プレフィックスをカンマ区切りで (空欄: 管理 LAN の management、なければ LAN)",
+	     "prefixes, comma separated (empty: the LAN's management, else the LAN)"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("メトリクスを取得してよい送信元のプレフィックス (カンマ区切り、待ち受けのアドレスと同じ IP の版、`0.0.0.0/0` のような全アドレスは不可)。"
+		"ファイアウォールはこれ以外からの取得を落とします。空なら `[lan] management` のうち同じ版のもの、それもなければ LAN のプレフィックス",
+	     "prefixes that may scrape the metrics (comma separated, of the listen address's IP version, never every address such as `0.0.0.0/0`); "
+		"the firewall drops a scrape from anywhere else. Empty: those of `[lan] management` of that version, or else the LAN prefix itself"),
 	  NOTEXT },
 	{ "monitor", "syslog", K_STR, S(syslog), NOCOUNT, NULL, 1, 200, NEED_NO, NULL,
 	  BT("syslog の送り先", "Syslog server"),
@@ -906,6 +948,13 @@ static bool valid_name(const char *s)
 	struct oq_prefix a;
 
 	return addr_parse(s, &a) || site_hostname_ok(s);
+}
+
+bool site_ipoe6(const struct site *s)
+{
+	return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE &&
+	       s->wan6_mode == SITE_ADDR6_RA && s->segment == SITE_SEGMENT_SEPARATE &&
+	       s->term_if != NULL;
 }
 
 bool site_ifname_ok(const char *s)
@@ -1828,7 +1877,7 @@ static const char *pstr(const struct oq_prefix *a, char *buf)
 }
 
 /* The network of an interface address, as "192.0.2.0/24". */
-static const char *net_str(const struct oq_prefix *a, char *buf)
+static const char *subnet_str(const struct oq_prefix *a, char *buf)
 {
 	struct oq_prefix n = prefix_network(a);
 
@@ -1846,8 +1895,22 @@ bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp)
 	return parse_hostport(url + 6, hp);
 }
 
-/* [monitor]: the metrics listen only on the management LAN address; the
- * syslog target is a udp:// or tcp:// host:port. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max)
+{
+	const struct oq_prefix *v = s->n_metrics_allow ? s->metrics_allow : s->management;
+	size_t nv = s->n_metrics_allow ? s->n_metrics_allow : s->n_management, n = 0;
+
+	for (size_t i = 0; i < nv && n < max; i++)
+		if (v[i].family == family)
+			out[n++] = v[i];
+	if (n == 0 && max > 0 && s->lan_addr.family == family)
+		out[n++] = prefix_network(&s->lan_addr);
+	return n;
+}
+
+/* [monitor]: the metrics listen only on the management LAN address and
+ * are scraped only from named sources of its family (never any address);
+ * the syslog target is a udp:// or tcp:// host:port. */
 static void validate_monitor(struct parser *p)
 {
 	struct site *s = p->site;
@@ -1863,6 +1926,18 @@ static void validate_monitor(struct parser *p)
 			       _("メトリクスは管理用 LAN のアドレス %s でだけ待ち受けられます ('%s' は違います)",
 				 "metrics listen only on the management LAN address %s (not '%s')"),
 			       lan.family ? pstr(&lan, b1) : "?", s->metrics_listen.host);
+		for (size_t i = 0; lan.family && i < s->n_metrics_allow; i++) {
+			const struct oq_prefix *m = &s->metrics_allow[i];
+			if (m->family != lan.family)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s は待ち受けのアドレス %s と同じ IP の版ではないので、取得できません",
+					 "%s can never scrape: it is not of the IP version of the listen address %s"),
+				       pstr(m, b1), s->metrics_listen.host);
+			else if (m->len == 0)
+				at_key(p, "monitor", "metrics_allow",
+				       _("%s はすべてのアドレスです。取得してよい送信元を書いてください",
+					 "%s is every address: name the sources that may scrape"), pstr(m, b1));
+		}
 	}
 	if (s->syslog && !site_syslog_parse(s->syslog, &tcp, &hp))
 		at_key(p, "monitor", "syslog",
@@ -1894,7 +1969,7 @@ static void site_validate(struct parser *p, bool files)
 	    !prefix_contains(&s->wan_addr, &s->wan_gateway))
 		at_key(p, "uplink", "gateway", _("ゲートウェイ %s が WAN のサブネット %s の外にあります",
 						 "gateway %s is outside the WAN subnet %s"),
-		       pstr(&s->wan_gateway, b1), net_str(&s->wan_addr, b2));
+		       pstr(&s->wan_gateway, b1), subnet_str(&s->wan_addr, b2));
 	if (s->line == SITE_LINE_IPSEC && s->wan_mode == SITE_ADDR_STATIC && !is_set(p, "uplink", "gateway") &&
 	    is_set(p, "uplink", "address"))
 		missing(p, "uplink", "gateway");
@@ -1971,7 +2046,7 @@ static void site_validate(struct parser *p, bool files)
 		if (s->term_addr.family && s->terminal.family && !prefix_contains(&s->term_addr, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末 %s が端末用セグメント %s の外にあります",
 							"the terminal %s is outside its segment %s"),
-			       pstr(&s->terminal, b1), net_str(&s->term_addr, b2));
+			       pstr(&s->terminal, b1), subnet_str(&s->term_addr, b2));
 		if (s->term_addr.family && s->lan_addr.family && prefix_overlaps(&s->term_addr, &s->lan_addr))
 			at_key(p, "terminal", "address", _("端末用セグメントが LAN と重なっています",
 							   "the terminal segment overlaps the LAN"));
@@ -1983,11 +2058,10 @@ static void site_validate(struct parser *p, bool files)
 		if (s->lan_addr.family && s->terminal.family && !prefix_contains(&s->lan_addr, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末 %s が LAN %s の外にあります",
 							"the terminal %s is outside the LAN %s"),
-			       pstr(&s->terminal, b1), net_str(&s->lan_addr, b2));
+			       pstr(&s->terminal, b1), subnet_str(&s->lan_addr, b2));
 	}
 	{
-		struct oq_prefix own = s->segment == SITE_SEGMENT_SEPARATE ? s->term_addr : s->lan_addr;
-		own.len = own.family == AF_INET ? 32 : 128;
+		struct oq_prefix own = net_terminal_source(s);
 		if (own.family && s->terminal.family && prefix_equal(&own, &s->terminal))
 			at_key(p, "terminal", "host", _("資格確認端末のアドレスがこの機器自身のアドレスです",
 							"the terminal's address is this appliance's own"));

@@ -24,6 +24,7 @@ enum site_natt { SITE_NATT_AUTO = 0, SITE_NATT_FORCE = 1, SITE_NATT_OFF = 2 };
 enum site_start { SITE_START_START = 0, SITE_START_TRAP = 1, SITE_START_NONE = 2 };
 enum site_segment { SITE_SEGMENT_LAN = 0, SITE_SEGMENT_SEPARATE = 1 };
 enum site_ipv6vpn { SITE_IPVPN6_NONE = 0, SITE_IPVPN6_IPOE = 1 };
+enum site_prefix6 { SITE_PREFIX6_RA = 0, SITE_PREFIX6_PD = 1 };
 
 /* "tcp/443" or "udp/123". */
 struct site_port {
@@ -98,12 +99,15 @@ struct site {
 	struct oq_prefix ce_router;
 	char *customer_id;		/* お客さまID: CAF/COP + digits, may be NULL */
 	enum site_ipv6vpn ipvpn6;
+	enum site_prefix6 prefix6;	/* /64 by RA (ND proxy) or /56 by DHCPv6-PD */
+	unsigned pd_subnet;		/* which /64 of the delegation the terminal gets */
 
 	/* [lan] */
 	char *lan_if;
 	struct oq_prefix lan_addr;	/* appliance address with prefix length */
 	struct oq_prefix *management;	/* where management is allowed from */
 	size_t n_management;
+	int pppoe_passthrough;		/* bridge PPPoE frames between LAN and WAN */
 
 	/* [terminal] */
 	enum site_segment segment;
@@ -144,6 +148,8 @@ struct site {
 	unsigned mon_heavy_s;		/* heavy probes */
 	unsigned mon_reinitiate_s;	/* no CHILD_SA this long: initiate again */
 	struct site_hostport metrics_listen;	/* host NULL: off */
+	struct oq_prefix *metrics_allow;	/* who may scrape; none: see site_metrics_allow */
+	size_t n_metrics_allow;
 	char *syslog;			/* "udp://host:port" or "tcp://host:port", NULL: off */
 	unsigned history_days;
 	unsigned history_max_mb;
@@ -320,6 +326,9 @@ bool site_when_holds(const struct site *s, enum site_when w);
 /* Interface name: 1..15 bytes of printable ASCII without space, / : " ' \ or
  * *, and not "." or "..". */
 bool site_ifname_ok(const char *s);
+/* Is IPv6 IPoE in effect: an ipvpn line with ipv6 = ipoe, address6 = ra and
+ * a separate terminal segment (where the line's prefix goes)? */
+bool site_ipoe6(const struct site *s);
 /* Host name: dot-separated labels of ASCII letters, digits, - and _, each
  * 1..63 bytes and not starting with -, 253 bytes in all, optional final dot. */
 bool site_hostname_ok(const char *s);
@@ -336,6 +345,11 @@ bool site_section_name_ok(const char *s);
 /* Parse a remote syslog target "udp://host:port" or "tcp://host:port";
  * false when it is neither. hp->host is new (the caller frees it). */
 bool site_syslog_parse(const char *url, bool *tcp, struct site_hostport *hp);
+/* The sources that may scrape the metrics, of the listen address's family:
+ * [monitor] metrics_allow; when unset, [lan] management; when that names
+ * none of the family, the LAN prefix itself. Returns how many were put in
+ * out (room for max); family is AF_INET or AF_INET6. */
+size_t site_metrics_allow(const struct site *s, int family, struct oq_prefix *out, size_t max);
 
 /* Names of enum values as written in the file. */
 const char *site_line_name(enum site_line l);

@@ -4,8 +4,6 @@
  * experiment. Then check that traffic passes both ways. */
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
-#include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <regex.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "core/clock.h"
+#include "core/net.h"
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
@@ -560,88 +559,21 @@ out:
 
 /* ---- the traffic check ---- */
 
-static uint16_t icmp_sum(const void *data, size_t len)
+/* Send count (at most 3) ICMP echo requests of size bytes (IP header
+ * included, with "don't fragment") from src (any when NULL) to dst; returns
+ * the number of replies, or -errno. */
+static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
+		unsigned size)
 {
-	const uint8_t *p = data;
-	uint32_t sum = 0;
+	double rtt[3];
+	struct ping_stats st;
+	int r;
 
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
-/* Send count ICMP echo requests of size bytes (IP header included, with
- * "don't fragment") from src (any when NULL) to dst; returns the number of replies, or
- * -errno. */
-static int ping(const struct oq_prefix *src, const struct oq_prefix *dst, int count,
-		size_t size)
-{
-	int pmtu = IP_PMTUDISC_DO;
-	uint8_t pkt[1500];
-	size_t plen = size > sizeof(pkt) + 20 ? sizeof(pkt) : size < 28 ? 8 : size - 20;
-	struct sockaddr_in from = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
-	uint16_t id = (uint16_t)(getpid() ^ 0x5a5a);
-	bool raw = true;
-	int fd, got = 0;
-
-	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
-	if (fd < 0) {
-		raw = false;
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
-	}
-	if (fd < 0)
-		return -errno;
-	if (src)
-		memcpy(&from.sin_addr, src->addr, 4);
-	memcpy(&to.sin_addr, dst->addr, 4);
-	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	if (src && bind(fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	for (int seq = 1; seq <= count; seq++) {
-		struct icmphdr h = { .type = ICMP_ECHO };
-		int64_t deadline = now_ms() + 700;
-
-		h.un.echo.id = htons(id);
-		h.un.echo.sequence = htons((uint16_t)seq);
-		memset(pkt, 0xa5, plen);
-		memcpy(pkt, &h, sizeof(h));
-		h.checksum = icmp_sum(pkt, plen);
-		memcpy(pkt, &h, sizeof(h));
-		if (sendto(fd, pkt, plen, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-			continue;
-		while (now_ms() < deadline) {
-			struct pollfd p = { fd, POLLIN, 0 };
-			uint8_t buf[2048];
-			const struct icmphdr *r;
-			ssize_t len;
-			size_t off = 0;
-
-			if (poll(&p, 1, (int)(deadline - now_ms())) <= 0)
-				break;
-			len = recv(fd, buf, sizeof(buf), 0);
-			if (len <= 0)
-				break;
-			if (raw)
-				off = (size_t)(buf[0] & 0x0f) * 4;
-			if ((size_t)len < off + sizeof(*r))
-				continue;
-			r = (const struct icmphdr *)(const void *)(buf + off);
-			if (r->type == ICMP_ECHOREPLY && ntohs(r->un.echo.sequence) == seq &&
-			    (!raw || ntohs(r->un.echo.id) == id)) {
-				got++;
-				break;
-			}
-		}
-	}
-	close(fd);
-	return got;
+	if (count > ARRAY_SIZE(rtt))
+		count = ARRAY_SIZE(rtt);
+	r = ping4_any_user(src, dst, count, 200, size > 28 ? size - 20 : 8, true, 700, rtt, &st,
+			   NULL);
+	return r < 0 ? r : (int)st.received;
 }
 
 /* Is anything listening on UDP 500 of the peer? 1 when the peer refused
@@ -726,14 +658,6 @@ static bool child_bytes(const struct site *s, uint64_t *in, uint64_t *out)
 	return ok;
 }
 
-/* Our address on the terminal side: the source of the traffic check. */
-static struct oq_prefix terminal_side_source(const struct site *s)
-{
-	if (s->segment == SITE_SEGMENT_SEPARATE && s->term_addr.family)
-		return s->term_addr;
-	return s->lan_addr;
-}
-
 /* The address to ping: given, else the first probe ping target that is an
  * IPv4 address in the central prefixes. */
 static bool ping_target(const struct site *s, const char *given, struct oq_prefix *out)
@@ -770,7 +694,7 @@ static void check_mtu(const struct site *s, const struct oq_prefix *src,
 /* The tunnel is up: does traffic pass both ways? */
 static void check_traffic(const struct site *s, const char *given, struct ipsec_diagnosis *d)
 {
-	struct oq_prefix src = terminal_side_source(s), dst;
+	struct oq_prefix src = net_terminal_source(s), dst;
 	uint64_t in0 = 0, out0 = 0, in1 = 0, out1 = 0;
 	char a[64], b[64];
 	int replies;
@@ -787,7 +711,6 @@ static void check_traffic(const struct site *s, const char *given, struct ipsec_
 	counted = child_bytes(s, &in1, &out1) && counted && in1 >= in0 && out1 >= out0;
 	d->bytes_in = counted ? in1 - in0 : 0;
 	d->bytes_out = counted ? out1 - out0 : 0;
-	src.len = 32;
 	prefix_str(&src, a, true);
 	prefix_str(&dst, b, true);
 	char *line = xasprintf(_("%s から %s へ ICMP エコー 3 回: 応答 %d 回; CHILD_SA 送信 +%llu バイト, 受信 +%llu バイト",

@@ -1,6 +1,9 @@
 /* The keeper's loop: restore, keep the tunnel, probe on timers, record and
- * tell. One process, one poll(): signalfd, the VICI event stream, timers
- * computed from the next due time. */
+ * tell. One process, one poll(): signalfd, the VICI event stream, the
+ * children's pipes and pidfds, timers computed from the next due time.
+ * What needs the heavy libraries runs in children of the full oqlink
+ * (monitor/child.h): this file links only core, ipsec, the results of
+ * probes and the recovery check of provision. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -14,9 +17,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
 
@@ -24,6 +29,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "ipsec/ipsec.h"
+#include "monitor/child.h"
 #include "monitor/metrics.h"
 #include "monitor/monitor.h"
 #include "probes/probe.h"
@@ -37,6 +43,24 @@
 #define BACKOFF_BASE_MS 5000
 #define BACKOFF_CAP_MS 20000
 #define PRUNE_MS (3600 * 1000)
+/* A CHILD_SA is stale when reach (or child) fails while it is installed and nothing
+ * has come in over it for this long; it is then closed and initiated
+ * again, with its own back-off (a central host that is down makes reach
+ * fail too, so the attempts thin out). */
+#define STALE_MS (20 * 1000)
+#define STALE_BACKOFF_BASE_MS (30 * 1000)
+#define STALE_BACKOFF_CAP_MS (15 * 60 * 1000)
+/* How long each child may take before it is killed: a round of probes
+ * (each probe has its own timeout, the whole run 60 s at most), putting the
+ * last apply back at start, reverting an expired confirm. */
+#define LIGHT_LIMIT_MS (90 * 1000)
+#define HEAVY_LIMIT_MS (150 * 1000)
+#define RESTORE_LIMIT_MS (120 * 1000)
+#define CONFIRM_LIMIT_MS (60 * 1000)
+
+/* What the round child does: light or heavy probes, or only read the
+ * certificates (after a reload). */
+enum round_kind { ROUND_LIGHT, ROUND_HEAVY, ROUND_CERTS };
 
 static const char *const light_probes[] = { "link", "gateway", "ike", "child", "dns", "reach" };
 static const char *const heavy_probes[] = { "tls", "cert", "pmtu", "proxy", "clock" };
@@ -51,11 +75,18 @@ struct keeper {
 	struct ipsec_events *ev;
 	bool charon_seen;		/* charon was reachable before */
 	int sfd;
-	bool stop, in_probes;
-	bool reload;			/* SIGHUP came: reload when no probe runs */
+	bool stop;
+	bool reload;			/* SIGHUP came */
 	int64_t down_since;		/* monotonic ms without a CHILD_SA, -1: installed */
 	char last_log[240];		/* charon's last word about our IKE_SA */
 	struct mon_backoff bo;
+	/* the stale CHILD_SA: the one installed (uniqueid) and its packets in,
+	 * when they last grew (or it was new), when reach or child last failed
+	 * (0: reach passes), and the back-off of the restarts */
+	uint64_t child_id, in_packets;
+	int64_t in_grew, reach_failed;
+	struct mon_backoff stale_bo;
+	int64_t next_stale;
 	int64_t next_initiate, next_check, next_light, next_heavy, next_prune;
 	int syslog_fd;
 	bool syslog_tcp;
@@ -66,6 +97,12 @@ struct keeper {
 	struct metrics *metrics;
 	bool metrics_said;		/* the failure to listen has been said */
 	bool metrics_dirty;		/* something they show has changed */
+	/* children: a round of probes (or certificates), and a chore
+	 * (restore, confirm) beside it */
+	struct mon_child round, chore;
+	enum round_kind round_kind;
+	const char *chore_what;		/* "restore", "confirm" */
+	bool certs_due;			/* read the certificates again when idle */
 	struct probe_result latest[16];	/* the latest result of each probe (owned) */
 	size_t n_latest;
 	struct metrics_cert *certs;	/* the certificates as last read (owned) */
@@ -308,6 +345,50 @@ static void charon_detach(struct keeper *k)
 	    "charon went away: waiting for it to come back");
 }
 
+/* The stale CHILD_SA: installed, but reach or child fails and its packets-in
+ * counter has not grown for STALE_MS since before the failure (a peer that
+ * lost its SAs, a path that came back changed). Close it and initiate
+ * again, with back-off. */
+static void stale_check(struct keeper *k, int64_t now)
+{
+	struct ipsec_sas sas = { 0 };
+	const struct ipsec_child_sa *c;
+	char *cause = NULL;
+	int64_t delay;
+
+	if (ipsec_sas_get(k->site->vici_socket, IPSEC_CONN_NAME, &sas, &cause) < 0) {
+		free(cause);
+		return;
+	}
+	c = ipsec_sas_ours(&sas) ? ipsec_ike_child(ipsec_sas_ours(&sas)) : NULL;
+	if (c && (c->uniqueid != k->child_id || c->packets_in > k->in_packets)) {
+		k->in_grew = now;
+		if (c->uniqueid != k->child_id && c->packets_in > 0)
+			mon_backoff_reset(&k->stale_bo);
+	}
+	if (c) {
+		k->child_id = c->uniqueid;
+		k->in_packets = c->packets_in;
+	}
+	ipsec_sas_free(&sas);
+	if (c == NULL || k->reach_failed <= k->in_grew || now - k->in_grew < STALE_MS ||
+	    now < k->next_stale)
+		return;
+	delay = mon_backoff_next(&k->stale_bo, (uint32_t)random());
+	if (ipsec_restart_nowait(k->site, &cause) < 0)
+		act(k, "stale", "張り直しを charon に頼めませんでした: %s",
+		    "charon did not take the request to initiate again: %s", cause);
+	else
+		act(k, "stale",
+		    "CHILD_SA は張られていますが、%lld 秒の間なにも届かず、トンネルを通る検査が失敗しています。SA を閉じて張り直します (%u 回目、次は早くても %lld 秒後)",
+		    "the CHILD_SA is installed but nothing has come in for %lld s and the probes through the tunnel fail: closing the SAs and initiating again (attempt %u, next no sooner than in %lld s)",
+		    (long long)((now - k->in_grew) / 1000), k->stale_bo.attempt,
+		    (long long)(delay / 1000));
+	free(cause);
+	k->next_stale = now + delay;
+	k->in_grew = now;	/* the new CHILD_SA gets its time */
+}
+
 /* The watchdog: is a CHILD_SA installed; if not for long, initiate. */
 static void tunnel_check(struct keeper *k, int64_t now)
 {
@@ -335,6 +416,7 @@ static void tunnel_check(struct keeper *k, int64_t now)
 		}
 		k->down_since = -1;
 		mon_backoff_reset(&k->bo);
+		stale_check(k, now);
 		return;
 	}
 	if (k->down_since < 0) {
@@ -348,23 +430,100 @@ static void tunnel_check(struct keeper *k, int64_t now)
 		tunnel_restart(k, now);
 }
 
-/* The keeper owns the confirm countdown while it runs. */
-static void confirm_check(struct keeper *k)
-{
-	char *cause = NULL;
-	bool reverted;
-	long id;
+/* ---- children ---- */
 
-	if (prov_confirm_expire(k->site, &reverted, &id, &cause) < 0)
-		act(k, "confirm", "確認期限の切れた適用を元に戻せません: %s",
-		    "cannot revert the apply whose confirm deadline passed: %s", cause);
-	else if (reverted)
-		act(k, "confirm", "適用 #%ld は期限までに確認されなかったので元に戻しました",
-		    "apply #%ld was not confirmed in time and has been reverted", id);
+/* Start a child of the full oqlink: `oqlink --lang L --config PATH monitor
+ * --child ARGS...` (args NULL-terminated). */
+static int child_start(struct keeper *k, struct mon_child *c, int64_t limit_ms,
+		       const char *const *args, char **cause)
+{
+	char *argv[40];
+	size_t n = 0;
+	int r;
+
+	argv[n++] = xstrdup(k->o->oqlink_path);
+	argv[n++] = xstrdup("--lang");
+	argv[n++] = xstrdup(i18n_lang_name(i18n_lang()));
+	argv[n++] = xstrdup("--config");
+	argv[n++] = xstrdup(k->o->config_path);
+	argv[n++] = xstrdup("monitor");
+	argv[n++] = xstrdup("--child");
+	while (*args && n < ARRAY_SIZE(argv) - 1)
+		argv[n++] = xstrdup(*args++);
+	argv[n] = NULL;
+	r = mon_child_start(c, argv, limit_ms, cause);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	return r;
+}
+
+/* The JSON object an ended child wrote; NULL, said in words, when it
+ * failed (its exit, a signal, its time ran out) or wrote none. */
+static struct json_object *child_result(struct keeper *k, struct mon_child *c, const char *what)
+{
+	struct json_object *o = c->len ? json_tokener_parse(c->buf) : NULL, *e;
+	bool ok = !c->killed && WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
+	const char *err = NULL;
+	char *how;
+
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	if (ok && o)
+		return o;
+	if (o && json_object_object_get_ex(o, "error", &e))
+		err = json_object_get_string(e);
+	how = mon_child_how(c, now_ms());
+	act(k, what, "oqlink monitor --child %s がうまく終わりませんでした (%s): %s",
+	    "oqlink monitor --child %s did not end well (%s): %s", what, how,
+	    err ? err : _("結果がありません", "no result"));
+	free(how);
+	json_object_put(o);
+	return NULL;
+}
+
+/* Start the chore child what ("restore", "confirm"). */
+static void chore_start(struct keeper *k, const char *what, int64_t limit_ms)
+{
+	const char *args[] = { what, NULL };
+	char *cause = NULL;
+
+	if (child_start(k, &k->chore, limit_ms, args, &cause) < 0)
+		act(k, what, "%s", "%s", cause);
 	free(cause);
 }
 
-static void cert_check(struct keeper *k);
+/* The chore child ended: say what it did. */
+static void chore_done(struct keeper *k)
+{
+	const char *what = k->chore_what;
+	struct json_object *o = child_result(k, &k->chore, what), *v;
+
+	if (o && strcmp(what, "restore") == 0 && json_object_object_get_ex(o, "what", &v) &&
+	    json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			act(k, "restore", "%s", "%s",
+			    json_object_get_string(json_object_array_get_idx(v, i)));
+	} else if (o && strcmp(what, "confirm") == 0 && json_object_object_get_ex(o, "reverted", &v) &&
+		   json_object_get_boolean(v)) {
+		long id = json_object_object_get_ex(o, "id", &v) ? (long)json_object_get_int64(v) : 0;
+		act(k, "confirm", "適用 #%ld は期限までに確認されなかったので元に戻しました",
+		    "apply #%ld was not confirmed in time and has been reverted", id);
+	}
+	json_object_put(o);
+	mon_child_reset(&k->chore);
+}
+
+/* The keeper owns the confirm countdown while it runs: a cheap look at the
+ * files each check, the full oqlink only when there is something to do. */
+static void confirm_check(struct keeper *k)
+{
+	if (mon_child_busy(&k->chore) || !prov_recovery_due(k->site, (int64_t)time(NULL)))
+		return;
+	k->chore_what = "confirm";
+	chore_start(k, "confirm", CONFIRM_LIMIT_MS);
+}
 
 /* ---- metrics ---- */
 
@@ -467,7 +626,7 @@ static void reload(struct keeper *k)
 	act(k, "reload", "設定を読み込み直しました (%s)", "the config has been reloaded (%s)",
 	    k->o->config_path);
 	tunnel_load(k, true);
-	cert_check(k);	/* the certificates may be new */
+	k->certs_due = true;	/* the certificates may be new */
 	if (moved)
 		metrics_close(k);
 	metrics_open(k);
@@ -485,23 +644,12 @@ static void read_signals(struct keeper *k)
 	}
 }
 
-/* Everything that is due except the probes; also called while they run. */
+/* Everything that is due except the children's work. */
 static void tick(struct keeper *k)
 {
-	struct pollfd p[2] = { { k->sfd, POLLIN, 0 }, { k->ev ? ipsec_events_fd(k->ev) : -1, POLLIN, 0 } };
 	int64_t now;
 
-	if (poll(p, 2, 0) > 0) {
-		if (p[0].revents)
-			read_signals(k);
-		if (k->ev && p[1].revents) {
-			char *cause = NULL;
-			if (ipsec_events_pump(k->ev, &cause) < 0)
-				charon_detach(k);
-			free(cause);
-		}
-	}
-	if (k->reload && !k->in_probes) {
+	if (k->reload) {
 		k->reload = false;
 		reload(k);
 	}
@@ -518,15 +666,6 @@ static void tick(struct keeper *k)
 }
 
 /* ---- probes ---- */
-
-static int on_progress(void *ctx, enum probe_event ev, size_t index, const struct probe_result *r)
-{
-	struct keeper *k = ctx;
-
-	if (ev == PROBE_EV_TICK)
-		tick(k);
-	return k->stop;
-}
 
 /* Record a result and announce a verdict change. */
 static void record(struct keeper *k, const struct probe_result *r)
@@ -579,99 +718,154 @@ static void latest_keep(struct keeper *k, struct probe_result *r)
 	k->metrics_dirty = true;
 }
 
-static void run_probes(struct keeper *k, const char *const *want, size_t n_want)
+static void certs_from_json(struct keeper *k, struct json_object *a);
+
+/* What a round says of the path through the tunnel, for the stale
+ * CHILD_SA: child or reach failing (reach is SKIP when child fails) marks
+ * it failed, reach passing clears it. */
+static void path_result(struct keeper *k, const struct probe_result *r)
 {
-	const char *ids[16];
+	if (strcmp(r->id, "reach") != 0 && strcmp(r->id, "child") != 0)
+		return;
+	if (r->verdict >= PROBE_FAIL)
+		k->reach_failed = now_ms();
+	else if (strcmp(r->id, "reach") == 0 && r->verdict != PROBE_SKIP)
+		k->reach_failed = 0;
+}
+
+/* Start a round of probes in a child: the light ones, the heavy ones with
+ * the certificates, or the certificates alone. The child leaves out the
+ * probes that do not apply to the site. */
+static void round_start(struct keeper *k, enum round_kind kind)
+{
+	const char *args[24];
 	size_t n = 0;
-	struct probe_options opt = { 0 };
-	struct probe_run run = { 0 };
 	char *cause = NULL;
 
-	for (size_t i = 0; i < n_want && n < ARRAY_SIZE(ids); i++) {
-		const struct probe *p = probe_find(want[i]);
-		if (p && probe_applies(p, k->site))
-			ids[n++] = want[i];
-	}
-	if (n == 0)
-		return;
-	k->in_probes = true;
-	if (probe_run_all(k->site, ids, n, &opt, on_progress, k, &run, &cause) == 0) {
-		for (size_t i = 0; i < run.n; i++)
-			if (strcmp(run.results[i].id, "capture") != 0) {
-				record(k, &run.results[i]);
-				latest_keep(k, &run.results[i]);
-			}
+	args[n++] = "probes";
+	if (kind != ROUND_LIGHT)
+		args[n++] = "--certs";
+	if (kind == ROUND_LIGHT)
+		for (size_t i = 0; i < ARRAY_SIZE(light_probes); i++)
+			args[n++] = light_probes[i];
+	else if (kind == ROUND_HEAVY)
+		for (size_t i = 0; i < ARRAY_SIZE(heavy_probes); i++)
+			args[n++] = heavy_probes[i];
+	args[n] = NULL;
+	if (child_start(k, &k->round, kind == ROUND_LIGHT ? LIGHT_LIMIT_MS : HEAVY_LIMIT_MS, args,
+			&cause) < 0) {
+		act(k, "probes", "%s", "%s", cause);
 	} else {
-		act(k, "probes", "検査を実行できません: %s", "cannot run the probes: %s", cause);
+		k->round_kind = kind;
+		if (kind != ROUND_LIGHT)
+			k->certs_due = false;
 	}
-	k->in_probes = false;
 	free(cause);
-	probe_run_free(&run);
+}
+
+/* The round child ended: record its results and read its certificates. */
+static void round_done(struct keeper *k)
+{
+	struct json_object *o = child_result(k, &k->round, "probes"), *a;
+
+	if (o && json_object_object_get_ex(o, "results", &a) && json_object_is_type(a, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			struct probe_result r;
+			char *cause = NULL;
+
+			if (probe_result_from_json(json_object_array_get_idx(a, i), &r, &cause) == 0 &&
+			    r.id && strcmp(r.id, "capture") != 0) {
+				record(k, &r);
+				path_result(k, &r);
+				latest_keep(k, &r);
+			}
+			probe_result_clear(&r);
+			free(cause);
+		}
+	if (o && json_object_object_get_ex(o, "certs", &a) && json_object_is_type(a, json_type_array))
+		certs_from_json(k, a);
+	json_object_put(o);
+	mon_child_reset(&k->round);
 }
 
 /* ---- certificates ---- */
 
-/* Read a one-line secret file (the PKCS#12 password); NULL when absent. */
-static char *secret_read(const char *path)
+/* Free what certs_from_json put into a probe_cert_info. */
+static void cert_info_free(struct probe_cert_info *c)
 {
-	char *data = NULL;
-	size_t len;
-
-	if (path == NULL || file_read(path, 4096, &data, &len, NULL) < 0)
-		return NULL;
-	data[strcspn(data, "\r\n")] = '\0';
-	return data;
+	free(c->subject_cn);
+	free(c->issuer_cn);
+	free(c->serial_dec);
+	memset(c, 0, sizeof(*c));
 }
 
-/* Read a certificate into *info (kept for the metrics; cleared when it
- * cannot be read) and raise its expiry alarm once per threshold. */
-static bool cert_alarm(struct keeper *k, const char *what_ja, const char *what_en, const char *path,
-		       const char *pass_file, struct probe_cert_info *infop)
+/* A string member of o, copied; "" when it has none. */
+static char *json_strdup(struct json_object *o, const char *key)
 {
-	struct probe_cert_info info = { 0 };
-	char *pass = secret_read(pass_file), *cause = NULL, *msg, date[32];
+	struct json_object *v;
+
+	return xstrdup(json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "");
+}
+
+/* What the child read of the certificate path, into *info; false when it
+ * could not read it. */
+static bool cert_parse(struct json_object *a, const char *path, struct probe_cert_info *info)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *e = json_object_array_get_idx(a, i), *v;
+
+		if (!json_object_object_get_ex(e, "path", &v) ||
+		    strcmp(json_object_get_string(v), path) != 0 ||
+		    !json_object_object_get_ex(e, "not_after", &v))
+			continue;
+		info->not_after = json_object_get_int64(v);
+		if (json_object_object_get_ex(e, "not_before", &v))
+			info->not_before = json_object_get_int64(v);
+		if (json_object_object_get_ex(e, "days_left", &v))
+			info->days_left = json_object_get_int(v);
+		info->subject_cn = json_strdup(e, "subject_cn");
+		info->issuer_cn = json_strdup(e, "issuer_cn");
+		info->serial_dec = json_strdup(e, "serial_dec");
+		return true;
+	}
+	return false;
+}
+
+/* Raise a certificate's expiry alarm once per threshold. */
+static void cert_alarm(struct keeper *k, const struct mon_cert_source *src,
+		       const struct probe_cert_info *info)
+{
+	char *cause = NULL, *msg, date[32];
 	bool seen = false;
-	int th, r;
+	int th = mon_cert_threshold(info->days_left), r = 0;
 	struct tm tm;
 	time_t na;
 
-	r = probe_cert_inspect(path, pass, &info, &cause);
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		free(pass);
-	}
-	free(cause);
-	cause = NULL;
-	if (r < 0)
-		return false;
-	th = mon_cert_threshold(info.days_left);
-	if (th >= 0 && (r = mon_db_alarm_seen(k->db, path, info.not_after, th, &seen, &cause)) == 0 &&
+	if (th >= 0 && (r = mon_db_alarm_seen(k->db, src->path, info->not_after, th, &seen, &cause)) == 0 &&
 	    !seen) {
-		na = (time_t)info.not_after;
+		na = (time_t)info->not_after;
 		localtime_r(&na, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 		if (th == 0)
 			msg = xasprintf(_("%s (%s) の有効期限が切れています (%s)",
 					  "the %s (%s) has expired (%s)"),
-					_(what_ja, what_en), path, date);
+					_(src->what_ja, src->what_en), src->path, date);
 		else
 			msg = xasprintf(_("%s (%s) の有効期限まであと %d 日です (%s)",
 					  "the %s (%s) expires in %d days (%s)"),
-					_(what_ja, what_en), path, info.days_left, date);
+					_(src->what_ja, src->what_en), src->path, info->days_left, date);
 		tell(k, th <= 7 ? 3 : 4, "cert", "cert", th == 0 ? "FAIL" : "WARN", msg);
 		free(msg);
-		r = mon_db_alarm_mark(k->db, path, info.not_after, th, &cause);
+		r = mon_db_alarm_mark(k->db, src->path, info->not_after, th, &cause);
 	}
 	db_result(k, r, cause);
-	*infop = info;
-	return true;
 }
 
 /* Forget the certificates read last. */
 static void certs_clear(struct keeper *k)
 {
 	for (size_t i = 0; i < k->n_certs; i++) {
-		probe_cert_info_clear(&k->cert_info[i]);
+		cert_info_free(&k->cert_info[i]);
 		free(k->cert_path[i]);
 	}
 	free(k->certs);
@@ -683,20 +877,9 @@ static void certs_clear(struct keeper *k)
 	k->n_certs = 0;
 }
 
-/* Add one certificate: its alarm, and what the metrics show of it. */
-static void cert_add(struct keeper *k, const char *what_ja, const char *what_en, const char *path,
-		     const char *pass_file)
-{
-	size_t i = k->n_certs++;
-
-	k->cert_path[i] = xstrdup(path);
-	k->certs[i].path = k->cert_path[i];
-	k->certs[i].info = cert_alarm(k, what_ja, what_en, path, pass_file, &k->cert_info[i]) ?
-				   &k->cert_info[i] : NULL;
-}
-
-/* The IKE certificate and the terminal's client certificates, read again. */
-static void cert_check(struct keeper *k)
+/* The IKE certificate and the terminal's client certificates as the child
+ * read them (a: its "certs"): their alarms, and what the metrics show. */
+static void certs_from_json(struct keeper *k, struct json_object *a)
 {
 	const struct site *s = k->site;
 	size_t max = 1 + s->n_tls;
@@ -707,8 +890,14 @@ static void cert_check(struct keeper *k)
 	k->certs = xcalloc(max, sizeof(*k->certs));
 	k->cert_info = xcalloc(max, sizeof(*k->cert_info));
 	k->cert_path = xcalloc(max, sizeof(*k->cert_path));
-	for (size_t i = 0; i < n; i++)
-		cert_add(k, src[i].what_ja, src[i].what_en, src[i].path, src[i].pass_file);
+	for (size_t i = 0; i < n; i++, k->n_certs++) {
+		k->cert_path[i] = xstrdup(src[i].path);
+		k->certs[i].path = k->cert_path[i];
+		if (!cert_parse(a, src[i].path, &k->cert_info[i]))
+			continue;
+		k->certs[i].info = &k->cert_info[i];
+		cert_alarm(k, &src[i], &k->cert_info[i]);
+	}
 	free(src);
 	k->metrics_dirty = true;
 }
@@ -735,24 +924,25 @@ static int lock_take(const struct site *s, int *fd, char **cause)
 	return r;
 }
 
+/* Put the last confirmed apply back (the firewall first) in a child, and
+ * wait for it before anything else: the tunnel comes after the firewall. */
 static void restore_at_start(struct keeper *k)
 {
-	struct prov_restore res;
-	char *cause = NULL;
+	k->chore_what = "restore";
+	chore_start(k, "restore", RESTORE_LIMIT_MS);
+	while (mon_child_busy(&k->chore)) {
+		struct pollfd p[3] = { { k->sfd, POLLIN, 0 } };
+		int64_t left = mon_child_left(&k->chore, now_ms());
 
-	if (prov_restore(k->site, &res, &cause) < 0) {
-		act(k, "restore", "前回の状態を戻せませんでした: %s",
-		    "could not restore the previous state: %s", cause);
-		free(cause);
-		return;
+		mon_child_pollfds(&k->chore, &p[1]);
+		poll(p, 3, left < 0 ? -1 : (int)left);
+		if (p[0].revents)
+			read_signals(k);
+		if (k->stop)
+			mon_child_kill(&k->chore);
+		if (mon_child_step(&k->chore, now_ms()))
+			chore_done(k);
 	}
-	for (char *line = res.what, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		act(k, "restore", "%s", "%s", line);
-	}
-	prov_restore_clear(&res);
 }
 
 /* Tell systemd the tunnel's state when it changes. */
@@ -767,43 +957,74 @@ static void status(struct keeper *k)
 		  up ? "STATUS=tunnel up" : "STATUS=tunnel down");
 }
 
-/* Milliseconds until the earliest due time. */
+/* Milliseconds until the earliest due time: the checks, a child's
+ * deadline, and the probe timers while no round runs. */
 static int next_timeout(const struct keeper *k, int64_t now)
 {
-	int64_t t = k->next_check;
+	int64_t t = k->next_check, left;
 
-	if (k->next_light < t)
-		t = k->next_light;
-	if (k->next_heavy < t)
-		t = k->next_heavy;
+	if (!mon_child_busy(&k->round)) {
+		if (k->next_light < t)
+			t = k->next_light;
+		if (k->next_heavy < t)
+			t = k->next_heavy;
+		if (k->certs_due)
+			t = now;
+	}
 	if (k->next_prune < t)
 		t = k->next_prune;
+	if ((left = mon_child_left(&k->round, now)) >= 0 && now + left < t)
+		t = now + left;
+	if ((left = mon_child_left(&k->chore, now)) >= 0 && now + left < t)
+		t = now + left;
 	t -= now;
 	return t < 0 ? 0 : t > 60000 ? 60000 : (int)t;
+}
+
+/* Start the next round when none runs: light probes first, then heavy. */
+static void round_next(struct keeper *k, int64_t now)
+{
+	if (mon_child_busy(&k->round))
+		return;
+	if (now >= k->next_light) {
+		k->next_light = now + (int64_t)k->site->mon_light_s * 1000;
+		metrics_open(k);	/* when it could not listen before */
+		round_start(k, ROUND_LIGHT);
+	} else if (now >= k->next_heavy) {
+		k->next_heavy = now + (int64_t)k->site->mon_heavy_s * 1000;
+		round_start(k, ROUND_HEAVY);
+	} else if (k->certs_due) {
+		round_start(k, ROUND_CERTS);
+	}
 }
 
 static void loop(struct keeper *k)
 {
 	while (!k->stop) {
-		struct pollfd p[2] = { { k->sfd, POLLIN, 0 },
+		struct pollfd p[6] = { { k->sfd, POLLIN, 0 },
 				       { k->ev ? ipsec_events_fd(k->ev) : -1, POLLIN, 0 } };
 		int64_t now = now_ms();
 
-		poll(p, 2, next_timeout(k, now));
-		tick(k);
+		mon_child_pollfds(&k->round, &p[2]);
+		mon_child_pollfds(&k->chore, &p[4]);
+		poll(p, 6, next_timeout(k, now));
+		if (p[0].revents)
+			read_signals(k);
+		if (k->ev && p[1].revents) {
+			char *cause = NULL;
+			if (ipsec_events_pump(k->ev, &cause) < 0)
+				charon_detach(k);
+			free(cause);
+		}
 		if (k->stop)
 			break;
 		now = now_ms();
-		if (now >= k->next_light) {
-			k->next_light = now + (int64_t)k->site->mon_light_s * 1000;
-			metrics_open(k);	/* when it could not listen before */
-			run_probes(k, light_probes, ARRAY_SIZE(light_probes));
-		}
-		if (!k->stop && now >= k->next_heavy) {
-			k->next_heavy = now + (int64_t)k->site->mon_heavy_s * 1000;
-			cert_check(k);
-			run_probes(k, heavy_probes, ARRAY_SIZE(heavy_probes));
-		}
+		if (mon_child_step(&k->round, now))
+			round_done(k);
+		if (mon_child_step(&k->chore, now))
+			chore_done(k);
+		tick(k);
+		round_next(k, now_ms());
 		if (now >= k->next_prune) {
 			size_t gone = 0;
 			char *cause = NULL;
@@ -824,7 +1045,9 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 {
 	struct keeper k = { .site = site, .o = o, .sfd = -1, .down_since = -1, .syslog_fd = -1,
 			    .status_sent = -1,
-			    .bo = { BACKOFF_BASE_MS, BACKOFF_CAP_MS, 0 } };
+			    .round = { .pidfd = -1, .out = -1 }, .chore = { .pidfd = -1, .out = -1 },
+			    .bo = { BACKOFF_BASE_MS, BACKOFF_CAP_MS, 0 },
+			    .stale_bo = { STALE_BACKOFF_BASE_MS, STALE_BACKOFF_CAP_MS, 0 } };
 	char *path = o->db_path ? xstrdup(o->db_path) : mon_db_path(site);
 	int lock_fd = -1, r;
 	sigset_t set;
@@ -876,6 +1099,10 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 	sd_notify(0, "STOPPING=1");
 	r = 0;
 out:
+	mon_child_reset(&k.round);
+	mon_child_reset(&k.chore);
+	free(k.round.buf);
+	free(k.chore.buf);
 	metrics_close(&k);
 	for (size_t i = 0; i < k.n_latest; i++)
 		probe_result_clear(&k.latest[i]);

@@ -9,9 +9,13 @@
  * their results in SQLite (SITE->state_dir/monitor.db, WAL, retention by
  * age and size) and tells people about changes: one event per verdict
  * change and certificate alarms at 90/60/30 days and daily from 7, to the
- * journal (stderr without one) and to a remote syslog. One process, one
- * poll() loop: VICI events, timers, signalfd (SIGTERM ends it, SIGHUP
- * reloads the site config). sd_notify READY, WATCHDOG and STATUS.
+ * journal (stderr without one) and to a remote syslog. One poll() loop:
+ * VICI events, timers, signalfd (SIGTERM ends it, SIGHUP reloads the site
+ * config), the pipes and pidfds of its children. sd_notify READY, WATCHDOG
+ * and STATUS. The restore, the probes, the confirm countdown and the
+ * reading of certificates run in short-lived children of the full oqlink,
+ * each with a deadline, so that the keeper links only core, ipsec, SQLite,
+ * libmicrohttpd and libsystemd (it is the lean program oqlink-monitor).
  *
  * The TUI and `oqlink history` read the database through mon_db_* below.
  *
@@ -30,7 +34,10 @@ struct site;
 /* ---- the keeper ---- */
 
 struct mon_opts {
-	const char *config_path;	/* reloaded on SIGHUP */
+	const char *config_path;	/* reloaded on SIGHUP; the children read it too */
+	/* The full oqlink, which the keeper runs for the work that needs the
+	 * heavy libraries: `oqlink monitor --child ...` (see monitor/child.h). */
+	const char *oqlink_path;
 	const char *db_path;		/* NULL: SITE->state_dir/monitor.db */
 	bool no_restore;		/* skip restoring the last apply */
 	/* Said in words as the keeper acts (one line, current language); the

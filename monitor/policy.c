@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/site.h"
 #include "monitor/monitor.h"
 
 int64_t mon_backoff_next(struct mon_backoff *b, uint32_t rnd)
@@ -86,4 +87,20 @@ size_t mon_syslog_format(char *buf, size_t size, int severity, int64_t t_ms, con
 	if (n < 0)
 		return 0;
 	return (size_t)n >= size ? size - 1 : (size_t)n;
+}
+
+size_t mon_cert_sources(const struct site *s, struct mon_cert_source *out)
+{
+	size_t n = 0;
+
+	if (s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY && s->certificate)
+		out[n++] = (struct mon_cert_source){ "IKE 証明書", "IKE certificate",
+						     s->certificate, NULL };
+	for (size_t i = 0; i < s->n_tls; i++)
+		if (s->tls[i].client_p12)
+			out[n++] = (struct mon_cert_source){ "端末のクライアント証明書",
+							     "terminal's client certificate",
+							     s->tls[i].client_p12,
+							     s->tls[i].password_file };
+	return n;
 }

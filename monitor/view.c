@@ -85,62 +85,6 @@ char *mon_age(int64_t now_ms, int64_t then_ms, char *buf, size_t size)
 	return buf;
 }
 
-/* Read one certificate into the next slot of v. */
-static void cert_add(struct mon_cert *c, const char *ja, const char *en, const char *path,
-		     const char *pass_file)
-{
-	struct probe_cert_info info = { 0 };
-	char *cause = NULL;
-
-	c->what_ja = ja;
-	c->what_en = en;
-	c->path = xstrdup(path);
-	if (probe_cert_inspect_file(path, pass_file, &info, &cause) < 0) {
-		c->problem = cause;
-		return;
-	}
-	c->days_left = info.days_left;
-	c->not_after = info.not_after;
-	probe_cert_info_clear(&info);
-}
-
-size_t mon_cert_sources(const struct site *s, struct mon_cert_source *out)
-{
-	size_t n = 0;
-
-	if (s->line == SITE_LINE_IPSEC && s->auth == SITE_AUTH_PUBKEY && s->certificate)
-		out[n++] = (struct mon_cert_source){ "IKE 証明書", "IKE certificate",
-						     s->certificate, NULL };
-	for (size_t i = 0; i < s->n_tls; i++)
-		if (s->tls[i].client_p12)
-			out[n++] = (struct mon_cert_source){ "端末のクライアント証明書",
-							     "terminal's client certificate",
-							     s->tls[i].client_p12,
-							     s->tls[i].password_file };
-	return n;
-}
-
-void mon_certs(const struct site *s, struct mon_cert **v, size_t *n)
-{
-	struct mon_cert_source *src = xcalloc(s->n_tls + 1, sizeof(*src));
-	size_t m = mon_cert_sources(s, src);
-
-	*v = xcalloc(s->n_tls + 1, sizeof(**v));
-	for (*n = 0; *n < m; (*n)++)
-		cert_add(&(*v)[*n], src[*n].what_ja, src[*n].what_en, src[*n].path,
-			 src[*n].pass_file);
-	free(src);
-}
-
-void mon_certs_free(struct mon_cert *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].path);
-		free(v[i].problem);
-	}
-	free(v);
-}
-
 int mon_cert_level(int days_left)
 {
 	return days_left <= 7 ? 2 : days_left <= 30 ? 1 : 0;

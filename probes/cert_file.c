@@ -1,8 +1,7 @@
 /* Inspecting a certificate file before it is imported (the certificate
  * screen): PKCS#12 or PEM, its facts as plain data, whether the key belongs
- * to the certificate; and the import itself (copies of mode 0600). */
+ * to the certificate. The copy itself is provision's (prov_cert_install). */
 #include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,49 +219,17 @@ int probe_cert_inspect_file(const char *path, const char *password_file,
 	return r;
 }
 
-int probe_cert_import(const char *src, const char *password, const char *dir,
-		      char **cert_path, char **pass_path, char **cause)
+int probe_cert_check_import(const char *src, const char *password, struct probe_cert_info *out,
+			    char **cause)
 {
-	struct probe_cert_info info;
-	char *data = NULL, *copy, *dst, *pass = NULL;
-	size_t len = 0;
 	int r;
 
-	*cert_path = NULL;
-	*pass_path = NULL;
-	if ((r = probe_cert_inspect(src, password, &info, cause)) < 0)
+	if ((r = probe_cert_inspect(src, password, out, cause)) < 0)
 		return r;
-	if (info.key_present && !info.key_matches) {
-		probe_cert_info_clear(&info);
+	if (out->key_present && !out->key_matches) {
+		probe_cert_info_clear(out);
 		return cause_set(cause, EINVAL, _("%s の秘密鍵は証明書と一致しません",
 						  "the private key in %s does not belong to the certificate"), src);
 	}
-	copy = xstrdup(src);
-	dst = xasprintf("%s/%s", dir, basename(copy));
-	free(copy);
-	if (info.is_p12)
-		pass = xasprintf("%s.pass", dst);
-	if ((r = mkdir_p(dir, 0700, cause)) < 0)
-		goto out;
-	if ((r = file_read(src, CERT_FILE_MAX, &data, &len, cause)) < 0)
-		goto out;
-	if ((r = file_write_atomic(dst, data, len, 0600, cause)) < 0)
-		goto out;
-	if (pass != NULL) {
-		char *line = xasprintf("%s\n", password);
-		r = file_write_atomic(pass, line, strlen(line), 0600, cause);
-		explicit_bzero(line, strlen(line));
-		free(line);
-		if (r < 0)
-			goto out;
-	}
-	*cert_path = dst;
-	*pass_path = pass;
-	dst = pass = NULL;
-out:
-	free(data);
-	free(dst);
-	free(pass);
-	probe_cert_info_clear(&info);
-	return r;
+	return 0;
 }

@@ -167,15 +167,28 @@ static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected
 		       "%u-byte DF packets pass", found);
 }
 
+/* How long a sweep waits for its echoes: three times the worst RTT of a
+ * few small echoes, and 200 ms; 400 ms when none comes back. (pmtu runs
+ * beside reach, so it measures for itself.) */
+static int sweep_wait(const struct oq_prefix *src, const struct oq_prefix *dst)
+{
+	double rtt[3];
+	struct ping_stats st;
+	int wait = 400;
+
+	if (ping4(src, dst, 3, 10, 64, false, 1000, rtt, &st, NULL) == 0 && st.received > 0)
+		wait = (int)(st.max_ms * 3) + 200;
+	return wait > 1000 ? 1000 : wait;
+}
+
 PROBE_FN(pmtu)
 {
 	const struct site *s = probe_ctx_site(ctx);
-	const struct probe_result *reach = probe_ctx_result(ctx, "reach");
 	struct oq_prefix src = net_terminal_source(s), dst;
 	unsigned expected = pmtu_expected(s), found, local_limit = 0, next_mtu = 0;
 	bool frag_seen = false;
 	char *cause = NULL, b[64], b2[64];
-	int fd, wait = 400;
+	int fd, wait;
 
 	if (s->n_ping_targets == 0) {
 		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
@@ -183,18 +196,13 @@ PROBE_FN(pmtu)
 				    "Set central targets in [probe] ping."));
 		return;
 	}
-	/* Wait for an echo three times the worst RTT reach saw. */
-	for (size_t i = 0; reach != NULL && i < reach->n_values; i++)
-		if (strcmp(reach->values[i].key, "rtt_max") == 0)
-			wait = (int)(reach->values[i].value * 3) + 200;
-	if (wait > 1000)
-		wait = 1000;
 	if (net_resolve(s, s->ping_targets[0], 1000, &dst, &cause) < 0) {
 		pr_set(r, PROBE_ERROR, BT("dns プローブを確認してください。", "See the dns probe."),
 		       "%s", "%s", cause);
 		free(cause);
 		return;
 	}
+	wait = sweep_wait(&src, &dst);
 	fd = icmp4_open(&src, true, &cause);
 	if (fd < 0) {
 		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."), "%s", "%s", cause);

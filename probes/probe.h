@@ -123,6 +123,12 @@ enum probe_flags {
 	/* Parses what the network sends: runs in the sandbox (see
 	 * probe_sandbox_enter) after its setup. */
 	PROBE_SANDBOX = 1 << 3,
+	/* Runs beside its deps instead of after them: starts once they have
+	 * started, and its result is held until they finish; when one fails
+	 * it is a SKIP all the same, as if it had waited. For a probe that
+	 * needs what a long one needs and means nothing when that one fails
+	 * (pmtu beside reach). */
+	PROBE_BESIDE = 1 << 4,
 };
 
 /* One probe. The run function gets a result already initialised with the
@@ -173,7 +179,7 @@ void probe_ctx_ready(struct probe_ctx *ctx);
  * open keep working. Returns 0 or -errno with *cause. */
 int probe_sandbox_enter(char **cause);
 
-/* ---- inspecting and importing a certificate file ---- */
+/* ---- inspecting a certificate file ---- */
 
 /* What a certificate file holds, as plain data (the TUI's certificate
  * screen shows it). Every string is owned; probe_cert_info_clear frees. */
@@ -209,14 +215,12 @@ void probe_cert_info_clear(struct probe_cert_info *info);
 int probe_cert_inspect_file(const char *path, const char *password_file,
 			    struct probe_cert_info *out, char **cause);
 
-/* Copy the certificate file src into dir (mode 0600, atomically) under its
- * own base name, after checking it with probe_cert_inspect (a key that does
- * not belong to the certificate is refused with -EINVAL); for a PKCS#12
- * also write password to "<name>.pass" beside it (mode 0600). *cert_path
- * gets the new file, *pass_path the password file (NULL for PEM); the
- * caller frees both. Returns 0 or -errno with *cause. */
-int probe_cert_import(const char *src, const char *password, const char *dir,
-		      char **cert_path, char **pass_path, char **cause);
+/* Whether the certificate file src may be imported (the copy itself is
+ * prov_cert_install's): probe_cert_inspect into out, then a key that does
+ * not belong to the certificate is refused with -EINVAL (out cleared).
+ * Returns 0 or -errno with *cause. */
+int probe_cert_check_import(const char *src, const char *password, struct probe_cert_info *out,
+			    char **cause);
 
 /* ---- the runner ---- */
 

@@ -56,7 +56,8 @@ struct probe_ctx {
 	bool ready_sent;
 };
 
-enum slot_state { SLOT_WAIT, SLOT_RUNNING, SLOT_DONE };
+/* HELD: a PROBE_BESIDE probe finished, its result waiting for its deps. */
+enum slot_state { SLOT_WAIT, SLOT_RUNNING, SLOT_HELD, SLOT_DONE };
 
 struct slot {
 	const struct probe *p;
@@ -273,7 +274,9 @@ static bool slot_ready(struct runner *rn, size_t i)
 		if (j < 0)
 			continue;	/* does not apply to this site */
 		if (rn->slots[j].st != SLOT_DONE) {
-			ready = false;
+			/* PROBE_BESIDE: started is enough */
+			if (!(p->flags & PROBE_BESIDE) || rn->slots[j].st == SLOT_WAIT)
+				ready = false;
 			continue;
 		}
 		if (verdict_blocks(rn->run->results[j].verdict)) {
@@ -289,6 +292,95 @@ static bool slot_ready(struct runner *rn, size_t i)
 			ready = false;
 	}
 	return ready;
+}
+
+/* Whether a dependency of slot i, a PROBE_BESIDE one, has not finished. */
+static bool beside_pending(const struct runner *rn, size_t i)
+{
+	if (!(rn->slots[i].p->flags & PROBE_BESIDE))
+		return false;
+	for (const char *const *d = rn->slots[i].p->deps; d != NULL && *d != NULL; d++) {
+		ssize_t j = slot_index(rn, *d);
+
+		if (j >= 0 && rn->slots[j].st != SLOT_DONE)
+			return true;
+	}
+	return false;
+}
+
+/* Forget what slot i measured (it is to be a SKIP, as if it never ran):
+ * only its id and title stay. */
+static void slot_unrun(struct runner *rn, size_t i)
+{
+	struct probe_result *r = &rn->run->results[i];
+	char *id = r->id;
+	struct bitext title = r->title;
+
+	r->id = NULL;
+	r->title = BT(NULL, NULL);
+	probe_result_clear(r);
+	probe_result_init(r, id, title);
+	free(id);
+	free((char *)(uintptr_t)title.ja);
+	free((char *)(uintptr_t)title.en);
+}
+
+static void slot_collect(struct runner *rn, size_t i);
+
+/* A PROBE_BESIDE slot that has its result is HELD, to be settled by
+ * release_held at the top of the next round (after the check for the end
+ * of the run, as the dependents that wait are). True when held. */
+static bool slot_hold(struct runner *rn, size_t i)
+{
+	if (!(rn->slots[i].p->flags & PROBE_BESIDE))
+		return false;
+	rn->slots[i].st = SLOT_HELD;
+	return true;
+}
+
+/* The dependency of PROBE_BESIDE slot i that failed, or NULL. */
+static const char *beside_failed(const struct runner *rn, size_t i, enum probe_verdict *v)
+{
+	for (const char *const *d = rn->slots[i].p->deps; d != NULL && *d != NULL; d++) {
+		ssize_t j = slot_index(rn, *d);
+
+		if (j >= 0 && rn->slots[j].st == SLOT_DONE &&
+		    verdict_blocks(rn->run->results[j].verdict)) {
+			*v = rn->run->results[j].verdict;
+			return *d;
+		}
+	}
+	return NULL;
+}
+
+/* Settle the PROBE_BESIDE slots whose deps have finished: DONE as measured
+ * when they passed; when one failed, a SKIP with nothing measured, as if
+ * the probe had waited (one still running is stopped: it means nothing). */
+static void release_held(struct runner *rn)
+{
+	for (size_t i = 0; i < rn->n; i++) {
+		struct slot *s = &rn->slots[i];
+		enum probe_verdict v;
+		const char *dep;
+
+		if (!(s->p->flags & PROBE_BESIDE) || (s->st != SLOT_HELD && s->st != SLOT_RUNNING) ||
+		    beside_pending(rn, i))
+			continue;
+		dep = beside_failed(rn, i, &v);
+		if (s->st == SLOT_RUNNING) {
+			if (dep == NULL)
+				continue;
+			s->timed_out = true;
+			kill(s->pid, SIGKILL);
+			slot_collect(rn, i);
+		}
+		if (dep != NULL) {
+			slot_unrun(rn, i);
+			slot_skip(rn, i, dep, v);
+		}
+		s->st = SLOT_DONE;
+		emit(rn, PROBE_EV_DONE, i);
+	}
 }
 
 /* In the child: close every descriptor of the other slots, so that a
@@ -570,10 +662,16 @@ static void start_ready(struct runner *rn)
 /* Stop everything still running or waiting: cancelled or out of time. */
 static void runner_abort(struct runner *rn, bool cancelled)
 {
+	/* a PROBE_BESIDE probe whose deps had not finished counts as one
+	 * that had not started, as it would have been without the flag */
+	bool *not_started = xcalloc(rn->n ? rn->n : 1, sizeof(*not_started));
+
+	for (size_t i = 0; i < rn->n; i++)
+		not_started[i] = rn->slots[i].st != SLOT_DONE && beside_pending(rn, i);
 	for (size_t i = 0; i < rn->n; i++) {
 		struct slot *s = &rn->slots[i];
 
-		if (s->st == SLOT_RUNNING) {
+		if (s->st == SLOT_RUNNING && !not_started[i]) {
 			if (cancelled || !(s->p->flags & PROBE_BACKGROUND)) {
 				s->timed_out = true;
 				kill(s->pid, SIGKILL);
@@ -585,7 +683,14 @@ static void runner_abort(struct runner *rn, bool cancelled)
 						  BT("もう一度実行してください。", "Run it again."),
 						  PROBE_STOP_CANCELLED);
 			emit(rn, PROBE_EV_DONE, i);
-		} else if (s->st == SLOT_WAIT) {
+		} else if (s->st != SLOT_DONE) {
+			if (s->st == SLOT_RUNNING) {
+				s->timed_out = true;
+				kill(s->pid, SIGKILL);
+				slot_collect(rn, i);
+			}
+			if (s->st != SLOT_WAIT)
+				slot_unrun(rn, i);
 			if (cancelled)
 				slot_finish_local(rn, i, PROBE_SKIP, BT("中止されました", "cancelled"),
 						  BT("もう一度実行してください。", "Run it again."),
@@ -600,6 +705,7 @@ static void runner_abort(struct runner *rn, bool cancelled)
 			emit(rn, PROBE_EV_DONE, i);
 		}
 	}
+	free(not_started);
 }
 
 /* One round of waiting: poll the running children, collect, kill late ones. */
@@ -630,7 +736,8 @@ static void runner_poll(struct runner *rn)
 			continue;
 		if (slot_read(&rn->slots[i])) {
 			slot_collect(rn, i);
-			emit(rn, PROBE_EV_DONE, i);
+			if (!slot_hold(rn, i))
+				emit(rn, PROBE_EV_DONE, i);
 		}
 	}
 	now = now_ms();
@@ -640,7 +747,8 @@ static void runner_poll(struct runner *rn)
 		if (s->st == SLOT_RUNNING && now >= s->deadline) {
 			s->timed_out = true;
 			slot_collect(rn, i);
-			emit(rn, PROBE_EV_DONE, i);
+			if (!slot_hold(rn, i))
+				emit(rn, PROBE_EV_DONE, i);
 		}
 	}
 	free(pfd);
@@ -650,7 +758,8 @@ static void runner_poll(struct runner *rn)
 /* When only background probes are left, tell them to stop. */
 static void stop_background(struct runner *rn)
 {
-	if (count_state(rn, SLOT_WAIT, false) + count_state(rn, SLOT_RUNNING, false) > 0)
+	if (count_state(rn, SLOT_WAIT, false) + count_state(rn, SLOT_RUNNING, false) +
+	    count_state(rn, SLOT_HELD, false) > 0)
 		return;
 	for (size_t i = 0; i < rn->n; i++) {
 		struct slot *s = &rn->slots[i];
@@ -710,6 +819,7 @@ int probe_run_registry(const struct probe *reg, size_t n_reg, const struct site 
 			runner_abort(&rn, cancelled);
 			break;
 		}
+		release_held(&rn);
 		start_ready(&rn);
 		stop_background(&rn);
 		if (count_state(&rn, SLOT_DONE, false) + count_state(&rn, SLOT_DONE, true) == rn.n)

@@ -48,6 +48,8 @@ static const char *const kind_names[] = {
 	[PROV_SYSCTL] = "sysctl",
 	[PROV_CHARON_LOAD] = "charon-load",
 	[PROV_CHARON_UNLOAD] = "charon-unload",
+	[PROV_DAEMON_START] = "daemon-start",
+	[PROV_DAEMON_STOP] = "daemon-stop",
 };
 
 const char *prov_kind_name(enum prov_kind k)
@@ -99,6 +101,12 @@ char *prov_step_text(const struct prov_step *st)
 	}
 	case PROV_CHARON_UNLOAD:
 		return xasprintf(_("charon から接続 %s を外す", "unload connection %s from charon"), o);
+	case PROV_DAEMON_START:
+		if (strcmp(f, "stopped") == 0)
+			return xasprintf(_("%s を起動する", "start %s"), o);
+		return xasprintf(_("%s を新しい設定で起動し直す", "restart %s with its new config"), o);
+	case PROV_DAEMON_STOP:
+		return xasprintf(_("%s を止める", "stop %s"), o);
 	}
 	return xstrdup(o);
 }
@@ -282,6 +290,12 @@ static int make_plan(const struct site *s, const struct ps_state *want, const st
 	if (s->wan6_mode == SITE_ADDR6_RA)
 		add_note(p, xstrdup(_("WAN の IPv6 はルーター広告 (RA) から得ます (accept_ra=2)",
 				      "the WAN takes IPv6 from router advertisements (accept_ra=2)")));
+	if (s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE && !site_ipoe6(s))
+		add_note(p, xstrdup(_("ipv6 = ipoe は [uplink] address6 = ra と端末用の別セグメントがあるときだけ設定します。いまは IPv6 を設定しません",
+				      "ipv6 = ipoe is set up only with address6 = ra and a separate terminal segment: IPv6 is not set up now")));
+	if (want->no_prefix6)
+		add_note(p, xstrdup(_("WAN にまだ RA の /64 がありません。ND プロキシと端末セグメントの RA は、WAN が RA を受けたあとの apply で始めます",
+				      "the WAN has no /64 from router advertisements yet: the ND proxy and the terminal segment's RA start with an apply after the WAN took one")));
 	if (s->line == SITE_LINE_IPSEC)
 		add_note(p, xstrdup(_("トンネルの経路は charon が自分で入れます (経路表 220)。oqlink は触らず、トンネルが落ちても中央への通信が平文で出ないよう main 表に unreachable 経路だけを置きます",
 				      "charon installs the tunnel's routes itself (table 220); oqlink leaves them alone and only puts unreachable routes for the central prefixes in table main, so that central traffic never leaves in clear when the tunnel is down")));
@@ -350,19 +364,6 @@ static void lock_drop(int fd)
 {
 	if (fd >= 0)
 		close(fd);
-}
-
-/* Read a JSON file; NULL when it does not exist (or is unreadable). */
-static struct json_object *json_file(const char *path)
-{
-	char *data = NULL;
-	size_t len;
-	struct json_object *o = NULL;
-
-	if (file_read(path, 64u << 20, &data, &len, NULL) == 0)
-		o = json_tokener_parse(data);
-	free(data);
-	return o;
 }
 
 static int json_file_write(const char *path, struct json_object *o, char **cause)
@@ -514,32 +515,6 @@ static struct site *site_of(const char *config)
 }
 
 /* ---- confirm ---- */
-
-struct pending {
-	long id;
-	int64_t deadline;
-	pid_t pid;
-};
-
-/* The pending confirm, false when there is none. */
-static bool pending_read(const struct site *s, struct pending *p)
-{
-	char *path = path_in(s->run_dir, "confirm.json");
-	struct json_object *o = json_file(path), *v;
-
-	free(path);
-	memset(p, 0, sizeof(*p));
-	if (o == NULL)
-		return false;
-	if (json_object_object_get_ex(o, "id", &v))
-		p->id = (long)json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "deadline", &v))
-		p->deadline = json_object_get_int64(v);
-	if (json_object_object_get_ex(o, "pid", &v))
-		p->pid = (pid_t)json_object_get_int(v);
-	json_object_put(o);
-	return p->id > 0;
-}
 
 static void pending_remove(const struct site *s)
 {

@@ -54,17 +54,27 @@ static void put_inside(FILE *f, const struct site *s, const char *rule)
 		fprintf(f, "\t\tiifname \"%s\" %s\n", s->term_if, rule);
 }
 
-/* The monitor's metrics ([monitor] metrics_listen): only from the LAN side
- * and only to the management address they listen on. */
+/* The monitor's metrics ([monitor] metrics_listen): only from the LAN side,
+ * only from the sources that may scrape (site_metrics_allow) and only to
+ * the management address they listen on. */
 static void put_metrics(FILE *f, const struct site *s)
 {
-	struct oq_prefix a;
+	struct oq_prefix a, allow[64];
 	char buf[64];
+	size_t n;
 
 	if (s->metrics_listen.host == NULL || !addr_parse(s->metrics_listen.host, &a))
 		return;
-	fprintf(f, "\t\tiifname \"%s\" %s daddr %s tcp dport %u accept comment \"metrics\"\n",
-		s->lan_if, ipk(a.family), prefix_str(&a, buf, true), s->metrics_listen.port);
+	n = site_metrics_allow(s, a.family, allow, ARRAY_SIZE(allow));
+	if (n == 0)
+		return;
+	fprintf(f, "\t\tiifname \"%s\" %s saddr { ", s->lan_if, ipk(a.family));
+	for (size_t i = 0; i < n; i++) {
+		struct oq_prefix net = prefix_network(&allow[i]);
+		fprintf(f, "%s%s", i ? ", " : "", prefix_str(&net, buf, false));
+	}
+	fprintf(f, " } %s daddr %s tcp dport %u accept comment \"metrics\"\n", ipk(a.family),
+		prefix_str(&a, buf, true), s->metrics_listen.port);
 }
 
 /* The input chain: what may reach the appliance itself. */
@@ -101,6 +111,9 @@ static void put_input(FILE *f, const struct site *s)
 	}
 	if (s->wan_mode == SITE_ADDR_DHCP)
 		fprintf(f, "\t\tiifname \"%s\" udp sport 67 udp dport 68 accept comment \"DHCP replies\"\n",
+			s->wan_if);
+	if (site_ipoe6(s) && s->prefix6 == SITE_PREFIX6_PD)
+		fprintf(f, "\t\tiifname \"%s\" ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment \"DHCPv6 replies (prefix delegation)\"\n",
 			s->wan_if);
 	fprintf(f, "\t\tiifname \"%s\" ip saddr @mgmt4 tcp dport 22 accept comment \"management\"\n",
 		s->lan_if);
@@ -158,6 +171,11 @@ static void put_forward(FILE *f, const struct site *s)
 	if (s->terminal.family)
 		fprintf(f, "\t\tiifname \"%s\" %s saddr %s %s daddr @%s %s accept comment \"terminal to the central prefixes\"\n",
 			term_if, k, term, k, cset, via);
+	/* IPv6 IPoE: the terminal's addresses come from the line's prefix,
+	 * which changes now and then; the segment is the terminal's alone */
+	if (site_ipoe6(s))
+		fprintf(f, "\t\tiifname \"%s\" oifname \"%s\" ip6 saddr != fe80::/10 ip6 daddr @central6 accept comment \"terminal to the central prefixes (IPv6)\"\n",
+			s->term_if, s->wan_if);
 	fprintf(f, "\t\tiifname \"%s\" ip daddr @central4 counter drop comment \"LAN never reaches the central prefixes\"\n"
 		   "\t\tiifname \"%s\" ip6 daddr @central6 counter drop comment \"LAN never reaches the central prefixes\"\n",
 		s->lan_if, s->lan_if);
@@ -168,6 +186,30 @@ static void put_forward(FILE *f, const struct site *s)
 				s->lan_ports[i].port);
 	}
 	fputs("\t\tcounter comment \"forward: dropped\"\n\t}\n", f);
+}
+
+/* PPPoE pass-through ([lan] pppoe_passthrough): a table of the netdev
+ * family whose ingress hooks on the LAN and WAN ports send PPPoE discovery
+ * and session frames (ethertypes 0x8863 and 0x8864, written in decimal)
+ * out of the other port as they are. Nothing else is touched: every other
+ * frame goes on to the routed stack and its addresses, and to the inet
+ * table's policy, as before. A bridge of the two ports would take their
+ * frames away from their own addresses; the bridge family could hand them
+ * back (meta broute), but Debian 12's nft cannot write that. */
+static void put_pppoe(FILE *f, const struct site *s)
+{
+	static const char *const chain[2] = { "lan_pppoe", "wan_pppoe" };
+	const char *from[2] = { s->lan_if, s->wan_if }, *to[2] = { s->wan_if, s->lan_if };
+
+	if (!s->pppoe_passthrough)
+		return;
+	fprintf(f, "table netdev %s {\n", PS_NFT_TABLE);
+	for (int i = 0; i < 2; i++)
+		fprintf(f, "\tchain %s {\n"
+			   "\t\ttype filter hook ingress device \"%s\" priority filter; policy accept;\n"
+			   "\t\tether type { 34915, 34916 } counter fwd to \"%s\" comment \"PPPoE pass-through\"\n"
+			   "\t}\n", chain[i], from[i], to[i]);
+	fputs("}\n", f);
 }
 
 /* Every interface name the ruleset writes must fit the grammar, so that a
@@ -194,8 +236,8 @@ static int check_names(const struct site *s, char **cause)
 
 int nft_ruleset(const struct site *s, char **text, char **hash, char **cause)
 {
-	char *body = NULL;
-	size_t len = 0;
+	char *body = NULL, *netdev = NULL, *all;
+	size_t len = 0, nlen = 0;
 	FILE *f;
 	int r;
 
@@ -212,10 +254,17 @@ int nft_ruleset(const struct site *s, char **text, char **hash, char **cause)
 	put_input(f, s);
 	put_forward(f, s);
 	fclose(f);
-	*hash = xasprintf("%016" PRIx64, ps_fnv1a(body));
-	*text = xasprintf("table inet %s {\n\tcomment \"%s%s\"\n%s}\n", PS_NFT_TABLE, HASH_TAG,
-			  *hash, body);
+	if ((f = open_memstream(&netdev, &nlen)) == NULL)
+		abort();
+	put_pppoe(f, s);
+	fclose(f);
+	all = xasprintf("%s%s", body, netdev);
+	*hash = xasprintf("%016" PRIx64, ps_fnv1a(all));
+	*text = xasprintf("table inet %s {\n\tcomment \"%s%s\"\n%s}\n%s", PS_NFT_TABLE, HASH_TAG,
+			  *hash, body, netdev);
+	free(all);
 	free(body);
+	free(netdev);
 	return 0;
 }
 
@@ -273,9 +322,10 @@ int nft_load(const char *text, char **cause)
 {
 	struct nft_ctx *nft = nft_open();
 	/* "add" first so that "delete" never fails: the whole buffer is one
-	 * transaction, so the old table stays until the new one is in */
-	char *buf = xasprintf("add table inet %s\ndelete table inet %s\n%s", PS_NFT_TABLE,
-			      PS_NFT_TABLE, text ? text : "");
+	 * transaction, so the old tables stay until the new ones are in */
+	char *buf = xasprintf("add table inet %s\ndelete table inet %s\n"
+			      "add table netdev %s\ndelete table netdev %s\n%s", PS_NFT_TABLE,
+			      PS_NFT_TABLE, PS_NFT_TABLE, PS_NFT_TABLE, text ? text : "");
 	int r = 0;
 
 	if (nft_run_cmd_from_buffer(nft, buf) != 0) {

@@ -41,6 +41,8 @@ enum prov_kind {
 	PROV_SYSCTL,
 	PROV_CHARON_LOAD,	/* load our connection and credentials into charon */
 	PROV_CHARON_UNLOAD,
+	PROV_DAEMON_START,	/* write a daemon's config and (re)start it */
+	PROV_DAEMON_STOP,
 };
 
 /* One step. Every string is owned by the step. */
@@ -141,6 +143,12 @@ void prov_restore_clear(struct prov_restore *r);
  * gone (the keeper owns the countdown when it runs); *reverted tells
  * whether it did. */
 int prov_confirm_expire(const struct site *s, bool *reverted, long *history_id, char **cause);
+/* Whether prov_recover has something to finish at now (epoch seconds): an
+ * interrupted apply's journal, or a pending confirm whose deadline has
+ * passed. It reads two small files and needs no library but json-c, so
+ * the lean keeper asks it at every check and runs the full oqlink only
+ * when it says yes. */
+bool prov_recovery_due(const struct site *s, int64_t now);
 
 /* One row of the history. Strings owned by the entry. */
 struct prov_history_entry {
@@ -173,6 +181,16 @@ struct prov_status {
 };
 int prov_status_get(const struct site *s, struct prov_status *out, char **cause);
 void prov_status_clear(struct prov_status *st);
+
+/* Put a credential file where the config will name it: copy src into dir
+ * (created with mode 0700 when missing) under its own base name,
+ * atomically and with mode 0600; with a password (a PKCS#12's), also write
+ * it to "<name>.pass" beside it (mode 0600). The file is not parsed here:
+ * check it first (probe_cert_check_import). *cert_path gets the new file,
+ * *pass_path the password file (NULL without a password); the caller
+ * frees both. Returns 0 or -errno with *cause. */
+int prov_cert_install(const char *src, const char *password, const char *dir,
+		      char **cert_path, char **pass_path, char **cause);
 
 /* A network port of this box, to tell which socket is which. */
 struct prov_nic {

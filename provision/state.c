@@ -18,6 +18,8 @@
 
 #define RTPROT_STATIC_ 4	/* linux/rtnetlink.h, kept out of this file */
 #define METRIC6 1024		/* the kernel's default for IPv6 routes */
+#define METRIC6_PROXY 128	/* the line's /64 toward the terminal segment, before
+				 * the WAN's own on-link route (256) */
 
 uint64_t ps_fnv1a(const char *s)
 {
@@ -40,6 +42,9 @@ void ps_state_clear(struct ps_state *st)
 		free(st->sysctls[i].value);
 	}
 	free(st->sysctls);
+	for (size_t i = 0; i < st->n_daemons; i++)
+		ps_daemon_clear(&st->daemons[i]);
+	free(st->daemons);
 	free(st->nft_text);
 	free(st->nft_hash);
 	free(st->charon_config);
@@ -221,6 +226,23 @@ int ps_desired(const struct site *s, struct ps_state *st, char **cause)
 	}
 	for (size_t i = 0; i < s->n_central; i++)
 		v6 |= s->central[i].family == AF_INET6;
+	if (site_ipoe6(s)) {
+		v6 = true;
+		ps_desired_daemons(s, st, &st->no_prefix6);
+		/* an RA-only line: its /64 is routed to the terminal segment,
+		 * where the ND proxy answers for it */
+		for (size_t i = 0; i < st->n_daemons; i++)
+			if (st->daemons[i].kind == PS_NDPPD && st->daemons[i].running) {
+				struct oq_prefix line;
+				if (ps_if_prefix6(s->wan_if, &line)) {
+					add_route(st, &line, NULL, s->term_if, PS_RT_UNICAST);
+					st->routes[st->n_routes - 1].metric = METRIC6_PROXY;
+				}
+			}
+	} else {
+		bool unused;
+		ps_desired_daemons(s, st, &unused);
+	}
 
 	add_sysctl(st, "net/ipv4/ip_forward", "1");
 	if (v6)
@@ -260,6 +282,7 @@ int ps_read(const struct ps_state *tmpl, struct ps_state *out, char **cause)
 	if ((r = nft_read(&out->nft_text, &out->nft_hash, cause)) < 0)
 		goto fail;
 	out->nft_present = out->nft_text != NULL;
+	ps_read_daemons(tmpl, out);
 	return 0;
 fail:
 	ps_state_clear(out);
@@ -275,6 +298,7 @@ struct step_priv {
 	struct ps_route route;
 	char *key, *value;
 	char *text;		/* nft source, or a config for charon */
+	struct ps_daemon dmn;
 };
 
 struct prov_step *ps_push(struct prov_plan *p, enum prov_kind k, char *object, char *from,
@@ -312,6 +336,7 @@ void ps_step_priv_free(void *priv)
 	free(x->key);
 	free(x->value);
 	free(x->text);
+	ps_daemon_clear(&x->dmn);
 	free(x);
 }
 
@@ -422,22 +447,58 @@ static void diff_nft(const struct ps_state *cur, const struct ps_state *want, st
 	}
 }
 
+static const struct ps_daemon *find_daemon(const struct ps_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n_daemons; i++)
+		if (strcmp(st->daemons[i].name, name) == 0)
+			return &st->daemons[i];
+	return NULL;
+}
+
+/* Daemons to stop, then daemons to (re)start, in the order of want. */
+static void diff_daemons(const struct ps_state *cur, const struct ps_state *want,
+			 struct prov_plan *p)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < want->n_daemons; i++) {
+			const struct ps_daemon *w = &want->daemons[i], *c = find_daemon(cur, w->name);
+			bool now = c && c->running;
+			bool same = now && w->running && c->config && w->config &&
+				    strcmp(c->config, w->config) == 0;
+			struct prov_step *st;
+			if (pass == 0 && now && !w->running)
+				st = ps_push(p, PROV_DAEMON_STOP, xstrdup(w->name), xstrdup("running"),
+					     xstrdup("stopped"));
+			else if (pass == 1 && w->running && !same)
+				st = ps_push(p, PROV_DAEMON_START, xstrdup(w->name),
+					     xstrdup(now ? "running, other config" : "stopped"),
+					     xstrdup("running"));
+			else
+				continue;
+			ps_daemon_copy(&((struct step_priv *)st->priv)->dmn, w);
+		}
+}
+
 void ps_diff(const struct ps_state *cur, const struct ps_state *want, bool restore,
 	     struct prov_plan *p)
 {
-	if (!restore)
+	if (!restore) {
 		diff_nft(cur, want, p);
-	else
+	} else {
+		diff_daemons(cur, want, p);
 		diff_sysctls(cur, want, p);
+	}
 	diff_routes(cur, want, PROV_ROUTE_DEL, p);
 	diff_addrs(cur, want, PROV_ADDR_DEL, p);
 	diff_links(cur, want, p);
 	diff_addrs(want, cur, PROV_ADDR_ADD, p);
 	diff_routes(want, cur, PROV_ROUTE_ADD, p);
-	if (!restore)
+	if (!restore) {
 		diff_sysctls(cur, want, p);
-	else
+		diff_daemons(cur, want, p);
+	} else {
 		diff_nft(cur, want, p);
+	}
 }
 
 int ps_step_run(const struct prov_step *st, char **cause)
@@ -459,6 +520,9 @@ int ps_step_run(const struct prov_step *st, char **cause)
 		return nl_route_change(&x->route, st->kind == PROV_ROUTE_ADD, cause);
 	case PROV_SYSCTL:
 		return sysctl_write(x->key, x->value, cause);
+	case PROV_DAEMON_START:
+	case PROV_DAEMON_STOP:
+		return ps_daemon_run(&x->dmn, st->kind == PROV_DAEMON_START, cause);
 	default:
 		return cause_set(cause, EINVAL, "internal: step kind %d", (int)st->kind);
 	}
@@ -525,6 +589,20 @@ struct json_object *ps_state_to_json(const struct ps_state *st)
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "sysctls", a);
+	a = json_object_new_array();
+	for (size_t i = 0; i < st->n_daemons; i++) {
+		const struct ps_daemon *d = &st->daemons[i];
+		struct json_object *x = json_object_new_object();
+		jadd_str(x, "program", ps_daemon_prog(d));
+		jadd_str(x, "interface", d->ifname);
+		jadd_str(x, "wait_interface", d->wait_if);
+		jadd_str(x, "conf_dir", d->conf_dir);
+		jadd_str(x, "run_dir", d->run_dir);
+		json_object_object_add(x, "running", json_object_new_boolean(d->running));
+		jadd_str(x, "config", d->config);
+		json_object_array_add(a, x);
+	}
+	json_object_object_add(o, "daemons", a);
 	json_object_object_add(o, "nft_present", json_object_new_boolean(st->nft_present));
 	jadd_str(o, "nft_text", st->nft_text);
 	jadd_str(o, "nft_hash", st->nft_hash);
@@ -635,6 +713,31 @@ int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause)
 			struct json_object *x = json_object_array_get_idx(a, i);
 			if (jstr(x, "key"))
 				add_sysctl(st, jstr(x, "key"), jstr(x, "value"));
+		}
+	}
+	if ((a = jarr(o, "daemons"))) {
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			struct json_object *x = json_object_array_get_idx(a, i);
+			const char *prog = jstr(x, "program"), *ifn = jstr(x, "interface");
+			const char *cd = jstr(x, "conf_dir"), *rd = jstr(x, "run_dir");
+			int kind = -1;
+			struct ps_daemon probe = { .kind = PS_DHCPCD };
+			for (int k = PS_DHCPCD; k <= PS_NDPPD && prog; k++) {
+				probe.kind = (enum ps_daemon_kind)k;
+				if (strcmp(ps_daemon_prog(&probe), prog) == 0)
+					kind = k;
+			}
+			if (kind < 0 || ifn == NULL || cd == NULL || rd == NULL ||
+			    !site_ifname_ok(ifn) || cd[0] != '/' || rd[0] != '/') {
+				ok = false;
+				continue;
+			}
+			struct ps_daemon *d = ps_add_daemon(st, (enum ps_daemon_kind)kind, ifn, cd, rd);
+			if (jstr(x, "wait_interface"))
+				snprintf(d->wait_if, sizeof(d->wait_if), "%s", jstr(x, "wait_interface"));
+			d->running = jbool(x, "running");
+			d->config = jstr(x, "config") ? xstrdup(jstr(x, "config")) : NULL;
+			ok &= !d->running || d->config != NULL;
 		}
 	}
 	st->nft_present = jbool(o, "nft_present");

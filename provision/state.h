@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/addr.h"
 #include "provision/provision.h"
@@ -45,6 +46,21 @@ struct ps_route {
 	int proto;			/* RTPROT_*; ours are static (4) */
 };
 
+/* A daemon oqlink runs (provision/daemon.c). Its files: conf_dir/NAME.conf,
+ * run_dir/NAME.pid, run_dir/NAME.log. */
+enum ps_daemon_kind { PS_DHCPCD = 0, PS_RADVD = 1, PS_NDPPD = 2 };
+
+struct ps_daemon {
+	char name[PS_IFNAMSIZ + 16];	/* "radvd-term0" */
+	enum ps_daemon_kind kind;
+	char ifname[PS_IFNAMSIZ];	/* the interface it serves */
+	char wait_if[PS_IFNAMSIZ];	/* dhcpcd: where the delegated /64 appears */
+	char *conf_dir;
+	char *run_dir;
+	bool running;
+	char *config;			/* its config (NULL when it does not run) */
+};
+
 struct ps_sysctl {
 	char *key;			/* "net/ipv4/ip_forward" */
 	char *value;			/* NULL when the key does not exist */
@@ -60,6 +76,9 @@ struct ps_state {
 	size_t n_routes;
 	struct ps_sysctl *sysctls;
 	size_t n_sysctls;
+	struct ps_daemon *daemons;
+	size_t n_daemons;
+	bool no_prefix6;		/* desired: the WAN has no /64 from RA yet */
 	bool nft_present;
 	char *nft_text;			/* desired: what to load; read: the listing */
 	char *nft_hash;			/* from our table's comment, or NULL */
@@ -114,12 +133,40 @@ int nft_read(char **text, char **hash, char **cause);
 /* Replace our table by text (NULL: remove it) in one transaction. */
 int nft_load(const char *text, char **cause);
 
+/* pending.c: the confirm countdown of a pending apply (run_dir/confirm.json). */
+struct pending {
+	long id;
+	int64_t deadline;
+	pid_t pid;
+};
+/* The pending confirm, false when there is none. */
+bool pending_read(const struct site *s, struct pending *p);
+/* Read a JSON file; NULL when it does not exist (or is unreadable). */
+struct json_object *json_file(const char *path);
+
 /* Small helpers shared by the files. */
 char *ps_route_str(const struct ps_route *r);
 char *ps_addr_str(const struct ps_addr *a);
 uint64_t ps_fnv1a(const char *s);
 int sysctl_read(const char *key, char **value);
 int sysctl_write(const char *key, const char *value, char **cause);
+
+/* daemon.c */
+const char *ps_daemon_prog(const struct ps_daemon *d);
+void ps_daemon_clear(struct ps_daemon *d);
+void ps_daemon_copy(struct ps_daemon *dst, const struct ps_daemon *src);
+struct ps_daemon *ps_add_daemon(struct ps_state *st, enum ps_daemon_kind kind, const char *ifname,
+				const char *conf_dir, const char *run_dir);
+/* The /64 of the first global, preferred IPv6 address of ifname. */
+bool ps_if_prefix6(const char *ifname, struct oq_prefix *out);
+/* Add the daemon slots of the site (each, wanted or not, so that one no
+ * longer wanted is stopped); *no_prefix when an RA-only line has no /64 on
+ * the WAN yet. */
+int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix);
+/* Read the daemons of tmpl's slots: running, and then with their config. */
+void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out);
+/* Start (stopping a running one first) or stop a daemon. */
+int ps_daemon_run(const struct ps_daemon *d, bool start, char **cause);
 
 /* history.c */
 struct prov_history_row {

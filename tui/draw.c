@@ -162,12 +162,3 @@ enum ui_attr ui_verdict_attr(enum probe_verdict v)
 	}
 	return UA_NORMAL;
 }
-
-void ui_missing(int y, int x, int width, const char *module)
-{
-	char *s = xasprintf(_("この版には %s の機能がまだありません。表示できるものはありません (偽のデータは表示しません)。",
-			      "This build does not have the %s functions yet, so there is nothing to show (no made-up data)."),
-			    module);
-	ui_text(y, x, width, 3, s, UA_WARN);
-	free(s);
-}

@@ -13,6 +13,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "probes/probe.h"
+#include "provision/provision.h"
 #include "tui/screen.h"
 
 static struct ui_pane pane;
@@ -357,8 +358,6 @@ static void certs_draw(int top, int rows, int cols)
 		return;
 	if (pane.title)
 		ui_pane_draw(&pane, y, top + rows - y, cols);
-	else if (!ui_have_command("probe"))
-		ui_missing(y, 0, cols, _("証明書の検査 (probes)", "certificate inspection (probes)"));
 	else
 		ui_put(y, 0, cols, _("k で検査します", "k checks them"), UA_NORMAL);
 }
@@ -458,7 +457,13 @@ static void imp_configure(void)
 static void imp_do(void)
 {
 	char *pw = ui_line_get(&imp.pass), *dir = import_dir(), *cause = NULL;
-	int r = probe_cert_import(imp.file, pw, dir, &imp.cert_path, &imp.pass_path, &cause);
+	struct probe_cert_info info;
+	int r = probe_cert_check_import(imp.file, pw, &info, &cause);
+
+	if (r == 0)
+		r = prov_cert_install(imp.file, info.is_p12 ? pw : NULL, dir, &imp.cert_path,
+				      &imp.pass_path, &cause);
+	probe_cert_info_clear(&info);
 
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
@@ -533,7 +538,7 @@ static bool certs_key(int key)
 		return true;
 	if (key == 'k') {
 		checked_load();
-		if (ui_have_command("probe") && !ui_pane_running(&pane))
+		if (!ui_pane_running(&pane))
 			ui_pane_start(&pane, check);
 		return true;
 	}

@@ -11,11 +11,6 @@ static struct ui_pane pane;
 static int level = 1;		/* charon log level for the live log, 0..4 */
 static bool log_running;	/* the pane holds the live log */
 
-static bool available(void)
-{
-	return ui_have_command("ipsec status");
-}
-
 /* Start one ipsec command unless one runs. */
 static void run(const char *const *args, bool is_log)
 {
@@ -39,16 +34,12 @@ static void ipsec_enter(void)
 {
 	static const char *const status[] = { "ipsec", "status", NULL };
 
-	if (available() && pane.title == NULL)
+	if (pane.title == NULL)
 		run(status, false);
 }
 
 static void ipsec_draw(int top, int rows, int cols)
 {
-	if (!available()) {
-		ui_missing(top + 1, 0, cols, "IPsec (ipsec)");
-		return;
-	}
 	ui_putf(top, 0, cols, UA_DIM,
 		_("t:状態  g:診断  o:ログ (詳しさ %d, +/-で変更)  u:接続  n:切断  x:中止",
 		  "t:status  g:diagnose  o:log (level %d, +/- to change)  u:up  n:down  x:cancel"),
@@ -67,8 +58,6 @@ static bool ipsec_key(int key)
 	static const char *const up[] = { "ipsec", "up", NULL };
 	static const char *const down[] = { "ipsec", "down", NULL };
 
-	if (!available())
-		return false;
 	switch (key) {
 	case 't':
 	case UK_ENTER:

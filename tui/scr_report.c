@@ -28,11 +28,6 @@ static struct ui_pane pane;
 static char **written;		/* files `oqlink test` reported, NULL-terminated */
 static size_t n_written;
 
-static bool available(void)
-{
-	return ui_have_command("test");
-}
-
 /* Prefill from the config. */
 static void report_enter(void)
 {
@@ -97,10 +92,6 @@ static void report_draw(int top, int rows, int cols)
 {
 	int y = top;
 
-	if (!available()) {
-		ui_missing(top + 1, 0, cols, _("報告書 (report)", "report"));
-		return;
-	}
 	ui_put(y++, 0, cols, edit ? _("Enter:確定  Esc:取消", "Enter:accept  Esc:undo")
 				  : _("上下:選ぶ  Enter:入力  t:運用テストと報告書  u:USB へ写す  x:中止",
 				      "Up/Down:select  Enter:edit  t:test and report  u:copy to USB  x:cancel"),
@@ -135,8 +126,6 @@ static void report_draw(int top, int rows, int cols)
 
 static bool report_key(int key)
 {
-	if (!available())
-		return false;
 	if (edit) {
 		if (key == UK_ENTER || key == UK_TAB) {
 			char *v = ui_line_get(&line);

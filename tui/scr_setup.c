@@ -143,15 +143,9 @@ static void draw_review(int top, int rows, int cols)
 			   "OK saved; it passes the same check as 'oqlink config check'.")
 		       : _("OK 問題はありません。w で保存します。", "OK no problems: press w to save."),
 		       UA_PASS);
-		if (ui_have_command("apply"))
-			ui_put(y++, 0, cols, _("v:計画  a:適用 (確認タイマー 300 秒)  y:確定  u:元に戻す  x:中止",
-					       "v:plan  a:apply (confirm timer 300 s)  y:confirm  u:roll back  x:cancel"),
-			       UA_NORMAL);
-		else
-			y += ui_text(y, 0, cols, 3,
-				     _("計画と適用 (plan/apply) の機能はこの版にはまだありません。保存した設定は後で 'oqlink apply' で適用できます。",
-				       "This build has no plan/apply yet; the saved config can be applied later with 'oqlink apply'."),
-				     UA_WARN);
+		ui_put(y++, 0, cols, _("v:計画  a:適用 (確認タイマー 300 秒)  y:確定  u:元に戻す  x:中止",
+				       "v:plan  a:apply (confirm timer 300 s)  y:confirm  u:roll back  x:cancel"),
+		       UA_NORMAL);
 		if (pane.title)
 			ui_pane_draw(&pane, y, top + rows - y, cols);
 		return;
@@ -749,8 +743,6 @@ static bool provision_key(int key)
 
 	if (args == NULL)
 		return ui_pane_key(&pane, key);
-	if (!ui_have_command("apply"))
-		return false;
 	if (w->dirty || w->n_problems > 0 || access(w->path, F_OK) < 0) {
 		ui_status(true, "%s", _("先に問題をなくして保存してください (w)", "fix the problems and save first (w)"));
 		return true;

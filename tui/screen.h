@@ -69,9 +69,6 @@ void ui_status(bool err, const char *fmt, ...) __attribute__((format(printf, 2, 
 void ui_touch(void);
 /* Switch to the screen with this id. */
 void ui_goto(const char *id);
-/* Whether a command of this name is in the command table (so a screen can
- * say plainly when this build lacks a function). */
-bool ui_have_command(const char *name);
 
 /* Drawing (tui/draw.c). */
 void ui_attr_init(bool color);
@@ -178,8 +175,5 @@ char *dm_age(int64_t t_ms, char *buf, size_t size);
  * and round trip; returns the rows used. */
 int dm_draw_status(int y, int cols);
 void dm_free(void);
-
-/* The line of "what this build cannot do yet", in both languages' grammar. */
-void ui_missing(int y, int x, int width, const char *module);
 
 #endif

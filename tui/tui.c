@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "core/clock.h"
 #include "core/util.h"
 #include "tui/screen.h"
@@ -77,14 +76,6 @@ void ui_goto(const char *id)
 	for (size_t i = 0; i < ARRAY_SIZE(screens); i++)
 		if (strcmp(screens[i]->id, id) == 0)
 			switch_to(i);
-}
-
-bool ui_have_command(const char *name)
-{
-	for (unsigned i = 0; i < cli_n_commands; i++)
-		if (strcmp(cli_commands[i].name, name) == 0)
-			return true;
-	return false;
 }
 
 /* Row 0: the name, the tabs, the language. */

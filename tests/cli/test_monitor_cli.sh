@@ -1,7 +1,9 @@
 #!/bin/bash
 # oqlink monitor and oqlink history probes without a lab: a bad config is
 # refused with file:line:col diagnostics (exit 2), argument errors, an empty
-# history, and the systemd unit checked by systemd-analyze verify.
+# history, and the systemd unit checked by systemd-analyze verify. The lean
+# keeper (oqlink-monitor beside oqlink) says the same as oqlink monitor and
+# links none of the heavy libraries.
 set -u
 cd "$(dirname "$0")/../.."
 O=${OQLINK:-build/asan/oqlink}
@@ -9,7 +11,8 @@ n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-echo "1..7"
+K=$(dirname "$O")/oqlink-monitor
+echo "1..11"
 CONF=tests/data/config/valid/ipvpn.conf
 sed -e "s|/var/lib/oqlink|$tmp/state|; s|/run/oqlink|$tmp/run|" "$CONF" > "$tmp/site.conf"
 grep -q '^\[paths\]' "$tmp/site.conf" || printf '\n[paths]\nstate_dir = %s/state\nrun_dir = %s/run\nreport_dir = %s/state/reports\n' "$tmp" "$tmp" "$tmp" >> "$tmp/site.conf"
@@ -24,8 +27,30 @@ if [ "$(id -u)" -eq 0 ]; then
 	rc=$?
 	t [ $rc -eq 2 ] && grep -q "bad.conf:51:18: metrics listen only on the management LAN" "$tmp/e" &&
 		! grep -q 'keeper has started' "$tmp/o"
+	desc="oqlink-monitor run alone gives the same diagnostics and exit 2"
+	$K --lang en --config "$tmp/bad.conf" >"$tmp/o2" 2>"$tmp/e2"
+	rc=$?
+	same_refusal() { [ "$1" -eq 2 ] && cmp -s "$tmp/e" "$tmp/e2" && ! grep -q 'keeper has started' "$tmp/o2"; }
+	t same_refusal $rc
+	desc="an unknown option of oqlink-monitor or of monitor --child is a usage error (exit 2)"
+	$K --lang en --config "$tmp/site.conf" --bogus >/dev/null 2>"$tmp/e"
+	rc1=$?
+	$O --lang en --config "$tmp/site.conf" monitor --child bogus >/dev/null 2>"$tmp/e3"
+	rc2=$?
+	usage_errors() {
+		[ "$1" -eq 2 ] && [ "$2" -eq 2 ] && grep -q "'monitor' has no option '--bogus'" "$tmp/e" &&
+			grep -q -- "--child takes one of restore, confirm, probes: 'bogus'" "$tmp/e3"
+	}
+	t usage_errors $rc1 $rc2
 else
-	skip "monitor needs root"
+	for _ in 1 2 3 4; do skip "monitor needs root"; done
+fi
+desc="oqlink-monitor links none of the heavy libraries"
+t bash -c "ldd $K | grep -q libsqlite3 && ! ldd $K | grep -E -q 'libssl|libcrypto|libnftables|libpcap|libncurses|libnl-|libcares|libseccomp|libblkid|libmount'"
+desc="monitor --child probes --certs on a config without certificates is an empty list"
+if [ "$(id -u)" -eq 0 ]; then
+	t bash -c "$O --config $tmp/site.conf monitor --child probes --certs | python3 -c 'import json,sys; d = json.load(sys.stdin); assert d[\"certs\"] == [] and \"results\" not in d'"
+else
 	skip "monitor needs root"
 fi
 desc="history probes rejects a bad --since (exit 2)"

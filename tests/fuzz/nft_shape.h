@@ -30,6 +30,7 @@ static const char *const shape_words[] = {
 	"mld2-listener-report", "mld-listener-done", "ip", "ip6", "hoplimit", "saddr", "daddr",
 	"udp", "tcp", "sport", "dport", "counter", "option", "maxseg", "size", ">", "/", "syn",
 	"syn,rst", "central4", "central6", "mgmt4", "mgmt6",
+	"netdev", "ingress", "device", "ether", "fwd", "to", "lan_pppoe", "wan_pppoe",
 };
 
 static bool shape_word_ok(const char *w)
@@ -96,7 +97,8 @@ static const char *nft_shape_read(const char *text, const struct site *s, struct
 					return why;
 				}
 				bool after_if = strcmp(prev, "iifname") == 0 || strcmp(prev, "oifname") == 0 ||
-						strcmp(prev, "iif") == 0 ||
+						strcmp(prev, "iif") == 0 || strcmp(prev, "device") == 0 ||
+						strcmp(prev, "to") == 0 ||
 						(strcmp(prev, "!=") == 0 && strcmp(prev2, "oifname") == 0);
 				if (after_if && !shape_ifname_ok(s, word)) {
 					snprintf(why, sizeof(why), "line %u: interface \"%.64s\" is not the site's",
@@ -166,25 +168,27 @@ static void nft_shape_expect(const struct site *s, struct nft_shape *e)
 	bool sep = s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
 	unsigned inside = sep ? 2 : 1;
 	bool ipsec = s->line == SITE_LINE_IPSEC;
+	bool ipoe6 = site_ipoe6(s);
 
 	memset(e, 0, sizeof(*e));
 	/* input: lo, ct invalid, ct established, ICMPv6 errors, ND, ICMP
 	 * errors; ping, ping6 and MLD per inside interface; IKE and ESP;
 	 * DHCP; management v4 and v6; the metrics; the counter */
 	e->rules[SHAPE_INPUT] = 6 + 3 * inside + (ipsec ? 2 : 0) +
-				(s->wan_mode == SITE_ADDR_DHCP) + 2 +
+				(s->wan_mode == SITE_ADDR_DHCP) + (ipoe6 && s->prefix6 == SITE_PREFIX6_PD) + 2 +
 				(s->metrics_listen.host != NULL) + 1;
 	e->drops[SHAPE_INPUT] = 1;
 	e->accepts[SHAPE_INPUT] = e->rules[SHAPE_INPUT] - 2;
 	/* forward: ct invalid, MSS clamping, the tunnel's guard, ct
 	 * established, nothing inward, terminal to central, LAN not to
-	 * central (v4, v6), LAN to terminal ports, the counter */
+	 * central (v4, v6), LAN to terminal ports, the counter; with IPv6
+	 * IPoE the terminal segment to central over IPv6 */
 	unsigned clamp = ipsec && s->tunnel_mtu ? 4 : 0;
 	unsigned ports = sep && s->terminal.family ? (unsigned)s->n_lan_ports : 0;
 	unsigned term = s->terminal.family ? 1 : 0;
-	e->rules[SHAPE_FORWARD] = 1 + clamp + (ipsec ? 2 : 0) + 1 + 1 + term + 2 + ports + 1;
+	e->rules[SHAPE_FORWARD] = 1 + clamp + (ipsec ? 2 : 0) + 1 + 1 + term + ipoe6 + 2 + ports + 1;
 	e->drops[SHAPE_FORWARD] = 1 + (ipsec ? 2 : 0) + 1 + 2;
-	e->accepts[SHAPE_FORWARD] = 1 + term + ports;
+	e->accepts[SHAPE_FORWARD] = 1 + term + ipoe6 + ports;
 }
 
 #endif

@@ -12,7 +12,8 @@ int main(void)
 		/* libFuzzer's escapes: \\, \" and \xAB only */
 		" = ", "\\x0a", "\\x0a  ", "\\x09", "\\x0d\\x0a", "#", ";", ":", ",", "/", "[",
 		"]", ".", "..", "\\\"", "\\\\", "*", "dhcp", "none", "ra", "ipsec", "ipvpn", "psk",
-		"pubkey", "separate", "lan", "tcp/", "udp/", "http://", "https://", "/etc/oqlink/",
+		"pubkey", "separate", "lan", "ipoe", "pd", "yes", "no", "tcp/", "udp/", "http://",
+		"https://", "/etc/oqlink/",
 		"192.0.2.0/24", "2001:db8::/32", "\\xef\\xbb\\xbf", "\\xff", "\\xc2\\x9b", "\\x9b",
 		"\\x1b[", "\\xc0\\xaf", "\\xed\\xa0\\x80",
 	};

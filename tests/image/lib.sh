@@ -55,6 +55,7 @@ img_copy() {
 vm_start() {
 	local d=$1 fw=${2:-bios} tap slot=3 args=() pre=()
 	[ -z "${VM_NETNS:-}" ] || pre=(ip netns exec "$VM_NETNS")
+	rm -f "$d/serial.sock" "$d/monitor.sock"
 	shift 2 || shift $#
 	if [ "$fw" = uefi ]; then
 		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$d/vars.fd" || return 1
@@ -98,6 +99,25 @@ vm_stop() {
 	kill "$pid" 2>/dev/null || return 0
 	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null
+}
+
+# Wait until the qemu of DIR has ended by itself: vm_gone DIR [SECONDS]
+vm_gone() {
+	local d=$1 pid i
+	pid=$(cat "$d/qemu.pid" 2>/dev/null) || return 1
+	for i in $(seq $((${2:-120} * 10))); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Power the guest of DIR off from its shell and wait (bounded) until qemu
+# is gone, so that vm_start can boot it again.
+vm_poweroff() {
+	# (stay until the guest has echoed the line: bytes it has not read yet
+	# are lost when the console closes)
+	vm_console "$1" line='systemctl poweroff' expect='systemctl poweroff' && vm_gone "$1" 120
 }
 
 # Drive the serial console of DIR: vm_console DIR STEP... (see console.py)

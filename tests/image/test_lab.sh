@@ -16,9 +16,45 @@ only_reach_latency() {
 	[ -z "$(grep -v -e '=PASS$' -e '^reach=WARN$' <<<"$rows")" ] || return 1
 	tr -d '\r' < "$1" | grep -A1 -E '^reach +WARN' | grep -q 'loss 0%'
 }
+# The keeper under systemd, in the guest of DIR $1 on taps $2...: it runs
+# since boot (the site config was there) and on this first use said that
+# nothing had been applied (it does not apply a config nobody applied);
+# after charon is killed the tunnel comes back, after the keeper is killed
+# systemd starts it again, and after a power-off and a boot it restores the
+# confirmed apply: the tunnel comes up with no apply typed.
+keeper_checks() {
+	local d=$1 rc; shift
+	rc=$(guest "$d" 'systemctl is-active oqlink-monitor.service && journalctl -b -o cat -u oqlink-monitor.service | grep -e "nothing has been applied yet" -e "適用された設定はありません"' 60)
+	check "keeper: runs under systemd since boot; on first use it applied nothing" [ "$rc" = 0 ]
+	# shellcheck disable=SC2016
+	rc=$(guest "$d" 'u=strongswan.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; for i in $(seq 150); do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && swanctl --list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 1; done; echo "charon $old -> $new after $i s"; [ "$new" != "$old" ] && swanctl --list-sas | grep INSTALLED' 200)
+	if [ "$rc" = 0 ]; then
+		ok "keeper: charon killed (SIGKILL), the tunnel comes back by itself"
+		grep -E '^charon [0-9]+ -> ' "$d/out" | sed 's/^/# /'
+	else
+		not_ok "keeper: charon killed, the tunnel comes back (exit $rc)"; sed 's/^/# /' "$d/out" | tail -10
+	fi
+	# shellcheck disable=SC2016
+	rc=$(guest "$d" 'u=oqlink-monitor.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; for i in $(seq 60); do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && [ "$(systemctl is-active $u)" = active ] && break; sleep 1; done; [ "$new" != "$old" ] && systemctl is-active $u' 90)
+	check "keeper: killed (SIGKILL), systemd starts it again" [ "$rc" = 0 ]
+	if vm_poweroff "$d" && VM_NETNS=$OQL_LAB-appliance vm_start "$d" bios "$@" && vm_shell "$d"; then
+		# shellcheck disable=SC2016
+		rc=$(guest "$d" 'for i in $(seq 150); do swanctl --list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 1; done; journalctl -b -o cat -u oqlink-monitor.service | head -20; swanctl --list-sas | grep INSTALLED' 200)
+	else
+		rc=boot
+	fi
+	if [ "$rc" = 0 ]; then
+		ok "keeper: after a power-off and a boot the tunnel comes up with no apply typed"
+		grep -v -e '^D[0-9]*-42' -e 'echo D' "$d/out" | sed 's/^/# /' | head -20
+	else
+		not_ok "keeper: after a power-off and a boot the tunnel comes up by itself ($rc)"
+		sed 's/^/# /' "$d/out" | tail -25
+	fi
+}
 img_need
 LAYOUTS=${OQL_IMAGE_LAYOUTS:-separate lan}
-plan=0; for l in $LAYOUTS; do plan=$((plan + 10)); [ "$l" = lan ] && plan=$((plan + 1)); done
+plan=0; for l in $LAYOUTS; do plan=$((plan + 10)); [ "$l" = lan ] && plan=$((plan + 1))
+	[ "$l" = separate ] && plan=$((plan + 4)); done
 echo "1..$plan"
 
 base=$(mktemp -d /tmp/oqlink-image-lab.XXXXXX)
@@ -95,5 +131,7 @@ for layout in $LAYOUTS; do
 	rc=$(guest "$d" 'swanctl --stats > /tmp/p; grep -q " kernel-netlink" /tmp/p && ! grep -q kernel-libipsec /tmp/p')
 	[ "$rc" = 0 ] && ok "$layout: charon uses the kernel's XFRM (kernel-netlink, no kernel-libipsec)" ||
 		{ not_ok "$layout: charon uses the kernel's XFRM (exit $rc)"; sed 's/^/# /' "$d/out" | tail -5; }
+	# shellcheck disable=SC2086
+	[ "$layout" = separate ] && keeper_checks "$d" $taps
 	vm_stop "$d"
 done

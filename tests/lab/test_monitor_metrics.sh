@@ -7,7 +7,9 @@
 # certificates (the IKE certificate that expires in 20 days, the terminal's
 # client certificate), the probes' verdicts; the tunnel cut and back; charon
 # away (ipsec_up 0) and back; SIGHUP moving the server; a port that cannot
-# be bound said once; SIGTERM closing the port. TAP; needs root.
+# be bound said once; SIGTERM closing the port; only the sources named by
+# [monitor] metrics_allow (the reception PC) may scrape, another host on the
+# LAN is dropped by the firewall. TAP; needs root.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -18,7 +20,8 @@ PORT=9101
 n=0; failed=0
 t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
 skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-NT=20
+OTHER=192.168.10.77	# another host on the LAN (a second address of the clinic namespace)
+NT=22
 echo "1..$NT"
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
@@ -110,6 +113,7 @@ light_interval = 10
 heavy_interval = 60
 reinitiate_after = 5
 metrics_listen = $APPL:$PORT
+metrics_allow = $PC/32
 EOF
 desc="apply with metrics_listen brings the tunnel up"
 t env OQLINK="$O" tests/lab/lib/apply.sh
@@ -124,6 +128,18 @@ desc="prometheus starts on the reception PC with the alert rules"
 t prom_start "$OQL_LAB-clinic" "$PC:9090" "$APPL:$PORT" 1s
 desc="prometheus scrapes the monitor across the LAN (up 1)"
 t eval 'prom_wait_scrape 30 >/dev/null'
+# A scrape from src; curl's exit code (28: no answer in time, dropped).
+scrape_from() {
+	ip netns exec "$OQL_LAB-clinic" curl -fsS -o /dev/null --max-time 3 --interface "$1" \
+		"http://$APPL:$PORT/metrics" 2>/dev/null
+	echo $?
+}
+ip -n "$OQL_LAB-clinic" addr add "$OTHER/24" dev eth0
+desc="metrics_allow: the reception PC ($PC) scrapes"
+t [ "$(scrape_from "$PC")" = 0 ]
+desc="metrics_allow: another host on the LAN ($OTHER) is dropped by the firewall"
+t [ "$(scrape_from "$OTHER")" = 28 ]
+ip -n "$OQL_LAB-clinic" addr del "$OTHER/24" dev eth0
 desc="ipsec_up is 1"
 t prom_wait 'ipsec_up{job="oqlink"}' 1 20
 installed='count(ipsec_child_sa_state{job="oqlink",name="oqlink"} == 3) or vector(0)'

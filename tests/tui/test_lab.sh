@@ -149,6 +149,22 @@ k x
 wait_for "[中止しました]" 50
 t "x stops the log" has "[中止しました]"
 shot lab-11-ipsec-log
+# the keys that act on the tunnel: n down, u up, g diagnose (which closes
+# and re-opens it); each shows the command's own words
+established() { lab/lab exec appliance $O --json --config "$C" ipsec status 2>/dev/null | grep -q '"ESTABLISHED"'; }
+closed() { ! established; }
+k n
+wait_for "を閉じました" 150
+t "n on the IPsec screen closes the tunnel" has "を閉じました"
+t "... and charon has no IKE_SA left" closed
+k u
+wait_for "を確立しました" 300
+t "u on the IPsec screen brings the tunnel up" has "を確立しました"
+t "... and charon has it established" established
+k g
+wait_for "所要時間:" 300
+t "g on the IPsec screen shows the diagnosis" matches '\[OK\] .*|次の手順:'
+shot lab-12-ipsec-diagnose
 
 k q; k y
 wait_for "EXIT=" 50

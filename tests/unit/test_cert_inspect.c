@@ -1,7 +1,7 @@
 /* Inspecting and importing a certificate file (probe_cert_inspect,
- * probe_cert_import) with certificates made here: a good PKCS#12, a wrong
- * password, a PEM whose key is not the certificate's, an encrypted PEM key,
- * an expired certificate. */
+ * probe_cert_check_import, prov_cert_install) with certificates made here:
+ * a good PKCS#12, a wrong password, a PEM whose key is not the
+ * certificate's, an encrypted PEM key, an expired certificate. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +22,7 @@
 
 #include "core/util.h"
 #include "probes/probe.h"
+#include "provision/provision.h"
 
 #define PASSWORD "Sekret-p12-Pass"
 
@@ -237,6 +238,20 @@ static void test_expired_and_missing(void **state)
 	free(none);
 }
 
+/* Check, then install: what the certificate screen does to import. */
+static int import(const char *src, const char *password, const char *to, char **cert,
+		  char **pass, char **cause)
+{
+	struct probe_cert_info info;
+	int r = probe_cert_check_import(src, password, &info, cause);
+
+	*cert = *pass = NULL;
+	if (r == 0)
+		r = prov_cert_install(src, info.is_p12 ? password : NULL, to, cert, pass, cause);
+	probe_cert_info_clear(&info);
+	return r;
+}
+
 static void test_import(void **state)
 {
 	char *to = xasprintf("%s/etc/oqlink", dir), *cert = NULL, *pass = NULL, *cause = NULL;
@@ -245,10 +260,12 @@ static void test_import(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_int_equal(probe_cert_import(p12, PASSWORD, to, &cert, &pass, &cause), 0);
+	assert_int_equal(import(p12, PASSWORD, to, &cert, &pass, &cause), 0);
 	assert_null(cause);
 	assert_non_null(strstr(cert, "/etc/oqlink/terminal.p12"));
 	assert_non_null(strstr(pass, "/etc/oqlink/terminal.p12.pass"));
+	assert_int_equal(stat(to, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(stat(cert, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(pass, &st), 0);
@@ -265,15 +282,17 @@ static void test_import(void **state)
 	free(cert);
 	free(pass);
 
-	/* a PEM gets no password file; a wrong password imports nothing */
-	assert_int_equal(probe_cert_import(pem_good, NULL, to, &cert, &pass, &cause), 0);
+	/* a PEM gets no password file; a wrong password or a key of another
+	 * certificate imports nothing */
+	assert_int_equal(import(pem_good, NULL, to, &cert, &pass, &cause), 0);
 	assert_null(pass);
 	free(cert);
-	assert_int_equal(probe_cert_import(pem_mismatch, NULL, to, &cert, &pass, &cause), -EINVAL);
+	assert_int_equal(import(pem_mismatch, NULL, to, &cert, &pass, &cause), -EINVAL);
 	assert_non_null(strstr(cause, "mismatch.pem"));
+	assert_null(cert);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(probe_cert_import(pem_enc, "wrong-Pass-123", to, &cert, &pass, &cause), -EACCES);
+	assert_int_equal(import(pem_enc, "wrong-Pass-123", to, &cert, &pass, &cause), -EACCES);
 	assert_null(cert);
 	free(cause);
 	cause = xasprintf("%s/enc.pem", to);
@@ -282,6 +301,18 @@ static void test_import(void **state)
 	cause = xasprintf("%s/mismatch.pem", to);
 	assert_int_equal(access(cause, F_OK), -1);
 	free(cause);
+	cause = NULL;
+
+	/* a source that cannot be read leaves nothing behind */
+	a = xasprintf("%s/missing.pem", dir);
+	assert_true(prov_cert_install(a, NULL, to, &cert, &pass, &cause) < 0);
+	assert_non_null(cause);
+	assert_null(cert);
+	free(cause);
+	cause = xasprintf("%s/missing.pem", to);
+	assert_int_equal(access(cause, F_OK), -1);
+	free(cause);
+	free(a);
 	free(to);
 }
 

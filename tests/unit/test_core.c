@@ -1,4 +1,4 @@
-/* core/: addresses, strings and display widths, files. */
+/* core/: addresses, strings and display widths, files, ICMP echo. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,12 +14,17 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
 #include "core/addr.h"
 #include "core/clock.h"
 #include "core/i18n.h"
+#include "core/net.h"
 #include "core/util.h"
 
 static void test_prefix_parse(void **state)
@@ -564,6 +569,68 @@ static void test_write_unprivileged(void **state)
 	rm_rf(dir);
 }
 
+/* Echo series to the loopback of a network namespace of their own: as
+ * root over a raw socket; then, as nobody, ping4 refuses (it needs a raw
+ * socket) while ping4_any_user gets every reply through a ping socket. */
+static void test_ping_any_user(void **state)
+{
+	struct passwd *pw = getpwnam("nobody");
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0 || pw == NULL)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct oq_prefix lo, none;
+		struct ifreq ifr = { .ifr_name = "lo" };
+		struct ping_stats st;
+		double rtt[3];
+		char *cause = NULL;
+		int fd;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(77);
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+			_exit(10);
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			_exit(10);
+		close(fd);
+		if (!prefix_parse("127.0.0.1", &lo) || !prefix_parse("192.0.2.1", &none))
+			_exit(10);
+		if (ping4(NULL, &lo, 3, 10, 64, false, 1000, rtt, &st, &cause) < 0 || st.received != 3)
+			_exit(11);
+		/* ping sockets for every group, in this namespace only */
+		fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0 2147483647", 12) != 12)
+			_exit(12);
+		close(fd);
+		if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)
+			_exit(12);
+		if (ping4(NULL, &lo, 3, 10, 64, false, 1000, rtt, &st, &cause) >= 0)
+			_exit(13);
+		free(cause);
+		cause = NULL;
+		if (ping4_any_user(NULL, &lo, 3, 10, 64, true, 1000, rtt, &st, &cause) < 0 ||
+		    st.received != 3 || st.sent != 3)
+			_exit(14);
+		/* nothing answers where there is no route */
+		if (ping4_any_user(NULL, &none, 2, 10, 8, false, 100, rtt, &st, &cause) < 0 ||
+		    st.received != 0)
+			_exit(15);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Each rule of a secret file, and the message naming the file and the rule. */
 static void test_secret_rules(void **state)
 {
@@ -640,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_write_cut_off),
 		cmocka_unit_test(test_write_unprivileged),
 		cmocka_unit_test(test_secret_rules),
+		cmocka_unit_test(test_ping_any_user),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_duration_str),
 	};

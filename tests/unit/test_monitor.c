@@ -7,14 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/i18n.h"
 #include "core/util.h"
+#include "monitor/child.h"
 #include "monitor/monitor.h"
 
 static void test_backoff(void **state)
@@ -374,10 +377,72 @@ static void test_cert_level_age(void **state)
 	assert_string_equal(mon_age(10 * 60000, 0, buf, sizeof(buf)), "10 分前");
 }
 
+/* Run a child to its end through its poll entries, as the keeper does;
+ * bounded by the child's own deadline plus a margin. */
+static void child_run(struct mon_child *c)
+{
+	int64_t end = now_ms() + 10000;
+
+	while (now_ms() < end) {
+		struct pollfd p[2];
+		int64_t left = mon_child_left(c, now_ms());
+
+		mon_child_pollfds(c, p);
+		poll(p, 2, left < 0 ? 1000 : (int)left);
+		if (mon_child_step(c, now_ms()))
+			return;
+	}
+	fail_msg("the child did not end");
+}
+
+static void test_child(void **state)
+{
+	struct mon_child c = { .pidfd = -1, .out = -1 };
+	char *sh[] = { (char[]){ "/bin/sh" }, (char[]){ "-c" }, NULL, NULL };
+	char *how;
+
+	/* what it writes, more than a pipe holds, comes back whole */
+	sh[2] = (char[]){ "head -c 200000 /dev/zero | tr '\\0' x; echo; exit 3" };
+	assert_int_equal(mon_child_start(&c, sh, 5000, NULL), 0);
+	assert_true(mon_child_busy(&c));
+	child_run(&c);
+	assert_false(mon_child_busy(&c));
+	assert_int_equal(c.len, 200001);
+	assert_true(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 3);
+	assert_false(c.killed);
+	i18n_set_lang(OQ_LANG_EN);
+	how = mon_child_how(&c, c.started);
+	assert_string_equal(how, "exit 3 after 0 s");
+	free(how);
+	mon_child_reset(&c);
+
+	/* one that outlives its deadline is killed, with its group */
+	sh[2] = (char[]){ "sleep 30 & sleep 30; echo never" };
+	assert_int_equal(mon_child_start(&c, sh, 300, NULL), 0);
+	child_run(&c);
+	assert_true(c.killed);
+	assert_int_equal(c.len, 0);
+	assert_true(now_ms() - c.started < 5000);
+	how = mon_child_how(&c, c.started);
+	assert_non_null(strstr(how, "its time ran out"));
+	free(how);
+	mon_child_reset(&c);
+
+	/* a program that is not there is said at once */
+	sh[0] = (char[]){ "/nonexistent/oqlink" };
+	how = NULL;
+	assert_int_equal(mon_child_start(&c, sh, 300, &how), -ENOENT);
+	assert_non_null(strstr(how, "/nonexistent/oqlink"));
+	assert_false(mon_child_busy(&c));
+	free(how);
+	free(c.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_child),
 		cmocka_unit_test(test_cert_threshold),
 		cmocka_unit_test(test_verdict_event),
 		cmocka_unit_test(test_syslog_format),

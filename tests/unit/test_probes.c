@@ -278,6 +278,134 @@ static void test_runner_total_timeout(void **state)
 }
 
 
+/* ---- PROBE_BESIDE ---- */
+
+static void fk_slow_fail(struct probe_ctx *ctx, struct probe_result *r)
+{
+	usleep(300 * 1000);
+	probe_result_set(r, PROBE_FAIL, BT("だめ", "bad"), BT("直す", "fix it"));
+}
+/* Quick, with something measured that a SKIP must not keep. */
+static void fk_measure(struct probe_ctx *ctx, struct probe_result *r)
+{
+	probe_result_evidence(r, "measured");
+	probe_result_value(r, "v", BT("v", "v"), 1, "ms");
+	probe_result_set(r, PROBE_PASS, BT("ok", "ok"), BT(NULL, NULL));
+}
+
+static const struct probe beside[] = {
+	{ "gate", { "gate", "gate" }, NULL, NULL, fk_pass, 0, 0, NULL },
+	{ "long", { "long", "long" }, D("gate"), NULL, fk_sleep, 0, 0, NULL },
+	{ "side", { "side", "side" }, D("long"), NULL, fk_measure, 0, PROBE_BESIDE, NULL },
+	{ "longbad", { "longbad", "longbad" }, D("gate"), NULL, fk_slow_fail, 0, 0, NULL },
+	{ "sidebad", { "sidebad", "sidebad" }, D("longbad"), NULL, fk_measure, 0, PROBE_BESIDE,
+	  NULL },
+	{ "shut", { "shut", "shut" }, NULL, NULL, fk_fail, 0, 0, NULL },
+	{ "never", { "never", "never" }, D("shut"), NULL, fk_sleep, 0, 0, NULL },
+	{ "sidenever", { "sidenever", "sidenever" }, D("never"), NULL, fk_measure, 0, PROBE_BESIDE,
+	  NULL },
+	{ "sidehang", { "sidehang", "sidehang" }, D("long"), NULL, fk_hang, 0, PROBE_BESIDE, NULL },
+	{ "afterlong", { "afterlong", "afterlong" }, D("long"), NULL, fk_pass, 0, 0, NULL },
+};
+
+/* The order of DONE events, as ids joined by spaces. */
+static int record_done(void *ctx, enum probe_event ev, size_t index, const struct probe_result *r)
+{
+	char *order = ctx;
+
+	if (ev == PROBE_EV_DONE && strlen(order) + strlen(r->id) + 2 < 256) {
+		strcat(order, r->id);
+		strcat(order, " ");
+	}
+	return 0;
+}
+
+/* A PROBE_BESIDE probe starts with its dependency instead of after it,
+ * and is reported only when that one is done: as measured when it passed,
+ * as a SKIP with nothing measured when it failed, as if it had waited. */
+static void test_runner_beside(void **state)
+{
+	struct site site = { .line = SITE_LINE_IPSEC };
+	struct probe_options opt = { .timeout_ms = 2000, .total_timeout_ms = 10000 };
+	const char *ids[] = { "side", "sidebad", "sidenever" };
+	const struct probe_result *r, *dep;
+	struct probe_run run;
+	char order[256] = "", *cause = NULL;
+	int64_t t0 = now_ms();
+
+	(void)state;
+	assert_int_equal(probe_run_registry(beside, ARRAY_SIZE(beside), &site, ids, 3, &opt,
+					    record_done, order, &run, &cause), 0);
+	/* side and sidebad ran beside their 300 ms dependencies, not after */
+	assert_true(now_ms() - t0 < 550 * test_slow());
+	dep = find(&run, "long");
+	r = find(&run, "side");
+	assert_int_equal(r->verdict, PROBE_PASS);
+	assert_int_equal(r->n_evidence, 1);
+	assert_true(r->started_ms < dep->started_ms + dep->duration_ms);
+	dep = find(&run, "longbad");
+	r = find(&run, "sidebad");
+	assert_int_equal(dep->verdict, PROBE_FAIL);
+	assert_int_equal(r->verdict, PROBE_SKIP);
+	assert_string_equal(r->skip_reason_id, "longbad");
+	assert_int_equal(r->n_evidence, 0);
+	assert_int_equal(r->n_values, 0);
+	assert_int_equal(r->duration_ms, 0);
+	/* a dependency that never started: the probe never starts either */
+	assert_int_equal(find(&run, "never")->verdict, PROBE_SKIP);
+	r = find(&run, "sidenever");
+	assert_int_equal(r->verdict, PROBE_SKIP);
+	assert_string_equal(r->skip_reason_id, "never");
+	/* each reported after its dependency */
+	char *side_at = strstr(order, "side "), *long_at = strstr(order, "long ");
+	char *bad_at = strstr(order, "sidebad "), *longbad_at = strstr(order, "longbad ");
+	assert_non_null(side_at);
+	assert_non_null(bad_at);
+	assert_true(long_at != NULL && long_at < side_at);
+	assert_true(longbad_at != NULL && longbad_at < bad_at);
+	assert_int_equal(run.overall, PROBE_FAIL);
+	probe_run_free(&run);
+}
+
+/* A run that runs out of time while PROBE_BESIDE probes wait for their
+ * dependency: they end as a probe that waited for it (afterlong) does,
+ * whichever way the race between the dependency's own deadline and the
+ * run's goes, with nothing measured; a cancelled run cancels them. */
+static void test_runner_beside_stopped(void **state)
+{
+	struct site site = { .line = SITE_LINE_IPSEC };
+	struct probe_options opt = { .timeout_ms = 5000, .total_timeout_ms = 200 * test_slow() };
+	const char *ids[] = { "side", "sidehang", "afterlong" };
+	const struct probe_result *r, *waited;
+	struct probe_run run;
+	char *cause = NULL;
+	int events = 0;
+
+	(void)state;
+	assert_int_equal(probe_run_registry(beside, ARRAY_SIZE(beside), &site, ids, 3, &opt, NULL,
+					    NULL, &run, &cause), 0);
+	assert_int_equal(find(&run, "long")->verdict, PROBE_ERROR);
+	waited = find(&run, "afterlong");
+	assert_int_equal(waited->verdict, PROBE_SKIP);
+	for (size_t k = 0; k < 2; k++) {
+		r = find(&run, ids[k]);
+		assert_int_equal(r->verdict, PROBE_SKIP);
+		assert_string_equal(r->skip_reason_id, waited->skip_reason_id);
+		assert_int_equal(r->n_evidence, 0);
+	}
+	assert_int_equal(run.overall, PROBE_ERROR);
+	probe_run_free(&run);
+	assert_int_equal(probe_run_registry(beside, ARRAY_SIZE(beside), &site, ids, 2, NULL,
+					    cancel_first_tick, &events, &run, &cause), 0);
+	for (size_t k = 0; k < 2; k++) {
+		r = find(&run, ids[k]);
+		assert_int_equal(r->verdict, PROBE_SKIP);
+		assert_string_equal(r->skip_reason_id, "cancelled");
+		assert_int_equal(r->n_evidence, 0);
+	}
+	probe_run_free(&run);
+}
+
 /* ---- the sandbox of the probes that parse network input ---- */
 
 static int sb_fd = -1;
@@ -441,7 +569,7 @@ static void test_reach_thresholds(void **state)
 {
 	static const struct {
 		double loss, avg, jitter;
-		int verdict;
+		enum probe_verdict verdict;
 	} cases[] = {
 		{ 0, 1, 0, PROBE_PASS },	{ 0.5, 1, 0, PROBE_WARN },   { 1, 1, 0, PROBE_WARN },
 		{ 20, 1, 0, PROBE_WARN },	{ 20.01, 1, 0, PROBE_FAIL }, { 25, 1, 0, PROBE_FAIL },
@@ -813,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_runner_graph),	 cmocka_unit_test(test_runner_select),
 		cmocka_unit_test(test_runner_cancel),	 cmocka_unit_test(test_runner_total_timeout),
 		cmocka_unit_test(test_runner_sandbox),
+		cmocka_unit_test(test_runner_beside),	 cmocka_unit_test(test_runner_beside_stopped),
 		cmocka_unit_test(test_sandbox_enter),
 		cmocka_unit_test(test_registry),	 cmocka_unit_test(test_ping_stats),
 		cmocka_unit_test(test_reach_thresholds),

@@ -2,7 +2,8 @@
  * grammar even when the site did not come through the parser, it writes
  * exactly the intended rules for names that are odd but valid, and nft
  * itself (in a private network namespace) accepts what it writes. The
- * plan's step sentences. */
+ * plan's step sentences. The IPv6 IPoE and PPPoE rules, and the daemons an
+ * IPv6 IPoE site wants and their way through a snapshot. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -179,7 +180,9 @@ static void test_nft_check_accepts(void **state)
 }
 
 /* With [monitor] metrics_listen, the metrics port opens from the LAN side
- * to that address only, in one rule; without it, nothing is open for it. */
+ * to that address only, in one rule, from the sources that may scrape:
+ * [lan] management of the address's family by default, else
+ * [monitor] metrics_allow; without it, nothing is open for it. */
 static void test_nft_metrics(void **state)
 {
 	char unshare[] = "unshare", n[] = "-n", t[] = "true", nft[] = "nft", c[] = "-c",
@@ -189,16 +192,27 @@ static void test_nft_metrics(void **state)
 	bool can_check = geteuid() == 0 && run_with_input(probe, "") == 0;
 
 	(void)state;
-	for (int on = 0; on < 2; on++)
+	static const char *const monitor[] = {
+		"",
+		"[monitor]\nmetrics_listen = 192.168.10.1:9101\n",
+		"[monitor]\nmetrics_listen = 192.168.10.1:9101\n"
+		"metrics_allow = 192.168.10.20/32, 192.168.30.0/24\n",
+	};
+	static const char *const rules[] = {
+		NULL,
+		"\t\tiifname \"lan0\" ip saddr { 192.168.10.0/24 } ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n",
+		"\t\tiifname \"lan0\" ip saddr { 192.168.10.20/32, 192.168.30.0/24 } ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n",
+	};
+
+	for (int on = 0; on < 3; on++)
 		for (int ipsec = 0; ipsec < 2; ipsec++) {
 			char *base = site_text(ipsec, "wan0", "lan0", "term0");
-			char *conf = xasprintf("%s%s", base,
-					       on ? "[monitor]\nmetrics_listen = 192.168.10.1:9101\n" : "");
+			char *conf = xasprintf("%s%s", base, monitor[on]);
 			struct site_diags d = { 0 };
 			struct site *s = site_load_string("t.conf", conf, false, &d);
 			char *text, *hash, *cause = NULL;
 			struct nft_shape got, want;
-			const char *rule = "\t\tiifname \"lan0\" ip daddr 192.168.10.1 tcp dport 9101 accept comment \"metrics\"\n";
+			const char *rule = rules[on];
 
 			assert_non_null(s);
 			assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
@@ -209,7 +223,8 @@ static void test_nft_metrics(void **state)
 			assert_memory_equal(&got, &want, sizeof(got));
 			if (on) {
 				const char *at = strstr(text, rule);
-				assert_non_null(at);
+				if (at == NULL)
+					fprintf(stderr, "no rule\n%s\nin\n%s", rule, text), fail();
 				assert_null(strstr(at + strlen(rule), "9101"));
 			} else {
 				assert_null(strstr(text, "\"metrics\""));
@@ -245,6 +260,11 @@ static void test_step_text(void **state)
 		  "load connection oqlink into charon (? → loaded)" },
 		{ PROV_LINK, "wan0", "down", "up, mtu 1500", OQ_LANG_JA,
 		  "インターフェース wan0 を設定する (down → up, mtu 1500)" },
+		{ PROV_DAEMON_START, "dhcpcd-wan0", "stopped", "running", OQ_LANG_EN,
+		  "start dhcpcd-wan0" },
+		{ PROV_DAEMON_START, "radvd-term0", "running, other config", "running", OQ_LANG_JA,
+		  "radvd-term0 を新しい設定で起動し直す" },
+		{ PROV_DAEMON_STOP, "ndppd-wan0", "running", "stopped", OQ_LANG_EN, "stop ndppd-wan0" },
 	};
 
 	(void)state;
@@ -961,6 +981,138 @@ static void test_state_damaged(void **state)
 	}
 }
 
+/* s with its first "from" replaced by "to" (which must be there). */
+static char *str_replace(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+
+	assert_non_null(at);
+	return xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+}
+
+/* A valid IP-VPN site with IPv6 IPoE by PD and, when asked, PPPoE
+ * pass-through. */
+static struct site *load_ipoe(bool pppoe)
+{
+	char *base = site_text(false, "wan0", "lan0", "term0"), *a, *b, *c;
+	struct site_diags d = { 0 };
+	struct site *s;
+
+	a = str_replace(base, "address = dhcp\n", "address = dhcp\naddress6 = ra\n");
+	b = str_replace(a, "ce_router = 198.51.100.1\n",
+			"ce_router = 198.51.100.1\nipv6 = ipoe\nipv6_prefix = pd\n");
+	c = str_replace(b, "[lan]\n", pppoe ? "[lan]\npppoe_passthrough = yes\n" : "[lan]\n");
+	s = site_load_string("t.conf", c, false, &d);
+	for (size_t i = 0; s == NULL && i < d.n; i++)
+		print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
+	site_diags_free(&d);
+	free(base);
+	free(a);
+	free(b);
+	free(c);
+	return s;
+}
+
+/* IPv6 IPoE: the terminal segment reaches central over IPv6 and DHCPv6
+ * replies come in; PPPoE pass-through is one netdev table that forwards
+ * the two ethertypes each way, and nothing of it without the key. nft
+ * accepts both. */
+static void test_nft_ipoe_pppoe(void **state)
+{
+	char unshare[] = "unshare", n[] = "-n", t[] = "true", sh[] = "sh", c[] = "-c",
+	     script[] = "ip link add lan0 type veth peer name lan1 && "
+			       "ip link add wan0 type veth peer name wan1 && nft -c -f -";
+	char *const probe[] = { unshare, n, t, NULL };
+	/* the netdev table's hooks need the devices to be there */
+	char *const check[] = { unshare, n, sh, c, script, NULL };
+	bool can_check = geteuid() == 0 && run_with_input(probe, "") == 0;
+
+	(void)state;
+	for (int on = 0; on < 2; on++) {
+		struct site *s = load_ipoe(on);
+		char *text, *hash, *cause = NULL;
+		struct nft_shape got, want;
+
+		assert_non_null(s);
+		assert_true(site_ipoe6(s));
+		assert_int_equal(nft_ruleset(s, &text, &hash, &cause), 0);
+		const char *why = nft_shape_read(text, s, &got);
+		if (why)
+			fail_msg("%s\n%s", why, text);
+		nft_shape_expect(s, &want);
+		assert_memory_equal(&got, &want, sizeof(got));
+		assert_non_null(strstr(text, "iifname \"term0\" oifname \"wan0\" ip6 saddr != fe80::/10 ip6 daddr @central6 accept"));
+		assert_non_null(strstr(text, "udp sport 547 udp dport 546 accept"));
+		if (on) {
+			assert_non_null(strstr(text, "table netdev oqlink {"));
+			assert_non_null(strstr(text, "device \"lan0\" priority filter; policy accept;\n"
+						     "\t\tether type { 34915, 34916 } counter fwd to \"wan0\""));
+			assert_non_null(strstr(text, "device \"wan0\" priority filter; policy accept;\n"
+						     "\t\tether type { 34915, 34916 } counter fwd to \"lan0\""));
+		} else {
+			assert_null(strstr(text, "netdev"));
+		}
+		if (can_check && run_with_input(check, text) != 0)
+			fail_msg("nft -c refused:\n%s", text);
+		free(text);
+		free(hash);
+		site_free(s);
+	}
+}
+
+/* The daemons a PD site wants, and their way through a snapshot. */
+static void test_daemons_desired(void **state)
+{
+	struct site *s = load_ipoe(false);
+	struct ps_state want, back;
+	struct json_object *o;
+	char *cause = NULL;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ps_desired(s, &want, &cause), 0);
+	assert_int_equal(want.n_daemons, 3);
+	assert_string_equal(want.daemons[0].name, "dhcpcd-wan0");
+	assert_true(want.daemons[0].running);
+	assert_non_null(strstr(want.daemons[0].config, "interface wan0\n\tia_pd 1 term0/1/64\n"));
+	assert_non_null(strstr(want.daemons[0].config, "noipv6rs\n"));
+	assert_string_equal(want.daemons[0].wait_if, "term0");
+	assert_string_equal(want.daemons[1].name, "ndppd-wan0");
+	assert_false(want.daemons[1].running);
+	assert_null(want.daemons[1].config);
+	assert_string_equal(want.daemons[2].name, "radvd-term0");
+	assert_true(want.daemons[2].running);
+	assert_non_null(strstr(want.daemons[2].config, "interface term0 {"));
+	assert_non_null(strstr(want.daemons[2].config, "prefix ::/64 {"));
+	assert_string_equal(want.daemons[2].conf_dir, "/var/lib/oqlink/daemons");
+
+	o = ps_state_to_json(&want);
+	assert_int_equal(ps_state_from_json(o, &back, &cause), 0);
+	assert_int_equal(back.n_daemons, want.n_daemons);
+	for (size_t i = 0; i < want.n_daemons; i++) {
+		assert_string_equal(back.daemons[i].name, want.daemons[i].name);
+		assert_int_equal(back.daemons[i].running, want.daemons[i].running);
+		assert_string_equal(back.daemons[i].wait_if, want.daemons[i].wait_if);
+		assert_string_equal(back.daemons[i].run_dir, want.daemons[i].run_dir);
+		if (want.daemons[i].config)
+			assert_string_equal(back.daemons[i].config, want.daemons[i].config);
+		else
+			assert_null(back.daemons[i].config);
+	}
+	json_object_put(o);
+	ps_state_clear(&back);
+
+	/* a running daemon without its config is a damaged snapshot */
+	free(want.daemons[2].config);
+	want.daemons[2].config = NULL;
+	o = ps_state_to_json(&want);
+	assert_int_equal(ps_state_from_json(o, &back, &cause), -EINVAL);
+	free(cause);
+	json_object_put(o);
+	ps_state_clear(&want);
+	site_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -977,6 +1129,8 @@ int main(void)
 		cmocka_unit_test(test_diff_cases),
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_damaged),
+		cmocka_unit_test(test_nft_ipoe_pppoe),
+		cmocka_unit_test(test_daemons_desired),
 	};
 
 	i18n_init();
