@@ -35,7 +35,7 @@ same_cols() {	# rows A..B that have a value all start it at the same columns
 }
 k s; k n; k n; k n
 # a separate segment, so that its interface's value shows as well
-k Down Down Down; k Right; k Up Up Up
+k Down Down Down Down; k Right; k Up Up Up Up
 t "setup (ja): every value of the LAN page starts at the same column" same_cols 5 12
 shot align-setup-ja
 k l
