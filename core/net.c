@@ -1,12 +1,15 @@
 /* Network helpers below the modules that send packets: addresses, the
- * Internet checksum, and ICMPv4 echo series over a raw or a ping socket. */
+ * Internet checksum, and ICMPv4 and ICMPv6 echo series over a raw or a ping
+ * socket. */
 #include "core/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -106,6 +109,7 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 	const uint8_t *icmp;
 
 	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
 	if (len < 20 || (pkt[0] >> 4) != 4)
 		return false;
 	ihl = (size_t)(pkt[0] & 0x0f) * 4;
@@ -136,6 +140,56 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 		out->seq = (uint16_t)(in[iihl + 6] << 8 | in[iihl + 7]);
 		if (icmp[0] == ICMP_DEST_UNREACH && icmp[1] == ICMP_FRAG_NEEDED)
 			out->next_mtu = (uint16_t)(icmp[6] << 8 | icmp[7]);
+		return true;
+	}
+	out->kind = ICMP_K_OTHER;
+	return true;
+}
+
+size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+{
+	if (len < 8)
+		len = 8;
+	memset(buf, 0, len);
+	buf[0] = ICMP6_ECHO_REQUEST;
+	buf[4] = (uint8_t)(id >> 8);
+	buf[5] = (uint8_t)id;
+	buf[6] = (uint8_t)(seq >> 8);
+	buf[7] = (uint8_t)seq;
+	for (size_t i = 8; i < len; i++)
+		buf[i] = (uint8_t)('a' + i % 26);
+	return len;	/* the kernel fills in the checksum of ICMPv6 */
+}
+
+bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET6;
+	if (len < 8)
+		return false;
+	out->type = msg[0];
+	out->code = msg[1];
+	if (msg[0] == ICMP6_ECHO_REPLY) {
+		out->kind = ICMP_K_REPLY;
+		out->id = (uint16_t)(msg[4] << 8 | msg[5]);
+		out->seq = (uint16_t)(msg[6] << 8 | msg[7]);
+		return true;
+	}
+	if (msg[0] == ICMP6_DST_UNREACH || msg[0] == ICMP6_PACKET_TOO_BIG ||
+	    msg[0] == ICMP6_TIME_EXCEEDED) {
+		const uint8_t *in = msg + 8;	/* the quoted packet: IPv6 header first */
+		uint32_t mtu = (uint32_t)msg[4] << 24 | (uint32_t)msg[5] << 16 |
+			       (uint32_t)msg[6] << 8 | msg[7];
+
+		/* Only a quote of our echo with no extension header counts. */
+		if (len < 8 + 40 + 8 || (in[0] >> 4) != 6 || in[6] != IPPROTO_ICMPV6 ||
+		    in[40] != ICMP6_ECHO_REQUEST)
+			return false;
+		out->kind = ICMP_K_ERROR;
+		out->id = (uint16_t)(in[44] << 8 | in[45]);
+		out->seq = (uint16_t)(in[46] << 8 | in[47]);
+		if (msg[0] == ICMP6_PACKET_TOO_BIG)
+			out->next_mtu = mtu > 0xffff ? 0xffff : (uint16_t)mtu;
 		return true;
 	}
 	out->kind = ICMP_K_OTHER;
@@ -218,6 +272,7 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
 static bool icmp4_parse_ping(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
 	if (len < 8)
 		return false;
 	out->type = pkt[0];
@@ -251,6 +306,71 @@ void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_pa
 	echo_drain(fd, true, id, fn, arg);
 }
 
+/* Open a raw ICMPv6 socket bound to src (may be NULL) that sees echo
+ * replies and errors only; with df, packets are never fragmented here and
+ * larger ones than the interface takes fail with EMSGSIZE. */
+static int icmp6_open(const struct oq_prefix *src, bool df, char **cause)
+{
+	struct icmp6_filter f;
+	struct sockaddr_storage ss;
+	int fd, pmtu = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT, one = 1, e;
+	char b[64];
+
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	if (fd < 0)
+		return cause_set(cause, errno, _("ICMPv6 ソケットを開けません: %s (root が必要です)",
+						 "cannot open an ICMPv6 socket: %s (needs root)"),
+				 i18n_strerror(errno));
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
+	ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+	setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	if (df)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+	if (src != NULL && src->family == AF_INET6) {
+		socklen_t sl = net_sockaddr(src, 0, &ss);
+
+		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+			e = errno;
+			close(fd);
+			return cause_set(cause, e, _("送信元 %s を使えません: %s",
+						     "cannot use source %s: %s"),
+					 net_str(src, b), i18n_strerror(e));
+		}
+	}
+	return fd;
+}
+
+int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause)
+{
+	return family == AF_INET6 ? icmp6_open(src, df, cause) : icmp4_open(src, df, cause);
+}
+
+void icmp_drain(int fd, int family, uint16_t id,
+		void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg)
+{
+	uint8_t buf[2048];
+	struct icmp_parsed ip;
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+
+	if (family != AF_INET6) {
+		echo_drain(fd, true, id, fn, arg);
+		return;
+	}
+	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) > 0) {
+		fl = sizeof(from);
+		if (!icmp6_parse(buf, (size_t)n, &ip) || ip.id != id || ip.kind == ICMP_K_OTHER)
+			continue;
+		memcpy(ip.from6, &from.sin6_addr, 16);
+		fn(arg, &ip);
+	}
+}
+
 struct ping_state {
 	size_t ndst;
 	unsigned count;
@@ -270,12 +390,17 @@ static void ping_got(void *arg, const struct icmp_parsed *ip)
 		ps->rtt[t * ps->count + i] = (double)(net_now_us() - ps->sent_us[ip->seq]) / 1000.0;
 	} else if (ip->kind == ICMP_K_ERROR) {
 		struct ping_stats *st = &ps->st[t];
-		char from[INET_ADDRSTRLEN];
+		char from[INET6_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &ip->from, from, sizeof(from));
+		if (ip->family == AF_INET6)
+			inet_ntop(AF_INET6, ip->from6, from, sizeof(from));
+		else
+			inet_ntop(AF_INET, &ip->from, from, sizeof(from));
 		if (st->errors++ == 0)
-			snprintf(st->error, sizeof(st->error), "ICMP type %u code %u from %s%s", ip->type,
-				 ip->code, from, ip->next_mtu ? " (frag needed)" : "");
+			snprintf(st->error, sizeof(st->error), "%s type %u code %u from %s%s",
+				 ip->family == AF_INET6 ? "ICMPv6" : "ICMP", ip->type, ip->code, from,
+				 !ip->next_mtu ? "" : ip->family == AF_INET6 ? " (packet too big)"
+				 : " (frag needed)");
 	}
 }
 
@@ -291,10 +416,10 @@ static bool ping_all_back(const struct ping_state *ps, size_t upto)
 	return true;
 }
 
-/* ping4_many, through a ping socket when any_user and not root. */
-static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-		       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-		       bool any_user, double *rtt, struct ping_stats *st, char **cause)
+/* ping_many, through a ping socket when any_user and not root (IPv4). */
+static int echo_series(int family, const struct oq_prefix *src, const struct oq_prefix *dsts,
+		       size_t ndst, unsigned count, unsigned interval_ms, unsigned size, bool df,
+		       int wait_ms, bool any_user, double *rtt, struct ping_stats *st, char **cause)
 {
 	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
 	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
@@ -304,10 +429,16 @@ static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts
 	bool raw;
 	int fd;
 
-	memset(st, 0, ndst * sizeof(*st));
-	for (size_t k = 0; k < ndst * count; k++)
-		rtt[k] = -1;
-	fd = echo_open(src, df, any_user, &raw, cause);
+	for (size_t t = 0; t < ndst; t++) {
+		if (dsts[t].family != family)
+			continue;
+		memset(&st[t], 0, sizeof(st[t]));
+		for (size_t k = 0; k < count; k++)
+			rtt[t * count + k] = -1;
+	}
+	raw = true;
+	fd = family == AF_INET6 ? icmp6_open(src, df, cause)
+				: echo_open(src, df, any_user, &raw, cause);
 	if (fd < 0) {
 		free(ss);
 		free(sl);
@@ -322,9 +453,10 @@ static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts
 
 		for (size_t t = 0; t < ndst; t++) {
 			uint16_t seq = (uint16_t)(i * ndst + t);
-			size_t len = icmp4_build_echo(pkt, size, id, seq);
+			size_t len = family == AF_INET6 ? icmp6_build_echo(pkt, size, id, seq)
+							 : icmp4_build_echo(pkt, size, id, seq);
 
-			if (dsts[t].family != AF_INET)
+			if (dsts[t].family != family)
 				continue;
 			ps.sent_us[seq] = net_now_us();
 			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
@@ -338,7 +470,10 @@ static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int64_t left = next - net_now_us() / 1000;
 
-			echo_drain(fd, raw, id, ping_got, &ps);
+			if (family == AF_INET6)
+				icmp_drain(fd, AF_INET6, id, ping_got, &ps);
+			else
+				echo_drain(fd, raw, id, ping_got, &ps);
 			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
 				break;
 			poll(&p, 1, (int)left);
@@ -348,6 +483,8 @@ static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts
 		unsigned e = st[t].errors;
 		char err[sizeof(st[t].error)];
 
+		if (dsts[t].family != family)
+			continue;
 		memcpy(err, st[t].error, sizeof(err));
 		ping_stats_compute(rtt + t * count, count, &st[t]);
 		st[t].errors = e;
@@ -361,26 +498,34 @@ static int echo_series(const struct oq_prefix *src, const struct oq_prefix *dsts
 	return 0;
 }
 
+int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	      double *rtt, struct ping_stats *st, char **cause)
+{
+	return echo_series(family, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
+			   rtt, st, cause);
+}
+
 int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	       double *rtt, struct ping_stats *st, char **cause)
 {
-	return echo_series(src, dsts, ndst, count, interval_ms, size, df, wait_ms, false, rtt, st,
-			   cause);
+	return echo_series(AF_INET, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
+			   rtt, st, cause);
 }
 
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause)
 {
-	return echo_series(src, dst, 1, count, interval_ms, size, df, wait_ms, false, rtt, st,
-			   cause);
+	return echo_series(dst->family ? dst->family : AF_INET, src, dst, 1, count, interval_ms,
+			   size, df, wait_ms, false, rtt, st, cause);
 }
 
 int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 		   struct ping_stats *st, char **cause)
 {
-	return echo_series(src, dst, 1, count, interval_ms, size, df, wait_ms, true, rtt, st,
-			   cause);
+	return echo_series(AF_INET, src, dst, 1, count, interval_ms, size, df, wait_ms, true, rtt,
+			   st, cause);
 }

@@ -1,7 +1,8 @@
 /* Network helpers below every module that sends packets (probes/ and
  * ipsec/ alike): the Internet checksum, ICMPv4 echo over a raw socket (or
  * an unprivileged ping socket), the statistics of a series of echoes, and
- * the appliance's source address on the terminal side. No library types. */
+ * the appliance's source address on the terminal side. ICMPv6 echo and
+ * errors alike. No library types. */
 #ifndef OQ_CORE_NET_H
 #define OQ_CORE_NET_H
 
@@ -57,13 +58,24 @@ struct icmp_parsed {
 	uint8_t type, code;
 	uint16_t next_mtu;		/* frag-needed: the MTU the router reports */
 	uint32_t from;			/* source address (network order) */
+	int family;			/* AF_INET, or AF_INET6 with from6 */
+	uint8_t from6[16];
 };
 bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out);
+/* Build an ICMPv6 echo request of len bytes (>= 8; the checksum is left to
+ * the kernel) into buf; pure. */
+size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq);
+/* What an ICMPv6 message (as a raw ICMPv6 socket gives it, without the IPv6
+ * header) is: an echo reply, or an error (unreachable, packet too big with
+ * its MTU in next_mtu, time exceeded) quoting an echo request; pure. The
+ * source is the caller's (from6). */
+bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out);
 
 /* Send count echoes of size bytes (ICMP header included) to dst every
  * interval_ms from source src (may be NULL), with DF set when df, and wait
  * up to wait_ms for the last. rtt gets one value per echo (-1 lost).
- * Returns 0 or -errno with *cause. IPv4 only; needs a raw socket (root). */
+ * Returns 0 or -errno with *cause. IPv4 or IPv6 by dst's family; needs a
+ * raw socket (root). */
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause);
@@ -72,6 +84,11 @@ int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned cou
 int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	       double *rtt, struct ping_stats *st, char **cause);
+/* ping4_many for the targets of one family (AF_INET or AF_INET6) only:
+ * rtt and st of the others are left as they are. */
+int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
+	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
+	      double *rtt, struct ping_stats *st, char **cause);
 /* ping4 for diagnostics that any user may run: without root, through an
  * unprivileged ping socket (net.ipv4.ping_group_range), which sees replies
  * but no ICMP errors. */
@@ -85,5 +102,11 @@ int icmp4_open(const struct oq_prefix *src, bool df, char **cause);
  * for echo id. */
 void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_parsed *ip),
 		 void *arg);
+/* icmp4_open and icmp4_drain for either family: over IPv6, a raw ICMPv6
+ * socket that sees echo replies and errors only; df: never fragmented
+ * here (EMSGSIZE above the interface MTU). */
+int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause);
+void icmp_drain(int fd, int family, uint16_t id,
+		void (*fn)(void *arg, const struct icmp_parsed *ip), void *arg);
 
 #endif

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/if_addr.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,8 @@
 #define DAD_WAIT_MS 300
 
 /* IFA_F_* of /proc/net/if_inet6 */
-#define V6_DADFAILED 0x08
-#define V6_TENTATIVE 0x40
+#define V6_DADFAILED IFA_F_DADFAILED
+#define V6_TENTATIVE IFA_F_TENTATIVE
 
 /* The DAD flags of an IPv6 address from /proc/net/if_inet6, -1 if absent. */
 static int v6_flags(const struct oq_prefix *a)

@@ -7,7 +7,9 @@
 #define PROBE_FN(name) void probe_##name(struct probe_ctx *ctx, struct probe_result *r)
 PROBE_FN(link);
 PROBE_FN(address);
+PROBE_FN(address6);
 PROBE_FN(gateway);
+PROBE_FN(gateway6);
 PROBE_FN(clock);
 PROBE_FN(ike);
 PROBE_FN(child);
@@ -24,6 +26,7 @@ PROBE_FN(capture);
 /* The setup of PROBE_SANDBOX probes that need one (see struct probe). */
 #define PROBE_SETUP(name) int probe_##name##_setup(struct probe_ctx *ctx, struct probe_result *r)
 PROBE_SETUP(tls);
+PROBE_SETUP(lineauth);
 PROBE_SETUP(capture);
 
 /* probe_run_all with another registry (for tests of the runner). */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/if_addr.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <math.h>
@@ -26,7 +27,48 @@
 #include "core/i18n.h"
 #include "core/site.h"
 #include "core/util.h"
+#include "probes/ipv6.h"
 #include "probes/probe.h"
+
+/* A global, usable (not tentative, not deprecated) IPv6 address on ifname,
+ * one set by hand first (the terminal side's own); false when none. Read
+ * over netlink, which works in the sandbox too. */
+static bool if_global6(const char *ifname, struct oq_prefix *out)
+{
+	struct k6_addr a[16];
+	size_t n = 0;
+	const struct k6_addr *pick = NULL;
+
+	if (ifname == NULL || k6_addrs(ifname, a, ARRAY_SIZE(a), &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].link_local ||
+		    (a[i].flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED)))
+			continue;
+		if (pick == NULL || ((a[i].flags & IFA_F_PERMANENT) && !(pick->flags & IFA_F_PERMANENT)))
+			pick = &a[i];
+	}
+	if (pick == NULL)
+		return false;
+	*out = pick->addr;
+	out->len = 128;
+	return true;
+}
+
+struct oq_prefix net_source_for(const struct site *site, int family)
+{
+	struct oq_prefix p = net_terminal_source(site);
+	const char *ifname = site->segment == SITE_SEGMENT_SEPARATE && site->term_if
+				     ? site->term_if : site->lan_if;
+
+	if (p.family == family || family == 0)
+		return p;
+	memset(&p, 0, sizeof(p));
+	if (family == AF_INET6)
+		if_global6(ifname, &p);
+	return p;
+}
+
 
 /* ---- DNS ---- */
 
@@ -51,112 +93,214 @@ const char *dns_status_rcode(int status)
 
 struct dns_cb {
 	bool done;
+	int type;
 	int64_t t0;
 	struct dns_answer *out;
 };
 
+/* Append one address to an answer's list (the first also as first). */
+static void dns_add(struct dns_answer *out, int family, const void *addr)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t l = strlen(out->addrs);
+
+	inet_ntop(family, addr, a, sizeof(a));
+	snprintf(out->addrs + l, sizeof(out->addrs) - l, "%s%s", l ? " " : "", a);
+	if (out->first.family == 0) {
+		out->first.family = family;
+		out->first.len = family == AF_INET ? 32 : 128;
+		memcpy(out->first.addr, addr, family == AF_INET ? 4 : 16);
+	}
+}
+
+/* The addresses of an A or AAAA answer; a c-ares status. */
+static int dns_parse_addrs(int type, const unsigned char *abuf, int alen, struct dns_answer *out)
+{
+	int n, st;
+
+	if (type == DNS_T_AAAA) {
+		struct ares_addr6ttl t6[8];
+
+		n = (int)ARRAY_SIZE(t6);
+		st = ares_parse_aaaa_reply(abuf, alen, NULL, t6, &n);
+		for (int i = 0; st == ARES_SUCCESS && i < n; i++)
+			dns_add(out, AF_INET6, &t6[i].ip6addr);
+	} else {
+		struct ares_addrttl t4[8];
+
+		n = (int)ARRAY_SIZE(t4);
+		st = ares_parse_a_reply(abuf, alen, NULL, t4, &n);
+		for (int i = 0; st == ARES_SUCCESS && i < n; i++)
+			dns_add(out, AF_INET, &t4[i].ipaddr);
+	}
+	return st == ARES_SUCCESS && n == 0 ? ARES_ENODATA : st;
+}
+
 static void dns_callback(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct dns_cb *cb = arg;
-	struct ares_addrttl ttls[8];
-	int n = (int)ARRAY_SIZE(ttls);
 
+	(void)timeouts;
 	if (cb->done)
 		return;
 	cb->done = true;
 	cb->out->ms = net_elapsed_ms(cb->t0);
-	if (status == ARES_SUCCESS &&
-	    (status = ares_parse_a_reply(abuf, alen, NULL, ttls, &n)) == ARES_SUCCESS) {
-		for (int i = 0; i < n; i++) {
-			char a[INET_ADDRSTRLEN];
-			size_t l = strlen(cb->out->addrs);
-
-			inet_ntop(AF_INET, &ttls[i].ipaddr, a, sizeof(a));
-			snprintf(cb->out->addrs + l, sizeof(cb->out->addrs) - l, "%s%s", l ? " " : "", a);
-			if (i == 0) {
-				cb->out->first.family = AF_INET;
-				cb->out->first.len = 32;
-				memcpy(cb->out->first.addr, &ttls[i].ipaddr, 4);
-			}
-		}
-		if (n == 0)
-			status = ARES_ENODATA;
+	if (abuf != NULL && alen >= 12) {
+		cb->out->size = (size_t)alen;
+		cb->out->truncated = (abuf[2] & 0x02) != 0;
 	}
+	if (status == ARES_SUCCESS)
+		status = dns_parse_addrs(cb->type, abuf, alen, cb->out);
 	cb->out->status = status;
 }
 
-int dns_query_many(const char *server, const struct oq_prefix *src, const char *const *names,
-		   size_t n, int timeout_ms, struct dns_answer *out, char **cause)
+/* A channel for one job: its server, source and transport. */
+static int dns_channel(const struct dns_job *job, int timeout_ms, ares_channel *ch, char **cause)
 {
 	static bool inited;
 	struct ares_options o = { 0 };
-	ares_channel ch;
-	struct dns_cb *cb = xcalloc(n ? n : 1, sizeof(*cb));
-	int64_t t0 = net_now_us(), deadline = t0 / 1000 + timeout_ms;
-	size_t pending = n;
-	int st;
+	int st, mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
 
-	memset(out, 0, n * sizeof(*out));
 	if (!inited) {
 		ares_library_init(ARES_LIB_INIT_ALL);
 		inited = true;
 	}
 	o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP;
+	if (job->via == DNS_VIA_UDP || job->via == DNS_VIA_EDNS)
+		o.flags |= ARES_FLAG_IGNTC;	/* a truncated answer is the result */
+	if (job->via == DNS_VIA_EDNS) {
+		o.flags |= ARES_FLAG_EDNS;
+		o.ednspsz = DNS_EDNS_SIZE;
+		mask |= ARES_OPT_EDNSPSZ;
+	}
+	if (job->via == DNS_VIA_TCP)
+		o.flags |= ARES_FLAG_USEVC;
 	o.timeout = timeout_ms / 2 > 0 ? timeout_ms / 2 : 1;
 	o.tries = 2;
-	st = ares_init_options(&ch, &o, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
-	if (st != ARES_SUCCESS) {
-		free(cb);
+	st = ares_init_options(ch, &o, mask);
+	if (st != ARES_SUCCESS)
 		return cause_set(cause, ENOMEM, "c-ares: %s", ares_strerror(st));
-	}
-	st = ares_set_servers_csv(ch, server);
-	if (st != ARES_SUCCESS) {
-		ares_destroy(ch);
-		free(cb);
+	if (ares_set_servers_csv(*ch, job->server) != ARES_SUCCESS) {
+		ares_destroy(*ch);
 		return cause_set(cause, EINVAL, _("DNS サーバ '%s' が不正です", "bad DNS server '%s'"),
-				 server);
+				 job->server);
 	}
-	if (src != NULL && src->family == AF_INET) {
+	if (job->src != NULL && job->src->family == AF_INET) {
 		uint32_t a;
 
-		memcpy(&a, src->addr, 4);
-		ares_set_local_ip4(ch, ntohl(a));
+		memcpy(&a, job->src->addr, 4);
+		ares_set_local_ip4(*ch, ntohl(a));
+	} else if (job->src != NULL && job->src->family == AF_INET6) {
+		ares_set_local_ip6(*ch, job->src->addr);
 	}
-	for (size_t i = 0; i < n; i++) {
-		cb[i] = (struct dns_cb){ .t0 = t0, .out = &out[i] };
-		out[i].status = ARES_ETIMEOUT;
-		ares_query(ch, names[i], 1 /* C_IN */, 1 /* T_A */, dns_callback, &cb[i]);
+	return 0;
+}
+
+int dns_run(const struct dns_job *jobs, size_t n_jobs, int timeout_ms, char **cause)
+{
+	ares_channel *ch = xcalloc(n_jobs ? n_jobs : 1, sizeof(*ch));
+	size_t total = 0, pending, k, made = 0;
+	struct dns_cb **cb = xcalloc(n_jobs ? n_jobs : 1, sizeof(*cb));
+	int64_t t0 = net_now_us(), deadline = t0 / 1000 + timeout_ms;
+	int ret = 0;
+
+	for (k = 0; k < n_jobs; k++) {
+		memset(jobs[k].out, 0, jobs[k].n * sizeof(*jobs[k].out));
+		for (size_t i = 0; i < jobs[k].n; i++) {
+			jobs[k].out[i].status = ARES_ETIMEOUT;
+			jobs[k].out[i].rcode = dns_status_rcode(ARES_ETIMEOUT);
+			jobs[k].out[i].type = jobs[k].q[i].type;
+			jobs[k].out[i].via = jobs[k].via;
+		}
 	}
+	for (k = 0; k < n_jobs; k++, made++) {
+		ret = dns_channel(&jobs[k], timeout_ms, &ch[k], cause);
+		if (ret < 0)
+			goto out;
+		cb[k] = xcalloc(jobs[k].n ? jobs[k].n : 1, sizeof(**cb));
+		for (size_t i = 0; i < jobs[k].n; i++) {
+			cb[k][i] = (struct dns_cb){ .t0 = t0, .type = jobs[k].q[i].type,
+						    .out = &jobs[k].out[i] };
+			ares_query(ch[k], jobs[k].q[i].name, 1 /* C_IN */, jobs[k].q[i].type,
+				   dns_callback, &cb[k][i]);
+		}
+		total += jobs[k].n;
+	}
+	pending = total;
 	while (pending > 0) {
 		fd_set r, w;
 		struct timeval tv, *tvp, max;
 		int64_t left = deadline - net_now_us() / 1000;
-		int nfds;
+		int nfds = 0;
 
 		if (left <= 0)
 			break;
 		FD_ZERO(&r);
 		FD_ZERO(&w);
-		nfds = ares_fds(ch, &r, &w);
 		max.tv_sec = left / 1000;
 		max.tv_usec = (left % 1000) * 1000;
-		tvp = ares_timeout(ch, &max, &tv);
-		select(nfds, &r, &w, NULL, tvp);
-		ares_process(ch, &r, &w);
+		for (k = 0; k < n_jobs; k++) {
+			int f = ares_fds(ch[k], &r, &w);
+
+			if (f > nfds)
+				nfds = f;
+			tvp = ares_timeout(ch[k], &max, &tv);
+			max = *tvp;
+		}
+		select(nfds, &r, &w, NULL, &max);
 		pending = 0;
-		for (size_t i = 0; i < n; i++)
-			pending += !cb[i].done;
+		for (k = 0; k < n_jobs; k++) {
+			ares_process(ch[k], &r, &w);
+			for (size_t i = 0; i < jobs[k].n; i++)
+				pending += !cb[k][i].done;
+		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (!cb[i].done)
-			out[i].ms = net_elapsed_ms(t0);
-		cb[i].done = true;	/* ignore the destruction callbacks */
+out:
+	for (k = 0; k < made; k++) {
+		for (size_t i = 0; i < jobs[k].n; i++) {
+			if (!cb[k][i].done)
+				jobs[k].out[i].ms = net_elapsed_ms(t0);
+			cb[k][i].done = true;	/* ignore the destruction callbacks */
+		}
+		ares_destroy(ch[k]);
+		for (size_t i = 0; i < jobs[k].n; i++)
+			jobs[k].out[i].rcode = dns_status_rcode(jobs[k].out[i].status);
+		free(cb[k]);
 	}
-	ares_destroy(ch);
-	for (size_t i = 0; i < n; i++)
-		out[i].rcode = dns_status_rcode(out[i].status);
 	free(cb);
-	return 0;
+	free(ch);
+	return ret;
+}
+
+int dns_query_many(const char *server, const struct oq_prefix *src, const char *const *names,
+		   size_t n, int timeout_ms, struct dns_answer *out, char **cause)
+{
+	struct dns_question *q = xcalloc(n ? n : 1, sizeof(*q));
+	struct dns_job job = { server, src, DNS_VIA_AUTO, q, n, out };
+	int ret;
+
+	for (size_t i = 0; i < n; i++)
+		q[i] = (struct dns_question){ names[i], DNS_T_A };
+	ret = dns_run(&job, 1, timeout_ms, cause);
+	free(q);
+	return ret;
+}
+
+bool dns_complete(const struct dns_answer *a)
+{
+	return a != NULL && a->size > 0 && !a->truncated;
+}
+
+enum dns_need dns_classify(const struct dns_answer *edns, const struct dns_answer *tcp,
+			   const struct dns_answer *udp)
+{
+	if (dns_complete(edns))
+		return edns->size > DNS_PLAIN_SIZE ? DNS_NEED_EDNS : DNS_NEED_UDP;
+	if (dns_complete(tcp))
+		return DNS_NEED_TCP;
+	if ((edns != NULL && edns->truncated) || (udp != NULL && udp->truncated))
+		return DNS_NEED_LOST;
+	return DNS_NEED_NONE;
 }
 
 int dns_query(const char *server, const struct oq_prefix *src, const char *name, int timeout_ms,
@@ -168,17 +312,27 @@ int dns_query(const char *server, const struct oq_prefix *src, const char *name,
 int net_resolve(const struct site *site, const char *host, int timeout_ms, struct oq_prefix *out,
 		char **cause)
 {
-	struct oq_prefix src = net_terminal_source(site);
-	struct dns_answer a;
+	const struct dns_question q[2] = { { host, DNS_T_A }, { host, DNS_T_AAAA } };
+	struct dns_answer a[2];
 	char server[64];
 
 	if (addr_parse(host, out))
 		return 0;
 	for (size_t i = 0; i < site->n_dns; i++) {
+		struct oq_prefix src = net_source_for(site, site->dns[i].family);
+		struct dns_job job = { server, &src, DNS_VIA_AUTO, q, 2, a };
+
 		net_str(&site->dns[i], server);
-		if (dns_query(server, &src, host, timeout_ms, &a, NULL) == 0 && a.first.family) {
-			*out = a.first;
-			return 0;
+		if (dns_run(&job, 1, timeout_ms, NULL) < 0)
+			continue;
+		/* The family of the line first: IPv6 on an IPv6 line. */
+		for (size_t k = 0; k < 2; k++) {
+			const struct dns_answer *pick = &a[site_uses_ipv6(site) ? 1 - k : k];
+
+			if (pick->first.family) {
+				*out = pick->first;
+				return 0;
+			}
 		}
 	}
 	return cause_set(cause, ENOENT, _("%s の名前解決に失敗しました", "could not resolve %s"),
@@ -236,6 +390,14 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 	fcntl(s, F_SETFL, fl & ~O_NONBLOCK);
 	*fd = s;
 	return 0;
+}
+
+int net_connect(const struct site *site, const struct oq_prefix *dst, unsigned port,
+		int timeout_ms, int *fd, double *ms, char **cause)
+{
+	struct oq_prefix src = net_source_for(site, dst->family);
+
+	return tcp_connect(src.family ? &src : NULL, dst, port, timeout_ms, fd, ms, cause);
 }
 
 /* ---- result helpers ---- */
@@ -380,6 +542,24 @@ bool http_url_parse(const char *url, char **host, unsigned *port, char **path)
 	h = url + 7;
 	slash = strchr(h, '/');
 	hl = slash ? (size_t)(slash - h) : strlen(h);
+	if (*h == '[') {	/* "[2001:db8::1]:8080": the address without brackets */
+		const char *close = memchr(h, ']', hl);
+
+		if (close == NULL || close == h + 1 || (close[1] != ':' && close + 1 != h + hl))
+			return false;
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (colon != NULL) {
+			char *end;
+			unsigned long p = strtoul(colon + 1, &end, 10);
+
+			if (end != h + hl || p == 0 || p > 65535)
+				return false;
+			*port = (unsigned)p;
+		}
+		*host = xstrndup(h + 1, (size_t)(close - h - 1));
+		*path = xstrdup(slash ? slash : "/");
+		return true;
+	}
 	colon = memchr(h, ':', hl);
 	if (colon != NULL) {
 		char *end;

@@ -1,4 +1,5 @@
-/* Probe "pmtu": the largest IPv4 packet that passes with DF set from the
+/* Probe "pmtu": the largest packet that passes with DF set (IPv4) or
+ * unfragmented (IPv6; routers there say ICMPv6 Packet Too Big) from the
  * terminal side to the first central target, against the MTU the config
  * expects. Instead of a sequential binary search (a timeout per lost size),
  * every candidate size is sent at once and the largest echoed wins; a
@@ -18,6 +19,7 @@
 #include "probes/pmtu.h"
 
 #define PMTU_MIN 576
+#define PMTU6_MIN 1280		/* every IPv6 link carries this (RFC 8200) */
 #define PMTU_STEP 16
 
 enum probe_verdict pmtu_verdict(unsigned found, unsigned expected, bool frag_needed_seen)
@@ -63,6 +65,7 @@ static void sweep_got(void *arg, const struct icmp_parsed *ip)
 static int sweep(int fd, const struct oq_prefix *dst, struct sweep *sw, int wait_ms,
 		 unsigned *local_limit)
 {
+	bool v6 = dst->family == AF_INET6;
 	struct sockaddr_storage ss;
 	socklen_t sl = net_sockaddr(dst, 0, &ss);
 	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
@@ -70,7 +73,8 @@ static int sweep(int fd, const struct oq_prefix *dst, struct sweep *sw, int wait
 	int64_t end;
 
 	for (size_t i = 0; i < sw->n; i++) {
-		size_t len = icmp4_build_echo(pkt, sw->sizes[i] - 20, id, (uint16_t)i);
+		size_t len = v6 ? icmp6_build_echo(pkt, sw->sizes[i] - 40, id, (uint16_t)i)
+				: icmp4_build_echo(pkt, sw->sizes[i] - 20, id, (uint16_t)i);
 
 		sw->ok[i] = false;
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss, sl) < 0 && errno == EMSGSIZE &&
@@ -84,7 +88,7 @@ static int sweep(int fd, const struct oq_prefix *dst, struct sweep *sw, int wait
 		int64_t left = end - net_now_us() / 1000;
 		bool all = true;
 
-		icmp4_drain(fd, id, sweep_got, sw);
+		icmp_drain(fd, dst->family, id, sweep_got, sw);
 		for (size_t i = 0; i < sw->n; i++)
 			all = all && sw->ok[i];
 		if (left <= 0 || all)
@@ -111,18 +115,20 @@ static unsigned pmtu_search(int fd, const struct oq_prefix *dst, unsigned expect
 			    struct probe_result *r, bool *frag_seen, unsigned *local_limit,
 			    unsigned *next_mtu)
 {
-	unsigned sizes[256], found;
+	unsigned sizes[256], found, min = dst->family == AF_INET6 ? PMTU6_MIN : PMTU_MIN;
 	bool ok[256];
 	struct sweep sw = { sizes, 0, ok, 0, 0 };
 
-	for (unsigned sz = PMTU_MIN; sz < expected && sw.n < 250; sz += PMTU_STEP)
+	for (unsigned sz = min; sz < expected && sw.n < 250; sz += PMTU_STEP)
 		sizes[sw.n++] = sz;
 	sizes[sw.n++] = expected;
 	sweep(fd, dst, &sw, wait, local_limit);
 	*frag_seen = *frag_seen || (sw.errors && sw.next_mtu);
 	found = sweep_best(&sw);
-	probe_result_evidence(r, "round 1: %zu sizes %u..%u, largest echoed %u%s", sw.n, PMTU_MIN,
-			      expected, found, sw.next_mtu ? " (frag-needed seen)" : "");
+	probe_result_evidence(r, "round 1: %zu sizes %u..%u, largest echoed %u%s", sw.n, min,
+			      expected, found,
+			      !sw.next_mtu ? "" : dst->family == AF_INET6 ? " (packet-too-big seen)"
+			      : " (frag-needed seen)");
 	if (found > 0 && found < expected) {
 		unsigned base = found;
 
@@ -141,7 +147,8 @@ static unsigned pmtu_search(int fd, const struct oq_prefix *dst, unsigned expect
 }
 
 /* The verdict with its summary and remedy. */
-static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected, bool frag_seen)
+static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected, bool frag_seen,
+		       bool v6)
 {
 	enum probe_verdict v = pmtu_verdict(found, expected, frag_seen);
 
@@ -149,7 +156,15 @@ static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected
 		pr_set(r, PROBE_FAIL,
 		       BT("DF 付きの ping が最小サイズでも通りません。経路とトンネルを確認してください。",
 			  "Not even the smallest ping with DF passes; check the path and the tunnel."),
-		       "%u バイトの DF パケットも通りません", "not even %u-byte DF packets pass", PMTU_MIN);
+		       "%u バイトの DF パケットも通りません", "not even %u-byte DF packets pass",
+		       v6 ? PMTU6_MIN : PMTU_MIN);
+	else if (v == PROBE_FAIL && v6)
+		pr_set(r, PROBE_FAIL,
+		       BT("経路の途中で大きなパケットが ICMPv6 Packet Too Big なしに捨てられています (ブラックホール)。経路上のファイアウォールで ICMPv6 Packet Too Big を通すか、根拠の最大値に合わせて mtu を下げ、TCP MSS をその値から 60 引いた値にしてください。",
+			  "Large packets are dropped on the way without ICMPv6 Packet Too Big (a black hole). Let Packet Too Big pass the firewalls on the path, or lower mtu to the size found and set the TCP MSS to that minus 60."),
+		       "経路 MTU %u バイト (設定 %u) で Packet Too Big がありません: MTU %u、MSS %u に設定してください",
+		       "path MTU %u bytes (configured %u) with no Packet Too Big: set MTU %u and MSS %u",
+		       found, expected, found, found - 60);
 	else if (v == PROBE_FAIL)
 		pr_set(r, PROBE_FAIL,
 		       BT("経路の途中で大きなパケットが ICMP なしに捨てられています (ブラックホール)。根拠の最大値に合わせて tunnel_mtu/mtu を下げ、TCP MSS をその値から 40 引いた値にしてください。",
@@ -163,8 +178,9 @@ static void pmtu_judge(struct probe_result *r, unsigned found, unsigned expected
 			  "Path MTU discovery works, but the path is smaller than configured: match tunnel_mtu/mtu to it."),
 		       "経路 MTU %u バイト (設定 %u)", "path MTU %u bytes (configured %u)", found, expected);
 	else
-		pr_set(r, PROBE_PASS, BT(NULL, NULL), "%u バイトの DF パケットが通ります",
-		       "%u-byte DF packets pass", found);
+		pr_set(r, PROBE_PASS, BT(NULL, NULL),
+		       v6 ? "%u バイトのパケットが断片化なしで通ります" : "%u バイトの DF パケットが通ります",
+		       v6 ? "%u-byte packets pass unfragmented" : "%u-byte DF packets pass", found);
 }
 
 /* How long a sweep waits for its echoes: three times the worst RTT of a
@@ -202,8 +218,10 @@ PROBE_FN(pmtu)
 		free(cause);
 		return;
 	}
-	wait = sweep_wait(&src, &dst);
-	fd = icmp4_open(&src, true, &cause);
+	if (dst.family == AF_INET6)
+		src = net_source_for(s, AF_INET6);
+	wait = sweep_wait(src.family ? &src : NULL, &dst);
+	fd = icmp_open(dst.family, src.family ? &src : NULL, true, &cause);
 	if (fd < 0) {
 		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."), "%s", "%s", cause);
 		free(cause);
@@ -213,10 +231,13 @@ PROBE_FN(pmtu)
 	close(fd);
 	if (local_limit)
 		probe_result_evidence(r, "local interface refused %u bytes (EMSGSIZE)", local_limit);
-	if (next_mtu)
+	if (next_mtu && dst.family == AF_INET6)
+		probe_result_evidence(r, "ICMPv6 packet too big: MTU %u", next_mtu);
+	else if (next_mtu)
 		probe_result_evidence(r, "ICMP frag-needed: next-hop MTU %u", next_mtu);
-	probe_result_evidence(r, "to %s from %s, DF set", net_str(&dst, b), net_str(&src, b2));
+	probe_result_evidence(r, "to %s from %s, %s", net_str(&dst, b), net_str(&src, b2),
+			      dst.family == AF_INET6 ? "not fragmented" : "DF set");
 	probe_result_value(r, "pmtu", BT("通過した最大パケット", "largest packet passed"), found, "bytes");
 	probe_result_value(r, "expected", BT("設定の MTU", "configured MTU"), expected, "bytes");
-	pmtu_judge(r, found, expected, frag_seen);
+	pmtu_judge(r, found, expected, frag_seen, dst.family == AF_INET6);
 }

@@ -18,14 +18,13 @@
 static int proxy_connect(const struct site *s, const struct oq_prefix *pa, const char *target,
 			 unsigned port, int wait, char line[128], struct probe_result *r)
 {
-	struct oq_prefix src = net_terminal_source(s);
 	char *cause = NULL, *req, *reply = NULL;
 	size_t len;
 	double ms;
 	int fd, code = 0;
 
 	line[0] = '\0';
-	if (tcp_connect(&src, pa, s->proxy.port, wait / 2, &fd, &ms, &cause) < 0) {
+	if (net_connect(s, pa, s->proxy.port, wait / 2, &fd, &ms, &cause) < 0) {
 		probe_result_evidence(r, "%s", cause);
 		free(cause);
 		return -1;

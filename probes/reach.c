@@ -1,6 +1,7 @@
 /* Probe "reach": ICMP echo from the terminal-side address to every central
  * target at once, through the uplink (and the tunnel): loss, min/avg/max
- * RTT, jitter. */
+ * RTT, jitter. IPv6 targets get ICMPv6 echoes from the terminal side's
+ * IPv6 address, after the IPv4 ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,33 @@ enum probe_verdict reach_verdict(const struct ping_stats *st)
 	return PROBE_PASS;
 }
 
+/* Ping every target of family (IPv4 or IPv6) from the terminal side. */
+static int reach_family(struct probe_result *r, const struct site *s, int family,
+			const struct oq_prefix *dst, size_t n, unsigned count, unsigned interval,
+			int wait, double *rtt, struct ping_stats *st)
+{
+	struct oq_prefix src = net_source_for(s, family);
+	char *cause = NULL;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any = any || dst[i].family == family;
+	if (!any)
+		return 0;
+	if (ping_many(family, src.family ? &src : NULL, dst, n, count, interval, 64, false, wait,
+		      rtt, st, &cause) < 0) {
+		probe_result_evidence(r, "%s", cause);
+		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."),
+		       "ping を送れません: %s", "cannot send ping: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
 PROBE_FN(reach)
 {
 	const struct site *s = probe_ctx_site(ctx);
-	struct oq_prefix src = net_terminal_source(s);
 	size_t n = s->n_ping_targets;
 	unsigned count = s->ping_count ? s->ping_count : 20;
 	unsigned interval = s->ping_interval_ms ? s->ping_interval_ms : 50;
@@ -31,9 +55,10 @@ PROBE_FN(reach)
 	double *rtt;
 	char *cause = NULL, b[64];
 	enum probe_verdict worst = PROBE_PASS;
-	int wait;
-	size_t worst_i = 0;
+	int wait, budget;
+	size_t worst_i = 0, fams;
 	double loss_max = 0;
+	bool v4 = false, v6 = false;
 
 	if (n == 0) {
 		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
@@ -41,36 +66,38 @@ PROBE_FN(reach)
 				    "Set central targets in [probe] ping."));
 		return;
 	}
-	/* Keep the series within the probe's time. */
-	wait = probe_ctx_remaining_ms(ctx) - (int)(count * interval) - 200;
-	if (wait < 200)
-		count = (unsigned)((probe_ctx_remaining_ms(ctx) - 600) / (int)interval), wait = 300;
-	if (wait > 1000)
-		wait = 1000;
-	if (count < 3)
-		count = 3;
 	dst = xcalloc(n, sizeof(*dst));
 	st = xcalloc(n, sizeof(*st));
-	rtt = xcalloc(n * count, sizeof(*rtt));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (net_resolve(s, s->ping_targets[i], 1000, &dst[i], &cause) < 0) {
 			probe_result_evidence(r, "%s: %s", s->ping_targets[i], cause);
 			free(cause);
 			cause = NULL;
 		}
-	if (ping4_many(&src, dst, n, count, interval, 64, false, wait, rtt, st, &cause) < 0) {
-		probe_result_evidence(r, "%s", cause);
-		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."),
-		       "ping を送れません: %s", "cannot send ping: %s", cause);
-		free(cause);
-		goto out;
+		v4 = v4 || dst[i].family == AF_INET;
+		v6 = v6 || dst[i].family == AF_INET6;
 	}
+	/* Keep the series within the probe's time, shared by the families. */
+	fams = (v4 ? 1 : 0) + (v6 ? 1 : 0);
+	budget = probe_ctx_remaining_ms(ctx) / (int)(fams ? fams : 1);
+	wait = budget - (int)(count * interval) - 200;
+	if (wait < 200)
+		count = (unsigned)((budget - 600) / (int)interval), wait = 300;
+	if (wait > 1000)
+		wait = 1000;
+	if (count < 3)
+		count = 3;
+	rtt = xcalloc(n * count, sizeof(*rtt));
+	if (reach_family(r, s, AF_INET, dst, n, count, interval, wait, rtt, st) < 0 ||
+	    reach_family(r, s, AF_INET6, dst, n, count, interval, wait, rtt, st) < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		enum probe_verdict v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
+		struct oq_prefix src_i = net_source_for(s, dst[i].family);
 
 		probe_result_evidence(r,
 				      "ping %s from %s: %u/%u, loss %.0f%%, rtt min/avg/max %.2f/%.2f/%.2f ms, jitter %.2f ms%s%s",
-				      s->ping_targets[i], net_str(&src, b), st[i].received, st[i].sent,
+				      s->ping_targets[i], net_str(&src_i, b), st[i].received, st[i].sent,
 				      st[i].loss_pct, st[i].min_ms, st[i].avg_ms, st[i].max_ms,
 				      st[i].jitter_ms, st[i].errors ? ", " : "", st[i].error);
 		if (v > worst || (v == worst && st[i].loss_pct > loss_max)) {

@@ -20,7 +20,11 @@ static const struct probe registry[] = {
 	  PROBE_BACKGROUND | PROBE_SANDBOX, probe_capture_setup },
 	{ "link", { "リンク", "links" }, NULL, NULL, probe_link, 0, 0, NULL },
 	{ "address", { "アドレス", "addresses" }, DEPS("link"), NULL, probe_address, 0, 0, NULL },
+	{ "address6", { "IPv6 アドレス", "IPv6 addresses" }, DEPS("link"), NULL, probe_address6, 0, 0,
+	  NULL },
 	{ "gateway", { "ゲートウェイ", "next hop" }, DEPS("link"), NULL, probe_gateway, 0, 0, NULL },
+	{ "gateway6", { "IPv6 ルーター", "IPv6 router" }, DEPS("link"), NULL, probe_gateway6, 6000, 0,
+	  NULL },
 	{ "cert", { "証明書", "certificates" }, NULL, DEPS("clock"), probe_cert, 0, 0, NULL },
 	{ "clock", { "時刻", "clock" }, DEPS("gateway"), NULL, probe_clock, 3000, 0, NULL },
 	{ "ike", { "IKE SA", "IKE SA" }, DEPS("gateway"), DEPS("clock"), probe_ike, 0,
@@ -37,7 +41,7 @@ static const struct probe registry[] = {
 	{ "proxy", { "プロキシ", "proxy" }, DEPS("dns"), NULL, probe_proxy, 0,
 	  PROBE_SANDBOX, NULL },
 	{ "lineauth", { "回線認証", "line authentication" }, DEPS("dns"), NULL, probe_lineauth, 0,
-	  PROBE_IPVPN_ONLY | PROBE_SANDBOX, NULL },
+	  PROBE_IPVPN_ONLY | PROBE_SANDBOX, probe_lineauth_setup },
 };
 
 const struct probe *probe_registry(size_t *n)

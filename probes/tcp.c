@@ -14,7 +14,6 @@
 PROBE_FN(tcp)
 {
 	const struct site *s = probe_ctx_site(ctx);
-	struct oq_prefix src = net_terminal_source(s);
 	size_t n = s->n_tcp_targets, failed = 0;
 	const char *first_bad = NULL;
 	unsigned first_port = 0;
@@ -36,7 +35,7 @@ PROBE_FN(tcp)
 		if (each > 2000)
 			each = 2000;
 		if (net_resolve(s, t->host, each, &dst, &cause) < 0 ||
-		    tcp_connect(&src, &dst, t->port, each, &fd, &ms, &cause) < 0) {
+		    net_connect(s, &dst, t->port, each, &fd, &ms, &cause) < 0) {
 			probe_result_evidence(r, "%s:%u: %s", t->host, t->port, cause);
 			free(cause);
 			if (failed++ == 0) {

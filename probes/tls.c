@@ -174,7 +174,7 @@ static void check_accepted(SSL *ssl, const struct site_tls *t, bool asked, struc
 static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const struct site_tls *t,
 			   SSL_CTX *sc, struct probe_result *r, struct tls_out *o)
 {
-	struct oq_prefix src = net_terminal_source(s), dst;
+	struct oq_prefix dst;
 	SSL *ssl = NULL;
 	char *cause = NULL, err[256], b[64];
 	bool asked = false;
@@ -185,7 +185,7 @@ static void check_endpoint(struct probe_ctx *ctx, const struct site *s, const st
 	if (each > 3000)
 		each = 3000;
 	if (net_resolve(s, t->host, each / 3, &dst, &cause) < 0 ||
-	    tcp_connect(&src, &dst, t->port, each / 3, &fd, &ms, &cause) < 0) {
+	    net_connect(s, &dst, t->port, each / 3, &fd, &ms, &cause) < 0) {
 		probe_result_evidence(r, "%s: %s", t->name, cause);
 		set_out(o, PROBE_FAIL, &R_CONNECT, "cannot connect");
 		goto out;

@@ -35,11 +35,11 @@ bool report_schema_known(const char *schema)
  * neither proves nor disproves. */
 const struct rp_task rp_tasks[] = {
 	{ "install", BT("機器の導入・設定", "Equipment installation and set-up"),
-	  IDS("link", "address"),
+	  IDS("link", "address", "address6"),
 	  BT("機器の設置場所、配線、電源、ラベルを目視で確認する",
 	     "check placement, cabling, power and labels by eye") },
 	{ "routing", BT("ルーティングの設定", "Routing"),
-	  IDS("gateway", "ike", "child", "pmtu"),
+	  IDS("gateway", "gateway6", "ike", "child", "pmtu"),
 	  BT("受付 PC から資格確認端末へ、許可したポートでつながることを確認する",
 	     "check that the reception PC reaches the qualification terminal on the allowed ports") },
 	{ "connectivity", BT("ネットワークの疎通確認", "Network connectivity check"),
@@ -62,13 +62,13 @@ const struct rp_section rp_sections[] = {
 	{ "ipsec", BT("IKE SA と CHILD SA", "IKE SA and CHILD SA"), IDS("ike", "child") },
 	{ "certificates", BT("電子証明書", "Certificates"), IDS("cert") },
 	{ "latency", BT("遅延、到達性、経路 MTU", "Latency, reachability and path MTU"),
-	  IDS("gateway", "reach", "pmtu", "tcp") },
+	  IDS("gateway", "gateway6", "reach", "pmtu", "tcp") },
 	{ "dns", BT("DNS の応答", "DNS answers"), IDS("dns") },
 	{ "tls", BT("TLS とプロキシ", "TLS and proxy"), IDS("tls", "proxy", "lineauth") },
 	{ "clock", BT("時刻", "Clock"), IDS("clock") },
 	{ "capture", BT("パケットキャプチャ", "Packet capture"), IDS("capture") },
 	{ "link", BT("インターフェースとアドレス", "Interfaces and addresses"),
-	  IDS("link", "address") },
+	  IDS("link", "address", "address6") },
 	{ "other", BT("その他", "Other"), IDS("") },
 };
 const size_t rp_n_sections = ARRAY_SIZE(rp_sections);

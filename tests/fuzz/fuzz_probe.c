@@ -1,7 +1,8 @@
 /* libFuzzer target: everything a probe parses from the outside. The first
  * byte picks the parser: recorded probe JSON (read, written, read again:
- * the two writes must agree), an ICMP packet, a captured IPv4 packet, an
- * SNTP reply, an ARP reply, an HTTP status line or URL. */
+ * the two writes must agree), an ICMP packet (ICMPv4 with its IP header, an
+ * ICMPv6 message, a router advertisement), a captured IPv4 packet, an SNTP
+ * reply, an ARP reply, an HTTP status line or URL. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/util.h"
 #include "probes/capture.h"
 #include "probes/clock.h"
+#include "probes/ipv6.h"
 #include "probes/net.h"
 #include "probes/probe.h"
 
@@ -44,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
 	struct icmp_parsed ip;
+	struct ra_info ra;
 	struct cap_counts c = { 0 };
 	struct sntp_reply rep;
 	const char *why;
@@ -63,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		icmp4_parse(data + 1, size - 1, &ip);
+		icmp6_parse(data + 1, size - 1, &ip);
+		ra_parse(data + 1, size - 1, &ra);
 		break;
 	case 2:
 		cap_count(data + 1, size - 1, 0x0100a8c0, &c);
