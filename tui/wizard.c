@@ -132,6 +132,8 @@ bool wiz_field_active(const struct wiz *w, size_t i)
 		return strcmp(value_of(w, "terminal", "segment"), "lan") != 0;
 	case SITE_WHEN_TLS:
 		return *value_of(w, "probe.tls", "host") != '\0';
+	case SITE_WHEN_IPOE6:
+		return !ipsec && strcmp(value_of(w, "ipvpn", "ipv6"), "ipoe") == 0;
 	}
 	return false;
 }
