@@ -1,0 +1,28 @@
+# TAP for the shell suites (sourced from the top of the tree, after the
+# suite's own "set -u"): the test counter n, the failure flag failed, and
+#   t CMD...              one test: "ok N - $desc" when CMD succeeds, else
+#                         "not ok N - $desc", failed=1 and status 1
+#   skip REASON           one test skipped: "ok N # SKIP REASON"
+#   ok WHAT / not_ok WHAT one test whose verdict the caller has found
+#   wait_for SECS CMD...  poll CMD every 0.2 s until it succeeds, at most
+#                         SECS seconds; then CMD's status on a last try
+n=0; failed=0
+
+t() {
+	n=$((n+1))
+	if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; return 1; fi
+}
+
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+
+ok() { n=$((n+1)); echo "ok $n - $*"; }
+not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $*"; }
+
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
