@@ -10,9 +10,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=17
 echo "1..$N"
@@ -24,18 +23,7 @@ fi
 
 P=oqa$$
 tmp=$(mktemp -d)
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 . tests/lab/lib/ngn6.sh
 cleanup() { ngn6_down; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -219,3 +207,4 @@ sed -i '/^ipv6 = ipoe/d' "$tmp/site.conf"
 got=$(run address6 gateway6)
 desc="IPv6 not configured: address6 and gateway6 SKIP"
 t eval '[[ "$(line address6)" == "address6 SKIP IPv6 is not configured"* && "$(line gateway6)" == "gateway6 SKIP IPv6 is not configured"* ]]' || show "$got"
+exit $failed

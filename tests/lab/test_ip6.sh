@@ -8,9 +8,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=8
 echo "1..$N"
@@ -21,18 +20,7 @@ fi
 
 P=oqi$$
 tmp=$(mktemp -d)
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 . tests/lab/lib/ngn6.sh
 cleanup() { ngn6_down; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -105,3 +93,4 @@ desc="no route to the IPv6 target: reach FAIL names it"
 t eval '[[ "$l" == "reach FAIL 2001:db8:53::53 is not reachable well enough (loss 100%)"* ]]' || show "$l"
 desc="no route to the IPv6 target: the ICMPv6 error is in the evidence, IPv4 still answered"
 t eval '[[ "$l" == *"ICMPv6 type 1 code 0 from 2001:db8:1::1"* && "$l" == *"ping 192.0.2.53 from 192.168.20.1: 10/10"* ]]' || show "$l"
+exit $failed

@@ -13,9 +13,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
 OUTAGE=${OUTAGE:-60}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 NT=28
 echo "1..$NT"
 
@@ -46,16 +44,6 @@ cleanup() {
 trap cleanup EXIT
 
 ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
 not_installed() { ! installed; }
 logged() { grep -q -- "$1" "$LOG"; }

@@ -17,9 +17,7 @@ O=${OQLINK:-$ROOT/build/asan/oqlink}
 APPL=192.168.10.1	# the appliance's LAN (management) address
 PC=192.168.10.20	# the reception PC, where Prometheus runs
 PORT=9101
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 OTHER=192.168.10.77	# another host on the LAN (a second address of the clinic namespace)
 NT=22
 echo "1..$NT"
@@ -58,16 +56,6 @@ trap cleanup EXIT
 
 in_a() { ip netns exec "$A" "$@"; }
 ox() { in_a "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 logged() { grep -q -- "$1" "$LOG"; }
 count() { grep -c -- "$1" "$LOG"; }
 mon_pid() { cat "$MON" 2>/dev/null; }

@@ -25,9 +25,7 @@ cleanup() { lab/lab down >/dev/null 2>&1; rm -rf "$OQL_LAB_OUT"; }
 trap cleanup EXIT
 
 echo "1..$N_TESTS"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. tests/lib/tap.sh
 
 if ! lab/lab up --mode ipsec >"$OQL_LAB_OUT.up.log" 2>&1; then
 	sed 's/^/# /' "$OQL_LAB_OUT.up.log"

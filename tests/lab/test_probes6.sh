@@ -29,20 +29,9 @@ cleanup() { lab/lab down >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 
 echo "1..$N"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. tests/lib/tap.sh
 on() { local node=$1; shift; ip netns exec "$OQL_LAB-$node" "$@"; }
 
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	"$@" >/dev/null 2>&1
-}
 wan_has() { on appliance ip -6 -o addr show dev wan0 scope global -tentative | grep -q " $1"; }
 dad_done() { [ -z "$(on appliance ip -6 -o addr show tentative)" ]; }
 default6() { on appliance ip -6 route show default | grep -q 'via fe80::1'; }

@@ -31,9 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "1..$N_TESTS"
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=1; }
+. tests/lib/tap.sh
 
 if ! lab/lab up --mode ipsec >"$OQL_LAB_OUT.up.log" 2>&1 || ! tests/lab/lib/apply.sh; then
 	sed 's/^/# /' "$OQL_LAB_OUT.up.log"

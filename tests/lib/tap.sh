@@ -4,8 +4,8 @@
 #                         "not ok N - $desc", failed=1 and status 1
 #   skip REASON           one test skipped: "ok N # SKIP REASON"
 #   ok WHAT / not_ok WHAT one test whose verdict the caller has found
-#   wait_for SECS CMD...  poll CMD every 0.2 s until it succeeds, at most
-#                         SECS seconds; then CMD's status on a last try
+# and wait_for from tests/lib/wait.sh.
+. tests/lib/wait.sh
 n=0; failed=0
 
 t() {
@@ -17,12 +17,3 @@ skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 
 ok() { n=$((n+1)); echo "ok $n - $*"; }
 not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $*"; }
-
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
