@@ -254,6 +254,17 @@ static void test_sanitize_split_distance(void **state)
 	assert_int_equal(str_distance("kitten", "sitting"), 3);
 }
 
+/* FNV-1a 64 against the published test vectors; the length counts, not a
+ * NUL, since file contents are digested too. */
+static void test_fnv1a64(void **state)
+{
+	(void)state;
+	assert_true(fnv1a64("", 0) == 0xcbf29ce484222325ULL);
+	assert_true(fnv1a64("a", 1) == 0xaf63dc4c8601ec8cULL);
+	assert_true(fnv1a64("foobar", 6) == 0x85944171f73967e8ULL);
+	assert_true(fnv1a64("a\0b", 3) != fnv1a64("a", 1));
+}
+
 static void test_files(void **state)
 {
 	char dir[] = "/tmp/oqcoreXXXXXX";
@@ -699,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_width_and_pad),
 		cmocka_unit_test(test_sanitize_text),
 		cmocka_unit_test(test_sanitize_split_distance),
+		cmocka_unit_test(test_fnv1a64),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_clock_zones),
 		cmocka_unit_test(test_words),
