@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -580,6 +581,41 @@ static void test_write_unprivileged(void **state)
 	rm_rf(dir);
 }
 
+/* A source of the socket's family is bound, none or one of the other
+ * family is left alone, and an address the host does not have is refused,
+ * named, with the socket closed. */
+static void test_bind_source(void **state)
+{
+	struct oq_prefix lo, lo6, absent;
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char *cause = NULL;
+	int fd;
+
+	(void)state;
+	assert_true(prefix_parse("127.0.0.1", &lo));
+	assert_true(prefix_parse("::1", &lo6));
+	assert_true(prefix_parse("192.0.2.77", &absent));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(net_bind_source(fd, NULL, AF_INET, &cause), fd);
+	assert_int_equal(net_bind_source(fd, &lo6, AF_INET, &cause), fd);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(sin.sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(net_bind_source(fd, &lo, AF_INET, &cause), fd);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(sin.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	assert_null(cause);
+	close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(net_bind_source(fd, &absent, AF_INET, &cause), -EADDRNOTAVAIL);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "192.0.2.77"));
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	free(cause);
+}
+
 /* Echo series to the loopback of a network namespace of their own: as
  * root over a raw socket; then, as nobody, ping4 refuses (it needs a raw
  * socket) while ping4_any_user gets every reply through a ping socket. */
@@ -719,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_write_cut_off),
 		cmocka_unit_test(test_write_unprivileged),
 		cmocka_unit_test(test_secret_rules),
+		cmocka_unit_test(test_bind_source),
 		cmocka_unit_test(test_ping_any_user),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_duration_str),
