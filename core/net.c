@@ -86,19 +86,29 @@ uint16_t inet_cksum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+/* An echo request of type (ICMP or ICMPv6, the same layout) with its
+ * checksum left 0, at least 8 bytes; returns its length. */
+static size_t build_echo(uint8_t *buf, size_t len, uint8_t type, uint16_t id, uint16_t seq)
 {
 	if (len < 8)
 		len = 8;
 	memset(buf, 0, len);
-	buf[0] = ICMP_ECHO;
+	buf[0] = type;
 	buf[4] = (uint8_t)(id >> 8);
 	buf[5] = (uint8_t)id;
 	buf[6] = (uint8_t)(seq >> 8);
 	buf[7] = (uint8_t)seq;
 	for (size_t i = 8; i < len; i++)
 		buf[i] = (uint8_t)('a' + i % 26);
-	uint16_t c = inet_cksum(buf, len);
+	return len;
+}
+
+size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+{
+	uint16_t c;
+
+	len = build_echo(buf, len, ICMP_ECHO, id, seq);
+	c = inet_cksum(buf, len);
 	memcpy(buf + 2, &c, 2);
 	return len;
 }
@@ -148,17 +158,8 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 
 size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
 {
-	if (len < 8)
-		len = 8;
-	memset(buf, 0, len);
-	buf[0] = ICMP6_ECHO_REQUEST;
-	buf[4] = (uint8_t)(id >> 8);
-	buf[5] = (uint8_t)id;
-	buf[6] = (uint8_t)(seq >> 8);
-	buf[7] = (uint8_t)seq;
-	for (size_t i = 8; i < len; i++)
-		buf[i] = (uint8_t)('a' + i % 26);
-	return len;	/* the kernel fills in the checksum of ICMPv6 */
+	/* the kernel fills in the checksum of ICMPv6 */
+	return build_echo(buf, len, ICMP6_ECHO_REQUEST, id, seq);
 }
 
 bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out)
