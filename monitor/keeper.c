@@ -118,13 +118,16 @@ static void say(struct keeper *k, const char *line)
 		k->o->say(k->o->ctx, line);
 }
 
-/* A database write failed: keep going, say it once until it works again. */
-static void db_result(struct keeper *k, int r, char *cause)
+/* After a database write: when it failed keep going, and say it once
+ * until a write works again. *cause is read after the call that set it
+ * (as an argument beside that call it would be read in no set order), then
+ * freed. */
+static void db_result(struct keeper *k, int r, char **cause)
 {
 	if (r < 0 && !k->db_said) {
 		char *t = xasprintf(_("履歴に書けません (トンネルの維持は続けます): %s",
 				      "cannot write the history (the tunnel is still kept): %s"),
-				    cause ? cause : "?");
+				    *cause ? *cause : "?");
 		say(k, t);
 		free(t);
 		k->db_said = true;
@@ -132,7 +135,20 @@ static void db_result(struct keeper *k, int r, char *cause)
 		say(k, _("履歴にまた書けるようになりました", "the history can be written again"));
 		k->db_said = false;
 	}
-	free(cause);
+	free(*cause);
+	*cause = NULL;
+}
+
+/* After a database read: a failure is said as a write's is; a success
+ * says nothing (reading works on a full disk). */
+static void db_read(struct keeper *k, int r, char **cause)
+{
+	if (r < 0) {
+		db_result(k, r, cause);
+		return;
+	}
+	free(*cause);
+	*cause = NULL;
 }
 
 /* What the keeper did: said in words and recorded. */
@@ -153,7 +169,7 @@ static void act(struct keeper *k, const char *kind, const char *ja, const char *
 	va_end(ap);
 	say(k, i18n_lang() == OQ_LANG_JA ? (tja ? tja : "?") : (ten ? ten : "?"));
 	if (k->db)
-		db_result(k, mon_db_add_action(k->db, kind, tja, ten, &cause), cause);
+		db_result(k, mon_db_add_action(k->db, kind, tja, ten, &cause), &cause);
 	free(tja);
 	free(ten);
 }
@@ -681,10 +697,9 @@ static void record(struct keeper *k, const struct probe_result *r)
 
 	db_result(k, mon_db_add_result(k->db, r->started_ms + r->duration_ms, r->id, verdict,
 				       r->summary.ja, r->summary.en, r->duration_ms, &cause),
-		  cause);
-	cause = NULL;
+		  &cause);
 	rc = mon_db_get_verdict(k->db, r->id, &prev, &cause);
-	db_result(k, rc, cause);
+	db_read(k, rc, &cause);
 	if (rc < 0)
 		return;
 	if (mon_verdict_event(prev, verdict)) {
@@ -698,8 +713,7 @@ static void record(struct keeper *k, const struct probe_result *r)
 		free(msg);
 	}
 	if (r->verdict != PROBE_SKIP && (prev == NULL || strcmp(prev, verdict) != 0)) {
-		cause = NULL;
-		db_result(k, mon_db_set_verdict(k->db, r->id, verdict, &cause), cause);
+		db_result(k, mon_db_set_verdict(k->db, r->id, verdict, &cause), &cause);
 	}
 	free(prev);
 }
@@ -842,12 +856,15 @@ static void cert_alarm(struct keeper *k, const struct mon_cert_source *src,
 {
 	char *cause = NULL, *msg, date[32];
 	bool seen = false;
-	int th = mon_cert_threshold(info->days_left), r = 0;
+	int th = mon_cert_threshold(info->days_left), r;
 	struct tm tm;
 	time_t na;
 
-	if (th >= 0 && (r = mon_db_alarm_seen(k->db, src->path, info->not_after, th, &seen, &cause)) == 0 &&
-	    !seen) {
+	if (th < 0)
+		return;
+	r = mon_db_alarm_seen(k->db, src->path, info->not_after, th, &seen, &cause);
+	db_read(k, r, &cause);
+	if (r == 0 && !seen) {
 		na = (time_t)info->not_after;
 		localtime_r(&na, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
@@ -861,9 +878,8 @@ static void cert_alarm(struct keeper *k, const struct mon_cert_source *src,
 					_(src->what_ja, src->what_en), src->path, info->days_left, date);
 		tell(k, th <= 7 ? 3 : 4, "cert", "cert", th == 0 ? "FAIL" : "WARN", msg);
 		free(msg);
-		r = mon_db_alarm_mark(k->db, src->path, info->not_after, th, &cause);
+		db_result(k, mon_db_alarm_mark(k->db, src->path, info->not_after, th, &cause), &cause);
 	}
-	db_result(k, r, cause);
 }
 
 /* Forget the certificates read last. */
@@ -1038,7 +1054,7 @@ static void loop(struct keeper *k)
 			db_result(k, mon_db_prune(k->db, (int64_t)ts.tv_sec * 1000,
 						  k->site->history_days,
 						  (uint64_t)k->site->history_max_mb << 20, &gone, &cause),
-				  cause);
+				  &cause);
 			k->next_prune = now + PRUNE_MS;
 		}
 		metrics_publish(k);

@@ -1,0 +1,106 @@
+#!/bin/bash
+# oqlink monitor with its history on a full disk: the history database on a
+# small tmpfs of its own (a private mount namespace around the keeper), then
+# the rest of that file system filled. The keeper says once that it cannot
+# write the history and keeps the tunnel all the same (charon killed -9 is
+# loaded and initiated again), probes and tells as before; when space is
+# freed it says the history can be written again. TAP; needs root.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+O=${OQLINK:-$ROOT/build/asan/oqlink}
+n=0; failed=0
+t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+NT=6
+echo "1..$NT"
+
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+	for _ in $(seq 1 $NT); do skip "needs root and network namespaces"; done
+	exit 0
+fi
+
+export OQL_LAB=omf$$
+tmp=$(mktemp -d)
+export OQL_LAB_OUT=$tmp/lab
+A=$OQL_LAB-appliance
+SUP=$tmp/sup.pid	# the supervisor's pid (ours)
+MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
+LOG=$tmp/mon.log
+CONF=$OQL_LAB_OUT/site.conf
+SMALL=$tmp/small	# the tmpfs of the history, seen only by the keeper
+: > "$LOG"
+mkdir -p "$SMALL"
+cleanup() {
+	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
+	lab/lab down >/dev/null 2>&1
+	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
+# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
+wait_for() {
+	local limit=$1; shift
+	local end=$((SECONDS + limit))
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.2
+	done
+	"$@"
+}
+installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
+logged() { grep -q -- "$1" "$LOG"; }
+count() { grep -c -- "$1" "$LOG"; }
+mon_pid() { cat "$MON" 2>/dev/null; }
+# A command in the keeper's mount namespace (where the small tmpfs is).
+in_mon() { nsenter -t "$(mon_pid)" -m "$@"; }
+FULL='cannot write the history (the tunnel is still kept)'
+
+if ! lab/lab up >"$tmp/up.log" 2>&1; then
+	sed 's/^/# /' "$tmp/up.log" | tail -20
+	for _ in $(seq 1 $NT); do skip "the lab did not come up"; done
+	exit 0
+fi
+cat >> "$CONF" <<EOF
+
+[monitor]
+light_interval = 10
+reinitiate_after = 5
+EOF
+OQLINK=$O tests/lab/lib/apply.sh || echo "# apply did not bring the tunnel up"
+ip netns exec "$A" unshare -m --propagation private sh -c \
+	"mount -t tmpfs -o size=1m oqlfull '$SMALL' && exec setsid lab/supervise '$MON' '$O' --lang en --config '$CONF' monitor --no-restore --db '$SMALL/monitor.db'" \
+	>>"$LOG" 2>&1 </dev/null &
+echo $! > "$SUP"
+started() { logged 'the keeper has started' && [ -s "$MON" ] && in_mon test -s "$SMALL/monitor.db"; }
+desc="the keeper runs with its history on a small file system of its own"
+t wait_for 30 started
+
+# fill it: what is left goes to one file (cat ends with ENOSPC)
+in_mon sh -c "cat /dev/zero > '$SMALL/fill'" 2>/dev/null
+desc="the history cannot be written: said, and the keeper goes on"
+t wait_for 60 logged "$FULL"
+
+told0=$(count 'probe ')
+c0=$(cat "$OQL_LAB_OUT/run/child.charon-appliance")
+kill -9 "$c0"
+back() { installed && logged 'charon is back'; }
+desc="charon killed -9 while the disk is full: the keeper brings the tunnel back"
+t wait_for 30 back
+
+# the probe rounds go on: what charon's death did to a verdict is told
+told_after() { [ "$(count 'probe ')" -gt "$1" ]; }
+desc="the probes still run and their verdicts are still told"
+t wait_for 60 told_after "$told0"
+
+desc="the full disk was said exactly once"
+t [ "$(count "$FULL")" -eq 1 ]
+
+in_mon rm -f "$SMALL/fill"
+desc="space freed: the keeper says the history can be written again"
+t wait_for 60 logged 'the history can be written again'
+
+[ $failed -eq 0 ] || { echo "# monitor log:"; sed 's/^/# /' "$LOG" | tail -40; }
+exit $failed
