@@ -9,9 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 NT=6
 echo "1..$NT"
 
@@ -40,16 +38,6 @@ cleanup() {
 trap cleanup EXIT
 
 ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
 logged() { grep -q -- "$1" "$LOG"; }
 count() { grep -c -- "$1" "$LOG"; }
