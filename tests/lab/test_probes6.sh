@@ -16,7 +16,7 @@ case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
 N=15
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. tests/lib/tap.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
 grep -q 'ipvpn6' lab/lab || skip_all "lab/lab has no --mode ipvpn6"
@@ -29,7 +29,6 @@ cleanup() { lab/lab down >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 
 echo "1..$N"
-. tests/lib/tap.sh
 on() { local node=$1; shift; ip netns exec "$OQL_LAB-$node" "$@"; }
 
 wan_has() { on appliance ip -6 -o addr show dev wan0 scope global -tentative | grep -q " $1"; }
