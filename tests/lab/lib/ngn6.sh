@@ -1,5 +1,5 @@
 # A small IPv6 closed network in namespaces of the calling test's own, for
-# the probes over IPv6 (sourced; needs P, tmp, wait_for and
+# the probes over IPv6 (sourced; needs P, tmp, O, wait_for and
 # tests/lab/lib/ns.sh):
 #   app  the appliance: wan0 (2001:db8:1::2, 198.51.100.2) to the CE router,
 #        lan0 and term0 (2001:db8:20::1, 192.168.20.1) veths with their
@@ -119,3 +119,14 @@ ngn6_settled() { ! ip -n "$P-$1" -6 addr show | grep -q tentative; }
 ngn6_listening() { in_ns cen ss -Hln --"$1" | grep -q "$2"; }
 
 ngn6_down() { ns_del app ngn cen; }
+
+# oqlink probe ID... on the appliance with $O and $tmp/site.conf, one line
+# per probe asked: "id VERDICT summary | remedy | evidence ; evidence".
+ngn6_probe() {
+	in_ns app "$O" --lang en --config "$tmp/site.conf" probe --json "$@" 2>"$tmp/err" |
+		python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["results"]:
+    print(r["id"], r["verdict"], r["summary"]["en"], "|", (r.get("remedy") or {}).get("en", ""),
+          "|", " ; ".join(r.get("evidence", [])))'
+}
