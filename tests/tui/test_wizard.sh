@@ -65,10 +65,10 @@ k n
 k Down
 fill 192.168.10.1/24
 fill 192.168.10.0/24
-# the terminal's segment is [terminal] segment's default (lan): choose
-# separate (past PPPoE passthrough, left at no)
-t "the terminal segment starts at the config's default" has "< lan >"
-k Down; k Right
+k Down
+# the terminal's segment is [terminal] segment's default (lan): choose separate
+t "the terminal segment starts at the config's default" has "< lan > LAN と同じ"
+k Right
 t "Right chooses the separate segment" has "< separate >"
 k Down Down
 fill 192.168.20.1/24
