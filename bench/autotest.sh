@@ -31,8 +31,7 @@ lab/lab up --mode ipsec >/dev/null 2>&1 || { echo "lab up failed"; exit 1; }
 tests/lab/lib/apply.sh || { echo "oqlink apply failed"; exit 1; }
 D=$OQL_LAB_OUT
 ap() { ip netns exec "$OQL_LAB-appliance" "$@"; }
-ms() { date +%s%N | cut -c1-13; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/lib.sh
 
 SRC=192.168.20.1
 NAMES="www.lineauth.mnw hweb.oqs-st.onshikaku.org pweb.base.oqs-pdl.org ntp.base.oqs-pdl.org crldownload.obn.managedpki.ne.jp assv.asc.flets-east.jp"

@@ -287,23 +287,32 @@ static void tunnel_load(struct keeper *k, bool force)
 	free(cause);
 }
 
+/* Ask charon to close our SAs and initiate again, without waiting; what
+ * names the action when charon does not take the request. */
+static bool restart_asked(struct keeper *k, const char *what)
+{
+	char *cause = NULL;
+	bool ok = ipsec_restart_nowait(k->site, &cause) >= 0;
+
+	if (!ok)
+		act(k, what, "張り直しを charon に頼めませんでした: %s",
+		    "charon did not take the request to initiate again: %s", cause);
+	free(cause);
+	return ok;
+}
+
 /* Close what is stuck and initiate again, without waiting. */
 static void tunnel_restart(struct keeper *k, int64_t now)
 {
-	char *cause = NULL;
 	int64_t delay = mon_backoff_next(&k->bo, (uint32_t)random());
 
 	tunnel_load(k, false);
-	if (ipsec_restart_nowait(k->site, &cause) < 0)
-		act(k, "reinitiate", "張り直しを charon に頼めませんでした: %s",
-		    "charon did not take the request to initiate again: %s", cause);
-	else
+	if (restart_asked(k, "reinitiate"))
 		act(k, "reinitiate",
 		    "CHILD_SA が %lld 秒ありません。トンネルを張り直します (%u 回目、次は %lld 秒後)。charon の最後の記録: %s",
 		    "no CHILD_SA for %lld s: initiating the tunnel again (attempt %u, next in %lld s); charon last said: %s",
 		    (long long)((now - k->down_since) / 1000), k->bo.attempt,
 		    (long long)(delay / 1000), k->last_log[0] ? k->last_log : "-");
-	free(cause);
 	k->next_initiate = now + delay;
 }
 
@@ -391,16 +400,12 @@ static void stale_check(struct keeper *k, int64_t now)
 	    now < k->next_stale)
 		return;
 	delay = mon_backoff_next(&k->stale_bo, (uint32_t)random());
-	if (ipsec_restart_nowait(k->site, &cause) < 0)
-		act(k, "stale", "張り直しを charon に頼めませんでした: %s",
-		    "charon did not take the request to initiate again: %s", cause);
-	else
+	if (restart_asked(k, "stale"))
 		act(k, "stale",
 		    "CHILD_SA は張られていますが、%lld 秒の間なにも届かず、トンネルを通る検査が失敗しています。SA を閉じて張り直します (%u 回目、次は早くても %lld 秒後)",
 		    "the CHILD_SA is installed but nothing has come in for %lld s and the probes through the tunnel fail: closing the SAs and initiating again (attempt %u, next no sooner than in %lld s)",
 		    (long long)((now - k->in_grew) / 1000), k->stale_bo.attempt,
 		    (long long)(delay / 1000));
-	free(cause);
 	k->next_stale = now + delay;
 	k->in_grew = now;	/* the new CHILD_SA gets its time */
 }

@@ -9,9 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 NT=6
 echo "1..$NT"
 
@@ -21,48 +19,16 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 fi
 
 export OQL_LAB=omf$$
-tmp=$(mktemp -d)
-export OQL_LAB_OUT=$tmp/lab
-A=$OQL_LAB-appliance
-SUP=$tmp/sup.pid	# the supervisor's pid (ours)
-MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
-LOG=$tmp/mon.log
-CONF=$OQL_LAB_OUT/site.conf
+. tests/lab/lib/keeper.sh
 SMALL=$tmp/small	# the tmpfs of the history, seen only by the keeper
-: > "$LOG"
 mkdir -p "$SMALL"
-cleanup() {
-	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
-	lab/lab down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap keeper_cleanup EXIT
 
-ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
-logged() { grep -q -- "$1" "$LOG"; }
-count() { grep -c -- "$1" "$LOG"; }
-mon_pid() { cat "$MON" 2>/dev/null; }
 # A command in the keeper's mount namespace (where the small tmpfs is).
 in_mon() { nsenter -t "$(mon_pid)" -m "$@"; }
 FULL='cannot write the history (the tunnel is still kept)'
 
-if ! lab/lab up >"$tmp/up.log" 2>&1; then
-	sed 's/^/# /' "$tmp/up.log" | tail -20
-	for _ in $(seq 1 $NT); do skip "the lab did not come up"; done
-	exit 0
-fi
+keeper_lab_up $NT
 cat >> "$CONF" <<EOF
 
 [monitor]
