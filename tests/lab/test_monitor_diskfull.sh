@@ -3,8 +3,9 @@
 # small tmpfs of its own (a private mount namespace around the keeper), then
 # the rest of that file system filled. The keeper says once that it cannot
 # write the history and keeps the tunnel all the same (charon killed -9 is
-# loaded and initiated again), probes and tells as before; when space is
-# freed it says the history can be written again. TAP; needs root.
+# loaded and initiated again), probes and tells as before (a failure that
+# lasts is told once, not every round); when space is freed it says the
+# history can be written again. TAP; needs root.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
