@@ -36,6 +36,8 @@ int cmd_history_probes(struct cli_ctx *ctx, int argc, char **argv);
 struct site;
 struct json_object;
 struct json_object *monitor_status(const struct site *s, bool json);
+int cmd_upgrade(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_factory_reset(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_nic_list(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_nic_identify(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -149,6 +149,21 @@ static const struct cli_option report_export_options[] = {
 	{ .name = NULL },
 };
 
+static const struct cli_option upgrade_options[] = {
+	{ .name = "no-reboot",
+	  .help = BT("書き込んだあと再起動しない (次の起動で新しいスロットへ)",
+		     "do not reboot after writing (the next boot goes to the new slot)") },
+	{ .name = NULL },
+};
+
+static const struct cli_option factory_reset_options[] = {
+	{ .name = "yes", .letter = 'y',
+	  .help = BT("確認なしで消す", "erase without asking") },
+	{ .name = "no-reboot",
+	  .help = BT("再起動しない (次の起動で消す)", "do not reboot (erased at the next boot)") },
+	{ .name = NULL },
+};
+
 static const struct cli_option apply_options[] = {
 	{ .name = "confirm", .arg = CLI_ARG_DURATION, .min = 5000, .max = 86400000, .unit_ms = 1000,
 	  .implied = "300", .flags = CLI_OPT_OPTIONAL,
@@ -210,6 +225,24 @@ const struct cli_command cli_commands[] = {
 	{ "confirm", cmd_confirm, CLI_NEED_ROOT | CLI_NEED_CONFIG | CLI_RECOVER,
 	  BT("確認待ちの適用を確定する", "keep what a pending 'apply --confirm' did"),
 	  "", BT("", ""), NULL },
+	{ "factory-reset", cmd_factory_reset, CLI_NEED_ROOT,
+	  BT("アプライアンスを工場出荷状態に戻す (data パーティションを消して再起動)",
+	     "return the appliance to its factory state (erase the data partition, reboot)"),
+	  "",
+	  BT("アプライアンスのイメージの上で、設定、鍵、履歴、報告書、コンソールのパスワードのある data "
+	     "パーティションだけを消します。ルートのスロットと版数はそのままです。端末で reset と入力して"
+	     "確かめます (--yes で確認なし、端末がなく --yes もなければ何もせず終了コード 2)。ESP に印を"
+	     "置いて再起動し、次の起動で data をマウントする前にゼロで消して作り直すので、初回起動の"
+	     "パスワードと設定ウィザードから始まります。終了コード: 0 印を置いた、2 確認なし・使い方の誤り、"
+	     "3 イメージの上でない・印を置けない。",
+	     "On the appliance image: erases only the data partition, which holds the config, keys, "
+	     "history, reports and the console password; the root slots and the version stay. It "
+	     "asks for the word reset on the terminal (--yes: do not ask; without a terminal and "
+	     "without --yes it does nothing and exits 2). It leaves a mark on the ESP and reboots; "
+	     "the next boot zeroes data before mounting it and makes it anew, so the box starts over "
+	     "with the first-boot password and the setup wizard. Exits 0 when marked, 2 when not "
+	     "confirmed or on a usage error, 3 when not on the image or the mark could not be "
+	     "written."), factory_reset_options },
 	{ "help", cmd_help, 0,
 	  BT("コマンドの一覧、またはひとつのコマンドの使い方を表示する",
 	     "list the commands, or show how to use one"),
@@ -391,6 +424,21 @@ const struct cli_command cli_commands[] = {
 	  "",
 	  BT("キーボードだけで操作します。? でその画面のキー、l で日本語と英語を切り替えます。設定がなければ設定画面から始まります。",
 	     "Keyboard only. ? shows the keys of the screen, l switches between Japanese and English. Without a config it starts on the setup screen."), tui_options },
+	{ "upgrade", cmd_upgrade, CLI_NEED_ROOT,
+	  BT("署名されたバンドルでアプライアンスを更新する (もう一方のスロットに入れて再起動)",
+	     "upgrade the appliance from a signed bundle (into the other slot, then reboot)"),
+	  "BUNDLE",
+	  BT("アプライアンスのイメージの上で、RAUC のバンドルの署名を確かめ、使っていないほうのルートの"
+	     "スロットに書き込み、そのスロットから再起動します。新しいスロットは、コンソールと (設定が"
+	     "あれば) 見張りが動いてはじめて正常とされ、そうならなければ元のスロットに戻ります。設定、"
+	     "履歴、報告書は data パーティションにあり、そのまま残ります。終了コード: 0 書き込んだ、"
+	     "1 バンドルが入らなかった (署名、互換性)、2 使い方の誤り、3 イメージの上でない・実行できない。",
+	     "On the appliance image: checks the RAUC bundle's signature, writes it into the root "
+	     "slot not in use and reboots into that slot. The new slot is marked good only once the "
+	     "console and (with a site config) the keeper run there; otherwise the box returns to "
+	     "the old slot. The config, history and reports live on the data partition and stay. "
+	     "Exits 0 when written, 1 when the bundle was not installed (signature, compatibility), "
+	     "2 on a usage error, 3 when not on the image or rauc could not run."), upgrade_options },
 	{ "version", cmd_version, CLI_JSON,
 	  BT("版数を表示する", "show the version"), "", BT("", ""), NULL },
 };

@@ -51,11 +51,16 @@ img_copy() {
 # Boot $1/disk.img in the background: vm_start DIR [bios|uefi] [TAP...]
 # The serial console is DIR/serial.sock (its output also in DIR/serial.log),
 # the qemu monitor DIR/monitor.sock; DIR/qemu.pid has the process id.
-# With VM_NETNS set, qemu (and its taps) live in that network namespace.
+# With VM_NETNS set, qemu (and its taps) live in that network namespace;
+# VM_DRIVES adds read-only disks (vdb, ...: a USB stick, say); with
+# VM_NO_REBOOT set, a reboot of the guest ends qemu (vm_gone waits for it
+# and vm_start boots the same disk again).
 vm_start() {
-	local d=$1 fw=${2:-bios} tap slot=3 args=() pre=()
+	local d=$1 fw=${2:-bios} tap slot=3 args=() pre=() f
 	[ -z "${VM_NETNS:-}" ] || pre=(ip netns exec "$VM_NETNS")
 	rm -f "$d/serial.sock" "$d/monitor.sock"
+	for f in ${VM_DRIVES:-}; do args+=(-drive "file=$f,format=raw,if=virtio,readonly=on"); done
+	[ -z "${VM_NO_REBOOT:-}" ] || args+=(-no-reboot)
 	shift 2 || shift $#
 	if [ "$fw" = uefi ]; then
 		cp /usr/share/OVMF/OVMF_VARS_4M.fd "$d/vars.fd" || return 1

@@ -991,10 +991,10 @@ static char *str_replace(const char *s, const char *from, const char *to)
 }
 
 /* A valid IP-VPN site with IPv6 IPoE by PD and, when asked, PPPoE
- * pass-through. */
-static struct site *load_ipoe(bool pppoe)
+ * pass-through; its WAN named wan. */
+static struct site *load_ipoe_named(bool pppoe, const char *wan)
 {
-	char *base = site_text(false, "wan0", "lan0", "term0"), *a, *b, *c;
+	char *base = site_text(false, wan, "lan0", "term0"), *a, *b, *c;
 	struct site_diags d = { 0 };
 	struct site *s;
 
@@ -1011,6 +1011,11 @@ static struct site *load_ipoe(bool pppoe)
 	free(b);
 	free(c);
 	return s;
+}
+
+static struct site *load_ipoe(bool pppoe)
+{
+	return load_ipoe_named(pppoe, "wan0");
 }
 
 /* IPv6 IPoE: the terminal segment reaches central over IPv6 and DHCPv6
@@ -1113,6 +1118,27 @@ static void test_daemons_desired(void **state)
 	site_free(s);
 }
 
+/* A name the nft writer quotes but the daemons' configs could not carry
+ * (they have no quoting) is refused before anything is written. */
+static void test_daemons_refuse_names(void **state)
+{
+	struct site *s = load_ipoe_named(false, "w;n{0}");
+	struct ps_state want;
+	char *cause = NULL;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ps_desired(s, &want, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "'w;n{0}'"));
+	free(cause);
+	site_free(s);
+	s = load_ipoe_named(false, "wan-0.1_x");
+	cause = NULL;
+	assert_int_equal(ps_desired(s, &want, &cause), 0);
+	ps_state_clear(&want);
+	site_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1131,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_state_damaged),
 		cmocka_unit_test(test_nft_ipoe_pppoe),
 		cmocka_unit_test(test_daemons_desired),
+		cmocka_unit_test(test_daemons_refuse_names),
 	};
 
 	i18n_init();
