@@ -3,14 +3,15 @@
 # small tmpfs of its own (a private mount namespace around the keeper), then
 # the rest of that file system filled. The keeper says once that it cannot
 # write the history and keeps the tunnel all the same (charon killed -9 is
-# loaded and initiated again), probes and tells as before; when space is
-# freed it says the history can be written again. TAP; needs root.
+# loaded and initiated again), probes and tells as before (a failure that
+# lasts is told once, not every round); when space is freed it says the
+# history can be written again. TAP; needs root.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
 . tests/lib/tap.sh
-NT=6
+NT=7
 echo "1..$NT"
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
@@ -63,6 +64,23 @@ t wait_for 60 told_after "$told0"
 
 desc="the full disk was said exactly once"
 t [ "$(count "$FULL")" -eq 1 ]
+
+# a failure that lasts: one event, though the database cannot keep it
+d0=$(count 'probe dns: ')
+lab/lab fault dns-down on >/dev/null
+# three rounds of probes (each a child of the keeper) after the fault
+seen=" "
+rounds_seen() {
+	local c
+	for c in $(pgrep -P "$(mon_pid)"); do
+		case "$seen" in *" $c "*) ;; *) seen="$seen$c " ;; esac
+	done
+	[ "$(echo $seen | wc -w)" -ge 4 ]
+}
+wait_for 90 rounds_seen
+desc="a verdict that stays FAIL on a full disk is told once, not every round"
+t [ "$(count 'probe dns: ')" -eq $((d0 + 1)) ]
+lab/lab fault dns-down off >/dev/null
 
 in_mon rm -f "$SMALL/fill"
 desc="space freed: the keeper says the history can be written again"
