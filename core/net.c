@@ -449,9 +449,9 @@ static int echo_open_series(int family, const struct oq_prefix *src4,
 	return 0;
 }
 
-/* ping_many with a socket per family in one loop (family AF_UNSPEC: both,
- * IPv4 from src4 and IPv6 from src6), through a ping socket when any_user
- * and not root (IPv4). */
+/* The echo series of ping4 and ping_dual: to the targets of family (AF_UNSPEC:
+ * both, a socket per family in one loop, IPv4 from src4 and IPv6 from
+ * src6), through a ping socket when any_user and not root (IPv4). */
 static int echo_series(int family, const struct oq_prefix *src4, const struct oq_prefix *src6,
 		       const struct oq_prefix *dsts, size_t ndst, unsigned count,
 		       unsigned interval_ms, unsigned size, bool df, int wait_ms, bool any_user,
@@ -540,14 +540,6 @@ static int echo_series(int family, const struct oq_prefix *src4, const struct oq
 	return 0;
 }
 
-int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	      double *rtt, struct ping_stats *st, char **cause)
-{
-	return echo_series(family, src, src, dsts, ndst, count, interval_ms, size, df, wait_ms,
-			   false, rtt, st, cause);
-}
-
 int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
 	      const struct oq_prefix *dsts, size_t ndst, unsigned count, unsigned interval_ms,
 	      unsigned size, bool df, int wait_ms, double *rtt, struct ping_stats *st,
@@ -555,14 +547,6 @@ int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
 {
 	return echo_series(AF_UNSPEC, src4, src6, dsts, ndst, count, interval_ms, size, df,
 			   wait_ms, false, rtt, st, cause);
-}
-
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause)
-{
-	return echo_series(AF_INET, src, src, dsts, ndst, count, interval_ms, size, df, wait_ms,
-			   false, rtt, st, cause);
 }
 
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,

@@ -83,21 +83,12 @@ bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out);
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause);
-/* The same to ndst targets at once (echo i to target t has sequence
- * i * ndst + t); rtt has ndst * count values (target-major), st ndst. */
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause);
-/* ping4_many for the targets of one family (AF_INET or AF_INET6) only:
- * rtt and st of the others are left as they are. */
-int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	      double *rtt, struct ping_stats *st, char **cause);
-/* ping4_many to the targets of both families in one series: a socket per
- * family in the same loop, so it takes the time of one. IPv4 echoes from
- * src4, IPv6 ones from src6 (either may be NULL); a socket is opened only
- * for a family that has a target, and targets of neither family are left
- * as they are. */
+/* ping4 to ndst targets of both families at once (echo i to target t has
+ * sequence i * ndst + t; rtt has ndst * count values, target-major, st
+ * ndst): a socket per family in the same loop, so it takes the time of one
+ * series. IPv4 echoes from src4, IPv6 ones from src6 (either may be
+ * NULL); a socket is opened only for a family that has a target, and
+ * targets of neither family are left as they are. */
 int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
 	      const struct oq_prefix *dsts, size_t ndst, unsigned count, unsigned interval_ms,
 	      unsigned size, bool df, int wait_ms, double *rtt, struct ping_stats *st,
