@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 O=${OQLINK:-build/asan/oqlink}
 . tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-K=$(dirname "$O")/oqlink-monitor
+K=${OQLINK_MONITOR:-$(dirname "$O")/oqlink-monitor}
 echo "1..11"
 CONF=tests/data/config/valid/ipvpn.conf
 sed -e "s|/var/lib/oqlink|$tmp/state|; s|/run/oqlink|$tmp/run|" "$CONF" > "$tmp/site.conf"
