@@ -190,7 +190,8 @@ man-check: oqlink
 # The key tables of docs/config.md are made from the site key table.
 doc-check: oqlink
 	$(Q)./oqlink --lang en config doc docs/config.md | cmp -s - docs/config.md || \
-	  { echo "docs/config.md is out of date: run ./oqlink config doc docs/config.md > new && mv new docs/config.md"; exit 1; }
+	  { echo "docs/config.md differs from keys[] in core/site.c, where its key tables come from:"; \
+	    echo "edit the table, then run ./oqlink config doc docs/config.md > new && mv new docs/config.md"; exit 1; }
 
 bench: deps-quiet oqlink oqlink-monitor
 	$(Q)status=0; for b in bench/*.sh; do [ -x "$$b" ] || continue; echo "== $$b"; \

@@ -107,7 +107,7 @@ struct site {
 	struct oq_prefix lan_addr;	/* appliance address with prefix length */
 	struct oq_prefix *management;	/* where management is allowed from */
 	size_t n_management;
-	int pppoe_passthrough;		/* bridge PPPoE frames between LAN and WAN */
+	int pppoe_passthrough;		/* pass PPPoE frames between LAN and WAN */
 
 	/* [terminal] */
 	enum site_segment segment;

@@ -76,8 +76,11 @@ int mon_db_open(const char *path, struct mon_db **out, char **cause)
 	}
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db->db, 2000) != SQLITE_OK ||
-	    sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-			 NULL) != SQLITE_OK ||
+	    /* a page cache of 256 KiB, not SQLite's 2 MB: the keeper runs for
+	     * years with a history that grows to history_max_mb, and its whole
+	     * memory goal is 8 MB */
+	    sqlite3_exec(db->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+			 "PRAGMA cache_size=-256;", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		int r = cause_set(cause, EIO, _("見張りの履歴 %s を開けません: %s",
 						"cannot open the keeper's history %s: %s"),

@@ -105,6 +105,10 @@ struct keeper {
 	bool certs_due;			/* read the certificates again when idle */
 	struct probe_result latest[16];	/* the latest result of each probe (owned) */
 	size_t n_latest;
+	/* the verdict last announced per probe, also when the database could
+	 * not keep it (a full disk must not make every round an event) */
+	struct { char id[16]; char verdict[8]; } told[16];
+	size_t n_told;
 	struct metrics_cert *certs;	/* the certificates as last read (owned) */
 	struct probe_cert_info *cert_info;
 	char **cert_path;
@@ -118,13 +122,16 @@ static void say(struct keeper *k, const char *line)
 		k->o->say(k->o->ctx, line);
 }
 
-/* A database write failed: keep going, say it once until it works again. */
-static void db_result(struct keeper *k, int r, char *cause)
+/* After a database write: when it failed keep going, and say it once
+ * until a write works again. *cause is read after the call that set it
+ * (as an argument beside that call it would be read in no set order), then
+ * freed. */
+static void db_result(struct keeper *k, int r, char **cause)
 {
 	if (r < 0 && !k->db_said) {
 		char *t = xasprintf(_("履歴に書けません (トンネルの維持は続けます): %s",
 				      "cannot write the history (the tunnel is still kept): %s"),
-				    cause ? cause : "?");
+				    *cause ? *cause : "?");
 		say(k, t);
 		free(t);
 		k->db_said = true;
@@ -132,7 +139,20 @@ static void db_result(struct keeper *k, int r, char *cause)
 		say(k, _("履歴にまた書けるようになりました", "the history can be written again"));
 		k->db_said = false;
 	}
-	free(cause);
+	free(*cause);
+	*cause = NULL;
+}
+
+/* After a database read: a failure is said as a write's is; a success
+ * says nothing (reading works on a full disk). */
+static void db_read(struct keeper *k, int r, char **cause)
+{
+	if (r < 0) {
+		db_result(k, r, cause);
+		return;
+	}
+	free(*cause);
+	*cause = NULL;
 }
 
 /* What the keeper did: said in words and recorded. */
@@ -153,7 +173,7 @@ static void act(struct keeper *k, const char *kind, const char *ja, const char *
 	va_end(ap);
 	say(k, i18n_lang() == OQ_LANG_JA ? (tja ? tja : "?") : (ten ? ten : "?"));
 	if (k->db)
-		db_result(k, mon_db_add_action(k->db, kind, tja, ten, &cause), cause);
+		db_result(k, mon_db_add_action(k->db, kind, tja, ten, &cause), &cause);
 	free(tja);
 	free(ten);
 }
@@ -271,23 +291,32 @@ static void tunnel_load(struct keeper *k, bool force)
 	free(cause);
 }
 
+/* Ask charon to close our SAs and initiate again, without waiting; what
+ * names the action when charon does not take the request. */
+static bool restart_asked(struct keeper *k, const char *what)
+{
+	char *cause = NULL;
+	bool ok = ipsec_restart_nowait(k->site, &cause) >= 0;
+
+	if (!ok)
+		act(k, what, "張り直しを charon に頼めませんでした: %s",
+		    "charon did not take the request to initiate again: %s", cause);
+	free(cause);
+	return ok;
+}
+
 /* Close what is stuck and initiate again, without waiting. */
 static void tunnel_restart(struct keeper *k, int64_t now)
 {
-	char *cause = NULL;
 	int64_t delay = mon_backoff_next(&k->bo, (uint32_t)random());
 
 	tunnel_load(k, false);
-	if (ipsec_restart_nowait(k->site, &cause) < 0)
-		act(k, "reinitiate", "張り直しを charon に頼めませんでした: %s",
-		    "charon did not take the request to initiate again: %s", cause);
-	else
+	if (restart_asked(k, "reinitiate"))
 		act(k, "reinitiate",
 		    "CHILD_SA が %lld 秒ありません。トンネルを張り直します (%u 回目、次は %lld 秒後)。charon の最後の記録: %s",
 		    "no CHILD_SA for %lld s: initiating the tunnel again (attempt %u, next in %lld s); charon last said: %s",
 		    (long long)((now - k->down_since) / 1000), k->bo.attempt,
 		    (long long)(delay / 1000), k->last_log[0] ? k->last_log : "-");
-	free(cause);
 	k->next_initiate = now + delay;
 }
 
@@ -375,16 +404,12 @@ static void stale_check(struct keeper *k, int64_t now)
 	    now < k->next_stale)
 		return;
 	delay = mon_backoff_next(&k->stale_bo, (uint32_t)random());
-	if (ipsec_restart_nowait(k->site, &cause) < 0)
-		act(k, "stale", "張り直しを charon に頼めませんでした: %s",
-		    "charon did not take the request to initiate again: %s", cause);
-	else
+	if (restart_asked(k, "stale"))
 		act(k, "stale",
 		    "CHILD_SA は張られていますが、%lld 秒の間なにも届かず、トンネルを通る検査が失敗しています。SA を閉じて張り直します (%u 回目、次は早くても %lld 秒後)",
 		    "the CHILD_SA is installed but nothing has come in for %lld s and the probes through the tunnel fail: closing the SAs and initiating again (attempt %u, next no sooner than in %lld s)",
 		    (long long)((now - k->in_grew) / 1000), k->stale_bo.attempt,
 		    (long long)(delay / 1000));
-	free(cause);
 	k->next_stale = now + delay;
 	k->in_grew = now;	/* the new CHILD_SA gets its time */
 }
@@ -667,21 +692,43 @@ static void tick(struct keeper *k)
 
 /* ---- probes ---- */
 
-/* Record a result and announce a verdict change. */
+/* The slot of probe id in k->told, or NULL when there is no room. */
+static char *told_slot(struct keeper *k, const char *id)
+{
+	size_t i = 0;
+
+	while (i < k->n_told && strcmp(k->told[i].id, id) != 0)
+		i++;
+	if (i == ARRAY_SIZE(k->told) || strlen(id) >= sizeof(k->told[i].id))
+		return NULL;
+	if (i == k->n_told) {
+		snprintf(k->told[i].id, sizeof(k->told[i].id), "%s", id);
+		k->told[i].verdict[0] = '\0';
+		k->n_told++;
+	}
+	return k->told[i].verdict;
+}
+
+/* Record a result and announce a verdict change. The verdict announced
+ * before comes from memory, or at first from the database (it survives a
+ * restart). */
 static void record(struct keeper *k, const struct probe_result *r)
 {
 	const char *verdict = probe_verdict_name(r->verdict);
-	char *prev = NULL, *cause = NULL;
+	char *prev = NULL, *cause = NULL, *told = told_slot(k, r->id);
 	int rc;
 
 	db_result(k, mon_db_add_result(k->db, r->started_ms + r->duration_ms, r->id, verdict,
 				       r->summary.ja, r->summary.en, r->duration_ms, &cause),
-		  cause);
-	cause = NULL;
-	rc = mon_db_get_verdict(k->db, r->id, &prev, &cause);
-	db_result(k, rc, cause);
-	if (rc < 0)
-		return;
+		  &cause);
+	if (told && told[0]) {
+		prev = xstrdup(told);
+	} else {
+		rc = mon_db_get_verdict(k->db, r->id, &prev, &cause);
+		db_read(k, rc, &cause);
+		if (rc < 0)
+			return;
+	}
 	if (mon_verdict_event(prev, verdict)) {
 		const char *sum = bitext_get(r->summary, i18n_lang());
 		char *msg = prev ? xasprintf(_("検査 %s: %s → %s: %s", "probe %s: %s -> %s: %s"), r->id,
@@ -692,10 +739,12 @@ static void record(struct keeper *k, const struct probe_result *r)
 		     "verdict", r->id, verdict, msg);
 		free(msg);
 	}
-	if (r->verdict != PROBE_SKIP && (prev == NULL || strcmp(prev, verdict) != 0)) {
-		cause = NULL;
-		db_result(k, mon_db_set_verdict(k->db, r->id, verdict, &cause), cause);
-	}
+	if (r->verdict != PROBE_SKIP && (prev == NULL || strcmp(prev, verdict) != 0))
+		db_result(k, mon_db_set_verdict(k->db, r->id, verdict, &cause), &cause);
+	if (r->verdict != PROBE_SKIP && told)
+		snprintf(told, sizeof(k->told[0].verdict), "%s", verdict);
+	else if (told && prev)
+		snprintf(told, sizeof(k->told[0].verdict), "%s", prev);
 	free(prev);
 }
 
@@ -837,12 +886,15 @@ static void cert_alarm(struct keeper *k, const struct mon_cert_source *src,
 {
 	char *cause = NULL, *msg, date[32];
 	bool seen = false;
-	int th = mon_cert_threshold(info->days_left), r = 0;
+	int th = mon_cert_threshold(info->days_left), r;
 	struct tm tm;
 	time_t na;
 
-	if (th >= 0 && (r = mon_db_alarm_seen(k->db, src->path, info->not_after, th, &seen, &cause)) == 0 &&
-	    !seen) {
+	if (th < 0)
+		return;
+	r = mon_db_alarm_seen(k->db, src->path, info->not_after, th, &seen, &cause);
+	db_read(k, r, &cause);
+	if (r == 0 && !seen) {
 		na = (time_t)info->not_after;
 		localtime_r(&na, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
@@ -856,9 +908,8 @@ static void cert_alarm(struct keeper *k, const struct mon_cert_source *src,
 					_(src->what_ja, src->what_en), src->path, info->days_left, date);
 		tell(k, th <= 7 ? 3 : 4, "cert", "cert", th == 0 ? "FAIL" : "WARN", msg);
 		free(msg);
-		r = mon_db_alarm_mark(k->db, src->path, info->not_after, th, &cause);
+		db_result(k, mon_db_alarm_mark(k->db, src->path, info->not_after, th, &cause), &cause);
 	}
-	db_result(k, r, cause);
 }
 
 /* Forget the certificates read last. */
@@ -1033,7 +1084,7 @@ static void loop(struct keeper *k)
 			db_result(k, mon_db_prune(k->db, (int64_t)ts.tv_sec * 1000,
 						  k->site->history_days,
 						  (uint64_t)k->site->history_max_mb << 20, &gone, &cause),
-				  cause);
+				  &cause);
 			k->next_prune = now + PRUNE_MS;
 		}
 		metrics_publish(k);

@@ -11,6 +11,7 @@
 
 #define GW_ARP_MS 500
 #define GW_PINGS 3
+#define GW_INTERVAL_MS 5	/* three echoes to a neighbour: no need to space them */
 
 /* The default gateway of ifname from /proc/net/route (DHCP uplinks). */
 static bool route_gateway(const char *ifname, struct oq_prefix *out)
@@ -90,7 +91,8 @@ PROBE_FN(gateway)
 	}
 	probe_result_evidence(r, "arp %s on %s: %s", b, s->wan_if, mac_str(mac[0], m));
 	probe_result_text(r, "mac", BT("MAC アドレス", "MAC address"), m);
-	if (ping4(src.family ? &src : NULL, &gw, GW_PINGS, 20, 64, false, 500, rtt, &st, &cause) < 0) {
+	if (ping4(src.family ? &src : NULL, &gw, GW_PINGS, GW_INTERVAL_MS, 64, false, 500, rtt, &st,
+		  &cause) < 0) {
 		probe_result_evidence(r, "ping %s: %s", b, cause);
 		free(cause);
 	}

@@ -185,7 +185,15 @@ static char *conf_ndppd(const struct site *s, const struct oq_prefix *p)
 			 s->wan_if, s->term_if, s->wan_if, prefix_str(p, buf, false), s->term_if);
 }
 
-int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix)
+/* Can name go into dhcpcd's, radvd's and ndppd's config files as a plain
+ * word? Their grammars have no quoting: letters, digits, '_', '.', '-'. */
+static bool conf_name_ok(const char *name)
+{
+	return name && name[0] && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					      "0123456789_.-") == strlen(name);
+}
+
+int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix, char **cause)
 {
 	bool ipoe = site_ipoe6(s);
 	char *conf_dir = xasprintf("%s/daemons", s->state_dir);
@@ -196,6 +204,16 @@ int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefi
 	bool sep = s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
 
 	*no_prefix = false;
+	if (ipoe && (!conf_name_ok(s->wan_if) || !conf_name_ok(s->term_if))) {
+		char *clean = str_sanitize(conf_name_ok(s->wan_if) ? s->term_if : s->wan_if);
+		int r = cause_set(cause, EINVAL, _("インターフェース名 '%s' は dhcpcd・radvd・ndppd の設定に書けません (英数字と _ . - だけ)",
+						   "the interface name '%s' cannot go into the configs of dhcpcd, radvd and ndppd (letters, digits, _ . - only)"),
+				  clean);
+		free(clean);
+		free(conf_dir);
+		free(run_dir);
+		return r;
+	}
 	/* every slot is in scope, so that one no longer wanted is stopped */
 	ps_add_daemon(st, PS_DHCPCD, s->wan_if, conf_dir, run_dir);
 	ps_add_daemon(st, PS_NDPPD, s->wan_if, conf_dir, run_dir);

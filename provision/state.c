@@ -21,17 +21,6 @@
 #define METRIC6_PROXY 128	/* the line's /64 toward the terminal segment, before
 				 * the WAN's own on-link route (256) */
 
-uint64_t ps_fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 void ps_state_clear(struct ps_state *st)
 {
 	free(st->links);
@@ -226,9 +215,12 @@ int ps_desired(const struct site *s, struct ps_state *st, char **cause)
 	}
 	for (size_t i = 0; i < s->n_central; i++)
 		v6 |= s->central[i].family == AF_INET6;
+	if ((r = ps_desired_daemons(s, st, &st->no_prefix6, cause)) < 0) {
+		ps_state_clear(st);
+		return r;
+	}
 	if (site_ipoe6(s)) {
 		v6 = true;
-		ps_desired_daemons(s, st, &st->no_prefix6);
 		/* an RA-only line: its /64 is routed to the terminal segment,
 		 * where the ND proxy answers for it */
 		for (size_t i = 0; i < st->n_daemons; i++)
@@ -239,9 +231,6 @@ int ps_desired(const struct site *s, struct ps_state *st, char **cause)
 					st->routes[st->n_routes - 1].metric = METRIC6_PROXY;
 				}
 			}
-	} else {
-		bool unused;
-		ps_desired_daemons(s, st, &unused);
 	}
 
 	add_sysctl(st, "net/ipv4/ip_forward", "1");

@@ -147,7 +147,6 @@ struct json_object *json_file(const char *path);
 /* Small helpers shared by the files. */
 char *ps_route_str(const struct ps_route *r);
 char *ps_addr_str(const struct ps_addr *a);
-uint64_t ps_fnv1a(const char *s);
 int sysctl_read(const char *key, char **value);
 int sysctl_write(const char *key, const char *value, char **cause);
 
@@ -161,8 +160,9 @@ struct ps_daemon *ps_add_daemon(struct ps_state *st, enum ps_daemon_kind kind, c
 bool ps_if_prefix6(const char *ifname, struct oq_prefix *out);
 /* Add the daemon slots of the site (each, wanted or not, so that one no
  * longer wanted is stopped); *no_prefix when an RA-only line has no /64 on
- * the WAN yet. */
-int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix);
+ * the WAN yet. -EINVAL (nothing added) for an interface name that the
+ * daemons' config files could not carry as a plain word. */
+int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix, char **cause);
 /* Read the daemons of tmpl's slots: running, and then with their config. */
 void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out);
 /* Start (stopping a running one first) or stop a daemon. */

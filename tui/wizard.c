@@ -113,27 +113,30 @@ static const char *value_of(const struct wiz *w, const char *section, const char
 	return i >= 0 && w->values[i] ? w->values[i] : "";
 }
 
+/* The enum value of the word in field section/key, or dflt for a word its
+ * table does not have. */
+static int word_value(const struct wiz *w, const char *section, const char *key, int dflt)
+{
+	int i = wiz_field_find(section, key);
+
+	if (i >= 0 && wiz_fields[i].choices)
+		for (const struct site_choice *c = wiz_fields[i].choices; c->word; c++)
+			if (strcmp(c->word, w->values[i]) == 0)
+				return c->value;
+	return dflt;
+}
+
 bool wiz_field_active(const struct wiz *w, size_t i)
 {
-	bool ipsec = strcmp(value_of(w, "uplink", "type"), "ipvpn") != 0;
+	/* the answers that conditions ask about, as a site would hold them */
+	struct site s = {
+		.line = (enum site_line)word_value(w, "uplink", "type", SITE_LINE_IPSEC),
+		.auth = (enum site_auth)word_value(w, "ipsec", "auth", SITE_AUTH_PUBKEY),
+		.segment = (enum site_segment)word_value(w, "terminal", "segment", SITE_SEGMENT_SEPARATE),
+		.n_tls = *value_of(w, "probe.tls", "host") != '\0',
+	};
 
-	switch (wiz_fields[i].when) {
-	case SITE_WHEN_ALWAYS:
-		return true;
-	case SITE_WHEN_IPSEC:
-		return ipsec;
-	case SITE_WHEN_IPVPN:
-		return !ipsec;
-	case SITE_WHEN_PUBKEY:
-		return ipsec && strcmp(value_of(w, "ipsec", "auth"), "psk") != 0;
-	case SITE_WHEN_PSK:
-		return ipsec && strcmp(value_of(w, "ipsec", "auth"), "psk") == 0;
-	case SITE_WHEN_SEPARATE:
-		return strcmp(value_of(w, "terminal", "segment"), "lan") != 0;
-	case SITE_WHEN_TLS:
-		return *value_of(w, "probe.tls", "host") != '\0';
-	}
-	return false;
+	return site_when_holds(&s, wiz_fields[i].when);
 }
 
 /* The field holding the path of secret field i. */

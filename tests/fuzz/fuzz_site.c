@@ -1,5 +1,6 @@
 /* libFuzzer target: the site config parser and validator, then the
- * formatter and a second parse of its output (which must succeed). */
+ * formatter and a second parse of its output (which must succeed); and
+ * the lenient reading of the setup screen with its writer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	site_free(s);
 	site_diags_free(&d);
+
+	struct site_entries e = { 0 };
+	int *lines = NULL;
+	size_t n = 0;
+	site_free(site_load_entries("fuzz.conf", text, false, &e, NULL));
+	char *w = site_entries_format(&e, "# fuzz", &lines, &n);
+	for (size_t i = 0; i < n; i++)
+		if (lines[i] >= (int)e.n || lines[i] < -1 - (int)e.n)
+			abort();	/* every line maps to an entry that exists */
+	free(lines);
+	free(w);
+	site_entries_free(&e);
 	free(text);
 	return 0;
 }

@@ -4,15 +4,18 @@
 # plans and applies the daemons, the terminal takes an address and reaches
 # central over IPv6, the clinic LAN and the NGN cannot reach each other,
 # the terminal reaches nothing but central, and rollback puts back the
-# addresses, routes, sysctls, ruleset and daemons exactly. Then the lab's
-# IPv6 fault knobs. TAP; needs root; runs its own lab.
+# addresses, routes, sysctls, ruleset and daemons exactly. The lab's IPv6
+# fault knobs. A prefix change on each kind of line: by RA, plan moves the
+# route and restarts ndppd and radvd; by PD, dhcpcd and radvd follow by
+# themselves; either way the terminal reaches central from the new prefix.
+# TAP; needs root; runs its own lab.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 LAB=$ROOT/lab/lab
 O=${OQLINK:-$ROOT/build/asan/oqlink}
 
-N=45
+N=55
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 	echo "1..$N"
 	for i in $(seq 1 $N); do echo "ok $i # SKIP needs root and network namespaces"; done
@@ -24,10 +27,9 @@ T=$(mktemp -d /tmp/oql6.XXXXXX)
 export OQL_LAB=oq6$$
 export OQL_LAB_OUT=$T/out
 OUT=$OQL_LAB_OUT
-n=0
+. tests/lib/tap.sh
 fails=0
 
-ok() { n=$((n+1)); echo "ok $n - $1"; }
 nok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'; return 0; }
 check() {
 	local what=$1 out; shift
@@ -41,16 +43,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 
 # The first global address of a node's interface: node ifname.
 addr6() { on "$1" ip -6 -o addr show dev "$2" scope global | awk '{sub("/.*", "", $4); print $4; exit}'; }
@@ -173,9 +165,6 @@ variant() {
 	check "$v: plan is the same as before apply" same_file "$plan" "$plan.again"
 }
 
-variant ra
-variant pd
-
 # ------------------------------------------------------------ the faults
 
 dns_size() { on appliance dig +time=2 +tries=1 "$@" | sed -n 's/.*MSG SIZE  rcvd: \([0-9]*\).*/\1/p'; }
@@ -183,32 +172,82 @@ big_answer() { local s; s=$(dns_size "$@"); [ -n "$s" ] && [ "$s" -gt 512 ]; }
 no_answer() { [ -z "$(dns_size "$@")" ]; }
 default6() { on appliance ip -6 route show default | grep -q 'via fe80::1'; }
 no_default6() { ! default6; }
-
-check "pweb's AAAA answer is over 512 bytes (EDNS)" big_answer @2001:db8:c0::53 AAAA pweb.base.oqs-pdl.org
-check "ntp's AAAA answer is over 512 bytes (TCP)" big_answer +tcp @2001:db8:c0::53 AAAA ntp.base.oqs-pdl.org
-check "fault no-edns on" "$LAB" fault no-edns on
-check "no-edns: the large answer does not come back over UDP" no_answer @2001:db8:c0::53 AAAA pweb.base.oqs-pdl.org
-check "no-edns: nor over TCP" no_answer +tcp @2001:db8:c0::53 AAAA pweb.base.oqs-pdl.org
-check "no-edns: a small answer still does" bash -c "ip netns exec $OQL_LAB-appliance dig +short +time=2 +tries=1 @2001:db8:c0::53 AAAA www.lineauth.mnw | grep -qx 2001:db8:c0::20"
-"$LAB" fault no-edns off >/dev/null
-
-check "the WAN has an IPv6 default route from the RA" wait_for 15 default6
-check "fault ra-lost on" "$LAB" fault ra-lost on
-check "ra-lost: the default route goes (router lifetime 0)" wait_for 15 no_default6
-"$LAB" fault ra-lost off >/dev/null
-
-check "fault prefix-change on" "$LAB" fault prefix-change on
-check "prefix-change: a new /64 comes by RA" wait_for 15 has_addr6_in appliance wan0 2001:db8:100:2:
 kea_new_pool() { grep -q '"prefix": "2001:db8:3000::"' "$OUT/ngn/kea-dhcp6.conf" && "$LAB" status | grep -q 'kea: running'; }
-check "prefix-change: kea runs again, delegating from the new /48" kea_new_pool
-"$LAB" fault prefix-change off >/dev/null
 
-check "fault icmpv6-blackhole on" "$LAB" fault icmpv6-blackhole on
-check "icmpv6-blackhole: the far link's MTU is 1280 and Packet Too Big is dropped" bash -c \
-	"ip -n $OQL_LAB-ngn link show cen0 | grep -q 'mtu 1280' && ip netns exec $OQL_LAB-ngn nft list ruleset | grep -q 'packet-too-big drop'"
-check "icmpv6-blackhole: a full-size packet does not get through" bash -c \
-	"! ip netns exec $OQL_LAB-appliance ping -6 -c 2 -W 1 -M do -s 1400 2001:db8:c0::53"
-"$LAB" fault icmpv6-blackhole off >/dev/null
+# The lab's IPv6 fault knobs (in the pd lab, where kea runs).
+lab_faults() {
+	check "pweb's AAAA answer is over 512 bytes (EDNS)" big_answer @2001:db8:c0::53 AAAA pweb.base.oqs-pdl.org
+	check "ntp's AAAA answer is over 512 bytes (TCP)" big_answer +tcp @2001:db8:c0::53 AAAA ntp.base.oqs-pdl.org
+	check "fault no-edns on" "$LAB" fault no-edns on
+	check "no-edns: the large answer does not come back over UDP" no_answer @2001:db8:c0::53 AAAA pweb.base.oqs-pdl.org
+	check "no-edns: nor over TCP" no_answer +tcp @2001:db8:c0::53 AAAA pweb.base.oqs-pdl.org
+	check "no-edns: a small answer still does" bash -c "ip netns exec $OQL_LAB-appliance dig +short +time=2 +tries=1 @2001:db8:c0::53 AAAA www.lineauth.mnw | grep -qx 2001:db8:c0::20"
+	"$LAB" fault no-edns off >/dev/null
+
+	check "the WAN has an IPv6 default route from the RA" wait_for 15 default6
+	check "fault ra-lost on" "$LAB" fault ra-lost on
+	check "ra-lost: the default route goes (router lifetime 0)" wait_for 15 no_default6
+	"$LAB" fault ra-lost off >/dev/null
+
+	check "fault prefix-change on" "$LAB" fault prefix-change on
+	check "prefix-change: a new /64 comes by RA" wait_for 15 has_addr6_in appliance wan0 2001:db8:100:2:
+	check "prefix-change: kea runs again, delegating from the new /48" kea_new_pool
+	"$LAB" fault prefix-change off >/dev/null
+
+	check "fault icmpv6-blackhole on" "$LAB" fault icmpv6-blackhole on
+	check "icmpv6-blackhole: the far link's MTU is 1280 and Packet Too Big is dropped" bash -c \
+		"ip -n $OQL_LAB-ngn link show cen0 | grep -q 'mtu 1280' && ip netns exec $OQL_LAB-ngn nft list ruleset | grep -q 'packet-too-big drop'"
+	check "icmpv6-blackhole: a full-size packet does not get through" bash -c \
+		"! ip netns exec $OQL_LAB-appliance ping -6 -c 2 -W 1 -M do -s 1400 2001:db8:c0::53"
+	"$LAB" fault icmpv6-blackhole off >/dev/null
+}
+
+# ------------------------------------------------------------ prefix changes
+
+# A semi-fixed prefix that changes on an RA-only line: plan follows it.
+prefix_change_ra() {
+	local plan=$T/plan.change new
+	check "ra, prefix change: apply" ox apply
+	"$LAB" fault prefix-change on >/dev/null
+	check "ra, prefix change: the WAN takes the new /64" \
+		wait_for 20 has_addr6_in appliance wan0 2001:db8:100:2:
+	ox plan > "$plan" 2>&1
+	check "ra, prefix change: plan moves the route and restarts ndppd and radvd" plan_has "$plan" \
+		"remove route 2001:db8:100:1::/64 dev term0" "add route 2001:db8:100:2::/64 dev term0" \
+		"restart ndppd-wan0 with its new config" "restart radvd-term0 with its new config"
+	check "ra, prefix change: apply" ox apply
+	check "ra, prefix change: the terminal takes an address in the new /64" \
+		wait_for 20 has_addr6_in terminal eth0 2001:db8:100:2:
+	new=$(on terminal ip -6 -o addr show dev eth0 scope global | awk '/2001:db8:100:2:/ {sub("/.*", "", $4); print $4; exit}')
+	check "ra, prefix change: the terminal reaches central from it" \
+		wait_for 10 on terminal ping -6 -c 1 -W 1 -I "$new" 2001:db8:c0::53
+	"$LAB" fault prefix-change off >/dev/null
+	ox rollback >/dev/null
+	ox rollback >/dev/null
+}
+
+# A new delegation: dhcpcd takes it at its next renewal and radvd
+# advertises what is on the terminal segment, with no new apply.
+prefix_change_pd() {
+	local new
+	check "pd, prefix change: apply" ox apply
+	"$LAB" fault prefix-change on >/dev/null
+	check "pd, prefix change: dhcpcd puts a /64 of the new /56 on the terminal segment" \
+		wait_for 60 has_addr6_in appliance term0 2001:db8:3000:1:
+	check "pd, prefix change: the terminal takes an address in it" \
+		wait_for 20 has_addr6_in terminal eth0 2001:db8:3000:1:
+	new=$(on terminal ip -6 -o addr show dev eth0 scope global | awk '/2001:db8:3000:1:/ {sub("/.*", "", $4); print $4; exit}')
+	check "pd, prefix change: the terminal reaches central from it" \
+		wait_for 10 on terminal ping -6 -c 1 -W 1 -I "$new" 2001:db8:c0::53
+	"$LAB" fault prefix-change off >/dev/null
+	ox rollback >/dev/null
+}
+
+variant ra
+prefix_change_ra
+variant pd
+lab_faults
+prefix_change_pd
 
 [ "$n" -eq "$N" ] || { echo "# planned $N tests, ran $n"; exit 1; }
 [ "$fails" -eq 0 ]

@@ -45,7 +45,9 @@ fill "$(v ipsec tunnel_mtu)"; fill "$(v ipsec vici_socket)"
 shot lab-1-carrier
 k n
 fill "$(v lan interface)"; fill "$(v lan address)"; fill "$(v lan management)"
-k Down
+# past PPPoE pass-through, the segment starts at the config's default
+# (lan): the lab's is separate
+k Down; k Right; k Down
 fill "$(v terminal interface)"; fill "$(v terminal address)"; fill "$(v terminal host)"
 fill "$(v terminal lan_ports)"
 k n

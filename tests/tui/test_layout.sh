@@ -34,6 +34,8 @@ same_cols() {	# rows A..B that have a value all start it at the same columns
 	[ "$(wc -l <<<"$out")" -eq 1 ] && [ "$out" != "too few" ]
 }
 k s; k n; k n; k n
+# a separate segment, so that its interface's value shows as well
+k Down Down Down Down; k Right; k Up Up Up Up
 t "setup (ja): every value of the LAN page starts at the same column" same_cols 5 12
 shot align-setup-ja
 k l

@@ -65,8 +65,9 @@ k n
 k Down
 fill 192.168.10.1/24
 fill 192.168.10.0/24
+k Down
 # the terminal's segment is [terminal] segment's default (lan): choose separate
-t "the terminal segment starts at the config's default" has "< lan >"
+t "the terminal segment starts at the config's default" has "< lan > LAN と同じ"
 k Right
 t "Right chooses the separate segment" has "< separate >"
 k Down Down

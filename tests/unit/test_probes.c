@@ -537,7 +537,7 @@ static void test_ping_stats(void **state)
 		size_t n;
 		unsigned received;
 		double loss, min, avg, max, jitter;
-		int verdict;
+		enum probe_verdict verdict;
 	} cases[] = {
 		{ { 1, 2, 3, 4, 5 }, 5, 5, 0, 1, 3, 5, 1, PROBE_PASS },
 		{ { 1, -1, 3, -1, 5 }, 5, 3, 40, 1, 3, 5, 2, PROBE_FAIL },
@@ -791,7 +791,7 @@ static void test_clock_thresholds(void **state)
 {
 	static const struct {
 		double offset;
-		int verdict;
+		enum probe_verdict verdict;
 	} cases[] = {
 		{ 0, PROBE_PASS },	  { 0.999, PROBE_PASS }, { -1.0, PROBE_PASS },
 		{ 1.001, PROBE_WARN },	  { -45, PROBE_WARN },	 { 300, PROBE_WARN },
@@ -807,7 +807,7 @@ static void test_cert_thresholds(void **state)
 {
 	static const struct {
 		double days;
-		int verdict;
+		enum probe_verdict verdict;
 		int row;	/* index into cert_thresholds, -1 for none */
 	} cases[] = {
 		{ 1186, PROBE_PASS, -1 }, { 91, PROBE_PASS, -1 }, { 90.9, PROBE_WARN, 4 },
