@@ -12,6 +12,7 @@
 #   make deps      install build, test and runtime dependencies (Debian 12)
 #   make image     build the appliance disk image under images/out (root; see docs/image.md)
 #   make check-image  boot the image under qemu against the lab (root)
+#   make check-image-ab  the same with the A/B upgrade and factory reset suites
 #   make mutate    plant each bug of tests/mutants.txt and count those the suites catch
 #                  (MUTANTS=id1,id2 for some; not part of make check: see docs/testing.md)
 
@@ -83,7 +84,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
+.PHONY: mutate image check-image check-image-ab deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
 all: deps-quiet oqlink oqlink-monitor
 
 build/rel/lib%.a:
@@ -211,6 +212,8 @@ image: deps-quiet
 
 check-image: deps-quiet
 	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
+check-image-ab: deps-quiet
+	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 OQL_IMAGE_AB=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
 
