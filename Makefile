@@ -4,6 +4,8 @@
 #   make asan      build build/asan/oqlink and oqlink-monitor with ASan+UBSan
 #   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan,
 #                  then the unit and CLI suites again under valgrind (memcheck)
+#   make layer-check  fail when a module reaches one at its layer or above
+#                  (by include or by symbol; tools/layer-check)
 #   make demo      bring up the lab, apply, run the operational test, write a report
 #   make fuzz      run the fuzz targets for FUZZ_SECONDS each (default 10; the
 #                  hardening run is make fuzz FUZZ_SECONDS=600)
@@ -83,7 +85,7 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
+.PHONY: layer-check mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
 all: deps-quiet oqlink oqlink-monitor
 
 build/rel/lib%.a:
@@ -92,6 +94,13 @@ build/asan/lib%.a:
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(foreach m,$(LIB_MODULES),$(eval build/rel/lib$(m).a: $(patsubst %.c,build/rel/%.o,$(wildcard $(m)/*.c))))
 $(foreach m,$(LIB_MODULES),$(eval build/asan/lib$(m).a: $(patsubst %.c,build/asan/%.o,$(wildcard $(m)/*.c))))
+# The command layer's objects in one archive too, for make layer-check only.
+build/rel/libcli.a: $(CLI_SRCS:%.c=build/rel/%.o)
+
+# Layers point down only: no object uses, and no file includes, a module of
+# its own layer or above (the layers are written in tools/layer-check).
+layer-check: $(REL_MODLIBS) build/rel/libcli.a
+	$(Q)tools/layer-check -s . -l build/rel
 
 oqlink: $(OQLINK_CLI:%.c=build/rel/%.o) $(REL_MODLIBS)
 	@echo "  LD      $@"
@@ -179,7 +188,7 @@ fuzz: deps-quiet fuzz-bins
 	  d=; [ -f build/fuzz/dict/$$n.dict ] && d=-dict=build/fuzz/dict/$$n.dict; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) $$d build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
-check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check doc-check
+check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check doc-check layer-check
 	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" VG_UNIT_BINS="$(VG_UNIT_BINS)" \
 	  VALGRIND=1 tests/run
 
