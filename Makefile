@@ -81,7 +81,6 @@ ASAN_MODLIBS := $(LIB_MODULES:%=build/asan/lib%.a)
 KEEPER_REL_LIBS  := $(KEEPER_MODULES:%=build/rel/lib%.a)
 KEEPER_ASAN_LIBS := $(KEEPER_MODULES:%=build/asan/lib%.a)
 OQLINK_CLI := $(filter-out $(KEEPER_MAIN),$(CLI_SRCS))
-ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
@@ -131,32 +130,76 @@ build/asan/%.o: %.c
 	@echo "  CC      $< (asan)"
 	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/asan/liboqlink.a: $(ASAN_LIB_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-build/asan/tests/%: tests/unit/%.c build/asan/liboqlink.a
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (unit)"
-	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS) -lcmocka
+# A unit test links the library of the module it tests and those of the
+# modules below it, with only their pkg-config libraries, so a test of core
+# proves core stands alone. USES_m: the modules below m (the layers of
+# tools/layer-check); PKGS_m: what m's own objects link against.
+USES_core      :=
+USES_ipsec     := core
+USES_probes    := ipsec core
+USES_provision := ipsec core
+USES_report    := probes provision ipsec core
+USES_monitor   := probes provision ipsec core
+USES_tui       := monitor report probes provision ipsec core
+USES_cli       := $(LIB_MODULES)
+PKGS_core      := inih json-c
+PKGS_ipsec     := json-c
+PKGS_probes    := json-c libcares openssl libpcap libseccomp libnl-3.0 libnl-route-3.0
+PKGS_provision := json-c libnftables sqlite3 libnl-3.0 libnl-route-3.0
+PKGS_report    := json-c blkid mount openssl
+PKGS_monitor   := json-c libmicrohttpd sqlite3 libsystemd
+PKGS_tui       := json-c ncursesw
+PKGS_cli       := json-c
+# The modules each test (tests/unit/NAME.c) or helper (tests/tools/NAME.c)
+# is about; core when not listed.
+TOP_test_cert_inspect := probes provision
+TOP_test_cli          := cli
+TOP_test_ipsec        := ipsec
+TOP_test_vici         := ipsec
+TOP_test_metrics      := monitor
+TOP_test_monitor      := monitor
+TOP_test_nft          := provision
+TOP_test_provision    := provision
+TOP_test_state_diff   := provision
+TOP_test_probe_result := probes
+TOP_test_probes       := probes
+TOP_test_probes6      := probes
+TOP_test_report       := report
+TOP_test_tui          := tui
+TOP_mon_fill          := monitor
+test_tops = $(or $(TOP_$(1)),core)
+test_mods = $(sort $(call test_tops,$(1)) $(foreach m,$(call test_tops,$(1)),$(USES_$(m))))
+# test_link MODE NAME: the command layer's objects when it is tested, then
+# the module libraries in link order
+test_link = $(if $(filter cli,$(call test_mods,$(2))),$(LIB_SRCS:cli/%.c=build/$(1)/cli/%.o)) \
+            $(patsubst %,build/$(1)/lib%.a,$(filter $(call test_mods,$(2)),$(LIB_MODULES)))
+test_libs = $(shell pkg-config --libs $(sort $(foreach m,$(call test_mods,$(1)),$(PKGS_$(m)))) 2>/dev/null) -lm
 
 # Helpers the shell suites run (tests/tools/NAME.c -> build/asan/tools/NAME).
 TOOL_BINS := $(patsubst tests/tools/%.c,build/asan/tools/%,$(wildcard tests/tools/*.c))
-build/asan/tools/%: tests/tools/%.c build/asan/liboqlink.a
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (tool)"
-	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS)
+# The unit binaries again without ASan, for the valgrind pass of make check.
+VG_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/rel/tests/%)
+
+define test_rules
+build/asan/tests/$(1): tests/unit/$(1).c $(filter %.o %.a,$(call test_link,asan,$(1)))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< (unit)"
+	$$(Q)$$(CC) $$(CFLAGS_ASAN) $$(PKG_CFLAGS) -o $$@ $$^ $$(call test_libs,$(1)) -lcmocka
+build/rel/tests/$(1): tests/unit/$(1).c $(filter %.o %.a,$(call test_link,rel,$(1)))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< (unit, valgrind)"
+	$$(Q)$$(CC) -O1 -g $$(WARN) $$(DEFS) $$(PKG_CFLAGS) -o $$@ $$^ $$(call test_libs,$(1)) -lcmocka
+endef
+define tool_rules
+build/asan/tools/$(1): tests/tools/$(1).c $(filter %.o %.a,$(call test_link,asan,$(1)))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< (tool)"
+	$$(Q)$$(CC) $$(CFLAGS_ASAN) $$(PKG_CFLAGS) -o $$@ $$^ $$(call test_libs,$(1))
+endef
+$(foreach t,$(UNIT_SRCS:tests/unit/%.c=%),$(eval $(call test_rules,$(t))))
+$(foreach t,$(TOOL_BINS:build/asan/tools/%=%),$(eval $(call tool_rules,$(t))))
 
 unit-bins: $(UNIT_BINS) $(TOOL_BINS)
-
-# The unit binaries again without ASan, for the valgrind pass of make check.
-REL_LIB_OBJS := $(LIB_SRCS:%.c=build/rel/%.o)
-VG_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/rel/tests/%)
-build/rel/liboqlink.a: $(REL_LIB_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
-build/rel/tests/%: tests/unit/%.c build/rel/liboqlink.a
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (unit, valgrind)"
-	$(Q)$(CC) -O1 -g $(WARN) $(DEFS) $(PKG_CFLAGS) -o $@ $< build/rel/liboqlink.a $(PKG_LIBS) -lcmocka
 vg-unit-bins: $(VG_UNIT_BINS)
 
 # libFuzzer targets: the library built again with clang and the fuzzer's instrumentation.
