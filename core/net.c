@@ -86,19 +86,29 @@ uint16_t inet_cksum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+/* An echo request of type (ICMP or ICMPv6, the same layout) with its
+ * checksum left 0, at least 8 bytes; returns its length. */
+static size_t build_echo(uint8_t *buf, size_t len, uint8_t type, uint16_t id, uint16_t seq)
 {
 	if (len < 8)
 		len = 8;
 	memset(buf, 0, len);
-	buf[0] = ICMP_ECHO;
+	buf[0] = type;
 	buf[4] = (uint8_t)(id >> 8);
 	buf[5] = (uint8_t)id;
 	buf[6] = (uint8_t)(seq >> 8);
 	buf[7] = (uint8_t)seq;
 	for (size_t i = 8; i < len; i++)
 		buf[i] = (uint8_t)('a' + i % 26);
-	uint16_t c = inet_cksum(buf, len);
+	return len;
+}
+
+size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+{
+	uint16_t c;
+
+	len = build_echo(buf, len, ICMP_ECHO, id, seq);
+	c = inet_cksum(buf, len);
 	memcpy(buf + 2, &c, 2);
 	return len;
 }
@@ -148,17 +158,8 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 
 size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
 {
-	if (len < 8)
-		len = 8;
-	memset(buf, 0, len);
-	buf[0] = ICMP6_ECHO_REQUEST;
-	buf[4] = (uint8_t)(id >> 8);
-	buf[5] = (uint8_t)id;
-	buf[6] = (uint8_t)(seq >> 8);
-	buf[7] = (uint8_t)seq;
-	for (size_t i = 8; i < len; i++)
-		buf[i] = (uint8_t)('a' + i % 26);
-	return len;	/* the kernel fills in the checksum of ICMPv6 */
+	/* the kernel fills in the checksum of ICMPv6 */
+	return build_echo(buf, len, ICMP6_ECHO_REQUEST, id, seq);
 }
 
 bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out)
@@ -226,14 +227,32 @@ void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st)
 		st->jitter_ms = jsum / jn;
 }
 
+int net_bind_source(int fd, const struct oq_prefix *src, int family, char **cause)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char b[64];
+	int e;
+
+	if (src == NULL || src->family != family)
+		return fd;
+	sl = net_sockaddr(src, 0, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		e = errno;
+		close(fd);
+		return cause_set(cause, e, _("送信元 %s を使えません: %s",
+					     "cannot use source %s: %s"),
+				 net_str(src, b), i18n_strerror(e));
+	}
+	return fd;
+}
+
 /* Open an ICMP socket bound to src (may be NULL), DF as asked: a raw one,
  * or when any_user and that is not allowed, a ping socket (*raw false). */
 static int echo_open(const struct oq_prefix *src, bool df, bool any_user, bool *raw,
 		     char **cause)
 {
-	struct sockaddr_storage ss;
-	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT, e;
-	char b[64];
+	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT;
 
 	*raw = true;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
@@ -246,18 +265,7 @@ static int echo_open(const struct oq_prefix *src, bool df, bool any_user, bool *
 						 "cannot open an ICMP socket: %s (needs root)"),
 				 i18n_strerror(errno));
 	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	if (src != NULL && src->family == AF_INET) {
-		socklen_t sl = net_sockaddr(src, 0, &ss);
-
-		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			e = errno;
-			close(fd);
-			return cause_set(cause, e, _("送信元 %s を使えません: %s",
-						     "cannot use source %s: %s"),
-					 net_str(src, b), i18n_strerror(e));
-		}
-	}
-	return fd;
+	return net_bind_source(fd, src, AF_INET, cause);
 }
 
 int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
@@ -312,9 +320,7 @@ void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_pa
 static int icmp6_open(const struct oq_prefix *src, bool df, char **cause)
 {
 	struct icmp6_filter f;
-	struct sockaddr_storage ss;
-	int fd, pmtu = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT, one = 1, e;
-	char b[64];
+	int fd, pmtu = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT, one = 1;
 
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (fd < 0)
@@ -330,18 +336,7 @@ static int icmp6_open(const struct oq_prefix *src, bool df, char **cause)
 	setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	if (df)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
-	if (src != NULL && src->family == AF_INET6) {
-		socklen_t sl = net_sockaddr(src, 0, &ss);
-
-		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			e = errno;
-			close(fd);
-			return cause_set(cause, e, _("送信元 %s を使えません: %s",
-						     "cannot use source %s: %s"),
-					 net_str(src, b), i18n_strerror(e));
-		}
-	}
-	return fd;
+	return net_bind_source(fd, src, AF_INET6, cause);
 }
 
 int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause)

@@ -26,6 +26,10 @@ struct oq_prefix net_terminal_source(const struct site *site);
 socklen_t net_sockaddr(const struct oq_prefix *a, unsigned port, struct sockaddr_storage *ss);
 /* "192.0.2.1" into buf (64 bytes); "-" for no address. Returns buf. */
 const char *net_str(const struct oq_prefix *a, char buf[64]);
+/* Bind the socket fd to src when src is an address of family (src may be
+ * NULL: nothing to do). Returns fd, or closes fd and returns -errno with
+ * *cause naming the source. */
+int net_bind_source(int fd, const struct oq_prefix *src, int family, char **cause);
 /* A monotonic clock in microseconds, and the milliseconds since start_us. */
 int64_t net_now_us(void);
 double net_elapsed_ms(int64_t start_us);

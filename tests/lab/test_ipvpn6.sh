@@ -27,10 +27,9 @@ T=$(mktemp -d /tmp/oql6.XXXXXX)
 export OQL_LAB=oq6$$
 export OQL_LAB_OUT=$T/out
 OUT=$OQL_LAB_OUT
-n=0
+. tests/lib/tap.sh
 fails=0
 
-ok() { n=$((n+1)); echo "ok $n - $1"; }
 nok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'; return 0; }
 check() {
 	local what=$1 out; shift
@@ -44,16 +43,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 
 # The first global address of a node's interface: node ifname.
 addr6() { on "$1" ip -6 -o addr show dev "$2" scope global | awk '{sub("/.*", "", $4); print $4; exit}'; }

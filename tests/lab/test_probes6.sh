@@ -16,7 +16,7 @@ case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
 N=15
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. tests/lib/tap.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
 grep -q 'ipvpn6' lab/lab || skip_all "lab/lab has no --mode ipvpn6"
@@ -29,20 +29,8 @@ cleanup() { lab/lab down >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 
 echo "1..$N"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
 on() { local node=$1; shift; ip netns exec "$OQL_LAB-$node" "$@"; }
 
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	"$@" >/dev/null 2>&1
-}
 wan_has() { on appliance ip -6 -o addr show dev wan0 scope global -tentative | grep -q " $1"; }
 dad_done() { [ -z "$(on appliance ip -6 -o addr show tentative)" ]; }
 default6() { on appliance ip -6 route show default | grep -q 'via fe80::1'; }

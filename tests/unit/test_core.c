@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -252,6 +253,17 @@ static void test_sanitize_split_distance(void **state)
 	assert_int_equal(str_distance("peer", "pear"), 1);
 	assert_int_equal(str_distance("", "abc"), 3);
 	assert_int_equal(str_distance("kitten", "sitting"), 3);
+}
+
+/* FNV-1a 64 against the published test vectors; the length counts, not a
+ * NUL, since file contents are digested too. */
+static void test_fnv1a64(void **state)
+{
+	(void)state;
+	assert_true(fnv1a64("", 0) == 0xcbf29ce484222325ULL);
+	assert_true(fnv1a64("a", 1) == 0xaf63dc4c8601ec8cULL);
+	assert_true(fnv1a64("foobar", 6) == 0x85944171f73967e8ULL);
+	assert_true(fnv1a64("a\0b", 3) != fnv1a64("a", 1));
 }
 
 static void test_files(void **state)
@@ -569,6 +581,41 @@ static void test_write_unprivileged(void **state)
 	rm_rf(dir);
 }
 
+/* A source of the socket's family is bound, none or one of the other
+ * family is left alone, and an address the host does not have is refused,
+ * named, with the socket closed. */
+static void test_bind_source(void **state)
+{
+	struct oq_prefix lo, lo6, absent;
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char *cause = NULL;
+	int fd;
+
+	(void)state;
+	assert_true(prefix_parse("127.0.0.1", &lo));
+	assert_true(prefix_parse("::1", &lo6));
+	assert_true(prefix_parse("192.0.2.77", &absent));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(net_bind_source(fd, NULL, AF_INET, &cause), fd);
+	assert_int_equal(net_bind_source(fd, &lo6, AF_INET, &cause), fd);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(sin.sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(net_bind_source(fd, &lo, AF_INET, &cause), fd);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(sin.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	assert_null(cause);
+	close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(net_bind_source(fd, &absent, AF_INET, &cause), -EADDRNOTAVAIL);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "192.0.2.77"));
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	free(cause);
+}
+
 /* Echo series to the loopback of a network namespace of their own: as
  * root over a raw socket; then, as nobody, ping4 refuses (it needs a raw
  * socket) while ping4_any_user gets every reply through a ping socket. */
@@ -699,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_width_and_pad),
 		cmocka_unit_test(test_sanitize_text),
 		cmocka_unit_test(test_sanitize_split_distance),
+		cmocka_unit_test(test_fnv1a64),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_clock_zones),
 		cmocka_unit_test(test_words),
@@ -707,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_write_cut_off),
 		cmocka_unit_test(test_write_unprivileged),
 		cmocka_unit_test(test_secret_rules),
+		cmocka_unit_test(test_bind_source),
 		cmocka_unit_test(test_ping_any_user),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_duration_str),
