@@ -4,8 +4,7 @@
 # scratch copy with one include or one object against the direction.
 set -u
 cd "$(dirname "$0")/../.."
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+. tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "1..9"
 CK=tools/layer-check
@@ -16,7 +15,7 @@ desc="the built module libraries point down only"
 if ls build/asan/lib*.a >/dev/null 2>&1; then
 	t $CK -l build/asan
 else
-	n=$((n+1)); echo "ok $n - $desc # SKIP no build/asan/lib*.a"
+	skip "no build/asan/lib*.a"
 fi
 
 # A scratch source tree: core including tui's header fails, naming both.
