@@ -411,36 +411,79 @@ static bool ping_all_back(const struct ping_state *ps, size_t upto)
 	return true;
 }
 
-/* ping_many, through a ping socket when any_user and not root (IPv4). */
-static int echo_series(int family, const struct oq_prefix *src, const struct oq_prefix *dsts,
-		       size_t ndst, unsigned count, unsigned interval_ms, unsigned size, bool df,
-		       int wait_ms, bool any_user, double *rtt, struct ping_stats *st, char **cause)
+/* The socket slot of an address family in a series: 0 IPv4, 1 IPv6, -1
+ * neither; pure. */
+static int echo_slot(int family)
+{
+	return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
+}
+
+/* Open the sockets of a series into fd[2] (by echo_slot): the one of
+ * family, or with AF_UNSPEC one per family that has a target. */
+static int echo_open_series(int family, const struct oq_prefix *src4,
+			    const struct oq_prefix *src6, const struct oq_prefix *dsts,
+			    size_t ndst, bool df, bool any_user, int fd[2], bool *raw,
+			    char **cause)
+{
+	fd[0] = fd[1] = -1;
+	*raw = true;
+	for (int k = 0; k < 2; k++) {
+		int f = k == 0 ? AF_INET : AF_INET6;
+		bool want = family == f;
+
+		for (size_t t = 0; family == AF_UNSPEC && t < ndst && !want; t++)
+			want = dsts[t].family == f;
+		if (!want)
+			continue;
+		fd[k] = f == AF_INET6 ? icmp6_open(src6, df, cause)
+				      : echo_open(src4, df, any_user, raw, cause);
+		if (fd[k] < 0) {
+			int e = fd[k];
+
+			if (k == 1 && fd[0] >= 0)
+				close(fd[0]);
+			fd[0] = fd[1] = -1;
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* ping_many with a socket per family in one loop (family AF_UNSPEC: both,
+ * IPv4 from src4 and IPv6 from src6), through a ping socket when any_user
+ * and not root (IPv4). */
+static int echo_series(int family, const struct oq_prefix *src4, const struct oq_prefix *src6,
+		       const struct oq_prefix *dsts, size_t ndst, unsigned count,
+		       unsigned interval_ms, unsigned size, bool df, int wait_ms, bool any_user,
+		       double *rtt, struct ping_stats *st, char **cause)
 {
 	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
 	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
 	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
 	struct ping_state ps = { ndst, count, NULL, rtt, st };
+	struct pollfd p[2];
 	uint8_t *pkt;
 	bool raw;
-	int fd;
+	int fd[2], ret;
 
-	for (size_t t = 0; t < ndst; t++) {
-		if (dsts[t].family != family)
-			continue;
-		memset(&st[t], 0, sizeof(st[t]));
-		for (size_t k = 0; k < count; k++)
-			rtt[t * count + k] = -1;
-	}
-	raw = true;
-	fd = family == AF_INET6 ? icmp6_open(src, df, cause)
-				: echo_open(src, df, any_user, &raw, cause);
-	if (fd < 0) {
+	ret = echo_open_series(family, src4, src6, dsts, ndst, df, any_user, fd, &raw, cause);
+	if (ret < 0) {
 		free(ss);
 		free(sl);
-		return fd;
+		return ret;
 	}
-	for (size_t t = 0; t < ndst; t++)
+	for (size_t t = 0; t < ndst; t++) {
+		int k = echo_slot(dsts[t].family);
+
+		if (k < 0 || fd[k] < 0)
+			continue;
+		memset(&st[t], 0, sizeof(st[t]));
+		for (size_t i = 0; i < count; i++)
+			rtt[t * count + i] = -1;
 		sl[t] = net_sockaddr(&dsts[t], 0, &ss[t]);
+	}
+	for (int k = 0; k < 2; k++)
+		p[k] = (struct pollfd){ .fd = fd[k], .events = POLLIN };
 	ps.sent_us = xcalloc(ndst * count + 1, sizeof(*ps.sent_us));
 	pkt = xmalloc(size < 8 ? 8 : size);
 	for (unsigned i = 0; i < count; i++) {
@@ -448,13 +491,15 @@ static int echo_series(int family, const struct oq_prefix *src, const struct oq_
 
 		for (size_t t = 0; t < ndst; t++) {
 			uint16_t seq = (uint16_t)(i * ndst + t);
-			size_t len = family == AF_INET6 ? icmp6_build_echo(pkt, size, id, seq)
-							 : icmp4_build_echo(pkt, size, id, seq);
+			int k = echo_slot(dsts[t].family);
+			size_t len;
 
-			if (dsts[t].family != family)
+			if (k < 0 || fd[k] < 0)
 				continue;
+			len = k == 1 ? icmp6_build_echo(pkt, size, id, seq)
+				     : icmp4_build_echo(pkt, size, id, seq);
 			ps.sent_us[seq] = net_now_us();
-			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
+			if (sendto(fd[k], pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
 				ps.sent_us[seq] = 0;
 				if (st[t].errors++ == 0)
 					snprintf(st[t].error, sizeof(st[t].error), "send: %s",
@@ -462,23 +507,23 @@ static int echo_series(int family, const struct oq_prefix *src, const struct oq_
 			}
 		}
 		for (;;) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int64_t left = next - net_now_us() / 1000;
 
-			if (family == AF_INET6)
-				icmp_drain(fd, AF_INET6, id, ping_got, &ps);
-			else
-				echo_drain(fd, raw, id, ping_got, &ps);
+			if (fd[0] >= 0)
+				echo_drain(fd[0], raw, id, ping_got, &ps);
+			if (fd[1] >= 0)
+				icmp_drain(fd[1], AF_INET6, id, ping_got, &ps);
 			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
 				break;
-			poll(&p, 1, (int)left);
+			poll(p, 2, (int)left);
 		}
 	}
 	for (size_t t = 0; t < ndst; t++) {
+		int k = echo_slot(dsts[t].family);
 		unsigned e = st[t].errors;
 		char err[sizeof(st[t].error)];
 
-		if (dsts[t].family != family)
+		if (k < 0 || fd[k] < 0)
 			continue;
 		memcpy(err, st[t].error, sizeof(err));
 		ping_stats_compute(rtt + t * count, count, &st[t]);
@@ -489,7 +534,9 @@ static int echo_series(int family, const struct oq_prefix *src, const struct oq_
 	free(pkt);
 	free(ss);
 	free(sl);
-	close(fd);
+	for (int k = 0; k < 2; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
 	return 0;
 }
 
@@ -497,30 +544,39 @@ int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *d
 	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	      double *rtt, struct ping_stats *st, char **cause)
 {
-	return echo_series(family, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
-			   rtt, st, cause);
+	return echo_series(family, src, src, dsts, ndst, count, interval_ms, size, df, wait_ms,
+			   false, rtt, st, cause);
+}
+
+int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
+	      const struct oq_prefix *dsts, size_t ndst, unsigned count, unsigned interval_ms,
+	      unsigned size, bool df, int wait_ms, double *rtt, struct ping_stats *st,
+	      char **cause)
+{
+	return echo_series(AF_UNSPEC, src4, src6, dsts, ndst, count, interval_ms, size, df,
+			   wait_ms, false, rtt, st, cause);
 }
 
 int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	       double *rtt, struct ping_stats *st, char **cause)
 {
-	return echo_series(AF_INET, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
-			   rtt, st, cause);
+	return echo_series(AF_INET, src, src, dsts, ndst, count, interval_ms, size, df, wait_ms,
+			   false, rtt, st, cause);
 }
 
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause)
 {
-	return echo_series(dst->family ? dst->family : AF_INET, src, dst, 1, count, interval_ms,
-			   size, df, wait_ms, false, rtt, st, cause);
+	return echo_series(dst->family ? dst->family : AF_INET, src, src, dst, 1, count,
+			   interval_ms, size, df, wait_ms, false, rtt, st, cause);
 }
 
 int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 		   struct ping_stats *st, char **cause)
 {
-	return echo_series(AF_INET, src, dst, 1, count, interval_ms, size, df, wait_ms, true, rtt,
-			   st, cause);
+	return echo_series(AF_INET, src, src, dst, 1, count, interval_ms, size, df, wait_ms, true,
+			   rtt, st, cause);
 }

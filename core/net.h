@@ -93,6 +93,15 @@ int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t
 int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
 	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
 	      double *rtt, struct ping_stats *st, char **cause);
+/* ping4_many to the targets of both families in one series: a socket per
+ * family in the same loop, so it takes the time of one. IPv4 echoes from
+ * src4, IPv6 ones from src6 (either may be NULL); a socket is opened only
+ * for a family that has a target, and targets of neither family are left
+ * as they are. */
+int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
+	      const struct oq_prefix *dsts, size_t ndst, unsigned count, unsigned interval_ms,
+	      unsigned size, bool df, int wait_ms, double *rtt, struct ping_stats *st,
+	      char **cause);
 /* ping4 for diagnostics that any user may run: without root, through an
  * unprivileged ping socket (net.ipv4.ping_group_range), which sees replies
  * but no ICMP errors. */

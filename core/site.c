@@ -200,7 +200,7 @@ static const struct key_def keys[] = {
 	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none",
 	  BT("WAN IPv6", "WAN IPv6"),
 	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
 	  BT("`none`、`ra` (ルーター広告)、または IPv6 アドレス/長さ",
 	     "`none`, `ra` (router advertisements) or an IPv6 address/length"),
 	  NOTEXT },
@@ -370,7 +370,7 @@ static const struct key_def keys[] = {
 	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra",
 	  BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes"),
 	  BT("ひかり電話ありは pd、なしは ra", "pd with ひかり電話, else ra"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  NULL, SITE_WHEN_IPOE6, SITE_PAGE_CARRIER,
 	  BT("`ra`: 回線の /64 を RA で受け、ND プロキシ (ndppd) で端末セグメントに広げる (ひかり電話なし)。"
 	     "`pd`: /56 を DHCPv6-PD (dhcpcd) で受け、その /64 を端末セグメントに配る (ひかり電話あり)",
 	     "`ra`: the line's /64 comes by RA and an ND proxy (ndppd) extends it to the terminal segment (lines without ひかり電話); "
@@ -379,7 +379,7 @@ static const struct key_def keys[] = {
 	{ "ipvpn", "pd_subnet", K_UINT, S(pd_subnet), NOCOUNT, NULL, 0, 255, NEED_NO, "1",
 	  BT("端末セグメントに使う /64 の番号", "Number of the /64 for the terminal segment"),
 	  BT("pd のとき、委任された /56 の何番目の /64 か", "with pd, which /64 of the delegated /56"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_NONE,
+	  NULL, SITE_WHEN_IPOE6, SITE_PAGE_NONE,
 	  BT("`pd` のとき端末セグメントに使う /64 の番号 (0〜255)",
 	     "with `pd`, which /64 of the /56 the terminal segment gets (0–255)"),
 	  NOTEXT },
@@ -2314,6 +2314,8 @@ bool site_when_holds(const struct site *s, enum site_when w)
 		return s->segment == SITE_SEGMENT_SEPARATE;
 	case SITE_WHEN_TLS:
 		return s->n_tls > 0;
+	case SITE_WHEN_IPOE6:
+		return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE;
 	}
 	return false;
 }
@@ -2556,6 +2558,8 @@ static struct bitext when_text(enum site_when w)
 		return BT("segment = separate のときに使います", "used with segment = separate");
 	case SITE_WHEN_TLS:
 		return BT("[probe.tls.NAME] ごとに書きます", "one per [probe.tls.NAME]");
+	case SITE_WHEN_IPOE6:
+		return BT("ipv6 = ipoe のときに使います", "used with ipv6 = ipoe");
 	}
 	return BT(NULL, NULL);
 }
@@ -2638,7 +2642,8 @@ char *site_template(enum site_line line)
 		bool ipsec_only = k->when == SITE_WHEN_IPSEC || k->when == SITE_WHEN_PUBKEY ||
 				  k->when == SITE_WHEN_PSK;
 		if ((ipsec_only && line != SITE_LINE_IPSEC) ||
-		    (k->when == SITE_WHEN_IPVPN && line != SITE_LINE_IPVPN))
+		    ((k->when == SITE_WHEN_IPVPN || k->when == SITE_WHEN_IPOE6) &&
+		     line != SITE_LINE_IPVPN))
 			continue;	/* the other line type's keys */
 		if (cur == NULL || strcmp(cur, k->section) != 0) {
 			fprintf(o.m, key_named(k) ? "\n# [%s.NAME]\n" : "\n[%s]\n", k->section);

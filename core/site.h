@@ -258,6 +258,7 @@ enum site_when {
 	SITE_WHEN_PSK,		/* type = ipsec and [ipsec] auth = psk */
 	SITE_WHEN_SEPARATE,	/* [terminal] segment = separate */
 	SITE_WHEN_TLS,		/* a [probe.tls.NAME] section is there (its host set) */
+	SITE_WHEN_IPOE6,	/* type = ipvpn and [ipvpn] ipv6 = ipoe */
 };
 
 /* The setup screen's pages that ask for keys, in order. */

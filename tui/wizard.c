@@ -137,6 +137,7 @@ bool wiz_field_active(const struct wiz *w, size_t i)
 		.auth = (enum site_auth)word_value(w, "ipsec", "auth", SITE_AUTH_PUBKEY),
 		.segment = (enum site_segment)word_value(w, "terminal", "segment", SITE_SEGMENT_SEPARATE),
 		.n_tls = *value_of(w, "probe.tls", "host") != '\0',
+		.ipvpn6 = (enum site_ipv6vpn)word_value(w, "ipvpn", "ipv6", SITE_IPVPN6_NONE),
 	};
 
 	return site_when_holds(&s, wiz_fields[i].when);

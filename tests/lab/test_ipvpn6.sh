@@ -226,14 +226,15 @@ prefix_change_ra() {
 	ox rollback >/dev/null
 }
 
-# A new delegation: dhcpcd takes it at its next renewal and radvd
-# advertises what is on the terminal segment, with no new apply.
+# A new delegation: dhcpcd takes it at its next renewal (the lab's kea
+# asks for one every 2 s) and radvd advertises what is on the terminal
+# segment, with no new apply.
 prefix_change_pd() {
 	local new
 	check "pd, prefix change: apply" ox apply
 	"$LAB" fault prefix-change on >/dev/null
 	check "pd, prefix change: dhcpcd puts a /64 of the new /56 on the terminal segment" \
-		wait_for 60 has_addr6_in appliance term0 2001:db8:3000:1:
+		wait_for 20 has_addr6_in appliance term0 2001:db8:3000:1:
 	check "pd, prefix change: the terminal takes an address in it" \
 		wait_for 20 has_addr6_in terminal eth0 2001:db8:3000:1:
 	new=$(on terminal ip -6 -o addr show dev eth0 scope global | awk '/2001:db8:3000:1:/ {sub("/.*", "", $4); print $4; exit}')

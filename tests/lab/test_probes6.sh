@@ -7,7 +7,9 @@
 #   no-edns           dns FAIL (large answers come back neither way)
 #   ra-lost           gateway6 FAIL (router lifetime 0)
 #   icmpv6-blackhole  pmtu FAIL (no Packet Too Big), reach still PASS
-#   prefix-change     lineauth WARN naming the old and the new prefix
+#   prefix-change     lineauth WARN naming the old and the new prefix, on
+#                     both variants (on pd, the terminal segment takes a
+#                     /64 of the new delegation first)
 # TAP; needs root; runs its own lab.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -15,7 +17,7 @@ OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
 case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
-N=15
+N=18
 . tests/lib/tap.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
@@ -32,6 +34,7 @@ echo "1..$N"
 on() { local node=$1; shift; ip netns exec "$OQL_LAB-$node" "$@"; }
 
 wan_has() { on appliance ip -6 -o addr show dev wan0 scope global -tentative | grep -q " $1"; }
+term_has() { on appliance ip -6 -o addr show dev term0 scope global -tentative | grep -q " $1"; }
 dad_done() { [ -z "$(on appliance ip -6 -o addr show tentative)" ]; }
 default6() { on appliance ip -6 route show default | grep -q 'via fe80::1'; }
 no_default6() { ! default6; }
@@ -103,8 +106,24 @@ if up pd; then
 	got=$(probe)
 	all_pass "pd: every probe PASS over the IPv6 line" "$got"
 	says "pd: address6 names the delegated prefix" address6 "line prefix 2001:db8:2000:*/56 (by DHCPv6-PD)"
+	# a new delegation from a new /48: dhcpcd takes it at its next
+	# renewal, which the lab's kea asks for every few seconds
+	lab/lab fault prefix-change on >/dev/null
+	if wait_for 20 term_has 2001:db8:3000:1: && wait_for 10 dad_done; then
+		ok "pd, prefix-change: the terminal segment gets a /64 of the new /56"
+	else
+		not_ok "pd, prefix-change: the terminal segment gets a /64 of the new /56"
+		on appliance ip -6 -o addr show dev term0 | sed 's/^/#   /'
+	fi
+	got=$(probe address6 lineauth)
+	check "pd, prefix-change: address6 PASS, lineauth WARN" "$got" address6=PASS lineauth=WARN
+	says "pd, prefix-change: lineauth names the old and the new delegation" lineauth \
+		"the line prefix changed from 2001:db8:2000::/56 to 2001:db8:3000::/56: do line authentication again"
+	lab/lab fault prefix-change off >/dev/null
 else
 	not_ok "pd: lab up and apply"; not_ok "pd: address6 (no lab)"
+	not_ok "pd, prefix-change (no lab)"; not_ok "pd, prefix-change (no lab)"
+	not_ok "pd, prefix-change (no lab)"
 fi
 
 # ---- RA only: the line's /64, by ND proxy on the terminal segment

@@ -27,6 +27,7 @@
 #include "core/i18n.h"
 #include "core/net.h"
 #include "core/util.h"
+#include "tests/unit/slow.h"
 
 static void test_prefix_parse(void **state)
 {
@@ -678,6 +679,71 @@ static void test_ping_any_user(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Both families in one series, in a network namespace of their own: the
+ * loopback answers over IPv4 and IPv6, a target without a route is lost,
+ * an unresolved one is left alone, and the whole takes the time of one
+ * series, not one per family. */
+static void test_ping_dual(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		enum { N = 5, COUNT = 5, INTERVAL = 200 };
+		static const char *const names[N] = { "127.0.0.1", "::1", "192.0.2.1",
+						       "2001:db8::1", NULL };
+		struct oq_prefix dst[N] = { 0 };
+		struct ifreq ifr = { .ifr_name = "lo" };
+		struct ping_stats st[N];
+		double rtt[N * COUNT], ms;
+		char *cause = NULL;
+		int64_t t0;
+		int fd;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(77);
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+			_exit(10);
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			_exit(10);
+		close(fd);
+		for (size_t t = 0; t < N; t++)
+			if (names[t] != NULL && !prefix_parse(names[t], &dst[t]))
+				_exit(10);
+		memset(st, 0x55, sizeof(st));
+		rtt[4 * COUNT] = 42;
+		t0 = net_now_us();
+		if (ping_dual(NULL, NULL, dst, N, COUNT, INTERVAL, 64, false, 300, rtt, st,
+			      &cause) < 0)
+			_exit(11);
+		ms = net_elapsed_ms(t0);
+		if (st[0].received != COUNT || st[1].received != COUNT)
+			_exit(12);
+		if (st[2].sent != COUNT || st[2].received != 0 || st[3].sent != COUNT ||
+		    st[3].received != 0)
+			_exit(13);
+		if (rtt[4 * COUNT] != 42 || st[4].received != 0x55555555)
+			_exit(14);
+		/* one series: (COUNT - 1) intervals and the last RTT; two would
+		 * take twice that */
+		if (ms < (COUNT - 1) * INTERVAL || ms > 1.5 * (COUNT - 1) * INTERVAL * test_slow())
+			_exit(15);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Each rule of a secret file, and the message naming the file and the rule. */
 static void test_secret_rules(void **state)
 {
@@ -757,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_secret_rules),
 		cmocka_unit_test(test_bind_source),
 		cmocka_unit_test(test_ping_any_user),
+		cmocka_unit_test(test_ping_dual),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_duration_str),
 	};

@@ -593,6 +593,41 @@ static void test_reach_thresholds(void **state)
 	assert_int_equal(reach_verdict(&lost), PROBE_FAIL);
 }
 
+/* reach's one series fits the probe's time: the echoes asked for when they
+ * fit, fewer when not, never under 3, and the wait for the last between 200
+ * and 1000 ms, whatever the time left (none at all included). */
+static void test_reach_plan(void **state)
+{
+	static const struct {
+		int remaining;
+		unsigned interval, count;
+		unsigned want_count;
+		int want_wait;
+	} cases[] = {
+		{ 10000, 50, 20, 20, 1000 },	/* plenty: the full wait */
+		{ 2000, 50, 20, 20, 800 },	/* 2000 - 1000 - 200 */
+		{ 1400, 50, 20, 20, 200 },	/* just enough for the shortest wait */
+		{ 1390, 50, 20, 15, 300 },	/* (1390 - 600) / 50 */
+		{ 700, 50, 20, 3, 300 },	/* 100/50 = 2, at least 3 */
+		{ 500, 50, 20, 3, 300 },	/* less than 600 left */
+		{ 0, 50, 20, 3, 300 },
+		{ -100, 50, 20, 3, 300 },	/* overran already */
+		{ 5000, 0, 20, 20, 1000 },	/* no interval */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned count = cases[i].count;
+		int wait = -1;
+
+		reach_plan(cases[i].remaining, cases[i].interval, &count, &wait);
+		if (count != cases[i].want_count || wait != cases[i].want_wait)
+			fail_msg("%d ms left, %u x %u ms: %u echoes and %d ms, want %u and %d",
+				 cases[i].remaining, cases[i].count, cases[i].interval, count,
+				 wait, cases[i].want_count, cases[i].want_wait);
+	}
+}
+
 /* An IPv4 header of 20 bytes before payload. */
 static size_t ip4(uint8_t *buf, uint8_t proto, const char *src, const char *dst, const void *pl,
 		  size_t len)
@@ -945,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_sandbox_enter),
 		cmocka_unit_test(test_registry),	 cmocka_unit_test(test_ping_stats),
 		cmocka_unit_test(test_reach_thresholds),
+		cmocka_unit_test(test_reach_plan),
 		cmocka_unit_test(test_icmp),		 cmocka_unit_test(test_dns_rcode),
 		cmocka_unit_test(test_http),		 cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_sntp),		 cmocka_unit_test(test_clock_thresholds),

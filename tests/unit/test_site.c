@@ -349,6 +349,12 @@ static void test_when(void **state)
 	assert_true(site_when_holds(s, SITE_WHEN_IPVPN));
 	assert_false(site_when_holds(s, SITE_WHEN_PSK));
 	assert_false(site_when_holds(s, SITE_WHEN_PUBKEY));
+	s->ipvpn6 = SITE_IPVPN6_NONE;
+	assert_false(site_when_holds(s, SITE_WHEN_IPOE6));
+	s->ipvpn6 = SITE_IPVPN6_IPOE;
+	assert_true(site_when_holds(s, SITE_WHEN_IPOE6));
+	s->line = SITE_LINE_IPSEC;
+	assert_false(site_when_holds(s, SITE_WHEN_IPOE6));
 	site_free(s);
 	site_diags_free(&diags);
 }
