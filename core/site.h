@@ -306,6 +306,9 @@ struct site_key {
 size_t site_key_count(void);
 /* Row i (< site_key_count()). */
 void site_key_get(size_t i, struct site_key *out);
+/* The hint of a key as it is shown, in language l: its hint and, for a
+ * number, its range made from min and max ("1280〜9000"). Newly allocated. */
+char *site_key_hint(const struct site_key *k, enum oq_lang l);
 /* The index of section/key, or -1. */
 int site_key_find(const char *section, const char *key);
 void site_key_at(size_t i, const char **section, const char **key);

@@ -55,6 +55,9 @@ static struct wiz_field field_of(const struct site_key *k)
 
 	if (f.kind == WIZ_CHOICE)
 		f.hint = BT("Enter か左右で選ぶ", "Enter or Left/Right to choose");
+	/* a number's hint with its range (made once, kept while the program runs) */
+	if (k->number && k->max > 0)
+		f.hint = (struct bitext){ site_key_hint(k, OQ_LANG_JA), site_key_hint(k, OQ_LANG_EN) };
 	/* a [probe.tls.NAME] section is optional: the host it requires is what
 	 * opens it here */
 	if (strcmp(k->section, "probe.tls") == 0 && k->when == SITE_WHEN_ALWAYS)
