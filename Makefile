@@ -4,6 +4,8 @@
 #   make asan      build build/asan/oqlink and oqlink-monitor with ASan+UBSan
 #   make check     run every test suite (unit, lab, tui, fuzz smoke) under ASan+UBSan,
 #                  then the unit and CLI suites again under valgrind (memcheck)
+#   make layer-check  fail when a module reaches one at its layer or above
+#                  (by include or by symbol; tools/layer-check)
 #   make demo      bring up the lab, apply, run the operational test, write a report
 #   make fuzz      run the fuzz targets for FUZZ_SECONDS each (default 10; the
 #                  hardening run is make fuzz FUZZ_SECONDS=600)
@@ -12,6 +14,7 @@
 #   make deps      install build, test and runtime dependencies (Debian 12)
 #   make image     build the appliance disk image under images/out (root; see docs/image.md)
 #   make check-image  boot the image under qemu against the lab (root)
+#   make check-image-ab  the same with the A/B upgrade and factory reset suites
 #   make mutate    plant each bug of tests/mutants.txt and count those the suites catch
 #                  (MUTANTS=id1,id2 for some; not part of make check: see docs/testing.md)
 
@@ -79,11 +82,10 @@ ASAN_MODLIBS := $(LIB_MODULES:%=build/asan/lib%.a)
 KEEPER_REL_LIBS  := $(KEEPER_MODULES:%=build/rel/lib%.a)
 KEEPER_ASAN_LIBS := $(KEEPER_MODULES:%=build/asan/lib%.a)
 OQLINK_CLI := $(filter-out $(KEEPER_MAIN),$(CLI_SRCS))
-ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/tests/%)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 
-.PHONY: mutate image check-image deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
+.PHONY: layer-check mutate image check-image check-image-ab deps-runtime deps-quiet all asan bench check demo deps fuzz install clean unit-bins vg-unit-bins fuzz-bins man-check doc-check
 all: deps-quiet oqlink oqlink-monitor
 
 build/rel/lib%.a:
@@ -92,6 +94,13 @@ build/asan/lib%.a:
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(foreach m,$(LIB_MODULES),$(eval build/rel/lib$(m).a: $(patsubst %.c,build/rel/%.o,$(wildcard $(m)/*.c))))
 $(foreach m,$(LIB_MODULES),$(eval build/asan/lib$(m).a: $(patsubst %.c,build/asan/%.o,$(wildcard $(m)/*.c))))
+# The command layer's objects in one archive too, for make layer-check only.
+build/rel/libcli.a: $(CLI_SRCS:%.c=build/rel/%.o)
+
+# Layers point down only: no object uses, and no file includes, a module of
+# its own layer or above (the layers are written in tools/layer-check).
+layer-check: $(REL_MODLIBS) build/rel/libcli.a
+	$(Q)tools/layer-check -s . -l build/rel
 
 oqlink: $(OQLINK_CLI:%.c=build/rel/%.o) $(REL_MODLIBS)
 	@echo "  LD      $@"
@@ -122,32 +131,76 @@ build/asan/%.o: %.c
 	@echo "  CC      $< (asan)"
 	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/asan/liboqlink.a: $(ASAN_LIB_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-build/asan/tests/%: tests/unit/%.c build/asan/liboqlink.a
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (unit)"
-	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS) -lcmocka
+# A unit test links the library of the module it tests and those of the
+# modules below it, with only their pkg-config libraries, so a test of core
+# proves core stands alone. USES_m: the modules below m (the layers of
+# tools/layer-check); PKGS_m: what m's own objects link against.
+USES_core      :=
+USES_ipsec     := core
+USES_probes    := ipsec core
+USES_provision := ipsec core
+USES_report    := probes provision ipsec core
+USES_monitor   := probes provision ipsec core
+USES_tui       := monitor report probes provision ipsec core
+USES_cli       := $(LIB_MODULES)
+PKGS_core      := inih json-c
+PKGS_ipsec     := json-c
+PKGS_probes    := json-c libcares openssl libpcap libseccomp libnl-3.0 libnl-route-3.0
+PKGS_provision := json-c libnftables sqlite3 libnl-3.0 libnl-route-3.0
+PKGS_report    := json-c blkid mount openssl
+PKGS_monitor   := json-c libmicrohttpd sqlite3 libsystemd
+PKGS_tui       := json-c ncursesw
+PKGS_cli       := json-c
+# The modules each test (tests/unit/NAME.c) or helper (tests/tools/NAME.c)
+# is about; core when not listed.
+TOP_test_cert_inspect := probes provision
+TOP_test_cli          := cli
+TOP_test_ipsec        := ipsec
+TOP_test_vici         := ipsec
+TOP_test_metrics      := monitor
+TOP_test_monitor      := monitor
+TOP_test_nft          := provision
+TOP_test_provision    := provision
+TOP_test_state_diff   := provision
+TOP_test_probe_result := probes
+TOP_test_probes       := probes
+TOP_test_probes6      := probes
+TOP_test_report       := report
+TOP_test_tui          := tui
+TOP_mon_fill          := monitor
+test_tops = $(or $(TOP_$(1)),core)
+test_mods = $(sort $(call test_tops,$(1)) $(foreach m,$(call test_tops,$(1)),$(USES_$(m))))
+# test_link MODE NAME: the command layer's objects when it is tested, then
+# the module libraries in link order
+test_link = $(if $(filter cli,$(call test_mods,$(2))),$(LIB_SRCS:cli/%.c=build/$(1)/cli/%.o)) \
+            $(patsubst %,build/$(1)/lib%.a,$(filter $(call test_mods,$(2)),$(LIB_MODULES)))
+test_libs = $(shell pkg-config --libs $(sort $(foreach m,$(call test_mods,$(1)),$(PKGS_$(m)))) 2>/dev/null) -lm
 
 # Helpers the shell suites run (tests/tools/NAME.c -> build/asan/tools/NAME).
 TOOL_BINS := $(patsubst tests/tools/%.c,build/asan/tools/%,$(wildcard tests/tools/*.c))
-build/asan/tools/%: tests/tools/%.c build/asan/liboqlink.a
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (tool)"
-	$(Q)$(CC) $(CFLAGS_ASAN) $(PKG_CFLAGS) -o $@ $< build/asan/liboqlink.a $(PKG_LIBS)
+# The unit binaries again without ASan, for the valgrind pass of make check.
+VG_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/rel/tests/%)
+
+define test_rules
+build/asan/tests/$(1): tests/unit/$(1).c $(filter %.o %.a,$(call test_link,asan,$(1)))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< (unit)"
+	$$(Q)$$(CC) $$(CFLAGS_ASAN) $$(PKG_CFLAGS) -o $$@ $$^ $$(call test_libs,$(1)) -lcmocka
+build/rel/tests/$(1): tests/unit/$(1).c $(filter %.o %.a,$(call test_link,rel,$(1)))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< (unit, valgrind)"
+	$$(Q)$$(CC) -O1 -g $$(WARN) $$(DEFS) $$(PKG_CFLAGS) -o $$@ $$^ $$(call test_libs,$(1)) -lcmocka
+endef
+define tool_rules
+build/asan/tools/$(1): tests/tools/$(1).c $(filter %.o %.a,$(call test_link,asan,$(1)))
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$< (tool)"
+	$$(Q)$$(CC) $$(CFLAGS_ASAN) $$(PKG_CFLAGS) -o $$@ $$^ $$(call test_libs,$(1))
+endef
+$(foreach t,$(UNIT_SRCS:tests/unit/%.c=%),$(eval $(call test_rules,$(t))))
+$(foreach t,$(TOOL_BINS:build/asan/tools/%=%),$(eval $(call tool_rules,$(t))))
 
 unit-bins: $(UNIT_BINS) $(TOOL_BINS)
-
-# The unit binaries again without ASan, for the valgrind pass of make check.
-REL_LIB_OBJS := $(LIB_SRCS:%.c=build/rel/%.o)
-VG_UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/rel/tests/%)
-build/rel/liboqlink.a: $(REL_LIB_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
-build/rel/tests/%: tests/unit/%.c build/rel/liboqlink.a
-	@mkdir -p $(dir $@)
-	@echo "  CC      $< (unit, valgrind)"
-	$(Q)$(CC) -O1 -g $(WARN) $(DEFS) $(PKG_CFLAGS) -o $@ $< build/rel/liboqlink.a $(PKG_LIBS) -lcmocka
 vg-unit-bins: $(VG_UNIT_BINS)
 
 # libFuzzer targets: the library built again with clang and the fuzzer's instrumentation.
@@ -179,7 +232,7 @@ fuzz: deps-quiet fuzz-bins
 	  d=; [ -f build/fuzz/dict/$$n.dict ] && d=-dict=build/fuzz/dict/$$n.dict; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) $$d build/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
-check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check doc-check
+check: deps-quiet oqlink oqlink-monitor build/asan/oqlink build/asan/oqlink-monitor unit-bins vg-unit-bins fuzz-bins man-check doc-check layer-check
 	$(Q)FUZZ_BINS="$(FUZZ_BINS)" UNIT_BINS="$(UNIT_BINS)" VG_UNIT_BINS="$(VG_UNIT_BINS)" \
 	  VALGRIND=1 tests/run
 
@@ -211,6 +264,8 @@ image: deps-quiet
 
 check-image: deps-quiet
 	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
+check-image-ab: deps-quiet
+	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 OQL_IMAGE_AB=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
 

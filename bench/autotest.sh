@@ -11,7 +11,8 @@
 # Also the run's wall time against its longest probe (the capture aside,
 # which runs for the whole run by design): the probes run as a dependency
 # graph in parallel, so a run should cost its longest probe and little
-# more. Goal: at most 1.1 times.
+# more. Goal: at most 1.1 times; reach and pmtu, which run one after the
+# other on purpose (see probes/registry.c), count as one probe here.
 set -u
 cd "$(dirname "$0")/.."
 OQLINK=${OQLINK:-$PWD/oqlink}
@@ -30,8 +31,7 @@ lab/lab up --mode ipsec >/dev/null 2>&1 || { echo "lab up failed"; exit 1; }
 tests/lab/lib/apply.sh || { echo "oqlink apply failed"; exit 1; }
 D=$OQL_LAB_OUT
 ap() { ip netns exec "$OQL_LAB-appliance" "$@"; }
-ms() { date +%s%N | cut -c1-13; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/lib.sh
 
 SRC=192.168.20.1
 NAMES="www.lineauth.mnw hweb.oqs-st.onshikaku.org pweb.base.oqs-pdl.org ntp.base.oqs-pdl.org crldownload.obn.managedpki.ne.jp assv.asc.flets-east.jp"
@@ -76,9 +76,11 @@ for i in $(seq "$ROUNDS"); do
 	ap "$OQLINK" --config "$D/site.conf" probe --json --out "$D/state/run" >"$D/run.json" 2>/dev/null
 	echo $(( $(ms) - t0 )) >> "$D/t.oq"
 	python3 -c 'import json, sys
-r = [p for p in json.load(open(sys.argv[1]))["results"] if p["id"] != "capture"]
-p = max(r, key=lambda p: p["duration_ms"])
-print(p["duration_ms"], p["id"])' "$D/run.json" >> "$D/t.longest"
+r = {p["id"]: p["duration_ms"] for p in json.load(open(sys.argv[1]))["results"] if p["id"] != "capture"}
+if "reach" in r and "pmtu" in r:
+	r["reach+pmtu"] = r.pop("reach") + r.pop("pmtu")
+p = max(r, key=r.get)
+print(r[p], p)' "$D/run.json" >> "$D/t.longest"
 	t0=$(ms)
 	baseline >/dev/null 2>&1
 	echo $(( $(ms) - t0 )) >> "$D/t.base"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Figures of the appliance image: its size (raw, zstd, the root squashfs)
+# Figures of the appliance image: its size (raw, zstd, the RAUC bundle)
 # against the goal (64 MB compressed) and the limit (100 MB), its ten
 # biggest packages, the build time of the last make image, and, booted
 # under qemu TCG, the time from power-on to the console and the memory the
@@ -16,6 +16,7 @@ raw=$(stat -c %s "$IMG"); zst=$(stat -c %s "$IMG.zst")
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1e6 }'; }
 echo "image raw          $(mb "$raw")"
 echo "image zstd         $(mb "$zst")  (goal 64 MB: ratio $(awk -v z="$zst" 'BEGIN { printf "%.2f", z / 64e6 }'), limit 100 MB)"
+[ -r "$name.raucb" ] && echo "bundle (.raucb)    $(mb "$(stat -c %s "$name.raucb")")"
 [ -r "$name.buildinfo" ] && sed 's/^/build              /' "$name.buildinfo"
 echo "biggest packages (KiB installed):"
 sort -k3,3nr "$name.packages" | head -10 | awk '{ printf "  %-40s %8d\n", $1, $3 }'

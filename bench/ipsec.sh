@@ -24,8 +24,7 @@ pair_start
 
 oq() { ip netns exec "$A" "$OQLINK" --config "$D/site.conf" "$@"; }
 sw() { swanctl "$@" --uri "unix://$D/a.vici"; }
-ms() { date +%s%N | cut -c1-13; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/lib.sh
 
 oq ipsec export-swanctl > "$D/export.conf"
 mkdir -p "$D/private" && cp "$D/pki/ike.key" "$D/private/"

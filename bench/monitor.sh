@@ -44,16 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
+. tests/lib/wait.sh
 hz=$(getconf CLK_TCK)
 # utime + stime of PID in clock ticks (fields 14 and 15, after the comm).
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

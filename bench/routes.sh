@@ -18,8 +18,7 @@ fi
 P=oqbr$(( $$ % 10000 ))
 tmp=$(mktemp -d /tmp/oqlink-routes.XXXXXX)
 trap 'ip netns del $P-a 2>/dev/null; ip netns del $P-b 2>/dev/null; rm -rf "$tmp"' EXIT
-ms() { date +%s%N | cut -c1-13; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/lib.sh
 
 # A namespace with wan0 and lan0 (veth pairs whose peers stay in it: routes
 # to a next hop on a connected subnet install without the CE router there).

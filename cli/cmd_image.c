@@ -82,11 +82,14 @@ int cmd_upgrade(struct cli_ctx *ctx, int argc, char **argv)
 		return OQ_EXIT_USAGE;
 	}
 	const char *bundle = argv[1];
-	errno = 0;
-	if (stat(bundle, &st) < 0 || !S_ISREG(st.st_mode)) {
-		const char *why = S_ISREG(st.st_mode) || errno ? strerror(errno) :
-				  _("通常のファイルではありません", "not a regular file");
-		cli_error(_("バンドル %s を読めません: %s", "cannot read the bundle %s: %s"), bundle, why);
+	if (stat(bundle, &st) < 0) {
+		cli_error(_("バンドル %s を読めません: %s", "cannot read the bundle %s: %s"), bundle,
+			  i18n_strerror(errno));
+		return OQ_EXIT_USAGE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cli_error(_("バンドル %s を読めません: %s", "cannot read the bundle %s: %s"), bundle,
+			  _("通常のファイルではありません", "not a regular file"));
 		return OQ_EXIT_USAGE;
 	}
 	if (access(RAUC_CONF, R_OK) < 0 || (slot = booted_slot()) == 0) {

@@ -86,19 +86,29 @@ uint16_t inet_cksum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+/* An echo request of type (ICMP or ICMPv6, the same layout) with its
+ * checksum left 0, at least 8 bytes; returns its length. */
+static size_t build_echo(uint8_t *buf, size_t len, uint8_t type, uint16_t id, uint16_t seq)
 {
 	if (len < 8)
 		len = 8;
 	memset(buf, 0, len);
-	buf[0] = ICMP_ECHO;
+	buf[0] = type;
 	buf[4] = (uint8_t)(id >> 8);
 	buf[5] = (uint8_t)id;
 	buf[6] = (uint8_t)(seq >> 8);
 	buf[7] = (uint8_t)seq;
 	for (size_t i = 8; i < len; i++)
 		buf[i] = (uint8_t)('a' + i % 26);
-	uint16_t c = inet_cksum(buf, len);
+	return len;
+}
+
+size_t icmp4_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
+{
+	uint16_t c;
+
+	len = build_echo(buf, len, ICMP_ECHO, id, seq);
+	c = inet_cksum(buf, len);
 	memcpy(buf + 2, &c, 2);
 	return len;
 }
@@ -148,17 +158,8 @@ bool icmp4_parse(const uint8_t *pkt, size_t len, struct icmp_parsed *out)
 
 size_t icmp6_build_echo(uint8_t *buf, size_t len, uint16_t id, uint16_t seq)
 {
-	if (len < 8)
-		len = 8;
-	memset(buf, 0, len);
-	buf[0] = ICMP6_ECHO_REQUEST;
-	buf[4] = (uint8_t)(id >> 8);
-	buf[5] = (uint8_t)id;
-	buf[6] = (uint8_t)(seq >> 8);
-	buf[7] = (uint8_t)seq;
-	for (size_t i = 8; i < len; i++)
-		buf[i] = (uint8_t)('a' + i % 26);
-	return len;	/* the kernel fills in the checksum of ICMPv6 */
+	/* the kernel fills in the checksum of ICMPv6 */
+	return build_echo(buf, len, ICMP6_ECHO_REQUEST, id, seq);
 }
 
 bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out)
@@ -226,14 +227,32 @@ void ping_stats_compute(const double *rtt, size_t n, struct ping_stats *st)
 		st->jitter_ms = jsum / jn;
 }
 
+int net_bind_source(int fd, const struct oq_prefix *src, int family, char **cause)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char b[64];
+	int e;
+
+	if (src == NULL || src->family != family)
+		return fd;
+	sl = net_sockaddr(src, 0, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		e = errno;
+		close(fd);
+		return cause_set(cause, e, _("送信元 %s を使えません: %s",
+					     "cannot use source %s: %s"),
+				 net_str(src, b), i18n_strerror(e));
+	}
+	return fd;
+}
+
 /* Open an ICMP socket bound to src (may be NULL), DF as asked: a raw one,
  * or when any_user and that is not allowed, a ping socket (*raw false). */
 static int echo_open(const struct oq_prefix *src, bool df, bool any_user, bool *raw,
 		     char **cause)
 {
-	struct sockaddr_storage ss;
-	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT, e;
-	char b[64];
+	int fd, pmtu = df ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DONT;
 
 	*raw = true;
 	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
@@ -246,18 +265,7 @@ static int echo_open(const struct oq_prefix *src, bool df, bool any_user, bool *
 						 "cannot open an ICMP socket: %s (needs root)"),
 				 i18n_strerror(errno));
 	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	if (src != NULL && src->family == AF_INET) {
-		socklen_t sl = net_sockaddr(src, 0, &ss);
-
-		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			e = errno;
-			close(fd);
-			return cause_set(cause, e, _("送信元 %s を使えません: %s",
-						     "cannot use source %s: %s"),
-					 net_str(src, b), i18n_strerror(e));
-		}
-	}
-	return fd;
+	return net_bind_source(fd, src, AF_INET, cause);
 }
 
 int icmp4_open(const struct oq_prefix *src, bool df, char **cause)
@@ -312,9 +320,7 @@ void icmp4_drain(int fd, uint16_t id, void (*fn)(void *arg, const struct icmp_pa
 static int icmp6_open(const struct oq_prefix *src, bool df, char **cause)
 {
 	struct icmp6_filter f;
-	struct sockaddr_storage ss;
-	int fd, pmtu = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT, one = 1, e;
-	char b[64];
+	int fd, pmtu = df ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DONT, one = 1;
 
 	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
 	if (fd < 0)
@@ -330,18 +336,7 @@ static int icmp6_open(const struct oq_prefix *src, bool df, char **cause)
 	setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	if (df)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
-	if (src != NULL && src->family == AF_INET6) {
-		socklen_t sl = net_sockaddr(src, 0, &ss);
-
-		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-			e = errno;
-			close(fd);
-			return cause_set(cause, e, _("送信元 %s を使えません: %s",
-						     "cannot use source %s: %s"),
-					 net_str(src, b), i18n_strerror(e));
-		}
-	}
-	return fd;
+	return net_bind_source(fd, src, AF_INET6, cause);
 }
 
 int icmp_open(int family, const struct oq_prefix *src, bool df, char **cause)
@@ -416,36 +411,79 @@ static bool ping_all_back(const struct ping_state *ps, size_t upto)
 	return true;
 }
 
-/* ping_many, through a ping socket when any_user and not root (IPv4). */
-static int echo_series(int family, const struct oq_prefix *src, const struct oq_prefix *dsts,
-		       size_t ndst, unsigned count, unsigned interval_ms, unsigned size, bool df,
-		       int wait_ms, bool any_user, double *rtt, struct ping_stats *st, char **cause)
+/* The socket slot of an address family in a series: 0 IPv4, 1 IPv6, -1
+ * neither; pure. */
+static int echo_slot(int family)
+{
+	return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
+}
+
+/* Open the sockets of a series into fd[2] (by echo_slot): the one of
+ * family, or with AF_UNSPEC one per family that has a target. */
+static int echo_open_series(int family, const struct oq_prefix *src4,
+			    const struct oq_prefix *src6, const struct oq_prefix *dsts,
+			    size_t ndst, bool df, bool any_user, int fd[2], bool *raw,
+			    char **cause)
+{
+	fd[0] = fd[1] = -1;
+	*raw = true;
+	for (int k = 0; k < 2; k++) {
+		int f = k == 0 ? AF_INET : AF_INET6;
+		bool want = family == f;
+
+		for (size_t t = 0; family == AF_UNSPEC && t < ndst && !want; t++)
+			want = dsts[t].family == f;
+		if (!want)
+			continue;
+		fd[k] = f == AF_INET6 ? icmp6_open(src6, df, cause)
+				      : echo_open(src4, df, any_user, raw, cause);
+		if (fd[k] < 0) {
+			int e = fd[k];
+
+			if (k == 1 && fd[0] >= 0)
+				close(fd[0]);
+			fd[0] = fd[1] = -1;
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* The echo series of ping4 and ping_dual: to the targets of family (AF_UNSPEC:
+ * both, a socket per family in one loop, IPv4 from src4 and IPv6 from
+ * src6), through a ping socket when any_user and not root (IPv4). */
+static int echo_series(int family, const struct oq_prefix *src4, const struct oq_prefix *src6,
+		       const struct oq_prefix *dsts, size_t ndst, unsigned count,
+		       unsigned interval_ms, unsigned size, bool df, int wait_ms, bool any_user,
+		       double *rtt, struct ping_stats *st, char **cause)
 {
 	struct sockaddr_storage *ss = xcalloc(ndst ? ndst : 1, sizeof(*ss));
 	socklen_t *sl = xcalloc(ndst ? ndst : 1, sizeof(*sl));
 	uint16_t id = (uint16_t)(getpid() ^ (net_now_us() & 0xffff));
 	struct ping_state ps = { ndst, count, NULL, rtt, st };
+	struct pollfd p[2];
 	uint8_t *pkt;
 	bool raw;
-	int fd;
+	int fd[2], ret;
 
-	for (size_t t = 0; t < ndst; t++) {
-		if (dsts[t].family != family)
-			continue;
-		memset(&st[t], 0, sizeof(st[t]));
-		for (size_t k = 0; k < count; k++)
-			rtt[t * count + k] = -1;
-	}
-	raw = true;
-	fd = family == AF_INET6 ? icmp6_open(src, df, cause)
-				: echo_open(src, df, any_user, &raw, cause);
-	if (fd < 0) {
+	ret = echo_open_series(family, src4, src6, dsts, ndst, df, any_user, fd, &raw, cause);
+	if (ret < 0) {
 		free(ss);
 		free(sl);
-		return fd;
+		return ret;
 	}
-	for (size_t t = 0; t < ndst; t++)
+	for (size_t t = 0; t < ndst; t++) {
+		int k = echo_slot(dsts[t].family);
+
+		if (k < 0 || fd[k] < 0)
+			continue;
+		memset(&st[t], 0, sizeof(st[t]));
+		for (size_t i = 0; i < count; i++)
+			rtt[t * count + i] = -1;
 		sl[t] = net_sockaddr(&dsts[t], 0, &ss[t]);
+	}
+	for (int k = 0; k < 2; k++)
+		p[k] = (struct pollfd){ .fd = fd[k], .events = POLLIN };
 	ps.sent_us = xcalloc(ndst * count + 1, sizeof(*ps.sent_us));
 	pkt = xmalloc(size < 8 ? 8 : size);
 	for (unsigned i = 0; i < count; i++) {
@@ -453,13 +491,15 @@ static int echo_series(int family, const struct oq_prefix *src, const struct oq_
 
 		for (size_t t = 0; t < ndst; t++) {
 			uint16_t seq = (uint16_t)(i * ndst + t);
-			size_t len = family == AF_INET6 ? icmp6_build_echo(pkt, size, id, seq)
-							 : icmp4_build_echo(pkt, size, id, seq);
+			int k = echo_slot(dsts[t].family);
+			size_t len;
 
-			if (dsts[t].family != family)
+			if (k < 0 || fd[k] < 0)
 				continue;
+			len = k == 1 ? icmp6_build_echo(pkt, size, id, seq)
+				     : icmp4_build_echo(pkt, size, id, seq);
 			ps.sent_us[seq] = net_now_us();
-			if (sendto(fd, pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
+			if (sendto(fd[k], pkt, len, 0, (struct sockaddr *)&ss[t], sl[t]) < 0) {
 				ps.sent_us[seq] = 0;
 				if (st[t].errors++ == 0)
 					snprintf(st[t].error, sizeof(st[t].error), "send: %s",
@@ -467,23 +507,23 @@ static int echo_series(int family, const struct oq_prefix *src, const struct oq_
 			}
 		}
 		for (;;) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
 			int64_t left = next - net_now_us() / 1000;
 
-			if (family == AF_INET6)
-				icmp_drain(fd, AF_INET6, id, ping_got, &ps);
-			else
-				echo_drain(fd, raw, id, ping_got, &ps);
+			if (fd[0] >= 0)
+				echo_drain(fd[0], raw, id, ping_got, &ps);
+			if (fd[1] >= 0)
+				icmp_drain(fd[1], AF_INET6, id, ping_got, &ps);
 			if (left <= 0 || (i + 1 == count && ping_all_back(&ps, (i + 1) * ndst)))
 				break;
-			poll(&p, 1, (int)left);
+			poll(p, 2, (int)left);
 		}
 	}
 	for (size_t t = 0; t < ndst; t++) {
+		int k = echo_slot(dsts[t].family);
 		unsigned e = st[t].errors;
 		char err[sizeof(st[t].error)];
 
-		if (dsts[t].family != family)
+		if (k < 0 || fd[k] < 0)
 			continue;
 		memcpy(err, st[t].error, sizeof(err));
 		ping_stats_compute(rtt + t * count, count, &st[t]);
@@ -494,38 +534,33 @@ static int echo_series(int family, const struct oq_prefix *src, const struct oq_
 	free(pkt);
 	free(ss);
 	free(sl);
-	close(fd);
+	for (int k = 0; k < 2; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
 	return 0;
 }
 
-int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	      double *rtt, struct ping_stats *st, char **cause)
+int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
+	      const struct oq_prefix *dsts, size_t ndst, unsigned count, unsigned interval_ms,
+	      unsigned size, bool df, int wait_ms, double *rtt, struct ping_stats *st,
+	      char **cause)
 {
-	return echo_series(family, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
-			   rtt, st, cause);
-}
-
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause)
-{
-	return echo_series(AF_INET, src, dsts, ndst, count, interval_ms, size, df, wait_ms, false,
-			   rtt, st, cause);
+	return echo_series(AF_UNSPEC, src4, src6, dsts, ndst, count, interval_ms, size, df,
+			   wait_ms, false, rtt, st, cause);
 }
 
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause)
 {
-	return echo_series(dst->family ? dst->family : AF_INET, src, dst, 1, count, interval_ms,
-			   size, df, wait_ms, false, rtt, st, cause);
+	return echo_series(dst->family ? dst->family : AF_INET, src, src, dst, 1, count,
+			   interval_ms, size, df, wait_ms, false, rtt, st, cause);
 }
 
 int ping4_any_user(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 		   unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 		   struct ping_stats *st, char **cause)
 {
-	return echo_series(AF_INET, src, dst, 1, count, interval_ms, size, df, wait_ms, true, rtt,
-			   st, cause);
+	return echo_series(AF_INET, src, src, dst, 1, count, interval_ms, size, df, wait_ms, true,
+			   rtt, st, cause);
 }

@@ -26,6 +26,10 @@ struct oq_prefix net_terminal_source(const struct site *site);
 socklen_t net_sockaddr(const struct oq_prefix *a, unsigned port, struct sockaddr_storage *ss);
 /* "192.0.2.1" into buf (64 bytes); "-" for no address. Returns buf. */
 const char *net_str(const struct oq_prefix *a, char buf[64]);
+/* Bind the socket fd to src when src is an address of family (src may be
+ * NULL: nothing to do). Returns fd, or closes fd and returns -errno with
+ * *cause naming the source. */
+int net_bind_source(int fd, const struct oq_prefix *src, int family, char **cause);
 /* A monotonic clock in microseconds, and the milliseconds since start_us. */
 int64_t net_now_us(void);
 double net_elapsed_ms(int64_t start_us);
@@ -79,16 +83,16 @@ bool icmp6_parse(const uint8_t *msg, size_t len, struct icmp_parsed *out);
 int ping4(const struct oq_prefix *src, const struct oq_prefix *dst, unsigned count,
 	  unsigned interval_ms, unsigned size, bool df, int wait_ms, double *rtt,
 	  struct ping_stats *st, char **cause);
-/* The same to ndst targets at once (echo i to target t has sequence
- * i * ndst + t); rtt has ndst * count values (target-major), st ndst. */
-int ping4_many(const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	       unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	       double *rtt, struct ping_stats *st, char **cause);
-/* ping4_many for the targets of one family (AF_INET or AF_INET6) only:
- * rtt and st of the others are left as they are. */
-int ping_many(int family, const struct oq_prefix *src, const struct oq_prefix *dsts, size_t ndst,
-	      unsigned count, unsigned interval_ms, unsigned size, bool df, int wait_ms,
-	      double *rtt, struct ping_stats *st, char **cause);
+/* ping4 to ndst targets of both families at once (echo i to target t has
+ * sequence i * ndst + t; rtt has ndst * count values, target-major, st
+ * ndst): a socket per family in the same loop, so it takes the time of one
+ * series. IPv4 echoes from src4, IPv6 ones from src6 (either may be
+ * NULL); a socket is opened only for a family that has a target, and
+ * targets of neither family are left as they are. */
+int ping_dual(const struct oq_prefix *src4, const struct oq_prefix *src6,
+	      const struct oq_prefix *dsts, size_t ndst, unsigned count, unsigned interval_ms,
+	      unsigned size, bool df, int wait_ms, double *rtt, struct ping_stats *st,
+	      char **cause);
 /* ping4 for diagnostics that any user may run: without root, through an
  * unprivileged ping socket (net.ipv4.ping_group_range), which sees replies
  * but no ICMP errors. */

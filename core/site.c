@@ -200,7 +200,7 @@ static const struct key_def keys[] = {
 	{ "uplink", "address6", K_WANADDR6, S(wan6_addr), NOCOUNT, NULL, 0, 0, NEED_NO, "none",
 	  BT("WAN IPv6", "WAN IPv6"),
 	  BT("none、ra または 2001:db8::2/64", "none, ra or 2001:db8::2/64"),
-	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
 	  BT("`none`、`ra` (ルーター広告)、または IPv6 アドレス/長さ",
 	     "`none`, `ra` (router advertisements) or an IPv6 address/length"),
 	  NOTEXT },
@@ -213,7 +213,7 @@ static const struct key_def keys[] = {
 	  BT("`address6` が固定のとき", "with a static `address6`") },
 	{ "uplink", "mtu", K_UINT, S(wan_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1500",
 	  BT("回線 MTU", "Line MTU"),
-	  BT("1280〜9000", "1280 to 9000"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_LINE,
 	  BT("回線の MTU (1280〜9000)",
 	     "line MTU, 1280–9000"),
@@ -312,7 +312,7 @@ static const struct key_def keys[] = {
 	  NOTEXT },
 	{ "ipsec", "dpd_delay", K_UINT, S(dpd_delay), NOCOUNT, NULL, 0, 3600, NEED_NO, "30",
 	  BT("DPD 間隔 (秒)", "DPD delay (s)"),
-	  BT("0 で無効、最大 3600", "0 turns it off, at most 3600"),
+	  BT("0 で無効", "0 turns it off"),
 	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
 	  BT("DPD の間隔 (秒、0 で無効)",
 	     "dead-peer-detection interval in seconds, 0 = off"),
@@ -333,7 +333,7 @@ static const struct key_def keys[] = {
 	  NOTEXT },
 	{ "ipsec", "tunnel_mtu", K_UINT, S(tunnel_mtu), NOCOUNT, NULL, 1280, 9000, NEED_NO, "1400",
 	  BT("トンネル MTU", "Tunnel MTU"),
-	  BT("MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000"),
+	  BT("MSS 調整に使う", "for MSS clamping"),
 	  NULL, SITE_WHEN_IPSEC, SITE_PAGE_CARRIER,
 	  BT("トンネル内の MTU (TCP MSS をこれに合わせます)",
 	     "MTU inside the tunnel (TCP MSS is clamped to it)"),
@@ -370,7 +370,7 @@ static const struct key_def keys[] = {
 	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra",
 	  BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes"),
 	  BT("ひかり電話ありは pd、なしは ra", "pd with ひかり電話, else ra"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
+	  NULL, SITE_WHEN_IPOE6, SITE_PAGE_CARRIER,
 	  BT("`ra`: 回線の /64 を RA で受け、ND プロキシ (ndppd) で端末セグメントに広げる (ひかり電話なし)。"
 	     "`pd`: /56 を DHCPv6-PD (dhcpcd) で受け、その /64 を端末セグメントに配る (ひかり電話あり)",
 	     "`ra`: the line's /64 comes by RA and an ND proxy (ndppd) extends it to the terminal segment (lines without ひかり電話); "
@@ -378,8 +378,8 @@ static const struct key_def keys[] = {
 	  NOTEXT },
 	{ "ipvpn", "pd_subnet", K_UINT, S(pd_subnet), NOCOUNT, NULL, 0, 255, NEED_NO, "1",
 	  BT("端末セグメントに使う /64 の番号", "Number of the /64 for the terminal segment"),
-	  BT("pd のとき、委任された /56 の何番目の /64 か (0〜255)", "with pd, which /64 of the delegated /56 (0 to 255)"),
-	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_NONE,
+	  BT("pd のとき、委任された /56 の何番目の /64 か", "with pd, which /64 of the delegated /56"),
+	  NULL, SITE_WHEN_IPOE6, SITE_PAGE_NONE,
 	  BT("`pd` のとき端末セグメントに使う /64 の番号 (0〜255)",
 	     "with `pd`, which /64 of the /56 the terminal segment gets (0–255)"),
 	  NOTEXT },
@@ -501,21 +501,21 @@ static const struct key_def keys[] = {
 	  NOTEXT },
 	{ "probe", "ping_count", K_UINT, S(ping_count), NOCOUNT, NULL, 1, 1000, NEED_NO, "20",
 	  BT("ping の回数", "Pings per target"),
-	  BT("1〜1000", "1 to 1000"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("ping の回数",
 	     "pings per target"),
 	  NOTEXT },
 	{ "probe", "ping_interval_ms", K_UINT, S(ping_interval_ms), NOCOUNT, NULL, 10, 10000, NEED_NO, "50",
 	  BT("ping の間隔 (ミリ秒)", "Ping interval (ms)"),
-	  BT("10〜10000", "10 to 10000"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("ping の間隔 (ミリ秒)",
 	     "interval between pings, ms"),
 	  NOTEXT },
 	{ "probe", "timeout_ms", K_UINT, S(timeout_ms), NOCOUNT, NULL, 100, 600000, NEED_NO, "5000",
 	  BT("検査ごとの制限時間 (ミリ秒)", "Timeout per probe (ms)"),
-	  BT("100〜600000", "100 to 600000"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("プローブごとの時間切れ (ミリ秒)",
 	     "timeout per probe, ms"),
@@ -580,21 +580,21 @@ static const struct key_def keys[] = {
 
 	{ "monitor", "light_interval", K_UINT, S(mon_light_s), NOCOUNT, NULL, 10, 86400, NEED_NO, "60",
 	  BT("軽い検査の間隔 (秒)", "Light probe interval (s)"),
-	  BT("10〜86400", "10 to 86400"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("軽い検査 (link, gateway, ike, child, dns, reach) の間隔 (秒、10〜86400)",
 	     "seconds between the light probes (link, gateway, ike, child, dns, reach), 10–86400"),
 	  NOTEXT },
 	{ "monitor", "heavy_interval", K_UINT, S(mon_heavy_s), NOCOUNT, NULL, 60, 86400, NEED_NO, "900",
 	  BT("重い検査の間隔 (秒)", "Heavy probe interval (s)"),
-	  BT("60〜86400", "60 to 86400"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("重い検査 (tls, cert, pmtu, proxy, clock) の間隔 (秒、60〜86400)",
 	     "seconds between the heavy probes (tls, cert, pmtu, proxy, clock), 60–86400"),
 	  NOTEXT },
 	{ "monitor", "reinitiate_after", K_UINT, S(mon_reinitiate_s), NOCOUNT, NULL, 1, 3600, NEED_NO, "10",
 	  BT("トンネル再確立までの秒数", "Seconds before re-initiating"),
-	  BT("CHILD SA がこの秒数ないとき接続し直す、1〜3600", "no CHILD SA this long: initiate again, 1 to 3600"),
+	  BT("CHILD SA がこの秒数ないとき接続し直す", "no CHILD SA this long: initiate again"),
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("CHILD_SA がこの秒数ないとき張り直しを始めます (1〜3600)",
 	     "re-initiate when no CHILD_SA has been installed for this many seconds, 1–3600"),
@@ -625,14 +625,14 @@ static const struct key_def keys[] = {
 	  NOTEXT },
 	{ "monitor", "history_days", K_UINT, S(history_days), NOCOUNT, NULL, 1, 3650, NEED_NO, "90",
 	  BT("履歴の保存日数", "History kept (days)"),
-	  BT("1〜3650", "1 to 3650"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("検査結果を残す日数 (1〜3650)",
 	     "days of probe results kept, 1–3650"),
 	  NOTEXT },
 	{ "monitor", "history_max_mb", K_UINT, S(history_max_mb), NOCOUNT, NULL, 1, 65536, NEED_NO, "64",
 	  BT("履歴の上限 (MB)", "History size limit (MB)"),
-	  BT("1〜65536", "1 to 65536"),
+	  NOTEXT,
 	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
 	  BT("検査結果の履歴の上限 (MB、1〜65536)。超えると古いものから消します",
 	     "size limit of the probe history in MB, 1–65536; the oldest results go first"),
@@ -2245,6 +2245,17 @@ int site_key_find(const char *section, const char *key)
 	return -1;
 }
 
+char *site_key_hint(const struct site_key *k, enum oq_lang l)
+{
+	const char *h = bitext_get(k->hint, l);
+
+	if (!k->number || k->max == 0)
+		return xstrdup(h);
+	if (*h)
+		return xasprintf(l == OQ_LANG_JA ? "%s、%u〜%u" : "%s, %u to %u", h, k->min, k->max);
+	return xasprintf(l == OQ_LANG_JA ? "%u〜%u" : "%u to %u", k->min, k->max);
+}
+
 void site_key_get(size_t i, struct site_key *out)
 {
 	const struct key_def *k = &keys[i];
@@ -2303,6 +2314,8 @@ bool site_when_holds(const struct site *s, enum site_when w)
 		return s->segment == SITE_SEGMENT_SEPARATE;
 	case SITE_WHEN_TLS:
 		return s->n_tls > 0;
+	case SITE_WHEN_IPOE6:
+		return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE;
 	}
 	return false;
 }
@@ -2545,6 +2558,8 @@ static struct bitext when_text(enum site_when w)
 		return BT("segment = separate のときに使います", "used with segment = separate");
 	case SITE_WHEN_TLS:
 		return BT("[probe.tls.NAME] ごとに書きます", "one per [probe.tls.NAME]");
+	case SITE_WHEN_IPOE6:
+		return BT("ipv6 = ipoe のときに使います", "used with ipv6 = ipoe");
 	}
 	return BT(NULL, NULL);
 }
@@ -2580,8 +2595,13 @@ static void template_key(struct out *o, const struct key_def *k, enum site_line 
 	enum oq_lang l = i18n_lang();
 	struct bitext w = when_text(k->when);
 	char *v = template_value(k, line);
+	struct site_key sk;
+	char *hint;
 
-	fprintf(o->m, "# %s: %s", bitext_get(k->label, l), bitext_get(k->hint, l));
+	site_key_get((size_t)(k - keys), &sk);
+	hint = site_key_hint(&sk, l);
+	fprintf(o->m, "# %s: %s", bitext_get(k->label, l), hint);
+	free(hint);
 	if (w.ja && !applies)
 		fprintf(o->m, " (%s)", bitext_get(w, l));
 	fputc('\n', o->m);
@@ -2622,7 +2642,8 @@ char *site_template(enum site_line line)
 		bool ipsec_only = k->when == SITE_WHEN_IPSEC || k->when == SITE_WHEN_PUBKEY ||
 				  k->when == SITE_WHEN_PSK;
 		if ((ipsec_only && line != SITE_LINE_IPSEC) ||
-		    (k->when == SITE_WHEN_IPVPN && line != SITE_LINE_IPVPN))
+		    ((k->when == SITE_WHEN_IPVPN || k->when == SITE_WHEN_IPOE6) &&
+		     line != SITE_LINE_IPVPN))
 			continue;	/* the other line type's keys */
 		if (cur == NULL || strcmp(cur, k->section) != 0) {
 			fprintf(o.m, key_named(k) ? "\n# [%s.NAME]\n" : "\n[%s]\n", k->section);

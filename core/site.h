@@ -258,6 +258,7 @@ enum site_when {
 	SITE_WHEN_PSK,		/* type = ipsec and [ipsec] auth = psk */
 	SITE_WHEN_SEPARATE,	/* [terminal] segment = separate */
 	SITE_WHEN_TLS,		/* a [probe.tls.NAME] section is there (its host set) */
+	SITE_WHEN_IPOE6,	/* type = ipvpn and [ipvpn] ipv6 = ipoe */
 };
 
 /* The setup screen's pages that ask for keys, in order. */
@@ -305,6 +306,9 @@ struct site_key {
 size_t site_key_count(void);
 /* Row i (< site_key_count()). */
 void site_key_get(size_t i, struct site_key *out);
+/* The hint of a key as it is shown, in language l: its hint and, for a
+ * number, its range made from min and max ("1280〜9000"). Newly allocated. */
+char *site_key_hint(const struct site_key *k, enum oq_lang l);
 /* The index of section/key, or -1. */
 int site_key_find(const char *section, const char *key);
 void site_key_at(size_t i, const char **section, const char **key);

@@ -646,6 +646,18 @@ char *str_sanitize(const char *s)
 	return sanitize(s, false);
 }
 
+uint64_t fnv1a64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 int64_t now_ms(void)
 {
 	struct timespec ts;

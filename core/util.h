@@ -101,6 +101,10 @@ size_t utf8_char(const char *s, uint32_t *cp);
  * the first bad byte. */
 bool str_text_ok(const char *s, size_t *at);
 
+/* FNV-1a, 64 bits, of len bytes at data: for telling a change, not for
+ * secrecy. */
+uint64_t fnv1a64(const void *data, size_t len);
+
 /* Monotonic time in milliseconds. */
 int64_t now_ms(void);
 

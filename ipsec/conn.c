@@ -355,23 +355,9 @@ static int load_conn(struct vici_conn *vc, const struct site *s, const struct ip
 
 /* ---- the record of what was loaded ---- */
 
-/* FNV-1a, 64 bits, continuing from h: change detection, not secrecy. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_START 0xcbf29ce484222325ULL
-
 static char *hexdigest(const void *data, size_t len)
 {
-	return xasprintf("%016llx", (unsigned long long)fnv1a(FNV_START, data, len));
+	return xasprintf("%016llx", (unsigned long long)fnv1a64(data, len));
 }
 
 /* A credential file's digest: by content for a certificate, by identity

@@ -256,40 +256,44 @@ int ipsec_child_up(const char *socket, bool *up, char **cause)
 	return r < -1 ? r : 0;
 }
 
-int ipsec_initiate_nowait(const struct site *s, char **cause)
+/* Send cmd with b and a negative timeout: charon answers at once and goes
+ * on by itself. */
+static int call_nowait(const char *socket, const char *cmd, struct vici_builder *b,
+		       char **cause)
 {
-	struct vici_builder b;
 	struct vici_conn *vc;
 	int r;
 
-	if ((r = vici_connect(s->vici_socket, &vc, cause)) < 0)
+	if ((r = vici_connect(socket, &vc, cause)) < 0)
 		return r;
+	vici_add_kv(b, "timeout", "-1");
+	r = vici_call_void(vc, cmd, b, IPSEC_TIMEOUT_MS, cause);
+	vici_close(vc);
+	return r;
+}
+
+int ipsec_initiate_nowait(const struct site *s, char **cause)
+{
+	struct vici_builder b;
+	int r;
+
 	vici_builder_init(&b);
 	vici_add_kv(&b, "child", IPSEC_CONN_NAME);
 	vici_add_kv(&b, "ike", IPSEC_CONN_NAME);
-	/* a negative timeout: charon answers at once and goes on by itself */
-	vici_add_kv(&b, "timeout", "-1");
-	r = vici_call_void(vc, "initiate", &b, IPSEC_TIMEOUT_MS, cause);
+	r = call_nowait(s->vici_socket, "initiate", &b, cause);
 	vici_builder_clear(&b);
-	vici_close(vc);
 	return r;
 }
 
 int ipsec_restart_nowait(const struct site *s, char **cause)
 {
 	struct vici_builder b;
-	struct vici_conn *vc;
-	int r;
 
-	if ((r = vici_connect(s->vici_socket, &vc, cause)) < 0)
-		return r;
 	vici_builder_init(&b);
 	vici_add_kv(&b, "ike", IPSEC_CONN_NAME);
 	vici_add_kv(&b, "force", "yes");
-	vici_add_kv(&b, "timeout", "-1");
 	/* nothing to close is fine: only the initiate must succeed */
-	vici_call_void(vc, "terminate", &b, IPSEC_TIMEOUT_MS, NULL);
+	call_nowait(s->vici_socket, "terminate", &b, NULL);
 	vici_builder_clear(&b);
-	vici_close(vc);
 	return ipsec_initiate_nowait(s, cause);
 }

@@ -34,6 +34,11 @@ int mon_child_start(struct mon_child *c, char *const argv[], int64_t limit_ms, c
 	int pfd[2], r;
 	pid_t pid;
 
+	/* A program that cannot be run is said at once, whether or not this
+	 * libc's posix_spawn reports a failed exec (under valgrind it does not) */
+	if (access(argv[0], X_OK) < 0)
+		return cause_set(cause, errno, _("%s を起動できません: %s", "cannot start %s: %s"),
+				 argv[0], i18n_strerror(errno));
 	/* only our end does not block: the child writes as any program does */
 	if (pipe2(pfd, O_CLOEXEC) < 0 || fcntl(pfd[0], F_SETFL, O_NONBLOCK) < 0)
 		return cause_set(cause, errno, "pipe: %s", i18n_strerror(errno));

@@ -105,6 +105,10 @@ struct keeper {
 	bool certs_due;			/* read the certificates again when idle */
 	struct probe_result latest[16];	/* the latest result of each probe (owned) */
 	size_t n_latest;
+	/* the verdict last announced per probe, also when the database could
+	 * not keep it (a full disk must not make every round an event) */
+	struct { char id[16]; char verdict[8]; } told[16];
+	size_t n_told;
 	struct metrics_cert *certs;	/* the certificates as last read (owned) */
 	struct probe_cert_info *cert_info;
 	char **cert_path;
@@ -287,23 +291,32 @@ static void tunnel_load(struct keeper *k, bool force)
 	free(cause);
 }
 
+/* Ask charon to close our SAs and initiate again, without waiting; what
+ * names the action when charon does not take the request. */
+static bool restart_asked(struct keeper *k, const char *what)
+{
+	char *cause = NULL;
+	bool ok = ipsec_restart_nowait(k->site, &cause) >= 0;
+
+	if (!ok)
+		act(k, what, "張り直しを charon に頼めませんでした: %s",
+		    "charon did not take the request to initiate again: %s", cause);
+	free(cause);
+	return ok;
+}
+
 /* Close what is stuck and initiate again, without waiting. */
 static void tunnel_restart(struct keeper *k, int64_t now)
 {
-	char *cause = NULL;
 	int64_t delay = mon_backoff_next(&k->bo, (uint32_t)random());
 
 	tunnel_load(k, false);
-	if (ipsec_restart_nowait(k->site, &cause) < 0)
-		act(k, "reinitiate", "張り直しを charon に頼めませんでした: %s",
-		    "charon did not take the request to initiate again: %s", cause);
-	else
+	if (restart_asked(k, "reinitiate"))
 		act(k, "reinitiate",
 		    "CHILD_SA が %lld 秒ありません。トンネルを張り直します (%u 回目、次は %lld 秒後)。charon の最後の記録: %s",
 		    "no CHILD_SA for %lld s: initiating the tunnel again (attempt %u, next in %lld s); charon last said: %s",
 		    (long long)((now - k->down_since) / 1000), k->bo.attempt,
 		    (long long)(delay / 1000), k->last_log[0] ? k->last_log : "-");
-	free(cause);
 	k->next_initiate = now + delay;
 }
 
@@ -391,16 +404,12 @@ static void stale_check(struct keeper *k, int64_t now)
 	    now < k->next_stale)
 		return;
 	delay = mon_backoff_next(&k->stale_bo, (uint32_t)random());
-	if (ipsec_restart_nowait(k->site, &cause) < 0)
-		act(k, "stale", "張り直しを charon に頼めませんでした: %s",
-		    "charon did not take the request to initiate again: %s", cause);
-	else
+	if (restart_asked(k, "stale"))
 		act(k, "stale",
 		    "CHILD_SA は張られていますが、%lld 秒の間なにも届かず、トンネルを通る検査が失敗しています。SA を閉じて張り直します (%u 回目、次は早くても %lld 秒後)",
 		    "the CHILD_SA is installed but nothing has come in for %lld s and the probes through the tunnel fail: closing the SAs and initiating again (attempt %u, next no sooner than in %lld s)",
 		    (long long)((now - k->in_grew) / 1000), k->stale_bo.attempt,
 		    (long long)(delay / 1000));
-	free(cause);
 	k->next_stale = now + delay;
 	k->in_grew = now;	/* the new CHILD_SA gets its time */
 }
@@ -683,20 +692,43 @@ static void tick(struct keeper *k)
 
 /* ---- probes ---- */
 
-/* Record a result and announce a verdict change. */
+/* The slot of probe id in k->told, or NULL when there is no room. */
+static char *told_slot(struct keeper *k, const char *id)
+{
+	size_t i = 0;
+
+	while (i < k->n_told && strcmp(k->told[i].id, id) != 0)
+		i++;
+	if (i == ARRAY_SIZE(k->told) || strlen(id) >= sizeof(k->told[i].id))
+		return NULL;
+	if (i == k->n_told) {
+		snprintf(k->told[i].id, sizeof(k->told[i].id), "%s", id);
+		k->told[i].verdict[0] = '\0';
+		k->n_told++;
+	}
+	return k->told[i].verdict;
+}
+
+/* Record a result and announce a verdict change. The verdict announced
+ * before comes from memory, or at first from the database (it survives a
+ * restart). */
 static void record(struct keeper *k, const struct probe_result *r)
 {
 	const char *verdict = probe_verdict_name(r->verdict);
-	char *prev = NULL, *cause = NULL;
+	char *prev = NULL, *cause = NULL, *told = told_slot(k, r->id);
 	int rc;
 
 	db_result(k, mon_db_add_result(k->db, r->started_ms + r->duration_ms, r->id, verdict,
 				       r->summary.ja, r->summary.en, r->duration_ms, &cause),
 		  &cause);
-	rc = mon_db_get_verdict(k->db, r->id, &prev, &cause);
-	db_read(k, rc, &cause);
-	if (rc < 0)
-		return;
+	if (told && told[0]) {
+		prev = xstrdup(told);
+	} else {
+		rc = mon_db_get_verdict(k->db, r->id, &prev, &cause);
+		db_read(k, rc, &cause);
+		if (rc < 0)
+			return;
+	}
 	if (mon_verdict_event(prev, verdict)) {
 		const char *sum = bitext_get(r->summary, i18n_lang());
 		char *msg = prev ? xasprintf(_("検査 %s: %s → %s: %s", "probe %s: %s -> %s: %s"), r->id,
@@ -707,9 +739,12 @@ static void record(struct keeper *k, const struct probe_result *r)
 		     "verdict", r->id, verdict, msg);
 		free(msg);
 	}
-	if (r->verdict != PROBE_SKIP && (prev == NULL || strcmp(prev, verdict) != 0)) {
+	if (r->verdict != PROBE_SKIP && (prev == NULL || strcmp(prev, verdict) != 0))
 		db_result(k, mon_db_set_verdict(k->db, r->id, verdict, &cause), &cause);
-	}
+	if (r->verdict != PROBE_SKIP && told)
+		snprintf(told, sizeof(k->told[0].verdict), "%s", verdict);
+	else if (told && prev)
+		snprintf(told, sizeof(k->told[0].verdict), "%s", prev);
 	free(prev);
 }
 

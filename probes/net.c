@@ -356,16 +356,8 @@ int tcp_connect(const struct oq_prefix *src, const struct oq_prefix *dst, unsign
 	s = socket(dst->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return cause_set(cause, errno, "socket: %s", i18n_strerror(errno));
-	if (src != NULL && src->family == dst->family) {
-		sl = net_sockaddr(src, 0, &ss);
-		if (bind(s, (struct sockaddr *)&ss, sl) < 0) {
-			err = errno;
-			close(s);
-			return cause_set(cause, err, _("送信元 %s を使えません: %s",
-						       "cannot use source %s: %s"),
-					 net_str(src, b), i18n_strerror(err));
-		}
-	}
+	if ((s = net_bind_source(s, src, dst->family, cause)) < 0)
+		return s;
 	sl = net_sockaddr(dst, port, &ss);
 	t0 = net_now_us();
 	if (connect(s, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {

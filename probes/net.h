@@ -27,6 +27,10 @@ struct probe_ctx;
 #define REACH_WARN_RTT_MS 150.0
 #define REACH_WARN_JITTER_MS 30.0
 enum probe_verdict reach_verdict(const struct ping_stats *st);
+/* Fit reach's one series (both families at once) into remaining_ms:
+ * *count echoes per target (asked for on entry, at least 3 on return) every
+ * interval_ms, then *wait ms (200 to 1000) for the last; pure. */
+void reach_plan(int remaining_ms, unsigned interval_ms, unsigned *count, int *wait);
 
 /* ---- DNS ---- */
 

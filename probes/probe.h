@@ -149,6 +149,9 @@ struct probe {
 	 * entered and run is called. Returns 0 to go on; anything else when r
 	 * already holds the outcome (run is then not called). May be NULL. */
 	int (*setup)(struct probe_ctx *ctx, struct probe_result *r);
+	/* The value that sums the result up in a word where there is room for
+	 * one (the dashboard's figure); NULL: the first value. */
+	const char *figure;
 };
 
 /* The probes in their fixed order (static data); *n gets the count. */

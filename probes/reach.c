@@ -1,7 +1,7 @@
 /* Probe "reach": ICMP echo from the terminal-side address to every central
  * target at once, through the uplink (and the tunnel): loss, min/avg/max
  * RTT, jitter. IPv6 targets get ICMPv6 echoes from the terminal side's
- * IPv6 address, after the IPv4 ones. */
+ * IPv6 address in the same series as the IPv4 ones. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,28 +20,19 @@ enum probe_verdict reach_verdict(const struct ping_stats *st)
 	return PROBE_PASS;
 }
 
-/* Ping every target of family (IPv4 or IPv6) from the terminal side. */
-static int reach_family(struct probe_result *r, const struct site *s, int family,
-			const struct oq_prefix *dst, size_t n, unsigned count, unsigned interval,
-			int wait, double *rtt, struct ping_stats *st)
+void reach_plan(int remaining_ms, unsigned interval_ms, unsigned *count, int *wait)
 {
-	struct oq_prefix src = net_source_for(s, family);
-	char *cause = NULL;
-	bool any = false;
+	int iv = interval_ms ? (int)interval_ms : 1;
 
-	for (size_t i = 0; i < n; i++)
-		any = any || dst[i].family == family;
-	if (!any)
-		return 0;
-	if (ping_many(family, src.family ? &src : NULL, dst, n, count, interval, 64, false, wait,
-		      rtt, st, &cause) < 0) {
-		probe_result_evidence(r, "%s", cause);
-		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."),
-		       "ping を送れません: %s", "cannot send ping: %s", cause);
-		free(cause);
-		return -1;
+	*wait = remaining_ms - (int)(*count * (unsigned)iv) - 200;
+	if (*wait < 200) {
+		*count = remaining_ms > 600 ? (unsigned)((remaining_ms - 600) / iv) : 0;
+		*wait = 300;
 	}
-	return 0;
+	if (*wait > 1000)
+		*wait = 1000;
+	if (*count < 3)
+		*count = 3;
 }
 
 PROBE_FN(reach)
@@ -55,10 +46,10 @@ PROBE_FN(reach)
 	double *rtt;
 	char *cause = NULL, b[64];
 	enum probe_verdict worst = PROBE_PASS;
-	int wait, budget;
-	size_t worst_i = 0, fams;
+	struct oq_prefix src4 = net_source_for(s, AF_INET), src6 = net_source_for(s, AF_INET6);
+	int wait;
+	size_t worst_i = 0;
 	double loss_max = 0;
-	bool v4 = false, v6 = false;
 
 	if (n == 0) {
 		probe_result_set(r, PROBE_SKIP, BT("ping の宛先が設定されていません", "no ping target configured"),
@@ -74,23 +65,18 @@ PROBE_FN(reach)
 			free(cause);
 			cause = NULL;
 		}
-		v4 = v4 || dst[i].family == AF_INET;
-		v6 = v6 || dst[i].family == AF_INET6;
 	}
-	/* Keep the series within the probe's time, shared by the families. */
-	fams = (v4 ? 1 : 0) + (v6 ? 1 : 0);
-	budget = probe_ctx_remaining_ms(ctx) / (int)(fams ? fams : 1);
-	wait = budget - (int)(count * interval) - 200;
-	if (wait < 200)
-		count = (unsigned)((budget - 600) / (int)interval), wait = 300;
-	if (wait > 1000)
-		wait = 1000;
-	if (count < 3)
-		count = 3;
+	/* One series for both families, within the probe's time. */
+	reach_plan(probe_ctx_remaining_ms(ctx), interval, &count, &wait);
 	rtt = xcalloc(n * count, sizeof(*rtt));
-	if (reach_family(r, s, AF_INET, dst, n, count, interval, wait, rtt, st) < 0 ||
-	    reach_family(r, s, AF_INET6, dst, n, count, interval, wait, rtt, st) < 0)
+	if (ping_dual(src4.family ? &src4 : NULL, src6.family ? &src6 : NULL, dst, n, count,
+		      interval, 64, false, wait, rtt, st, &cause) < 0) {
+		probe_result_evidence(r, "%s", cause);
+		pr_set(r, PROBE_ERROR, BT("root で実行してください。", "Run as root."),
+		       "ping を送れません: %s", "cannot send ping: %s", cause);
+		free(cause);
 		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		enum probe_verdict v = dst[i].family ? reach_verdict(&st[i]) : PROBE_FAIL;
 		struct oq_prefix src_i = net_source_for(s, dst[i].family);

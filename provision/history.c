@@ -92,9 +92,10 @@ int hist_add(const struct site *s, const char *status, const char *config,
 	sqlite3_stmt *st = NULL;
 	char hash[20];
 	char *en = summary(plan, OQ_LANG_EN), *ja = summary(plan, OQ_LANG_JA);
+	const char *text = config ? config : "";
 	int r;
 
-	snprintf(hash, sizeof(hash), "%012" PRIx64, ps_fnv1a(config ? config : "") >> 16);
+	snprintf(hash, sizeof(hash), "%012" PRIx64, fnv1a64(text, strlen(text)) >> 16);
 	if ((r = hist_open(s, &db, cause)) < 0)
 		goto out;
 	if (sqlite3_prepare_v2(db, "INSERT INTO applies (time, status, config_path, config, "

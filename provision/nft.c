@@ -259,7 +259,7 @@ int nft_ruleset(const struct site *s, char **text, char **hash, char **cause)
 	put_pppoe(f, s);
 	fclose(f);
 	all = xasprintf("%s%s", body, netdev);
-	*hash = xasprintf("%016" PRIx64, ps_fnv1a(all));
+	*hash = xasprintf("%016" PRIx64, fnv1a64(all, strlen(all)));
 	*text = xasprintf("table inet %s {\n\tcomment \"%s%s\"\n%s}\n%s", PS_NFT_TABLE, HASH_TAG,
 			  *hash, body, netdev);
 	free(all);

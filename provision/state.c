@@ -21,17 +21,6 @@
 #define METRIC6_PROXY 128	/* the line's /64 toward the terminal segment, before
 				 * the WAN's own on-link route (256) */
 
-uint64_t ps_fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 void ps_state_clear(struct ps_state *st)
 {
 	free(st->links);

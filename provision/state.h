@@ -147,7 +147,6 @@ struct json_object *json_file(const char *path);
 /* Small helpers shared by the files. */
 char *ps_route_str(const struct ps_route *r);
 char *ps_addr_str(const struct ps_addr *a);
-uint64_t ps_fnv1a(const char *s);
 int sysctl_read(const char *key, char **value);
 int sysctl_write(const char *key, const char *value, char **cause);
 

@@ -437,11 +437,7 @@ static void config(FILE *f, const struct report *r)
 	fputs("</h2>\n<table class=\"facts\">\n", f);
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct rp_row *w = &r->rows[i];
-		char *v;
-		if (w->secret)
-			v = xasprintf(rp_tr(r, "(伏せ字) ファイル %s", "(redacted) file %s"), w->value);
-		else
-			v = xstrdup(w->shown.ja ? rp_bt(r, w->shown) : w->value);
+		char *v = rp_row_text(r, w);
 		fact(f, rp_bt(r, w->label), v, false);
 		free(v);
 	}

@@ -138,6 +138,13 @@ const char *rp_bt(const struct report *r, struct bitext t)
 	return bitext_get(t, r->lang);
 }
 
+char *rp_row_text(const struct report *r, const struct rp_row *w)
+{
+	if (w->secret)
+		return xasprintf(rp_tr(r, "(伏せ字) ファイル %s", "(redacted) file %s"), w->value);
+	return xstrdup(w->shown.ja ? rp_bt(r, w->shown) : w->value);
+}
+
 const char *rp_s(const char *s)
 {
 	return s ? s : "";

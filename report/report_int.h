@@ -90,6 +90,10 @@ const char *rp_tr(const struct report *r, const char *ja, const char *en)
 	__attribute__((format_arg(2), format_arg(3)));
 const char *rp_bt(const struct report *r, struct bitext t);
 
+/* A config row's value as the report shows it (caller frees): a secret
+ * only as the file that holds it, a word in the report's language. */
+char *rp_row_text(const struct report *r, const struct rp_row *w);
+
 /* The report number as printed, "1312345678-0007", into buf[48]; "" when
  * the report has none. */
 char *rp_number_str(const struct report *r, char *buf);

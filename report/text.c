@@ -292,11 +292,7 @@ static void config(FILE *f, const struct report *r)
 	heading(f, rp_tr(r, "設定の要約 (秘密は伏せています)", "Configuration (secrets redacted)"));
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct rp_row *w = &r->rows[i];
-		char *v;
-		if (w->secret)
-			v = xasprintf(rp_tr(r, "(伏せ字) ファイル %s", "(redacted) file %s"), w->value);
-		else
-			v = xstrdup(w->shown.ja ? rp_bt(r, w->shown) : w->value);
+		char *v = rp_row_text(r, w);
 		kv(f, rp_bt(r, w->label), v, 26);
 		free(v);
 	}

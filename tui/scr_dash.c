@@ -21,36 +21,24 @@
 
 /* Columns of the layer table; two blanks between columns. */
 enum {
-	COL_NAME = 0, W_NAME = 16,
-	COL_VERDICT = 18, W_VERDICT = 6,
-	COL_FIGURE = 26, W_FIGURE = 12,
-	COL_DETAIL = 40,
+	COL_NAME = 0, W_NAME = 20,
+	COL_VERDICT = 22, W_VERDICT = 6,
+	COL_FIGURE = 30, W_FIGURE = 12,
+	COL_DETAIL = 44,
 	/* with a running monitor: the age and the 24-hour strip */
-	COL_AGE = 26, W_AGE = 10,
-	COL_STRIP = 38,
+	COL_AGE = 30, W_AGE = 10,
+	COL_STRIP = 42,
+	/* the rows below the table: a blank, the overall state, the line on
+	 * the monitor (three when it runs), the apply, one line of the
+	 * selected layer's text */
+	ROWS_BELOW = 5, ROWS_BELOW_MON = 7,
 };
 
-/* One layer of the path, bottom up. */
-struct layer {
-	const char *id;			/* the probe of this layer */
-	struct bitext name;
-	bool ipsec_only;
-	const char *figure;		/* the value shown as the key figure (else the first) */
-};
-
-static const struct layer layers[] = {
-	{ "link", BT("リンク", "Link"), false, "wan_mtu" },
-	{ "address", BT("アドレス", "Address"), false, "expected" },
-	{ "gateway", BT("ゲートウェイ", "Gateway"), false, "rtt_avg" },
-	{ "dns", BT("DNS", "DNS"), false, "slowest" },
-	{ "clock", BT("時刻", "Clock"), false, "offset" },
-	{ "ike", BT("IKE", "IKE"), true, "peer" },
-	{ "child", BT("CHILD SA", "CHILD SA"), true, NULL },
-	{ "reach", BT("到達性", "Reach"), false, "rtt_avg" },
-	{ "tls", BT("TLS", "TLS"), false, "protocol" },
-	{ "cert", BT("証明書の残り日数", "Cert days left"), false, NULL },
-};
-
+/* The layers of the path, bottom up: the registry's probes that apply to
+ * the site's line (all when no config loads), but the background capture. */
+static const struct probe **layers;
+static size_t n_layers;
+static size_t first_layer;		/* the first row shown when not all fit */
 
 static struct site *site;
 static size_t n_problems;
@@ -66,6 +54,50 @@ static bool show_layer;			/* Up/Down was used since the last pane */
 static bool auto_refresh;		/* set from ui.refresh_s on the first visit */
 static bool auto_set;
 static bool ever_probed;
+
+/* Take the layers from the probe registry for the site's line. */
+static void pick_layers(void)
+{
+	size_t n;
+	const struct probe *p = probe_registry(&n);
+
+	free(layers);
+	layers = xcalloc(n, sizeof(*layers));
+	n_layers = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(p[i].flags & PROBE_BACKGROUND) && (!site || probe_applies(&p[i], site)))
+			layers[n_layers++] = &p[i];
+	if ((size_t)sel >= n_layers)
+		sel = 0;
+}
+
+/* The rows of the table that fit in room lines under its heading, the
+ * selected one among them: [*from, *to). */
+static void visible_layers(int room, size_t *from, size_t *to)
+{
+	size_t n = room < 3 ? 3 : (size_t)room;
+
+	if (n >= n_layers)
+		first_layer = 0;
+	else if ((size_t)sel < first_layer)
+		first_layer = (size_t)sel;
+	else if ((size_t)sel >= first_layer + n)
+		first_layer = (size_t)sel - n + 1;
+	if (first_layer + n > n_layers)
+		first_layer = n_layers > n ? n_layers - n : 0;
+	*from = first_layer;
+	*to = first_layer + n < n_layers ? first_layer + n : n_layers;
+}
+
+/* The heading of the name column: which rows show when not all do. */
+static void put_layer_heading(int y, size_t from, size_t to)
+{
+	if (from == 0 && to == n_layers)
+		ui_put(y, COL_NAME, W_NAME, _("層", "Layer"), UA_DIM);
+	else
+		ui_putf(y, COL_NAME, W_NAME, UA_DIM, _("層 %zu-%zu/%zu", "Layer %zu-%zu/%zu"),
+			from + 1, to, n_layers);
+}
 
 /* Load the config again (cheap: one small file). */
 static void reload(void)
@@ -90,6 +122,7 @@ static void reload(void)
 		prov_status_clear(&prov);
 	have_prov = site && prov_status_get(site, &prov, NULL) == 0;
 	dm_load(site);
+	pick_layers();
 }
 
 /* Seconds left before an unconfirmed apply is undone, or -1. */
@@ -239,24 +272,26 @@ static bool run_is_newer(const struct pj_row *row, const struct mon_probe_entry 
 /* With a running monitor, one row per layer: name, verdict word, its age,
  * the 24-hour strip and the summary, from the monitor's database (or from a
  * newer manual run). */
-static int draw_layers_mon(int y, int cols)
+static int draw_layers_mon(int y, int room, int cols)
 {
 	enum oq_lang l = i18n_lang();
-	bool ipvpn = site && site->line == SITE_LINE_IPVPN;
 	int cells = strip_cells(cols), col_sum = COL_STRIP + cells + 2;
 	char from[CLOCK_BUF];
 
 	clock_str(clock_wall_ms() - 24 * 3600 * 1000LL, CLOCK_HMS, from);
 	from[5] = '\0';
-	ui_put(y, COL_NAME, W_NAME, _("層", "Layer"), UA_DIM);
+	size_t first, end;
+
+	visible_layers(room, &first, &end);
+	put_layer_heading(y, first, end);
 	ui_put(y, COL_VERDICT, W_VERDICT, _("判定", "Result"), UA_DIM);
 	ui_put(y, COL_AGE, W_AGE, _("経過", "Age"), UA_DIM);
 	ui_putf(y, COL_STRIP, cells, UA_DIM, _("%s から 24 時間", "24 h from %s"), from);
 	ui_put(y++, col_sum, cols - col_sum, _("要約", "Summary"), UA_DIM);
 	pj_lock();
-	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
-		const struct mon_probe_entry *e = dm_latest(layers[i].id);
-		const struct pj_row *row = pj_find(layers[i].id);
+	for (size_t i = first; i < end; i++, y++) {
+		const struct mon_probe_entry *e = dm_latest(layers[i]->id);
+		const struct pj_row *row = pj_find(layers[i]->id);
 		const char *v = "----", *detail = _("記録なし", "no record");
 		enum ui_attr a = UA_NORMAL;
 		enum probe_verdict pv;
@@ -275,16 +310,11 @@ static int draw_layers_mon(int y, int cols)
 			detail = _(e->summary_ja ? e->summary_ja : "", e->summary_en ? e->summary_en : "");
 			dm_age(e->t_ms, age, sizeof(age));
 		}
-		if (layers[i].ipsec_only && ipvpn) {
-			v = "n/a";
-			a = UA_NORMAL;
-			detail = _("IP-VPN では対象外", "not used with IP-VPN");
-		}
-		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
+		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i]->title, l),
 		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
 		ui_put(y, COL_VERDICT, W_VERDICT, v, a);
 		ui_put(y, COL_AGE, W_AGE, age, UA_NORMAL);
-		dm_draw_strip(y, COL_STRIP, layers[i].id, cells);
+		dm_draw_strip(y, COL_STRIP, layers[i]->id, cells);
 		ui_put(y, col_sum, cols - col_sum, detail, UA_NORMAL);
 	}
 	pj_unlock();
@@ -292,29 +322,25 @@ static int draw_layers_mon(int y, int cols)
 }
 
 /* One row per layer: name, verdict word, figure, detail. */
-static int draw_layers(int y, int cols)
+static int draw_layers(int y, int room, int cols)
 {
 	enum oq_lang l = i18n_lang();
-	bool ipvpn = site && site->line == SITE_LINE_IPVPN;
+	size_t first, end;
 
-	ui_put(y, COL_NAME, W_NAME, _("層", "Layer"), UA_DIM);
+	visible_layers(room, &first, &end);
+	put_layer_heading(y, first, end);
 	ui_put(y, COL_VERDICT, W_VERDICT, _("判定", "Result"), UA_DIM);
 	ui_put(y, COL_FIGURE, W_FIGURE, _("値", "Figure"), UA_DIM);
 	ui_put(y++, COL_DETAIL, cols - COL_DETAIL, _("要約", "Summary"), UA_DIM);
 	pj_lock();
-	for (size_t i = 0; i < ARRAY_SIZE(layers); i++, y++) {
-		const struct pj_row *row = pj_find(layers[i].id);
+	for (size_t i = first; i < end; i++, y++) {
+		const struct pj_row *row = pj_find(layers[i]->id);
 		const char *v = pj_verdict_word(row);
 		enum ui_attr a = pj_verdict_attr(row);
-		char *fig = row ? pj_figure(row, layers[i].figure) : xstrdup("");
+		char *fig = row ? pj_figure(row, layers[i]->figure) : xstrdup("");
 		const char *detail = row && row->result ? bitext_get(row->result->summary, l)
 				   : _("未確認", "not checked");
-		if (layers[i].ipsec_only && ipvpn) {
-			v = "n/a";
-			a = UA_NORMAL;
-			detail = _("IP-VPN では対象外", "not used with IP-VPN");
-		}
-		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i].name, l),
+		ui_put(y, COL_NAME, W_NAME, bitext_get(layers[i]->title, l),
 		       (int)i == sel ? UA_REVERSE : UA_NORMAL);
 		ui_put(y, COL_VERDICT, W_VERDICT, v, a);
 		ui_put(y, COL_FIGURE, W_FIGURE, fig, UA_NORMAL);
@@ -332,19 +358,21 @@ static void draw_layer_text(int y, int rows, int cols)
 	const struct pj_row *row;
 	char *text = NULL;
 
+	if ((size_t)sel >= n_layers)
+		return;
 	pj_lock();
-	row = pj_find(layers[sel].id);
-	if (dm_running() && !run_is_newer(row, dm_latest(layers[sel].id))) {
-		const struct mon_probe_entry *e = dm_latest(layers[sel].id);
+	row = pj_find(layers[sel]->id);
+	if (dm_running() && !run_is_newer(row, dm_latest(layers[sel]->id))) {
+		const struct mon_probe_entry *e = dm_latest(layers[sel]->id);
 		if (e)
-			text = xasprintf("%s: %s", bitext_get(layers[sel].name, l),
+			text = xasprintf("%s: %s", bitext_get(layers[sel]->title, l),
 					 _(e->summary_ja ? e->summary_ja : "", e->summary_en ? e->summary_en : ""));
 	} else if (row && row->result) {
 		const char *rem = bitext_get(row->result->remedy, l);
 		text = *rem ? xasprintf(_("%s: %s 対処: %s", "%s: %s What to do: %s"),
-					bitext_get(layers[sel].name, l),
+					bitext_get(layers[sel]->title, l),
 					bitext_get(row->result->summary, l), rem)
-			    : xasprintf("%s: %s", bitext_get(layers[sel].name, l),
+			    : xasprintf("%s: %s", bitext_get(layers[sel]->title, l),
 					bitext_get(row->result->summary, l));
 	}
 	pj_unlock();
@@ -360,12 +388,12 @@ static void dash_draw(int top, int rows, int cols)
 
 	draw_site(top, cols);
 	if (dm_running()) {
-		y = draw_layers_mon(top + 4, cols) + 1;
+		y = draw_layers_mon(top + 4, rows - 5 - ROWS_BELOW_MON, cols) + 1;
 		if (pj_running() || pj_overall(&o))
 			draw_overall(y++, cols);
 		y += dm_draw_status(y, cols);
 	} else {
-		y = draw_layers(top + 4, cols) + 1;
+		y = draw_layers(top + 4, rows - 5 - ROWS_BELOW, cols) + 1;
 		draw_overall(y++, cols);
 		if (site && dm_unknown())
 			ui_put(y++, 0, cols, _("見張り (oqlink monitor) が動いているか分かりません (ロックを読む権限がありません: root で実行してください)",
@@ -394,7 +422,8 @@ static bool dash_key(int key)
 		return true;
 	}
 	if ((key == UK_UP || key == UK_DOWN) && !ui_pane_running(&pane)) {
-		sel = (sel + (key == UK_DOWN ? 1 : (int)ARRAY_SIZE(layers) - 1)) % (int)ARRAY_SIZE(layers);
+		if (n_layers > 0)
+			sel = (sel + (key == UK_DOWN ? 1 : (int)n_layers - 1)) % (int)n_layers;
 		show_layer = true;
 		return true;
 	}
@@ -428,6 +457,9 @@ static void dash_fini(void)
 	site = NULL;
 	free(first_problem);
 	first_problem = NULL;
+	free(layers);
+	layers = NULL;
+	n_layers = 0;
 }
 
 static bool dash_busy(void)

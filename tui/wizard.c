@@ -55,6 +55,9 @@ static struct wiz_field field_of(const struct site_key *k)
 
 	if (f.kind == WIZ_CHOICE)
 		f.hint = BT("Enter か左右で選ぶ", "Enter or Left/Right to choose");
+	/* a number's hint with its range (made once, kept while the program runs) */
+	if (k->number && k->max > 0)
+		f.hint = (struct bitext){ site_key_hint(k, OQ_LANG_JA), site_key_hint(k, OQ_LANG_EN) };
 	/* a [probe.tls.NAME] section is optional: the host it requires is what
 	 * opens it here */
 	if (strcmp(k->section, "probe.tls") == 0 && k->when == SITE_WHEN_ALWAYS)
@@ -134,6 +137,7 @@ bool wiz_field_active(const struct wiz *w, size_t i)
 		.auth = (enum site_auth)word_value(w, "ipsec", "auth", SITE_AUTH_PUBKEY),
 		.segment = (enum site_segment)word_value(w, "terminal", "segment", SITE_SEGMENT_SEPARATE),
 		.n_tls = *value_of(w, "probe.tls", "host") != '\0',
+		.ipvpn6 = (enum site_ipv6vpn)word_value(w, "ipvpn", "ipv6", SITE_IPVPN6_NONE),
 	};
 
 	return site_when_holds(&s, wiz_fields[i].when);

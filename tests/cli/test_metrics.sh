@@ -9,8 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 T=build/asan/tests/test_metrics
 RULES=monitor/oqlink-alerts.yml
 CASES=tests/data/metrics/oqlink-alerts-test.yml
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
+. tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "1..11"
 if ! command -v promtool >/dev/null || [ ! -x $T ]; then
@@ -45,3 +44,4 @@ desc="the cases fail when the 30-day warning says 60 days"
 t mutant sed 's/< 30 \* 86400/< 60 * 86400/'
 desc="the cases fail when WARN counts as a failing probe"
 t mutant sed 's/oqlink_probe_verdict{job="oqlink"} >= 3/oqlink_probe_verdict{job="oqlink"} >= 2/'
+exit $failed

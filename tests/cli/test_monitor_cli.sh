@@ -7,11 +7,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 O=${OQLINK:-build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-K=$(dirname "$O")/oqlink-monitor
+K=${OQLINK_MONITOR:-$(dirname "$O")/oqlink-monitor}
 echo "1..11"
 CONF=tests/data/config/valid/ipvpn.conf
 sed -e "s|/var/lib/oqlink|$tmp/state|; s|/run/oqlink|$tmp/run|" "$CONF" > "$tmp/site.conf"
@@ -25,8 +23,11 @@ if [ "$(id -u)" -eq 0 ]; then
 	cp tests/data/config/invalid/monitor-bad.conf "$tmp/bad.conf"
 	$O --lang en --config "$tmp/bad.conf" monitor >"$tmp/o" 2>"$tmp/e"
 	rc=$?
-	t [ $rc -eq 2 ] && grep -q "bad.conf:51:18: metrics listen only on the management LAN" "$tmp/e" &&
-		! grep -q 'keeper has started' "$tmp/o"
+	refused_bad() {
+		[ "$1" -eq 2 ] && grep -q "bad.conf:51:18: metrics listen only on the management LAN" "$tmp/e" &&
+			! grep -q 'keeper has started' "$tmp/o"
+	}
+	t refused_bad $rc
 	desc="oqlink-monitor run alone gives the same diagnostics and exit 2"
 	$K --lang en --config "$tmp/bad.conf" >"$tmp/o2" 2>"$tmp/e2"
 	rc=$?

@@ -8,8 +8,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 O=${OQLINK:-build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+. tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # The commands of the table, from 'oqlink help': a name is one word or two,

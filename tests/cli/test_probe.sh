@@ -5,8 +5,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 O=${OQLINK:-build/asan/oqlink}
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
+. tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "1..8"
 CONF=tests/data/config/valid/ipvpn.conf
@@ -25,3 +24,4 @@ assert r['link']['verdict']=='FAIL' and r['link']['remedy']['ja'] and r['link'][
 desc="its dependant is SKIP naming link"; t python3 -c "
 import json; d=json.load(open('$tmp/out.json')); r={x['id']: x for x in d['results']}
 assert r['gateway']['verdict']=='SKIP' and r['gateway']['skip_reason']=='link' and d['overall']=='FAIL'"
+exit $failed

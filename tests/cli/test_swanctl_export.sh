@@ -7,8 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 O=${OQLINK:-$PWD/build/asan/oqlink}
 CHARON=/usr/lib/ipsec/charon
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+. tests/lib/tap.sh
 
 N=4
 echo "1..$N"

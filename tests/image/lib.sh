@@ -33,6 +33,14 @@ img_need() {
 	skip_all "$why"
 }
 
+# The suites that reboot the guest several times (A/B upgrade, factory
+# reset) take about 12 minutes more under TCG: they run under
+# make check-image-ab (OQL_IMAGE_AB=1), not under make check-image.
+img_need_ab() {
+	[ -n "${OQL_IMAGE_AB:-}" ] || skip_all "several reboots under TCG: run make check-image-ab"
+	img_need
+}
+
 # Start sector and size in sectors of the partition named $2 in disk $1.
 part_of() {
 	sfdisk -d "$1" | sed -n "s/.*start= *\([0-9]*\), size= *\([0-9]*\),.*name=\"$2\".*/\1 \2/p"

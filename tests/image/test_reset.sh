@@ -7,7 +7,7 @@
 # and the ESP stay as they were. Root; run by make check-image.
 set -u
 . "$(dirname "$0")/lib.sh"
-img_need
+img_need_ab
 echo "1..9"
 
 d=$(mktemp -d /tmp/oqlink-image-reset.XXXXXX)

@@ -11,7 +11,7 @@
 # stick. Root; run by make check-image.
 set -u
 . "$(dirname "$0")/lib.sh"
-img_need
+img_need_ab
 echo "1..15"
 
 bundle=${IMG%.img}.raucb

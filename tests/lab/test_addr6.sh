@@ -10,9 +10,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=17
 echo "1..$N"
@@ -24,18 +23,7 @@ fi
 
 P=oqa$$
 tmp=$(mktemp -d)
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 . tests/lab/lib/ngn6.sh
 cleanup() { ngn6_down; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -94,19 +82,10 @@ defroute() { in_ns app ip -6 route show default | grep -q 'proto ra'; }
 wait_for 15 slaac
 wait_for 10 defroute
 
-# One line per probe asked: "id VERDICT summary | remedy | evidence ; evidence".
-run() {
-	in_ns app "$O" --lang en --config "$tmp/site.conf" probe --json "$@" 2>"$tmp/err" |
-		python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["results"]:
-    print(r["id"], r["verdict"], r["summary"]["en"], "|", (r.get("remedy") or {}).get("en", ""),
-          "|", " ; ".join(r.get("evidence", [])))'
-}
 line() { grep "^$1 " <<<"$got"; }
 show() { echo "#   got: $1" | cut -c1-1500; return 1; }
 
-got=$(run address6 gateway6)
+got=$(ngn6_probe address6 gateway6)
 l=$(line address6)
 desc="RA: address6 PASS, the line prefix 2001:db8:a::/64 learnt by RA"
 t eval '[[ "$l" == "address6 PASS line prefix 2001:db8:a::/64 (by RA)"* && "$l" == *"wan0: 2001:db8:a:"*"learnt, dad ok, valid "* ]]' || show "$l"
@@ -127,20 +106,20 @@ table inet noecho {
 	}
 }
 NFT
-got=$(run gateway6)
+got=$(ngn6_probe gateway6)
 l=$(line gateway6)
 desc="router drops echo: gateway6 WARN, it answers neighbour discovery but not ping"
 t eval '[[ "$l" == "gateway6 WARN the IPv6 router fe80::"*"answers neighbour discovery but not ping"* ]]' || show "$l"
 in_ns ngn nft delete table inet noecho
 
 # Line authentication over IPv6: the first success records the prefix.
-got=$(run lineauth)
+got=$(ngn6_probe lineauth)
 l=$(line lineauth)
 desc="lineauth over IPv6: PASS, the prefix recorded at the first success"
 t eval '[[ "$l" == "lineauth PASS"*"line prefix 2001:db8:a::/64 by RA; at the last line authentication none recorded"*"prefix 2001:db8:a::/64 recorded"* ]]' || show "$l"
 desc="lineauth: the record holds the prefix, mode 0644"
 t eval '[ "$(cat "$tmp/state/lineauth-prefix")" = "2001:db8:a::/64" ] && [ "$(stat -c %a "$tmp/state/lineauth-prefix")" = 644 ]'
-got=$(run lineauth)
+got=$(ngn6_probe lineauth)
 l=$(line lineauth)
 desc="lineauth again: PASS, the prefix as recorded"
 t eval '[[ "$l" == "lineauth PASS"*"at the last line authentication 2001:db8:a::/64"* ]]' || show "$l"
@@ -153,7 +132,7 @@ wait_for 15 newprefix
 for a in $(in_ns app ip -6 -o addr show dev wan0 | grep -o '2001:db8:a:[^ ]*'); do
 	in_ns app ip addr del "$a" dev wan0
 done
-got=$(run lineauth)
+got=$(ngn6_probe lineauth)
 l=$(line lineauth)
 desc="prefix changed: lineauth WARN names the old and the new prefix"
 t eval '[[ "$l" == "lineauth WARN the line prefix changed from 2001:db8:a::/64 to 2001:db8:b::/64: do line authentication again"* ]]' || show "$l"
@@ -173,7 +152,7 @@ wait_for 15 newprefix
 for a in $(in_ns app ip -6 -o addr show dev wan0 | grep -o '2001:db8:b:[^ ]*'); do
 	in_ns app ip addr del "$a" dev wan0
 done
-got=$(run lineauth)
+got=$(ngn6_probe lineauth)
 l=$(line lineauth)
 desc="prefix changed, page not authenticated: lineauth FAIL, do line authentication again"
 t eval '[[ "$l" == "lineauth FAIL the line prefix changed from 2001:db8:b::/64 to 2001:db8:c::/64 and the line is not authenticated: do line authentication again"* ]]' || show "$l"
@@ -185,7 +164,7 @@ kill "$radvd_pid"; wait "$radvd_pid" 2>/dev/null
 radvd_start 0 2001:db8:c::/64
 noroute() { ! in_ns app ip -6 route show default | grep -q 'proto ra'; }
 wait_for 10 noroute
-got=$(run gateway6)
+got=$(ngn6_probe gateway6)
 l=$(line gateway6)
 desc="router lifetime 0: gateway6 FAIL, the router advertises lifetime 0"
 t eval '[[ "$l" == "gateway6 FAIL the router fe80::"*"on wan0 advertises router lifetime 0"* ]]' || show "$l"
@@ -197,7 +176,7 @@ in_ns app sysctl -qw net.ipv6.conf.wan0.accept_dad=1
 in_ns app ip addr add 2001:db8:1::1/64 dev wan0
 dadfailed() { in_ns app ip -6 addr show dev wan0 | grep -q dadfailed; }
 wait_for 10 dadfailed
-got=$(run address6)
+got=$(ngn6_probe address6)
 l=$(line address6)
 desc="DAD failed: address6 FAIL names the interface and says duplicate"
 t eval '[[ "$l" == "address6 FAIL an IPv6 address on wan0 is a duplicate (DAD failed)"*"wan0: 2001:db8:1::1/64 permanent, dad dadfailed"* ]]' || show "$l"
@@ -207,7 +186,7 @@ in_ns app ip addr del 2001:db8:1::1/64 dev wan0
 # the probe.
 in_ns app sysctl -qw net.ipv6.conf.term0.accept_dad=1 net.ipv6.neigh.term0.retrans_time_ms=30000
 in_ns app ip addr add 2001:db8:21::1/64 dev term0
-got=$(run address6)
+got=$(ngn6_probe address6)
 l=$(line address6)
 desc="tentative: address6 FAIL says DAD has not finished"
 t eval '[[ "$l" == "address6 FAIL an IPv6 address on term0 is still tentative"*"Duplicate address detection has not finished"* ]]' || show "$l"
@@ -216,6 +195,7 @@ in_ns app ip addr del 2001:db8:21::1/64 dev term0
 
 # IPv6 not configured: both say so and are left out of the verdict.
 sed -i '/^ipv6 = ipoe/d' "$tmp/site.conf"
-got=$(run address6 gateway6)
+got=$(ngn6_probe address6 gateway6)
 desc="IPv6 not configured: address6 and gateway6 SKIP"
 t eval '[[ "$(line address6)" == "address6 SKIP IPv6 is not configured"* && "$(line gateway6)" == "gateway6 SKIP IPv6 is not configured"* ]]' || show "$got"
+exit $failed

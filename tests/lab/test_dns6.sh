@@ -8,9 +8,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=8
 echo "1..$N"
@@ -21,18 +20,7 @@ fi
 
 P=oqd$$
 tmp=$(mktemp -d)
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 . tests/lab/lib/ngn6.sh
 cleanup() { ngn6_down; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -84,3 +72,4 @@ desc="large UDP and TCP 53 dropped: the small names still resolve (hweb over UDP
 t eval '[[ "$got" == *"@2001:db8:53::53 hweb.oqs-st.onshikaku.org AAAA: NOERROR 2001:db8:53::10"* ]]' || show "$got"
 desc="large UDP and TCP 53 dropped: the probe ends within its 5 s ($took s)"
 t [ "$took" -le 6 ]
+exit $failed

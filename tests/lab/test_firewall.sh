@@ -8,9 +8,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=11
 echo "1..$N"
@@ -25,31 +24,12 @@ LAN='l#a$n@'
 TERM='t~e{r}m'
 MPORT=9101		# [monitor] metrics_listen's port
 tmp=$(mktemp -d)
-cleanup() {
-	local p
-	for p in app isp lan term; do
-		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$P-$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
+cleanup() { ns_del app isp lan term; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 ox() { in_ns app "$O" --lang en --config "$tmp/site.conf" "$@"; }
 
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-
-for ns in app isp lan term; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
+ns_add app isp lan term
 ip -n "$P-app" link add "$WAN" type veth peer name up0 netns "$P-isp"
 ip -n "$P-app" link add "$LAN" type veth peer name eth0 netns "$P-lan"
 ip -n "$P-app" link add "$TERM" type veth peer name eth0 netns "$P-term"

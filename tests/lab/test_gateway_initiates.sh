@@ -12,7 +12,7 @@ case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
 N_TESTS=5
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. tests/lib/tap.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
 [ -x "$OQLINK" ] || skip_all "no $OQLINK"
@@ -26,9 +26,6 @@ cleanup() { lab/lab down >/dev/null 2>&1; rm -rf "$OQL_LAB_OUT"; }
 trap cleanup EXIT
 
 echo "1..$N_TESTS"
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=1; }
 
 if ! lab/lab up --mode ipsec >"$OQL_LAB_OUT.up.log" 2>&1 || ! tests/lab/lib/apply.sh; then
 	sed 's/^/# /' "$OQL_LAB_OUT.up.log"

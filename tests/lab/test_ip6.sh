@@ -8,9 +8,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; return 1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=8
 echo "1..$N"
@@ -21,18 +20,7 @@ fi
 
 P=oqi$$
 tmp=$(mktemp -d)
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 . tests/lab/lib/ngn6.sh
 cleanup() { ngn6_down; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -49,18 +37,10 @@ while True:
     c, _ = s.accept(); c.close()' >/dev/null 2>&1 &
 wait_for 5 ngn6_listening tcp ':443'
 
-# One line per probe asked: "id VERDICT summary | evidence ; evidence".
-run() {
-	in_ns app "$O" --lang en --config "$tmp/site.conf" probe --json "$@" 2>"$tmp/err" |
-		python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["results"]:
-    print(r["id"], r["verdict"], r["summary"]["en"], "|", " ; ".join(r.get("evidence", [])))'
-}
 line() { grep "^$1 " <<<"$got"; }
 show() { echo "#   got: $1" | cut -c1-1500; return 1; }
 
-got=$(run reach pmtu tcp)
+got=$(ngn6_probe reach pmtu tcp)
 desc="healthy: reach PASS, ICMPv6 echo from the terminal side's IPv6 address"
 l=$(line reach)
 t eval '[[ "$l" == "reach PASS"*"ping 2001:db8:53::53 from 2001:db8:20::1: 10/10"*"ping 192.0.2.53 from 192.168.20.1: 10/10"* ]]' || show "$l"
@@ -74,7 +54,7 @@ t eval '[[ "$l" == "tcp PASS"*"2001:db8:53::10:443 (2001:db8:53::10): connected"
 # A smaller link behind the CE router: it says Packet Too Big.
 in_ns ngn ip link set core0 mtu 1400
 in_ns cen ip link set up0 mtu 1400
-got=$(run pmtu)
+got=$(ngn6_probe pmtu)
 l=$(line pmtu)
 desc="MTU 1400 behind the CE router: pmtu WARN 1400 with Packet Too Big seen"
 t eval '[[ "$l" == "pmtu WARN path MTU 1400 bytes (configured 1500)"*"ICMPv6 packet too big: MTU 1400"* ]]' || show "$l"
@@ -88,7 +68,7 @@ table inet fault {
 	}
 }
 NFT
-got=$(run pmtu)
+got=$(ngn6_probe pmtu)
 l=$(line pmtu)
 desc="Packet Too Big dropped: pmtu FAIL, a black hole at 1400 bytes"
 t eval '[[ "$l" == "pmtu FAIL path MTU 1400 bytes (configured 1500) with no Packet Too Big: set MTU 1400 and MSS 1340"* ]]' || show "$l"
@@ -99,9 +79,10 @@ t eval '[[ "$got" == *"ICMPv6 Packet Too Big を通す"* ]]' || show "$got"
 
 # The IPv6 target unreachable: reach fails for it, the IPv4 one still passes.
 in_ns ngn ip -6 route del 2001:db8:53::/48
-got=$(run reach)
+got=$(ngn6_probe reach)
 l=$(line reach)
 desc="no route to the IPv6 target: reach FAIL names it"
 t eval '[[ "$l" == "reach FAIL 2001:db8:53::53 is not reachable well enough (loss 100%)"* ]]' || show "$l"
 desc="no route to the IPv6 target: the ICMPv6 error is in the evidence, IPv4 still answered"
 t eval '[[ "$l" == *"ICMPv6 type 1 code 0 from 2001:db8:1::1"* && "$l" == *"ping 192.0.2.53 from 192.168.20.1: 10/10"* ]]' || show "$l"
+exit $failed

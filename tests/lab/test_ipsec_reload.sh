@@ -9,15 +9,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
-n=0; failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $1"; }
+. tests/lib/tap.sh
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-# wait_for SECONDS COMMAND...: poll a condition, bounded
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.2; done
-}
 
 # key, new value, how to see it in charon: "conn FIELD VALUE" (list-conns)
 # or "sa FIELD VALUE" (the SAs negotiated after the tunnel is brought up again)

@@ -27,10 +27,9 @@ T=$(mktemp -d /tmp/oql6.XXXXXX)
 export OQL_LAB=oq6$$
 export OQL_LAB_OUT=$T/out
 OUT=$OQL_LAB_OUT
-n=0
+. tests/lib/tap.sh
 fails=0
 
-ok() { n=$((n+1)); echo "ok $n - $1"; }
 nok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'; return 0; }
 check() {
 	local what=$1 out; shift
@@ -44,16 +43,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 
 # The first global address of a node's interface: node ifname.
 addr6() { on "$1" ip -6 -o addr show dev "$2" scope global | awk '{sub("/.*", "", $4); print $4; exit}'; }
@@ -237,14 +226,15 @@ prefix_change_ra() {
 	ox rollback >/dev/null
 }
 
-# A new delegation: dhcpcd takes it at its next renewal and radvd
-# advertises what is on the terminal segment, with no new apply.
+# A new delegation: dhcpcd takes it at its next renewal (the lab's kea
+# asks for one every 2 s) and radvd advertises what is on the terminal
+# segment, with no new apply.
 prefix_change_pd() {
 	local new
 	check "pd, prefix change: apply" ox apply
 	"$LAB" fault prefix-change on >/dev/null
 	check "pd, prefix change: dhcpcd puts a /64 of the new /56 on the terminal segment" \
-		wait_for 60 has_addr6_in appliance term0 2001:db8:3000:1:
+		wait_for 20 has_addr6_in appliance term0 2001:db8:3000:1:
 	check "pd, prefix change: the terminal takes an address in it" \
 		wait_for 20 has_addr6_in terminal eth0 2001:db8:3000:1:
 	new=$(on terminal ip -6 -o addr show dev eth0 scope global | awk '/2001:db8:3000:1:/ {sub("/.*", "", $4); print $4; exit}')

@@ -19,12 +19,10 @@ export OQL_LAB_OUT=$T/out
 O=$OQL_LAB_OUT
 VA="unix://$O/appliance/charon.vici"
 VG="unix://$O/gateway/charon.vici"
-n=0
+. tests/lib/tap.sh
 fails=0
 
-ok() { n=$((n+1)); echo "ok $n - $1"; }
 nok() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'; return 0; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
 # check "what" cmd...: passes when cmd succeeds; its output is shown on failure.
 check() {
 	local what=$1 out; shift

@@ -27,10 +27,9 @@ fi
 T=$(mktemp -d /tmp/oqlm.XXXXXX)
 export OQL_LAB=oqm$$
 export OQL_LAB_OUT=$T/out
-n=0
+. tests/lib/tap.sh
 SP=""
 
-ok() { n=$((n+1)); echo "ok $n - $1"; }
 nok() { n=$((n+1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'; return 0; }
 check() {
 	local what=$1 out; shift

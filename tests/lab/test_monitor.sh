@@ -13,9 +13,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
 OUTAGE=${OUTAGE:-60}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 NT=28
 echo "1..$NT"
 
@@ -25,52 +23,19 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 fi
 
 export OQL_LAB=omn$$
-tmp=$(mktemp -d)
-export OQL_LAB_OUT=$tmp/lab
-A=$OQL_LAB-appliance
-SUP=$tmp/sup.pid	# the supervisor's pid (ours)
-MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
-LOG=$tmp/mon.log
+. tests/lab/lib/keeper.sh
 CONF=$tmp/mon.conf
 SYSLOG=$tmp/syslog.txt
 listener= listener_tcp=
-: > "$LOG"
 cleanup() {
-	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
 	[ -n "$listener" ] && kill "$listener" 2>/dev/null
 	[ -n "$listener_tcp" ] && kill "$listener_tcp" 2>/dev/null
-	lab/lab down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
-	rm -rf "$tmp"
+	keeper_cleanup
 }
 trap cleanup EXIT
 
-ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
 not_installed() { ! installed; }
-logged() { grep -q -- "$1" "$LOG"; }
-count() { grep -c -- "$1" "$LOG"; }
-now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc; }
-le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
-mon_pid() { cat "$MON" 2>/dev/null; }
 
-# The keeper under the lab's supervisor, as systemd runs it on the appliance.
-start_monitor() {
-	ip netns exec "$A" setsid lab/supervise "$MON" "$O" --lang en --config "$CONF" monitor "$@" \
-		>>"$LOG" 2>&1 </dev/null &
-	echo $! > "$SUP"
-}
 stop_monitor() {
 	local p
 	p=$(cat "$SUP" 2>/dev/null) || return 0
@@ -96,11 +61,7 @@ history_has() {	# probe verdict since
 }
 running() { local p; p=$(mon_pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
-if ! lab/lab up >"$tmp/up.log" 2>&1; then
-	cat "$tmp/up.log" | sed 's/^/# /'
-	for _ in $(seq 1 $NT); do skip "the lab did not come up"; done
-	exit 0
-fi
+keeper_lab_up $NT
 OQLINK=$O tests/lab/lib/apply.sh || echo "# apply did not bring the tunnel up"
 cp "$OQL_LAB_OUT/site.conf" "$CONF"
 cat >> "$CONF" <<EOF
@@ -160,7 +121,7 @@ old=$(cat "$OQL_LAB_OUT/run/child.charon-appliance")
 kill -9 "$old"
 wait_for 10 charon_new "$old"
 t0=$(now)
-start_monitor
+keeper_start
 desc="after a reboot the monitor restores the confirmed apply, the firewall first"
 t wait_for 20 logged 'the state of apply #1 is back'
 desc="the firewall, the addresses and the tunnel are back"
@@ -289,7 +250,7 @@ watcher=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$OQL_LAB_OUT/state/run/confirm
 rm -rf "$OQL_LAB_OUT/state/run"
 cp "$tmp/good.conf" "$CONF"
 : > "$LOG"
-start_monitor
+keeper_start
 desc="a pending apply whose confirm window was lost is reverted at start"
 t wait_for 30 logged 'counts as not confirmed and has been reverted'
 desc="the history marks it reverted"
@@ -298,7 +259,7 @@ stop_monitor
 
 # ---------------------------------------------------------------- unwritable history
 : > "$LOG"
-start_monitor --db /nonexistent/dir/monitor.db --no-restore
+keeper_start --db /nonexistent/dir/monitor.db --no-restore
 desc="an unwritable history is said once and the keeper keeps going"
 t wait_for 30 started 1
 desc="the tunnel is still kept (back after charon kill -9) without a history"

@@ -3,16 +3,15 @@
 # small tmpfs of its own (a private mount namespace around the keeper), then
 # the rest of that file system filled. The keeper says once that it cannot
 # write the history and keeps the tunnel all the same (charon killed -9 is
-# loaded and initiated again), probes and tells as before; when space is
-# freed it says the history can be written again. TAP; needs root.
+# loaded and initiated again), probes and tells as before (a failure that
+# lasts is told once, not every round); when space is freed it says the
+# history can be written again. TAP; needs root.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
-NT=6
+. tests/lib/tap.sh
+NT=7
 echo "1..$NT"
 
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
@@ -21,48 +20,16 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 fi
 
 export OQL_LAB=omf$$
-tmp=$(mktemp -d)
-export OQL_LAB_OUT=$tmp/lab
-A=$OQL_LAB-appliance
-SUP=$tmp/sup.pid	# the supervisor's pid (ours)
-MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
-LOG=$tmp/mon.log
-CONF=$OQL_LAB_OUT/site.conf
+. tests/lab/lib/keeper.sh
 SMALL=$tmp/small	# the tmpfs of the history, seen only by the keeper
-: > "$LOG"
 mkdir -p "$SMALL"
-cleanup() {
-	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
-	lab/lab down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap keeper_cleanup EXIT
 
-ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
-logged() { grep -q -- "$1" "$LOG"; }
-count() { grep -c -- "$1" "$LOG"; }
-mon_pid() { cat "$MON" 2>/dev/null; }
 # A command in the keeper's mount namespace (where the small tmpfs is).
 in_mon() { nsenter -t "$(mon_pid)" -m "$@"; }
 FULL='cannot write the history (the tunnel is still kept)'
 
-if ! lab/lab up >"$tmp/up.log" 2>&1; then
-	sed 's/^/# /' "$tmp/up.log" | tail -20
-	for _ in $(seq 1 $NT); do skip "the lab did not come up"; done
-	exit 0
-fi
+keeper_lab_up $NT
 cat >> "$CONF" <<EOF
 
 [monitor]
@@ -97,6 +64,23 @@ t wait_for 60 told_after "$told0"
 
 desc="the full disk was said exactly once"
 t [ "$(count "$FULL")" -eq 1 ]
+
+# a failure that lasts: one event, though the database cannot keep it
+d0=$(count 'probe dns: ')
+lab/lab fault dns-down on >/dev/null
+# three rounds of probes (each a child of the keeper) after the fault
+seen=" "
+rounds_seen() {
+	local c
+	for c in $(pgrep -P "$(mon_pid)"); do
+		case "$seen" in *" $c "*) ;; *) seen="$seen$c " ;; esac
+	done
+	[ "$(echo $seen | wc -w)" -ge 4 ]
+}
+wait_for 90 rounds_seen
+desc="a verdict that stays FAIL on a full disk is told once, not every round"
+t [ "$(count 'probe dns: ')" -eq $((d0 + 1)) ]
+lab/lab fault dns-down off >/dev/null
 
 in_mon rm -f "$SMALL/fill"
 desc="space freed: the keeper says the history can be written again"

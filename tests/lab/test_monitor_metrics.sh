@@ -17,9 +17,7 @@ O=${OQLINK:-$ROOT/build/asan/oqlink}
 APPL=192.168.10.1	# the appliance's LAN (management) address
 PC=192.168.10.20	# the reception PC, where Prometheus runs
 PORT=9101
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 OTHER=192.168.10.77	# another host on the LAN (a second address of the clinic namespace)
 NT=22
 echo "1..$NT"
@@ -36,41 +34,17 @@ fi
 . tests/lab/lib/prometheus.sh
 
 export OQL_LAB=omm$$
-tmp=$(mktemp -d)
-export OQL_LAB_OUT=$tmp/lab
-A=$OQL_LAB-appliance
-SUP=$tmp/sup.pid	# the supervisor's pid (ours)
-MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
-LOG=$tmp/mon.log
-CONF=$OQL_LAB_OUT/site.conf
+. tests/lab/lib/keeper.sh
 holder= charon_sup=
-: > "$LOG"
 cleanup() {
 	prom_stop
 	[ -n "$charon_sup" ] && kill -CONT "$charon_sup" 2>/dev/null
-	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null
-	lab/lab down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
-	rm -rf "$tmp"
+	keeper_cleanup
 }
 trap cleanup EXIT
 
 in_a() { ip netns exec "$A" "$@"; }
-ox() { in_a "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-logged() { grep -q -- "$1" "$LOG"; }
-count() { grep -c -- "$1" "$LOG"; }
-mon_pid() { cat "$MON" 2>/dev/null; }
 # The value of EXPR in Prometheus now, compared as a number with want.
 value_is() {
 	local v
@@ -97,11 +71,7 @@ results() {
 	ox --json history probes --probe "$1" --since "$2" 2>/dev/null | grep -c '"verdict"'
 }
 
-if ! lab/lab up >"$tmp/up.log" 2>&1; then
-	sed 's/^/# /' "$tmp/up.log" | tail -20
-	for _ in $(seq 1 $NT); do skip "the lab did not come up"; done
-	exit 0
-fi
+keeper_lab_up $NT
 # The IKE certificate that expires in 20 days (same key as the lab's), and
 # the metrics on the LAN address; applied as a field engineer does, so that
 # oqlink's own firewall is the one Prometheus goes through.
@@ -118,8 +88,7 @@ EOF
 desc="apply with metrics_listen brings the tunnel up"
 t env OQLINK="$O" tests/lab/lib/apply.sh
 
-ip netns exec "$A" setsid lab/supervise "$MON" "$O" --lang en --config "$CONF" monitor >>"$LOG" 2>&1 </dev/null &
-echo $! > "$SUP"
+keeper_start
 desc="the monitor says it serves the metrics on $APPL port $PORT"
 t wait_for 20 logged "serving the metrics on $APPL port $PORT at /metrics"
 

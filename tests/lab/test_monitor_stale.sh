@@ -12,9 +12,7 @@ ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
 CENTRAL=192.0.2.10	# a central host that answers ping through the tunnel
 GOAL=60			# seconds from the stale SA to traffic again
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
 NT=6
 echo "1..$NT"
 
@@ -24,51 +22,17 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
 fi
 
 export OQL_LAB=oms$$
-tmp=$(mktemp -d)
-export OQL_LAB_OUT=$tmp/lab
-A=$OQL_LAB-appliance
-SUP=$tmp/sup.pid	# the supervisor's pid (ours)
-MON=$tmp/mon.pid	# the pid of the monitor now running (the supervisor writes it)
-LOG=$tmp/mon.log
-CONF=$OQL_LAB_OUT/site.conf
-: > "$LOG"
-cleanup() {
-	[ -s "$SUP" ] && kill "$(cat "$SUP")" 2>/dev/null
-	lab/lab down >/dev/null 2>&1
-	[ -n "${KEEP:-}" ] && { echo "# kept $tmp"; return; }
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. tests/lab/lib/keeper.sh
+trap keeper_cleanup EXIT
 
-ox() { ip netns exec "$A" "$O" --lang en --config "$CONF" "$@"; }
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
-installed() { ox --json ipsec status 2>/dev/null | grep -q '"INSTALLED"'; }
 passes() { ip netns exec "$A" ping -c 1 -W 1 "$CENTRAL" >/dev/null 2>&1; }
-logged() { grep -q -- "$1" "$LOG"; }
-count() { grep -c -- "$1" "$LOG"; }
-now() { date +%s.%N; }
-secs() { echo "$2 - $1" | bc; }
-le() { [ "$(echo "$1 <= $2" | bc)" = 1 ]; }
 # reach results recorded by the keeper so far
 reach_results() {
 	ox --json history probes --probe reach --since 1h 2>/dev/null | grep -c '"verdict"'
 }
 STALE='the CHILD_SA is installed but nothing has come in'
 
-if ! lab/lab up >"$tmp/up.log" 2>&1; then
-	sed 's/^/# /' "$tmp/up.log" | tail -20
-	for _ in $(seq 1 $NT); do skip "the lab did not come up"; done
-	exit 0
-fi
+keeper_lab_up $NT
 sed -i 's/^dpd_delay = .*/dpd_delay = 900/' "$CONF"
 cat >> "$CONF" <<EOF
 
@@ -77,9 +41,7 @@ light_interval = 10
 reinitiate_after = 5
 EOF
 OQLINK=$O tests/lab/lib/apply.sh || echo "# apply did not bring the tunnel up"
-ip netns exec "$A" setsid lab/supervise "$MON" "$O" --lang en --config "$CONF" monitor \
-	>>"$LOG" 2>&1 </dev/null &
-echo $! > "$SUP"
+keeper_start
 up_and_passing() { logged 'the keeper has started' && installed && passes; }
 desc="the keeper runs and traffic passes through the tunnel"
 t wait_for 30 up_and_passing

@@ -9,9 +9,8 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
 ETHER=$ROOT/tests/lab/lib/ether.py
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 N=12
 echo "1..$N"
@@ -22,30 +21,12 @@ fi
 
 P=oqp$$
 tmp=$(mktemp -d)
-cleanup() {
-	local p
-	for p in app lanh wanh term; do
-		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$P-$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
+cleanup() { ns_del app lanh wanh term; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 ox() { in_ns app "$O" --lang en --config "$tmp/site.conf" "$@"; }
 
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
-for ns in app lanh wanh term; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
+ns_add app lanh wanh term
 ip -n "$P-app" link add wan0 type veth peer name eth0 netns "$P-wanh"
 ip -n "$P-app" link add lan0 type veth peer name eth0 netns "$P-lanh"
 ip -n "$P-app" link add term0 type veth peer name eth0 netns "$P-term"

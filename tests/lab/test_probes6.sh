@@ -7,7 +7,9 @@
 #   no-edns           dns FAIL (large answers come back neither way)
 #   ra-lost           gateway6 FAIL (router lifetime 0)
 #   icmpv6-blackhole  pmtu FAIL (no Packet Too Big), reach still PASS
-#   prefix-change     lineauth WARN naming the old and the new prefix
+#   prefix-change     lineauth WARN naming the old and the new prefix, on
+#                     both variants (on pd, the terminal segment takes a
+#                     /64 of the new delegation first)
 # TAP; needs root; runs its own lab.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -15,8 +17,8 @@ OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
 case "$OQLINK" in /*) ;; *) OQLINK=$PWD/$OQLINK ;; esac
 export OQLINK
 
-N=15
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+N=18
+. tests/lib/tap.sh
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"
 [ -x lab/lab ] || skip_all "no lab/lab"
 grep -q 'ipvpn6' lab/lab || skip_all "lab/lab has no --mode ipvpn6"
@@ -29,21 +31,10 @@ cleanup() { lab/lab down >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 
 echo "1..$N"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
 on() { local node=$1; shift; ip netns exec "$OQL_LAB-$node" "$@"; }
 
-# Poll a command until it succeeds, at most $1 seconds.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-	done
-	"$@" >/dev/null 2>&1
-}
 wan_has() { on appliance ip -6 -o addr show dev wan0 scope global -tentative | grep -q " $1"; }
+term_has() { on appliance ip -6 -o addr show dev term0 scope global -tentative | grep -q " $1"; }
 dad_done() { [ -z "$(on appliance ip -6 -o addr show tentative)" ]; }
 default6() { on appliance ip -6 route show default | grep -q 'via fe80::1'; }
 no_default6() { ! default6; }
@@ -115,8 +106,24 @@ if up pd; then
 	got=$(probe)
 	all_pass "pd: every probe PASS over the IPv6 line" "$got"
 	says "pd: address6 names the delegated prefix" address6 "line prefix 2001:db8:2000:*/56 (by DHCPv6-PD)"
+	# a new delegation from a new /48: dhcpcd takes it at its next
+	# renewal, which the lab's kea asks for every few seconds
+	lab/lab fault prefix-change on >/dev/null
+	if wait_for 20 term_has 2001:db8:3000:1: && wait_for 10 dad_done; then
+		ok "pd, prefix-change: the terminal segment gets a /64 of the new /56"
+	else
+		not_ok "pd, prefix-change: the terminal segment gets a /64 of the new /56"
+		on appliance ip -6 -o addr show dev term0 | sed 's/^/#   /'
+	fi
+	got=$(probe address6 lineauth)
+	check "pd, prefix-change: address6 PASS, lineauth WARN" "$got" address6=PASS lineauth=WARN
+	says "pd, prefix-change: lineauth names the old and the new delegation" lineauth \
+		"the line prefix changed from 2001:db8:2000::/56 to 2001:db8:3000::/56: do line authentication again"
+	lab/lab fault prefix-change off >/dev/null
 else
 	not_ok "pd: lab up and apply"; not_ok "pd: address6 (no lab)"
+	not_ok "pd, prefix-change (no lab)"; not_ok "pd, prefix-change (no lab)"
+	not_ok "pd, prefix-change (no lab)"
 fi
 
 # ---- RA only: the line's /64, by ND proxy on the terminal segment

@@ -12,9 +12,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 OQLINK=${OQLINK:-$PWD/build/asan/oqlink}
-n=0; failed=0
-ok() { n=$((n+1)); echo "ok $n - $1"; }
-not_ok() { n=$((n+1)); failed=1; echo "not ok $n - $1"; }
+. tests/lib/tap.sh
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 echo "1..6"

@@ -10,9 +10,8 @@ set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 O=${OQLINK:-$ROOT/build/asan/oqlink}
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
-skip() { n=$((n+1)); echo "ok $n # SKIP $1"; }
+. tests/lib/tap.sh
+. tests/lab/lib/ns.sh
 
 NA=18	# part A
 NB=8	# part B
@@ -29,30 +28,13 @@ pids=()
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	# the servers started through in_ns run in a subshell whose pid is not
-	# theirs: end whatever still runs in our namespaces, then delete them
-	for p in app isp lan term; do
-		ip netns pids "$P-$p" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$P-$p" 2>/dev/null
-	done
+	ns_del app isp lan term
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap "echo kept $tmp" EXIT
 
-in_ns() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
 ox() { in_ns app "$O" --lang en --config "$tmp/site.conf" "$@"; }
-
-# Wait until a command succeeds, at most $1 seconds, polling every 0.2 s.
-wait_for() {
-	local limit=$1; shift
-	local end=$((SECONDS + limit))
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.2
-	done
-	"$@"
-}
 
 # Can NS open a TCP connection to ADDR:PORT within 2 seconds?
 tcp_ok() { in_ns "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
@@ -92,7 +74,7 @@ host_state() {
 
 # ---------------------------------------------------------------- part A
 
-for ns in app isp lan term; do ip netns add "$P-$ns"; in_ns "$ns" ip link set lo up; done
+ns_add app isp lan term
 ip -n "$P-app" link add wan0 type veth peer name up0 netns "$P-isp"
 ip -n "$P-app" link add lan0 type veth peer name eth0 netns "$P-lan"
 ip -n "$P-app" link add term0 type veth peer name eth0 netns "$P-term"

@@ -6,8 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 O=$(realpath "${OQLINK:-build/asan/oqlink}")
-n=0; failed=0
-t() { n=$((n+1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; failed=1; fi; }
+. tests/lib/tap.sh
 if [ "$(id -u)" -ne 0 ] || [ ! -x lab/lab ]; then
 	echo "1..0 # SKIP needs root and lab/lab"
 	exit 0

@@ -102,8 +102,8 @@ t "Enter still runs the probes once" wait_re "全体: (確認中|ERROR|FAIL)" 50
 # wide: 48 cells of 30 min
 start 120 30 --lang en --config "$C" tui --refresh 0 --screen dashboard
 t "in English, 48 cells of 30 min: the FAIL hour is two cells" \
-	wait_re "^Reach +[A-Z]+ +[0-9]+ (s|min) ago +o{38}XXo{7}.  " 50
-t "ages in English" matches "^Address +PASS +20 min ago "
+	wait_re "^reachability +[A-Z]+ +[0-9]+ (s|min) ago +o{38}XXo{7}.  " 50
+t "ages in English" matches "^addresses +PASS +20 min ago "
 t "the banner in English" matches "^! Certificate expires in (19|20) days: the terminal's client certificate"
 shot monitor-en-running
 

@@ -58,7 +58,9 @@ k l
 k d
 t "the dashboard shows the link layer from the same run" matches '^リンク +FAIL'
 t "the dashboard says the overall state in words" has "全体: ERROR 異常があります"
-t "IKE is not applicable on an IP-VPN line" matches '^IKE +n/a'
+nomatch() { ! matches "$1"; }
+t "IKE, which an IP-VPN line does not use, is not among its layers" nomatch '^IKE '
+t "every probe of the registry that applies is a layer (IPv6 too)" matches '^IPv6 アドレス +[A-Z-]+'
 whole_link() { has "リンク: インターフェース wan0 が存在しないか、リンクが上がっていません" && has "対処:"; }
 t "below the layers, the selected layer's whole summary and remedy" whole_link
 shot dashboard-ja-probed

@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 
@@ -26,6 +27,7 @@
 #include "core/i18n.h"
 #include "core/net.h"
 #include "core/util.h"
+#include "tests/unit/slow.h"
 
 static void test_prefix_parse(void **state)
 {
@@ -252,6 +254,17 @@ static void test_sanitize_split_distance(void **state)
 	assert_int_equal(str_distance("peer", "pear"), 1);
 	assert_int_equal(str_distance("", "abc"), 3);
 	assert_int_equal(str_distance("kitten", "sitting"), 3);
+}
+
+/* FNV-1a 64 against the published test vectors; the length counts, not a
+ * NUL, since file contents are digested too. */
+static void test_fnv1a64(void **state)
+{
+	(void)state;
+	assert_true(fnv1a64("", 0) == 0xcbf29ce484222325ULL);
+	assert_true(fnv1a64("a", 1) == 0xaf63dc4c8601ec8cULL);
+	assert_true(fnv1a64("foobar", 6) == 0x85944171f73967e8ULL);
+	assert_true(fnv1a64("a\0b", 3) != fnv1a64("a", 1));
 }
 
 static void test_files(void **state)
@@ -569,6 +582,41 @@ static void test_write_unprivileged(void **state)
 	rm_rf(dir);
 }
 
+/* A source of the socket's family is bound, none or one of the other
+ * family is left alone, and an address the host does not have is refused,
+ * named, with the socket closed. */
+static void test_bind_source(void **state)
+{
+	struct oq_prefix lo, lo6, absent;
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	char *cause = NULL;
+	int fd;
+
+	(void)state;
+	assert_true(prefix_parse("127.0.0.1", &lo));
+	assert_true(prefix_parse("::1", &lo6));
+	assert_true(prefix_parse("192.0.2.77", &absent));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(net_bind_source(fd, NULL, AF_INET, &cause), fd);
+	assert_int_equal(net_bind_source(fd, &lo6, AF_INET, &cause), fd);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(sin.sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(net_bind_source(fd, &lo, AF_INET, &cause), fd);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	assert_int_equal(sin.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	assert_null(cause);
+	close(fd);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(net_bind_source(fd, &absent, AF_INET, &cause), -EADDRNOTAVAIL);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "192.0.2.77"));
+	assert_int_equal(fcntl(fd, F_GETFD), -1);
+	free(cause);
+}
+
 /* Echo series to the loopback of a network namespace of their own: as
  * root over a raw socket; then, as nobody, ping4 refuses (it needs a raw
  * socket) while ping4_any_user gets every reply through a ping socket. */
@@ -621,6 +669,71 @@ static void test_ping_any_user(void **state)
 		/* nothing answers where there is no route */
 		if (ping4_any_user(NULL, &none, 2, 10, 8, false, 100, rtt, &st, &cause) < 0 ||
 		    st.received != 0)
+			_exit(15);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Both families in one series, in a network namespace of their own: the
+ * loopback answers over IPv4 and IPv6, a target without a route is lost,
+ * an unresolved one is left alone, and the whole takes the time of one
+ * series, not one per family. */
+static void test_ping_dual(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		enum { N = 5, COUNT = 5, INTERVAL = 200 };
+		static const char *const names[N] = { "127.0.0.1", "::1", "192.0.2.1",
+						       "2001:db8::1", NULL };
+		struct oq_prefix dst[N] = { 0 };
+		struct ifreq ifr = { .ifr_name = "lo" };
+		struct ping_stats st[N];
+		double rtt[N * COUNT], ms;
+		char *cause = NULL;
+		int64_t t0;
+		int fd;
+
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(77);
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+			_exit(10);
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			_exit(10);
+		close(fd);
+		for (size_t t = 0; t < N; t++)
+			if (names[t] != NULL && !prefix_parse(names[t], &dst[t]))
+				_exit(10);
+		memset(st, 0x55, sizeof(st));
+		rtt[4 * COUNT] = 42;
+		t0 = net_now_us();
+		if (ping_dual(NULL, NULL, dst, N, COUNT, INTERVAL, 64, false, 300, rtt, st,
+			      &cause) < 0)
+			_exit(11);
+		ms = net_elapsed_ms(t0);
+		if (st[0].received != COUNT || st[1].received != COUNT)
+			_exit(12);
+		if (st[2].sent != COUNT || st[2].received != 0 || st[3].sent != COUNT ||
+		    st[3].received != 0)
+			_exit(13);
+		if (rtt[4 * COUNT] != 42 || st[4].received != 0x55555555)
+			_exit(14);
+		/* one series: (COUNT - 1) intervals and the last RTT; two would
+		 * take twice that */
+		if (ms < (COUNT - 1) * INTERVAL || ms > 1.5 * (COUNT - 1) * INTERVAL * test_slow())
 			_exit(15);
 		_exit(0);
 	}
@@ -699,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_width_and_pad),
 		cmocka_unit_test(test_sanitize_text),
 		cmocka_unit_test(test_sanitize_split_distance),
+		cmocka_unit_test(test_fnv1a64),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_clock_zones),
 		cmocka_unit_test(test_words),
@@ -707,7 +821,9 @@ int main(void)
 		cmocka_unit_test(test_write_cut_off),
 		cmocka_unit_test(test_write_unprivileged),
 		cmocka_unit_test(test_secret_rules),
+		cmocka_unit_test(test_bind_source),
 		cmocka_unit_test(test_ping_any_user),
+		cmocka_unit_test(test_ping_dual),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_duration_str),
 	};

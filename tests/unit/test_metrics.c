@@ -606,6 +606,30 @@ static int64_t until_closed(int fd, int limit_ms, size_t *got)
 	return -1;
 }
 
+/* Whether a GET /metrics gets a "200" status line within limit_ms, asking
+ * again while the server refuses the connection. */
+static bool served_within(unsigned port, int limit_ms)
+{
+	static const char get[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	int64_t start = now_ms();
+
+	while (now_ms() - start < limit_ms) {
+		struct pollfd pfd;
+		char buf[64] = "";
+		ssize_t n = -1;
+		int fd = tcp_connect(port);
+
+		pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (write(fd, get, sizeof(get) - 1) == (ssize_t)sizeof(get) - 1 && poll(&pfd, 1, 1000) == 1)
+			n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && strncmp(buf, "HTTP/1.", 7) == 0 && strstr(buf, " 200 ") != NULL)
+			return true;
+		poll(NULL, 0, 20);
+	}
+	return false;
+}
+
 /* Bounded connections: a client holding METRICS' per-client limit (4) idle
  * connections gets no answer on a fifth; an idle connection is closed after
  * the 5 s timeout. */
@@ -643,6 +667,10 @@ static void test_http_limits(void **state)
 		assert_true(until_closed(idle[i], 9000 * test_slow(), &got) >= 0);
 	for (size_t i = 0; i < ARRAY_SIZE(idle); i++)
 		close(idle[i]);
+	/* The server drops a closed connection from the client's count just
+	 * after closing it, in its own thread: a new client is served again
+	 * within a bounded time. */
+	assert_true(served_within(port, 2000 * test_slow()));
 	http(port, "GET", "/metrics", &r);
 	assert_int_equal(r.status, 200);
 	free(r.body);

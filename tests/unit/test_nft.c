@@ -23,6 +23,7 @@
 #include "core/site.h"
 #include "core/util.h"
 #include "provision/state.h"
+#include "tests/unit/site_fixture.h"
 
 /* ---- sites ---- */
 
@@ -51,13 +52,8 @@ static struct site *load_site(unsigned l)
 		sep ? "interface = term0\naddress = 192.168.20.1/24\n" : "",
 		sep ? "192.168.20.10" : "192.168.10.10",
 		l & L_METRICS ? "[monitor]\nmetrics_listen = 192.168.10.1:9100\n" : "");
-	struct site_diags d = { 0 };
-	struct site *s = site_load_string("t.conf", text, false, &d);
+	struct site *s = site_from_text(text);
 
-	if (s == NULL)
-		for (size_t i = 0; i < d.n; i++)
-			print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
-	site_diags_free(&d);
 	free(text);
 	return s;
 }

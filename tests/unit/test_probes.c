@@ -67,20 +67,20 @@ static void fk_bg(struct probe_ctx *ctx, struct probe_result *r)
 
 #define D(...) ((const char *const[]){ __VA_ARGS__, NULL })
 static const struct probe fake[] = {
-	{ "bg", { "bg", "bg" }, NULL, NULL, fk_bg, 0, PROBE_BACKGROUND, NULL },
-	{ "a", { "a", "a" }, NULL, NULL, fk_pass, 0, 0, NULL },
-	{ "b", { "b", "b" }, D("a"), NULL, fk_fail, 0, 0, NULL },
-	{ "c", { "c", "c" }, D("b"), NULL, fk_pass, 0, 0, NULL },
-	{ "c2", { "c2", "c2" }, D("c"), NULL, fk_pass, 0, 0, NULL },
-	{ "hang", { "hang", "hang" }, D("a"), NULL, fk_hang, 300, 0, NULL },
-	{ "after", { "after", "after" }, NULL, D("hang"), fk_pass, 0, 0, NULL },
-	{ "die", { "die", "die" }, NULL, NULL, fk_die, 0, 0, NULL },
-	{ "vpn", { "vpn", "vpn" }, NULL, NULL, fk_fail, 0, PROBE_IPVPN_ONLY, NULL },
-	{ "onvpn", { "onvpn", "onvpn" }, D("vpn", "a"), NULL, fk_pass, 0, 0, NULL },
-	{ "saw", { "saw", "saw" }, D("a"), NULL, fk_saw, 0, 0, NULL },
-	{ "nosum", { "nosum", "nosum" }, NULL, NULL, fk_nosum, 0, 0, NULL },
-	{ "s1", { "s1", "s1" }, NULL, NULL, fk_sleep, 0, 0, NULL },
-	{ "s2", { "s2", "s2" }, NULL, NULL, fk_sleep, 0, 0, NULL },
+	{ "bg", { "bg", "bg" }, NULL, NULL, fk_bg, 0, PROBE_BACKGROUND, NULL, NULL },
+	{ "a", { "a", "a" }, NULL, NULL, fk_pass, 0, 0, NULL, NULL },
+	{ "b", { "b", "b" }, D("a"), NULL, fk_fail, 0, 0, NULL, NULL },
+	{ "c", { "c", "c" }, D("b"), NULL, fk_pass, 0, 0, NULL, NULL },
+	{ "c2", { "c2", "c2" }, D("c"), NULL, fk_pass, 0, 0, NULL, NULL },
+	{ "hang", { "hang", "hang" }, D("a"), NULL, fk_hang, 300, 0, NULL, NULL },
+	{ "after", { "after", "after" }, NULL, D("hang"), fk_pass, 0, 0, NULL, NULL },
+	{ "die", { "die", "die" }, NULL, NULL, fk_die, 0, 0, NULL, NULL },
+	{ "vpn", { "vpn", "vpn" }, NULL, NULL, fk_fail, 0, PROBE_IPVPN_ONLY, NULL, NULL },
+	{ "onvpn", { "onvpn", "onvpn" }, D("vpn", "a"), NULL, fk_pass, 0, 0, NULL, NULL },
+	{ "saw", { "saw", "saw" }, D("a"), NULL, fk_saw, 0, 0, NULL, NULL },
+	{ "nosum", { "nosum", "nosum" }, NULL, NULL, fk_nosum, 0, 0, NULL, NULL },
+	{ "s1", { "s1", "s1" }, NULL, NULL, fk_sleep, 0, 0, NULL, NULL },
+	{ "s2", { "s2", "s2" }, NULL, NULL, fk_sleep, 0, 0, NULL, NULL },
 };
 
 static const struct probe_result *find(const struct probe_run *run, const char *id)
@@ -294,18 +294,18 @@ static void fk_measure(struct probe_ctx *ctx, struct probe_result *r)
 }
 
 static const struct probe beside[] = {
-	{ "gate", { "gate", "gate" }, NULL, NULL, fk_pass, 0, 0, NULL },
-	{ "long", { "long", "long" }, D("gate"), NULL, fk_sleep, 0, 0, NULL },
-	{ "side", { "side", "side" }, D("long"), NULL, fk_measure, 0, PROBE_BESIDE, NULL },
-	{ "longbad", { "longbad", "longbad" }, D("gate"), NULL, fk_slow_fail, 0, 0, NULL },
+	{ "gate", { "gate", "gate" }, NULL, NULL, fk_pass, 0, 0, NULL, NULL },
+	{ "long", { "long", "long" }, D("gate"), NULL, fk_sleep, 0, 0, NULL, NULL },
+	{ "side", { "side", "side" }, D("long"), NULL, fk_measure, 0, PROBE_BESIDE, NULL, NULL },
+	{ "longbad", { "longbad", "longbad" }, D("gate"), NULL, fk_slow_fail, 0, 0, NULL, NULL },
 	{ "sidebad", { "sidebad", "sidebad" }, D("longbad"), NULL, fk_measure, 0, PROBE_BESIDE,
-	  NULL },
-	{ "shut", { "shut", "shut" }, NULL, NULL, fk_fail, 0, 0, NULL },
-	{ "never", { "never", "never" }, D("shut"), NULL, fk_sleep, 0, 0, NULL },
+	  NULL, NULL },
+	{ "shut", { "shut", "shut" }, NULL, NULL, fk_fail, 0, 0, NULL, NULL },
+	{ "never", { "never", "never" }, D("shut"), NULL, fk_sleep, 0, 0, NULL, NULL },
 	{ "sidenever", { "sidenever", "sidenever" }, D("never"), NULL, fk_measure, 0, PROBE_BESIDE,
-	  NULL },
-	{ "sidehang", { "sidehang", "sidehang" }, D("long"), NULL, fk_hang, 0, PROBE_BESIDE, NULL },
-	{ "afterlong", { "afterlong", "afterlong" }, D("long"), NULL, fk_pass, 0, 0, NULL },
+	  NULL, NULL },
+	{ "sidehang", { "sidehang", "sidehang" }, D("long"), NULL, fk_hang, 0, PROBE_BESIDE, NULL, NULL },
+	{ "afterlong", { "afterlong", "afterlong" }, D("long"), NULL, fk_pass, 0, 0, NULL, NULL },
 };
 
 /* The order of DONE events, as ids joined by spaces. */
@@ -443,8 +443,8 @@ static void sb_free(struct probe_ctx *ctx, struct probe_result *r)
 }
 
 static const struct probe sandboxed[] = {
-	{ "sb", { "sb", "sb" }, NULL, NULL, sb_run, 0, PROBE_SANDBOX, sb_setup },
-	{ "free", { "free", "free" }, NULL, NULL, sb_free, 0, 0, NULL },
+	{ "sb", { "sb", "sb" }, NULL, NULL, sb_run, 0, PROBE_SANDBOX, sb_setup, NULL },
+	{ "free", { "free", "free" }, NULL, NULL, sb_free, 0, 0, NULL, NULL },
 };
 
 /* A PROBE_SANDBOX probe cannot open, create or exec after its setup, runs as
@@ -591,6 +591,41 @@ static void test_reach_thresholds(void **state)
 	struct ping_stats none = { .sent = 0 }, lost = { .sent = 5, .received = 0, .loss_pct = 100 };
 	assert_int_equal(reach_verdict(&none), PROBE_FAIL);
 	assert_int_equal(reach_verdict(&lost), PROBE_FAIL);
+}
+
+/* reach's one series fits the probe's time: the echoes asked for when they
+ * fit, fewer when not, never under 3, and the wait for the last between 200
+ * and 1000 ms, whatever the time left (none at all included). */
+static void test_reach_plan(void **state)
+{
+	static const struct {
+		int remaining;
+		unsigned interval, count;
+		unsigned want_count;
+		int want_wait;
+	} cases[] = {
+		{ 10000, 50, 20, 20, 1000 },	/* plenty: the full wait */
+		{ 2000, 50, 20, 20, 800 },	/* 2000 - 1000 - 200 */
+		{ 1400, 50, 20, 20, 200 },	/* just enough for the shortest wait */
+		{ 1390, 50, 20, 15, 300 },	/* (1390 - 600) / 50 */
+		{ 700, 50, 20, 3, 300 },	/* 100/50 = 2, at least 3 */
+		{ 500, 50, 20, 3, 300 },	/* less than 600 left */
+		{ 0, 50, 20, 3, 300 },
+		{ -100, 50, 20, 3, 300 },	/* overran already */
+		{ 5000, 0, 20, 20, 1000 },	/* no interval */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned count = cases[i].count;
+		int wait = -1;
+
+		reach_plan(cases[i].remaining, cases[i].interval, &count, &wait);
+		if (count != cases[i].want_count || wait != cases[i].want_wait)
+			fail_msg("%d ms left, %u x %u ms: %u echoes and %d ms, want %u and %d",
+				 cases[i].remaining, cases[i].count, cases[i].interval, count,
+				 wait, cases[i].want_count, cases[i].want_wait);
+	}
 }
 
 /* An IPv4 header of 20 bytes before payload. */
@@ -945,6 +980,7 @@ int main(void)
 		cmocka_unit_test(test_sandbox_enter),
 		cmocka_unit_test(test_registry),	 cmocka_unit_test(test_ping_stats),
 		cmocka_unit_test(test_reach_thresholds),
+		cmocka_unit_test(test_reach_plan),
 		cmocka_unit_test(test_icmp),		 cmocka_unit_test(test_dns_rcode),
 		cmocka_unit_test(test_http),		 cmocka_unit_test(test_arp),
 		cmocka_unit_test(test_sntp),		 cmocka_unit_test(test_clock_thresholds),

@@ -25,6 +25,7 @@
 #include "provision/provision.h"
 #include "provision/state.h"
 #include "tests/fuzz/nft_shape.h"
+#include "tests/unit/site_fixture.h"
 
 /* A valid site, IPsec or IP-VPN, with a separate terminal segment and the
  * three interface names given. */
@@ -48,13 +49,8 @@ static char *site_text(bool ipsec, const char *wan, const char *lan, const char 
 static struct site *load(bool ipsec, const char *wan, const char *lan, const char *term)
 {
 	char *text = site_text(ipsec, wan, lan, term);
-	struct site_diags d = { 0 };
-	struct site *s = site_load_string("t.conf", text, false, &d);
+	struct site *s = site_from_text(text);
 
-	if (s == NULL)
-		for (size_t i = 0; i < d.n; i++)
-			print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
-	site_diags_free(&d);
 	free(text);
 	return s;
 }
@@ -208,8 +204,7 @@ static void test_nft_metrics(void **state)
 		for (int ipsec = 0; ipsec < 2; ipsec++) {
 			char *base = site_text(ipsec, "wan0", "lan0", "term0");
 			char *conf = xasprintf("%s%s", base, monitor[on]);
-			struct site_diags d = { 0 };
-			struct site *s = site_load_string("t.conf", conf, false, &d);
+			struct site *s = site_from_text(conf);
 			char *text, *hash, *cause = NULL;
 			struct nft_shape got, want;
 			const char *rule = rules[on];
@@ -234,7 +229,6 @@ static void test_nft_metrics(void **state)
 			free(text);
 			free(hash);
 			site_free(s);
-			site_diags_free(&d);
 			free(conf);
 			free(base);
 		}
@@ -317,13 +311,8 @@ static struct site *layout_site(const struct layout *ly)
 			       "address = 192.168.20.1/24\nhost = 192.168.20.10\n"
 			       "lan_ports = tcp/443, udp/3389\n"
 			     : "[terminal]\nhost = 192.168.10.10\n");
-	struct site_diags d = { 0 };
-	struct site *s = site_load_string("t.conf", text, false, &d);
+	struct site *s = site_from_text(text);
 
-	if (s == NULL)
-		for (size_t i = 0; i < d.n; i++)
-			print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
-	site_diags_free(&d);
 	free(text);
 	return s;
 }
@@ -995,17 +984,13 @@ static char *str_replace(const char *s, const char *from, const char *to)
 static struct site *load_ipoe_named(bool pppoe, const char *wan)
 {
 	char *base = site_text(false, wan, "lan0", "term0"), *a, *b, *c;
-	struct site_diags d = { 0 };
 	struct site *s;
 
 	a = str_replace(base, "address = dhcp\n", "address = dhcp\naddress6 = ra\n");
 	b = str_replace(a, "ce_router = 198.51.100.1\n",
 			"ce_router = 198.51.100.1\nipv6 = ipoe\nipv6_prefix = pd\n");
 	c = str_replace(b, "[lan]\n", pppoe ? "[lan]\npppoe_passthrough = yes\n" : "[lan]\n");
-	s = site_load_string("t.conf", c, false, &d);
-	for (size_t i = 0; s == NULL && i < d.n; i++)
-		print_message("# %u:%u: %s\n", d.v[i].line, d.v[i].col, d.v[i].message);
-	site_diags_free(&d);
+	s = site_from_text(c);
 	free(base);
 	free(a);
 	free(b);

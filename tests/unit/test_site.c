@@ -256,6 +256,34 @@ static void test_labels_and_zone(void **state)
 /* Every key carries its label and hint in both languages; an enum's words
  * are labelled and its default is one of them; a number's default is in
  * its range; keys on a page are asked for only when they apply to it. */
+/* A number's hint shows its range, made from min and max once, beside the
+ * hint's own words if it has any. */
+static void test_hint_range(void **state)
+{
+	static const struct {
+		const char *section, *key, *ja, *en;
+	} cases[] = {
+		{ "uplink", "mtu", "1280〜9000", "1280 to 9000" },
+		{ "ipsec", "tunnel_mtu", "MSS 調整に使う、1280〜9000", "for MSS clamping, 1280 to 9000" },
+		{ "ipsec", "dpd_delay", "0 で無効、0〜3600", "0 turns it off, 0 to 3600" },
+		{ "site", "facility_code", NULL, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct site_key k;
+		int at = site_key_find(cases[i].section, cases[i].key);
+		assert_true(at >= 0);
+		site_key_get((size_t)at, &k);
+		char *ja = site_key_hint(&k, OQ_LANG_JA), *en = site_key_hint(&k, OQ_LANG_EN);
+		/* a key without a range shows its hint as it is */
+		assert_string_equal(ja, cases[i].ja ? cases[i].ja : k.hint.ja);
+		assert_string_equal(en, cases[i].en ? cases[i].en : k.hint.en);
+		free(ja);
+		free(en);
+	}
+}
+
 static void test_schema_complete(void **state)
 {
 	unsigned on_page[SITE_PAGE_COUNT] = { 0 };
@@ -264,9 +292,11 @@ static void test_schema_complete(void **state)
 	for (size_t i = 0; i < site_key_count(); i++) {
 		struct site_key k;
 		site_key_get(i, &k);
-		if (!k.label.ja || !*k.label.ja || !k.label.en || !*k.label.en ||
-		    !k.hint.ja || !*k.hint.ja || !k.hint.en || !*k.hint.en)
+		char *hja = site_key_hint(&k, OQ_LANG_JA), *hen = site_key_hint(&k, OQ_LANG_EN);
+		if (!k.label.ja || !*k.label.ja || !k.label.en || !*k.label.en || !*hja || !*hen)
 			fail_msg("[%s] %s has no label or hint in both languages", k.section, k.key);
+		free(hja);
+		free(hen);
 		assert_int_equal(site_key_find(k.section, k.key), (int)i);
 		if (k.choices) {
 			bool def_known = k.def == NULL;
@@ -319,6 +349,12 @@ static void test_when(void **state)
 	assert_true(site_when_holds(s, SITE_WHEN_IPVPN));
 	assert_false(site_when_holds(s, SITE_WHEN_PSK));
 	assert_false(site_when_holds(s, SITE_WHEN_PUBKEY));
+	s->ipvpn6 = SITE_IPVPN6_NONE;
+	assert_false(site_when_holds(s, SITE_WHEN_IPOE6));
+	s->ipvpn6 = SITE_IPVPN6_IPOE;
+	assert_true(site_when_holds(s, SITE_WHEN_IPOE6));
+	s->line = SITE_LINE_IPSEC;
+	assert_false(site_when_holds(s, SITE_WHEN_IPOE6));
 	site_free(s);
 	site_diags_free(&diags);
 }
@@ -408,6 +444,7 @@ int main(void)
 		cmocka_unit_test(test_docs_cover_every_key),
 		cmocka_unit_test(test_labels_and_zone),
 		cmocka_unit_test(test_schema_complete),
+		cmocka_unit_test(test_hint_range),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_doc_fill),

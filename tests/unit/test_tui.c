@@ -441,7 +441,8 @@ static void test_wizard_from_table(void **state)
 	int *lines;
 	size_t n;
 	char *text = wiz_text(w, &lines, &n);
-	assert_non_null(strstr(text, "[uplink]\ntype = ipsec\ninterface = wan0\naddress = \nmtu = many\n"
+	assert_non_null(strstr(text, "[uplink]\ntype = ipsec\ninterface = wan0\naddress = \naddress6 = none\n"
+				     "mtu = many\n"
 				     "carrier = 例示通信\n"));
 	assert_non_null(strstr(text, "\n[monitor]\nhistory_days = 7\n"));
 	assert_int_equal(wiz_validate(w, false) > 0, true);

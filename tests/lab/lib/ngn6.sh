@@ -1,5 +1,6 @@
 # A small IPv6 closed network in namespaces of the calling test's own, for
-# the probes over IPv6 (sourced; needs P, tmp, in_ns and wait_for):
+# the probes over IPv6 (sourced; needs P, tmp, O, wait_for and
+# tests/lab/lib/ns.sh):
 #   app  the appliance: wan0 (2001:db8:1::2, 198.51.100.2) to the CE router,
 #        lan0 and term0 (2001:db8:20::1, 192.168.20.1) veths with their
 #        peers beside them; configured by hand, so only the probes speak
@@ -11,9 +12,8 @@
 
 ngn6_up() {
 	local ns l
+	ns_add app ngn cen
 	for ns in app ngn cen; do
-		ip netns add "$P-$ns"
-		in_ns $ns ip link set lo up
 		in_ns $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	done
 	ip -n "$P-app" link add wan0 type veth peer name ce0 netns "$P-ngn"
@@ -118,10 +118,15 @@ CONF
 ngn6_settled() { ! ip -n "$P-$1" -6 addr show | grep -q tentative; }
 ngn6_listening() { in_ns cen ss -Hln --"$1" | grep -q "$2"; }
 
-ngn6_down() {
-	local ns
-	for ns in app ngn cen; do
-		ip netns pids "$P-$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$P-$ns" 2>/dev/null
-	done
+ngn6_down() { ns_del app ngn cen; }
+
+# oqlink probe ID... on the appliance with $O and $tmp/site.conf, one line
+# per probe asked: "id VERDICT summary | remedy | evidence ; evidence".
+ngn6_probe() {
+	in_ns app "$O" --lang en --config "$tmp/site.conf" probe --json "$@" 2>"$tmp/err" |
+		python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["results"]:
+    print(r["id"], r["verdict"], r["summary"]["en"], "|", (r.get("remedy") or {}).get("en", ""),
+          "|", " ; ".join(r.get("evidence", [])))'
 }
