@@ -262,9 +262,9 @@ deps-runtime: oqlink
 image: deps-quiet
 	$(Q)VERSION=$(VERSION) images/build
 
-check-image: deps-quiet
+check-image: deps-quiet build/asan/oqlink
 	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 tests/run image/
-check-image-ab: deps-quiet
+check-image-ab: deps-quiet build/asan/oqlink
 	$(Q)VERSION=$(VERSION) OQL_CHECK_IMAGE=1 OQL_IMAGE_AB=1 tests/run image/
 deps-quiet:
 	$(Q)tools/deps --quiet
