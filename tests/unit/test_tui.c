@@ -482,7 +482,9 @@ static void test_jobs(void **state)
 		ui_job_free(j);
 	}
 
-	/* cancel: a long job ends at once, with the signal in its status */
+	/* cancel: a long job ends at once, with the signal in its status:
+	 * SIGTERM, or the SIGKILL that follows it after 2 s when the TERM
+	 * came before the child's exec and was lost (seen under valgrind) */
 	const char *argv[] = { "/bin/sleep", "30", NULL };
 	char buf[256] = "";
 	struct ui_job *j = ui_job_start(argv, NULL);
@@ -493,7 +495,7 @@ static void test_jobs(void **state)
 		usleep(10000);
 	assert_true(now_ms() - t0 < 3000 * test_slow());
 	assert_true(j->cancelled);
-	assert_int_equal(j->status, 128 + 15);
+	assert_true(j->status == 128 + 15 || j->status == 128 + 9);
 	ui_job_free(j);
 
 	/* a program that does not exist: exit 127, no hang */
