@@ -13,21 +13,8 @@ O=${OQLINK:-$ROOT/build/asan/oqlink}
 . tests/lib/tap.sh
 . tests/lab/lib/ns.sh
 
-N=17
-echo "1..$N"
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1 || ! command -v dnsmasq >/dev/null ||
-   ! command -v radvd >/dev/null; then
-	for _ in $(seq 1 $N); do skip "needs root, network namespaces, dnsmasq and radvd"; done
-	exit 0
-fi
-
-P=oqa$$
-tmp=$(mktemp -d)
-
 . tests/lab/lib/ngn6.sh
-cleanup() { ngn6_down; rm -rf "$tmp"; }
-trap cleanup EXIT
-ngn6_up
+ngn6_suite 17 oqa radvd
 sed -i -e 's/^ce_router = .*/&\nipv6 = ipoe/' \
 	-e 's|^timeout_ms = .*|&\nlineauth_url = http://www.lineauth.mnw/|' "$tmp/site.conf"
 mkdir -p "$tmp/state"

@@ -11,20 +11,8 @@ O=${OQLINK:-$ROOT/build/asan/oqlink}
 . tests/lib/tap.sh
 . tests/lab/lib/ns.sh
 
-N=8
-echo "1..$N"
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1 || ! command -v dnsmasq >/dev/null; then
-	for _ in $(seq 1 $N); do skip "needs root, network namespaces and dnsmasq"; done
-	exit 0
-fi
-
-P=oqd$$
-tmp=$(mktemp -d)
-
 . tests/lab/lib/ngn6.sh
-cleanup() { ngn6_down; rm -rf "$tmp"; }
-trap cleanup EXIT
-ngn6_up
+ngn6_suite 8 oqd
 
 # The dns result of one run as "VERDICT|summary|remedy|evidence lines|values".
 dns_run() {

@@ -9,6 +9,28 @@
 #        on 2001:db8:53::53 and 192.0.2.53, 2001:db8:53::10 and 192.0.2.10,
 #        2001:db8:53::20 (www.lineauth.mnw, AAAA only) for a page
 # ngn6_up writes $tmp/site.conf (IP-VPN, IPv4 and IPv6 DNS servers).
+#
+# ngn6_suite N PREFIX [COMMAND...]: the start of a suite of N tests on this
+# network: the plan, all N skipped unless root, network namespaces,
+# dnsmasq and each COMMAND are there; then P=PREFIX$$, a new tmp, the
+# cleanup on exit and ngn6_up.
+ngn6_suite() {
+	local n=$1 prefix=$2 c; shift 2
+	echo "1..$n"
+	if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+		for _ in $(seq 1 "$n"); do skip "needs root and network namespaces"; done
+		exit 0
+	fi
+	for c in dnsmasq "$@"; do
+		command -v "$c" >/dev/null && continue
+		for _ in $(seq 1 "$n"); do skip "needs $c"; done
+		exit 0
+	done
+	P=$prefix$$
+	tmp=$(mktemp -d)
+	trap 'ngn6_down; rm -rf "$tmp"' EXIT
+	ngn6_up
+}
 
 ngn6_up() {
 	local ns l
