@@ -33,11 +33,11 @@ endif
 PKGS := inih json-c ncursesw libnl-3.0 libnl-route-3.0 libnftables openssl libpcap sqlite3 libcares libmicrohttpd \
         libseccomp libsystemd blkid mount
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lresolv
 # The keeper (oqlink-monitor) runs for good: it links only these; the work
 # that needs the others runs in short-lived children of the full oqlink.
 KEEPER_PKGS := inih json-c sqlite3 libmicrohttpd libsystemd
-KEEPER_LIBS = $(shell pkg-config --libs $(KEEPER_PKGS) 2>/dev/null) -lm
+KEEPER_LIBS = $(shell pkg-config --libs $(KEEPER_PKGS) 2>/dev/null) -lm -lresolv
 
 WARN := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
@@ -174,7 +174,7 @@ test_mods = $(sort $(call test_tops,$(1)) $(foreach m,$(call test_tops,$(1)),$(U
 # the module libraries in link order
 test_link = $(if $(filter cli,$(call test_mods,$(2))),$(LIB_SRCS:cli/%.c=build/$(1)/cli/%.o)) \
             $(patsubst %,build/$(1)/lib%.a,$(filter $(call test_mods,$(2)),$(LIB_MODULES)))
-test_libs = $(shell pkg-config --libs $(sort $(foreach m,$(call test_mods,$(1)),$(PKGS_$(m)))) 2>/dev/null) -lm
+test_libs = $(shell pkg-config --libs $(sort $(foreach m,$(call test_mods,$(1)),$(PKGS_$(m)))) 2>/dev/null) -lm -lresolv
 
 # Helpers the shell suites run (tests/tools/NAME.c -> build/asan/tools/NAME).
 TOOL_BINS := $(patsubst tests/tools/%.c,build/asan/tools/%,$(wildcard tests/tools/*.c))
