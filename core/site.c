@@ -17,12 +17,14 @@
 #include "core/i18n.h"
 #include "core/net.h"
 #include "core/proposal.h"
+#include "core/sshkey.h"
 #include "core/util.h"
 
 #define SITE_MAX_SIZE (256 * 1024)
 #define SITE_MAX_LINE 199	/* inih's line buffer is 200 bytes */
 #define SITE_MAX_TLS 32
 #define SITE_MAX_LIST 1024
+#define SSHKEY_FILE_MAX (256 * 1024)
 
 enum key_type {
 	K_STR,		/* free text (no control characters) */
@@ -84,6 +86,10 @@ static const struct site_choice ipvpn6_words[] = {
 static const struct site_choice prefix6_words[] = {
 	WORD("ra", SITE_PREFIX6_RA, "RA の /64 (ひかり電話なし)", "a /64 by RA (no ひかり電話)"),
 	WORD("pd", SITE_PREFIX6_PD, "DHCPv6-PD の /56 (ひかり電話あり)", "a /56 by DHCPv6-PD (ひかり電話)"),
+	WORDS_END };
+static const struct site_choice onoff_words[] = {
+	WORD("off", 0, "使わない", "off"),
+	WORD("on", 1, "使う", "on"),
 	WORDS_END };
 static const struct site_choice yesno_words[] = {
 	WORD("no", 0, "使わない", "no"),
@@ -405,6 +411,20 @@ static const struct key_def keys[] = {
 	  BT("この機器の管理 (ssh) を許す送信元",
 	     "where management (ssh) of this appliance is allowed from"),
 	  NOTEXT },
+	{ "lan", "ssh", K_ENUM, S(ssh), NOCOUNT, onoff_words, 0, 0, NEED_NO, "off",
+	  BT("SSH による管理", "SSH management"),
+	  BT("on にすると管理 LAN から鍵でだけログインできます", "on: log in from the management LAN, with keys only"),
+	  NULL, SITE_WHEN_ALWAYS, SITE_PAGE_NONE,
+	  BT("`on`: `[lan] management` の送信元から LAN のアドレスの tcp/22 に、`ssh_keys` の鍵でだけ SSH でログインできます (パスワードは使えません。WAN からは届きません)。`off` (既定): sshd は動かず、ファイアウォールは tcp/22 を通しません",
+	     "`on`: SSH logins to the LAN address, tcp/22, from the sources of `[lan] management`, with the keys of `ssh_keys` only (never a password; never from the WAN). `off` (the default): no sshd runs and the firewall lets no tcp/22 in"),
+	  NOTEXT },
+	{ "lan", "ssh_keys", K_PATH, S(ssh_keys), NOCOUNT, NULL, 0, 0, NEED_NO, NULL,
+	  BT("SSH の公開鍵", "SSH public keys"),
+	  BT("OpenSSH の公開鍵のファイル (1 行に 1 つ)", "a file of OpenSSH public keys, one a line"),
+	  NULL, SITE_WHEN_SSH, SITE_PAGE_NONE,
+	  BT("ログインを許す OpenSSH の公開鍵のファイル。1 行に 1 つ、`種類 base64 [コメント]` の形で、種類は ssh-ed25519、ecdsa-sha2-nistp256/384/521、3072 ビット以上の ssh-rsa。前にオプションは書けません。空行と # の行は読み飛ばします。apply はこれを root だけが読めるファイルに写して sshd に渡します",
+	     "the file of OpenSSH public keys that may log in: one a line, `TYPE BASE64 [COMMENT]`, the type ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa of 3072 bits or more, no options in front; blank lines and lines starting with # are skipped. apply copies it into a file only root can read, for sshd"),
+	  BT("ssh = on のとき", "with ssh = on") },
 	{ "lan", "pppoe_passthrough", K_ENUM, S(pppoe_passthrough), NOCOUNT, yesno_words, 0, 0, NEED_NO, "no",
 	  BT("PPPoE パススルー", "PPPoE pass-through"),
 	  BT("オンライン請求を PPPoE でつなぐとき yes", "yes when online claims go over PPPoE"),
@@ -742,31 +762,52 @@ struct parser {
 
 static void diag_add(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+static void diag_add_in(struct parser *p, const char *file, unsigned line, unsigned col,
+			const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Record one problem. */
-static void diag_add(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
+/* Record one problem at a line of file. */
+static void diag_vadd(struct parser *p, const char *file, unsigned line, unsigned col,
+		      const char *fmt, va_list ap)
 {
 	struct site_diags *d = p->diags;
 	struct site_diag *g;
 	char *msg;
-	va_list ap;
 
 	p->errors++;
 	if (d == NULL)
 		return;
 	d->v = xrealloc(d->v, (d->n + 1) * sizeof(*d->v));
 	g = &d->v[d->n++];
-	g->file = str_sanitize(p->name);
+	g->file = str_sanitize(file);
 	g->line = line;
 	g->col = col;
 	g->err = 0;
-	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
-	va_end(ap);
 	/* messages quote the input: keep them safe for a terminal and JSON */
 	g->message = str_sanitize(msg ? msg : "?");
 	free(msg);
+}
+
+/* Record one problem of the config file. */
+static void diag_add(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(p, p->name, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* Record one problem of another file the config names. */
+static void diag_add_in(struct parser *p, const char *file, unsigned line, unsigned col,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(p, file, line, col, fmt, ap);
+	va_end(ap);
 }
 
 void site_diags_free(struct site_diags *d)
@@ -1859,6 +1900,8 @@ static void check_files(struct parser *p)
 			continue;
 		if (strcmp(k->key, "vici_socket") == 0)
 			continue;	/* charon makes it when it starts */
+		if (strcmp(k->key, "ssh_keys") == 0)
+			continue;	/* read line by line: check_ssh_keys() */
 		if (key_named(k)) {
 			for (size_t t = 0; t < s->n_tls; t++)
 				check_file(p, k->key,
@@ -1944,6 +1987,79 @@ static void validate_monitor(struct parser *p)
 		       _("syslog には udp://ホスト:ポート か tcp://ホスト:ポート を書いてください ('%s')",
 			 "syslog takes udp://host:port or tcp://host:port (not '%s')"), s->syslog);
 	free(hp.host);
+}
+
+/* [lan] ssh_keys, line by line: every line that is not blank or a comment
+ * is a public key the management login takes; at least one. */
+static void check_ssh_keys(struct parser *p)
+{
+	const struct key_loc *loc = &p->loc[key_index("lan", "ssh_keys")];
+	const char *path = p->site->ssh_keys;
+	char *data = NULL, *line, *next, *cause = NULL;
+	unsigned n = 0, found = 0, errors = p->errors;
+	size_t len;
+	int r;
+
+	if ((r = file_read(path, SSHKEY_FILE_MAX, &data, &len, &cause)) < 0) {
+		diag_add(p, loc->line, loc->vcol, _("'%s': %s", "'%s': %s"), "ssh_keys", cause);
+		if (r != -EFBIG)
+			diag_errno(p, r);
+		free(cause);
+		return;
+	}
+	if (strlen(data) != len) {
+		diag_add_in(p, path, 0, 0, "%s", _("鍵のファイルに NUL バイトがあります",
+						   "the key file holds a NUL byte"));
+		free(data);
+		return;
+	}
+	for (line = data; line && *line; line = next) {
+		struct sshkey_info k;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		n++;
+		r = sshkey_parse_line(line, &k, &cause);
+		if (r == 0) {
+			found++;
+		} else if (r < 0) {
+			const char *at = line + strspn(line, " \t");
+			char *shown = xstrndup(at, 40);
+			diag_add_in(p, path, n, 1, _("'%s' の鍵 '%s%s': %s", "'%s' key '%s%s': %s"),
+				    "ssh_keys", shown, strlen(at) > 40 ? "…" : "", cause);
+			free(shown);
+			free(cause);
+			cause = NULL;
+			if (r == -EPERM)
+				break;	/* the rest of a private key is no use */
+		}
+	}
+	if (found == 0 && p->errors == errors)
+		at_key(p, "lan", "ssh_keys", _("%s に公開鍵がありません", "%s holds no public key"), path);
+	free(data);
+}
+
+/* [lan] ssh = on: from named management sources only, with keys. */
+static void validate_ssh(struct parser *p, bool files)
+{
+	struct site *s = p->site;
+	char b1[64];
+
+	if (!s->ssh)
+		return;
+	if (s->n_management == 0)
+		at_key(p, "lan", "ssh", "%s",
+		       _("ssh = on には [lan] management (管理を許す送信元) が要ります",
+			 "ssh = on needs [lan] management (the sources that may manage)"));
+	for (size_t i = 0; i < s->n_management; i++)
+		if (s->management[i].len == 0)
+			at_key(p, "lan", "management",
+			       _("%s はすべてのアドレスです。管理を許す送信元を書いてください",
+				 "%s is every address: name the sources that may manage"),
+			       pstr(&s->management[i], b1));
+	if (!is_set(p, "lan", "ssh_keys"))
+		missing(p, "lan", "ssh_keys");
+	else if (files)
+		check_ssh_keys(p);
 }
 
 /* Checks that span keys: required keys, subnets, overlaps, auth files. */
@@ -2071,6 +2187,7 @@ static void site_validate(struct parser *p, bool files)
 					      "the LAN overlaps the WAN subnet"));
 
 	validate_monitor(p);
+	validate_ssh(p, files);
 
 	/* Central prefixes */
 	for (size_t i = 0; i < s->n_central; i++) {
@@ -2316,6 +2433,8 @@ bool site_when_holds(const struct site *s, enum site_when w)
 		return s->n_tls > 0;
 	case SITE_WHEN_IPOE6:
 		return s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE;
+	case SITE_WHEN_SSH:
+		return s->ssh != 0;
 	}
 	return false;
 }
@@ -2560,6 +2679,8 @@ static struct bitext when_text(enum site_when w)
 		return BT("[probe.tls.NAME] ごとに書きます", "one per [probe.tls.NAME]");
 	case SITE_WHEN_IPOE6:
 		return BT("ipv6 = ipoe のときに使います", "used with ipv6 = ipoe");
+	case SITE_WHEN_SSH:
+		return BT("ssh = on のときに使います", "used with ssh = on");
 	}
 	return BT(NULL, NULL);
 }

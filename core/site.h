@@ -108,6 +108,8 @@ struct site {
 	struct oq_prefix *management;	/* where management is allowed from */
 	size_t n_management;
 	int pppoe_passthrough;		/* pass PPPoE frames between LAN and WAN */
+	int ssh;			/* sshd on the LAN address for management */
+	char *ssh_keys;			/* OpenSSH public keys that may log in */
 
 	/* [terminal] */
 	enum site_segment segment;
@@ -259,6 +261,7 @@ enum site_when {
 	SITE_WHEN_SEPARATE,	/* [terminal] segment = separate */
 	SITE_WHEN_TLS,		/* a [probe.tls.NAME] section is there (its host set) */
 	SITE_WHEN_IPOE6,	/* type = ipvpn and [ipvpn] ipv6 = ipoe */
+	SITE_WHEN_SSH,		/* [lan] ssh = on */
 };
 
 /* The setup screen's pages that ask for keys, in order. */

@@ -197,6 +197,79 @@ static void test_files_checked(void **state)
 	free(text);
 }
 
+/* [lan] ssh_keys is read line by line with check_files: each line that is
+ * not a key the login takes is reported at its own line of the key file,
+ * and a private key stops the reading. */
+static void test_ssh_keys_checked(void **state)
+{
+	static const char ed25519[] = "ssh-ed25519 %s%s";
+	char dir[] = "/tmp/oqsshXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *keys = xasprintf("%s/keys.pub", dir);
+	char *good = xasprintf(ed25519, "AAAAC3NzaC1lZDI1NTE5AAAAIIovoHtvAu/BWXj2vplwqGAUZ/lqFBdMNjjLrh9iOOVr", " engineer\n");
+	char *bad = xasprintf("# keys of the vendor\n\n%s"
+			      "ssh-rsa %s\n"
+			      "from=\"192.168.10.0/24\" %s"
+			      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n",
+			      good, "AAAAB3NzaC1yc2EAAAADAQABAAABAQC7XLXt4DWlQgVFIxw0Cnoi0L9/pgOF"
+			      "a/pnIqeXrHvaQO36DhbK9IKHVh8a8I4dDHrbVBe/H1QUlwwAxbbKClgOZEForXEirMSO4eOtsDOw+oZn"
+			      "Bloo3IhvtDHdAJ6MqJI1x/EfMkYOtOhSCLNmZ2Pkdbw7J2fzIasVQA8KFs1PQEHoApK/2ODkzFWa9ovT"
+			      "+e1utRaVmWsp8u/2zQrwwILBzye01bA2/veW7y2SitI/wa2tZGhQdMmtz9U2rpVmYywcxMflw3BUNV5Z"
+			      "LWSHrGpTUjzb1PDqxO7g0g+Iehpqr/LO7b41zB9E3/WYqypmUVRxUh+aTlfjhVByuZtnWCD5", good);
+	char *text = xasprintf("[site]\nfacility_code = 1312345678\nfacility_name = x\n"
+			       "[uplink]\ntype = ipvpn\ninterface = wan0\naddress = 198.51.100.2/24\n"
+			       "[ipvpn]\nce_router = 198.51.100.1\n"
+			       "[lan]\ninterface = lan0\naddress = 192.168.1.1/24\n"
+			       "management = 192.168.1.0/24\nssh = on\nssh_keys = %s\n"
+			       "[terminal]\nhost = 192.168.1.10\n[central]\nprefixes = 192.0.2.0/24\n",
+			       keys);
+	struct site_diags d = { 0 };
+	struct site *s;
+
+	(void)state;
+	i18n_set_lang(OQ_LANG_EN);
+	assert_int_equal(file_write_atomic(keys, good, strlen(good), 0644, NULL), 0);
+	s = site_load_string("f.conf", text, true, &d);
+	assert_non_null(s);
+	assert_int_equal(s->ssh, 1);
+	assert_string_equal(s->ssh_keys, keys);
+	site_free(s);
+
+	assert_int_equal(file_write_atomic(keys, bad, strlen(bad), 0644, NULL), 0);
+	assert_null(site_load_string("f.conf", text, true, &d));
+	assert_int_equal(d.n, 3);
+	for (size_t i = 0; i < d.n; i++)
+		assert_string_equal(d.v[i].file, keys);
+	assert_int_equal(d.v[0].line, 4);
+	assert_non_null(strstr(d.v[0].message, "3072"));
+	assert_int_equal(d.v[1].line, 5);
+	assert_non_null(strstr(d.v[1].message, "options"));
+	assert_int_equal(d.v[2].line, 6);
+	assert_non_null(strstr(d.v[2].message, "private key"));
+	site_diags_free(&d);
+	/* without check_files the file is not read */
+	s = site_load_string("f.conf", text, false, &d);
+	assert_non_null(s);
+	site_free(s);
+
+	assert_int_equal(file_write_atomic(keys, "# none yet\n", 11, 0644, NULL), 0);
+	assert_null(site_load_string("f.conf", text, true, &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].line, 15);
+	assert_non_null(strstr(d.v[0].message, "no public key"));
+	site_diags_free(&d);
+	unlink(keys);
+	assert_null(site_load_string("f.conf", text, true, &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].err, ENOENT);
+	site_diags_free(&d);
+	rmdir(dir);
+	free(keys);
+	free(good);
+	free(bad);
+	free(text);
+}
+
 /* docs/config.md describes every key, under its section's heading. */
 static void test_docs_cover_every_key(void **state)
 {
@@ -441,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_valid_roundtrip),
 		cmocka_unit_test(test_long_list_folds),
 		cmocka_unit_test(test_files_checked),
+		cmocka_unit_test(test_ssh_keys_checked),
 		cmocka_unit_test(test_docs_cover_every_key),
 		cmocka_unit_test(test_labels_and_zone),
 		cmocka_unit_test(test_schema_complete),
