@@ -115,10 +115,13 @@ static void put_input(FILE *f, const struct site *s)
 	if (site_ipoe6(s) && s->prefix6 == SITE_PREFIX6_PD)
 		fprintf(f, "\t\tiifname \"%s\" ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept comment \"DHCPv6 replies (prefix delegation)\"\n",
 			s->wan_if);
-	fprintf(f, "\t\tiifname \"%s\" ip saddr @mgmt4 tcp dport 22 accept comment \"management\"\n",
-		s->lan_if);
-	fprintf(f, "\t\tiifname \"%s\" ip6 saddr @mgmt6 tcp dport 22 accept comment \"management\"\n",
-		s->lan_if);
+	/* SSH only when it is on ([lan] ssh): from the LAN's management sources */
+	if (s->ssh) {
+		fprintf(f, "\t\tiifname \"%s\" ip saddr @mgmt4 tcp dport 22 accept comment \"management (ssh)\"\n",
+			s->lan_if);
+		fprintf(f, "\t\tiifname \"%s\" ip6 saddr @mgmt6 tcp dport 22 accept comment \"management (ssh)\"\n",
+			s->lan_if);
+	}
 	put_metrics(f, s);
 	fputs("\t\tcounter comment \"input: dropped\"\n\t}\n", f);
 }

@@ -152,8 +152,8 @@ t tcp_blocked lan 192.0.2.10 443
 central_inward() { tcp_blocked isp 192.168.10.20 22 && tcp_blocked isp 192.168.20.10 443; }
 desc="the central side cannot open a connection to the LAN or the terminal"
 t central_inward
-management() { tcp_ok lan 192.168.10.1 22 && tcp_blocked isp 198.51.100.2 22; }
-desc="management (ssh) reaches the appliance from the LAN, not from the uplink"
+management() { tcp_blocked lan 192.168.10.1 22 && tcp_blocked isp 198.51.100.2 22; }
+desc="with ssh = off (the default) tcp/22 is closed from the LAN and the uplink"
 t management
 other_table() { in_ns app nft list table ip other | grep -q 'tcp dport 9 counter'; }
 desc="the other nftables table is untouched"

@@ -27,7 +27,7 @@
 
 /* ---- sites ---- */
 
-enum { L_IPSEC = 1, L_SEPARATE = 2, L_DHCP = 4, L_METRICS = 8 };
+enum { L_IPSEC = 1, L_SEPARATE = 2, L_DHCP = 4, L_METRICS = 8, L_SSH = 16 };
 
 /* A valid site of the layout given by the L_ flags. */
 static struct site *load_site(unsigned l)
@@ -38,7 +38,7 @@ static struct site *load_site(unsigned l)
 		"[uplink]\ntype = %s\ninterface = wan0\naddress = %s\n%s"
 		"%s"
 		"[lan]\ninterface = lan0\naddress = 192.168.10.1/24\n"
-		"management = 192.168.10.0/25, 2001:db8:1::/64\n"
+		"management = 192.168.10.0/25, 2001:db8:1::/64\n%s"
 		"[terminal]\nsegment = %s\n%s"
 		"host = %s\nlan_ports = tcp/443, udp/3389\n"
 		"[central]\nprefixes = 192.0.2.0/24, 2001:db8:2::/48\n"
@@ -48,6 +48,7 @@ static struct site *load_site(unsigned l)
 		l & L_IPSEC ? "[ipsec]\npeer = 203.0.113.1\nauth = psk\npsk_file = /etc/oqlink/psk\n"
 			      "local_id = clinic@example\nremote_id = gw.example\ntunnel_mtu = 1400\n"
 			    : "[ipvpn]\nce_router = 198.51.100.1\n",
+		l & L_SSH ? "ssh = on\nssh_keys = /etc/oqlink/ssh-keys.pub\n" : "",
 		sep ? "separate" : "lan",
 		sep ? "interface = term0\naddress = 192.168.20.1/24\n" : "",
 		sep ? "192.168.20.10" : "192.168.10.10",
@@ -416,10 +417,14 @@ static const struct want wants[] = {
 	  "DHCP reply on a DHCP uplink" },
 	{ 0, L_DHCP, { "input", "wan0", NULL, "198.51.100.1", "198.51.100.2", "udp", 67, 68 }, DROP,
 	  "DHCP reply on a static uplink" },
-	{ 0, 0, { "input", "lan0", NULL, "192.168.10.5", "192.168.10.1", "tcp", 40000, 22 }, ACC,
+	{ L_SSH, 0, { "input", "lan0", NULL, "192.168.10.5", "192.168.10.1", "tcp", 40000, 22 }, ACC,
 	  "ssh from the management prefix" },
-	{ 0, 0, { "input", "lan0", NULL, "2001:db8:1::5", "2001:db8:1::1", "tcp", 40000, 22 }, ACC,
+	{ L_SSH, 0, { "input", "lan0", NULL, "2001:db8:1::5", "2001:db8:1::1", "tcp", 40000, 22 }, ACC,
 	  "ssh from the IPv6 management prefix" },
+	{ 0, L_SSH, { "input", "lan0", NULL, "192.168.10.5", "192.168.10.1", "tcp", 40000, 22 }, DROP,
+	  "ssh from the management prefix with ssh = off" },
+	{ 0, L_SSH, { "input", "lan0", NULL, "2001:db8:1::5", "2001:db8:1::1", "tcp", 40000, 22 }, DROP,
+	  "ssh from the IPv6 management prefix with ssh = off" },
 	{ 0, 0, { "input", "lan0", NULL, "192.168.10.200", "192.168.10.1", "tcp", 40000, 22 }, DROP,
 	  "ssh from the LAN outside the management prefix" },
 	{ 0, 0, { "input", "lan0", NULL, "192.168.10.5", "192.168.10.1", "tcp", 40000, 23 }, DROP,
@@ -458,9 +463,9 @@ static const char *subst(const char *x, unsigned l, bool iface)
 
 static const char *layout_name(unsigned l, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s, %s segment, %s uplink%s", l & L_IPSEC ? "ipsec" : "ipvpn",
+	snprintf(buf, size, "%s, %s segment, %s uplink%s%s", l & L_IPSEC ? "ipsec" : "ipvpn",
 		 l & L_SEPARATE ? "separate" : "lan", l & L_DHCP ? "dhcp" : "static",
-		 l & L_METRICS ? ", metrics" : "");
+		 l & L_METRICS ? ", metrics" : "", l & L_SSH ? ", ssh" : "");
 	return buf;
 }
 
@@ -472,7 +477,7 @@ static void test_nft_meaning(void **state)
 	(void)state;
 	if (!can_unshare())
 		skip();
-	for (unsigned l = 0; l < 16; l++) {
+	for (unsigned l = 0; l < 32; l++) {
 		struct site *s = load_site(l);
 		char *text, name[96];
 		assert_non_null(s);
