@@ -11,9 +11,16 @@
  * its output appended to run_dir/daemons/NAME.log. dhcpcd keeps its pid
  * file, control sockets and leases in fixed places (/run/dhcpcd,
  * /var/lib/dhcpcd): it gets a private mount namespace in which both are
- * oqlink's own directory, so that it never meets another dhcpcd's files. */
+ * oqlink's own directory, so that it never meets another dhcpcd's files.
+ *
+ * sshd ([lan] ssh = on) is one more: its config, written here, listens on
+ * the LAN address only and takes the site's public keys only (a copy in
+ * state_dir/daemons/sshd.keys); its host key is made once with ssh-keygen
+ * and kept beside them, so that its fingerprint stays what the field
+ * engineer wrote down. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +36,7 @@
 
 #include "core/i18n.h"
 #include "core/site.h"
+#include "core/sshkey.h"
 #include "core/util.h"
 #include "provision/state.h"
 
@@ -45,7 +53,13 @@ static const struct {
 	[PS_DHCPCD] = { "/usr/sbin/dhcpcd", "dhcpcd" },
 	[PS_RADVD] = { "/usr/sbin/radvd", "radvd" },
 	[PS_NDPPD] = { "/usr/sbin/ndppd", "ndppd" },
+	[PS_SSHD] = { "/usr/sbin/sshd", "sshd" },
 };
+
+#define SSH_KEYGEN "/usr/bin/ssh-keygen"
+#define SSHD_PRIVSEP_DIR "/run/sshd"	/* sshd's own, fixed at its build */
+#define SSH_KEYS_MAX (256 * 1024)
+#define ARGV_MAX 16			/* arguments of a program we run, with its NULL */
 
 const char *ps_daemon_prog(const struct ps_daemon *d)
 {
@@ -59,6 +73,7 @@ void ps_daemon_clear(struct ps_daemon *d)
 	free(d->conf_dir);
 	free(d->run_dir);
 	free(d->config);
+	free(d->keys);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -68,6 +83,7 @@ void ps_daemon_copy(struct ps_daemon *dst, const struct ps_daemon *src)
 	dst->conf_dir = src->conf_dir ? xstrdup(src->conf_dir) : NULL;
 	dst->run_dir = src->run_dir ? xstrdup(src->run_dir) : NULL;
 	dst->config = src->config ? xstrdup(src->config) : NULL;
+	dst->keys = src->keys ? xstrdup(src->keys) : NULL;
 }
 
 /* Append a daemon slot to st; config NULL: it should not run. */
@@ -79,7 +95,10 @@ struct ps_daemon *ps_add_daemon(struct ps_state *st, enum ps_daemon_kind kind, c
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
-	snprintf(d->name, sizeof(d->name), "%s-%s", progs[kind].comm, ifname);
+	if (kind == PS_SSHD)	/* one for the box, whatever the interface */
+		snprintf(d->name, sizeof(d->name), "%s", progs[kind].comm);
+	else
+		snprintf(d->name, sizeof(d->name), "%s-%s", progs[kind].comm, ifname);
 	d->conf_dir = xstrdup(conf_dir);
 	d->run_dir = xstrdup(run_dir);
 	return d;
@@ -193,6 +212,135 @@ static bool conf_name_ok(const char *name)
 					      "0123456789_.-") == strlen(name);
 }
 
+/* The host key of sshd: made once, kept in conf_dir across restarts. */
+static char *ssh_hostkey(const char *conf_dir)
+{
+	return xasprintf("%s/sshd.host_ed25519_key", conf_dir);
+}
+
+/* The site's public keys as sshd gets them, "TYPE BASE64" a line. The file
+ * is read again (config check read it too), so that a line changed since
+ * cannot hand sshd an option or a private key. */
+static int ssh_keys_text(const struct site *s, char **out, char **cause)
+{
+	char *data = NULL, *line, *next, *why = NULL, *text = NULL;
+	size_t len = 0, tlen = 0;
+	unsigned n = 0, found = 0;
+	bool nul;
+	FILE *f;
+	int r;
+
+	*out = NULL;
+	if ((r = file_read(s->ssh_keys, SSH_KEYS_MAX, &data, &len, cause)) < 0)
+		return r;
+	nul = strlen(data) != len;
+	if ((f = open_memstream(&text, &tlen)) == NULL)
+		abort();
+	for (line = data, r = 0; r == 0 && line && *line; line = next) {
+		struct sshkey_info k;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		n++;
+		int v = sshkey_parse_line(line, &k, &why);
+		if (v < 0)
+			r = cause_set(cause, EINVAL, "%s:%u: %s", s->ssh_keys, n, why);
+		else if (v == 0 && ++found)
+			fprintf(f, "%s %.*s\n", k.type, (int)k.b64_len, line + k.b64_off);
+	}
+	fclose(f);
+	if (r == 0 && (nul || found == 0))
+		r = cause_set(cause, EINVAL, _("%s に公開鍵がありません", "%s holds no public key"),
+			      s->ssh_keys);
+	if (r == 0)
+		*out = text;
+	else
+		free(text);
+	free(data);
+	free(why);
+	return r;
+}
+
+/* A path sshd_config can hold in double quotes, read as it is: sshd
+ * expands %-tokens in some paths. */
+static bool sshd_path_ok(const char *path)
+{
+	return site_path_ok(path) && strchr(path, '%') == NULL;
+}
+
+/* sshd_config for the LAN address: keys only, root only, no forwarding
+ * (the box must not become a way into the closed network). */
+static char *conf_sshd(const struct site *s, const struct ps_daemon *d)
+{
+	struct oq_prefix a = s->lan_addr;
+	char buf[64], *host = ssh_hostkey(d->conf_dir), *keys = dmn_path(d, true, "keys");
+	char *pid = dmn_path(d, false, "sshd.pid"), *out;
+
+	a.len = a.family == AF_INET ? 32 : 128;
+	out = xasprintf("# Written by oqlink: management over SSH on the LAN address, public keys only.\n"
+			"# keys: %016" PRIx64 "\n"
+			"ListenAddress %s\n"
+			"Port 22\n"
+			"HostKey \"%s\"\n"
+			"PidFile \"%s\"\n"
+			"AuthorizedKeysFile \"%s\"\n"
+			"AuthenticationMethods publickey\n"
+			"PubkeyAuthentication yes\n"
+			"PubkeyAcceptedAlgorithms ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256\n"
+			"PasswordAuthentication no\n"
+			"KbdInteractiveAuthentication no\n"
+			"HostbasedAuthentication no\n"
+			"PermitEmptyPasswords no\n"
+			"PermitRootLogin prohibit-password\n"
+			"AllowUsers root\n"
+			"UsePAM no\n"
+			"StrictModes yes\n"
+			"AllowTcpForwarding no\n"
+			"AllowStreamLocalForwarding no\n"
+			"AllowAgentForwarding no\n"
+			"X11Forwarding no\n"
+			"PermitTunnel no\n"
+			"GatewayPorts no\n"
+			"PermitUserEnvironment no\n"
+			"MaxAuthTries 3\n"
+			"LoginGraceTime 30\n"
+			"ClientAliveInterval 60\n"
+			"Subsystem sftp internal-sftp\n",
+			fnv1a64(d->keys, strlen(d->keys)), prefix_str(&a, buf, true), host, pid, keys);
+	free(host);
+	free(keys);
+	free(pid);
+	return out;
+}
+
+/* The sshd slot d: running with its config and keys when [lan] ssh = on. */
+static int desired_sshd(const struct site *s, struct ps_daemon *d, char **cause)
+{
+	char *paths[] = { ssh_hostkey(d->conf_dir), dmn_path(d, true, "keys"),
+			  dmn_path(d, false, "sshd.pid") };
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths) && r == 0; i++)
+		if (s->ssh && !sshd_path_ok(paths[i])) {
+			char *clean = str_sanitize(paths[i]);
+			r = cause_set(cause, EINVAL, _("パス %s は sshd の設定に書けません (%% は使えません)",
+						      "the path %s cannot go into sshd's config (no %%)"),
+				      clean);
+			free(clean);
+		}
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		free(paths[i]);
+	if (r < 0 || !s->ssh)
+		return r;
+	if (s->lan_addr.family == 0 || s->ssh_keys == NULL)
+		return cause_set(cause, EINVAL, "%s", _("ssh = on には [lan] address と ssh_keys が要ります",
+						       "ssh = on needs [lan] address and ssh_keys"));
+	if ((r = ssh_keys_text(s, &d->keys, cause)) < 0)
+		return r;
+	d->running = true;
+	d->config = conf_sshd(s, d);
+	return 0;
+}
+
 int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix, char **cause)
 {
 	bool ipoe = site_ipoe6(s);
@@ -202,11 +350,12 @@ int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefi
 	struct oq_prefix line = { 0 };
 	size_t first = st->n_daemons;
 	bool sep = s->segment == SITE_SEGMENT_SEPARATE && s->term_if;
+	int r;
 
 	*no_prefix = false;
 	if (ipoe && (!conf_name_ok(s->wan_if) || !conf_name_ok(s->term_if))) {
 		char *clean = str_sanitize(conf_name_ok(s->wan_if) ? s->term_if : s->wan_if);
-		int r = cause_set(cause, EINVAL, _("インターフェース名 '%s' は dhcpcd・radvd・ndppd の設定に書けません (英数字と _ . - だけ)",
+		r = cause_set(cause, EINVAL, _("インターフェース名 '%s' は dhcpcd・radvd・ndppd の設定に書けません (英数字と _ . - だけ)",
 						   "the interface name '%s' cannot go into the configs of dhcpcd, radvd and ndppd (letters, digits, _ . - only)"),
 				  clean);
 		free(clean);
@@ -219,12 +368,15 @@ int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefi
 	ps_add_daemon(st, PS_NDPPD, s->wan_if, conf_dir, run_dir);
 	if (sep)
 		ps_add_daemon(st, PS_RADVD, s->term_if, conf_dir, run_dir);
+	ps_add_daemon(st, PS_SSHD, s->lan_if, conf_dir, run_dir);
 	free(conf_dir);
 	free(run_dir);
 	dh = &st->daemons[first];
 	nd = &st->daemons[first + 1];
 	if (sep)
 		ra = &st->daemons[first + 2];
+	if ((r = desired_sshd(s, &st->daemons[st->n_daemons - 1], cause)) < 0)
+		return r;
 	if (!ipoe)
 		return 0;
 	if (s->prefix6 == SITE_PREFIX6_PD) {
@@ -297,6 +449,12 @@ void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out)
 		path = dmn_path(d, true, "conf");
 		if (file_read(path, 1 << 16, &d->config, &n, NULL) < 0)
 			d->config = NULL;
+		free(path);
+		if (d->kind != PS_SSHD)
+			continue;
+		path = dmn_path(d, true, "keys");
+		if (file_read(path, SSH_KEYS_MAX, &d->keys, &n, NULL) < 0)
+			d->keys = NULL;
 		free(path);
 	}
 }
@@ -404,7 +562,8 @@ static bool dmn_ready(const struct ps_daemon *d)
 	case PS_DHCPCD:
 		return ps_if_prefix6(d->wait_if, &p);
 	case PS_RADVD:
-		path = dmn_path(d, false, "radvd.pid");
+	case PS_SSHD:	/* its own pid file: written once it listens */
+		path = dmn_path(d, false, d->kind == PS_SSHD ? "sshd.pid" : "radvd.pid");
 		ok = access(path, F_OK) == 0;
 		free(path);
 		return ok;
@@ -441,28 +600,122 @@ static int dmn_stop(const struct ps_daemon *d, char **cause)
 	path = dmn_path(d, true, "conf");
 	unlink(path);
 	free(path);
+	if (d->kind == PS_SSHD) {	/* the host key stays */
+		path = dmn_path(d, true, "keys");
+		unlink(path);
+		free(path);
+	}
 	return 0;
 }
 
-/* Fill argv (room for 10) with copies of the arguments up to NULL. */
+/* Fill argv (room for ARGV_MAX) with copies of the arguments up to NULL. */
 static void argv_set(char **argv, const char *first, ...)
 {
 	va_list ap;
 	size_t n = 0;
 
 	va_start(ap, first);
-	for (const char *a = first; a && n < 9; a = va_arg(ap, const char *))
+	for (const char *a = first; a && n < ARGV_MAX - 1; a = va_arg(ap, const char *))
 		argv[n++] = xstrdup(a);
 	va_end(ap);
 	argv[n] = NULL;
+}
+
+/* Run argv to its end, its standard error to log (NULL: /dev/null); with
+ * out, its standard output (up to 4 KiB) into *out. 0 when it exits 0. */
+static int run_prog(char *const argv[], const char *log, char **out, char **cause)
+{
+	int pfd[2] = { -1, -1 }, status = 0;
+	char buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (out && pipe2(pfd, O_CLOEXEC) < 0)
+		return cause_set(cause, errno, "pipe: %s", i18n_strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int err = log ? open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)
+			      : null;
+		if (null < 0 || err < 0 || dup2(null, 0) < 0 || dup2(out ? pfd[1] : null, 1) < 0 ||
+		    dup2(err, 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (out) {
+		close(pfd[1]);
+		while (pid > 0 && len < sizeof(buf) - 1 &&
+		       (n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)n;
+		close(pfd[0]);
+		buf[len] = '\0';
+	}
+	if (pid < 0)
+		return cause_set(cause, errno, "fork: %s", i18n_strerror(errno));
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return cause_set(cause, EIO, _("%s が失敗しました (終了コード %d)", "%s failed (exit status %d)"),
+				 argv[0], WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (out)
+		*out = xstrdup(buf);
+	return 0;
+}
+
+/* sshd's host key: made once (ed25519, no passphrase) when it is missing. */
+static int ssh_hostkey_make(const struct ps_daemon *d, const char *log, char **cause)
+{
+	char *key = ssh_hostkey(d->conf_dir), *pub = xasprintf("%s.pub", key);
+	char *argv[ARGV_MAX] = { 0 };
+	int r = 0;
+
+	if (access(key, F_OK) != 0 || access(pub, F_OK) != 0) {
+		unlink(key);
+		unlink(pub);
+		argv_set(argv, SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", "oqlink", "-f", key,
+			 NULL);
+		r = run_prog(argv, log, NULL, cause);
+	}
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(key);
+	free(pub);
+	return r;
+}
+
+int ps_ssh_fingerprint(const char *state_dir, char **fp, char **cause)
+{
+	char *pub = xasprintf("%s/daemons/sshd.host_ed25519_key.pub", state_dir), *out = NULL;
+	char *argv[ARGV_MAX] = { 0 };
+	int r = 0;
+
+	*fp = NULL;
+	argv_set(argv, SSH_KEYGEN, "-l", "-E", "sha256", "-f", pub, NULL);
+	if (access(pub, F_OK) == 0 && (r = run_prog(argv, NULL, &out, cause)) == 0) {
+		/* "256 SHA256:base64 comment (ED25519)" */
+		char *at = strstr(out, " SHA256:");
+		if (at == NULL)
+			r = cause_set(cause, EIO, _("%s の指紋を読めません", "cannot read the fingerprint of %s"),
+				      pub);
+		else
+			*fp = xstrndup(at + 1, strcspn(at + 1, " \n"));
+	}
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(out);
+	free(pub);
+	return r;
 }
 
 /* Write the config, start the daemon, record its pid, wait until ready. */
 static int dmn_start(const struct ps_daemon *d, char **cause)
 {
 	char *conf = dmn_path(d, true, "conf"), *pidf = dmn_path(d, false, "pid");
-	char *own_pid = dmn_path(d, false, "radvd.pid"), *priv = NULL, *num = NULL;
-	char *argv[10] = { 0 };
+	char *own_pid = dmn_path(d, false, d->kind == PS_SSHD ? "sshd.pid" : "radvd.pid");
+	char *keys = dmn_path(d, true, "keys"), *log = dmn_path(d, false, "log");
+	char *priv = NULL, *num = NULL;
+	char *argv[ARGV_MAX] = { 0 };
 	long waited = 0;
 	pid_t pid;
 	int r;
@@ -488,6 +741,16 @@ static int dmn_start(const struct ps_daemon *d, char **cause)
 	case PS_NDPPD:
 		argv_set(argv, progs[d->kind].comm, "-c", conf, NULL);
 		break;
+	case PS_SSHD:
+		unlink(own_pid);
+		if ((r = file_write_atomic(keys, d->keys ? d->keys : "", d->keys ? strlen(d->keys) : 0,
+					   0600, cause)) < 0 ||
+		    (r = mkdir_p(SSHD_PRIVSEP_DIR, 0755, cause)) < 0 ||
+		    (r = ssh_hostkey_make(d, log, cause)) < 0)
+			goto out;
+		/* sshd re-executes itself for each connection: a full path */
+		argv_set(argv, progs[d->kind].prog, "-D", "-e", "-f", conf, NULL);
+		break;
 	}
 	if ((pid = dmn_spawn(d, argv, priv, cause)) < 0) {
 		r = pid;
@@ -503,10 +766,8 @@ static int dmn_start(const struct ps_daemon *d, char **cause)
 		waited += DMN_POLL_MS;
 	}
 	if (dmn_pid(d) <= 0) {
-		char *log = dmn_path(d, false, "log");
 		r = cause_set(cause, EIO, _("%s が終了しました (%s を見てください)",
 					    "%s exited (see %s)"), d->name, log);
-		free(log);
 		dmn_stop(d, NULL);
 	} else if (!dmn_ready(d)) {
 		if (d->kind == PS_DHCPCD)
@@ -524,6 +785,8 @@ out:
 	free(conf);
 	free(pidf);
 	free(own_pid);
+	free(keys);
+	free(log);
 	free(priv);
 	free(num);
 	for (size_t i = 0; argv[i]; i++)

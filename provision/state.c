@@ -589,6 +589,7 @@ struct json_object *ps_state_to_json(const struct ps_state *st)
 		jadd_str(x, "run_dir", d->run_dir);
 		json_object_object_add(x, "running", json_object_new_boolean(d->running));
 		jadd_str(x, "config", d->config);
+		jadd_str(x, "keys", d->keys);
 		json_object_array_add(a, x);
 	}
 	json_object_object_add(o, "daemons", a);
@@ -711,7 +712,7 @@ int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause)
 			const char *cd = jstr(x, "conf_dir"), *rd = jstr(x, "run_dir");
 			int kind = -1;
 			struct ps_daemon probe = { .kind = PS_DHCPCD };
-			for (int k = PS_DHCPCD; k <= PS_NDPPD && prog; k++) {
+			for (int k = PS_DHCPCD; k <= PS_DAEMON_LAST && prog; k++) {
 				probe.kind = (enum ps_daemon_kind)k;
 				if (strcmp(ps_daemon_prog(&probe), prog) == 0)
 					kind = k;
@@ -726,7 +727,9 @@ int ps_state_from_json(struct json_object *o, struct ps_state *st, char **cause)
 				snprintf(d->wait_if, sizeof(d->wait_if), "%s", jstr(x, "wait_interface"));
 			d->running = jbool(x, "running");
 			d->config = jstr(x, "config") ? xstrdup(jstr(x, "config")) : NULL;
+			d->keys = jstr(x, "keys") ? xstrdup(jstr(x, "keys")) : NULL;
 			ok &= !d->running || d->config != NULL;
+			ok &= !d->running || d->kind != PS_SSHD || d->keys != NULL;
 		}
 	}
 	st->nft_present = jbool(o, "nft_present");

@@ -48,7 +48,8 @@ struct ps_route {
 
 /* A daemon oqlink runs (provision/daemon.c). Its files: conf_dir/NAME.conf,
  * run_dir/NAME.pid, run_dir/NAME.log. */
-enum ps_daemon_kind { PS_DHCPCD = 0, PS_RADVD = 1, PS_NDPPD = 2 };
+enum ps_daemon_kind { PS_DHCPCD = 0, PS_RADVD = 1, PS_NDPPD = 2, PS_SSHD = 3 };
+#define PS_DAEMON_LAST PS_SSHD
 
 struct ps_daemon {
 	char name[PS_IFNAMSIZ + 16];	/* "radvd-term0" */
@@ -59,6 +60,8 @@ struct ps_daemon {
 	char *run_dir;
 	bool running;
 	char *config;			/* its config (NULL when it does not run) */
+	char *keys;			/* sshd: the public keys that may log in,
+					 * written to conf_dir/NAME.keys */
 };
 
 struct ps_sysctl {
@@ -167,6 +170,9 @@ int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefi
 void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out);
 /* Start (stopping a running one first) or stop a daemon. */
 int ps_daemon_run(const struct ps_daemon *d, bool start, char **cause);
+/* The SHA256 fingerprint of the SSH host key kept under state_dir
+ * ("SHA256:..."), or NULL in *fp when there is none yet. */
+int ps_ssh_fingerprint(const char *state_dir, char **fp, char **cause);
 
 /* history.c */
 struct prov_history_row {

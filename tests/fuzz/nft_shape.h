@@ -173,9 +173,11 @@ static void nft_shape_expect(const struct site *s, struct nft_shape *e)
 	memset(e, 0, sizeof(*e));
 	/* input: lo, ct invalid, ct established, ICMPv6 errors, ND, ICMP
 	 * errors; ping, ping6 and MLD per inside interface; IKE and ESP;
-	 * DHCP; management v4 and v6; the metrics; the counter */
+	 * DHCP; management (ssh) v4 and v6 when ssh is on; the metrics; the
+	 * counter */
 	e->rules[SHAPE_INPUT] = 6 + 3 * inside + (ipsec ? 2 : 0) +
-				(s->wan_mode == SITE_ADDR_DHCP) + (ipoe6 && s->prefix6 == SITE_PREFIX6_PD) + 2 +
+				(s->wan_mode == SITE_ADDR_DHCP) + (ipoe6 && s->prefix6 == SITE_PREFIX6_PD) +
+				(s->ssh ? 2 : 0) +
 				(s->metrics_listen.host != NULL) + 1;
 	e->drops[SHAPE_INPUT] = 1;
 	e->accepts[SHAPE_INPUT] = e->rules[SHAPE_INPUT] - 2;

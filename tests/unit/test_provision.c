@@ -1061,7 +1061,7 @@ static void test_daemons_desired(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_int_equal(ps_desired(s, &want, &cause), 0);
-	assert_int_equal(want.n_daemons, 3);
+	assert_int_equal(want.n_daemons, 4);
 	assert_string_equal(want.daemons[0].name, "dhcpcd-wan0");
 	assert_true(want.daemons[0].running);
 	assert_non_null(strstr(want.daemons[0].config, "interface wan0\n\tia_pd 1 term0/1/64\n"));
@@ -1075,6 +1075,10 @@ static void test_daemons_desired(void **state)
 	assert_non_null(strstr(want.daemons[2].config, "interface term0 {"));
 	assert_non_null(strstr(want.daemons[2].config, "prefix ::/64 {"));
 	assert_string_equal(want.daemons[2].conf_dir, "/var/lib/oqlink/daemons");
+	/* ssh is off: its slot is there, so that a running sshd is stopped */
+	assert_string_equal(want.daemons[3].name, "sshd");
+	assert_false(want.daemons[3].running);
+	assert_null(want.daemons[3].config);
 
 	o = ps_state_to_json(&want);
 	assert_int_equal(ps_state_from_json(o, &back, &cause), 0);
@@ -1103,6 +1107,114 @@ static void test_daemons_desired(void **state)
 	site_free(s);
 }
 
+/* [lan] ssh = on: sshd on the LAN address with the site's keys only (a
+ * copy without comments), keys only, root only, no forwarding; the keys go
+ * through a snapshot; a changed key file changes the config (so apply
+ * restarts sshd); a bad line or a path sshd would expand is refused. */
+static void test_daemons_sshd(void **state)
+{
+	static const char ed[] = "%s"
+		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIovoHtvAu/BWXj2vplwqGAUZ/lqFBdMNjjLrh9iOOVr engineer@laptop\n"
+		"# the vendor's second key\n\n"
+		"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEp4jMwS"
+		"bXap4M0L+5m/Osw+bFeyTY8xiKkB2ocV477wwIBltucU074T/uRaToTbOWlmSwAwFvK+3UJFuN+SJjk=\n";
+	static const char *const lines[] = {
+		"ListenAddress 192.168.10.1\n", "Port 22\n", "PasswordAuthentication no\n",
+		"KbdInteractiveAuthentication no\n", "AuthenticationMethods publickey\n",
+		"PermitRootLogin prohibit-password\n", "AllowUsers root\n",
+		"AllowTcpForwarding no\n", "PermitTunnel no\n",
+	};
+	char dir[] = "/tmp/oq sshXXXXXX";
+	struct ps_state want, back, again;
+	struct json_object *o;
+	char *cause = NULL, *text, *keys, *body, *base, *a, *b;
+	struct site *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	keys = xasprintf("%s/keys.pub", dir);
+	body = xasprintf(ed, "");
+	assert_int_equal(file_write_atomic(keys, body, strlen(body), 0644, NULL), 0);
+	base = site_text(false, "wan0", "lan0", "term0");
+	a = str_replace(base, "[lan]\n", "[lan]\nssh = on\nssh_keys = KEYS\n");
+	b = str_replace(a, "KEYS", keys);
+	text = xasprintf("%s[paths]\nstate_dir = %s\nrun_dir = %s/run\n", b, dir, dir);
+	s = site_from_text(text);
+	assert_non_null(s);
+	if (ps_desired(s, &want, &cause) != 0)
+		fail_msg("%s", cause);
+	struct ps_daemon *d = &want.daemons[want.n_daemons - 1];
+	assert_string_equal(d->name, "sshd");
+	assert_true(d->running);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		if (strstr(d->config, lines[i]) == NULL)
+			fail_msg("no '%s' in\n%s", lines[i], d->config);
+	char *hk = xasprintf("HostKey \"%s/daemons/sshd.host_ed25519_key\"\n"
+			     "PidFile \"%s/run/daemons/sshd.sshd.pid\"\n"
+			     "AuthorizedKeysFile \"%s/daemons/sshd.keys\"\n", dir, dir, dir);
+	if (strstr(d->config, hk) == NULL)
+		fail_msg("no '%s' in\n%s", hk, d->config);
+	free(hk);
+	assert_null(strstr(d->config, "yes\nPasswordAuthentication"));
+	char *k = xasprintf("ssh-ed25519 %s\necdsa-sha2-nistp256 %s\n", "AAAAC3NzaC1lZDI1NTE5AAAAIIovoHtvAu/BWXj2vplwqGAUZ/lqFBdMNjjLrh9iOOVr",
+			    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEp4jMwSbXap4M0L+5m/Osw+bFeyTY8xiKkB2ocV477wwIBltucU074T/uRaToTbOWlmSwAwFvK+3UJFuN+SJjk=");
+	assert_string_equal(d->keys, k);
+	free(k);
+
+	o = ps_state_to_json(&want);
+	assert_int_equal(ps_state_from_json(o, &back, &cause), 0);
+	assert_string_equal(back.daemons[back.n_daemons - 1].keys, d->keys);
+	assert_string_equal(back.daemons[back.n_daemons - 1].config, d->config);
+	json_object_put(o);
+	ps_state_clear(&back);
+	/* a running sshd without its keys is a damaged snapshot */
+	free(d->keys);
+	d->keys = NULL;
+	o = ps_state_to_json(&want);
+	assert_int_equal(ps_state_from_json(o, &back, &cause), -EINVAL);
+	free(cause);
+	cause = NULL;
+	json_object_put(o);
+
+	/* one key less: another config */
+	assert_int_equal(file_write_atomic(keys, body, strstr(body, "#") - body, 0644, NULL), 0);
+	assert_int_equal(ps_desired(s, &again, &cause), 0);
+	assert_string_not_equal(again.daemons[again.n_daemons - 1].config, d->config);
+	ps_state_clear(&again);
+
+	/* an options line slipped in after config check */
+	free(body);
+	body = xasprintf(ed, "no-pty ");
+	assert_int_equal(file_write_atomic(keys, body, strlen(body), 0644, NULL), 0);
+	assert_int_equal(ps_desired(s, &again, &cause), -EINVAL);
+	char *at = xasprintf("%s:1: ", keys);
+	assert_non_null(strstr(cause, at));
+	free(at);
+	free(cause);
+	cause = NULL;
+	site_free(s);
+
+	/* sshd would expand a % in a path */
+	free(text);
+	text = xasprintf("%s[paths]\nstate_dir = %s/100%%\n", b, dir);
+	s = site_from_text(text);
+	assert_non_null(s);
+	assert_int_equal(ps_desired(s, &again, &cause), -EINVAL);
+	assert_non_null(strstr(cause, "%"));
+	free(cause);
+
+	ps_state_clear(&want);
+	site_free(s);
+	unlink(keys);
+	rmdir(dir);
+	free(keys);
+	free(body);
+	free(base);
+	free(a);
+	free(b);
+	free(text);
+}
+
 /* A name the nft writer quotes but the daemons' configs could not carry
  * (they have no quoting) is refused before anything is written. */
 static void test_daemons_refuse_names(void **state)
@@ -1128,6 +1240,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nft_refuses_bad_names),
+		cmocka_unit_test(test_daemons_sshd),
 		cmocka_unit_test(test_nft_shape),
 		cmocka_unit_test(test_nft_check_accepts),
 		cmocka_unit_test(test_nft_metrics),
