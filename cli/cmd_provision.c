@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -243,6 +244,26 @@ int cmd_history(struct cli_ctx *ctx, int argc, char **argv)
 	return OQ_EXIT_OK;
 }
 
+/* The SSH line of status: off, or running or not with the host key's
+ * fingerprint. */
+static void print_ssh(const struct site *s, const struct prov_status *st)
+{
+	const char *fp = st->ssh_fingerprint ? st->ssh_fingerprint : _("(まだありません)", "(none yet)");
+	struct oq_prefix a = s->lan_addr;
+	char buf[64];
+
+	a.len = a.family == AF_INET ? 32 : 128;
+	if (!s->ssh && !st->ssh_running)
+		printf("%s\n", _("SSH: 使いません (off)", "SSH: off"));
+	else if (st->ssh_running)
+		printf(_("SSH: 動作中 (%s の tcp/22、鍵だけ)  ホスト鍵 %s\n",
+			 "SSH: running (tcp/22 on %s, keys only)  host key %s\n"),
+		       a.family ? prefix_str(&a, buf, true) : "?", fp);
+	else
+		printf(_("SSH: 止まっています (apply で起動します)  ホスト鍵 %s\n",
+			 "SSH: not running (apply starts it)  host key %s\n"), fp);
+}
+
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct prov_status st;
@@ -266,6 +287,12 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		json_object_object_add(o, "confirm", c);
 		json_object_object_add(o, "interrupted_apply", json_object_new_boolean(st.journal));
+		c = json_object_new_object();
+		json_object_object_add(c, "enabled", json_object_new_boolean(ctx->site->ssh != 0));
+		json_object_object_add(c, "running", json_object_new_boolean(st.ssh_running));
+		json_object_object_add(c, "fingerprint", st.ssh_fingerprint ?
+				       json_object_new_string(st.ssh_fingerprint) : NULL);
+		json_object_object_add(o, "ssh", c);
 		json_object_object_add(o, "monitor", monitor_status(ctx->site, true));
 		r = cli_put_json(o) < 0 ? OQ_EXIT_CANT : OQ_EXIT_OK;
 		prov_status_clear(&st);
@@ -289,6 +316,7 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 	if (st.journal)
 		printf("%s\n", _("中断された適用があります。次のコマンドが元に戻します。",
 				 "an interrupted apply waits; the next command undoes it."));
+	print_ssh(ctx->site, &st);
 	monitor_status(ctx->site, false);
 	prov_status_clear(&st);
 	return OQ_EXIT_OK;

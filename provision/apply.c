@@ -269,6 +269,25 @@ static int run_step(const struct site *s, const struct prov_step *st, char **cau
 
 /* ---- plan ---- */
 
+/* With [lan] ssh = on: the host key's fingerprint, for the engineer to
+ * compare at the first login, or that apply makes the key. */
+static void plan_ssh_note(const struct site *s, struct prov_plan *p)
+{
+	char *fp = NULL, *cause = NULL;
+
+	if (ps_ssh_fingerprint(s, &fp, &cause) < 0)
+		add_note(p, xasprintf(_("SSH のホスト鍵の指紋を読めません: %s",
+					"cannot read the SSH host key's fingerprint: %s"), cause));
+	else if (fp)
+		add_note(p, xasprintf(_("SSH のホスト鍵の指紋: %s (初めてログインするときに照らし合わせてください)",
+					"SSH host key fingerprint: %s (compare it at the first login)"), fp));
+	else
+		add_note(p, xstrdup(_("SSH のホスト鍵は apply が作ります。指紋は oqlink status が示します",
+				      "apply makes the SSH host key; oqlink status shows its fingerprint")));
+	free(fp);
+	free(cause);
+}
+
 /* The plan for s from the host state cur; fails when a link is missing. */
 static int make_plan(const struct site *s, const struct ps_state *want, const struct ps_state *cur,
 		     struct prov_plan **out, char **cause)
@@ -296,6 +315,8 @@ static int make_plan(const struct site *s, const struct ps_state *want, const st
 	if (want->no_prefix6)
 		add_note(p, xstrdup(_("WAN にまだ RA の /64 がありません。ND プロキシと端末セグメントの RA は、WAN が RA を受けたあとの apply で始めます",
 				      "the WAN has no /64 from router advertisements yet: the ND proxy and the terminal segment's RA start with an apply after the WAN took one")));
+	if (s->ssh)
+		plan_ssh_note(s, p);
 	if (s->line == SITE_LINE_IPSEC)
 		add_note(p, xstrdup(_("トンネルの経路は charon が自分で入れます (経路表 220)。oqlink は触らず、トンネルが落ちても中央への通信が平文で出ないよう main 表に unreachable 経路だけを置きます",
 				      "charon installs the tunnel's routes itself (table 220); oqlink leaves them alone and only puts unreachable routes for the central prefixes in table main, so that central traffic never leaves in clear when the tunnel is down")));
@@ -989,6 +1010,7 @@ void prov_status_clear(struct prov_status *st)
 		*e = st->last;
 		prov_history_free(e, 1);
 	}
+	free(st->ssh_fingerprint);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -1019,6 +1041,9 @@ int prov_status_get(const struct site *s, struct prov_status *out, char **cause)
 			out->remaining_s = 0;
 		out->watcher_alive = pid_alive(p.pid);
 	}
+	out->ssh_running = ps_sshd_running(s);
+	if (ps_ssh_fingerprint(s, &out->ssh_fingerprint, NULL) < 0)
+		out->ssh_fingerprint = NULL;	/* shown as unknown */
 	return 0;
 }
 

@@ -212,6 +212,13 @@ static bool conf_name_ok(const char *name)
 					      "0123456789_.-") == strlen(name);
 }
 
+/* Where the daemons' configs (under state_dir) or pid files and logs
+ * (under run_dir) are. */
+static char *daemons_dir(const char *base)
+{
+	return xasprintf("%s/daemons", base);
+}
+
 /* The host key of sshd: made once, kept in conf_dir across restarts. */
 static char *ssh_hostkey(const char *conf_dir)
 {
@@ -312,6 +319,33 @@ static char *conf_sshd(const struct site *s, const struct ps_daemon *d)
 	return out;
 }
 
+/* sshd (StrictModes) takes a key file only when every directory above it
+ * is root's and no one else may write it: find the first that is not, so
+ * that plan says so instead of sshd refusing every login. */
+static int sshd_dirs_ok(const char *dir, char **cause)
+{
+	char *p = xstrdup(dir), *slash;
+	struct stat st;
+	int r = 0;
+
+	for (;;) {
+		if (lstat(p[0] ? p : "/", &st) == 0 &&
+		    (st.st_uid != 0 || (st.st_mode & 022) || !S_ISDIR(st.st_mode))) {
+			char *clean = str_sanitize(p[0] ? p : "/");
+			r = cause_set(cause, EPERM, _("sshd は root 以外も書き込めるディレクトリ %s の下の鍵を使いません。[paths] state_dir を root だけが書ける場所にしてください",
+						      "sshd takes no keys below %s, a directory others than root may write: put [paths] state_dir where only root can write"),
+				      clean);
+			free(clean);
+			break;
+		}
+		if ((slash = strrchr(p, '/')) == NULL || p[0] == '\0')
+			break;
+		*slash = '\0';
+	}
+	free(p);
+	return r;
+}
+
 /* The sshd slot d: running with its config and keys when [lan] ssh = on. */
 static int desired_sshd(const struct site *s, struct ps_daemon *d, char **cause)
 {
@@ -334,7 +368,8 @@ static int desired_sshd(const struct site *s, struct ps_daemon *d, char **cause)
 	if (s->lan_addr.family == 0 || s->ssh_keys == NULL)
 		return cause_set(cause, EINVAL, "%s", _("ssh = on には [lan] address と ssh_keys が要ります",
 						       "ssh = on needs [lan] address and ssh_keys"));
-	if ((r = ssh_keys_text(s, &d->keys, cause)) < 0)
+	if ((r = sshd_dirs_ok(d->conf_dir, cause)) < 0 ||
+	    (r = ssh_keys_text(s, &d->keys, cause)) < 0)
 		return r;
 	d->running = true;
 	d->config = conf_sshd(s, d);
@@ -344,8 +379,7 @@ static int desired_sshd(const struct site *s, struct ps_daemon *d, char **cause)
 int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefix, char **cause)
 {
 	bool ipoe = site_ipoe6(s);
-	char *conf_dir = xasprintf("%s/daemons", s->state_dir);
-	char *run_dir = xasprintf("%s/daemons", s->run_dir);
+	char *conf_dir = daemons_dir(s->state_dir), *run_dir = daemons_dir(s->run_dir);
 	struct ps_daemon *dh, *nd, *ra = NULL;
 	struct oq_prefix line = { 0 };
 	size_t first = st->n_daemons;
@@ -684,9 +718,10 @@ static int ssh_hostkey_make(const struct ps_daemon *d, const char *log, char **c
 	return r;
 }
 
-int ps_ssh_fingerprint(const char *state_dir, char **fp, char **cause)
+int ps_ssh_fingerprint(const struct site *s, char **fp, char **cause)
 {
-	char *pub = xasprintf("%s/daemons/sshd.host_ed25519_key.pub", state_dir), *out = NULL;
+	char *dir = daemons_dir(s->state_dir), *key = ssh_hostkey(dir);
+	char *pub = xasprintf("%s.pub", key), *out = NULL;
 	char *argv[ARGV_MAX] = { 0 };
 	int r = 0;
 
@@ -705,7 +740,22 @@ int ps_ssh_fingerprint(const char *state_dir, char **fp, char **cause)
 		free(argv[i]);
 	free(out);
 	free(pub);
+	free(key);
+	free(dir);
 	return r;
+}
+
+bool ps_sshd_running(const struct site *s)
+{
+	struct ps_state st = { 0 };
+	char *conf_dir = daemons_dir(s->state_dir), *run_dir = daemons_dir(s->run_dir);
+	bool running = dmn_pid(ps_add_daemon(&st, PS_SSHD, s->lan_if ? s->lan_if : "", conf_dir,
+					     run_dir)) > 0;
+
+	ps_state_clear(&st);
+	free(conf_dir);
+	free(run_dir);
+	return running;
 }
 
 /* Write the config, start the daemon, record its pid, wait until ready. */

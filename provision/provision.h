@@ -178,6 +178,9 @@ struct prov_status {
 	long remaining_s;
 	bool watcher_alive;
 	bool journal;			/* an interrupted apply waits for recovery */
+	bool ssh_running;		/* oqlink's sshd ([lan] ssh) runs */
+	char *ssh_fingerprint;		/* its host key's SHA256 fingerprint, NULL
+					 * when none was made yet (owned) */
 };
 int prov_status_get(const struct site *s, struct prov_status *out, char **cause);
 void prov_status_clear(struct prov_status *st);

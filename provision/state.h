@@ -170,9 +170,11 @@ int ps_desired_daemons(const struct site *s, struct ps_state *st, bool *no_prefi
 void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out);
 /* Start (stopping a running one first) or stop a daemon. */
 int ps_daemon_run(const struct ps_daemon *d, bool start, char **cause);
-/* The SHA256 fingerprint of the SSH host key kept under state_dir
- * ("SHA256:..."), or NULL in *fp when there is none yet. */
-int ps_ssh_fingerprint(const char *state_dir, char **fp, char **cause);
+/* The SHA256 fingerprint of sshd's host key ("SHA256:..."; the caller
+ * frees it), or NULL in *fp when none was made yet. */
+int ps_ssh_fingerprint(const struct site *s, char **fp, char **cause);
+/* Does oqlink's sshd run? */
+bool ps_sshd_running(const struct site *s);
 
 /* history.c */
 struct prov_history_row {

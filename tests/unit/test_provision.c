@@ -5,6 +5,7 @@
  * plan's step sentences. The IPv6 IPoE and PPPoE rules, and the daemons an
  * IPv6 IPoE site wants and their way through a snapshot. */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1124,13 +1125,17 @@ static void test_daemons_sshd(void **state)
 		"PermitRootLogin prohibit-password\n", "AllowUsers root\n",
 		"AllowTcpForwarding no\n", "PermitTunnel no\n",
 	};
-	char dir[] = "/tmp/oq sshXXXXXX";
+	char dir[PATH_MAX], cwd[PATH_MAX - 32];
 	struct ps_state want, back, again;
 	struct json_object *o;
 	char *cause = NULL, *text, *keys, *body, *base, *a, *b;
 	struct site *s;
 
 	(void)state;
+	/* sshd takes keys only below directories that only root may write:
+	 * not /tmp, but the build tree */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(dir, sizeof(dir), "%s/build/oq sshXXXXXX", cwd);
 	assert_non_null(mkdtemp(dir));
 	keys = xasprintf("%s/keys.pub", dir);
 	body = xasprintf(ed, "");
@@ -1194,7 +1199,18 @@ static void test_daemons_sshd(void **state)
 	cause = NULL;
 	site_free(s);
 
+	/* a state_dir below a directory others may write */
+	free(text);
+	text = xasprintf("%s[paths]\nstate_dir = /tmp/oq-ssh\n", b);
+	s = site_from_text(text);
+	assert_non_null(s);
+	assert_int_equal(ps_desired(s, &again, &cause), -EPERM);
+	assert_non_null(strstr(cause, "below /tmp,"));
+	free(cause);
+	cause = NULL;
+
 	/* sshd would expand a % in a path */
+	site_free(s);
 	free(text);
 	text = xasprintf("%s[paths]\nstate_dir = %s/100%%\n", b, dir);
 	s = site_from_text(text);
