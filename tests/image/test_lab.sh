@@ -25,7 +25,13 @@ only_reach_latency() {
 keeper_checks() {
 	local d=$1 rc; shift
 	rc=$(guest "$d" 'systemctl is-active oqlink-monitor.service && journalctl -b -o cat -u oqlink-monitor.service | grep -e "nothing has been applied yet" -e "適用された設定はありません"' 60)
-	check "keeper: runs under systemd since boot; on first use it applied nothing" [ "$rc" = 0 ]
+	if [ "$rc" = 0 ]; then
+		ok "keeper: runs under systemd since boot; on first use it applied nothing"
+	else
+		not_ok "keeper: runs under systemd since boot; on first use it applied nothing ($rc)"
+		guest "$d" 'systemctl status --no-pager -n 0 oqlink-monitor.service; journalctl -b --no-pager -o short-monotonic -u oqlink-monitor.service | tail -30' 60 >/dev/null
+		sed 's/^/# /' "$d/out" | tail -45
+	fi
 	# shellcheck disable=SC2016
 	rc=$(guest "$d" 'u=strongswan.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; for i in $(seq 150); do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && swanctl --list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 1; done; echo "charon $old -> $new after $i s"; [ "$new" != "$old" ] && swanctl --list-sas | grep INSTALLED' 200)
 	if [ "$rc" = 0 ]; then
