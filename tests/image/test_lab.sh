@@ -60,7 +60,7 @@ keeper_checks() {
 img_need
 LAYOUTS=${OQL_IMAGE_LAYOUTS:-separate lan}
 plan=0; for l in $LAYOUTS; do plan=$((plan + 10)); [ "$l" = lan ] && plan=$((plan + 1))
-	[ "$l" = separate ] && [ -n "${OQL_IMAGE_AB:-}" ] && plan=$((plan + 4)); done
+	[ "$l" = separate ] && plan=$((plan + 4)); done
 echo "1..$plan"
 
 base=$(mktemp -d /tmp/oqlink-image-lab.XXXXXX)
@@ -142,11 +142,7 @@ for layout in $LAYOUTS; do
 	rc=$(guest "$d" 'swanctl --stats > /tmp/p; grep -q " kernel-netlink" /tmp/p && ! grep -q kernel-libipsec /tmp/p')
 	[ "$rc" = 0 ] && ok "$layout: charon uses the kernel's XFRM (kernel-netlink, no kernel-libipsec)" ||
 		{ not_ok "$layout: charon uses the kernel's XFRM (exit $rc)"; sed 's/^/# /' "$d/out" | tail -5; }
-	# The keeper's checks reboot and power the guest off; they run under
-	# make check-image-ab. On this shared machine, under load, the keeper
-	# of the image was seen staying "activating" until systemd gave up
-	# (docs/image.md, "Not there yet").
 	# shellcheck disable=SC2086
-	[ "$layout" = separate ] && [ -n "${OQL_IMAGE_AB:-}" ] && keeper_checks "$d" $taps
+	[ "$layout" = separate ] && keeper_checks "$d" $taps
 	vm_stop "$d"
 done
