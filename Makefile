@@ -256,8 +256,8 @@ demo: deps-quiet oqlink
 deps:
 	$(Q)tools/deps
 # the Debian packages of the libraries ./oqlink links (the image installs them)
-deps-runtime: oqlink
-	$(Q)images/runtime-deps ./oqlink
+deps-runtime: oqlink oqlink-monitor
+	$(Q)images/runtime-deps ./oqlink ./oqlink-monitor
 
 image: deps-quiet
 	$(Q)VERSION=$(VERSION) images/build

@@ -34,6 +34,9 @@ enum cli_opt_flags {
 	CLI_OPT_OPTIONAL = 1 << 0,
 	/* A global option that may also follow the command words. */
 	CLI_OPT_ANYWHERE = 1 << 1,
+	/* For oqlink's own use (the keeper's children): parsed like any
+	 * other, but left out of the usage line, help and the man page. */
+	CLI_OPT_HIDDEN = 1 << 2,
 };
 
 /* One option of a command, as its table in cli/commands.c declares it: the
@@ -116,9 +119,12 @@ char *cli_option_spec(const struct cli_option *o);
 /* Its help in lang, with the range and unit of a number or a length of
  * time and the value implied when left out; a new string. */
 char *cli_option_help(const struct cli_option *o, enum oq_lang lang);
-/* Print the options of a table as help lines (spec, then help). */
+/* Does a table (NULL: none) have an option that help shows (one not
+ * CLI_OPT_HIDDEN)? */
+bool cli_options_shown(const struct cli_option *opts);
+/* Print the shown options of a table as help lines (spec, then help). */
 void cli_print_options(const struct cli_option *opts);
-/* The usage line's options: "[--level N] [--quiet]"; a new string. */
+/* The usage line's shown options: "[--level N] [--quiet]"; a new string. */
 char *cli_usage_options(const struct cli_option *opts);
 
 /* The table, sorted by name, and its length. */

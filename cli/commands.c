@@ -646,7 +646,7 @@ void cli_print_usage(const struct cli_command *c)
 	const char *d = bitext_get(c->details, i18n_lang());
 	if (*d)
 		printf("\n%s\n", d);
-	if (c->options && c->options[0].name) {
+	if (cli_options_shown(c->options)) {
 		printf("\n%s\n", _("オプション:", "Options:"));
 		cli_print_options(c->options);
 	}
@@ -673,6 +673,8 @@ static void roff(const char *s)
 static void man_options(const struct cli_option *opts, enum oq_lang l)
 {
 	for (size_t i = 0; opts[i].name; i++) {
+		if (opts[i].flags & CLI_OPT_HIDDEN)
+			continue;
 		char *spec = cli_option_spec(&opts[i]), *help = cli_option_help(&opts[i], l);
 		printf(".TP\n.B ");
 		roff(str_trim(spec));
@@ -717,7 +719,7 @@ void cli_print_man(void)
 			roff(d);
 			putchar('\n');
 		}
-		if (c->options && c->options[0].name) {
+		if (cli_options_shown(c->options)) {
 			printf(".RS\n");
 			man_options(c->options, l);
 			printf(".RE\n");

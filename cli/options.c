@@ -321,17 +321,29 @@ char *cli_option_help(const struct cli_option *o, enum oq_lang lang)
 	return s;
 }
 
+bool cli_options_shown(const struct cli_option *opts)
+{
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if (!(opts[i].flags & CLI_OPT_HIDDEN))
+			return true;
+	return false;
+}
+
 void cli_print_options(const struct cli_option *opts)
 {
 	size_t width = 0, w;
 
 	for (size_t i = 0; opts && opts[i].name; i++) {
+		if (opts[i].flags & CLI_OPT_HIDDEN)
+			continue;
 		char *spec = cli_option_spec(&opts[i]);
 		if ((w = str_width(spec)) > width && w <= 30)
 			width = w;
 		free(spec);
 	}
 	for (size_t i = 0; opts && opts[i].name; i++) {
+		if (opts[i].flags & CLI_OPT_HIDDEN)
+			continue;
 		char *spec = cli_option_spec(&opts[i]);
 		char *help = cli_option_help(&opts[i], i18n_lang());
 		if (str_width(spec) > width) {
@@ -351,17 +363,22 @@ char *cli_usage_options(const struct cli_option *opts)
 	char *s = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&s, &len);
+	bool any = false;
 
 	for (size_t i = 0; opts && opts[i].name; i++) {
 		const struct cli_option *o = &opts[i];
+		if (o->flags & CLI_OPT_HIDDEN)
+			continue;
+		const char *sep = any ? " " : "";
 		char *meta = o->arg == CLI_ARG_NONE ? NULL : meta_of(o);
 		if (meta == NULL)
-			fprintf(m, "%s[--%s]", i ? " " : "", o->name);
+			fprintf(m, "%s[--%s]", sep, o->name);
 		else if (o->flags & CLI_OPT_OPTIONAL)
-			fprintf(m, "%s[--%s [%s]]", i ? " " : "", o->name, meta);
+			fprintf(m, "%s[--%s [%s]]", sep, o->name, meta);
 		else
-			fprintf(m, "%s[--%s %s]", i ? " " : "", o->name, meta);
+			fprintf(m, "%s[--%s %s]", sep, o->name, meta);
 		free(meta);
+		any = true;
 	}
 	fclose(m);
 	return s;

@@ -370,8 +370,8 @@ static const struct key_def keys[] = {
 	  BT("IPv6", "IPv6"),
 	  BT("閉域網の IPv6: 使わないか IPoE", "IPv6 on the closed network: none or IPoE"),
 	  NULL, SITE_WHEN_IPVPN, SITE_PAGE_CARRIER,
-	  BT("`none` か `ipoe` (NGN の IPv6 IPoE、フレッツ・v6オプション。`[uplink] address6 = ra` と `[terminal] segment = separate` のときだけ設定します)",
-	     "`none` or `ipoe` (IPv6 IPoE on the NGN; set up only with `[uplink] address6 = ra` and `[terminal] segment = separate`)"),
+	  BT("`none` か `ipoe` (NGN の IPv6 IPoE、フレッツ・v6オプション。`[uplink] address6 = ra` と `[terminal] segment = separate` が要ります)",
+	     "`none` or `ipoe` (IPv6 IPoE on the NGN; needs `[uplink] address6 = ra` and `[terminal] segment = separate`)"),
 	  NOTEXT },
 	{ "ipvpn", "ipv6_prefix", K_ENUM, S(prefix6), NOCOUNT, prefix6_words, 0, 0, NEED_NO, "ra",
 	  BT("IPv6 プレフィックスの受け取り方", "How the IPv6 prefix comes"),
@@ -2062,6 +2062,26 @@ static void validate_ssh(struct parser *p, bool files)
 		check_ssh_keys(p);
 }
 
+/* IPv6 IPoE takes the line's prefix by RA and hands it to the terminal
+ * segment: without either, ipv6 = ipoe would set up nothing. */
+static void validate_ipoe(struct parser *p)
+{
+	const struct site *s = p->site;
+	char b1[64];
+
+	if (s->line != SITE_LINE_IPVPN || s->ipvpn6 != SITE_IPVPN6_IPOE)
+		return;
+	if (s->wan6_mode != SITE_ADDR6_RA)
+		at_key(p, "ipvpn", "ipv6",
+		       _("ipv6 = ipoe には [uplink] address6 = ra が要ります ('%s' ではなく)。IPoE では回線の /64 がルーター広告で届きます",
+			 "ipv6 = ipoe needs [uplink] address6 = ra (not '%s'): on IPoE the line's /64 comes by router advertisements"),
+		       s->wan6_mode == SITE_ADDR6_NONE ? "none" : pstr(&s->wan6_addr, b1));
+	if (s->segment != SITE_SEGMENT_SEPARATE)
+		at_key(p, "ipvpn", "ipv6",
+		       _("ipv6 = ipoe には [terminal] segment = separate が要ります。回線の IPv6 プレフィックスは資格確認端末の専用セグメントに配ります",
+			 "ipv6 = ipoe needs [terminal] segment = separate: the line's IPv6 prefix goes to the terminal's own segment"));
+}
+
 /* Checks that span keys: required keys, subnets, overlaps, auth files. */
 static void site_validate(struct parser *p, bool files)
 {
@@ -2186,6 +2206,7 @@ static void site_validate(struct parser *p, bool files)
 		at_key(p, "lan", "address", _("LAN が WAN のサブネットと重なっています",
 					      "the LAN overlaps the WAN subnet"));
 
+	validate_ipoe(p);
 	validate_monitor(p);
 	validate_ssh(p, files);
 

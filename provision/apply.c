@@ -309,9 +309,6 @@ static int make_plan(const struct site *s, const struct ps_state *want, const st
 	if (s->wan6_mode == SITE_ADDR6_RA)
 		add_note(p, xstrdup(_("WAN の IPv6 はルーター広告 (RA) から得ます (accept_ra=2)",
 				      "the WAN takes IPv6 from router advertisements (accept_ra=2)")));
-	if (s->line == SITE_LINE_IPVPN && s->ipvpn6 == SITE_IPVPN6_IPOE && !site_ipoe6(s))
-		add_note(p, xstrdup(_("ipv6 = ipoe は [uplink] address6 = ra と端末用の別セグメントがあるときだけ設定します。いまは IPv6 を設定しません",
-				      "ipv6 = ipoe is set up only with address6 = ra and a separate terminal segment: IPv6 is not set up now")));
 	if (want->no_prefix6)
 		add_note(p, xstrdup(_("WAN にまだ RA の /64 がありません。ND プロキシと端末セグメントの RA は、WAN が RA を受けたあとの apply で始めます",
 				      "the WAN has no /64 from router advertisements yet: the ND proxy and the terminal segment's RA start with an apply after the WAN took one")));

@@ -2,7 +2,8 @@
 # The options of every command: one parser from the command table. A bad
 # value is refused with exit 2 and a sentence naming the option and the
 # value (in both languages); --help of each command lists every option its
-# usage line names; what each command accepted before it still accepts.
+# usage line names; what each command accepted before it still accepts; the
+# options for oqlink's own use are taken but shown by no help.
 # "CMD ARGS --help" parses ARGS in full and then prints the help (exit 0)
 # instead of running, so acceptance is tested without root's effects.
 set -u
@@ -41,7 +42,7 @@ bad=(
 	"history probes|--since|24|with its unit"
 	"monitor|--db||--db needs a path"
 )
-echo "1..$(( ${#bad[@]} + ${#cmds[@]} * 2 + 13 ))"
+echo "1..$(( ${#bad[@]} + ${#cmds[@]} * 2 + 14 ))"
 
 for b in "${bad[@]}"; do
 	IFS='|' read -r cmd opt val msg <<< "$b"
@@ -146,6 +147,18 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	n=$((n+1)); echo "ok $n # SKIP nic identify needs root"
 fi
+desc="monitor --child and --certs (the keeper's children) are taken, yet no help, usage or man page shows them"
+shown() {
+	$O --lang en help monitor; $O --lang ja help monitor; $O --lang en monitor --help
+	$O --lang en help; $O --lang en help --man
+}
+hidden() {
+	accept monitor --child probes --certs && accept monitor --child=restore || return 1
+	shown > "$tmp/h" 2>&1
+	grep -q -- '--no-restore' "$tmp/h" && grep -qF -- '\-\-no\-restore' "$tmp/h" || return 1
+	! grep -qE -- '--child|--certs' "$tmp/h" && ! grep -qF -e '\-\-child' -e '\-\-certs' "$tmp/h"
+}
+t hidden
 desc="the help of an option says its range and a bare number's unit"
 t eval "$O --lang en probe --help | grep -qE -- '--timeout DURATION +.*a bare number is milliseconds' &&
 	$O --lang en test --help | grep -qE -- '--timeout DURATION +.*a bare number is seconds' &&

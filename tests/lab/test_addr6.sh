@@ -15,7 +15,7 @@ O=${OQLINK:-$ROOT/build/asan/oqlink}
 
 . tests/lab/lib/ngn6.sh
 ngn6_suite 17 oqa radvd
-sed -i -e 's/^ce_router = .*/&\nipv6 = ipoe/' \
+sed -i -e 's/^ce_router = .*/&\nipv6 = ipoe/' -e 's/^address6 = none$/address6 = ra/' \
 	-e 's|^timeout_ms = .*|&\nlineauth_url = http://www.lineauth.mnw/|' "$tmp/site.conf"
 mkdir -p "$tmp/state"
 # The line authentication page, over IPv6 only: authenticated unless
@@ -181,7 +181,7 @@ t eval '[[ "$l" == "address6 FAIL an IPv6 address on term0 is still tentative"*"
 in_ns app ip addr del 2001:db8:21::1/64 dev term0
 
 # IPv6 not configured: both say so and are left out of the verdict.
-sed -i '/^ipv6 = ipoe/d' "$tmp/site.conf"
+sed -i -e '/^ipv6 = ipoe/d' -e 's/^address6 = ra$/address6 = none/' "$tmp/site.conf"
 got=$(ngn6_probe address6 gateway6)
 desc="IPv6 not configured: address6 and gateway6 SKIP"
 t eval '[[ "$(line address6)" == "address6 SKIP IPv6 is not configured"* && "$(line gateway6)" == "gateway6 SKIP IPv6 is not configured"* ]]' || show "$got"

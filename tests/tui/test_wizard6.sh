@@ -1,8 +1,9 @@
 #!/bin/bash
 # The setup screen for an IP-VPN line with IPv6 IPoE, driven by tmux: the
 # line page asks for the WAN's IPv6, the carrier page offers [ipvpn] ipv6
-# and, once IPoE is chosen, how the prefix comes (ra/pd); the file written
-# with IPoE and DHCPv6-PD passes `oqlink config check` with those values.
+# and, once IPoE is chosen, how the prefix comes (ra/pd), and marks IPoE
+# while the terminal is still on the LAN; the file written with IPoE and
+# DHCPv6-PD passes `oqlink config check` with those values.
 . "$(dirname "$0")/tmux.lib"
 C=$T/etc/site.conf
 
@@ -33,7 +34,11 @@ t "without IPoE, how the prefix comes is not asked" hasnt "How the IPv6 prefix c
 fill 198.51.100.1
 fill CAF12345678
 k Right
-t "Right chooses IPoE" matches "^  IPv6 +< ipoe > IPoE"
+t "Right chooses IPoE" matches "^[ !] IPv6 +< ipoe > IPoE"
+# the terminal is still on the LAN: the field says what IPoE needs, with
+# the sentence of oqlink config check, until the LAN page separates it
+needs_separate() { matches "^! IPv6 +< ipoe >" && has "needs [terminal] segment = separate"; }
+t "IPoE with the terminal on the LAN is marked: it needs a separate segment" needs_separate
 t "with IPoE, how the prefix comes is asked" matches "How the IPv6 prefix comes +< ra >"
 k Down; k Right
 t "Right chooses DHCPv6-PD" matches "How the IPv6 prefix comes +< pd >"

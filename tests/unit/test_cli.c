@@ -263,6 +263,44 @@ static void test_option_help(void **state)
 	free(s);
 }
 
+/* A hidden option is parsed like any other but named by no usage line;
+ * a table of hidden options only shows none. */
+static void test_hidden(void **state)
+{
+	static const struct cli_option t[] = {
+		{ .name = "inner", .arg = CLI_ARG_PATH, .flags = CLI_OPT_HIDDEN, .help = BT("内", "in") },
+		{ .name = "outer", .help = BT("外", "out") },
+		{ .name = NULL },
+	};
+	static const char *const words[] = { "--inner", "/x", "--outer" };
+	char *argv[MAX_WORDS + 2], *copy[MAX_WORDS + 2];
+	int argc = make_argv("cmd", words, ARRAY_SIZE(words), argv);
+	struct cli_args a;
+	char *cause = NULL, *s;
+
+	(void)state;
+	memcpy(copy, argv, sizeof(argv));
+	assert_int_equal(cli_parse("cmd", t, false, argc, argv, &a, &cause), 0);
+	assert_string_equal(cli_args_get(&a, "inner"), "/x");
+	assert_true(cli_args_has(&a, "outer"));
+	free_words(copy, argc);
+	s = cli_usage_options(t);
+	assert_string_equal(s, "[--outer]");
+	free(s);
+	assert_true(cli_options_shown(t));
+	assert_false(cli_options_shown(NULL));
+	{
+		static const struct cli_option only[] = {
+			{ .name = "inner", .flags = CLI_OPT_HIDDEN, .help = BT("内", "in") },
+			{ .name = NULL },
+		};
+		s = cli_usage_options(only);
+		assert_string_equal(s, "");
+		free(s);
+		assert_false(cli_options_shown(only));
+	}
+}
+
 /* Every table of the program: names unique, letters unique, within the
  * size of struct cli_args, and every kind with what it needs. */
 static void test_tables(void **state)
@@ -297,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_parse_none),
 		cmocka_unit_test(test_parse_japanese),
 		cmocka_unit_test(test_option_help),
+		cmocka_unit_test(test_hidden),
 		cmocka_unit_test(test_tables),
 	};
 

@@ -432,6 +432,97 @@ static void test_when(void **state)
 	site_diags_free(&diags);
 }
 
+/* ipv6 = ipoe needs address6 = ra and a separate terminal segment: a site
+ * with both loads and gets IPoE, one without either is refused at the ipv6
+ * key, naming the key it needs; without ipoe, neither is needed. */
+static void test_ipoe_needs(void **state)
+{
+	static const char sep[] = "segment = separate\ninterface = term0\naddress = 192.168.20.1/24\n"
+				  "host = 192.168.20.10\n";
+	static const char lan[] = "host = 192.168.10.10\n";
+	static const struct {
+		const char *uplink6, *ipv6, *terminal;
+		const char *need1, *need2;	/* what the refusals say; NULL: loads */
+	} cases[] = {
+		{ "address6 = ra\n", "ipoe", sep, NULL, NULL },
+		{ "address6 = ra\n", "ipoe\nipv6_prefix = pd\npd_subnet = 3", sep, NULL, NULL },
+		{ "address6 = ra\n", "none", sep, NULL, NULL },
+		{ "", "none", lan, NULL, NULL },
+		{ "address6 = 2001:db8:1::2/64\ngateway6 = 2001:db8:1::1\n", "none", lan, NULL, NULL },
+		{ "", "ipoe", sep, "needs [uplink] address6 = ra (not 'none')", NULL },
+		{ "address6 = none\n", "ipoe", sep, "needs [uplink] address6 = ra (not 'none')", NULL },
+		{ "address6 = 2001:db8:1::2/64\ngateway6 = 2001:db8:1::1\n", "ipoe", sep,
+		  "needs [uplink] address6 = ra (not '2001:db8:1::2/64')", NULL },
+		{ "address6 = ra\n", "ipoe", lan, "needs [terminal] segment = separate", NULL },
+		{ "", "ipoe", lan, "needs [uplink] address6 = ra", "needs [terminal] segment = separate" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = xasprintf("[site]\nfacility_code = 1312345678\nfacility_name = t\n\n"
+				       "[uplink]\ntype = ipvpn\ninterface = wan0\naddress = 198.51.100.2/24\n%s\n"
+				       "[ipvpn]\nce_router = 198.51.100.1\nipv6 = %s\n\n"
+				       "[lan]\ninterface = lan0\naddress = 192.168.10.1/24\n\n"
+				       "[terminal]\n%s\n[central]\nprefixes = 192.0.2.0/24\n",
+				       cases[i].uplink6, cases[i].ipv6, cases[i].terminal);
+		const char *at = strstr(text, "\nipv6 = ");
+		unsigned line = 2;
+		struct site_diags d = { 0 };
+		struct site *s = site_load_string("t.conf", text, false, &d);
+
+		for (const char *c = text; c < at; c++)
+			line += *c == '\n';
+		if (cases[i].need1 == NULL) {
+			if (s == NULL)
+				fail_msg("case %zu refused: %s", i, d.n ? d.v[0].message : "?");
+			assert_int_equal(d.n, 0);
+			assert_int_equal(site_ipoe6(s), strncmp(cases[i].ipv6, "ipoe", 4) == 0);
+		} else {
+			const char *need[] = { cases[i].need1, cases[i].need2 };
+			size_t n = cases[i].need2 ? 2 : 1;
+			assert_null(s);
+			if (d.n != n)
+				fail_msg("case %zu: %zu problems, want %zu (%s)", i, d.n, n,
+					 d.n ? d.v[0].message : "none");
+			for (size_t k = 0; k < n; k++) {
+				assert_string_equal(d.v[k].file, "t.conf");
+				assert_int_equal(d.v[k].line, line);
+				assert_int_equal(d.v[k].col, 8);
+				assert_non_null(strstr(d.v[k].message, "ipv6 = ipoe"));
+				if (strstr(d.v[k].message, need[k]) == NULL)
+					fail_msg("case %zu: '%s' does not say '%s'", i, d.v[k].message, need[k]);
+			}
+		}
+		site_free(s);
+		site_diags_free(&d);
+		free(text);
+	}
+}
+
+/* The refusal is in Japanese too, naming the same keys. */
+static void test_ipoe_needs_ja(void **state)
+{
+	static const char text[] =
+		"[site]\nfacility_code = 1312345678\nfacility_name = t\n"
+		"[uplink]\ntype = ipvpn\ninterface = wan0\naddress = 198.51.100.2/24\n"
+		"[ipvpn]\nce_router = 198.51.100.1\nipv6 = ipoe\n"
+		"[lan]\ninterface = lan0\naddress = 192.168.10.1/24\n"
+		"[terminal]\nhost = 192.168.10.10\n[central]\nprefixes = 192.0.2.0/24\n";
+	struct site_diags d = { 0 };
+	struct site *s;
+
+	(void)state;
+	i18n_set_lang(OQ_LANG_JA);
+	s = site_load_string("t.conf", text, false, &d);
+	i18n_set_lang(OQ_LANG_EN);
+	assert_null(s);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.v[0].line, 10);
+	assert_non_null(strstr(d.v[0].message, "ipv6 = ipoe には [uplink] address6 = ra が要ります"));
+	assert_non_null(strstr(d.v[1].message, "ipv6 = ipoe には [terminal] segment = separate が要ります"));
+	site_diags_free(&d);
+}
+
 /* A broken file still gives every key as written, and the writer puts
  * them back with a map from each line to its entry. */
 static void test_entries(void **state)
@@ -520,6 +611,8 @@ int main(void)
 		cmocka_unit_test(test_schema_complete),
 		cmocka_unit_test(test_hint_range),
 		cmocka_unit_test(test_when),
+		cmocka_unit_test(test_ipoe_needs),
+		cmocka_unit_test(test_ipoe_needs_ja),
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_doc_fill),
 	};
