@@ -4,7 +4,8 @@
 # refused; a bundle of the same root with a new version string goes into
 # slot B with `oqlink upgrade` and the box reboots into it: the new version,
 # the site config and the history are there and the keeper brings the
-# tunnel up; then a bundle whose keeper is disabled goes into slot A, does
+# tunnel up; two boots of slot B cut short by power cuts do not send the box
+# back to slot A; then a bundle whose keeper is disabled goes into slot A, does
 # not reach healthy, is marked bad and the box is back on slot B. The
 # bundles are remastered from the image's own (images/bundle, the test
 # keys of images/keys) and reach the guest on a second disk, as on a USB
@@ -12,7 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 img_need_ab
-echo "1..15"
+echo "1..17"
 
 bundle=${IMG%.img}.raucb
 base=$(mktemp -d /tmp/oqlink-image-up.XXXXXX)
@@ -103,6 +104,24 @@ check "the keeper brings the tunnel up on the new slot" [ "$rc" = 0 ]
 # shellcheck disable=SC2016
 rc=$(guest "$d" 'for i in $(seq 120); do grub-editenv /boot/efi/grub/grubenv list | grep -qx B_TRY=0 && break; sleep 1; done; grub-editenv /boot/efi/grub/grubenv list | paste -sd " " -; grub-editenv /boot/efi/grub/grubenv list | grep -qx B_OK=1 && grub-editenv /boot/efi/grub/grubenv list | grep -qx B_TRY=0' 150)
 check "slot B is marked good" [ "$rc" = 0 ]
+rc=$(guest "$d" 'cat /var/lib/oqlink/slot-proven; grep -Eq "^B [0-9a-f]{64}$" /var/lib/oqlink/slot-proven' 30)
+check "slot B is noted as proven on this box (its RAUC checksum)" [ "$rc" = 0 ]
+
+# Two boots of slot B cut before the health check (B_TRY=2, then the power
+# is cut): the box boots B again, not the old slot A, and B is good again.
+rc=$(guest "$d" 'grub-editenv /boot/efi/grub/grubenv set B_TRY=2 && sync && grub-editenv /boot/efi/grub/grubenv list | paste -sd " " -' 30)
+[ "$rc" = 0 ] || { echo "# grub-editenv exited $rc:"; sed 's/^/# /' "$d/out" | tail -5; }
+vm_stop "$d"
+# shellcheck disable=SC2086
+if vm_start "$d" bios $taps && vm_shell "$d"; then
+	# shellcheck disable=SC2016
+	rc=$(guest "$d" 'e=/boot/efi/grub/grubenv; grep -o "rauc.slot=[AB]" /proc/cmdline; for i in $(seq 120); do grub-editenv $e list | grep -qx B_TRY=0 && break; sleep 1; done; grub-editenv $e list | paste -sd " " -; grep -q rauc.slot=B /proc/cmdline && grub-editenv $e list | grep -qx B_TRY=0' 150)
+	check "after two boots cut short, slot B boots a third time and is good" [ "$rc" = 0 ]
+	grep -e 'rauc.slot' -e '_TRY=' "$d/out" | sed 's/^/# /'
+else
+	not_ok "after two boots cut short, slot B boots a third time: no shell"
+	tr -d '\r' < "$d/serial.log" | grep -a -v '^\s*$' | tail -25 | sed 's/^/# /'
+fi
 
 # A bundle whose slot does not reach healthy: back to slot B.
 if vm_console "$d" line='mkdir -p /run/stick; mount -o ro /dev/vdb /run/stick; oqlink --lang en upgrade /run/stick/bad.raucb' \
