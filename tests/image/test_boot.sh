@@ -7,7 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 img_need
-echo "1..13"
+echo "1..14"
 
 d=$(mktemp -d /tmp/oqlink-image.XXXXXX)
 trap 'vm_stop "$d"; rm -rf "$d"' EXIT
@@ -73,6 +73,18 @@ echo "# boot loader to console: $(elapsed) s under TCG"
 check "a wrong password is refused, the right one opens the screen" vm_console "$d" \
 	line=wrong-password expect='Wrong password' expect='Console password: ' line="$PW" \
 	timeout=120 expect='oqlink +\[?d:'
+# The machine ID of the first boot is kept (the root is read-only), so the
+# journal of the first boot is still there to read.
+vm_console "$d" press='q=>s: シェル / shell|\(y/n\)' sendif='y/n=>y' \
+	expectif='y/n=>s: シェル / shell' line=s expect='root@oqlink' >/dev/null
+# shellcheck disable=SC2016
+rc=$(guest "$d" 'id=$(cat /etc/machine-id); echo "machine-id $id"; journalctl --list-boots --no-pager | cat; grub-editenv /boot/efi/grub/grubenv list | grep -qx "MACHINE_ID=$id" && [ "$(journalctl --list-boots --no-pager -q | wc -l)" -ge 2 ] && journalctl -b -1 -q --no-pager -n 3 | grep -q .' 60)
+if [ "$rc" = 0 ]; then
+	ok "the second boot keeps the first boot's machine ID; journalctl -b -1 reads the first boot"
+else
+	not_ok "the second boot keeps the machine ID and the first boot's journal (exit $rc)"
+	grep -v -e 'echo D' "$d/out" | sed 's/^/# /' | tail -8
+fi
 vm_stop "$d"
 
 # UEFI: the same image reaches the console.
