@@ -36,7 +36,7 @@ keeper_checks() {
 	rc=$(guest "$d" 'u=strongswan.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; t0=$(date +%s); while [ $(($(date +%s) - t0)) -lt 150 ]; do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && swanctl --list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 1; done; echo "charon $old -> $new after $(($(date +%s) - t0)) s"; [ "$new" != "$old" ] && swanctl --list-sas | grep INSTALLED' 300)
 	if [ "$rc" = 0 ]; then
 		ok "keeper: charon killed (SIGKILL), the tunnel comes back by itself"
-		grep -E '^charon [0-9]+ -> ' "$d/out" | sed 's/^/# /'
+		grep -a -o -E 'charon [0-9]+ -> [0-9]+ after [0-9]+ s' "$d/out" | tail -1 | sed 's/^/# /'
 	else
 		not_ok "keeper: charon killed, the tunnel comes back (exit $rc)"; sed 's/^/# /' "$d/out" | tail -10
 		guest "$d" 'journalctl -b --no-pager -o short-monotonic -u oqlink-monitor.service -u strongswan.service | tail -25' 60 >/dev/null
