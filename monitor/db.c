@@ -3,6 +3,7 @@
  * so that readers (TUI, `oqlink history`) never wait for the keeper and a
  * killed keeper leaves a consistent file. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,56 @@ int mon_db_open(const char *path, struct mon_db **out, char **cause)
 	}
 	*out = db;
 	return 0;
+}
+
+/* Is the database at path sound? A file SQLite cannot read as a database
+ * counts as damaged; one it cannot open at all (permissions) does not. */
+static bool db_sound(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	bool ok;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+	else	/* only damage counts: a file it may not open is for the open to say */
+		ok = rc != SQLITE_CORRUPT && rc != SQLITE_NOTADB;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+int mon_db_check(const char *path, char **moved, char **cause)
+{
+	static const char *const tails[] = { "", "-wal", "-shm" };
+	char stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	*moved = NULL;
+	if (access(path, F_OK) != 0 || db_sound(path))
+		return 0;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
+		char *from = xasprintf("%s%s", path, tails[i]);
+		char *to = xasprintf("%s.broken-%s%s", path, stamp, tails[i]);
+		int r = rename(from, to) == 0 || errno == ENOENT ? 0 : -errno;
+
+		if (r < 0)
+			cause_set(cause, -r, _("壊れた履歴 %s を %s に移せません: %s",
+					       "cannot move the damaged history %s to %s: %s"),
+				  from, to, strerror(-r));
+		free(from);
+		free(to);
+		if (r < 0)
+			return r;
+	}
+	*moved = xasprintf("%s.broken-%s", path, stamp);
+	return 1;
 }
 
 void mon_db_close(struct mon_db *db)

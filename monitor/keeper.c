@@ -1119,7 +1119,12 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 	k.journal_stdout = k.journal && getenv("JOURNAL_STREAM") != NULL;
 	srandom((unsigned)getpid() ^ (unsigned)now_ms());
 	{
-		char *why = NULL;
+		char *why = NULL, *moved = NULL;
+		/* after a power cut: a damaged history is set aside, not kept */
+		if (mon_db_check(path, &moved, &why) < 0)
+			say(&k, why);
+		free(why);
+		why = NULL;
 		if ((r = mon_db_open(path, &k.db, &why)) < 0) {
 			/* the tunnel is kept all the same; results live in memory */
 			char *t = xasprintf(_("%s。結果はメモリーにだけ残します (トンネルの維持は続けます)",
@@ -1130,9 +1135,16 @@ int mon_run(const struct site *site, const struct mon_opts *o, char **cause)
 			k.db_said = k.db_memory = true;
 			free(why);
 			r = mon_db_open(":memory:", &k.db, cause);
-			if (r < 0)
+			if (r < 0) {
+				free(moved);
 				goto out;
+			}
 		}
+		if (moved)
+			act(&k, "history", "履歴 %s が壊れていたので %s に移し、新しい履歴を始めました",
+			    "the history %s was damaged: moved to %s, a new history has started", path,
+			    moved);
+		free(moved);
 	}
 	if (!o->no_restore)
 		restore_at_start(&k);

@@ -90,6 +90,12 @@ struct mon_db;
 /* Open or create the database (WAL). -errno with *cause when it cannot. */
 int mon_db_open(const char *path, struct mon_db **out, char **cause);
 void mon_db_close(struct mon_db *db);
+/* Before the keeper opens its history: when the file at path is there but
+ * SQLite finds it damaged (PRAGMA quick_check), move it and its WAL aside
+ * to path.broken-YYYYmmdd-HHMMSS and return 1 with that name in *moved, so
+ * that a fresh history starts; 0 when it is sound or absent; -errno with
+ * *cause when it cannot be moved. */
+int mon_db_check(const char *path, char **moved, char **cause);
 /* The path of a site's database; the caller frees it. */
 char *mon_db_path(const struct site *s);
 

@@ -10,7 +10,7 @@ O=${OQLINK:-build/asan/oqlink}
 . tests/lib/tap.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 K=${OQLINK_MONITOR:-$(dirname "$O")/oqlink-monitor}
-echo "1..11"
+echo "1..12"
 CONF=tests/data/config/valid/ipvpn.conf
 sed -e "s|/var/lib/oqlink|$tmp/state|; s|/run/oqlink|$tmp/run|" "$CONF" > "$tmp/site.conf"
 grep -q '^\[paths\]' "$tmp/site.conf" || printf '\n[paths]\nstate_dir = %s/state\nrun_dir = %s/run\nreport_dir = %s/state/reports\n' "$tmp" "$tmp" "$tmp" >> "$tmp/site.conf"
@@ -43,8 +43,22 @@ if [ "$(id -u)" -eq 0 ]; then
 			grep -q -- "--child takes one of restore, confirm, probes: 'bogus'" "$tmp/e3"
 	}
 	t usage_errors $rc1 $rc2
+	desc="a damaged history is moved aside at start, said, and a new one begins"
+	mkdir -p "$tmp/state"
+	for _ in $(seq 300); do printf 'not a database '; done > "$tmp/state/monitor.db"
+	$K --lang en --config "$tmp/site.conf" --no-restore >"$tmp/o4" 2>&1 &
+	kp=$!
+	for _ in $(seq 200); do grep -q 'keeper has started' "$tmp/o4" && break; sleep 0.1; done
+	kill "$kp"; wait "$kp" 2>/dev/null
+	moved_aside() {
+		grep -q "history $tmp/state/monitor.db was damaged: moved to $tmp/state/monitor.db.broken-" "$tmp/o4" &&
+			[ -n "$(ls "$tmp"/state/monitor.db.broken-* 2>/dev/null)" ] &&
+			head -c 16 "$tmp/state/monitor.db" | grep -q '^SQLite format 3'
+	}
+	t moved_aside || sed 's/^/# /' "$tmp/o4" | head -5
+	rm -rf "$tmp/state"	# the history the tests below expect is new
 else
-	for _ in 1 2 3 4; do skip "monitor needs root"; done
+	for _ in 1 2 3 4 5; do skip "monitor needs root"; done
 fi
 desc="oqlink-monitor links none of the heavy libraries"
 t bash -c "ldd $K | grep -q libsqlite3 && ! ldd $K | grep -E -q 'libssl|libcrypto|libnftables|libpcap|libncurses|libnl-|libcares|libseccomp|libblkid|libmount'"

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,6 +177,61 @@ static void test_history_query(void **state)
 	assert_true(a.t_ms > 0);
 	mon_action_clear(&a);
 	mon_db_close(db);
+	rm_db(dir, path);
+}
+
+/* A history left damaged (a power cut on a disk that lies about its
+ * writes, say) is moved aside once and a new one starts; a sound one, or
+ * none, is left alone. */
+static void test_db_check(void **state)
+{
+	char dir[32], *path = tmp_db(dir), *moved = NULL, *cause = NULL;
+	struct mon_db *db;
+	struct stat st;
+	FILE *f;
+
+	assert_int_equal(mon_db_check(path, &moved, &cause), 0);	/* none */
+	assert_null(moved);
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);
+	for (int i = 0; i < 400; i++)
+		add(db, 1000 + i, i % 2 ? "dns" : "reach", "PASS");
+	mon_db_close(db);
+	assert_int_equal(mon_db_check(path, &moved, &cause), 0);	/* sound */
+	assert_null(moved);
+	assert_int_equal(stat(path, &st), 0);
+
+	/* pages in the middle overwritten: the header still says SQLite */
+	assert_true(st.st_size > 3 * 4096);
+	assert_non_null(f = fopen(path, "r+"));
+	assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
+	for (int i = 0; i < 2 * 4096; i++)
+		fputc(0xa5, f);
+	fclose(f);
+	assert_int_equal(mon_db_check(path, &moved, &cause), 1);
+	assert_non_null(moved);
+	assert_non_null(strstr(moved, "/monitor.db.broken-"));
+	assert_int_equal(access(moved, F_OK), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+	unlink(moved);
+	free(moved);
+	moved = NULL;
+
+	/* not a database at all */
+	assert_non_null(f = fopen(path, "w"));
+	fputs("this is not a database, it is a note about one\n", f);
+	for (int i = 0; i < 200; i++)
+		fputs("0123456789abcdef", f);
+	fclose(f);
+	assert_int_equal(mon_db_check(path, &moved, &cause), 1);
+	assert_int_not_equal(access(path, F_OK), 0);
+	unlink(moved);
+	free(moved);
+	moved = NULL;
+	assert_int_equal(mon_db_open(path, &db, NULL), 0);	/* a new one starts */
+	add(db, 1, "dns", "PASS");
+	mon_db_close(db);
+	assert_int_equal(mon_db_check(path, &moved, &cause), 0);
+	assert_null(cause);
 	rm_db(dir, path);
 }
 
@@ -451,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_alarms),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_open_fails),
+		cmocka_unit_test(test_db_check),
 		cmocka_unit_test(test_strip),
 		cmocka_unit_test(test_running),
 		cmocka_unit_test(test_cert_level_age),
