@@ -5,14 +5,15 @@
 # their place; after a factory reset and at later boots nothing changes.
 # A report of `oqlink test` goes onto a FAT USB stick made on the host with
 # `oqlink report export`, and the host reads the same bytes back with
-# mtools. Root; run by make check-image.
+# mtools. Booted from a USB stick (to install the box's disk from it), the
+# data partition keeps the image's size. Root; run by make check-image.
 set -u
 . "$(dirname "$0")/lib.sh"
 img_need
 for t in mkfs.vfat mdir mcopy sfdisk; do
 	command -v "$t" >/dev/null || skip_all "$t is missing: run make deps"
 done
-echo "1..13"
+echo "1..15"
 
 d=$(mktemp -d /tmp/oqlink-image-data.XXXXXX)
 trap 'vm_stop "$d"; rm -rf "$d"' EXIT
@@ -38,6 +39,9 @@ var_size() {
 PARTS_CMD='for p in /sys/class/block/vda[0-9]*; do printf "P%s %s %s %s\n" X "$(sed -n s/^PARTNAME=//p $p/uevent)" "$(cat $p/start)" "$(cat $p/size)"; done'
 # shellcheck disable=SC2016
 VAR_CMD='echo "VARSIZE $(findmnt -bno SIZE /var)"'
+# How long the units that erase, grow and make data took at this boot.
+# shellcheck disable=SC2016
+TOOK_CMD='for u in oqlink-factory-reset systemd-repart "systemd-makefs@dev-disk-by\\x2dpartlabel-data" systemd-growfs@var; do s=$(systemctl show -P ExecMainStartTimestampMonotonic "$u.service"); e=$(systemctl show -P ExecMainExitTimestampMonotonic "$u.service"); [ "${s:-0}" -gt 0 ] && echo "TOOK $u $(( (e - s) / 1000 )) ms"; done'
 
 # A data partition in use (a site config of pre-shared-key IPsec without
 # files it cannot have here, the console password) on a copy of the image
@@ -63,8 +67,9 @@ vm_start "$d" bios
 check "boots to the shell with the disk and the USB stick" vm_shell "$d"
 
 # /var fills the disk; the kernel sees the slots where the image put them.
-rc=$(guest "$d" "$VAR_CMD; $PARTS_CMD; journalctl -b -o cat -u systemd-repart.service -u systemd-growfs@var.service | cat")
+rc=$(guest "$d" "$VAR_CMD; $PARTS_CMD; $TOOK_CMD; journalctl -b -o cat -u systemd-repart.service -u systemd-growfs@var.service | cat")
 size=$(var_size)
+sed -n 's/.*\(TOOK [^ ]* [0-9]* ms\)$/# \1/p' "$d/out"
 if [ "$rc" = 0 ] && [ "${size:-0}" -gt $((2 * GIB)) ]; then
 	ok "the first boot grew /var to $size bytes (the image's data partition: 128 MiB)"
 else
@@ -138,13 +143,14 @@ check "after the reset, a first boot: new password, wizard, shell" vm_console "$
 	expect='Again: ' line="$PW" timeout=120 expect='oqlink +\[?d:' \
 	press='q=>s: シェル / shell|\(y/n\)' sendif='y/n=>y' expectif='y/n=>s: シェル / shell' \
 	line=s expect='root@oqlink'
-rc=$(guest "$d" "$VAR_CMD; $PARTS_CMD; ls -A /etc/oqlink; journalctl -b -o cat -u systemd-repart.service -u oqlink-factory-reset.service | cat" 60)
+rc=$(guest "$d" "$VAR_CMD; $PARTS_CMD; $TOOK_CMD; ls -A /etc/oqlink; journalctl -b -o cat -u systemd-repart.service -u oqlink-factory-reset.service | cat" 60)
 size=$(var_size)
 guest_parts | sort > "$d/guest2.parts"
 if [ "$rc" = 0 ] && [ "${size:-0}" -gt $((2 * GIB)) ] && ! grep -q -e site.conf -e ike.psk "$d/out" &&
 	grep -q 'factory-reset: done' "$d/out" && grep -q 'No changes' "$d/out" &&
 	diff "$d/guest1.parts" "$d/guest2.parts" >/dev/null; then
 	ok "data was erased and made anew at $size bytes; systemd-repart changed nothing"
+	sed -n 's/.*\(TOOK [^ ]* [0-9]* ms\)$/# \1/p' "$d/out"
 else
 	not_ok "after the reset (/var ${size:-?} bytes)"; sed 's/^/# /' "$d/out" | tail -14
 fi
@@ -152,4 +158,21 @@ if vm_poweroff "$d" && sfdisk -d "$d/disk.img" | diff "$d/table1" - >/dev/null; 
 	ok "the second boot left the disk's table as the first boot made it"
 else
 	not_ok "the table after the second boot"; sfdisk -d "$d/disk.img" | diff "$d/table1" - | sed 's/^/# /'
+fi
+
+# Booted from a USB stick, data keeps its size: the stick stays a whole
+# image to copy onto the box's disk.
+rm -f "$d/disk.img" "$d/serial.log"
+# shellcheck disable=SC2016
+check "the image on a 3 GiB USB stick boots to the shell" eval \
+	'img_copy "$d" "$data" && truncate -s 3G "$d/disk.img" && VM_USB= VM_BOOT_USB=1 vm_start "$d" bios && vm_shell "$d"'
+rc=$(guest "$d" "$VAR_CMD; journalctl -b -o cat -u systemd-repart.service | cat" 60)
+size=$(var_size)
+vm_stop "$d"
+if [ "$rc" = 0 ] && [ "${size:-0}" -gt 0 ] && [ "$size" -lt $((256 * 1024 * 1024)) ] &&
+	grep -q 'grow-data: .* is on a USB disk' "$d/out" &&
+	[ "$(part_of "$d/disk.img" data)" = "$(part_of "$IMG" data)" ]; then
+	ok "on a USB stick the data partition keeps the image's size (/var $size bytes)"
+else
+	not_ok "on a USB stick data keeps its size (/var ${size:-?} bytes)"; sed 's/^/# /' "$d/out" | tail -8
 fi
