@@ -33,12 +33,14 @@ keeper_checks() {
 		sed 's/^/# /' "$d/out" | tail -45
 	fi
 	# shellcheck disable=SC2016
-	rc=$(guest "$d" 'u=strongswan.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; for i in $(seq 150); do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && swanctl --list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 1; done; echo "charon $old -> $new after $i s"; [ "$new" != "$old" ] && swanctl --list-sas | grep INSTALLED' 200)
+	rc=$(guest "$d" 'u=strongswan.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; t0=$(date +%s); while [ $(($(date +%s) - t0)) -lt 150 ]; do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && swanctl --list-sas 2>/dev/null | grep -q INSTALLED && break; sleep 1; done; echo "charon $old -> $new after $(($(date +%s) - t0)) s"; [ "$new" != "$old" ] && swanctl --list-sas | grep INSTALLED' 300)
 	if [ "$rc" = 0 ]; then
 		ok "keeper: charon killed (SIGKILL), the tunnel comes back by itself"
-		grep -E '^charon [0-9]+ -> ' "$d/out" | sed 's/^/# /'
+		grep -a -o -E 'charon [0-9]+ -> [0-9]+ after [0-9]+ s' "$d/out" | tail -1 | sed 's/^/# /'
 	else
 		not_ok "keeper: charon killed, the tunnel comes back (exit $rc)"; sed 's/^/# /' "$d/out" | tail -10
+		guest "$d" 'journalctl -b --no-pager -o short-monotonic -u oqlink-monitor.service -u strongswan.service | tail -25' 60 >/dev/null
+		sed 's/^/# /' "$d/out" | tail -25
 	fi
 	# shellcheck disable=SC2016
 	rc=$(guest "$d" 'u=oqlink-monitor.service; old=$(systemctl show -p MainPID --value $u); systemctl kill -s KILL $u; for i in $(seq 60); do new=$(systemctl show -p MainPID --value $u); [ "$new" != 0 ] && [ "$new" != "$old" ] && [ "$(systemctl is-active $u)" = active ] && break; sleep 1; done; [ "$new" != "$old" ] && systemctl is-active $u' 90)
@@ -57,10 +59,40 @@ keeper_checks() {
 		sed 's/^/# /' "$d/out" | tail -25
 	fi
 }
+# SSH on the image ([lan] ssh = on with a key made here): the clinic PC
+# (inside [lan] management) logs in with the key, and the host key it is
+# shown has the fingerprint oqlink status prints; a password is refused;
+# the uplink side cannot reach tcp/22.
+ssh_checks() {
+	local d=$1 rc fp pc=(ip netns exec "$OQL_LAB-clinic") opts
+	ssh-keygen -q -t ed25519 -N '' -C engineer@lab -f "$d/id" || return 1
+	# (no backslashes: the console line would turn them into control characters)
+	rc=$(guest "$d" "echo '$(cat "$d/id.pub")' > /etc/oqlink/ssh.pub && sed -i -e '/^.lan.$/a ssh_keys = /etc/oqlink/ssh.pub' -e '/^.lan.$/a ssh = on' /etc/oqlink/site.conf && grep -A2 '^.lan.$' /etc/oqlink/site.conf && oqlink --lang en apply && oqlink --lang en status | grep -i 'host key'" 300)
+	fp=$(grep -o 'SHA256:[A-Za-z0-9+/]*' "$d/out" | tail -1)
+	opts=(-F /dev/null -o BatchMode=yes -o ConnectTimeout=30 -o StrictHostKeyChecking=yes
+		-o UserKnownHostsFile="$d/scanned" -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes)
+	if [ "$rc" = 0 ] && [ -n "$fp" ] &&
+		"${pc[@]}" ssh-keyscan -T 30 -t ed25519 192.168.10.1 > "$d/scanned" 2>/dev/null &&
+		[ "$(ssh-keygen -l -E sha256 -f "$d/scanned" | awk '{print $2}')" = "$fp" ] &&
+		[ "$("${pc[@]}" ssh "${opts[@]}" -i "$d/id" root@192.168.10.1 'id -un' 2>"$d/ssh.err")" = root ]; then
+		ok "ssh: with [lan] ssh = on the clinic PC logs in with its key; host key $fp as oqlink status says"
+	else
+		not_ok "ssh: the clinic PC logs in with its key (guest exit $rc, fingerprint '$fp')"
+		sed 's/^/# /' "$d/out" | tail -15; sed 's/^/# /' "$d/ssh.err" 2>/dev/null | tail -5
+	fi
+	if "${pc[@]}" timeout 10 bash -c 'exec 3<>/dev/tcp/192.168.10.1/22' 2>/dev/null &&
+		! "${pc[@]}" ssh "${opts[@]}" -o PreferredAuthentications=password,keyboard-interactive \
+			-o PubkeyAuthentication=no root@192.168.10.1 true 2>/dev/null &&
+		! ip netns exec "$OQL_LAB-isp" timeout 10 bash -c 'exec 3<>/dev/tcp/198.51.100.2/22' 2>/dev/null; then
+		ok "ssh: the clinic PC reaches tcp/22 but a password is refused; the uplink side cannot reach it"
+	else
+		not_ok "ssh: a password is refused; the uplink side cannot reach tcp/22"
+	fi
+}
 img_need
 LAYOUTS=${OQL_IMAGE_LAYOUTS:-separate lan}
 plan=0; for l in $LAYOUTS; do plan=$((plan + 10)); [ "$l" = lan ] && plan=$((plan + 1))
-	[ "$l" = separate ] && plan=$((plan + 4)); done
+	[ "$l" = separate ] && plan=$((plan + 6)); done
 echo "1..$plan"
 
 base=$(mktemp -d /tmp/oqlink-image-lab.XXXXXX)
@@ -142,6 +174,7 @@ for layout in $LAYOUTS; do
 	rc=$(guest "$d" 'swanctl --stats > /tmp/p; grep -q " kernel-netlink" /tmp/p && ! grep -q kernel-libipsec /tmp/p')
 	[ "$rc" = 0 ] && ok "$layout: charon uses the kernel's XFRM (kernel-netlink, no kernel-libipsec)" ||
 		{ not_ok "$layout: charon uses the kernel's XFRM (exit $rc)"; sed 's/^/# /' "$d/out" | tail -5; }
+	[ "$layout" = separate ] && ssh_checks "$d"
 	# shellcheck disable=SC2086
 	[ "$layout" = separate ] && keeper_checks "$d" $taps
 	vm_stop "$d"

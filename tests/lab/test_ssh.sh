@@ -8,7 +8,6 @@
 # back. TAP. Needs root; runs its own lab and takes it down.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-ROOT=$PWD
 O=$(realpath "${OQLINK:-build/asan/oqlink}")
 . tests/lib/tap.sh
 
@@ -22,10 +21,11 @@ fi
 echo "1..$N"
 
 APPL=192.168.10.1	# the appliance's LAN address
-# sshd takes keys only below directories no one but root may write, so
-# the lab's state is not under /tmp but in the build tree.
-mkdir -p "$ROOT/build"
-tmp=$(mktemp -d "$ROOT/build/oqssh.XXXXXX")
+# sshd takes keys only below directories that are root's and no one else
+# may write, so the lab's state is not under /tmp (nor in a clone of the
+# tree below it), nor under /run (each charon of the lab mounts its own),
+# but under /var/lib.
+tmp=$(mktemp -d /var/lib/oqssh.XXXXXX)
 export OQL_LAB=oqs$$
 export OQL_LAB_OUT=$tmp/lab
 trap 'lab/lab down >/dev/null 2>&1; rm -rf "$tmp"' EXIT
