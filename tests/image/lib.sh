@@ -60,14 +60,29 @@ img_copy() {
 # The serial console is DIR/serial.sock (its output also in DIR/serial.log),
 # the qemu monitor DIR/monitor.sock; DIR/qemu.pid has the process id.
 # With VM_NETNS set, qemu (and its taps) live in that network namespace;
-# VM_DRIVES adds read-only disks (vdb, ...: a USB stick, say); with
+# VM_DRIVES adds read-only disks (vdb, ...: a USB stick, say), VM_USB
+# writable USB sticks (removable disks on an xHCI bus: sda, ...); with
+# VM_BOOT_USB set, the image's disk itself is a USB stick there; with
 # VM_NO_REBOOT set, a reboot of the guest ends qemu (vm_gone waits for it
 # and vm_start boots the same disk again).
 vm_start() {
-	local d=$1 fw=${2:-bios} tap slot=3 args=() pre=() f
+	local d=$1 fw=${2:-bios} tap slot=3 args=() pre=() f u=0 disk=()
 	[ -z "${VM_NETNS:-}" ] || pre=(ip netns exec "$VM_NETNS")
 	rm -f "$d/serial.sock" "$d/monitor.sock"
 	for f in ${VM_DRIVES:-}; do args+=(-drive "file=$f,format=raw,if=virtio,readonly=on"); done
+	# the image's disk first (vda, or the first USB disk), the bus before it
+	[ -z "${VM_USB:-}${VM_BOOT_USB:-}" ] || disk=(-device "qemu-xhci,id=xhci")
+	if [ -n "${VM_BOOT_USB:-}" ]; then
+		disk+=(-drive "file=$d/disk.img,format=raw,if=none,id=boot"
+			-device "usb-storage,bus=xhci.0,drive=boot,removable=on,bootindex=0")
+	else
+		disk+=(-drive "file=$d/disk.img,format=raw,if=virtio")
+	fi
+	for f in ${VM_USB:-}; do
+		args+=(-drive "file=$f,format=raw,if=none,id=usb$u"
+			-device "usb-storage,bus=xhci.0,drive=usb$u,removable=on")
+		u=$((u + 1))
+	done
 	[ -z "${VM_NO_REBOOT:-}" ] || args+=(-no-reboot)
 	shift 2 || shift $#
 	if [ "$fw" = uefi ]; then
@@ -82,7 +97,7 @@ vm_start() {
 	done
 	[ $# -gt 0 ] || args+=(-nic none)
 	"${pre[@]}" nice -n 10 qemu-system-x86_64 -machine pc,accel=tcg -cpu max -smp 2 -m 1024 \
-		-drive "file=$d/disk.img,format=raw,if=virtio" \
+		"${disk[@]}" \
 		-display none -vga std \
 		-chardev "socket,id=s0,path=$d/serial.sock,server=on,wait=off,logfile=$d/serial.log" \
 		-serial chardev:s0 \
