@@ -77,10 +77,12 @@ else
 	not_ok "the keeper writes its history (results $n0 -> $n1) and a report is there"
 fi
 # the cut comes as the next round lands, with oqlink test writing
-if vm_console "$d" line='(oqlink --lang en test > /dev/null 2>&1 &); n=$(oqlink --lang en history probes --since 1h | wc -l); while [ "$(oqlink --lang en history probes --since 1h | wc -l)" = "$n" ]; do sleep 0.2; done; oqlink --lang en history probes --since 1h | grep -c -E " (PASS|WARN|FAIL|SKIP) " | sed "s/^/ROWS-/"; echo CUT-$((40+2))' \
+if vm_console "$d" line='(oqlink --lang en test > /dev/null 2>&1 &); n=$(oqlink --lang en history probes --since 1h | wc -l); while [ "$(oqlink --lang en history probes --since 1h | wc -l)" = "$n" ]; do sleep 0.2; done; oqlink --lang en history probes --since 1h | grep -E " (PASS|WARN|FAIL|SKIP) " > /tmp/seen; wc -l < /tmp/seen | sed "s/^/ROWS-/"; tail -1 /tmp/seen | cut -c1-19 | tr " " T | sed "s/^/LAST-/"; echo CUT-$((40+2))' \
 	timeout=120 expect='ROWS-[0-9]+' expect='CUT-42'; then
 	kill -9 "$(cat "$d/qemu.pid")"
 	seen=$(tr -d '\r' < "$d/console.log" | grep -a -o -E 'ROWS-[0-9]+' | tail -1 | cut -d- -f2)
+	# the newest result the guest saw; results of the next boot come after it
+	last=$(tr -d '\r' < "$d/console.log" | grep -a -o -E 'LAST-[0-9-]+T[0-9:]+' | tail -1 | cut -d- -f2- | tr T ' ')
 	ok "power cut while the keeper writes a round and oqlink test a report (the guest saw $seen results)"
 else
 	not_ok "power cut during history writes: no round landed"
@@ -89,13 +91,15 @@ for i in $(seq 50); do kill -0 "$(cat "$d/qemu.pid")" 2>/dev/null || break; slee
 rm -f "$d/serial.sock" "$d/monitor.sock"
 VM_NETNS=$OQL_LAB-appliance vm_start "$d" bios tap-wan0 tap-lan0 tap-term0
 if vm_shell "$d"; then
-	n2=$(rows)
+	# the results up to the newest one the guest saw before the cut
+	guest "$d" "oqlink --lang en history probes --since 1h | grep -E ' (PASS|WARN|FAIL|SKIP) ' | cut -c1-19 | awk -v t='$last' '\$0 <= t' | wc -l" 60 >/dev/null
+	n2=$(printed | grep -E '^[0-9]+$' | tail -1)
 	guest "$d" 'journalctl -b -o cat -u oqlink-monitor.service | grep -i -e damaged -e 壊れ; cd /var/lib/oqlink/reports && sha256sum -- *' 60 >/dev/null
 	after=$(printed | grep -E '^[0-9a-f]{64}  ' | sort)
-	if [ -n "$n2" ] && [ -n "${seen:-}" ] && [ "$n2" -ge "$seen" ] && ! grep -q -i -e 'was damaged' -e '壊れていた' "$d/out"; then
-		ok "after the cut the history holds every result written before it ($seen seen, $n2 after the boot), not damaged"
+	if [ -n "$n2" ] && [ -n "${seen:-}" ] && [ -n "${last:-}" ] && [ "$n2" -ge "$seen" ] && ! grep -q -i -e 'was damaged' -e '壊れていた' "$d/out"; then
+		ok "after the cut the history holds every result written before it ($seen seen up to $last, $n2 of them after the boot), not damaged"
 	else
-		not_ok "after the cut the history holds every result written before it (${seen:-?} seen, ${n2:-none} after the boot)"
+		not_ok "after the cut the history holds every result written before it (${seen:-?} seen up to ${last:-?}, ${n2:-none} after the boot)"
 		sed 's/^/# /' "$d/out" | tail -5
 	fi
 	if [ -n "$before" ] && [ "$(comm -23 <(echo "$before") <(echo "$after"))" = "" ]; then
