@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <blkid.h>
@@ -252,7 +253,19 @@ static int usb_mount(const char *dev, const char *type, const char *dir, char **
 	mnt_context_set_source(cx, dev);
 	mnt_context_set_target(cx, dir);
 	mnt_context_set_fstype(cx, mt);
-	mnt_context_set_options(cx, USB_MOUNT_OPTS);
+	/* FAT and exFAT keep local times: the kernel's drivers write UTC
+	 * unless told the offset, and a clinic PC would show the files hours
+	 * off. The offset of the site's time zone (TZ is the site's) now. */
+	if (strcmp(mt, "vfat") == 0 || strcmp(mt, "exfat") == 0) {
+		time_t now = time(NULL);
+		struct tm tm;
+		char *o = xasprintf("%s,time_offset=%ld", USB_MOUNT_OPTS,
+				    localtime_r(&now, &tm) ? (long)tm.tm_gmtoff / 60 : 0L);
+		mnt_context_set_options(cx, o);
+		free(o);
+	} else {
+		mnt_context_set_options(cx, USB_MOUNT_OPTS);
+	}
 	r = mnt_context_mount(cx);
 	if (r != 0 || mnt_context_get_status(cx) != 1) {
 		int e = mnt_context_syscall_called(cx) ? mnt_context_get_syscall_errno(cx) : 0;

@@ -13,7 +13,7 @@ img_need
 for t in mkfs.vfat mdir mcopy sfdisk; do
 	command -v "$t" >/dev/null || skip_all "$t is missing: run make deps"
 done
-echo "1..15"
+echo "1..16"
 
 d=$(mktemp -d /tmp/oqlink-image-data.XXXXXX)
 trap 'vm_stop "$d"; rm -rf "$d"' EXIT
@@ -123,6 +123,21 @@ if [ -s "$d/guest.sums" ] && [ -z "$bad" ]; then
 	mdir -i "$d/stick.img" :: | grep oqlink-report | sed 's/^/# /'
 else
 	not_ok "the stick's files equal the guest's:${bad:- none listed}"; mdir -i "$d/stick.img" :: | sed 's/^/# /'
+fi
+# FAT keeps local times: the files carry the site's time (the report's name
+# has it), not UTC. Both read as plain times; a few minutes apart at most.
+line=$(mdir -i "$d/stick.img" :: 2>/dev/null | grep -m1 -E 'oqlink-report-[0-9]+-[0-9]{8}-[0-9]{6}\.html$')
+stamp=$(printf '%s\n' "$line" | grep -o -E '[0-9]{8}-[0-9]{6}\.html$')
+fat=$(printf '%s\n' "$line" | awk '{ print $4, $5 }')
+if [ -n "$stamp" ] && [ -n "$fat" ]; then
+	a=$(date -u -d "${stamp:0:4}-${stamp:4:2}-${stamp:6:2} ${stamp:9:2}:${stamp:11:2}" +%s)
+	b=$(date -u -d "$fat" +%s 2>/dev/null || echo 0)
+	diff=$(( b > a ? b - a : a - b ))
+fi
+if [ -n "${diff:-}" ] && [ "$diff" -le 300 ]; then
+	ok "the stick's files carry the site's time ($fat for the report of ${stamp%.html})"
+else
+	not_ok "the stick's files carry the site's time (FAT '${fat:-?}', report '${stamp:-?}')"
 fi
 
 # The disk's own table, read on the host.
