@@ -160,8 +160,14 @@ vm_console() {
 guest() {
 	local d=$1 cmd=$2 timeout=${3:-120} tag=D$RANDOM
 	: > "$d/console.log"
-	vm_console "$d" line="$cmd; echo $tag-\$((40+2))-\$?" timeout="$timeout" \
-		expect="$tag-42-[0-9]+" || return 3
+	if ! vm_console "$d" line="$cmd; echo $tag-\$((40+2))-\$?" timeout="$timeout" \
+		expect="$tag-42-[0-9]+"; then
+		# what the guest last said (a kernel message, say), for the failure
+		{ echo "(no end of the command within $timeout s; the serial console's last lines:)"
+		  tr -d '\r' < "$d/serial.log" | sed 's/\x1b\[[?0-9;]*[a-zA-Z]//g' | tail -15; } > "$d/out"
+		echo 3
+		return 3
+	fi
 	{ tr -d '\r' < "$d/console.log"; echo; } > "$d/out"
 	sed -n "s/^$tag-42-\([0-9]*\).*/\1/p" "$d/out" | tail -1
 }
