@@ -49,11 +49,12 @@
 static const struct {
 	const char *prog;		/* path of the program */
 	const char *comm;		/* its /proc/PID/comm */
+	const char *own_pid;		/* the pid file it writes once it serves (run dir) */
 } progs[] = {
-	[PS_DHCPCD] = { "/usr/sbin/dhcpcd", "dhcpcd" },
-	[PS_RADVD] = { "/usr/sbin/radvd", "radvd" },
-	[PS_NDPPD] = { "/usr/sbin/ndppd", "ndppd" },
-	[PS_SSHD] = { "/usr/sbin/sshd", "sshd" },
+	[PS_DHCPCD] = { "/usr/sbin/dhcpcd", "dhcpcd", NULL },
+	[PS_RADVD] = { "/usr/sbin/radvd", "radvd", "radvd.pid" },
+	[PS_NDPPD] = { "/usr/sbin/ndppd", "ndppd", NULL },
+	[PS_SSHD] = { "/usr/sbin/sshd", "sshd", "sshd.pid" },
 };
 
 #define SSH_KEYGEN "/usr/bin/ssh-keygen"
@@ -280,7 +281,7 @@ static char *conf_sshd(const struct site *s, const struct ps_daemon *d)
 {
 	struct oq_prefix a = s->lan_addr;
 	char buf[64], *host = ssh_hostkey(d->conf_dir), *keys = dmn_path(d, true, "keys");
-	char *pid = dmn_path(d, false, "sshd.pid"), *out;
+	char *pid = dmn_path(d, false, progs[PS_SSHD].own_pid), *out;
 
 	a.len = a.family == AF_INET ? 32 : 128;
 	out = xasprintf("# Written by oqlink: management over SSH on the LAN address, public keys only.\n"
@@ -350,7 +351,7 @@ static int sshd_dirs_ok(const char *dir, char **cause)
 static int desired_sshd(const struct site *s, struct ps_daemon *d, char **cause)
 {
 	char *paths[] = { ssh_hostkey(d->conf_dir), dmn_path(d, true, "keys"),
-			  dmn_path(d, false, "sshd.pid") };
+			  dmn_path(d, false, progs[PS_SSHD].own_pid) };
 	int r = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(paths) && r == 0; i++)
@@ -597,7 +598,7 @@ static bool dmn_ready(const struct ps_daemon *d)
 		return ps_if_prefix6(d->wait_if, &p);
 	case PS_RADVD:
 	case PS_SSHD:	/* its own pid file: written once it listens */
-		path = dmn_path(d, false, d->kind == PS_SSHD ? "sshd.pid" : "radvd.pid");
+		path = dmn_path(d, false, progs[d->kind].own_pid);
 		ok = access(path, F_OK) == 0;
 		free(path);
 		return ok;
@@ -653,6 +654,13 @@ static void argv_set(char **argv, const char *first, ...)
 		argv[n++] = xstrdup(a);
 	va_end(ap);
 	argv[n] = NULL;
+}
+
+/* Free what argv_set copied. */
+static void argv_free(char **argv)
+{
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
 }
 
 /* Run argv to its end, its standard error to log (NULL: /dev/null); with
@@ -711,8 +719,7 @@ static int ssh_hostkey_make(const struct ps_daemon *d, const char *log, char **c
 			 NULL);
 		r = run_prog(argv, log, NULL, cause);
 	}
-	for (size_t i = 0; argv[i]; i++)
-		free(argv[i]);
+	argv_free(argv);
 	free(key);
 	free(pub);
 	return r;
@@ -736,8 +743,7 @@ int ps_ssh_fingerprint(const struct site *s, char **fp, char **cause)
 		else
 			*fp = xstrndup(at + 1, strcspn(at + 1, " \n"));
 	}
-	for (size_t i = 0; argv[i]; i++)
-		free(argv[i]);
+	argv_free(argv);
 	free(out);
 	free(pub);
 	free(key);
@@ -762,7 +768,7 @@ bool ps_sshd_running(const struct site *s)
 static int dmn_start(const struct ps_daemon *d, char **cause)
 {
 	char *conf = dmn_path(d, true, "conf"), *pidf = dmn_path(d, false, "pid");
-	char *own_pid = dmn_path(d, false, d->kind == PS_SSHD ? "sshd.pid" : "radvd.pid");
+	char *own_pid = progs[d->kind].own_pid ? dmn_path(d, false, progs[d->kind].own_pid) : NULL;
 	char *keys = dmn_path(d, true, "keys"), *log = dmn_path(d, false, "log");
 	char *priv = NULL, *num = NULL;
 	char *argv[ARGV_MAX] = { 0 };
@@ -839,8 +845,7 @@ out:
 	free(log);
 	free(priv);
 	free(num);
-	for (size_t i = 0; argv[i]; i++)
-		free(argv[i]);
+	argv_free(argv);
 	return r;
 }
 
