@@ -24,7 +24,6 @@
 #define SITE_MAX_LINE 199	/* inih's line buffer is 200 bytes */
 #define SITE_MAX_TLS 32
 #define SITE_MAX_LIST 1024
-#define SSHKEY_FILE_MAX (256 * 1024)
 
 enum key_type {
 	K_STR,		/* free text (no control characters) */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define SSHKEY_RSA_MIN_BITS 3072
+#define SSHKEY_FILE_MAX (256 * 1024)	/* the most a key file may hold */
 
 /* What a key line holds. */
 struct sshkey_info {

@@ -59,7 +59,6 @@ static const struct {
 
 #define SSH_KEYGEN "/usr/bin/ssh-keygen"
 #define SSHD_PRIVSEP_DIR "/run/sshd"	/* sshd's own, fixed at its build */
-#define SSH_KEYS_MAX (256 * 1024)
 #define ARGV_MAX 16			/* arguments of a program we run, with its NULL */
 
 const char *ps_daemon_prog(const struct ps_daemon *d)
@@ -239,7 +238,7 @@ static int ssh_keys_text(const struct site *s, char **out, char **cause)
 	int r;
 
 	*out = NULL;
-	if ((r = file_read(s->ssh_keys, SSH_KEYS_MAX, &data, &len, cause)) < 0)
+	if ((r = file_read(s->ssh_keys, SSHKEY_FILE_MAX, &data, &len, cause)) < 0)
 		return r;
 	nul = strlen(data) != len;
 	if ((f = open_memstream(&text, &tlen)) == NULL)
@@ -488,7 +487,7 @@ void ps_read_daemons(const struct ps_state *tmpl, struct ps_state *out)
 		if (d->kind != PS_SSHD)
 			continue;
 		path = dmn_path(d, true, "keys");
-		if (file_read(path, SSH_KEYS_MAX, &d->keys, &n, NULL) < 0)
+		if (file_read(path, SSHKEY_FILE_MAX, &d->keys, &n, NULL) < 0)
 			d->keys = NULL;
 		free(path);
 	}
